@@ -1,0 +1,1 @@
+"""Pure rules of the regulation: points, credits, quotas, rewards, assessment, working days."""

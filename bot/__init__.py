@@ -1,0 +1,1 @@
+"""Composition root of the bot: settings, application wiring, jobs, CLI, texts, rendering."""

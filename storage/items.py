@@ -1,0 +1,267 @@
+"""Items repository: drafts, submissions, sign-off decisions, edits and attachments of items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from scoring.vocab import ItemState, Role
+from storage.db import Tx, to_stamp
+from storage.models import Edit, Item, ItemFile, Signoff
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """What an author gives to create an item."""
+
+    unit_id: int
+    author_id: int
+    category: str
+    title: str
+    body: str
+    event_date: date
+    task_id: int | None = None
+
+
+async def create_item(tx: Tx, new: NewItem) -> Item:
+    """Stores a new draft item."""
+    item_id = await tx.execute(
+        "INSERT INTO items (unit_id, author_id, category, title, body, event_date, state,"
+        " task_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+        (
+            new.unit_id,
+            new.author_id,
+            new.category,
+            new.title,
+            new.body,
+            new.event_date.isoformat(),
+            new.task_id,
+            tx.stamp,
+            tx.stamp,
+        ),
+    )
+    await tx.audit(new.author_id, "item.create", "item", item_id, title=new.title)
+    item = await get_item(tx, item_id)
+    assert item is not None
+    return item
+
+
+async def get_item(tx: Tx, item_id: int) -> Item | None:
+    """One item by number."""
+    row = await tx.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
+    return Item.from_row(row) if row else None
+
+
+async def items_of_author(tx: Tx, author_id: int, limit: int = 50) -> list[Item]:
+    """An author's items, newest first."""
+    rows = await tx.fetchall(
+        "SELECT * FROM items WHERE author_id = ? ORDER BY id DESC LIMIT ?", (author_id, limit)
+    )
+    return [Item.from_row(row) for row in rows]
+
+
+async def items_in_state(tx: Tx, states: Sequence[ItemState], limit: int = 100) -> list[Item]:
+    """Items in any of these states, oldest first (a work queue)."""
+    marks = ", ".join("?" for _ in states)
+    rows = await tx.fetchall(
+        f"SELECT * FROM items WHERE state IN ({marks}) ORDER BY id LIMIT ?",
+        (*[state.value for state in states], limit),
+    )
+    return [Item.from_row(row) for row in rows]
+
+
+async def search_items(tx: Tx, text: str, limit: int = 20) -> list[Item]:
+    """Items whose title contains the text, newest first."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await tx.fetchall(
+        "SELECT * FROM items WHERE title LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
+        (pattern, limit),
+    )
+    return [Item.from_row(row) for row in rows]
+
+
+_EDITABLE = frozenset({"category", "title", "body", "event_date"})
+
+
+async def update_content(tx: Tx, item_id: int, actor_id: int, **fields: Any) -> bool:
+    """Changes an item's text fields while its author may still change them (draft or returned)."""
+    unknown = set(fields) - _EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    if not fields:
+        return False
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}
+    assignments = ", ".join(f"{key} = ?" for key in values)
+    changed = await tx.execute(
+        f"UPDATE items SET {assignments}, updated_at = ?"
+        " WHERE id = ? AND state IN ('draft', 'returned')",
+        (*values.values(), tx.stamp, item_id),
+    )
+    if changed:
+        await tx.audit(actor_id, "item.update", "item", item_id, fields=values)
+    return bool(changed)
+
+
+async def transition(
+    tx: Tx,
+    item_id: int,
+    *,
+    expected: ItemState,
+    new: ItemState,
+    actor_id: int | None,
+    action: str,
+    expected_round: int | None = None,
+    expected_step: int | None = None,
+    **fields: Any,
+) -> bool:
+    """Moves an item to a new state only if it is still where the caller saw it (no lost update).
+
+    Extra fields (chain_step, submitted_on, late_days, ...) are set in the same statement.
+    """
+    values = {
+        key: (to_stamp(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v)
+        for key, v in fields.items()
+    }
+    assignments = "".join(f", {key} = ?" for key in values)
+    where = "id = ? AND state = ?"
+    params: list[Any] = [new.value, *values.values(), tx.stamp, item_id, expected.value]
+    if expected_round is not None:
+        where += " AND chain_round = ?"
+        params.append(expected_round)
+    if expected_step is not None:
+        where += " AND chain_step = ?"
+        params.append(expected_step)
+    changed = await tx.execute(
+        f"UPDATE items SET state = ?{assignments}, updated_at = ? WHERE {where}", params
+    )
+    if changed:
+        await tx.audit(
+            actor_id,
+            action,
+            "item",
+            item_id,
+            before=expected.value,
+            after=new.value,
+            fields=values,
+        )
+    return bool(changed)
+
+
+async def record_signoff(
+    tx: Tx,
+    item_id: int,
+    *,
+    round_: int,
+    step: int,
+    role: Role,
+    signer_id: int,
+    approve: bool,
+    reason: str | None = None,
+) -> Signoff | None:
+    """Records one step's decision; None if that step was already decided (idempotent taps)."""
+    existing = await tx.fetchone(
+        "SELECT 1 FROM signoffs WHERE item_id = ? AND round = ? AND step = ?",
+        (item_id, round_, step),
+    )
+    if existing is not None:
+        return None
+    signoff_id = await tx.execute(
+        "INSERT INTO signoffs (item_id, round, step, role, signer_id, decision, reason,"
+        " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            item_id,
+            round_,
+            step,
+            role.value,
+            signer_id,
+            "approve" if approve else "return",
+            reason,
+            tx.stamp,
+        ),
+    )
+    await tx.audit(
+        signer_id,
+        "signoff.approve" if approve else "signoff.return",
+        "item",
+        item_id,
+        round=round_,
+        step=step,
+        role=role,
+        reason=reason,
+        signoff_id=signoff_id,
+    )
+    row = await tx.fetchone("SELECT * FROM signoffs WHERE id = ?", (signoff_id,))
+    assert row is not None
+    return Signoff.from_row(row)
+
+
+async def signoffs_of(tx: Tx, item_id: int) -> list[Signoff]:
+    """Every sign-off decision on an item, in order."""
+    rows = await tx.fetchall(
+        "SELECT * FROM signoffs WHERE item_id = ? ORDER BY round, step", (item_id,)
+    )
+    return [Signoff.from_row(row) for row in rows]
+
+
+async def record_edit(
+    tx: Tx, item_id: int, *, editor_id: int, section_unit_id: int, title: str, body: str
+) -> Edit | None:
+    """Replaces an item's text with an editor's version, keeping the old one; None if unchanged."""
+    row = await tx.fetchone("SELECT title, body FROM items WHERE id = ?", (item_id,))
+    if row is None:
+        raise LookupError(f"no item {item_id}")
+    if row["title"] == title and row["body"] == body:
+        return None
+    edit_id = await tx.execute(
+        "INSERT INTO edits (item_id, editor_id, section_unit_id, old_title, old_body,"
+        " new_title, new_body, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, editor_id, section_unit_id, row["title"], row["body"], title, body, tx.stamp),
+    )
+    await tx.execute(
+        "UPDATE items SET title = ?, body = ?, updated_at = ? WHERE id = ?",
+        (title, body, tx.stamp, item_id),
+    )
+    await tx.audit(
+        editor_id, "item.edit", "item", item_id, edit_id=edit_id, section_unit_id=section_unit_id
+    )
+    edit = await tx.fetchone("SELECT * FROM edits WHERE id = ?", (edit_id,))
+    assert edit is not None
+    return Edit.from_row(edit)
+
+
+async def edits_of(tx: Tx, item_id: int) -> list[Edit]:
+    """Every edit of an item, oldest first."""
+    rows = await tx.fetchall("SELECT * FROM edits WHERE item_id = ? ORDER BY id", (item_id,))
+    return [Edit.from_row(row) for row in rows]
+
+
+async def attach_file(
+    tx: Tx,
+    item_id: int,
+    *,
+    actor_id: int,
+    kind: str,
+    file_id: str,
+    file_unique_id: str,
+    file_name: str | None = None,
+    mime_type: str | None = None,
+    file_size: int | None = None,
+) -> ItemFile:
+    """Attaches a photo or document (by Telegram file id) to an item."""
+    file_row_id = await tx.execute(
+        "INSERT INTO item_files (item_id, kind, file_id, file_unique_id, file_name, mime_type,"
+        " file_size, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, kind, file_id, file_unique_id, file_name, mime_type, file_size, tx.stamp),
+    )
+    await tx.audit(actor_id, "item.attach", "item", item_id, file=file_row_id, kind=kind)
+    row = await tx.fetchone("SELECT * FROM item_files WHERE id = ?", (file_row_id,))
+    assert row is not None
+    return ItemFile.from_row(row)
+
+
+async def files_of(tx: Tx, item_id: int) -> list[ItemFile]:
+    """An item's attachments in the order they were added."""
+    rows = await tx.fetchall("SELECT * FROM item_files WHERE item_id = ? ORDER BY id", (item_id,))
+    return [ItemFile.from_row(row) for row in rows]

@@ -1,0 +1,216 @@
+"""Numbered schema migrations; each runs once, in order, recorded in schema_version."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Each entry is (version, description, SQL script). Never edit a released entry: append a new one.
+MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
+    (
+        1,
+        "ledger: units, people, roles, invites, items, sign-offs, edits, adoptions, tasks, audit",
+        """
+CREATE TABLE units (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+    kind           TEXT NOT NULL CHECK (kind IN ('window','township','town_centre','section')),
+    monthly_quota  INTEGER NOT NULL DEFAULT 0 CHECK (monthly_quota >= 0),
+    annual_target  TEXT NOT NULL DEFAULT '0',
+    active         INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at     TEXT NOT NULL
+);
+
+CREATE TABLE people (
+    id           INTEGER PRIMARY KEY,
+    tg_user_id   INTEGER UNIQUE,
+    name         TEXT NOT NULL,
+    username     TEXT,
+    created_at   TEXT NOT NULL
+);
+
+CREATE TABLE roles (
+    id          INTEGER PRIMARY KEY,
+    person_id   INTEGER NOT NULL REFERENCES people(id),
+    unit_id     INTEGER REFERENCES units(id),
+    role        TEXT NOT NULL,
+    granted_at  TEXT NOT NULL,
+    granted_by  INTEGER REFERENCES people(id),
+    revoked_at  TEXT,
+    revoked_by  INTEGER REFERENCES people(id)
+);
+CREATE UNIQUE INDEX roles_active_unique
+    ON roles (person_id, ifnull(unit_id, 0), role) WHERE revoked_at IS NULL;
+CREATE INDEX roles_by_unit ON roles (unit_id, role);
+
+CREATE TABLE invites (
+    code        TEXT PRIMARY KEY CHECK (length(code) BETWEEN 8 AND 64),
+    unit_id     INTEGER REFERENCES units(id),
+    role        TEXT NOT NULL,
+    created_by  INTEGER REFERENCES people(id),
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_by     INTEGER REFERENCES people(id),
+    used_at     TEXT,
+    revoked_at  TEXT
+);
+
+CREATE TABLE writing_tasks (
+    id          INTEGER PRIMARY KEY,
+    unit_id     INTEGER NOT NULL REFERENCES units(id),
+    title       TEXT NOT NULL,
+    detail      TEXT NOT NULL DEFAULT '',
+    event_date  TEXT NOT NULL,
+    due_on      TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','done','cancelled')),
+    created_by  INTEGER REFERENCES people(id),
+    created_at  TEXT NOT NULL,
+    closed_at   TEXT
+);
+CREATE INDEX writing_tasks_open ON writing_tasks (state, due_on);
+
+CREATE TABLE items (
+    id             INTEGER PRIMARY KEY,
+    unit_id        INTEGER NOT NULL REFERENCES units(id),
+    author_id      INTEGER NOT NULL REFERENCES people(id),
+    category       TEXT NOT NULL,
+    title          TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    event_date     TEXT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN
+                     ('draft','pending','returned','submitted','registered','archived','withdrawn')),
+    chain_round    INTEGER NOT NULL DEFAULT 0,
+    chain_step     INTEGER NOT NULL DEFAULT 0,
+    submitted_at   TEXT,
+    submitted_on   TEXT,
+    late_days      INTEGER NOT NULL DEFAULT 0 CHECK (late_days >= 0),
+    centre_at      TEXT,
+    centre_on      TEXT,
+    registered_at  TEXT,
+    registered_by  INTEGER REFERENCES people(id),
+    task_id        INTEGER REFERENCES writing_tasks(id),
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX items_unit_submitted ON items (unit_id, submitted_on);
+CREATE INDEX items_submitted_on ON items (submitted_on);
+CREATE INDEX items_centre_on ON items (centre_on);
+CREATE INDEX items_state ON items (state);
+CREATE INDEX items_author ON items (author_id);
+
+CREATE TABLE item_files (
+    id              INTEGER PRIMARY KEY,
+    item_id         INTEGER NOT NULL REFERENCES items(id),
+    kind            TEXT NOT NULL CHECK (kind IN ('photo','document')),
+    file_id         TEXT NOT NULL,
+    file_unique_id  TEXT NOT NULL,
+    file_name       TEXT,
+    mime_type       TEXT,
+    file_size       INTEGER,
+    added_at        TEXT NOT NULL
+);
+CREATE INDEX item_files_item ON item_files (item_id);
+
+CREATE TABLE signoffs (
+    id          INTEGER PRIMARY KEY,
+    item_id     INTEGER NOT NULL REFERENCES items(id),
+    round       INTEGER NOT NULL,
+    step        INTEGER NOT NULL,
+    role        TEXT NOT NULL,
+    signer_id   INTEGER NOT NULL REFERENCES people(id),
+    decision    TEXT NOT NULL CHECK (decision IN ('approve','return')),
+    reason      TEXT,
+    decided_at  TEXT NOT NULL,
+    CHECK (decision = 'approve' OR length(trim(ifnull(reason, ''))) > 0),
+    UNIQUE (item_id, round, step)
+);
+
+CREATE TABLE edits (
+    id               INTEGER PRIMARY KEY,
+    item_id          INTEGER NOT NULL REFERENCES items(id),
+    editor_id        INTEGER NOT NULL REFERENCES people(id),
+    section_unit_id  INTEGER NOT NULL REFERENCES units(id),
+    old_title        TEXT NOT NULL,
+    old_body         TEXT NOT NULL,
+    new_title        TEXT NOT NULL,
+    new_body         TEXT NOT NULL,
+    edited_at        TEXT NOT NULL
+);
+CREATE INDEX edits_item ON edits (item_id, section_unit_id);
+
+CREATE TABLE adoptions (
+    id               INTEGER PRIMARY KEY,
+    item_id          INTEGER NOT NULL REFERENCES items(id),
+    outlet           TEXT NOT NULL,
+    level            INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),
+    points           INTEGER NOT NULL CHECK (points >= 0),
+    media            INTEGER NOT NULL DEFAULT 0 CHECK (media IN (0, 1)),
+    adopted_on       TEXT NOT NULL,
+    reference        TEXT,
+    recorded_by      INTEGER NOT NULL REFERENCES people(id),
+    recorded_at      TEXT NOT NULL,
+    withdrawn_at     TEXT,
+    withdrawn_by     INTEGER REFERENCES people(id),
+    withdraw_reason  TEXT,
+    CHECK (withdrawn_at IS NULL OR length(trim(ifnull(withdraw_reason, ''))) > 0)
+);
+CREATE UNIQUE INDEX adoptions_once_per_outlet
+    ON adoptions (item_id, outlet) WHERE withdrawn_at IS NULL;
+CREATE INDEX adoptions_adopted_on ON adoptions (adopted_on, item_id);
+
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor_id   INTEGER REFERENCES people(id),
+    action     TEXT NOT NULL,
+    entity     TEXT NOT NULL,
+    entity_id  INTEGER,
+    detail     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_entity ON audit_log (entity, entity_id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+""",
+    ),
+    (
+        2,
+        "delivery: outbox of outgoing messages, record of scheduled work done, conversation state",
+        """
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    purpose          TEXT NOT NULL,
+    chat_id          INTEGER NOT NULL,
+    kind             TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text','photo','document')),
+    payload          TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (state IN ('pending','sent','failed','uncertain')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    message_id       INTEGER,
+    created_at       TEXT NOT NULL,
+    sent_at          TEXT,
+    UNIQUE (purpose, chat_id)
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+
+CREATE TABLE job_runs (
+    key      TEXT PRIMARY KEY,
+    done_at  TEXT NOT NULL,
+    detail   TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE conversations (
+    name   TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    state  TEXT NOT NULL,
+    data   TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+);
+""",
+    ),
+)
+
+LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -1,0 +1,185 @@
+"""Typed rows of the ledger, as the repositories return them."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from scoring.vocab import ItemState, Role, UnitKind
+
+
+class Row(BaseModel):
+    """Base of every row model: immutable, built from a sqlite3.Row."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Self:
+        """Builds the model from a row whose column names match the fields."""
+        data: dict[str, Any] = {key: row[key] for key in row.keys() if key in cls.model_fields  # noqa: SIM118}
+        return cls.model_validate(data)
+
+
+class Unit(Row):
+    """A reporting unit (window, township, town centre or centre section)."""
+
+    id: int
+    name: str
+    kind: UnitKind
+    monthly_quota: int
+    annual_target: Decimal
+    active: bool
+    created_at: datetime
+
+
+class Person(Row):
+    """Somebody known to the bot, usually by Telegram user id."""
+
+    id: int
+    tg_user_id: int | None
+    name: str
+    username: str | None
+    created_at: datetime
+
+
+class RoleGrant(Row):
+    """A role a person holds (or held) in a unit; centre-wide roles may have no unit."""
+
+    id: int
+    person_id: int
+    unit_id: int | None
+    role: Role
+    granted_at: datetime
+    granted_by: int | None
+    revoked_at: datetime | None
+    revoked_by: int | None
+
+
+class Invite(Row):
+    """A single-use, expiring code that binds whoever uses it to a unit and role."""
+
+    code: str
+    unit_id: int | None
+    role: Role
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class Item(Row):
+    """A submitted piece of news (信息) and where it stands."""
+
+    id: int
+    unit_id: int
+    author_id: int
+    category: str
+    title: str
+    body: str
+    event_date: date
+    state: ItemState
+    chain_round: int
+    chain_step: int
+    submitted_at: datetime | None
+    submitted_on: date | None
+    late_days: int
+    centre_at: datetime | None
+    centre_on: date | None
+    registered_at: datetime | None
+    registered_by: int | None
+    task_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemFile(Row):
+    """A photo or document attached to an item, by Telegram file id."""
+
+    id: int
+    item_id: int
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    added_at: datetime
+
+
+class Signoff(Row):
+    """One decision at one step of an item's sign-off chain: approve, or return with a reason."""
+
+    id: int
+    item_id: int
+    round: int
+    step: int
+    role: Role
+    signer_id: int
+    decision: str
+    reason: str | None
+    decided_at: datetime
+
+
+class Edit(Row):
+    """A centre editor's rewrite of an item, credited to the editor's section."""
+
+    id: int
+    item_id: int
+    editor_id: int
+    section_unit_id: int
+    old_title: str
+    old_body: str
+    new_title: str
+    new_body: str
+    edited_at: datetime
+
+
+class Adoption(Row):
+    """One outlet's adoption (采用) of an item and the points it earned."""
+
+    id: int
+    item_id: int
+    outlet: str
+    level: int
+    points: int
+    media: bool
+    adopted_on: date
+    reference: str | None
+    recorded_by: int
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: int | None
+    withdraw_reason: str | None
+
+
+class WritingTask(Row):
+    """An item the centre asked a unit to write about an event, due on a working day."""
+
+    id: int
+    unit_id: int
+    title: str
+    detail: str
+    event_date: date
+    due_on: date
+    state: str
+    created_by: int | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class AuditEntry(Row):
+    """One line of the append-only audit log."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: int | None
+    detail: str

@@ -67,7 +67,7 @@ class Tx:
         """The first row of a query, or None."""
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
-        return row  # type: ignore[no-any-return]
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Every row of a query."""

@@ -61,7 +61,10 @@ _MONTHLY_SQL: Final[dict[QuotaBasis, str]] = {
 SELECT unit_id, CAST(substr({column}, 6, 2) AS INTEGER) AS month, count(*) AS n
 FROM items WHERE {column} BETWEEN :start AND :end GROUP BY unit_id, month
 """
-    for basis, column in ((QuotaBasis.AT_CENTRE, "centre_on"), (QuotaBasis.SUBMITTED, "submitted_on"))
+    for basis, column in (
+        (QuotaBasis.AT_CENTRE, "centre_on"),
+        (QuotaBasis.SUBMITTED, "submitted_on"),
+    )
 }
 
 

@@ -121,7 +121,9 @@ async def transition(
     Extra fields (chain_step, submitted_on, late_days, ...) are set in the same statement.
     """
     values = {
-        key: (to_stamp(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v)
+        key: (
+            to_stamp(v) if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v
+        )
         for key, v in fields.items()
     }
     assignments = "".join(f", {key} = ?" for key in values)

@@ -20,7 +20,8 @@ class Row(BaseModel):
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Self:
         """Builds the model from a row whose column names match the fields."""
-        data: dict[str, Any] = {key: row[key] for key in row.keys() if key in cls.model_fields  # noqa: SIM118}
+        keys = row.keys()  # sqlite3.Row iterates over values, not keys
+        data: dict[str, Any] = {key: row[key] for key in keys if key in cls.model_fields}
         return cls.model_validate(data)
 
 

@@ -7,9 +7,7 @@ from storage.db import Tx
 from storage.models import Person, RoleGrant, Unit
 
 
-async def ensure_person(
-    tx: Tx, tg_user_id: int, name: str, username: str | None = None
-) -> Person:
+async def ensure_person(tx: Tx, tg_user_id: int, name: str, username: str | None = None) -> Person:
     """The person with this Telegram id, created or with name and username refreshed."""
     row = await tx.fetchone("SELECT * FROM people WHERE tg_user_id = ?", (tg_user_id,))
     if row is None:

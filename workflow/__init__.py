@@ -1,0 +1,1 @@
+"""Services: item lifecycle, sign-off chains, adoptions, invites, figures, reminders (no Telegram)."""

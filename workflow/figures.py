@@ -1,0 +1,55 @@
+"""The figures service: a month's bulletin lines and a year's report lines, from the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from scoring import periods
+from scoring.figures import UnitMonth, UnitYear, month_figures, year_figures
+from scoring.policy import ScoringPolicy
+from storage.db import Database
+from storage.figures import period_counts
+
+
+@dataclass(frozen=True, slots=True)
+class MonthReport:
+    """One month's lines and the year-to-date lines beside them, as a bulletin shows them."""
+
+    year: int
+    month: int
+    lines: list[UnitMonth]
+    year_to_date: list[UnitYear]
+
+
+async def month_report(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
+) -> MonthReport:
+    """Figures of every active unit for one month and for the year up to that month's end."""
+    span = periods.month(year, month)
+    ytd = periods.year_to_month_end(year, month)
+    async with db.reading() as tx:
+        month_counts = await period_counts(
+            tx, policy, span.first, span.last, informant_at=span.closes_at(zone)
+        )
+        ytd_counts = await period_counts(
+            tx, policy, ytd.first, ytd.last, informant_at=ytd.closes_at(zone), monthly=True
+        )
+    return MonthReport(
+        year=year,
+        month=month,
+        lines=month_figures(policy, month_counts),
+        year_to_date=year_figures(policy, ytd_counts, months=month),
+    )
+
+
+async def year_report(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int
+) -> list[UnitYear]:
+    """Every active unit's year-end line: score, reward, assessment, deductions, research duty."""
+    span = periods.year(year)
+    async with db.reading() as tx:
+        counts = await period_counts(
+            tx, policy, span.first, span.last, informant_at=span.closes_at(zone), monthly=True
+        )
+    return year_figures(policy, counts)

@@ -1,0 +1,221 @@
+"""The `baosong` command: set up the ledger, check the configuration, back up, show figures, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
+from bot.report import format_month, format_year
+from scoring.vocab import UnitKind
+from scoring.workdays import WorkCalendar
+from storage.backup import BackupError, backup_database
+from storage.db import Database, MigrationError
+from storage.units import UnitSpec, sync_units
+from workflow.figures import month_report, year_report
+
+DESCRIPTION = """\
+Baosong (报送): a Telegram bot that runs a government service centre's information
+submission and scoring regulation.
+
+First time:   baosong check-config   then   baosong init
+Every day:    baosong run            (needs BAOSONG_BOT_TOKEN for a real Telegram bot)
+Safety:       baosong backup FILE    (safe while the bot runs)
+"""
+
+KIND_NAMES = {
+    UnitKind.WINDOW: "部门窗口",
+    UnitKind.TOWNSHIP: "乡镇便民服务中心",
+    UnitKind.TOWN_CENTRE: "镇政务服务中心",
+    UnitKind.SECTION: "中心科室",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface, with help a newcomer can follow."""
+    parser = argparse.ArgumentParser(
+        prog="baosong", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $BAOSONG_CONFIG, else ./config.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "check-config",
+        help="validate config.yaml and summarise it (units, outlets, calendar coverage)",
+        description="Validate config.yaml; every problem is printed with its key path.",
+    )
+    commands.add_parser(
+        "init",
+        help="create or upgrade the database and load the units from config.yaml",
+        description="Create the database if needed, apply pending migrations, and make the "
+        "ledger's units match config.yaml (units removed from the file are deactivated, "
+        "never deleted). Safe to run again at any time, e.g. after editing units.",
+    )
+    backup = commands.add_parser(
+        "backup",
+        help="copy the live database to a file (consistent even while the bot runs)",
+        description="Online backup with SQLite's backup API; the copy is verified before it "
+        "replaces PATH.",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
+    figures = commands.add_parser(
+        "figures",
+        help="print a month's or a year's figures per unit from the ledger",
+        description="Print the figures a bulletin or year-end report is built from.",
+    )
+    which = figures.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", metavar="YYYY-MM", help="a month, e.g. 2026-10")
+    which.add_argument("--year", type=int, metavar="YYYY", help="a year, e.g. 2026")
+    commands.add_parser(
+        "run",
+        help="run the bot (needs BAOSONG_BOT_TOKEN)",
+        description="Run the bot, polling the Telegram Bot API configured in config.yaml.",
+    )
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Entry point of the `baosong` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    environment = dict(os.environ) if env is None else env
+    stream = sys.stdout if out is None else out
+    try:
+        settings = load_settings(args.config, environment)
+    except ConfigError as error:
+        print(str(error), file=stream)
+        return 1
+    try:
+        if args.command == "check-config":
+            return check_config(settings, stream)
+        if args.command == "init":
+            return asyncio.run(init(settings, stream))
+        if args.command == "backup":
+            size = backup_database(settings.storage.path, args.path)
+            print(f"备份完成: {args.path} ({size / 1024:.0f} KiB)", file=stream)
+            return 0
+        if args.command == "figures":
+            return asyncio.run(figures(settings, args.month, args.year, stream))
+        return run(settings, stream)
+    except (BackupError, MigrationError, ValueError) as error:
+        print(f"错误: {error}", file=stream)
+        return 1
+
+
+def check_config(settings: Settings, out: TextIO) -> int:
+    """Summarises a valid configuration and warns about calendar years it does not cover."""
+    print(f"配置有效: {settings.config_path}", file=out)
+    by_kind = dict.fromkeys(UnitKind, 0)
+    for unit in settings.units:
+        by_kind[unit.kind] += 1
+    kinds = "，".join(f"{KIND_NAMES[kind]} {n}" for kind, n in by_kind.items() if n)
+    print(f"单位 {len(settings.units)} 个: {kinds}", file=out)
+    outlets = "，".join(f"{o.name}({o.level}级)" for o in settings.outlets)
+    print(f"采用渠道: {outlets}", file=out)
+    print(f"数据库: {settings.storage.path}", file=out)
+    print(
+        f"时区: {settings.timezone}；报送时限: {settings.deadline_working_days} 个工作日", file=out
+    )
+    calendar = WorkCalendar(settings.calendar.extra_holidays, settings.calendar.extra_workdays)
+    this_year = datetime.now(settings.zone).year
+    for year in (this_year, this_year + 1):
+        if calendar.covers(year):
+            print(f"工作日历: {year} 年已覆盖", file=out)
+        else:
+            print(
+                f"注意: 工作日历没有 {year} 年的法定节假日数据，将按周一至周五计算；"
+                f"请在 config.yaml 的 calendar.extra_holidays / calendar.extra_workdays "
+                f"中填写 {year} 年的放假日期和调休上班日期。",
+                file=out,
+            )
+    token = "已设置" if settings.bot_token else f"未设置 ({ENV_BOT_TOKEN})"
+    print(f"机器人令牌: {token}", file=out)
+    return 0
+
+
+async def init(settings: Settings, out: TextIO) -> int:
+    """Creates or upgrades the database and makes its units match the configuration."""
+    specs = [
+        UnitSpec(unit.name, unit.kind, unit.monthly_quota, unit.annual_target)
+        for unit in settings.units
+    ]
+    async with await Database.open(
+        settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms
+    ) as db:
+        applied = await db.migrate()
+        async with db.transaction() as tx:
+            report = await sync_units(tx, specs)
+        version = await db.schema_version()
+    print(f"数据库: {settings.storage.path} (结构版本 {version})", file=out)
+    if applied:
+        print(f"已应用迁移: {', '.join(str(v) for v in applied)}", file=out)
+    for label, names in (
+        ("新增单位", report.added),
+        ("更新单位", report.updated),
+        ("停用单位", report.deactivated),
+        ("恢复单位", report.reactivated),
+    ):
+        if names:
+            print(f"{label} {len(names)} 个: {'，'.join(names)}", file=out)
+    if not report.changed:
+        print("单位与配置一致，无需更改。", file=out)
+    return 0
+
+
+async def figures(settings: Settings, month: str | None, year: int | None, out: TextIO) -> int:
+    """Prints one month's (with year to date) or one year's figures per unit."""
+    if not settings.storage.path.exists():
+        print(f"错误: 数据库不存在 ({settings.storage.path})，请先运行 baosong init", file=out)
+        return 1
+    async with await Database.open(settings.storage.path) as db:
+        if await db.schema_version() == 0:
+            print("错误: 数据库尚未初始化，请先运行 baosong init", file=out)
+            return 1
+        if month is not None:
+            match = re.fullmatch(r"(\d{4})-(\d{1,2})", month.strip())
+            if match is None or not 1 <= int(match[2]) <= 12:
+                print(f"错误: 月份应写作 2026-10 这样的形式，而不是 {month!r}", file=out)
+                return 2
+            report = await month_report(
+                db, settings.scoring, settings.zone, int(match[1]), int(match[2])
+            )
+            print(format_month(report), file=out)
+        else:
+            assert year is not None
+            lines = await year_report(db, settings.scoring, settings.zone, year)
+            print(format_year(year, lines), file=out)
+    return 0
+
+
+def run(settings: Settings, out: TextIO) -> int:
+    """Runs the bot; the chat itself is not built yet, so this says so plainly."""
+    if settings.bot_token is None:
+        print(
+            f"未设置 {ENV_BOT_TOKEN}。本地模拟器（无需令牌即可试用）尚未完成；"
+            "目前可用: baosong check-config / init / figures / backup。",
+            file=out,
+        )
+    else:
+        print(
+            "聊天功能尚未完成（下一阶段实现）；目前可用: check-config / init / figures / backup。",
+            file=out,
+        )
+    return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

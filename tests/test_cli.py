@@ -1,0 +1,112 @@
+"""The `baosong` command as an operator uses it: check-config, init, figures, backup, run."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder holding a copy of the shipped config.yaml."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    return tmp_path
+
+
+def baosong(workdir: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Runs the command with the copied config; returns exit status and output."""
+    out = io.StringIO()
+    status = main(["--config", str(workdir / "config.yaml"), *args], env=env or {}, out=out)
+    return status, out.getvalue()
+
+
+def test_check_config_summarises(workdir: Path) -> None:
+    status, text = baosong(workdir, "check-config")
+    assert status == 0
+    assert "配置有效" in text
+    assert "单位 16 个" in text
+    assert "未设置 (BAOSONG_BOT_TOKEN)" in text
+
+
+def test_check_config_names_the_bad_key(workdir: Path) -> None:
+    config = workdir / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("monthly_quota: 2", "monthly_quota: -2", 1),
+        encoding="utf-8",
+    )
+    status, text = baosong(workdir, "check-config")
+    assert status == 1
+    assert "monthly_quota: must be ≥ 0" in text
+
+
+def test_init_creates_then_changes_nothing(workdir: Path) -> None:
+    status, text = baosong(workdir, "init")
+    assert status == 0
+    assert "已应用迁移: 1, 2" in text
+    assert "新增单位 16 个" in text
+    status, text = baosong(workdir, "init")
+    assert status == 0
+    assert "无需更改" in text
+    assert (workdir / "data" / "baosong.db").exists()
+
+
+def test_init_follows_env_database(workdir: Path) -> None:
+    target = workdir / "elsewhere.db"
+    status, _ = baosong(workdir, "init", env={"BAOSONG_DB": str(target)})
+    assert status == 0
+    assert target.exists()
+
+
+def test_figures_before_init_says_what_to_do(workdir: Path) -> None:
+    status, text = baosong(workdir, "figures", "--month", "2026-10")
+    assert status == 1
+    assert "baosong init" in text
+
+
+def test_figures_month_and_year(workdir: Path) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(workdir, "figures", "--month", "2026-10")
+    assert status == 0
+    assert "2026年10月 信息报送情况" in text
+    assert "市人社局窗口" in text
+    status, text = baosong(workdir, "figures", "--year", "2026")
+    assert status == 0
+    assert "未完成调研文章的科室" in text
+
+
+@pytest.mark.parametrize("month", ["2026-13", "10/2026", "二〇二六年十月"])
+def test_figures_bad_month(workdir: Path, month: str) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(workdir, "figures", "--month", month)
+    assert status == 2
+    assert "2026-10" in text
+
+
+def test_backup_copies_the_ledger(workdir: Path) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(workdir, "backup", str(workdir / "copy.db"))
+    assert status == 0
+    assert "备份完成" in text
+    with closing(sqlite3.connect(workdir / "copy.db")) as copy:
+        assert copy.execute("SELECT count(*) FROM units").fetchone() == (16,)
+
+
+def test_backup_without_database(workdir: Path) -> None:
+    status, text = baosong(workdir, "backup", str(workdir / "copy.db"))
+    assert status == 1
+    assert "baosong init" in text
+
+
+def test_run_says_plainly_it_is_not_built_yet(workdir: Path) -> None:
+    status, text = baosong(workdir, "run")
+    assert status == 3
+    assert "BAOSONG_BOT_TOKEN" in text

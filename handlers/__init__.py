@@ -1,0 +1,1 @@
+"""Telegram glue: parse the update, call a workflow service, render the reply."""

@@ -211,6 +211,15 @@ CREATE TABLE conversations (
 );
 """,
     ),
+    (
+        3,
+        "items remember the sign-off chain fixed when they were submitted",
+        """
+ALTER TABLE items ADD COLUMN chain TEXT NOT NULL DEFAULT '';
+CREATE INDEX signoffs_item ON signoffs (item_id);
+CREATE INDEX roles_person ON roles (person_id) WHERE revoked_at IS NULL;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -77,6 +77,11 @@ class Invite(Row):
 class Item(Row):
     """A submitted piece of news (信息) and where it stands."""
 
+    @property
+    def chain_roles(self) -> tuple[Role, ...]:
+        """The sign-off chain this item follows."""
+        return tuple(Role(part) for part in self.chain.split(",") if part)
+
     id: int
     unit_id: int
     author_id: int
@@ -85,6 +90,7 @@ class Item(Row):
     body: str
     event_date: date
     state: ItemState
+    chain: str  # comma-separated roles that sign, fixed at submission
     chain_round: int
     chain_step: int
     submitted_at: datetime | None

@@ -102,3 +102,13 @@ async def units_without_informant(tx: Tx) -> list[Unit]:
         " AND r.revoked_at IS NULL) ORDER BY u.name"
     )
     return [Unit.from_row(row) for row in rows]
+
+
+async def role_holders_anywhere(tx: Tx, role: Role) -> list[Person]:
+    """Everybody holding a role now, in any unit (e.g. every centre editor)."""
+    rows = await tx.fetchall(
+        "SELECT DISTINCT p.* FROM people p JOIN roles r ON r.person_id = p.id"
+        " WHERE r.role = ? AND r.revoked_at IS NULL ORDER BY p.id",
+        (role.value,),
+    )
+    return [Person.from_row(row) for row in rows]

@@ -1,0 +1,30 @@
+"""Turns validated settings into what the services use (rules, calendar)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.config import Settings
+from scoring.workdays import CalendarGap, WorkCalendar
+from workflow.rules import CentreRules, Outlet
+
+
+def centre_rules(
+    settings: Settings, on_gap: Callable[[CalendarGap], None] | None = None
+) -> CentreRules:
+    """The services' view of the configuration, with a working-day calendar built from it."""
+    calendar = WorkCalendar(
+        settings.calendar.extra_holidays, settings.calendar.extra_workdays, on_gap=on_gap
+    )
+    return CentreRules(
+        zone=settings.zone,
+        calendar=calendar,
+        policy=settings.scoring,
+        chains={kind: tuple(settings.chain_for(kind)) for kind in settings.signoff_chains},
+        categories={c.key: c.name for c in settings.categories},
+        outlets={o.name: Outlet(o.name, o.level, o.media) for o in settings.outlets},
+        deadline_working_days=settings.deadline_working_days,
+        invite_ttl=timedelta(hours=settings.invites.ttl_hours),
+        admin_tg_ids=frozenset(settings.admins),
+    )

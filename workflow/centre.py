@@ -1,0 +1,219 @@
+"""The centre's side: the queue, registering (登记), editing, and recording adoptions (采用)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from scoring.points import adoption_points, edit_credit
+from scoring.vocab import AT_CENTRE, ItemState, Role
+from storage import adoptions, items, people, units
+from storage.db import Database, Tx
+from storage.models import Adoption, Edit, Item, Person, RoleGrant
+from workflow.outcomes import Notice, Refused
+from workflow.rules import CentreRules
+from workflow.submission import check_body, check_title
+
+REFERENCE_MAX = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    """A recorded adoption, its points, the section's edit credit, and who to tell."""
+
+    adoption: Adoption
+    item: Item
+    item_points: int
+    notices: list[Notice] = field(default_factory=list)
+
+
+async def editor_grant(tx: Tx, person: Person) -> RoleGrant:
+    """The person's editor role (its unit is the section credited for edits), or Refused."""
+    for grant in await people.active_roles(tx, person.id):
+        if grant.role is Role.EDITOR:
+            return grant
+    raise Refused("not_editor")
+
+
+async def queue(db: Database, person: Person, limit: int = 30) -> list[Item]:
+    """Items at the centre not yet closed, oldest first (what editors work through)."""
+    async with db.reading() as tx:
+        await editor_grant(tx, person)
+        return await items.items_in_state(
+            tx, [ItemState.SUBMITTED, ItemState.REGISTERED], limit=limit
+        )
+
+
+async def register(db: Database, person: Person, item_id: int) -> Item:
+    """Registers (登记) an item that reached the centre; registering twice changes nothing."""
+    async with db.transaction() as tx:
+        await editor_grant(tx, person)
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        if item.state is ItemState.REGISTERED:
+            raise Refused("already_registered")
+        if item.state is not ItemState.SUBMITTED:
+            raise Refused("not_at_centre", state=item.state.value)
+        await items.transition(
+            tx,
+            item.id,
+            expected=ItemState.SUBMITTED,
+            new=ItemState.REGISTERED,
+            actor_id=person.id,
+            action="item.register",
+            registered_at=tx.now,
+            registered_by=person.id,
+        )
+        stored = await items.get_item(tx, item.id)
+        assert stored is not None
+    return stored
+
+
+async def edit(
+    db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
+) -> Edit | None:
+    """Replaces an item's text with the editor's version, recorded for the section's ½ credit."""
+    new_title = check_title(rules, title)
+    new_body = check_body(rules, body)
+    async with db.transaction() as tx:
+        grant = await editor_grant(tx, person)
+        if grant.unit_id is None:
+            raise Refused("editor_without_section")
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        if item.state not in AT_CENTRE:
+            raise Refused("not_at_centre", state=item.state.value)
+        return await items.record_edit(
+            tx,
+            item.id,
+            editor_id=person.id,
+            section_unit_id=grant.unit_id,
+            title=new_title,
+            body=new_body,
+        )
+
+
+async def adopt(
+    db: Database,
+    rules: CentreRules,
+    person: Person,
+    item_id: int,
+    *,
+    outlet_name: str,
+    adopted_on: date,
+    reference: str | None = None,
+) -> Adopted:
+    """Records an outlet's adoption of an item with its points; registers the item if needed."""
+    outlet = rules.outlets.get(outlet_name)
+    if outlet is None:
+        raise Refused("outlet_unknown", name=outlet_name)
+    ref = (reference or "").strip() or None
+    if ref is not None and len(ref) > REFERENCE_MAX:
+        raise Refused("reference_too_long", limit=REFERENCE_MAX)
+    async with db.transaction() as tx:
+        await editor_grant(tx, person)
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        if item.state not in AT_CENTRE:
+            raise Refused("not_at_centre", state=item.state.value)
+        today = rules.local_now(tx.now).date()
+        if adopted_on > today:
+            raise Refused("date_in_future", day=adopted_on.isoformat())
+        if item.centre_on is not None and adopted_on < item.centre_on:
+            raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
+        if item.state is ItemState.SUBMITTED:
+            await items.transition(
+                tx,
+                item.id,
+                expected=ItemState.SUBMITTED,
+                new=ItemState.REGISTERED,
+                actor_id=person.id,
+                action="item.register",
+                registered_at=tx.now,
+                registered_by=person.id,
+            )
+        try:
+            adoption = await adoptions.record_adoption(
+                tx,
+                adoptions.NewAdoption(
+                    item_id=item.id,
+                    outlet=outlet.name,
+                    level=outlet.level,
+                    points=adoption_points(rules.policy, outlet.level),
+                    media=outlet.media,
+                    adopted_on=adopted_on,
+                    recorded_by=person.id,
+                    reference=ref,
+                ),
+            )
+        except adoptions.DuplicateAdoption:
+            raise Refused("already_adopted", outlet=outlet.name) from None
+        live = await adoptions.adoptions_of(tx, item.id)
+        total = sum(a.points for a in live)
+        notices = await _adoption_notices(tx, item, adoption, total, "adopted")
+        stored = await items.get_item(tx, item.id)
+        assert stored is not None
+    return Adopted(adoption, stored, total, notices)
+
+
+async def withdraw(
+    db: Database, person: Person, adoption_id: int, reason: str
+) -> tuple[Adoption, list[Notice]]:
+    """Withdraws an adoption recorded by mistake (kept and audited, no longer counted)."""
+    if not reason.strip():
+        raise Refused("withdraw_needs_reason")
+    async with db.transaction() as tx:
+        await editor_grant(tx, person)
+        adoption = await adoptions.get_adoption(tx, adoption_id)
+        if adoption is None:
+            raise Refused("adoption_unknown")
+        if not await adoptions.withdraw_adoption(tx, adoption_id, person.id, reason.strip()):
+            raise Refused("already_withdrawn")
+        item = await items.get_item(tx, adoption.item_id)
+        assert item is not None
+        total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
+        notices = await _adoption_notices(tx, item, adoption, total, "withdrawn")
+        stored = await adoptions.get_adoption(tx, adoption_id)
+        assert stored is not None
+    return stored, notices
+
+
+async def _adoption_notices(
+    tx: Tx, item: Item, adoption: Adoption, total: int, what: str
+) -> list[Notice]:
+    """Tells the author and the unit's signers of an adoption or its withdrawal."""
+    recipients: dict[int, None] = {}
+    author = await people.get_person(tx, item.author_id)
+    if author and author.tg_user_id:
+        recipients[author.tg_user_id] = None
+    for role in item.chain_roles:
+        for holder in await people.role_holders(tx, item.unit_id, role):
+            if holder.tg_user_id:
+                recipients[holder.tg_user_id] = None
+    params = {
+        "outlet": adoption.outlet,
+        "level": adoption.level,
+        "points": adoption.points,
+        "total": total,
+    }
+    return [Notice(tg, f"adoption_{what}", params, item.id) for tg in recipients]
+
+
+async def section_credit_preview(db: Database, rules: CentreRules, item_id: int) -> dict[str, str]:
+    """For each section that edited another unit's item, the credit it earns from it so far."""
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
+        credits: dict[str, str] = {}
+        for section_id in {e.section_unit_id for e in await items.edits_of(tx, item.id)}:
+            if section_id == item.unit_id:
+                continue
+            section = await units.get_unit(tx, section_id)
+            if section is not None:
+                credits[section.name] = format(edit_credit(rules.policy, total).normalize(), "f")
+    return credits

@@ -1,0 +1,46 @@
+"""What the services need to know of the centre's configuration, free of config-file details."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scoring.policy import ScoringPolicy
+from scoring.vocab import Role, UnitKind
+from scoring.workdays import WorkCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """A place that may adopt items, with its level (1–4) and whether it is news media."""
+
+    name: str
+    level: int
+    media: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CentreRules:
+    """The centre's configured rules as the workflow services use them."""
+
+    zone: ZoneInfo
+    calendar: WorkCalendar
+    policy: ScoringPolicy
+    chains: Mapping[UnitKind, tuple[Role, ...]]
+    categories: Mapping[str, str]  # key → label
+    outlets: Mapping[str, Outlet]  # name → outlet
+    deadline_working_days: int = 2
+    invite_ttl: timedelta = timedelta(hours=72)
+    admin_tg_ids: frozenset[int] = field(default_factory=frozenset)
+    title_max: int = 100
+    body_max: int = 20_000
+
+    def chain(self, kind: UnitKind) -> tuple[Role, ...]:
+        """The roles that sign an item of this kind of unit, in order (第三条)."""
+        return self.chains.get(kind, ())
+
+    def local_now(self, moment: datetime) -> datetime:
+        """An instant in the centre's time zone."""
+        return moment.astimezone(self.zone)

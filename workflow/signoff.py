@@ -1,0 +1,152 @@
+"""Signing off (审签): one decision per step of an item's chain, idempotent and re-checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from scoring.vocab import ItemState
+from storage import items, people, units
+from storage.db import Database
+from storage.models import Item, Person
+from workflow.outcomes import Notice, Refused
+from workflow.rules import CentreRules
+from workflow.submission import editor_notices, roles_in_unit, signer_notices
+
+
+class Result(StrEnum):
+    """Where a decision left the item."""
+
+    NEXT_STEP = "next_step"  # approved; the next signer is asked
+    AT_CENTRE = "at_centre"  # approved at the last step; the item reached the centre
+    RETURNED = "returned"  # returned to the author with a reason
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A recorded decision and the notices it causes."""
+
+    item: Item
+    result: Result
+    notices: list[Notice] = field(default_factory=list)
+
+
+async def decide(
+    db: Database,
+    rules: CentreRules,
+    signer: Person,
+    *,
+    item_id: int,
+    round_: int,
+    step: int,
+    approve: bool,
+    reason: str | None = None,
+) -> Decided:
+    """Records a signer's decision on the step a button was made for, if it still stands."""
+    if not approve and not (reason or "").strip():
+        raise Refused("return_needs_reason")
+    async with db.transaction() as tx:
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        decisions = await items.signoffs_of(tx, item.id)
+        earlier = next((d for d in decisions if (d.round, d.step) == (round_, step)), None)
+        if earlier is not None:
+            raise Refused("already_decided", decision=earlier.decision, by=earlier.signer_id)
+        if (
+            item.state is not ItemState.PENDING
+            or item.chain_round != round_
+            or item.chain_step != step
+        ):
+            raise Refused("stale", state=item.state.value)
+        chain = item.chain_roles
+        role = chain[step]
+        if role not in await roles_in_unit(tx, signer.id, item.unit_id):
+            raise Refused("not_signer", role=role.value)
+        recorded = await items.record_signoff(
+            tx,
+            item.id,
+            round_=round_,
+            step=step,
+            role=role,
+            signer_id=signer.id,
+            approve=approve,
+            reason=(reason or "").strip() or None,
+        )
+        if recorded is None:
+            raise Refused("already_decided", decision="", by=None)
+        unit = await units.get_unit(tx, item.unit_id)
+        assert unit is not None
+        author = await people.get_person(tx, item.author_id)
+        notices: list[Notice] = []
+        if not approve:
+            await items.transition(
+                tx,
+                item.id,
+                expected=ItemState.PENDING,
+                new=ItemState.RETURNED,
+                actor_id=signer.id,
+                action="item.return",
+                expected_round=round_,
+                expected_step=step,
+            )
+            result = Result.RETURNED
+            if author and author.tg_user_id:
+                notices.append(
+                    Notice(
+                        author.tg_user_id,
+                        "author_returned",
+                        {"reason": recorded.reason, "by": signer.name, "role": role},
+                        item.id,
+                    )
+                )
+        elif step + 1 < len(chain):
+            await items.transition(
+                tx,
+                item.id,
+                expected=ItemState.PENDING,
+                new=ItemState.PENDING,
+                actor_id=signer.id,
+                action="item.approve_step",
+                expected_round=round_,
+                expected_step=step,
+                chain_step=step + 1,
+            )
+            result = Result.NEXT_STEP
+            moved = await items.get_item(tx, item.id)
+            assert moved is not None
+            notices += await signer_notices(tx, moved, step + 1, unit, rules)
+            if author and author.tg_user_id:
+                notices.append(
+                    Notice(
+                        author.tg_user_id,
+                        "author_step_approved",
+                        {"by": signer.name, "role": role},
+                        item.id,
+                    )
+                )
+        else:
+            today = rules.local_now(tx.now).date()
+            await items.transition(
+                tx,
+                item.id,
+                expected=ItemState.PENDING,
+                new=ItemState.SUBMITTED,
+                actor_id=signer.id,
+                action="item.reach_centre",
+                expected_round=round_,
+                expected_step=step,
+                centre_at=tx.now,
+                centre_on=today,
+            )
+            result = Result.AT_CENTRE
+            moved = await items.get_item(tx, item.id)
+            assert moved is not None
+            notices += await editor_notices(tx, moved)
+            if author and author.tg_user_id:
+                notices.append(
+                    Notice(author.tg_user_id, "author_at_centre", {"by": signer.name}, item.id)
+                )
+        final = await items.get_item(tx, item.id)
+        assert final is not None
+    return Decided(final, result, notices)

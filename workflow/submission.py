@@ -1,0 +1,246 @@
+"""Submitting items: checking the fields, judging timeliness, starting the sign-off chain."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from scoring.vocab import ItemState, Role, UnitKind
+from storage import items, people, units
+from storage.db import Database, Tx
+from storage.models import Item, Person, Unit
+from workflow.outcomes import Notice, Refused
+from workflow.rules import CentreRules
+
+#: How far back an event may lie; older news is no longer news.
+OLDEST_EVENT = timedelta(days=366)
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An item as its author typed it, before submission."""
+
+    unit_id: int
+    category: str
+    title: str
+    body: str
+    event_date: date
+    files: tuple[tuple[str, str, str, str | None, str | None, int | None], ...] = ()
+    # (kind, file_id, file_unique_id, file_name, mime_type, file_size)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What happened when an item was submitted: timeliness, where it went, who to tell."""
+
+    item: Item
+    deadline: date
+    late_days: int
+    reached_centre: bool
+    notices: list[Notice] = field(default_factory=list)
+
+
+def clean_text(text: str) -> str:
+    """Text as stored: NFC, invisible direction and zero-width marks removed, ends trimmed."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def check_title(rules: CentreRules, text: str) -> str:
+    """A cleaned title, or Refused saying what is wrong."""
+    title = " ".join(clean_text(text).split())
+    if not title:
+        raise Refused("title_empty")
+    if len(title) > rules.title_max:
+        raise Refused("title_too_long", limit=rules.title_max, length=len(title))
+    return title
+
+
+def check_body(rules: CentreRules, text: str) -> str:
+    """A cleaned body, or Refused saying what is wrong."""
+    body = clean_text(text)
+    if not body:
+        raise Refused("body_empty")
+    if len(body) > rules.body_max:
+        raise Refused("body_too_long", limit=rules.body_max, length=len(body))
+    return body
+
+
+def check_event_date(rules: CentreRules, day: date, now: datetime) -> date:
+    """An event date that is neither in the future nor older than a year."""
+    today = rules.local_now(now).date()
+    if day > today:
+        raise Refused("date_in_future", day=day.isoformat())
+    if day < today - OLDEST_EVENT:
+        raise Refused("date_too_old", day=day.isoformat())
+    return day
+
+
+def parse_event_date(text: str, today: date) -> date:
+    """Reads 2026-11-20, 2026/11/20, 11月20日, 2026年11月20日, 20.11 or 11-20 (this year)."""
+    value = clean_text(text).replace(" ", "")
+    patterns = (
+        (r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", ("y", "m", "d")),
+        (r"(\d{1,2})月(\d{1,2})日?", ("m", "d")),
+        (r"(\d{1,2})\.(\d{1,2})", ("d", "m")),
+        (r"(\d{1,2})[-/](\d{1,2})", ("m", "d")),
+    )
+    for pattern, order in patterns:
+        match = re.fullmatch(pattern, value)
+        if match is None:
+            continue
+        parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+        try:
+            return date(parts.get("y", today.year), parts["m"], parts["d"])
+        except ValueError:
+            raise Refused("date_impossible", text=text.strip()[:40]) from None
+    raise Refused("date_unreadable", text=text.strip()[:40])
+
+
+def author_chain(rules: CentreRules, unit: Unit, author_roles: set[Role]) -> tuple[Role, ...]:
+    """The sign-off chain for an author's item: the unit kind's, or the section head's for staff."""
+    if unit.kind is UnitKind.SECTION and Role.INFORMANT not in author_roles:
+        return (Role.INFORMANT,)
+    return rules.chain(unit.kind)
+
+
+async def roles_in_unit(tx: Tx, person_id: int, unit_id: int) -> set[Role]:
+    """The roles a person holds in one unit now."""
+    return {g.role for g in await people.active_roles(tx, person_id) if g.unit_id == unit_id}
+
+
+async def signer_notices(
+    tx: Tx, item: Item, step: int, unit: Unit, rules: CentreRules
+) -> list[Notice]:
+    """Asks whoever holds the role of a chain step to sign; tells admins if nobody does."""
+    role = item.chain_roles[step]
+    holders = await people.role_holders(tx, unit.id, role)
+    if holders:
+        return [
+            Notice(p.tg_user_id, "signoff_request", {"step": step, "role": role}, item.id)
+            for p in holders
+            if p.tg_user_id is not None
+        ]
+    return [
+        Notice(admin, "admin_no_signer", {"unit": unit.name, "role": role}, item.id)
+        for admin in sorted(rules.admin_tg_ids)
+    ]
+
+
+async def editor_notices(tx: Tx, item: Item) -> list[Notice]:
+    """Tells every centre editor a new item has reached the centre."""
+    editors = await people.role_holders_anywhere(tx, Role.EDITOR)
+    return [
+        Notice(p.tg_user_id, "editor_new_item", {}, item.id)
+        for p in editors
+        if p.tg_user_id is not None
+    ]
+
+
+async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft) -> Submitted:
+    """Creates the item, judges its timeliness and sends it into its unit's sign-off chain."""
+    title = check_title(rules, draft.title)
+    body = check_body(rules, draft.body)
+    if draft.category not in rules.categories:
+        raise Refused("category_unknown")
+    async with db.transaction() as tx:
+        event_day = check_event_date(rules, draft.event_date, tx.now)
+        unit = await units.get_unit(tx, draft.unit_id)
+        if unit is None or not unit.active:
+            raise Refused("unit_unknown")
+        roles = await roles_in_unit(tx, person.id, unit.id)
+        if not roles & {Role.INFORMANT, Role.SECTION_STAFF}:
+            raise Refused("not_informant", unit=unit.name)
+        item = await items.create_item(
+            tx,
+            items.NewItem(
+                unit_id=unit.id,
+                author_id=person.id,
+                category=draft.category,
+                title=title,
+                body=body,
+                event_date=event_day,
+            ),
+        )
+        for kind, file_id, unique_id, name, mime, size in draft.files:
+            await items.attach_file(
+                tx,
+                item.id,
+                actor_id=person.id,
+                kind=kind,
+                file_id=file_id,
+                file_unique_id=unique_id,
+                file_name=name,
+                mime_type=mime,
+                file_size=size,
+            )
+        today = rules.local_now(tx.now).date()
+        deadline = rules.calendar.deadline(event_day, rules.deadline_working_days)
+        late = rules.calendar.working_days_late(event_day, today, rules.deadline_working_days)
+        chain = author_chain(rules, unit, roles)
+        fields: dict[str, Any] = {
+            "chain": ",".join(role.value for role in chain),
+            "chain_step": 0,
+            "submitted_at": tx.now,
+            "submitted_on": today,
+            "late_days": late,
+        }
+        if chain:
+            new_state = ItemState.PENDING
+        else:
+            new_state = ItemState.SUBMITTED
+            fields |= {"centre_at": tx.now, "centre_on": today}
+        moved = await items.transition(
+            tx,
+            item.id,
+            expected=ItemState.DRAFT,
+            new=new_state,
+            actor_id=person.id,
+            action="item.submit",
+            **fields,
+        )
+        assert moved
+        stored = await items.get_item(tx, item.id)
+        assert stored is not None
+        if chain:
+            notices = await signer_notices(tx, stored, 0, unit, rules)
+        else:
+            notices = await editor_notices(tx, stored)
+    return Submitted(stored, deadline, late, not chain, notices)
+
+
+async def resubmit(
+    db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
+) -> Submitted:
+    """Sends a returned item, revised, back to the first step of its chain (a new round)."""
+    new_title = check_title(rules, title)
+    new_body = check_body(rules, body)
+    async with db.transaction() as tx:
+        item = await items.get_item(tx, item_id)
+        if item is None or item.author_id != person.id:
+            raise Refused("item_not_yours")
+        if item.state is not ItemState.RETURNED:
+            raise Refused("item_not_returned", state=item.state.value)
+        unit = await units.get_unit(tx, item.unit_id)
+        assert unit is not None
+        await items.update_content(tx, item.id, person.id, title=new_title, body=new_body)
+        moved = await items.transition(
+            tx,
+            item.id,
+            expected=ItemState.RETURNED,
+            new=ItemState.PENDING,
+            actor_id=person.id,
+            action="item.resubmit",
+            chain_round=item.chain_round + 1,
+            chain_step=0,
+        )
+        if not moved:
+            raise Refused("stale")
+        stored = await items.get_item(tx, item.id)
+        assert stored is not None
+        notices = await signer_notices(tx, stored, 0, unit, rules)
+        deadline = rules.calendar.deadline(item.event_date, rules.deadline_working_days)
+    return Submitted(stored, deadline, stored.late_days, False, notices)

@@ -1,0 +1,101 @@
+"""PTB persistence in the ledger's SQLite file: conversation states and per-user drafts."""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from storage import conversations
+from storage.db import Database
+
+USER_DATA = "__user_data__"
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+
+
+class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
+    """Stores conversation states and user data as rows; values must be JSON-serialisable."""
+
+    def __init__(self, db: Database, update_interval: float = 10) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        """Every stored user's data, by Telegram user id."""
+        async with self.db.reading() as tx:
+            stored = await conversations.load_data(tx, USER_DATA)
+        return {int(key): value for key, value in stored.items()}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        """Chat data is not kept."""
+        return {}
+
+    async def get_bot_data(self) -> Any:
+        """Bot data is not kept (services are rebuilt at start)."""
+        return None
+
+    async def get_callback_data(self) -> None:
+        """Callback data is not kept: buttons carry their own data."""
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """The stored states of one ConversationHandler."""
+        async with self.db.reading() as tx:
+            stored = await conversations.load_states(tx, name)
+        return {tuple(json.loads(key)): json.loads(state) for key, state in stored.items()}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Writes one conversation's state (None ends the conversation)."""
+        row_key = json.dumps(list(key))
+        async with self.db.transaction() as tx:
+            if new_state is None:
+                await conversations.drop(tx, name, row_key)
+            else:
+                await conversations.save(tx, name, row_key, json.dumps(new_state), {})
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        """Writes one user's data."""
+        async with self.db.transaction() as tx:
+            if data:
+                await conversations.save(tx, USER_DATA, str(user_id), "", deepcopy(data))
+            else:
+                await conversations.drop(tx, USER_DATA, str(user_id))
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Chat data is not kept."""
+
+    async def update_bot_data(self, data: Any) -> None:
+        """Bot data is not kept."""
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Callback data is not kept."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Chat data is not kept."""
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Forgets a user's data."""
+        async with self.db.transaction() as tx:
+            await conversations.drop(tx, USER_DATA, str(user_id))
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """Nothing to refresh: this process is the only writer."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Chat data is not kept."""
+
+    async def refresh_bot_data(self, bot_data: Any) -> None:
+        """Bot data is not kept."""
+
+    async def flush(self) -> None:
+        """Every write already went to the database."""

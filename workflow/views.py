@@ -1,0 +1,102 @@
+"""Read-only views for people: an item with its context, my items, my unit's figures, rankings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.figures import UnitMonth, UnitYear
+from scoring.vocab import Role
+from storage import adoptions, items, people, units
+from storage.db import Database
+from storage.models import Adoption, Item, Person, Unit
+from workflow.figures import MonthReport, month_report
+from workflow.outcomes import Refused
+from workflow.rules import CentreRules
+
+#: Roles that may look at any item (the centre's people and admins).
+CENTRE_READERS = frozenset(
+    {Role.EDITOR, Role.CENTRE_LEADER, Role.MAIN_LEADER, Role.NETWORK_ADMIN, Role.ADMIN}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """An item with what a reader needs beside it."""
+
+    item: Item
+    unit: Unit
+    author: Person | None
+    adoptions: list[Adoption]
+
+    @property
+    def points(self) -> int:
+        """The item's points so far (live adoptions)."""
+        return sum(a.points for a in self.adoptions)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitView:
+    """A unit's line this month and its year to date."""
+
+    unit: Unit
+    month: UnitMonth | None
+    year: UnitYear | None
+    report: MonthReport
+
+
+async def item_view(db: Database, person: Person | None, item_id: int) -> ItemView:
+    """An item, if the reader may see it: its author, its unit's people, or the centre."""
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        grants = await people.active_roles(tx, person.id) if person else []
+        may = any(g.role in CENTRE_READERS for g in grants) or any(
+            g.unit_id == item.unit_id for g in grants
+        )
+        if person is None or not (may or item.author_id == person.id):
+            raise Refused("item_unknown")
+        unit = await units.get_unit(tx, item.unit_id)
+        assert unit is not None
+        author = await people.get_person(tx, item.author_id)
+        adopted = await adoptions.adoptions_of(tx, item.id)
+    return ItemView(item, unit, author, adopted)
+
+
+async def my_items(db: Database, person: Person, limit: int = 20) -> list[ItemView]:
+    """The person's own items, newest first, with points."""
+    async with db.reading() as tx:
+        mine = await items.items_of_author(tx, person.id, limit)
+        views = []
+        for item in mine:
+            unit = await units.get_unit(tx, item.unit_id)
+            assert unit is not None
+            views.append(ItemView(item, unit, person, await adoptions.adoptions_of(tx, item.id)))
+    return views
+
+
+async def search(db: Database, person: Person, text: str) -> list[Item]:
+    """Items whose title contains the text, limited to what the person may see."""
+    async with db.reading() as tx:
+        grants = await people.active_roles(tx, person.id)
+        found = await items.search_items(tx, text.strip()[:50], limit=50)
+    if any(g.role in CENTRE_READERS for g in grants):
+        return found[:20]
+    mine = {g.unit_id for g in grants}
+    return [i for i in found if i.unit_id in mine or i.author_id == person.id][:20]
+
+
+async def unit_views(
+    db: Database, rules: CentreRules, person: Person, year: int, month: int
+) -> list[UnitView]:
+    """This month's and the year's line for each unit the person belongs to."""
+    async with db.reading() as tx:
+        grants = await people.active_roles(tx, person.id)
+        mine = [await units.get_unit(tx, g.unit_id) for g in grants if g.unit_id is not None]
+    report = await month_report(db, rules.policy, rules.zone, year, month)
+    views = []
+    for unit in {u.id: u for u in mine if u is not None}.values():
+        line = next((ln for ln in report.lines if ln.counts.unit_id == unit.id), None)
+        ytd = next((ln for ln in report.year_to_date if ln.counts.unit_id == unit.id), None)
+        views.append(UnitView(unit, line, ytd, report))
+    return views

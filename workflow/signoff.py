@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from scoring.vocab import ItemState
 from storage import items, people, units
-from storage.db import Database
+from storage.db import Database, Tx
 from storage.models import Item, Person
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
@@ -31,6 +31,31 @@ class Decided:
     notices: list[Notice] = field(default_factory=list)
 
 
+async def _open_step(tx: Tx, signer: Person, item_id: int, round_: int, step: int) -> Item:
+    """The item if this step is still open and the signer may decide it; else Refused."""
+    item = await items.get_item(tx, item_id)
+    if item is None:
+        raise Refused("item_unknown")
+    decisions = await items.signoffs_of(tx, item.id)
+    earlier = next((d for d in decisions if (d.round, d.step) == (round_, step)), None)
+    if earlier is not None:
+        raise Refused("already_decided", decision=earlier.decision, by=earlier.signer_id)
+    if item.state is not ItemState.PENDING or item.chain_round != round_ or item.chain_step != step:
+        raise Refused("stale", state=item.state.value)
+    role = item.chain_roles[step]
+    if role not in await roles_in_unit(tx, signer.id, item.unit_id):
+        raise Refused("not_signer", role=role.value)
+    return item
+
+
+async def check_open(
+    db: Database, signer: Person, *, item_id: int, round_: int, step: int
+) -> Item:
+    """Checks, without changing anything, that the signer may still decide this step."""
+    async with db.reading() as tx:
+        return await _open_step(tx, signer, item_id, round_, step)
+
+
 async def decide(
     db: Database,
     rules: CentreRules,
@@ -46,23 +71,9 @@ async def decide(
     if not approve and not (reason or "").strip():
         raise Refused("return_needs_reason")
     async with db.transaction() as tx:
-        item = await items.get_item(tx, item_id)
-        if item is None:
-            raise Refused("item_unknown")
-        decisions = await items.signoffs_of(tx, item.id)
-        earlier = next((d for d in decisions if (d.round, d.step) == (round_, step)), None)
-        if earlier is not None:
-            raise Refused("already_decided", decision=earlier.decision, by=earlier.signer_id)
-        if (
-            item.state is not ItemState.PENDING
-            or item.chain_round != round_
-            or item.chain_step != step
-        ):
-            raise Refused("stale", state=item.state.value)
+        item = await _open_step(tx, signer, item_id, round_, step)
+        role = item.chain_roles[step]
         chain = item.chain_roles
-        role = chain[step]
-        if role not in await roles_in_unit(tx, signer.id, item.unit_id):
-            raise Refused("not_signer", role=role.value)
         recorded = await items.record_signoff(
             tx,
             item.id,

@@ -56,6 +56,15 @@ async def item_view(db: Database, person: Person | None, item_id: int) -> ItemVi
         )
         if person is None or not (may or item.author_id == person.id):
             raise Refused("item_unknown")
+    return await load_item_view(db, item_id)
+
+
+async def load_item_view(db: Database, item_id: int) -> ItemView:
+    """An item with its unit, author and adoptions, for the system's own notices (no rights check)."""
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
         unit = await units.get_unit(tx, item.unit_id)
         assert unit is not None
         author = await people.get_person(tx, item.author_id)

@@ -1,0 +1,55 @@
+"""Typed handler context: the services every handler reaches through `context.bot_data`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from bot.config import Settings
+from bot.texts import Texts
+from storage.db import Database
+from workflow.rules import CentreRules
+
+
+class BotData:
+    """The services shared by all handlers; set once before polling starts."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+        self._rules: CentreRules | None = None
+        self._settings: Settings | None = None
+        self._texts: Texts | None = None
+
+    def setup(self, db: Database, rules: CentreRules, settings: Settings) -> None:
+        """Wires the services in (called by build_application)."""
+        self._db, self._rules, self._settings = db, rules, settings
+        self._texts = Texts(settings.language.value)
+
+    @property
+    def db(self) -> Database:
+        """The ledger."""
+        assert self._db is not None, "BotData.setup() was not called"
+        return self._db
+
+    @property
+    def rules(self) -> CentreRules:
+        """The centre's rules."""
+        assert self._rules is not None, "BotData.setup() was not called"
+        return self._rules
+
+    @property
+    def settings(self) -> Settings:
+        """The validated configuration."""
+        assert self._settings is not None, "BotData.setup() was not called"
+        return self._settings
+
+    @property
+    def texts(self) -> Texts:
+        """The text catalogue in the configured language."""
+        assert self._texts is not None, "BotData.setup() was not called"
+        return self._texts
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(context=CallbackContext, bot_data=BotData)

@@ -1,0 +1,139 @@
+"""Sign-off buttons (so:<item>:<round>:<step>:<a|r>) and the reason typed after Return."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import Context
+from workflow import signoff
+from workflow.outcomes import Refused
+
+from .common import current, deliver, explain
+
+PATTERN = re.compile(r"so:(\d{1,12}):(\d{1,6}):(\d{1,3}):([ar])")
+PENDING_RETURN = "pending_return"
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Approve records at once; Return first checks the step is open, then asks for a reason."""
+    query = update.callback_query
+    if query is None:
+        return
+    match = PATTERN.fullmatch(query.data or "")
+    if match is None:
+        await explain(update, context, Refused("forged"))
+        return
+    item_id, round_, step = int(match[1]), int(match[2]), int(match[3])
+    person, _ = await current(update, context)
+    if person is None:
+        await explain(update, context, Refused("not_allowed"))
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    try:
+        if match[4] == "r":
+            await signoff.check_open(services.db, person, item_id=item_id, round_=round_, step=step)
+            user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
+            user_data[PENDING_RETURN] = {
+                "item": item_id,
+                "round": round_,
+                "step": step,
+                "chat": query.message.chat.id if query.message else None,
+                "message": query.message.message_id if query.message else None,
+            }
+            await query.answer()
+            if query.message is not None:
+                await context.bot.send_message(
+                    query.message.chat.id, texts("signoff.ask_reason", item=item_id)
+                )
+            return
+        decided = await signoff.decide(
+            services.db,
+            services.rules,
+            person,
+            item_id=item_id,
+            round_=round_,
+            step=step,
+            approve=True,
+        )
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    done = {
+        signoff.Result.NEXT_STEP: "signoff.done_next",
+        signoff.Result.AT_CENTRE: "signoff.done_centre",
+    }[decided.result]
+    await query.answer(texts(done))
+    await _mark_message(context, query.message, texts("signoff.approved", by=person.name))
+    await deliver(context, decided.notices)
+
+
+async def on_reason(update: Update, context: Context) -> None:
+    """The text after a Return tap is its reason; other text passes on to other handlers."""
+    user_data = context.user_data
+    message = update.effective_message
+    if user_data is None or PENDING_RETURN not in user_data or message is None:
+        return
+    texts, services = context.bot_data.texts, context.bot_data
+    reason = (message.text or "").strip()
+    if reason.startswith("/"):
+        return  # commands (/cancel) are handled elsewhere
+    if not reason:
+        await message.reply_text(texts("signoff.reason_empty"))
+        raise ApplicationHandlerStop
+    pending = user_data.pop(PENDING_RETURN)
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_allowed")
+        decided = await signoff.decide(
+            services.db,
+            services.rules,
+            person,
+            item_id=int(pending["item"]),
+            round_=int(pending["round"]),
+            step=int(pending["step"]),
+            approve=False,
+            reason=reason[:500],
+        )
+    except Refused as refused:
+        await explain(update, context, refused)
+        raise ApplicationHandlerStop from None
+    await message.reply_text(texts("signoff.done_returned"))
+    if pending.get("chat") and pending.get("message"):
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_reply_markup(
+                pending["chat"], pending["message"], reply_markup=None
+            )
+    await context.bot.send_message(
+        message.chat_id,
+        texts("signoff.returned", by=person.name, reason=reason[:500]),
+        parse_mode=ParseMode.HTML,
+    )
+    await deliver(context, decided.notices)
+    raise ApplicationHandlerStop
+
+
+def has_pending_return(user_data: dict[str, Any] | None) -> bool:
+    """Whether the user was asked for a return reason (for /cancel)."""
+    return bool(user_data) and PENDING_RETURN in (user_data or {})
+
+
+async def _mark_message(context: Context, message: object | None, note: str) -> None:
+    """Removes the buttons from a decided sign-off request and notes the decision under it."""
+    if not isinstance(message, Message) or message.text is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_text(
+            message.text_html + "\n\n" + note,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None,
+        )

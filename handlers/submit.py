@@ -1,0 +1,561 @@
+"""/submit: the informant's item, step by step, kept in the database at every step (persisted)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import Context
+from bot.texts import Raw
+from scoring.vocab import Role, UnitKind
+from storage import units as unit_repo
+from storage.models import Item, Unit
+from workflow import submission
+from workflow.outcomes import Refused
+from workflow.views import ItemView, item_view
+
+from .common import card, current, deliver, explain
+
+UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
+DRAFT = "draft"
+MAX_FILES = 10
+MAX_FILE_BYTES = 20 * 1024 * 1024
+DOCUMENT_TYPES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".jpg", ".jpeg", ".png"}
+AUTHOR_ROLES = {Role.INFORMANT, Role.SECTION_STAFF}
+
+
+def _draft(context: Context) -> dict[str, Any]:
+    """The user's draft (JSON-friendly, so the persistence can keep it across restarts)."""
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
+    return draft
+
+
+def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from (label, data) rows."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replies in the chat the update came from."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def _next(update: Update, context: Context, draft: dict[str, Any], state: int) -> int:
+    """Asks for the given step, or returns to the preview if the user was changing one field."""
+    if draft.get("back"):
+        draft["back"] = False
+        return await _preview(update, context)
+    return await _ask(update, context, state)
+
+
+async def _ask(update: Update, context: Context, state: int) -> int:
+    """Prompts for one step of the draft."""
+    texts, rules = context.bot_data.texts, context.bot_data.rules
+    if state == CATEGORY:
+        rows = [[(label, f"sub:cat:{key}")] for key, label in rules.categories.items()]
+        await _say(update, texts("submit.choose_category"), _buttons(rows))
+    elif state == TITLE:
+        await _say(update, texts("submit.ask_title", limit=rules.title_max))
+    elif state == BODY:
+        await _say(update, texts("submit.ask_body"))
+    elif state == DATE:
+        rows = [[(texts("btn.today"), "sub:date:0"), (texts("btn.yesterday"), "sub:date:1")]]
+        await _say(update, texts("submit.ask_date"), _buttons(rows))
+    elif state == FILES:
+        await _say(
+            update, texts("submit.ask_files"), _buttons([[(texts("btn.skip"), "sub:files:done")]])
+        )
+    else:
+        return await _preview(update, context)
+    return state
+
+
+async def start(update: Update, context: Context) -> int:
+    """/submit: picks the unit (asked only if several), then asks for the category."""
+    person, grants = await current(update, context)
+    units = sorted({g.unit_id for g in grants if g.role in AUTHOR_ROLES and g.unit_id})
+    if person is None or not units:
+        await _say(update, context.bot_data.texts("submit.no_unit"))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {"files": []}
+    draft = _draft(context)
+    if len(units) == 1:
+        draft["unit_id"] = units[0]
+        return await _next(update, context, draft, CATEGORY)
+    async with context.bot_data.db.reading() as tx:
+        names = {u: (await unit_repo.get_unit(tx, u)) for u in units}
+    rows = [[(unit.name, f"sub:unit:{uid}")] for uid, unit in names.items() if unit is not None]
+    await _say(update, context.bot_data.texts("submit.choose_unit"), _buttons(rows))
+    return UNIT
+
+
+async def revise(update: Update, context: Context) -> int:
+    """The Revise button of a returned item: its text becomes the draft, shown for review."""
+    query = update.callback_query
+    assert query is not None
+    person, _ = await current(update, context)
+    try:
+        item_id = int((query.data or "").split(":")[1])
+        view = await item_view(context.bot_data.db, person, item_id)
+        if person is None or view.item.author_id != person.id:
+            raise Refused("item_not_yours")
+    except (ValueError, IndexError):
+        await explain(update, context, Refused("forged"))
+        return ConversationHandler.END
+    except Refused as refused:
+        await explain(update, context, refused)
+        return ConversationHandler.END
+    await query.answer()
+    item = view.item
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {
+        "revise": item.id,
+        "unit_id": item.unit_id,
+        "category": item.category,
+        "title": item.title,
+        "body": item.body,
+        "event_date": item.event_date.isoformat(),
+        "files": [],
+    }
+    return await _preview(update, context)
+
+
+async def chose_unit(update: Update, context: Context) -> int:
+    """Stores the chosen unit; asks for the category."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    _, grants = await current(update, context)
+    allowed = {g.unit_id for g in grants if g.role in AUTHOR_ROLES}
+    try:
+        unit_id = int((query.data or "").rsplit(":", 1)[1])
+    except ValueError:
+        unit_id = -1
+    if unit_id not in allowed:
+        await explain(update, context, Refused("not_allowed"))
+        return UNIT
+    draft = _draft(context)
+    draft["unit_id"] = unit_id
+    return await _next(update, context, draft, CATEGORY)
+
+
+async def chose_category(update: Update, context: Context) -> int:
+    """Stores the category; asks for the title."""
+    query = update.callback_query
+    assert query is not None
+    key = (query.data or "").rsplit(":", 1)[-1]
+    if key not in context.bot_data.rules.categories:
+        await explain(update, context, Refused("category_unknown"))
+        return CATEGORY
+    await query.answer()
+    draft = _draft(context)
+    draft["category"] = key
+    return await _next(update, context, draft, TITLE)
+
+
+async def got_title(update: Update, context: Context) -> int:
+    """Stores a valid title; asks for the body."""
+    message = update.effective_message
+    assert message is not None
+    try:
+        title = submission.check_title(context.bot_data.rules, message.text or "")
+    except Refused as refused:
+        await explain(update, context, refused)
+        return TITLE
+    draft = _draft(context)
+    draft["title"] = title
+    return await _next(update, context, draft, BODY)
+
+
+async def got_body(update: Update, context: Context) -> int:
+    """Appends a message to the body (several messages join); offers Done."""
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    text = submission.clean_text(message.text or "")
+    if not text:
+        await explain(update, context, Refused("body_empty"))
+        return BODY
+    if draft.pop("replace_body", False):
+        draft["body"] = ""
+    body = (draft.get("body") or "") + ("\n" if draft.get("body") else "") + text
+    limit = context.bot_data.rules.body_max
+    if len(body) > limit:
+        await explain(update, context, Refused("body_too_long", limit=limit, length=len(body)))
+        return BODY
+    draft["body"] = body
+    texts = context.bot_data.texts
+    await _say(
+        update,
+        texts("submit.body_more", length=len(body)),
+        _buttons([[(texts("btn.done"), "sub:body:done")]]),
+    )
+    return BODY
+
+
+async def body_done(update: Update, context: Context) -> int:
+    """Closes the body; asks for the date."""
+    query = update.callback_query
+    assert query is not None
+    draft = _draft(context)
+    if not draft.get("body"):
+        await explain(update, context, Refused("body_empty"))
+        return BODY
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return await _next(update, context, draft, DATE)
+
+
+async def _set_date(update: Update, context: Context, day: date) -> int:
+    """Stores a checked event date; asks for files."""
+    services = context.bot_data
+    try:
+        checked = submission.check_event_date(services.rules, day, services.db.clock())
+    except Refused as refused:
+        await explain(update, context, refused)
+        return DATE
+    draft = _draft(context)
+    draft["event_date"] = checked.isoformat()
+    return await _next(update, context, draft, FILES)
+
+
+def _today(context: Context) -> date:
+    """The centre's date now."""
+    services = context.bot_data
+    return services.rules.local_now(services.db.clock()).date()
+
+
+async def date_button(update: Update, context: Context) -> int:
+    """Today / Yesterday."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    back = 1 if (query.data or "").endswith(":1") else 0
+    return await _set_date(update, context, _today(context) - timedelta(days=back))
+
+
+async def date_text(update: Update, context: Context) -> int:
+    """A typed date in one of the accepted forms."""
+    message = update.effective_message
+    assert message is not None
+    try:
+        day = submission.parse_event_date(message.text or "", _today(context))
+    except Refused as refused:
+        await explain(update, context, refused)
+        return DATE
+    return await _set_date(update, context, day)
+
+
+async def got_file(update: Update, context: Context) -> int:
+    """Adds a photo (largest size) or an accepted document to the draft."""
+    message = update.effective_message
+    assert message is not None
+    texts = context.bot_data.texts
+    draft = _draft(context)
+    files: list[list[Any]] = draft.setdefault("files", [])
+    if len(files) >= MAX_FILES:
+        await _say(update, texts("submit.file_many", limit=MAX_FILES))
+        return FILES
+    if message.photo:
+        photo = message.photo[-1]
+        entry = ["photo", photo.file_id, photo.file_unique_id, None, "image/jpeg", photo.file_size]
+    elif message.document is not None:
+        document = message.document
+        name = document.file_name or ""
+        if PurePath(name.lower()).suffix not in DOCUMENT_TYPES:
+            await _say(update, texts("submit.file_type", name=name or "?"))
+            return FILES
+        if (document.file_size or 0) > MAX_FILE_BYTES:
+            size = round((document.file_size or 0) / 1024 / 1024, 1)
+            await _say(update, texts("submit.file_big", size=size))
+            return FILES
+        entry = [
+            "document",
+            document.file_id,
+            document.file_unique_id,
+            name,
+            document.mime_type,
+            document.file_size,
+        ]
+    else:
+        await _say(update, texts("submit.want_file"))
+        return FILES
+    files.append(entry)
+    await _say(
+        update,
+        texts("submit.file_added", count=len(files)),
+        _buttons([[(texts("btn.done"), "sub:files:done")]]),
+    )
+    return FILES
+
+
+async def files_done(update: Update, context: Context) -> int:
+    """Closes the attachments; shows the preview."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    draft = _draft(context)
+    draft["back"] = False
+    return await _preview(update, context)
+
+
+def _draft_view(context: Context, draft: dict[str, Any], unit_name: str) -> ItemView:
+    """The draft dressed as an item, so the preview shows exactly the card others will see."""
+    now = datetime.now(UTC)
+    item = Item(
+        id=int(draft.get("revise") or 0),
+        unit_id=int(draft["unit_id"]),
+        author_id=0,
+        category=str(draft["category"]),
+        title=str(draft["title"]),
+        body=str(draft["body"]),
+        event_date=date.fromisoformat(str(draft["event_date"])),
+        state="draft",
+        chain="",
+        chain_round=0,
+        chain_step=0,
+        submitted_at=None,
+        submitted_on=None,
+        late_days=0,
+        centre_at=None,
+        centre_on=None,
+        registered_at=None,
+        registered_by=None,
+        task_id=None,
+        created_at=now,
+        updated_at=now,
+    )
+    unit = Unit(
+        id=item.unit_id,
+        name=unit_name,
+        kind=UnitKind.WINDOW,
+        monthly_quota=0,
+        annual_target=0,
+        active=True,
+        created_at=now,
+    )
+    return ItemView(item, unit, None, [])
+
+
+async def _preview(update: Update, context: Context) -> int:
+    """Shows the whole draft with its timeliness, and Confirm / Change / Cancel."""
+    services, texts = context.bot_data, context.bot_data.texts
+    draft = _draft(context)
+    for key, state in (("category", CATEGORY), ("title", TITLE), ("body", BODY)):
+        if not draft.get(key):
+            return await _next(update, context, draft, state)
+    if not draft.get("event_date"):
+        return await _next(update, context, draft, DATE)
+    async with services.db.reading() as tx:
+        unit = await unit_repo.get_unit(tx, int(draft["unit_id"]))
+    view = _draft_view(context, draft, unit.name if unit else "?")
+    event_day = view.item.event_date
+    rules = services.rules
+    deadline = rules.calendar.deadline(event_day, rules.deadline_working_days)
+    late = rules.calendar.working_days_late(event_day, _today(context), rules.deadline_working_days)
+    timeliness = (
+        texts("submit.late", deadline=deadline.isoformat(), days=late)
+        if late
+        else texts("submit.on_time", deadline=deadline.isoformat())
+    )
+    rows = [
+        [(texts("btn.confirm"), "sub:ok")],
+        [(texts("btn.change"), "sub:chg"), (texts("btn.cancel"), "sub:cancel")],
+    ]
+    await _say(
+        update,
+        texts(
+            "submit.preview",
+            card=card(texts, rules, view),
+            files=len(draft.get("files", [])),
+            timeliness=Raw(timeliness),
+        ),
+        _buttons(rows),
+    )
+    return PREVIEW
+
+
+async def preview_action(update: Update, context: Context) -> int:
+    """Confirm submits; Change offers the fields; a field button goes back to that step."""
+    query = update.callback_query
+    assert query is not None
+    texts = context.bot_data.texts
+    data = query.data or ""
+    draft = _draft(context)
+    if data == "sub:ok":
+        return await _confirm(update, context)
+    if data == "sub:cancel":
+        return await cancel(update, context)
+    await query.answer()
+    if data == "sub:chg":
+        fields = ["category", "title", "body", "date", "files"]
+        if draft.get("revise"):
+            fields = ["title", "body"]
+        rows = [[(texts(f"submit.field.{f}"), f"sub:chg:{f}") for f in fields]]
+        await _say(update, texts("submit.which_field"), _buttons(rows))
+        return PREVIEW
+    field = data.rsplit(":", 1)[-1]
+    states = {"category": CATEGORY, "title": TITLE, "body": BODY, "date": DATE, "files": FILES}
+    if field not in states:
+        return PREVIEW
+    draft["back"] = True
+    if field == "body":
+        draft["replace_body"] = True
+    if field == "files":
+        draft["files"] = []
+    return await _ask(update, context, states[field])
+
+
+async def _confirm(update: Update, context: Context) -> int:
+    """Submits (or resubmits) the draft and says at once whether it is on time."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    person, _ = await current(update, context)
+    draft = _draft(context)
+    try:
+        if person is None:
+            raise Refused("not_allowed")
+        if draft.get("revise"):
+            result = await submission.resubmit(
+                services.db,
+                services.rules,
+                person,
+                int(draft["revise"]),
+                title=str(draft["title"]),
+                body=str(draft["body"]),
+            )
+        else:
+            result = await submission.submit(
+                services.db,
+                services.rules,
+                person,
+                submission.Draft(
+                    unit_id=int(draft["unit_id"]),
+                    category=str(draft["category"]),
+                    title=str(draft["title"]),
+                    body=str(draft["body"]),
+                    event_date=date.fromisoformat(str(draft["event_date"])),
+                    files=tuple(tuple(f) for f in draft.get("files", [])),
+                ),
+            )
+    except Refused as refused:
+        await explain(update, context, refused)
+        return PREVIEW
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT, None)
+    item = result.item
+    if draft.get("revise"):
+        lines = [texts("submit.resubmitted", item=item.id)]
+    else:
+        lines = [texts("submit.done", item=item.id)]
+        if result.late_days:
+            lines.append(texts("submit.done_late", days=result.late_days, deadline=result.deadline))
+        else:
+            lines.append(texts("submit.done_on_time", deadline=result.deadline))
+    if result.reached_centre:
+        lines.append(texts("submit.to_centre"))
+    else:
+        lines.append(texts("submit.to_chain", role=texts.role(item.chain_roles[0])))
+    await _say(update, "\n".join(lines))
+    await deliver(context, result.notices)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """/cancel or the Cancel button: forgets the draft."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+    await _say(update, context.bot_data.texts("submit.cancelled"))
+    return ConversationHandler.END
+
+
+async def want_text(update: Update, context: Context) -> int | None:
+    """Something other than text where text is expected."""
+    await _say(update, context.bot_data.texts("submit.want_text"))
+    return None
+
+
+async def use_buttons(update: Update, context: Context) -> int | None:
+    """Typing where a button is expected."""
+    await _say(update, context.bot_data.texts("submit.use_buttons"))
+    return None
+
+
+async def _want_file(update: Update, context: Context) -> int | None:
+    """Text where a file is expected."""
+    await _say(update, context.bot_data.texts("submit.want_file"))
+    return None
+
+
+def conversation() -> ConversationHandler[Context]:
+    """The persisted /submit conversation."""
+    text = filters.TEXT & ~filters.COMMAND
+    other = ~filters.COMMAND
+    private = filters.ChatType.PRIVATE
+    states: dict[object, list[BaseHandler[Update, Context, Any]]] = {
+        UNIT: [
+            CallbackQueryHandler(chose_unit, pattern=r"^sub:unit:"),
+            MessageHandler(other, use_buttons),
+        ],
+        CATEGORY: [
+            CallbackQueryHandler(chose_category, pattern=r"^sub:cat:"),
+            MessageHandler(other, use_buttons),
+        ],
+        TITLE: [MessageHandler(text, got_title), MessageHandler(other, want_text)],
+        BODY: [
+            MessageHandler(text, got_body),
+            CallbackQueryHandler(body_done, pattern=r"^sub:body:done$"),
+            MessageHandler(other, want_text),
+        ],
+        DATE: [
+            CallbackQueryHandler(date_button, pattern=r"^sub:date:[01]$"),
+            MessageHandler(text, date_text),
+            MessageHandler(other, want_text),
+        ],
+        FILES: [
+            MessageHandler(filters.PHOTO | filters.Document.ALL, got_file),
+            CallbackQueryHandler(files_done, pattern=r"^sub:files:done$"),
+            MessageHandler(other, _want_file),
+        ],
+        PREVIEW: [
+            CallbackQueryHandler(preview_action, pattern=r"^sub:(ok|cancel|chg(:\w+)?)$"),
+            MessageHandler(other, use_buttons),
+        ],
+    }
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("submit", start, filters=private),
+            CallbackQueryHandler(revise, pattern=r"^rv:\d+$"),
+        ],
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=r"^sub:cancel$"),
+        ],
+        name="submit",
+        persistent=True,
+        allow_reentry=True,
+    )

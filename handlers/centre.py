@@ -1,0 +1,192 @@
+"""Centre editors: /queue, register (登记), edit with section credit, record and withdraw adoptions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import Context
+from storage import units as unit_repo
+from workflow import centre
+from workflow.outcomes import Refused
+from workflow.views import load_item_view
+
+from .common import card, current, deliver, editor_keyboard, explain
+
+BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd):(\d{1,12})(?::(\d{1,3}))?")
+PENDING_EDIT = "pending_edit"
+PENDING_WITHDRAW = "pending_withdraw"
+
+
+async def queue(update: Update, context: Context) -> None:
+    """/queue: items at the centre waiting for registration or adoptions, each with buttons."""
+    message = update.effective_message
+    person, _ = await current(update, context)
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    try:
+        if person is None:
+            raise Refused("not_editor")
+        waiting = await centre.queue(services.db, person)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    if not waiting:
+        await message.reply_text(texts("centre.queue_empty"))
+        return
+    await message.reply_text(texts("centre.queue_head", count=len(waiting)))
+    for item in waiting[:10]:
+        view = await load_item_view(services.db, item.id)
+        await message.reply_text(
+            card(texts, services.rules, view),
+            parse_mode=ParseMode.HTML,
+            reply_markup=editor_keyboard(texts, item),
+        )
+
+
+def _outlet_keyboard(context: Context, item_id: int) -> InlineKeyboardMarkup:
+    """One button per configured outlet, with its level and points."""
+    rules, texts = context.bot_data.rules, context.bot_data.texts
+    rows = []
+    for index, outlet in enumerate(rules.outlets.values()):
+        label = texts(
+            "centre.outlet_button",
+            name=outlet.name,
+            level=outlet.level,
+            points=rules.policy.points_for_level(outlet.level),
+        )
+        rows.append([InlineKeyboardButton(label, callback_data=f"ed:out:{item_id}:{index}")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """The editor's buttons; every tap re-checks the editor's role and the item's state."""
+    query = update.callback_query
+    if query is None:
+        return
+    match = BUTTON.fullmatch(query.data or "")
+    if match is None:
+        await explain(update, context, Refused("forged"))
+        return
+    action, number = match[1], int(match[2])
+    person, _ = await current(update, context)
+    services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
+    user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
+    chat_id = query.message.chat.id if query.message else person.tg_user_id if person else None
+    try:
+        if person is None:
+            raise Refused("not_editor")
+        if action == "reg":
+            item = await centre.register(services.db, person, number)
+            await query.answer(texts("centre.registered", item=item.id))
+        elif action == "edit":
+            await centre.queue(services.db, person, limit=1)  # re-checks the editor role
+            user_data[PENDING_EDIT] = number
+            await query.answer()
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, texts("centre.ask_edit"))
+        elif action == "adopt":
+            await centre.queue(services.db, person, limit=1)
+            await query.answer()
+            today = rules.local_now(services.db.clock()).date()
+            if chat_id is not None:
+                await context.bot.send_message(
+                    chat_id,
+                    texts("centre.choose_outlet", item=number, today=today.isoformat()),
+                    reply_markup=_outlet_keyboard(context, number),
+                )
+        elif action == "out":
+            names = list(rules.outlets)
+            index = int(match[3] or -1)
+            if not 0 <= index < len(names):
+                raise Refused("forged")
+            today = rules.local_now(services.db.clock()).date()
+            adopted = await centre.adopt(
+                services.db, rules, person, number, outlet_name=names[index], adopted_on=today
+            )
+            await query.answer()
+            a = adopted.adoption
+            if chat_id is not None:
+                await context.bot.send_message(
+                    chat_id,
+                    texts(
+                        "centre.adopted",
+                        outlet=a.outlet,
+                        item=number,
+                        level=a.level,
+                        points=a.points,
+                        total=adopted.item_points,
+                    ),
+                    reply_markup=InlineKeyboardMarkup(
+                        [
+                            [
+                                InlineKeyboardButton(
+                                    texts("btn.withdraw"), callback_data=f"ed:wd:{a.id}"
+                                )
+                            ]
+                        ]
+                    ),
+                )
+            await deliver(context, adopted.notices)
+        else:  # wd
+            await centre.queue(services.db, person, limit=1)
+            user_data[PENDING_WITHDRAW] = number
+            await query.answer()
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, texts("centre.ask_withdraw"))
+    except Refused as refused:
+        await explain(update, context, refused)
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """Text after Edit (the new version) or after Withdraw (the reason); else passes on."""
+    message, user_data = update.effective_message, context.user_data
+    if message is None or not user_data or not message.text or message.text.startswith("/"):
+        return
+    if PENDING_EDIT not in user_data and PENDING_WITHDRAW not in user_data:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_editor")
+        if PENDING_EDIT in user_data:
+            title, _, body = message.text.strip().partition("\n")
+            if not body.strip():
+                await message.reply_text(texts("centre.edit_format"))
+                raise ApplicationHandlerStop
+            item_id = int(user_data.pop(PENDING_EDIT))
+            edit = await centre.edit(
+                services.db, services.rules, person, item_id, title=title, body=body
+            )
+            if edit is None:
+                await message.reply_text(texts("centre.edit_same"))
+            else:
+                async with services.db.reading() as tx:
+                    section = await unit_repo.get_unit(tx, edit.section_unit_id)
+                await message.reply_text(
+                    texts("centre.edited", item=item_id, section=section.name if section else "")
+                )
+        else:
+            adoption_id = int(user_data.pop(PENDING_WITHDRAW))
+            withdrawn, notices = await centre.withdraw(
+                services.db, person, adoption_id, message.text
+            )
+            total = notices[0].params["total"] if notices else 0
+            await message.reply_text(
+                texts("centre.withdrawn", outlet=withdrawn.outlet, total=total)
+            )
+            await deliver(context, notices)
+    except Refused as refused:
+        await explain(update, context, refused)
+    raise ApplicationHandlerStop
+
+
+def pending_keys() -> tuple[str, ...]:
+    """The user_data keys this module waits on (for /cancel)."""
+    return (PENDING_EDIT, PENDING_WITHDRAW)

@@ -1,0 +1,208 @@
+"""Looking things up: /my, /unit, /rank, /item N, /find words."""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from bot.context import Context
+from bot.texts import Raw
+from scoring.vocab import ItemState
+from workflow import views
+from workflow.figures import month_report
+from workflow.outcomes import Refused
+
+from .common import card, current, explain
+
+
+def number(value: Decimal | int) -> str:
+    """A score without trailing zeros (6, 2.5)."""
+    if isinstance(value, int):
+        return str(value)
+    return format(value.normalize(), "f")
+
+
+async def my_items(update: Update, context: Context) -> None:
+    """/my: the person's latest items, their states and points; returned ones can be revised."""
+    message = update.effective_message
+    person, _ = await current(update, context)
+    if message is None:
+        return
+    texts = context.bot_data.texts
+    if person is None:
+        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
+        return
+    mine = await views.my_items(context.bot_data.db, person)
+    if not mine:
+        await message.reply_text(texts("my.empty"))
+        return
+    lines = [texts("my.head", count=len(mine))]
+    buttons = []
+    for view in mine:
+        points = Raw(texts("my.points", points=view.points)) if view.adoptions else Raw("")
+        lines.append(
+            texts(
+                "my.line",
+                id=view.item.id,
+                title=view.item.title,
+                state=texts.state(view.item.state),
+                points=points,
+            )
+        )
+        if view.item.state is ItemState.RETURNED:
+            label = f"{texts('btn.revise')} #{view.item.id}"
+            buttons.append([InlineKeyboardButton(label, callback_data=f"rv:{view.item.id}")])
+    await message.reply_text(
+        "\n".join(lines),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+    )
+
+
+async def my_unit(update: Update, context: Context) -> None:
+    """/unit: each of the person's units this month (submitted / quota, points, rank) and the year."""
+    message = update.effective_message
+    person, _ = await current(update, context)
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    if person is None:
+        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
+        return
+    today = services.rules.local_now(services.db.clock()).date()
+    found = await views.unit_views(services.db, services.rules, person, today.year, today.month)
+    if not found:
+        await message.reply_text(texts("unit.none"))
+        return
+    for view in found:
+        month, year = view.month, view.year
+        if month is None or year is None:
+            continue
+        await message.reply_text(
+            texts(
+                "unit.summary",
+                unit=view.unit.name,
+                year=today.year,
+                month=today.month,
+                submitted=month.counts.submitted,
+                at_centre=month.counts.at_centre,
+                quota=month.counts.monthly_quota,
+                quota_state=texts("unit.met" if month.quota_met else "unit.not_met"),
+                adopted=month.counts.adopted_items,
+                score=number(month.score),
+                late=month.counts.late,
+                rank=month.rank,
+                year_score=number(year.score),
+                target=number(year.counts.annual_target),
+                year_count=year.quota_count,
+                year_quota=year.quota_required,
+                year_rank=year.rank,
+            ),
+            parse_mode=ParseMode.HTML,
+        )
+
+
+async def ranking(update: Update, context: Context) -> None:
+    """/rank: this month's and this year's ranking (top 20 of each)."""
+    message = update.effective_message
+    person, _ = await current(update, context)
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    if person is None:
+        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
+        return
+    today = services.rules.local_now(services.db.clock()).date()
+    report = await month_report(
+        services.db, services.rules.policy, services.rules.zone, today.year, today.month
+    )
+    lines = [texts("rank.month_head", year=today.year, month=today.month)]
+    lines += [
+        texts("rank.line", rank=ln.rank, unit=ln.counts.name, score=number(ln.score))
+        for ln in report.lines[:20]
+    ]
+    lines += ["", texts("rank.year_head", year=today.year)]
+    lines += [
+        texts("rank.line", rank=ln.rank, unit=ln.counts.name, score=number(ln.score))
+        for ln in report.year_to_date[:20]
+    ]
+    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+async def show_item(update: Update, context: Context) -> None:
+    """/item N: one item with its adoptions, if the person may see it."""
+    message = update.effective_message
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+        await message.reply_text(texts("item.usage"))
+        return
+    person, _ = await current(update, context)
+    try:
+        view = await views.item_view(services.db, person, int(args[0].lstrip("#")))
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    text = str(card(texts, services.rules, view, full=True))
+    if view.adoptions:
+        text += "\n\n" + texts("centre.adoptions_head", total=view.points)
+        for a in view.adoptions:
+            text += "\n" + texts(
+                "centre.adoption_line",
+                outlet=a.outlet,
+                level=a.level,
+                points=a.points,
+                day=a.adopted_on.isoformat(),
+            )
+    for chunk in split_message(text):
+        await message.reply_text(chunk, parse_mode=ParseMode.HTML)
+
+
+async def find(update: Update, context: Context) -> None:
+    """/find words: items whose title contains the words."""
+    message = update.effective_message
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    words = " ".join(context.args or []).strip()
+    person, _ = await current(update, context)
+    if not words:
+        await message.reply_text(texts("find.usage"))
+        return
+    if person is None:
+        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
+        return
+    found = await views.search(services.db, person, words)
+    if not found:
+        await message.reply_text(texts("find.none", text=words[:50]))
+        return
+    lines = [texts("find.head", count=len(found))]
+    lines += [f"#{i.id} {texts.state(i.state)} — {i.title}" for i in found]
+    await message.reply_text(html.escape("\n".join(lines), quote=False))
+
+
+def split_message(text: str, limit: int = 4096) -> list[str]:
+    """Splits text at line breaks into Telegram-sized pieces (a single huge line is cut)."""
+    pieces: list[str] = []
+    current_piece = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current_piece:
+                pieces.append(current_piece)
+                current_piece = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current_piece}\n{line}" if current_piece else line
+        if len(candidate) > limit:
+            pieces.append(current_piece)
+            current_piece = line
+        else:
+            current_piece = candidate
+    if current_piece:
+        pieces.append(current_piece)
+    return pieces

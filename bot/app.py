@@ -1,0 +1,92 @@
+"""The composition root: builds the PTB Application with every handler, in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.context import CONTEXT_TYPES, BotData, Context
+from bot.persistence import SqlitePersistence
+from handlers import admin, centre, general, lookup, signoff, start, submit
+from storage.db import Database
+from workflow.rules import CentreRules
+
+BotApp = Application[Any, Context, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    rules: CentreRules,
+    *,
+    token: str,
+    rate_limit: bool = True,
+) -> BotApp:
+    """The bot: real PTB Application polling the configured Bot API endpoint."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(str(settings.telegram.api_base_url))
+        .base_file_url(str(settings.telegram.file_base_url))
+        .context_types(CONTEXT_TYPES)
+        .persistence(SqlitePersistence(db))
+        .post_init(_post_init)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    app: BotApp = builder.build()
+    app.bot_data.setup(db, rules, settings)
+    private = filters.ChatType.PRIVATE
+    text = filters.TEXT & ~filters.COMMAND & private
+    # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).
+    app.add_handler(MessageHandler(text, centre.on_text), group=-2)
+    app.add_handler(MessageHandler(text, signoff.on_reason), group=-1)
+    # Group 0: one handler per update, first match wins.
+    app.add_handlers(
+        [
+            CommandHandler("start", start.start, filters=private),
+            CommandHandler("help", start.help_command),
+            submit.conversation(),
+            CallbackQueryHandler(signoff.on_button, pattern=r"^so:"),
+            CallbackQueryHandler(centre.on_button, pattern=r"^ed:"),
+            CommandHandler("queue", centre.queue, filters=private),
+            CommandHandler("my", lookup.my_items, filters=private),
+            CommandHandler("unit", lookup.my_unit, filters=private),
+            CommandHandler("rank", lookup.ranking, filters=private),
+            CommandHandler("item", lookup.show_item, filters=private),
+            CommandHandler("find", lookup.find, filters=private),
+            CommandHandler("invite", admin.invite, filters=private),
+            CommandHandler("units", admin.list_units, filters=private),
+            CommandHandler("noinformant", admin.no_informant, filters=private),
+            CommandHandler("cancel", general.cancel),
+            CallbackQueryHandler(general.stale_button),
+            MessageHandler(filters.ALL, general.fallback),
+        ]
+    )
+    # Last: write conversation state and drafts through to SQLite.
+    app.add_handler(TypeHandler(Update, general.flush), group=100)
+    app.add_error_handler(general.on_error)
+    return app
+
+
+async def _post_init(app: BotApp) -> None:
+    """Sets the default command menu (start, help) for everyone."""
+    texts = app.bot_data.texts
+    await app.bot.set_my_commands(
+        [
+            BotCommand("start", "开始 / start"),
+            BotCommand("help", texts("help.help").split("—", 1)[-1].strip()),
+        ]
+    )

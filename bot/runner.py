@@ -1,0 +1,53 @@
+"""Running the bot: open and upgrade the ledger, build the application, poll until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.wiring import centre_rules
+from storage.db import Database
+from storage.units import UnitSpec, sync_units
+
+log = logging.getLogger(__name__)
+
+
+async def prepare(settings: Settings) -> Database:
+    """Opens the ledger, applies pending migrations and syncs units from the configuration."""
+    db = await Database.open(
+        settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms
+    )
+    await db.migrate()
+    async with db.transaction() as tx:
+        await sync_units(
+            tx,
+            [UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target) for u in settings.units],
+        )
+    return db
+
+
+async def serve(settings: Settings, token: str, stop: asyncio.Event | None = None) -> None:
+    """Polls the Bot API until `stop` is set or the process gets SIGINT/SIGTERM."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    db = await prepare(settings)
+    rules = centre_rules(settings, on_gap=lambda gap: log.warning("%s", gap.message))
+    app = build_application(settings, db, rules, token=token)
+    try:
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+            log.info("polling %s", settings.telegram.api_base_url)
+            await stop.wait()
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await db.close()

@@ -1,0 +1,122 @@
+"""Admin commands: /invite UNIT ROLE, /units (units and their people), /noinformant."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.context import Context
+from scoring.vocab import Role
+from storage import people, units
+from workflow import joining
+from workflow.outcomes import Refused
+
+from .common import current, explain
+from .lookup import split_message
+from .start import is_admin
+
+INVITABLE = [r for r in Role if r is not Role.ADMIN]
+
+
+async def _admin(update: Update, context: Context) -> bool:
+    """Whether the sender is an admin; tells them plainly if not."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return False
+    _, grants = await current(update, context)
+    if is_admin(context, user.id, grants):
+        return True
+    await message.reply_text(context.bot_data.texts("admin.only"))
+    return False
+
+
+def invite_link(context: Context, code: str) -> str:
+    """The deep link for a code (t.me/<bot>?start=<code>)."""
+    username = context.bot_data.settings.telegram.bot_username or context.bot.username
+    return f"https://t.me/{username}?start={code}"
+
+
+async def invite(update: Update, context: Context) -> None:
+    """/invite UNIT ROLE: a single-use, expiring invite link."""
+    message = update.effective_message
+    if message is None or not await _admin(update, context):
+        return
+    texts, services = context.bot_data.texts, context.bot_data
+    args = context.args or []
+    roles = ", ".join(f"{r.value}（{texts.role(r)}）" for r in INVITABLE)
+    if len(args) < 2:
+        await message.reply_text(
+            texts("admin.invite_usage", roles=roles), parse_mode=ParseMode.HTML
+        )
+        return
+    role_text, unit_name = args[-1], " ".join(args[:-1])
+    try:
+        role = Role(role_text)
+    except ValueError:
+        await message.reply_text(
+            texts("admin.invite_usage", roles=roles), parse_mode=ParseMode.HTML
+        )
+        return
+    person, _ = await current(update, context)
+    try:
+        created, unit = await joining.create_invite(
+            services.db,
+            services.rules,
+            unit_name=unit_name,
+            role=role,
+            created_by=person.id if person else None,
+        )
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await message.reply_text(
+        texts(
+            "admin.invite_made",
+            unit=unit.name if unit else "",
+            role=texts.role(role),
+            hours=int(services.rules.invite_ttl.total_seconds() // 3600),
+            link=invite_link(context, created.code),
+            code=created.code,
+        ),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def list_units(update: Update, context: Context) -> None:
+    """/units: every active unit with its people and their roles."""
+    message = update.effective_message
+    if message is None or not await _admin(update, context):
+        return
+    texts, db = context.bot_data.texts, context.bot_data.db
+    lines = [texts("admin.units_head")]
+    async with db.reading() as tx:
+        for unit in await units.list_units(tx):
+            held = []
+            for role in Role:
+                for holder in await people.role_holders(tx, unit.id, role):
+                    held.append(f"{holder.name}（{texts.role(role)}）")
+            lines.append(
+                texts(
+                    "admin.unit_line",
+                    unit=unit.name,
+                    people="、".join(held) or texts("admin.no_people"),
+                )
+            )
+    for chunk in split_message("\n".join(lines)):
+        await message.reply_text(chunk, parse_mode=ParseMode.HTML)
+
+
+async def no_informant(update: Update, context: Context) -> None:
+    """/noinformant: units that have not designated an informant (第三条, 第十一条)."""
+    message = update.effective_message
+    if message is None or not await _admin(update, context):
+        return
+    texts = context.bot_data.texts
+    async with context.bot_data.db.reading() as tx:
+        missing = await people.units_without_informant(tx)
+    if not missing:
+        await message.reply_text(texts("admin.noinformant_none"))
+        return
+    await message.reply_text(
+        "\n".join([texts("admin.noinformant_head"), *(f"· {u.name}" for u in missing)])
+    )

@@ -1,0 +1,87 @@
+"""Catch-alls: /cancel outside a conversation, strangers, unknown input, and errors."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import time
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.context import Context
+
+from .centre import pending_keys
+from .common import current
+from .signoff import PENDING_RETURN
+
+log = logging.getLogger(__name__)
+ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
+_last_alert: dict[str, float] = {}
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal."""
+    message = update.effective_message
+    if message is None:
+        return
+    texts = context.bot_data.texts
+    user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
+    dropped = [key for key in (PENDING_RETURN, *pending_keys()) if user_data.pop(key, None)]
+    await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
+
+
+async def fallback(update: Update, context: Context) -> None:
+    """Anything no other handler took: strangers learn how to join, members get /help."""
+    message = update.effective_message
+    if message is None or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return  # stay quiet in groups
+    person, _ = await current(update, context)
+    texts = context.bot_data.texts
+    if person is None:
+        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
+    else:
+        await message.reply_text(texts("help.help"))
+
+
+async def flush(update: object, context: Context) -> None:
+    """Writes conversation state and drafts to the database after every update (no loss on kill)."""
+    app = context.application
+    if app.persistence is None:
+        return
+    if isinstance(update, Update) and update.effective_user is not None:
+        app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
+    await app.update_persistence()
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Logs the error, apologises to the user, and tells the admins (at most once a minute)."""
+    log.error("error while handling an update", exc_info=context.error)
+    texts = context.bot_data.texts
+    if isinstance(update, Update) and update.effective_chat is not None:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(update.effective_chat.id, texts("error"))
+    kind = type(context.error).__name__
+    now = time.monotonic()
+    if now - _last_alert.get(kind, -ADMIN_ALERT_EVERY) < ADMIN_ALERT_EVERY:
+        return
+    _last_alert[kind] = now
+    summary = html.escape(f"{kind}: {context.error}"[:300], quote=False)
+    for admin in sorted(context.bot_data.rules.admin_tg_ids):
+        try:
+            await context.bot.send_message(admin, texts("admin_error", error=summary))
+        except TelegramError:
+            log.warning("could not tell admin %s about an error", admin)
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button no handler knows (an old keyboard, a forged payload): say so, change nothing."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            context.bot_data.texts("refused.forged"), show_alert=True
+        )

@@ -1,0 +1,301 @@
+"""End-to-end: people using the real bot over HTTP against the fake Bot API, checked in the DB."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotApp
+from bot.config import Settings
+from scoring.vocab import ItemState
+from storage import adoptions, audit, items
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.fake_bot_api import FakeBotApi, FakeUser
+from tests.flow import (
+    ADMIN,
+    JSON,
+    button_data,
+    buttons,
+    flow_settings,
+    invite_code,
+    load_units,
+    running,
+    settle,
+    texts_of,
+)
+
+WINDOW = "市人社局窗口"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API on 127.0.0.1."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
+    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    await db.migrate()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
+    """Config pointed at the fake server; units loaded."""
+    config = flow_settings(server, tmp_path / "bot.db")
+    await load_units(ledger, config)
+    return config
+
+
+@pytest.fixture
+async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
+    """The running bot."""
+    async with running(settings, ledger) as app:
+        yield app
+
+
+async def say(server: FakeBotApi, app: BotApp, user: FakeUser, text: str) -> str:
+    """The user writes; returns the bot's newest message text in their chat."""
+    await user.send_text(text)
+    await settle(server, app)
+    return texts_of(user)[-1]
+
+
+async def tap(server: FakeBotApi, app: BotApp, user: FakeUser, message: JSON, data: str) -> JSON:
+    """The user presses a button; returns the bot's answer to the press."""
+    update = await user.click(message, data)
+    await settle(server, app)
+    return await server.wait_for_answer(update["callback_query"]["id"])
+
+
+async def join(server: FakeBotApi, app: BotApp, user: FakeUser, unit: str, role: str) -> str:
+    """The admin makes an invite and the user opens it; returns the welcome text."""
+    admin = server.user(ADMIN, "管理员")
+    reply = await say(server, app, admin, f"/invite {unit} {role}")
+    return await say(server, app, user, f"/start {invite_code(reply)}")
+
+
+async def test_stranger_gets_an_explanation(server: FakeBotApi, bot: BotApp) -> None:
+    stranger = server.user(5, "路人")
+    assert "还没有加入任何单位" in await say(server, bot, stranger, "/start")
+    assert "还没有加入任何单位" in await say(server, bot, stranger, "你好")
+    assert "邀请码无效" in await say(server, bot, stranger, "/start not-a-real-code")
+    assert "邀请码无效" in await say(server, bot, stranger, "/start <b>!</b>")
+
+
+async def test_invite_binds_once_and_sets_commands(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    admin = server.user(ADMIN, "管理员")
+    reply = await say(server, bot, admin, f"/invite {WINDOW} informant")
+    code = invite_code(reply)
+    welcome = await say(server, bot, informant, f"/start {code}")
+    assert WINDOW in welcome
+    assert "信息员" in welcome
+    assert "/submit" in welcome
+    scoped = server.commands({"type": "chat", "chat_id": 101})
+    assert [c["command"] for c in scoped][:2] == ["submit", "my"]
+    intruder = server.user(102, "李四")
+    assert "已被使用" in await say(server, bot, intruder, f"/start {code}")
+    assert "只有管理员" in await say(server, bot, informant, f"/invite {WINDOW} leader")
+
+
+async def test_whole_path_submit_sign_adopt_unit(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    head = server.user(102, "李明")
+    leader = server.user(103, "张伟")
+    editor = server.user(104, "赵敏")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, head, WINDOW, "window_head")
+    await join(server, bot, leader, WINDOW, "leader")
+    await join(server, bot, editor, "综合科", "editor")
+
+    # The informant submits.
+    assert "选择信息类别" in await say(server, bot, informant, "/submit")
+    categories = informant.received()[-1]
+    await tap(server, bot, informant, categories, "sub:cat:measures")
+    assert "请输入标题" in texts_of(informant)[-1]
+    assert "请输入正文" in await say(server, bot, informant, "市人社局窗口推行“一窗通办”")
+    await say(server, bot, informant, "10月14日，市人社局窗口推行“一窗通办”改革。")
+    more = await say(server, bot, informant, "当天办件 3000 余件。")
+    assert "共" in more
+    await tap(server, bot, informant, informant.received()[-1], "sub:body:done")
+    assert "哪天发生" in texts_of(informant)[-1]
+    await say(server, bot, informant, "2026-10-14")
+    await informant.send_photo()
+    await settle(server, bot)
+    assert "已添加附件 1 个" in texts_of(informant)[-1]
+    await tap(server, bot, informant, informant.received()[-1], "sub:files:done")
+    preview = texts_of(informant)[-1]
+    assert "请核对" in preview
+    assert "按时报送" in preview
+    assert "当天办件 3000 余件" in preview
+    await tap(server, bot, informant, informant.received()[-1], "sub:ok")
+    done = "\n".join(texts_of(informant)[-2:])
+    assert "已报送，编号 #1" in done
+    assert "窗口负责人" in done
+
+    # Two sign-offs.
+    request = head.received()[-1]
+    assert "请审签" in str(request["text"])
+    answer = await tap(server, bot, head, request, button_data(request, "so:1:0:0:a"))
+    assert "转交下一步" in answer["text"]
+    assert "已同意（李明）" in str(head.received()[-1]["text"])  # the request, edited in place
+    assert buttons(head.received()[-1]) == {}
+    request = leader.received()[-1]
+    await tap(server, bot, leader, request, button_data(request, "so:1:0:1:a"))
+    assert "报送到市政务服务中心" in texts_of(informant)[-1]
+
+    # The centre editor records two adoptions.
+    new_item = editor.received()[-1]
+    assert "新信息报送到中心" in str(new_item["text"])
+    await tap(server, bot, editor, new_item, "ed:adopt:1")
+    outlets = editor.received()[-1]
+    await tap(server, bot, editor, outlets, button_data(outlets, "ed:out:1:0"))
+    assert "累计 1 分" in texts_of(editor)[-1]
+    await tap(server, bot, editor, outlets, button_data(outlets, "ed:out:1:2"))
+    assert "累计 3 分" in texts_of(editor)[-1]
+    assert "累计 3 分" in texts_of(informant)[-1]
+
+    # The informant sees the points.
+    summary = await say(server, bot, informant, "/unit")
+    assert "得分 3" in summary
+    assert WINDOW in summary
+
+    async with ledger.reading() as tx:
+        item = await items.get_item(tx, 1)
+        adopted = await adoptions.adoptions_of(tx, 1)
+        trail = [entry.action for entry in await audit.audit_trail(tx, "item", 1)]
+    assert item is not None
+    assert item.state is ItemState.REGISTERED
+    assert [a.points for a in adopted] == [1, 2]
+    assert trail.count("signoff.approve") == 2
+    assert trail.count("adoption.record") == 2
+
+
+async def test_second_tap_and_forged_buttons_change_nothing(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    head = server.user(102, "李明")
+    other = server.user(110, "外单位")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, head, WINDOW, "window_head")
+    await join(server, bot, other, "城关镇便民服务中心", "leader")
+    await submit_quickly(server, bot, informant)
+    request = head.received()[-1]
+    data = button_data(request, "so:1:0:0:a")
+    await tap(server, bot, head, request, data)
+    replay = await head.click(request, data, forged=True)
+    await settle(server, bot)
+    answer = await server.wait_for_answer(replay["callback_query"]["id"])
+    assert "已经审签过" in answer["text"]
+    forged = await other.click(request, "so:1:0:1:a", forged=True)
+    await settle(server, bot)
+    assert (
+        "没有这一步的审签权限"
+        in (await server.wait_for_answer(forged["callback_query"]["id"]))["text"]
+    )
+    junk = await head.click(request, "so:1:0:0:x' OR 1=1", forged=True)
+    await settle(server, bot)
+    assert "按钮数据无效" in (await server.wait_for_answer(junk["callback_query"]["id"]))["text"]
+    async with ledger.reading() as tx:
+        assert len(await items.signoffs_of(tx, 1)) == 1
+
+
+async def test_return_with_reason_then_revise(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    head = server.user(102, "李明")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, head, WINDOW, "window_head")
+    await submit_quickly(server, bot, informant)
+    request = head.received()[-1]
+    await tap(server, bot, head, request, button_data(request, "so:1:0:0:r"))
+    assert "退回信息 #1 的原因" in texts_of(head)[-1]
+    await say(server, bot, head, "请补充办件数量")
+    assert "请补充办件数量" in texts_of(informant)[-1]
+    listing = await say(server, bot, informant, "/my")
+    assert "已退回" in listing
+    await tap(server, bot, informant, informant.received()[-1], "rv:1")
+    assert "请核对" in texts_of(informant)[-1]
+    await tap(server, bot, informant, informant.received()[-1], "sub:chg")
+    await tap(server, bot, informant, informant.received()[-1], "sub:chg:body")
+    await say(server, bot, informant, "补充：当天办件 3000 余件。")
+    await tap(server, bot, informant, informant.received()[-1], "sub:body:done")
+    assert "请核对" in texts_of(informant)[-1]
+    await tap(server, bot, informant, informant.received()[-1], "sub:ok")
+    assert "已修改并重新送审" in texts_of(informant)[-2] + texts_of(informant)[-1]
+    request = head.received()[-1]
+    assert "so:1:1:0:a" in button_data(request, "so:1:1:0:a")
+    async with ledger.reading() as tx:
+        item = await items.get_item(tx, 1)
+    assert item is not None
+    assert item.body == "补充：当天办件 3000 余件。"
+    assert (item.state, item.chain_round) == (ItemState.PENDING, 1)
+
+
+async def test_draft_survives_restart(
+    server: FakeBotApi, settings: Settings, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    async with running(settings, ledger) as app:
+        await join(server, app, informant, WINDOW, "informant")
+        await say(server, app, informant, "/submit")
+        await tap(server, app, informant, informant.received()[-1], "sub:cat:culture")
+        await say(server, app, informant, "重启前的标题")
+    async with running(settings, ledger) as app:
+        reply = await say(server, app, informant, "重启后写的正文。")
+        assert "共 8 字" in reply
+        await tap(server, app, informant, informant.received()[-1], "sub:body:done")
+        await tap(server, app, informant, informant.received()[-1], "sub:date:0")
+        await tap(server, app, informant, informant.received()[-1], "sub:files:done")
+        preview = texts_of(informant)[-1]
+    assert "重启前的标题" in preview
+    assert "重启后写的正文" in preview
+
+
+async def test_bad_input_in_submit_is_explained(server: FakeBotApi, bot: BotApp) -> None:
+    informant = server.user(101, "王芳")
+    await join(server, bot, informant, WINDOW, "informant")
+    await say(server, bot, informant, "/submit")
+    assert "点击上面的按钮" in await say(server, bot, informant, "随便写点")
+    await tap(server, bot, informant, informant.received()[-2], "sub:cat:measures")
+    assert "标题太长" in await say(server, bot, informant, "长" * 120)
+    assert "请输入正文" in await say(server, bot, informant, "<b>标题</b> *未闭合_")
+    await say(server, bot, informant, "正文")
+    await tap(server, bot, informant, informant.received()[-1], "sub:body:done")
+    assert "还没有到" in await say(server, bot, informant, "2026-12-01")
+    assert "看不懂" in await say(server, bot, informant, "上周")
+    assert "不是有效的日期" in await say(server, bot, informant, "2026-02-30")
+    await say(server, bot, informant, "14.10")
+    await informant.send_document("病毒.exe", "application/octet-stream", b"MZ")
+    await settle(server, bot)
+    assert "不支持这种文件" in texts_of(informant)[-1]
+    assert "已取消" in await say(server, bot, informant, "/cancel")
+    assert "当前没有进行中的操作" in await say(server, bot, informant, "/cancel")
+
+
+async def submit_quickly(server: FakeBotApi, app: BotApp, user: FakeUser) -> None:
+    """The user submits a plain item for the event day 2026-10-14."""
+    await say(server, app, user, "/submit")
+    await tap(server, app, user, user.received()[-1], "sub:cat:measures")
+    await say(server, app, user, "市人社局窗口推行“一窗通办”")
+    await say(server, app, user, "正文。")
+    await tap(server, app, user, user.received()[-1], "sub:body:done")
+    await say(server, app, user, "2026-10-14")
+    await tap(server, app, user, user.received()[-1], "sub:files:done")
+    await tap(server, app, user, user.received()[-1], "sub:ok")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -16,6 +17,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.context import Context
 from bot.texts import Raw
@@ -545,6 +547,17 @@ def conversation() -> ConversationHandler[Context]:
             MessageHandler(other, use_buttons),
         ],
     }
+    with warnings.catch_warnings():
+        # Deliberate: the draft is per user, not per message, so buttons of the current step
+        # are handled whichever message they sit on; PTB warns about exactly that choice.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return _conversation(states, private)
+
+
+def _conversation(
+    states: dict[object, list[BaseHandler[Update, Context, Any]]], private: filters.BaseFilter
+) -> ConversationHandler[Context]:
+    """The ConversationHandler itself."""
     return ConversationHandler(
         entry_points=[
             CommandHandler("submit", start, filters=private),

@@ -22,19 +22,22 @@ cen AS (
     SELECT unit_id, count(*) AS at_centre, sum(category = :research) AS research
     FROM items WHERE centre_on BETWEEN :start AND :end GROUP BY unit_id
 ),
+per_item AS (
+    SELECT item_id, count(*) AS adoptions, sum(points) AS points
+    FROM adoptions WHERE adopted_on BETWEEN :start AND :end AND withdrawn_at IS NULL
+    GROUP BY item_id
+),
 ado AS (
-    SELECT i.unit_id, count(*) AS adoptions, count(DISTINCT a.item_id) AS adopted_items,
-           sum(a.points) AS points
-    FROM adoptions a JOIN items i ON i.id = a.item_id
-    WHERE a.adopted_on BETWEEN :start AND :end AND a.withdrawn_at IS NULL
+    SELECT i.unit_id, sum(p.adoptions) AS adoptions, count(*) AS adopted_items,
+           sum(p.points) AS points
+    FROM per_item p JOIN items i ON i.id = p.item_id
     GROUP BY i.unit_id
 ),
 edited AS (
-    SELECT e.section_unit_id AS unit_id, sum(a.points) AS points
+    SELECT e.section_unit_id AS unit_id, sum(p.points) AS points
     FROM (SELECT DISTINCT item_id, section_unit_id FROM edits) e
     JOIN items i ON i.id = e.item_id AND i.unit_id != e.section_unit_id
-    JOIN adoptions a ON a.item_id = e.item_id
-    WHERE a.adopted_on BETWEEN :start AND :end AND a.withdrawn_at IS NULL
+    JOIN per_item p ON p.item_id = e.item_id
     GROUP BY e.section_unit_id
 ),
 inf AS (

@@ -220,6 +220,18 @@ CREATE INDEX signoffs_item ON signoffs (item_id);
 CREATE INDEX roles_person ON roles (person_id) WHERE revoked_at IS NULL;
 """,
     ),
+    (
+        4,
+        "covering indexes for the period figures (read indexes, not the wide item rows)",
+        """
+CREATE INDEX items_submitted_cover ON items (submitted_on, unit_id, late_days);
+CREATE INDEX items_centre_cover ON items (centre_on, unit_id, category);
+CREATE INDEX adoptions_adopted_cover ON adoptions (adopted_on, item_id, points, withdrawn_at);
+DROP INDEX items_submitted_on;
+DROP INDEX items_centre_on;
+DROP INDEX adoptions_adopted_on;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

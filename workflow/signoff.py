@@ -48,9 +48,7 @@ async def _open_step(tx: Tx, signer: Person, item_id: int, round_: int, step: in
     return item
 
 
-async def check_open(
-    db: Database, signer: Person, *, item_id: int, round_: int, step: int
-) -> Item:
+async def check_open(db: Database, signer: Person, *, item_id: int, round_: int, step: int) -> Item:
     """Checks, without changing anything, that the signer may still decide this step."""
     async with db.reading() as tx:
         return await _open_step(tx, signer, item_id, round_, step)

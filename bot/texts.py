@@ -91,7 +91,7 @@ ZH: Final[dict[str, str]] = {
     "notice.adoption_adopted": "🎉 信息 #{item} 被“{outlet}”采用（{level} 级，{points} 分）。该信息累计 {total} 分。",
     "notice.adoption_withdrawn": "ℹ️ 信息 #{item} 的“{outlet}”采用记录已撤销。该信息现累计 {total} 分。",
     # item card
-    "card": "<b>#{id} {title}</b>\n单位：{unit}　类别：{category}\n工作日期：{event_date}　状态：{state}{late}\n\n{body}",
+    "card": "<b>{number}{title}</b>\n单位：{unit}　类别：{category}\n工作日期：{event_date}　状态：{state}{late}\n\n{body}",
     "card.late": "\n⏰ 迟报 {days} 个工作日",
     # buttons
     "btn.approve": "✅ 同意",
@@ -282,7 +282,7 @@ EN: Final[dict[str, str]] = {
     "notice.author_at_centre": "📨 Your item #{item} is signed off and reached the centre.",
     "notice.adoption_adopted": "🎉 Item #{item} adopted by “{outlet}” (level {level}, {points} points). The item has {total} points.",
     "notice.adoption_withdrawn": "ℹ️ The “{outlet}” adoption of item #{item} was withdrawn. The item has {total} points.",
-    "card": "<b>#{id} {title}</b>\nUnit: {unit}  Category: {category}\nDate of the work: {event_date}  State: {state}{late}\n\n{body}",
+    "card": "<b>{number}{title}</b>\nUnit: {unit}  Category: {category}\nDate of the work: {event_date}  State: {state}{late}\n\n{body}",
     "card.late": "\n⏰ {days} working days late",
     "btn.approve": "✅ Approve",
     "btn.return": "↩️ Return",

@@ -50,7 +50,7 @@ def card(texts: Texts, rules: CentreRules, view: ItemView, full: bool = False) -
     return Raw(
         texts(
             "card",
-            id=item.id,
+            number=f"#{item.id} " if item.id else "",
             title=item.title,
             unit=view.unit.name,
             category=rules.categories.get(item.category, item.category),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
 import os
 import re
 import sys
@@ -14,12 +16,17 @@ from typing import TextIO
 
 from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
 from bot.report import format_month, format_year
-from scoring.vocab import UnitKind
+from bot.runner import serve
+from bot.texts import Texts
+from bot.wiring import centre_rules
+from scoring.vocab import Role, UnitKind
 from scoring.workdays import WorkCalendar
 from storage.backup import BackupError, backup_database
 from storage.db import Database, MigrationError
 from storage.units import UnitSpec, sync_units
 from workflow.figures import month_report, year_report
+from workflow.joining import create_invite
+from workflow.outcomes import Refused
 
 DESCRIPTION = """\
 Baosong (报送): a Telegram bot that runs a government service centre's information
@@ -77,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     which = figures.add_mutually_exclusive_group(required=True)
     which.add_argument("--month", metavar="YYYY-MM", help="a month, e.g. 2026-10")
     which.add_argument("--year", type=int, metavar="YYYY", help="a year, e.g. 2026")
+    invite = commands.add_parser(
+        "invite",
+        help="make a single-use invite link for a unit and role",
+        description="Print a deep link (and its code) that binds whoever opens it to a unit and "
+        "role. Roles: " + ", ".join(r.value for r in Role) + ". Centre roles (editor, …) name "
+        "the person's section as the unit.",
+    )
+    invite.add_argument("--unit", help="the unit's name as in config.yaml")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--json", action="store_true", help='print {"code": …, "link": …}')
     commands.add_parser(
         "run",
         help="run the bot (needs BAOSONG_BOT_TOKEN)",
@@ -108,6 +125,8 @@ def main(
             size = backup_database(settings.storage.path, args.path)
             print(f"备份完成: {args.path} ({size / 1024:.0f} KiB)", file=stream)
             return 0
+        if args.command == "invite":
+            return asyncio.run(make_invite(settings, args.unit, Role(args.role), args.json, stream))
         if args.command == "figures":
             return asyncio.run(figures(settings, args.month, args.year, stream))
         return run(settings, stream)
@@ -201,20 +220,57 @@ async def figures(settings: Settings, month: str | None, year: int | None, out: 
     return 0
 
 
+async def make_invite(
+    settings: Settings, unit: str | None, role: Role, as_json: bool, out: TextIO
+) -> int:
+    """Creates an invite and prints its deep link and code."""
+    if not settings.storage.path.exists():
+        print(f"错误: 数据库不存在 ({settings.storage.path})，请先运行 baosong init", file=out)
+        return 1
+    async with await Database.open(settings.storage.path) as db:
+        try:
+            invite, found = await create_invite(
+                db, centre_rules(settings), unit_name=unit, role=role
+            )
+        except Refused as refused:
+            print(
+                f"错误: {Texts(settings.language.value)('refused.' + refused.key, **refused.params)}",
+                file=out,
+            )
+            return 1
+    name = settings.telegram.bot_username
+    link = f"https://t.me/{name}?start={invite.code}" if name else None
+    if as_json:
+        print(json.dumps({"code": invite.code, "link": link}, ensure_ascii=False), file=out)
+        return 0
+    print(
+        f"邀请: {found.name if found else '中心'} / {role.value}，有效期至 {invite.expires_at:%Y-%m-%d %H:%M} UTC，仅可使用一次",
+        file=out,
+    )
+    if link:
+        print(link, file=out)
+    else:
+        print("（config.yaml 未设置 telegram.bot_username，无法生成链接）", file=out)
+    print(f"或向机器人发送: /start {invite.code}", file=out)
+    return 0
+
+
 def run(settings: Settings, out: TextIO) -> int:
-    """Runs the bot; the chat itself is not built yet, so this says so plainly."""
+    """Runs the bot against the configured Bot API until Ctrl-C; needs the token."""
     if settings.bot_token is None:
         print(
-            f"未设置 {ENV_BOT_TOKEN}。本地模拟器（无需令牌即可试用）尚未完成；"
-            "目前可用: baosong check-config / init / figures / backup。",
+            f"未设置 {ENV_BOT_TOKEN}：请设置机器人令牌后再运行（见 README“上线”一节）。"
+            "无需令牌的本地模拟器尚未完成。",
             file=out,
         )
-    else:
-        print(
-            "聊天功能尚未完成（下一阶段实现）；目前可用: check-config / init / figures / backup。",
-            file=out,
-        )
-    return 3
+        return 3
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    print(f"报送机器人启动: {settings.telegram.api_base_url}（Ctrl-C 停止）", file=out)
+    asyncio.run(serve(settings, settings.bot_token.get_secret_value()))
+    return 0
 
 
 if __name__ == "__main__":

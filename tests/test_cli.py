@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import sqlite3
 from contextlib import closing
@@ -110,3 +112,23 @@ def test_run_says_plainly_it_is_not_built_yet(workdir: Path) -> None:
     status, text = baosong(workdir, "run")
     assert status == 3
     assert "BAOSONG_BOT_TOKEN" in text
+
+
+def test_invite_prints_code_and_json(workdir: Path) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(workdir, "invite", "--unit", "市人社局窗口", "--role", "informant")
+    assert status == 0
+    assert "/start " in text
+    status, text = baosong(
+        workdir, "invite", "--unit", "市人社局窗口", "--role", "informant", "--json"
+    )
+    assert status == 0
+    payload = json.loads(text)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", payload["code"])
+
+
+def test_invite_unknown_unit(workdir: Path) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(workdir, "invite", "--unit", "不存在", "--role", "leader")
+    assert status == 1
+    assert "不存在" in text

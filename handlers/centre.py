@@ -11,15 +11,19 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from storage import units as unit_repo
+from storage.models import Person
 from workflow import centre
 from workflow.outcomes import Refused
+from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from .common import card, current, deliver, editor_keyboard, explain
 
-BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd):(\d{1,12})(?::(\d{1,3}))?")
+BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref):(\d{1,12})(?::(\d{1,3}))?")
 PENDING_EDIT = "pending_edit"
 PENDING_WITHDRAW = "pending_withdraw"
+PENDING_DAY = "pending_adoption_day"
+PENDING_REF = "pending_adoption_ref"
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -122,23 +126,22 @@ async def on_button(update: Update, context: Context) -> None:
                         points=a.points,
                         total=adopted.item_points,
                     ),
-                    reply_markup=InlineKeyboardMarkup(
-                        [
-                            [
-                                InlineKeyboardButton(
-                                    texts("btn.withdraw"), callback_data=f"ed:wd:{a.id}"
-                                )
-                            ]
-                        ]
-                    ),
+                    reply_markup=adoption_keyboard(context, a.id),
                 )
             await deliver(context, adopted.notices)
-        else:  # wd
+        else:  # wd, day, ref: each waits for a typed answer
             await centre.queue(services.db, person, limit=1)
-            user_data[PENDING_WITHDRAW] = number
+            key, prompt = {
+                "wd": (PENDING_WITHDRAW, "centre.ask_withdraw"),
+                "day": (PENDING_DAY, "centre.ask_day"),
+                "ref": (PENDING_REF, "centre.ask_ref"),
+            }[action]
+            for other in pending_keys():
+                user_data.pop(other, None)
+            user_data[key] = number
             await query.answer()
             if chat_id is not None:
-                await context.bot.send_message(chat_id, texts("centre.ask_withdraw"))
+                await context.bot.send_message(chat_id, texts(prompt))
     except Refused as refused:
         await explain(update, context, refused)
 
@@ -148,7 +151,7 @@ async def on_text(update: Update, context: Context) -> None:
     message, user_data = update.effective_message, context.user_data
     if message is None or not user_data or not message.text or message.text.startswith("/"):
         return
-    if PENDING_EDIT not in user_data and PENDING_WITHDRAW not in user_data:
+    if not any(key in user_data for key in pending_keys()):
         return
     services, texts = context.bot_data, context.bot_data.texts
     person, _ = await current(update, context)
@@ -172,6 +175,8 @@ async def on_text(update: Update, context: Context) -> None:
                 await message.reply_text(
                     texts("centre.edited", item=item_id, section=section.name if section else "")
                 )
+        elif PENDING_DAY in user_data or PENDING_REF in user_data:
+            await _amend(update, context, person, user_data, message.text)
         else:
             adoption_id = int(user_data.pop(PENDING_WITHDRAW))
             withdrawn, notices = await centre.withdraw(
@@ -189,4 +194,53 @@ async def on_text(update: Update, context: Context) -> None:
 
 def pending_keys() -> tuple[str, ...]:
     """The user_data keys this module waits on (for /cancel)."""
-    return (PENDING_EDIT, PENDING_WITHDRAW)
+    return (PENDING_EDIT, PENDING_WITHDRAW, PENDING_DAY, PENDING_REF)
+
+
+def adoption_keyboard(context: Context, adoption_id: int) -> InlineKeyboardMarkup:
+    """Follow-ups of a recorded adoption: change its date, add the issue / URL, withdraw it."""
+    texts = context.bot_data.texts
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts("btn.adoption_day"), callback_data=f"ed:day:{adoption_id}"
+                ),
+                InlineKeyboardButton(
+                    texts("btn.adoption_ref"), callback_data=f"ed:ref:{adoption_id}"
+                ),
+            ],
+            [InlineKeyboardButton(texts("btn.withdraw"), callback_data=f"ed:wd:{adoption_id}")],
+        ]
+    )
+
+
+async def _amend(
+    update: Update, context: Context, person: Person, user_data: dict[str, Any], text: str
+) -> None:
+    """Applies a typed adoption date or issue number / URL to the pending adoption."""
+    services, texts = context.bot_data, context.bot_data.texts
+    message = update.effective_message
+    assert message is not None
+    if PENDING_DAY in user_data:
+        today = services.rules.local_now(services.db.clock()).date()
+        day = parse_event_date(text, today)  # Refused explains a bad date; the question stays
+        adoption_id = int(user_data[PENDING_DAY])
+        amended = await centre.amend(
+            services.db, services.rules, person, adoption_id, adopted_on=day
+        )
+        user_data.pop(PENDING_DAY, None)
+    else:
+        adoption_id = int(user_data[PENDING_REF])
+        amended = await centre.amend(
+            services.db, services.rules, person, adoption_id, reference=text
+        )
+        user_data.pop(PENDING_REF, None)
+    await message.reply_text(
+        texts(
+            "centre.amended",
+            outlet=amended.outlet,
+            day=amended.adopted_on.isoformat(),
+            reference=amended.reference or "—",
+        )
+    )

@@ -103,3 +103,36 @@ async def adoptions_of(tx: Tx, item_id: int, *, include_withdrawn: bool = False)
         f"SELECT * FROM adoptions WHERE item_id = ?{extra} ORDER BY id", (item_id,)
     )
     return [Adoption.from_row(row) for row in rows]
+
+
+async def amend_adoption(
+    tx: Tx,
+    adoption_id: int,
+    actor_id: int,
+    *,
+    adopted_on: date | None = None,
+    reference: str | None = None,
+) -> bool:
+    """Corrects a live adoption's date or sets its issue number / URL; False if not live."""
+    row = await tx.fetchone(
+        "SELECT item_id, adopted_on, reference FROM adoptions WHERE id = ? AND withdrawn_at IS NULL",
+        (adoption_id,),
+    )
+    if row is None:
+        return False
+    new_day = adopted_on.isoformat() if adopted_on else row["adopted_on"]
+    new_reference = reference if reference is not None else row["reference"]
+    await tx.execute(
+        "UPDATE adoptions SET adopted_on = ?, reference = ? WHERE id = ?",
+        (new_day, new_reference, adoption_id),
+    )
+    await tx.audit(
+        actor_id,
+        "adoption.amend",
+        "item",
+        int(row["item_id"]),
+        adoption_id=adoption_id,
+        before={"adopted_on": row["adopted_on"], "reference": row["reference"]},
+        after={"adopted_on": new_day, "reference": new_reference},
+    )
+    return True

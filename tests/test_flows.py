@@ -299,3 +299,43 @@ async def submit_quickly(server: FakeBotApi, app: BotApp, user: FakeUser) -> Non
     await say(server, app, user, "2026-10-14")
     await tap(server, app, user, user.received()[-1], "sub:files:done")
     await tap(server, app, user, user.received()[-1], "sub:ok")
+
+
+async def test_editor_edits_amends_and_withdraws(
+    server: FakeBotApi, bot: BotApp, ledger: Database, clock: FakeClock
+) -> None:
+    informant = server.user(101, "王芳")
+    editor = server.user(104, "赵敏")
+    await join(server, bot, informant, "综合科", "informant")  # a section head: no chain
+    await join(server, bot, editor, "办公室", "editor")
+    await submit_quickly(server, bot, informant)
+    new_item = editor.received()[-1]
+    await tap(server, bot, editor, new_item, "ed:edit:1")
+    assert "第一行是标题" in texts_of(editor)[-1]
+    assert "格式" in await say(server, bot, editor, "只有一行")
+    edited = await say(server, bot, editor, "编辑后的标题\n编辑后的正文。")
+    assert "办公室" in edited
+    await tap(server, bot, editor, new_item, "ed:adopt:1")
+    outlets = editor.received()[-1]
+    await tap(server, bot, editor, outlets, button_data(outlets, "ed:out:1:3"))
+    recorded = editor.received()[-1]
+    assert "3 级" in str(recorded["text"])
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:day:"))
+    assert "还没有到" in await say(server, bot, editor, "2026-10-16")
+    assert "不能早于" in await say(server, bot, editor, "2026-10-01")
+    assert "日期 2026-10-15" in await say(server, bot, editor, "10月15日")
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:ref:"))
+    assert "第12期" in await say(server, bot, editor, "第12期")
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:wd:"))
+    assert "累计 0 分" in await say(server, bot, editor, "录错了渠道")
+    assert "累计 0 分" in texts_of(informant)[-1]
+    async with ledger.reading() as tx:
+        (adoption,) = await adoptions.adoptions_of(tx, 1, include_withdrawn=True)
+        item = await items.get_item(tx, 1)
+        trail = [e.action for e in await audit.audit_trail(tx, "item", 1)]
+    assert adoption.reference == "第12期"
+    assert adoption.withdraw_reason == "录错了渠道"
+    assert item is not None
+    assert item.title == "编辑后的标题"
+    assert trail.count("adoption.amend") == 2
+    assert "item.edit" in trail

@@ -217,3 +217,39 @@ async def section_credit_preview(db: Database, rules: CentreRules, item_id: int)
             if section is not None:
                 credits[section.name] = format(edit_credit(rules.policy, total).normalize(), "f")
     return credits
+
+
+async def amend(
+    db: Database,
+    rules: CentreRules,
+    person: Person,
+    adoption_id: int,
+    *,
+    adopted_on: date | None = None,
+    reference: str | None = None,
+) -> Adoption:
+    """Corrects an adoption's date (not in the future, not before the item reached the centre)
+    or records its issue number / URL."""
+    ref = reference.strip() if reference is not None else None
+    if ref is not None and len(ref) > REFERENCE_MAX:
+        raise Refused("reference_too_long", limit=REFERENCE_MAX)
+    async with db.transaction() as tx:
+        await editor_grant(tx, person)
+        adoption = await adoptions.get_adoption(tx, adoption_id)
+        if adoption is None:
+            raise Refused("adoption_unknown")
+        if adoption.withdrawn_at is not None:
+            raise Refused("already_withdrawn")
+        item = await items.get_item(tx, adoption.item_id)
+        assert item is not None
+        if adopted_on is not None:
+            if adopted_on > rules.local_now(tx.now).date():
+                raise Refused("date_in_future", day=adopted_on.isoformat())
+            if item.centre_on is not None and adopted_on < item.centre_on:
+                raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
+        await adoptions.amend_adoption(
+            tx, adoption_id, person.id, adopted_on=adopted_on, reference=ref
+        )
+        stored = await adoptions.get_adoption(tx, adoption_id)
+        assert stored is not None
+    return stored

@@ -70,6 +70,8 @@ def build_application(
             CommandHandler("invite", admin.invite, filters=private),
             CommandHandler("units", admin.list_units, filters=private),
             CommandHandler("noinformant", admin.no_informant, filters=private),
+            CommandHandler("revoke", admin.revoke_menu, filters=private),
+            CallbackQueryHandler(admin.revoke_button, pattern=r"^ad:rv:"),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),
             MessageHandler(filters.ALL, general.fallback),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import Context
@@ -120,3 +120,62 @@ async def no_informant(update: Update, context: Context) -> None:
     await message.reply_text(
         "\n".join([texts("admin.noinformant_head"), *(f"· {u.name}" for u in missing)])
     )
+
+
+async def revoke_menu(update: Update, context: Context) -> None:
+    """/revoke: one button per role held now."""
+    message = update.effective_message
+    if message is None or not await _admin(update, context):
+        return
+    texts = context.bot_data.texts
+    held = await joining.grants(context.bot_data.db)
+    if not held:
+        await message.reply_text(texts("admin.revoke_none"))
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{unit.name + ' · ' if unit else ''}{person.name} · {texts.role(grant.role)}"[:60],
+                callback_data=f"ad:rv:{grant.id}",
+            )
+        ]
+        for grant, person, unit in held[:60]
+    ]
+    await message.reply_text(texts("admin.revoke_head"), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def revoke_button(update: Update, context: Context) -> None:
+    """A revoke button: re-checks that the tapper is an admin, then ends the role."""
+    query = update.callback_query
+    if query is None:
+        return
+    texts = context.bot_data.texts
+    user = update.effective_user
+    _, grants = await current(update, context)
+    if user is None or not is_admin(context, user.id, grants):
+        await query.answer(texts("admin.only"), show_alert=True)
+        return
+    try:
+        grant_id = int((query.data or "").rsplit(":", 1)[1])
+        person, _ = await current(update, context)
+        ended = await joining.revoke(context.bot_data.db, grant_id, person)
+    except (ValueError, IndexError):
+        await explain(update, context, Refused("forged"))
+        return
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    async with context.bot_data.db.reading() as tx:
+        holder = await people.get_person(tx, ended.person_id)
+        unit = await units.get_unit(tx, ended.unit_id) if ended.unit_id else None
+    await query.answer()
+    if query.message is not None:
+        await context.bot.send_message(
+            query.message.chat.id,
+            texts(
+                "admin.revoked",
+                name=holder.name if holder else "?",
+                unit=f"{unit.name} " if unit else "",
+                role=texts.role(ended.role),
+            ),
+        )

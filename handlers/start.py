@@ -35,7 +35,7 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
     if Role.EDITOR in roles:
         names += ["queue", "item"]
     if is_admin:
-        names += ["invite"]
+        names += ["invite", "revoke"]
     return [*names, "cancel", "help"]
 
 
@@ -47,6 +47,7 @@ HELP_KEYS = {
     "queue": "help.queue",
     "item": "help.item",
     "invite": "help.invite",
+    "revoke": "help.revoke",
     "cancel": "help.cancel",
     "help": "help.help",
 }

@@ -112,3 +112,27 @@ async def role_holders_anywhere(tx: Tx, role: Role) -> list[Person]:
         (role.value,),
     )
     return [Person.from_row(row) for row in rows]
+
+
+async def active_grants(tx: Tx, limit: int = 200) -> list[tuple[RoleGrant, Person, Unit | None]]:
+    """Every role held now, with its person and unit, by unit name and person."""
+    rows = await tx.fetchall(
+        "SELECT r.id FROM roles r JOIN people p ON p.id = r.person_id"
+        " LEFT JOIN units u ON u.id = r.unit_id WHERE r.revoked_at IS NULL"
+        " ORDER BY ifnull(u.name, ''), p.name, r.role LIMIT ?",
+        (limit,),
+    )
+    found = []
+    for row in rows:
+        grant_row = await tx.fetchone("SELECT * FROM roles WHERE id = ?", (row["id"],))
+        assert grant_row is not None
+        grant = RoleGrant.from_row(grant_row)
+        person = await get_person(tx, grant.person_id)
+        assert person is not None
+        unit_row = (
+            await tx.fetchone("SELECT * FROM units WHERE id = ?", (grant.unit_id,))
+            if grant.unit_id
+            else None
+        )
+        found.append((grant, person, Unit.from_row(unit_row) if unit_row else None))
+    return found

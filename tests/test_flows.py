@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotApp
-from bot.config import Settings
+from bot.config import Language, Settings
 from scoring.vocab import ItemState
 from storage import adoptions, audit, items
 from storage.db import Database
@@ -339,3 +339,50 @@ async def test_editor_edits_amends_and_withdraws(
     assert item.title == "编辑后的标题"
     assert trail.count("adoption.amend") == 2
     assert "item.edit" in trail
+
+
+async def test_admin_revokes_a_role(server: FakeBotApi, bot: BotApp, ledger: Database) -> None:
+    informant = server.user(101, "王芳")
+    admin = server.user(ADMIN, "管理员")
+    await join(server, bot, informant, WINDOW, "informant")
+    assert "点击要撤销的身份" in await say(server, bot, admin, "/revoke")
+    menu = admin.received()[-1]
+    await tap(server, bot, admin, menu, button_data(menu, "ad:rv:"))
+    assert "已撤销：王芳" in texts_of(admin)[-1]
+    answer = await tap(server, bot, admin, menu, button_data(menu, "ad:rv:"))
+    assert "已经撤销过" in answer["text"]
+    assert "不是任何单位的信息员" in await say(server, bot, informant, "/submit")
+    intruder = await informant.click(menu["message_id"], "ad:rv:1", chat_id=ADMIN, forged=True)
+    await settle(server, bot)
+    assert "只有管理员" in (await server.wait_for_answer(intruder["callback_query"]["id"]))["text"]
+
+
+async def test_other_units_items_stay_hidden(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    outsider = server.user(120, "外单位信息员")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, outsider, "城关镇便民服务中心", "informant")
+    await submit_quickly(server, bot, informant)
+    assert "找不到这条信息" in await say(server, bot, outsider, "/item 1")
+    assert "没有找到" in await say(server, bot, outsider, "/find 一窗通办")
+    assert "市人社局窗口推行" in await say(server, bot, informant, "/item 1")
+    assert "用法" in await say(server, bot, informant, "/item abc")
+
+
+async def test_groups_stay_quiet(server: FakeBotApi, bot: BotApp) -> None:
+    informant = server.user(101, "王芳")
+    await join(server, bot, informant, WINDOW, "informant")
+    group = server.group(-1001, "工作群")
+    await group.send_text(informant, "/submit")
+    await group.send_text(informant, "大家好")
+    await settle(server, bot)
+    assert server.sent_to(-1001) == []
+
+
+async def test_english_texts(server: FakeBotApi, settings: Settings, ledger: Database) -> None:
+    english = settings.model_copy(update={"language": Language.EN})
+    async with running(english, ledger) as app:
+        stranger = server.user(5, "Visitor")
+        assert "ask an administrator" in (await say(server, app, stranger, "/start")).lower()

@@ -86,3 +86,20 @@ async def whoami(db: Database, tg_user_id: int) -> tuple[Person | None, list[Rol
         person = await people.person_by_tg(tx, tg_user_id)
         grants = await people.active_roles(tx, person.id) if person else []
     return person, grants
+
+
+async def grants(db: Database) -> list[tuple[RoleGrant, Person, Unit | None]]:
+    """Every role held now, for an admin to review or revoke."""
+    async with db.reading() as tx:
+        return await people.active_grants(tx)
+
+
+async def revoke(db: Database, grant_id: int, by: Person | None) -> RoleGrant:
+    """Ends a role (kept in the ledger); refuses one already ended."""
+    async with db.transaction() as tx:
+        row = await tx.fetchone("SELECT 1 FROM roles WHERE id = ?", (grant_id,))
+        if row is None or not await people.revoke_role(tx, grant_id, by.id if by else None):
+            raise Refused("already_revoked")
+        grant = await tx.fetchone("SELECT * FROM roles WHERE id = ?", (grant_id,))
+        assert grant is not None
+    return RoleGrant.from_row(grant)

@@ -386,3 +386,53 @@ async def test_english_texts(server: FakeBotApi, settings: Settings, ledger: Dat
     async with running(english, ledger) as app:
         stranger = server.user(5, "Visitor")
         assert "ask an administrator" in (await say(server, app, stranger, "/start")).lower()
+
+
+async def test_restart_in_the_middle_of_a_sign_off_chain(
+    server: FakeBotApi, settings: Settings, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    head = server.user(102, "李明")
+    leader = server.user(103, "张伟")
+    async with running(settings, ledger) as app:
+        await join(server, app, informant, WINDOW, "informant")
+        await join(server, app, head, WINDOW, "window_head")
+        await join(server, app, leader, WINDOW, "leader")
+        await submit_quickly(server, app, informant)
+        request = head.received()[-1]
+        await tap(server, app, head, request, button_data(request, "so:1:0:0:a"))
+    async with running(settings, ledger) as app:
+        request = leader.received()[-1]
+        answer = await tap(server, app, leader, request, button_data(request, "so:1:0:1:a"))
+        assert "报送到市政务服务中心" in answer["text"]
+    async with ledger.reading() as tx:
+        item = await items.get_item(tx, 1)
+    assert item is not None
+    assert item.state is ItemState.SUBMITTED
+
+
+async def test_admin_lists_units_and_missing_informants(server: FakeBotApi, bot: BotApp) -> None:
+    informant = server.user(101, "王芳")
+    admin = server.user(ADMIN, "管理员")
+    await join(server, bot, informant, WINDOW, "informant")
+    units_text = await say(server, bot, admin, "/units")
+    assert "王芳（信息员）" in units_text
+    missing = await say(server, bot, admin, "/noinformant")
+    assert "城关镇便民服务中心" in missing
+    assert WINDOW not in missing
+
+
+async def test_an_error_is_apologised_for_and_reported_to_admins(
+    server: FakeBotApi, bot: BotApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    informant = server.user(101, "王芳")
+    await join(server, bot, informant, WINDOW, "informant")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("workflow.views.my_items", broken)
+    assert "出错了" in await say(server, bot, informant, "/my")
+    admin_texts = texts_of(server.user(ADMIN))
+    assert any("RuntimeError: disk on fire" in text for text in admin_texts)
+    assert "disk on fire" not in texts_of(informant)[-1]

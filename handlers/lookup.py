@@ -11,7 +11,8 @@ from telegram.constants import ParseMode
 from bot.context import Context
 from bot.texts import Raw
 from scoring.vocab import ItemState
-from workflow import views
+from storage.models import Person
+from workflow import centre, views
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
@@ -25,16 +26,22 @@ def number(value: Decimal | int) -> str:
     return format(value.normalize(), "f")
 
 
+async def member(update: Update, context: Context) -> Person | None:
+    """The person writing, or None after telling a stranger how to join."""
+    person, _ = await current(update, context)
+    if person is None and update.effective_message is not None:
+        await update.effective_message.reply_text(
+            context.bot_data.texts("stranger"), parse_mode=ParseMode.HTML
+        )
+    return person
+
+
 async def my_items(update: Update, context: Context) -> None:
     """/my: the person's latest items, their states and points; returned ones can be revised."""
-    message = update.effective_message
-    person, _ = await current(update, context)
-    if message is None:
+    message, person = update.effective_message, await member(update, context)
+    if message is None or person is None:
         return
     texts = context.bot_data.texts
-    if person is None:
-        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
-        return
     mine = await views.my_items(context.bot_data.db, person)
     if not mine:
         await message.reply_text(texts("my.empty"))
@@ -64,14 +71,10 @@ async def my_items(update: Update, context: Context) -> None:
 
 async def my_unit(update: Update, context: Context) -> None:
     """/unit: each of the person's units this month (submitted / quota, points, rank) and the year."""
-    message = update.effective_message
-    person, _ = await current(update, context)
-    if message is None:
+    message, person = update.effective_message, await member(update, context)
+    if message is None or person is None:
         return
     services, texts = context.bot_data, context.bot_data.texts
-    if person is None:
-        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
-        return
     today = services.rules.local_now(services.db.clock()).date()
     found = await views.unit_views(services.db, services.rules, person, today.year, today.month)
     if not found:
@@ -107,14 +110,10 @@ async def my_unit(update: Update, context: Context) -> None:
 
 async def ranking(update: Update, context: Context) -> None:
     """/rank: this month's and this year's ranking (top 20 of each)."""
-    message = update.effective_message
-    person, _ = await current(update, context)
-    if message is None:
+    message, person = update.effective_message, await member(update, context)
+    if message is None or person is None:
         return
     services, texts = context.bot_data, context.bot_data.texts
-    if person is None:
-        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
-        return
     today = services.rules.local_now(services.db.clock()).date()
     report = await month_report(
         services.db, services.rules.policy, services.rules.zone, today.year, today.month
@@ -159,6 +158,9 @@ async def show_item(update: Update, context: Context) -> None:
                 points=a.points,
                 day=a.adopted_on.isoformat(),
             )
+    credits = await centre.section_credit_preview(services.db, services.rules, view.item.id)
+    for section, points in credits.items():
+        text += "\n" + texts("centre.edit_credit_line", section=section, points=points)
     for chunk in split_message(text):
         await message.reply_text(chunk, parse_mode=ParseMode.HTML)
 

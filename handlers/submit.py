@@ -319,7 +319,7 @@ async def files_done(update: Update, context: Context) -> int:
     return await _preview(update, context)
 
 
-def _draft_view(context: Context, draft: dict[str, Any], unit_name: str) -> ItemView:
+def _draft_view(draft: dict[str, Any], unit_name: str) -> ItemView:
     """The draft dressed as an item, so the preview shows exactly the card others will see."""
     now = datetime.now(UTC)
     item = Item(
@@ -368,7 +368,7 @@ async def _preview(update: Update, context: Context) -> int:
         return await _next(update, context, draft, DATE)
     async with services.db.reading() as tx:
         unit = await unit_repo.get_unit(tx, int(draft["unit_id"]))
-    view = _draft_view(context, draft, unit.name if unit else "?")
+    view = _draft_view(draft, unit.name if unit else "?")
     event_day = view.item.event_date
     rules = services.rules
     deadline = rules.calendar.deadline(event_day, rules.deadline_working_days)

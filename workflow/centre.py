@@ -44,6 +44,20 @@ async def queue(db: Database, person: Person, limit: int = 30) -> list[Item]:
         )
 
 
+async def _register(tx: Tx, item: Item, person: Person) -> None:
+    """Moves an item that reached the centre to registered (登记), recording who and when."""
+    await items.transition(
+        tx,
+        item.id,
+        expected=ItemState.SUBMITTED,
+        new=ItemState.REGISTERED,
+        actor_id=person.id,
+        action="item.register",
+        registered_at=tx.now,
+        registered_by=person.id,
+    )
+
+
 async def register(db: Database, person: Person, item_id: int) -> Item:
     """Registers (登记) an item that reached the centre; registering twice changes nothing."""
     async with db.transaction() as tx:
@@ -55,16 +69,7 @@ async def register(db: Database, person: Person, item_id: int) -> Item:
             raise Refused("already_registered")
         if item.state is not ItemState.SUBMITTED:
             raise Refused("not_at_centre", state=item.state.value)
-        await items.transition(
-            tx,
-            item.id,
-            expected=ItemState.SUBMITTED,
-            new=ItemState.REGISTERED,
-            actor_id=person.id,
-            action="item.register",
-            registered_at=tx.now,
-            registered_by=person.id,
-        )
+        await _register(tx, item, person)
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return stored
@@ -125,16 +130,7 @@ async def adopt(
         if item.centre_on is not None and adopted_on < item.centre_on:
             raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
         if item.state is ItemState.SUBMITTED:
-            await items.transition(
-                tx,
-                item.id,
-                expected=ItemState.SUBMITTED,
-                new=ItemState.REGISTERED,
-                actor_id=person.id,
-                action="item.register",
-                registered_at=tx.now,
-                registered_by=person.id,
-            )
+            await _register(tx, item, person)
         try:
             adoption = await adoptions.record_adoption(
                 tx,

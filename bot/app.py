@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -19,9 +20,14 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.persistence import SqlitePersistence
+from bot.sender import drain
 from handlers import admin, centre, general, lookup, signoff, start, submit
+from storage import outbox
 from storage.db import Database
 from workflow.rules import CentreRules
+
+log = logging.getLogger(__name__)
+OUTBOX_INTERVAL = 15.0  # seconds between passes that retry the outbox
 
 BotApp = Application[Any, Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
@@ -84,11 +90,24 @@ def build_application(
 
 
 async def _post_init(app: BotApp) -> None:
-    """Sets the default command menu (start, help) for everyone."""
-    texts = app.bot_data.texts
+    """Recovers the outbox after a restart, schedules its retries, sets the default menu."""
+    services = app.bot_data
+    async with services.db.transaction() as tx:
+        interrupted = await outbox.orphaned_claims(tx)
+    if interrupted:
+        log.warning("%d outbox messages were being sent at a crash: marked uncertain", interrupted)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_drain_job, interval=OUTBOX_INTERVAL, first=1, name="outbox")
+    texts = services.texts
     await app.bot.set_my_commands(
         [
             BotCommand("start", "开始 / start"),
             BotCommand("help", texts("help.help").split("—", 1)[-1].strip()),
         ]
     )
+
+
+async def _drain_job(context: Context) -> None:
+    """Retries what is due in the outbox (429 waits, 5xx, lost connections)."""
+    services = context.bot_data
+    await drain(context.bot, services.db, services.texts, services.rules)

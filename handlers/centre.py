@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop
 
+from bot.cards import card, editor_keyboard
 from bot.context import Context
 from storage import units as unit_repo
 from storage.models import Person
@@ -17,7 +18,7 @@ from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
-from .common import card, current, deliver, editor_keyboard, explain
+from .common import current, deliver, explain
 
 BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref):(\d{1,12})(?::(\d{1,3}))?")
 PENDING_EDIT = "pending_edit"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.cards import card
 from bot.context import Context
 from bot.texts import Raw
 from scoring.vocab import ItemState
@@ -16,7 +17,7 @@ from workflow import centre, views
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
-from .common import card, current, explain
+from .common import current, explain
 
 
 def number(value: Decimal | int) -> str:

@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.cards import card
 from bot.context import Context
 from bot.texts import Raw
 from scoring.vocab import Role, UnitKind
@@ -28,7 +29,7 @@ from workflow import submission
 from workflow.outcomes import Refused
 from workflow.views import ItemView, item_view
 
-from .common import card, current, deliver, explain
+from .common import current, deliver, explain
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
 DRAFT = "draft"

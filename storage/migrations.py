@@ -232,6 +232,32 @@ DROP INDEX items_centre_on;
 DROP INDEX adoptions_adopted_on;
 """,
     ),
+    (
+        5,
+        "outbox rows are claimed ('sending') before a send, so a crash mid-send is never resent",
+        """
+CREATE TABLE outbox_new (
+    id               INTEGER PRIMARY KEY,
+    purpose          TEXT NOT NULL,
+    chat_id          INTEGER NOT NULL,
+    kind             TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text','photo','document')),
+    payload          TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (state IN ('pending','sending','sent','failed','uncertain')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    message_id       INTEGER,
+    created_at       TEXT NOT NULL,
+    sent_at          TEXT,
+    UNIQUE (purpose, chat_id)
+);
+INSERT INTO outbox_new SELECT * FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

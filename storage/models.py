@@ -190,3 +190,20 @@ class AuditEntry(Row):
     entity: str
     entity_id: int | None
     detail: str
+
+
+class OutboxMessage(Row):
+    """A message waiting to be sent (or sent, or failed), once per purpose and recipient."""
+
+    id: int
+    purpose: str
+    chat_id: int
+    kind: str
+    payload: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    message_id: int | None
+    created_at: datetime
+    sent_at: datetime | None

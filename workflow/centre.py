@@ -10,6 +10,7 @@ from scoring.vocab import AT_CENTRE, ItemState, Role
 from storage import adoptions, items, people, units
 from storage.db import Database, Tx
 from storage.models import Adoption, Edit, Item, Person, RoleGrant
+from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
 from workflow.submission import check_body, check_title
@@ -150,6 +151,7 @@ async def adopt(
         live = await adoptions.adoptions_of(tx, item.id)
         total = sum(a.points for a in live)
         notices = await _adoption_notices(tx, item, adoption, total, "adopted")
+        await post(tx, notices)
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return Adopted(adoption, stored, total, notices)
@@ -172,6 +174,7 @@ async def withdraw(
         assert item is not None
         total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
         notices = await _adoption_notices(tx, item, adoption, total, "withdrawn")
+        await post(tx, notices)
         stored = await adoptions.get_adoption(tx, adoption_id)
         assert stored is not None
     return stored, notices
@@ -195,7 +198,9 @@ async def _adoption_notices(
         "points": adoption.points,
         "total": total,
     }
-    return [Notice(tg, f"adoption_{what}", params, item.id) for tg in recipients]
+    return [
+        Notice(tg, f"adoption_{what}", params, item.id, event=str(adoption.id)) for tg in recipients
+    ]
 
 
 async def section_credit_preview(db: Database, rules: CentreRules, item_id: int) -> dict[str, str]:

@@ -23,3 +23,9 @@ class Notice:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     item_id: int | None = None  # the item the notice is about, for buttons
+    event: str = ""  # what happened, unique per event (with key and recipient: sent once)
+
+    @property
+    def purpose(self) -> str:
+        """The outbox key: one message per (purpose, recipient)."""
+        return f"notice:{self.key}:{self.event}"

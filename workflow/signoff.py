@@ -9,6 +9,7 @@ from scoring.vocab import ItemState
 from storage import items, people, units
 from storage.db import Database, Tx
 from storage.models import Item, Person
+from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
 from workflow.submission import editor_notices, roles_in_unit, signer_notices
@@ -107,6 +108,7 @@ async def decide(
                         "author_returned",
                         {"reason": recorded.reason, "by": signer.name, "role": role},
                         item.id,
+                        event=f"{item.id}:{round_}:{step}",
                     )
                 )
         elif step + 1 < len(chain):
@@ -132,6 +134,7 @@ async def decide(
                         "author_step_approved",
                         {"by": signer.name, "role": role},
                         item.id,
+                        event=f"{item.id}:{round_}:{step}",
                     )
                 )
         else:
@@ -154,8 +157,15 @@ async def decide(
             notices += await editor_notices(tx, moved)
             if author and author.tg_user_id:
                 notices.append(
-                    Notice(author.tg_user_id, "author_at_centre", {"by": signer.name}, item.id)
+                    Notice(
+                        author.tg_user_id,
+                        "author_at_centre",
+                        {"by": signer.name},
+                        item.id,
+                        event=str(item.id),
+                    )
                 )
+        await post(tx, notices)
         final = await items.get_item(tx, item.id)
         assert final is not None
     return Decided(final, result, notices)

@@ -12,6 +12,7 @@ from scoring.vocab import ItemState, Role, UnitKind
 from storage import items, people, units
 from storage.db import Database, Tx
 from storage.models import Item, Person, Unit
+from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
 
@@ -120,12 +121,24 @@ async def signer_notices(
     holders = await people.role_holders(tx, unit.id, role)
     if holders:
         return [
-            Notice(p.tg_user_id, "signoff_request", {"step": step, "role": role}, item.id)
+            Notice(
+                p.tg_user_id,
+                "signoff_request",
+                {"round": item.chain_round, "step": step, "role": role},
+                item.id,
+                event=f"{item.id}:{item.chain_round}:{step}",
+            )
             for p in holders
             if p.tg_user_id is not None
         ]
     return [
-        Notice(admin, "admin_no_signer", {"unit": unit.name, "role": role}, item.id)
+        Notice(
+            admin,
+            "admin_no_signer",
+            {"unit": unit.name, "role": role},
+            item.id,
+            event=f"{item.id}:{item.chain_round}:{step}",
+        )
         for admin in sorted(rules.admin_tg_ids)
     ]
 
@@ -134,7 +147,7 @@ async def editor_notices(tx: Tx, item: Item) -> list[Notice]:
     """Tells every centre editor a new item has reached the centre."""
     editors = await people.role_holders_anywhere(tx, Role.EDITOR)
     return [
-        Notice(p.tg_user_id, "editor_new_item", {}, item.id)
+        Notice(p.tg_user_id, "editor_new_item", {}, item.id, event=str(item.id))
         for p in editors
         if p.tg_user_id is not None
     ]
@@ -209,6 +222,7 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
             notices = await signer_notices(tx, stored, 0, unit, rules)
         else:
             notices = await editor_notices(tx, stored)
+        await post(tx, notices)
     return Submitted(stored, deadline, late, not chain, notices)
 
 
@@ -242,5 +256,6 @@ async def resubmit(
         stored = await items.get_item(tx, item.id)
         assert stored is not None
         notices = await signer_notices(tx, stored, 0, unit, rules)
+        await post(tx, notices)
         deadline = rules.calendar.deadline(item.event_date, rules.deadline_working_days)
     return Submitted(stored, deadline, stored.late_days, False, notices)

@@ -1,0 +1,166 @@
+"""Delivers the outbox through Telegram: renders notices, retries what may succeed, records all.
+
+The one ambiguous case is a send whose request left but whose answer never came (a read or
+write timeout, or a crash between sending and recording). Telegram may or may not have
+delivered it and offers no way to ask. Baosong chooses at-most-once: such a message is marked
+`uncertain` and listed for admins, never sent again — a bulletin twice costs more trust than
+one an admin re-sends by hand. Failures where the request surely did not arrive (connect or
+pool timeouts, 429, 5xx) are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.cards import card, editor_keyboard, signoff_keyboard_for
+from bot.texts import Raw, Texts
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+from workflow.outcomes import Refused
+from workflow.rules import CentreRules
+from workflow.views import load_item_view
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+BASE_BACKOFF = timedelta(seconds=5)
+MAX_BACKOFF = timedelta(hours=1)
+_lock = asyncio.Lock()
+
+
+@dataclass(slots=True)
+class DrainReport:
+    """What one pass over the outbox did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt: 5 s, 10 s, 20 s, … up to an hour."""
+    wait: timedelta = BASE_BACKOFF * 2 ** min(attempts, 20)
+    return min(wait, MAX_BACKOFF)
+
+
+def retry_after_of(error: RetryAfter) -> timedelta:
+    """Telegram's requested wait (PTB gives seconds or a timedelta, by setting)."""
+    value: object = error.retry_after
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(str(value)))
+
+
+def request_surely_lost(error: TimedOut | NetworkError) -> bool:
+    """Whether the request cannot have reached Telegram (so sending again is safe)."""
+    cause = error.__cause__
+    if isinstance(error, TimedOut):
+        return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(
+            error
+        )
+    return isinstance(cause, httpx.ConnectError) or cause is None
+
+
+async def render(
+    db: Database, texts: Texts, rules: CentreRules, message: OutboxMessage
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons of an outbox row: a notice rendered now, or prepared text."""
+    payload: dict[str, Any] = json.loads(message.payload)
+    if "notice" not in payload:
+        return str(payload["text"]), None
+    key = str(payload["notice"])
+    params = dict(payload.get("params") or {})
+    item_id = payload.get("item_id")
+    markup: InlineKeyboardMarkup | None = None
+    if "role" in params:
+        params["role"] = texts.role(str(params["role"]))
+    if item_id is not None:
+        params.setdefault("item", item_id)
+        if key in {"signoff_request", "editor_new_item"}:
+            view = await load_item_view(db, int(item_id))
+            params["card"] = Raw(card(texts, rules, view))
+            if key == "signoff_request":
+                params["step_no"] = int(params.get("step", 0)) + 1
+                markup = signoff_keyboard_for(
+                    texts, int(item_id), int(params.get("round", 0)), int(params.get("step", 0))
+                )
+            else:
+                markup = editor_keyboard(texts, view.item)
+    return texts(f"notice.{key}", **params), markup
+
+
+async def drain(
+    bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
+) -> DrainReport:
+    """Sends every due outbox message once; safe to call from many places (one at a time)."""
+    report = DrainReport()
+    async with _lock:
+        async with db.reading() as tx:
+            batch = await outbox.due(tx, limit)
+        for message in batch:
+            async with db.transaction() as tx:
+                if not await outbox.claim(tx, message.id):
+                    continue
+            await _send_one(bot, db, texts, rules, message, report)
+    return report
+
+
+async def _send_one(
+    bot: Bot,
+    db: Database,
+    texts: Texts,
+    rules: CentreRules,
+    message: OutboxMessage,
+    report: DrainReport,
+) -> None:
+    """One claimed message: send, then record sent, retry, failed or uncertain."""
+    now: datetime = db.clock()
+    try:
+        text, markup = await render(db, texts, rules, message)
+        sent = await bot.send_message(
+            message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except RetryAfter as error:
+        async with db.transaction() as tx:
+            await outbox.release(tx, message.id, str(error), now + retry_after_of(error))
+        report.retried += 1
+        return
+    except (Forbidden, BadRequest, Refused) as error:
+        reason = error.key if isinstance(error, Refused) else str(error)
+        async with db.transaction() as tx:
+            await outbox.mark_failed(tx, message.id, reason)
+        report.failed += 1
+        report.errors.append(f"{message.chat_id}: {reason}")
+        return
+    except (TimedOut, NetworkError) as error:
+        if request_surely_lost(error) or "Bad Gateway" in str(error) or "Internal" in str(error):
+            async with db.transaction() as tx:
+                if message.attempts + 1 >= MAX_ATTEMPTS:
+                    await outbox.mark_failed(tx, message.id, f"gave up: {error}")
+                    report.failed += 1
+                else:
+                    await outbox.release(
+                        tx, message.id, str(error), now + backoff(message.attempts)
+                    )
+                    report.retried += 1
+            return
+        async with db.transaction() as tx:
+            await outbox.mark_failed(tx, message.id, f"uncertain: {error}", uncertain=True)
+        report.uncertain += 1
+        log.warning("outbox %s: delivery uncertain (%s); not resent", message.id, error)
+        return
+    async with db.transaction() as tx:
+        await outbox.mark_sent(tx, message.id, sent.message_id)
+    report.sent += 1

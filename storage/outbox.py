@@ -1,0 +1,101 @@
+"""Outbox repository: messages to send, each once per (purpose, recipient), with retry state."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from storage.db import Tx, to_stamp
+from storage.models import OutboxMessage
+
+
+async def enqueue(
+    tx: Tx,
+    purpose: str,
+    chat_id: int,
+    payload: dict[str, Any],
+    *,
+    kind: str = "text",
+    not_before: datetime | None = None,
+) -> bool:
+    """Queues a message; a (purpose, recipient) already queued is left alone. True if new."""
+    await tx.execute(
+        "INSERT INTO outbox (purpose, chat_id, kind, payload, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (purpose, chat_id) DO NOTHING",
+        (
+            purpose,
+            chat_id,
+            kind,
+            json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
+            to_stamp(not_before) if not_before else tx.stamp,
+            tx.stamp,
+        ),
+    )
+    changed = await tx.fetchone("SELECT changes()")
+    return bool(changed and changed[0])
+
+
+async def due(tx: Tx, limit: int = 100) -> list[OutboxMessage]:
+    """Pending messages whose time has come, oldest first."""
+    rows = await tx.fetchall(
+        "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id LIMIT ?",
+        (tx.stamp, limit),
+    )
+    return [OutboxMessage.from_row(row) for row in rows]
+
+
+async def mark_sent(tx: Tx, message_id: int, telegram_message_id: int | None) -> None:
+    """Records a delivered message."""
+    await tx.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1"
+        " WHERE id = ?",
+        (tx.stamp, telegram_message_id, message_id),
+    )
+
+
+async def mark_failed(tx: Tx, message_id: int, error: str, *, uncertain: bool = False) -> None:
+    """Records a message that will not be retried: failed for good, or maybe delivered."""
+    await tx.execute(
+        "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+        ("uncertain" if uncertain else "failed", error[:500], message_id),
+    )
+    await tx.audit(None, "outbox.failed", "outbox", message_id, error=error[:200])
+
+
+async def undelivered(tx: Tx, limit: int = 50) -> list[OutboxMessage]:
+    """Messages that failed for good or may not have arrived, newest first (for admins)."""
+    rows = await tx.fetchall(
+        "SELECT * FROM outbox WHERE state IN ('failed', 'uncertain') ORDER BY id DESC LIMIT ?",
+        (limit,),
+    )
+    return [OutboxMessage.from_row(row) for row in rows]
+
+
+async def claim(tx: Tx, message_id: int) -> bool:
+    """Marks a pending message as being sent now; False if someone else has it."""
+    await tx.execute(
+        "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'", (message_id,)
+    )
+    changed = await tx.fetchone("SELECT changes()")
+    return bool(changed and changed[0])
+
+
+async def release(tx: Tx, message_id: int, error: str, next_attempt: datetime) -> None:
+    """Puts a claimed message back for a later attempt (the send surely did not happen)."""
+    await tx.execute(
+        "UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?,"
+        " next_attempt_at = ? WHERE id = ?",
+        (error[:500], to_stamp(next_attempt), message_id),
+    )
+
+
+async def orphaned_claims(tx: Tx) -> int:
+    """After a restart: claims left by a crash mid-send become 'uncertain' (never resent)."""
+    await tx.execute(
+        "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending'"
+        " WHERE state = 'sending'"
+    )
+    changed = await tx.fetchone("SELECT changes()")
+    return int(changed[0]) if changed else 0

@@ -1,0 +1,123 @@
+"""The outbox sender against the fake Bot API: once per recipient, retries, failures recorded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.config import load_settings
+from bot.sender import drain
+from bot.texts import Texts
+from bot.wiring import centre_rules
+from storage import outbox
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.fake_bot_api import FakeBotApi
+from tests.flow import REPO, TOKEN
+from workflow.rules import CentreRules
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter without PTB's deprecation warning
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
+    """A real Bot talking to the fake server."""
+    client = Bot(
+        TOKEN,
+        base_url=server.base_url,
+        request=HTTPXRequest(connection_pool_size=4),
+    )
+    async with client:
+        yield client
+
+
+@pytest.fixture
+def rules() -> CentreRules:
+    """Rules of the shipped config."""
+    return centre_rules(load_settings(REPO / "config.yaml", {}))
+
+
+async def queue(db: Database, purpose: str, *chats: int) -> None:
+    """Queues a plain text for each chat."""
+    async with db.transaction() as tx:
+        for chat in chats:
+            await outbox.enqueue(tx, purpose, chat, {"text": f"{purpose} → {chat}"})
+
+
+async def states(db: Database) -> dict[int, str]:
+    """Outbox state by recipient."""
+    async with db.reading() as tx:
+        rows = await tx.fetchall("SELECT chat_id, state FROM outbox")
+    return {int(r["chat_id"]): str(r["state"]) for r in rows}
+
+
+async def test_each_recipient_gets_one_message(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules
+) -> None:
+    users = [server.user(i) for i in range(1, 6)]
+    await queue(db, "bulletin:2026-10", *(u.id for u in users))
+    await queue(db, "bulletin:2026-10", *(u.id for u in users))  # queued twice: kept once
+    report = await drain(bot, db, Texts("zh"), rules)
+    again = await drain(bot, db, Texts("zh"), rules)
+    assert (report.sent, again.sent) == (5, 0)
+    assert all(len(u.received()) == 1 for u in users)
+    assert set((await states(db)).values()) == {"sent"}
+
+
+async def test_429_and_500_are_retried_later(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules, clock: FakeClock
+) -> None:
+    user = server.user(1)
+    other = server.user(2)
+    await queue(db, "reminder", user.id, other.id)
+    server.fail_next("sendMessage", 429, retry_after=30)
+    server.fail_next("sendMessage", 500)
+    first = await drain(bot, db, Texts("zh"), rules)
+    assert (first.sent, first.retried) == (0, 2)
+    assert await drain(bot, db, Texts("zh"), rules) == type(first)()  # not yet due
+    clock.now += timedelta(seconds=31)
+    second = await drain(bot, db, Texts("zh"), rules)
+    assert second.sent == 2
+    assert len(user.received()) == len(other.received()) == 1
+
+
+async def test_blocked_and_missing_chats_fail_for_good(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules
+) -> None:
+    blocked = server.user(1)
+    blocked.block()
+    await queue(db, "notice", blocked.id, 424242)
+    report = await drain(bot, db, Texts("zh"), rules)
+    assert report.failed == 2
+    assert await states(db) == {1: "failed", 424242: "failed"}
+    async with db.reading() as tx:
+        listed = await outbox.undelivered(tx)
+    assert {m.chat_id for m in listed} == {1, 424242}
+    assert any("blocked" in (m.last_error or "") for m in listed)
+
+
+async def test_crash_mid_send_is_never_resent(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules
+) -> None:
+    user = server.user(1)
+    await queue(db, "bulletin", user.id)
+    async with db.transaction() as tx:
+        (message,) = await outbox.due(tx)
+        assert await outbox.claim(tx, message.id)  # then the process dies
+    async with db.transaction() as tx:
+        assert await outbox.orphaned_claims(tx) == 1
+    assert (await drain(bot, db, Texts("zh"), rules)).sent == 0
+    assert await states(db) == {1: "uncertain"}
+    assert user.received() == []

@@ -1,0 +1,18 @@
+"""Posting notices to the outbox inside the transaction that caused them (sent once, later)."""
+
+from __future__ import annotations
+
+from storage import outbox
+from storage.db import Tx
+from workflow.outcomes import Notice
+
+
+async def post(tx: Tx, notices: list[Notice]) -> None:
+    """Queues each notice for its recipient; the sender renders and delivers them."""
+    for notice in notices:
+        await outbox.enqueue(
+            tx,
+            notice.purpose,
+            notice.tg_user_id,
+            {"notice": notice.key, "params": notice.params, "item_id": notice.item_id},
+        )

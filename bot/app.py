@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
+from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.sender import drain
 from handlers import admin, centre, general, lookup, signoff, start, submit
@@ -98,6 +99,7 @@ async def _post_init(app: BotApp) -> None:
         log.warning("%d outbox messages were being sent at a crash: marked uncertain", interrupted)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_job, interval=OUTBOX_INTERVAL, first=1, name="outbox")
+        app.job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL, first=2, name="sweep")
     texts = services.texts
     await app.bot.set_my_commands(
         [

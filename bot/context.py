@@ -8,8 +8,10 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
 from bot.texts import Texts
+from bot.wiring import schedule_rules
 from storage.db import Database
 from workflow.rules import CentreRules
+from workflow.schedule import ScheduleRules
 
 
 class BotData:
@@ -20,11 +22,19 @@ class BotData:
         self._rules: CentreRules | None = None
         self._settings: Settings | None = None
         self._texts: Texts | None = None
+        self._schedule: ScheduleRules | None = None
 
     def setup(self, db: Database, rules: CentreRules, settings: Settings) -> None:
         """Wires the services in (called by build_application)."""
         self._db, self._rules, self._settings = db, rules, settings
         self._texts = Texts(settings.language.value)
+        self._schedule = schedule_rules(settings)
+
+    @property
+    def schedule(self) -> ScheduleRules:
+        """When scheduled messages go out."""
+        assert self._schedule is not None, "BotData.setup() was not called"
+        return self._schedule
 
     @property
     def db(self) -> Database:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.config import Settings
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.rules import CentreRules, Outlet
+from workflow.schedule import ScheduleRules
 
 
 def centre_rules(
@@ -27,4 +28,17 @@ def centre_rules(
         deadline_working_days=settings.deadline_working_days,
         invite_ttl=timedelta(hours=settings.invites.ttl_hours),
         admin_tg_ids=frozenset(settings.admins),
+    )
+
+
+def schedule_rules(settings: Settings) -> ScheduleRules:
+    """When bulletins and reminders go out, from the configuration."""
+    reminders = settings.reminders
+    return ScheduleRules(
+        bulletin_time=settings.bulletin.time,
+        bulletin_chats=tuple(settings.bulletin.chat_ids),
+        signoff_after_working_days=reminders.signoff_after_working_days,
+        quota_warning_days=reminders.quota_warning_working_days_before_month_end,
+        quiet_start=reminders.quiet_hours.start,
+        quiet_end=reminders.quiet_hours.end,
     )

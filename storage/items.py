@@ -267,3 +267,14 @@ async def files_of(tx: Tx, item_id: int) -> list[ItemFile]:
     """An item's attachments in the order they were added."""
     rows = await tx.fetchall("SELECT * FROM item_files WHERE item_id = ? ORDER BY id", (item_id,))
     return [ItemFile.from_row(row) for row in rows]
+
+
+async def waiting_signoffs(tx: Tx) -> list[tuple[Item, datetime]]:
+    """Items waiting at a sign-off step, with the moment that step began (oldest first)."""
+    rows = await tx.fetchall(
+        "SELECT i.*, coalesce((SELECT max(s.decided_at) FROM signoffs s WHERE s.item_id = i.id"
+        " AND s.round = i.chain_round), (SELECT max(a.at) FROM audit_log a"
+        " WHERE a.entity = 'item' AND a.entity_id = i.id AND a.action = 'item.resubmit'),"
+        " i.submitted_at) AS step_since FROM items i WHERE i.state = 'pending' ORDER BY i.id"
+    )
+    return [(Item.from_row(row), datetime.fromisoformat(row["step_since"])) for row in rows]

@@ -1,0 +1,199 @@
+"""The due-work sweep (PTB JobQueue): bulletins, reminders and calendar warnings, then the outbox."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import Bot
+
+from bot.bulletin import bulletin_text
+from bot.cards import card
+from bot.context import BotData, Context
+from bot.sender import drain
+from bot.texts import Raw, Texts
+from workflow import schedule
+from workflow.figures import month_report
+from workflow.rules import CentreRules
+from workflow.schedule import Outgoing, ScheduleRules, post_once
+from workflow.views import ItemView
+
+log = logging.getLogger(__name__)
+SWEEP_INTERVAL = 300.0  # seconds
+
+
+async def sweep_job(context: Context) -> None:
+    """Runs one sweep with the bot's services (the job's callback)."""
+    await sweep(context.bot_data.db.clock(), context.bot, context.bot_data)
+
+
+async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
+    """Does whatever is due at `now` and not yet done, then sends the outbox."""
+    db, rules, texts = services.db, services.rules, services.texts
+    plan = services.schedule
+    await _bulletin(now, services, plan)
+    local = rules.local_now(now)
+    today = local.date()
+    await _calendar_gaps(now, services)
+    if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
+        await _signoff_reminders(now, services, plan)
+        await _task_reminders(now, services)
+        if schedule.quota_warning_day(rules, plan, today):
+            await _quota_reminders(now, services, plan)
+    report = await drain(bot, db, texts, rules)
+    if report.sent or report.failed or report.uncertain:
+        log.info(
+            "sweep sent %d, failed %d, uncertain %d", report.sent, report.failed, report.uncertain
+        )
+
+
+async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+    """Last month's bulletin to the bulletin chats and to each unit's signers, once."""
+    report = await schedule.due_bulletin(services.db, services.rules, plan, now)
+    if report is None:
+        return
+    texts = services.texts
+    period = f"{report.year}-{report.month:02d}"
+    outgoing = []
+    for chat in plan.bulletin_chats:
+        for part, text in enumerate(bulletin_text(texts, report)):
+            outgoing.append(Outgoing(f"bulletin:{period}:{part}", chat, {"text": text}))
+    leaders = await schedule.unit_leaders(services.db, services.rules)
+    for unit_id, people in leaders.items():
+        parts = bulletin_text(texts, report, mine=unit_id)
+        for person in people:
+            if person.tg_user_id is None:
+                continue
+            for part, text in enumerate(parts):
+                outgoing.append(
+                    Outgoing(f"bulletin:{period}:{part}", person.tg_user_id, {"text": text})
+                )
+    unique = {(o.purpose, o.chat_id): o for o in outgoing}
+    await post_once(
+        services.db, schedule.bulletin_key(report.year, report.month), list(unique.values())
+    )
+
+
+async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+    """Reminds signers of items waiting too long; past twice that, tells the next level."""
+    texts, rules = services.texts, services.rules
+    day = rules.local_now(now).date().isoformat()
+    for stale in await schedule.stale_signoffs(services.db, rules, plan, now):
+        item = stale.item
+        step = f"{item.id}:{item.chain_round}:{item.chain_step}"
+        role = item.chain_roles[item.chain_step]
+        view = ItemView(item, stale.unit, None, [])
+        outgoing = [
+            Outgoing(
+                f"remind:signoff:{step}:{day}",
+                p.tg_user_id,
+                {
+                    "text": texts(
+                        "remind.signoff",
+                        item=item.id,
+                        unit=stale.unit.name,
+                        days=stale.waiting_days,
+                        card=Raw(card(texts, rules, view)),
+                    )
+                },
+            )
+            for p in stale.signers
+            if p.tg_user_id
+        ]
+        outgoing += [
+            Outgoing(
+                f"remind:signoff-up:{step}:{day}",
+                p.tg_user_id,
+                {
+                    "text": texts(
+                        "remind.signoff_escalate",
+                        item=item.id,
+                        unit=stale.unit.name,
+                        days=stale.waiting_days,
+                        role=texts.role(role),
+                    )
+                },
+            )
+            for p in stale.escalate_to
+            if p.tg_user_id
+        ]
+        await post_once(services.db, f"remind:signoff:{step}:{day}", outgoing)
+
+
+async def _task_reminders(now: datetime, services: BotData) -> None:
+    """Writing tasks: informants on the due day; editors once a task is overdue."""
+    texts = services.texts
+    today = services.rules.local_now(now).date()
+    editors = await schedule.editors(services.db)
+    for task, unit, informants in await schedule.tasks_due(services.db, today):
+        if task.due_on == today:
+            text = texts(
+                "remind.task_due",
+                title=task.title,
+                unit=unit.name,
+                event_date=task.event_date.isoformat(),
+            )
+            await post_once(
+                services.db,
+                f"remind:task:{task.id}:due",
+                [
+                    Outgoing(f"remind:task:{task.id}:due", p.tg_user_id, {"text": text})
+                    for p in informants
+                    if p.tg_user_id
+                ],
+            )
+        else:
+            text = texts(
+                "remind.task_overdue", title=task.title, unit=unit.name, due_on=task.due_on
+            )
+            await post_once(
+                services.db,
+                f"remind:task:{task.id}:overdue",
+                [
+                    Outgoing(f"remind:task:{task.id}:overdue", p.tg_user_id, {"text": text})
+                    for p in editors + informants
+                    if p.tg_user_id
+                ],
+            )
+
+
+async def _quota_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+    """N working days before month end: units below quota hear it, informants and signers."""
+    texts, rules = services.texts, services.rules
+    today = rules.local_now(now).date()
+    report = await month_report(services.db, rules.policy, rules.zone, today.year, today.month)
+    leaders = await schedule.unit_leaders(services.db, rules)
+    informants = await schedule.unit_informants(services.db)
+    for line in report.lines:
+        if line.quota_met:
+            continue
+        text = texts(
+            "remind.quota",
+            days=plan.quota_warning_days,
+            unit=line.counts.name,
+            count=line.quota_count,
+            quota=line.counts.monthly_quota,
+            missing=line.counts.monthly_quota - line.quota_count,
+        )
+        people = leaders.get(line.counts.unit_id, []) + informants.get(line.counts.unit_id, [])
+        key = f"remind:quota:{line.counts.unit_id}:{today:%Y-%m}"
+        await post_once(
+            services.db,
+            key,
+            [Outgoing(key, p.tg_user_id, {"text": text}) for p in people if p.tg_user_id],
+        )
+
+
+async def _calendar_gaps(now: datetime, services: BotData) -> None:
+    """Tells admins once a year when the working-day calendar lacks this or next year."""
+    rules: CentreRules = services.rules
+    texts: Texts = services.texts
+    today = rules.local_now(now).date()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    for year in years:
+        if rules.calendar.covers(year):
+            continue
+        key = f"calendar-gap:{year}"
+        text = texts("remind.calendar_gap", year=year)
+        admins = await schedule.admins_and_leaders(services.db, rules)
+        await post_once(services.db, key, [Outgoing(key, chat, {"text": text}) for chat in admins])

@@ -1,0 +1,24 @@
+"""Record of scheduled work done (a bulletin posted, a reminder sent), so nothing runs twice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.db import Tx
+
+
+async def is_done(tx: Tx, key: str) -> bool:
+    """Whether the work with this key was already done."""
+    return await tx.fetchone("SELECT 1 FROM job_runs WHERE key = ?", (key,)) is not None
+
+
+async def record(tx: Tx, key: str, **detail: Any) -> bool:
+    """Marks work done; False if it already was (the caller's transaction then changes nothing)."""
+    await tx.execute(
+        "INSERT INTO job_runs (key, done_at, detail) VALUES (?, ?, ?)"
+        " ON CONFLICT (key) DO NOTHING",
+        (key, tx.stamp, json.dumps(detail, ensure_ascii=False, default=str)),
+    )
+    changed = await tx.fetchone("SELECT changes()")
+    return bool(changed and changed[0])

@@ -1,0 +1,208 @@
+"""The due-work sweep at frozen moments: bulletins on the first working day, reminders on
+working days only (National Day off, make-up days on), nothing twice across restarts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram import Bot
+
+from bot.context import BotData
+from bot.jobs import sweep
+from bot.wiring import centre_rules
+from scoring.vocab import Role
+from storage import jobs, outbox, people, units
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.fake_bot_api import FakeBotApi
+from tests.flow import TOKEN, flow_settings, load_units
+from workflow import joining, submission
+from workflow.rules import CentreRules
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+WINDOW = "市人社局窗口"
+
+
+def shanghai(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    """A Shanghai wall-clock time, as an aware datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
+    """A Bot against the fake server."""
+    async with Bot(TOKEN, base_url=server.base_url) as client:
+        yield client
+
+
+@pytest.fixture
+async def services(server: FakeBotApi, db: Database, tmp_path: Path) -> BotData:
+    """The bot's services on the test ledger, with a bulletin chat and units loaded."""
+    settings = flow_settings(server, tmp_path / "unused.db")
+    bulletin = settings.bulletin.model_copy(update={"chat_ids": (-100,)})
+    settings = settings.model_copy(update={"bulletin": bulletin})
+    await load_units(db, settings)
+    data = BotData()
+    data.setup(db, centre_rules(settings), settings)
+    server.group(-100, "信息通报群")
+    return data
+
+
+async def person(db: Database, rules: CentreRules, tg: int, unit: str, role: Role) -> None:
+    """Someone joined by invite."""
+    invite, _ = await joining.create_invite(db, rules, unit_name=unit, role=role)
+    await joining.redeem(db, invite.code, tg_user_id=tg, name=f"用户{tg}", username=None)
+
+
+async def sent_purposes(db: Database) -> list[str]:
+    """Every outbox purpose sent, in order."""
+    async with db.reading() as tx:
+        rows = await tx.fetchall("SELECT purpose, chat_id FROM outbox WHERE state = 'sent'")
+    return [f"{r['purpose']}→{r['chat_id']}" for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("before", "at", "period"),
+    [
+        (shanghai(2026, 11, 2, 8, 59), shanghai(2026, 11, 2, 9, 0), "2026-10"),
+        (shanghai(2026, 10, 7, 23, 0), shanghai(2026, 10, 8, 9, 0), "2026-09"),
+    ],
+)
+async def test_bulletin_on_the_first_working_day(
+    services: BotData,
+    bot: Bot,
+    server: FakeBotApi,
+    clock: FakeClock,
+    before: datetime,
+    at: datetime,
+    period: str,
+) -> None:
+    db = services.db
+    await person(db, services.rules, 102, WINDOW, Role.WINDOW_HEAD)
+    server.user(102)
+    holiday = shanghai(2026, 11, 1, 12) if period == "2026-10" else shanghai(2026, 10, 1, 12)
+    for moment in (holiday, before):
+        clock.now = moment
+        await sweep(moment, bot, services)
+        assert not [p for p in await sent_purposes(db) if p.startswith("bulletin")]
+    clock.now = at
+    await sweep(at, bot, services)
+    sent = [p for p in await sent_purposes(db) if p.startswith("bulletin")]
+    assert f"bulletin:{period}:0→-100" in sent
+    assert f"bulletin:{period}:0→102" in sent
+    group_text = str(server.sent_to(-100)[0]["text"])
+    assert f"{period[:4]}年{int(period[5:])}月 信息报送情况通报" in group_text
+    assert "👉" in str(server.sent_to(102)[0]["text"])  # the head's own unit is marked
+    # A restart and another sweep: nothing new.
+    count = len(server.sent_to(-100))
+    await sweep(at, bot, services)
+    assert len(server.sent_to(-100)) == count
+    async with db.reading() as tx:
+        assert await jobs.is_done(tx, f"bulletin:{period}")
+
+
+async def test_bulletin_missed_by_downtime_goes_out_later_that_month(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    clock.now = shanghai(2026, 11, 5, 14)
+    await sweep(clock.now, bot, services)
+    assert "2026年10月" in str(server.sent_to(-100)[0]["text"])
+
+
+async def signoff_waiting_since(services: BotData, clock: FakeClock, moment: datetime) -> None:
+    """An item submitted at `moment`, waiting for the window head (tg 102)."""
+    db, rules = services.db, services.rules
+    await person(db, rules, 101, WINDOW, Role.INFORMANT)
+    await person(db, rules, 102, WINDOW, Role.WINDOW_HEAD)
+    await person(db, rules, 103, WINDOW, Role.LEADER)
+    clock.now = moment
+    async with db.reading() as tx:
+        unit = await units.unit_by_name(tx, WINDOW)
+        informant = await people.person_by_tg(tx, 101)
+    assert unit is not None
+    assert informant is not None
+    await submission.submit(
+        db,
+        rules,
+        informant,
+        submission.Draft(unit.id, "measures", "标题", "正文", rules.local_now(moment).date()),
+    )
+    async with db.transaction() as tx:  # the request itself was sent at submission
+        await tx.execute("UPDATE outbox SET state = 'sent'")
+
+
+async def reminders_at(
+    services: BotData, bot: Bot, clock: FakeClock, moment: datetime
+) -> list[str]:
+    """Sweeps at a moment; returns the reminder purposes sent so far."""
+    clock.now = moment
+    await sweep(moment, bot, services)
+    return [p for p in await sent_purposes(services.db) if p.startswith("remind:signoff")]
+
+
+async def test_reminders_skip_national_day_and_fire_on_make_up_days(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    for tg in (101, 102, 103):
+        server.user(tg)
+    await signoff_waiting_since(services, clock, shanghai(2026, 9, 30, 17))
+    assert await reminders_at(services, bot, clock, shanghai(2026, 10, 3, 10)) == []
+    assert await reminders_at(services, bot, clock, shanghai(2026, 10, 7, 10)) == []
+    first = await reminders_at(services, bot, clock, shanghai(2026, 10, 8, 10))
+    assert first == ["remind:signoff:1:0:0:2026-10-08→102"]
+    # The make-up Saturday 2026-10-10 is a working day: two days waited, the leader is told.
+    second = await reminders_at(services, bot, clock, shanghai(2026, 10, 10, 10))
+    assert "remind:signoff:1:0:0:2026-10-10→102" in second
+    assert "remind:signoff-up:1:0:0:2026-10-10→103" in second
+    # Quiet hours: nothing at 22:00 the same day, and nothing twice.
+    assert await reminders_at(services, bot, clock, shanghai(2026, 10, 10, 22)) == second
+
+
+async def test_reminder_fires_on_the_make_up_sunday(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    server.user(102)
+    await signoff_waiting_since(services, clock, shanghai(2026, 9, 18, 17))
+    sent = await reminders_at(services, bot, clock, shanghai(2026, 9, 20, 10))
+    assert sent == ["remind:signoff:1:0:0:2026-09-20→102"]
+
+
+async def test_calendar_gap_told_to_admins_once(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    admin = server.user(900)
+    for _ in range(2):
+        clock.now = shanghai(2026, 11, 24, 10)
+        await sweep(clock.now, bot, services)
+    gap = [str(m["text"]) for m in admin.received() if "2027" in str(m["text"])]
+    assert len(gap) == 1
+    assert "calendar.extra_holidays" in gap[0]
+
+
+async def test_quota_reminder_five_working_days_before_month_end(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    db, rules = services.db, services.rules
+    await person(db, rules, 101, WINDOW, Role.INFORMANT)
+    server.user(101)
+    server.user(900)
+    day = rules.calendar.working_days_before_month_end(2026, 11, 5)
+    assert day == date(2026, 11, 23)
+    clock.now = shanghai(2026, 11, 23, 10)
+    await sweep(clock.now, bot, services)
+    texts = [str(m["text"]) for m in server.sent_to(101)]
+    assert any("还差 2 条" in text and WINDOW in text for text in texts)
+    async with db.reading() as tx:
+        assert await outbox.undelivered(tx) == []

@@ -1,0 +1,184 @@
+"""Scheduled work, derived from the ledger: what is due now and not yet done (第四、五、十一条).
+
+Nothing here is a stored timer: every sweep asks the database, so downtime is caught up on the
+next start, and `post_once` records each piece of work with its messages in one transaction,
+so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from scoring import periods
+from scoring.vocab import Role
+from storage import items, jobs, outbox, people, tasks, units
+from storage.db import Database
+from storage.models import Item, Person, Unit, WritingTask
+from workflow.figures import MonthReport, month_report
+from workflow.rules import CentreRules
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRules:
+    """When the centre wants its scheduled messages."""
+
+    bulletin_time: time = time(9, 0)
+    bulletin_chats: tuple[int, ...] = ()
+    signoff_after_working_days: int = 1
+    quota_warning_days: int = 5
+    quiet_start: time = time(20, 0)
+    quiet_end: time = time(8, 0)
+
+    def quiet(self, moment: time) -> bool:
+        """Whether reminders should wait (quiet hours may span midnight)."""
+        if self.quiet_start == self.quiet_end:
+            return False
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= moment < self.quiet_end
+        return moment >= self.quiet_start or moment < self.quiet_end
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to queue: who gets it, under which once-only purpose, with what payload."""
+
+    purpose: str
+    chat_id: int
+    payload: dict[str, Any]
+    kind: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class StaleSignoff:
+    """An item waiting too long at a step: who should sign, and who to tell beyond them."""
+
+    item: Item
+    unit: Unit
+    waiting_days: int
+    signers: list[Person]
+    escalate_to: list[Person] = field(default_factory=list)
+
+
+async def post_once(db: Database, key: str, messages: list[Outgoing], **detail: Any) -> bool:
+    """Queues the messages and records the work as done, atomically; False if already done."""
+    async with db.transaction() as tx:
+        if not await jobs.record(tx, key, messages=len(messages), **detail):
+            return False
+        for message in messages:
+            await outbox.enqueue(
+                tx, message.purpose, message.chat_id, message.payload, kind=message.kind
+            )
+    return True
+
+
+def local_now(rules: CentreRules, now: datetime) -> datetime:
+    """The centre's wall clock."""
+    return rules.local_now(now)
+
+
+async def due_bulletin(
+    db: Database, rules: CentreRules, schedule: ScheduleRules, now: datetime
+) -> MonthReport | None:
+    """Last month's figures if its bulletin is due (first working day, configured time) and unsent.
+
+    A bulletin missed by downtime goes out on the next sweep of the same month.
+    """
+    local = local_now(rules, now)
+    today = local.date()
+    first = rules.calendar.first_working_day(today.year, today.month)
+    if today < first or (today == first and local.time() < schedule.bulletin_time):
+        return None
+    year, month = periods.previous_month(today)
+    async with db.reading() as tx:
+        if await jobs.is_done(tx, bulletin_key(year, month)):
+            return None
+    return await month_report(db, rules.policy, rules.zone, year, month)
+
+
+def bulletin_key(year: int, month: int) -> str:
+    """The job key of a month's bulletin."""
+    return f"bulletin:{year}-{month:02d}"
+
+
+async def unit_leaders(db: Database, rules: CentreRules) -> dict[int, list[Person]]:
+    """For each active unit, the people who sign its items (they get its bulletin line)."""
+    found: dict[int, list[Person]] = {}
+    async with db.reading() as tx:
+        for unit in await units.list_units(tx):
+            signers: dict[int, Person] = {}
+            for role in {*rules.chain(unit.kind), Role.LEADER, Role.WINDOW_HEAD}:
+                for person in await people.role_holders(tx, unit.id, role):
+                    signers[person.id] = person
+            found[unit.id] = list(signers.values())
+    return found
+
+
+async def stale_signoffs(
+    db: Database, rules: CentreRules, schedule: ScheduleRules, now: datetime
+) -> list[StaleSignoff]:
+    """Items waiting more than N working days at a step; past 2N, the next level is told too."""
+    today = local_now(rules, now).date()
+    stale = []
+    async with db.reading() as tx:
+        for item, since in await items.waiting_signoffs(tx):
+            started = local_now(rules, since).date()
+            waiting = rules.calendar.working_days_between(started, today)
+            if waiting < schedule.signoff_after_working_days:
+                continue
+            chain = item.chain_roles
+            unit = await units.get_unit(tx, item.unit_id)
+            assert unit is not None
+            signers = await people.role_holders(tx, item.unit_id, chain[item.chain_step])
+            escalate: list[Person] = []
+            if waiting >= 2 * schedule.signoff_after_working_days:
+                for role in chain[item.chain_step + 1 :] or (Role.LEADER,):
+                    escalate += await people.role_holders(tx, item.unit_id, role)
+                escalate = [p for p in escalate if p.id not in {s.id for s in signers}]
+            stale.append(StaleSignoff(item, unit, waiting, signers, escalate))
+    return stale
+
+
+async def tasks_due(db: Database, today: date) -> list[tuple[WritingTask, Unit, list[Person]]]:
+    """Open writing tasks due today or earlier, with their unit's informants."""
+    found = []
+    async with db.reading() as tx:
+        for task in await tasks.open_tasks_due_by(tx, today):
+            unit = await units.get_unit(tx, task.unit_id)
+            assert unit is not None
+            found.append((task, unit, await people.role_holders(tx, unit.id, Role.INFORMANT)))
+    return found
+
+
+async def editors(db: Database) -> list[Person]:
+    """Every centre editor."""
+    async with db.reading() as tx:
+        return await people.role_holders_anywhere(tx, Role.EDITOR)
+
+
+async def admins_and_leaders(db: Database, rules: CentreRules) -> list[int]:
+    """Telegram ids of the admins and the centre's leaders (year-end report, calendar gaps)."""
+    ids = set(rules.admin_tg_ids)
+    async with db.reading() as tx:
+        for role in (Role.ADMIN, Role.CENTRE_LEADER, Role.MAIN_LEADER):
+            ids |= {
+                p.tg_user_id for p in await people.role_holders_anywhere(tx, role) if p.tg_user_id
+            }
+    return sorted(ids)
+
+
+def quota_warning_day(rules: CentreRules, schedule: ScheduleRules, today: date) -> bool:
+    """Whether today is N working days before the month's last working day (第四条 reminder)."""
+    return today == rules.calendar.working_days_before_month_end(
+        today.year, today.month, schedule.quota_warning_days
+    )
+
+
+async def unit_informants(db: Database) -> dict[int, list[Person]]:
+    """Each active unit's informants."""
+    async with db.reading() as tx:
+        return {
+            unit.id: await people.role_holders(tx, unit.id, Role.INFORMANT)
+            for unit in await units.list_units(tx)
+        }

@@ -22,7 +22,7 @@ from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.sender import drain
-from handlers import admin, centre, general, lookup, signoff, start, submit
+from handlers import admin, centre, general, lookup, signoff, start, submit, tasks
 from storage import outbox
 from storage.db import Database
 from workflow.rules import CentreRules
@@ -78,6 +78,9 @@ def build_application(
             CommandHandler("units", admin.list_units, filters=private),
             CommandHandler("noinformant", admin.no_informant, filters=private),
             CommandHandler("revoke", admin.revoke_menu, filters=private),
+            CommandHandler("task", tasks.open_task, filters=private),
+            CommandHandler("tasks", tasks.list_tasks, filters=private),
+            CallbackQueryHandler(tasks.on_button, pattern=r"^tk:"),
             CallbackQueryHandler(admin.revoke_button, pattern=r"^ad:rv:"),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),

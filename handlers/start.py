@@ -33,7 +33,9 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
     if roles:
         names += ["rank"]
     if Role.EDITOR in roles:
-        names += ["queue", "item"]
+        names += ["queue", "item", "tasks"]
+    elif Role.INFORMANT in roles:
+        names += ["tasks"]
     if is_admin:
         names += ["invite", "revoke"]
     return [*names, "cancel", "help"]
@@ -47,6 +49,7 @@ HELP_KEYS = {
     "queue": "help.queue",
     "item": "help.item",
     "invite": "help.invite",
+    "tasks": "help.tasks",
     "revoke": "help.revoke",
     "cancel": "help.cancel",
     "help": "help.help",

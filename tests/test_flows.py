@@ -437,3 +437,22 @@ async def test_an_error_is_apologised_for_and_reported_to_admins(
     admin_texts = texts_of(server.user(ADMIN))
     assert any("RuntimeError: disk on fire" in text for text in admin_texts)
     assert "disk on fire" not in texts_of(informant)[-1]
+
+
+async def test_writing_task_opened_reminded_and_done(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    editor = server.user(104, "赵敏")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, editor, "综合科", "editor")
+    assert "用法" in await say(server, bot, editor, "/task 不存在的单位 标题")
+    opened = await say(server, bot, editor, f"/task {WINDOW} 市领导视察市人社局窗口")
+    assert "2026-10-19" in opened  # Thu 10-15 + 2 working days (Fri, Mon)
+    assert "新的写作任务：市领导视察市人社局窗口" in texts_of(informant)[-1]
+    assert "只有中心信息员" in await say(server, bot, informant, f"/task {WINDOW} 我也想开")
+    await say(server, bot, informant, "/tasks")
+    listing = informant.received()[-1]
+    answer = await tap(server, bot, informant, listing, button_data(listing, "tk:done:"))
+    assert "已完成" in answer["text"]
+    assert "没有未完成" in await say(server, bot, editor, "/tasks")

@@ -1,0 +1,99 @@
+"""Writing tasks in chat: /task UNIT TITLE (editors), /tasks, and Done / Cancel buttons."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import Context
+from storage import units as unit_repo
+from workflow import tasks
+from workflow.outcomes import Refused
+
+from .common import current, deliver, explain
+
+BUTTON = re.compile(r"tk:(done|cancel):(\d{1,12})")
+
+
+async def open_task(update: Update, context: Context) -> None:
+    """/task UNIT TITLE: the longest unit name that prefixes the arguments is the unit."""
+    message = update.effective_message
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    words = " ".join(context.args or []).strip()
+    async with services.db.reading() as tx:
+        names = sorted((u.name for u in await unit_repo.list_units(tx)), key=len, reverse=True)
+    unit = next((n for n in names if words.startswith(n + " ")), None)
+    if unit is None:
+        await message.reply_text(texts("task.usage"))
+        return
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_editor")
+        task, found, notices = await tasks.open_task(
+            services.db, services.rules, person, unit_name=unit, title=words[len(unit) :]
+        )
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await message.reply_text(
+        texts("task.opened", unit=found.name, task=task.id, title=task.title, due_on=task.due_on)
+    )
+    await deliver(context, notices)
+
+
+async def list_tasks(update: Update, context: Context) -> None:
+    """/tasks: open tasks with Done (and, for editors, Cancel) buttons."""
+    message = update.effective_message
+    person, _ = await current(update, context)
+    if message is None or person is None:
+        return
+    texts = context.bot_data.texts
+    found = await tasks.open_tasks(context.bot_data.db, person)
+    if not found:
+        await message.reply_text(texts("task.none"))
+        return
+    for task, unit in found:
+        await message.reply_text(
+            texts("task.line", task=task.id, unit=unit.name, title=task.title, due_on=task.due_on),
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            texts("btn.task_done"), callback_data=f"tk:done:{task.id}"
+                        ),
+                        InlineKeyboardButton(
+                            texts("btn.task_cancel"), callback_data=f"tk:cancel:{task.id}"
+                        ),
+                    ]
+                ]
+            ),
+        )
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Done / Cancel on a task; rights and state are re-checked."""
+    query = update.callback_query
+    if query is None:
+        return
+    match = BUTTON.fullmatch(query.data or "")
+    person, _ = await current(update, context)
+    try:
+        if match is None:
+            raise Refused("forged")
+        if person is None:
+            raise Refused("not_allowed")
+        done = match[1] == "done"
+        task = await tasks.close(context.bot_data.db, person, int(match[2]), done=done)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    key = "task.closed_done" if done else "task.closed_cancel"
+    await query.answer(context.bot_data.texts(key, task=task.id))
+    if query.message is not None:
+        await context.bot.edit_message_reply_markup(
+            query.message.chat.id, query.message.message_id, reply_markup=None
+        )

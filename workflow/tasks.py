@@ -1,0 +1,90 @@
+"""Writing tasks (第五、七条): the centre asks a unit to write up an event within the deadline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scoring.vocab import Role
+from storage import people, tasks, units
+from storage.db import Database
+from storage.models import Person, Unit, WritingTask
+from workflow.centre import editor_grant
+from workflow.notices import post
+from workflow.outcomes import Notice, Refused
+from workflow.rules import CentreRules
+from workflow.submission import check_event_date, check_title
+
+
+async def open_task(
+    db: Database,
+    rules: CentreRules,
+    editor: Person,
+    *,
+    unit_name: str,
+    title: str,
+    event_date: date | None = None,
+) -> tuple[WritingTask, Unit, list[Notice]]:
+    """Opens a task for a unit, due N working days after the event; tells its informants."""
+    clean = check_title(rules, title)
+    async with db.transaction() as tx:
+        await editor_grant(tx, editor)
+        unit = await units.unit_by_name(tx, unit_name)
+        if unit is None or not unit.active:
+            raise Refused("unknown_unit", name=unit_name)
+        event = check_event_date(rules, event_date or rules.local_now(tx.now).date(), tx.now)
+        due = rules.calendar.deadline(event, rules.deadline_working_days)
+        task = await tasks.create_task(
+            tx,
+            unit_id=unit.id,
+            title=clean,
+            detail="",
+            event_date=event,
+            due_on=due,
+            created_by=editor.id,
+        )
+        notices = [
+            Notice(
+                p.tg_user_id,
+                "task_opened",
+                {"title": clean, "due_on": due.isoformat(), "task": task.id},
+                None,
+                event=str(task.id),
+            )
+            for p in await people.role_holders(tx, unit.id, Role.INFORMANT)
+            if p.tg_user_id
+        ]
+        await post(tx, notices)
+    return task, unit, notices
+
+
+async def close(db: Database, person: Person, task_id: int, *, done: bool) -> WritingTask:
+    """Closes a task: done (by an editor or the unit's informant) or cancelled (editor only)."""
+    async with db.transaction() as tx:
+        task = await tasks.get_task(tx, task_id)
+        if task is None:
+            raise Refused("task_unknown")
+        grants = await people.active_roles(tx, person.id)
+        editor = any(g.role is Role.EDITOR for g in grants)
+        informant = any(g.role is Role.INFORMANT and g.unit_id == task.unit_id for g in grants)
+        if not (editor or (done and informant)):
+            raise Refused("not_allowed")
+        if not await tasks.close_task(tx, task.id, done=done, actor_id=person.id):
+            raise Refused("task_closed")
+        closed = await tasks.get_task(tx, task.id)
+        assert closed is not None
+    return closed
+
+
+async def open_tasks(db: Database, person: Person) -> list[tuple[WritingTask, Unit]]:
+    """Open tasks the person can act on: all for editors, their units' for informants."""
+    async with db.reading() as tx:
+        grants = await people.active_roles(tx, person.id)
+        editor = any(g.role is Role.EDITOR for g in grants)
+        mine = {g.unit_id for g in grants if g.role is Role.INFORMANT}
+        found = []
+        for task in await tasks.open_tasks_due_by(tx, date.max):
+            if editor or task.unit_id in mine:
+                unit = await units.get_unit(tx, task.unit_id)
+                assert unit is not None
+                found.append((task, unit))
+    return found

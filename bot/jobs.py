@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -9,9 +10,12 @@ from telegram import Bot
 
 from bot.bulletin import bulletin_text
 from bot.cards import card
+from bot.charts import points_chart
 from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
+from bot.workbook import month_workbook
+from storage import files
 from workflow import schedule
 from workflow.figures import month_report
 from workflow.rules import CentreRules
@@ -20,6 +24,7 @@ from workflow.views import ItemView
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL = 300.0  # seconds
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def sweep_job(context: Context) -> None:
@@ -68,6 +73,33 @@ async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> No
                 outgoing.append(
                     Outgoing(f"bulletin:{period}:{part}", person.tg_user_id, {"text": text})
                 )
+    chats = list(plan.bulletin_chats) + sorted(
+        {p.tg_user_id for people in leaders.values() for p in people if p.tg_user_id}
+    )
+    png, xlsx = await asyncio.gather(
+        asyncio.to_thread(points_chart, report), asyncio.to_thread(month_workbook, report)
+    )
+    async with services.db.transaction() as tx:
+        await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)
+        await files.put(tx, f"bulletin:{period}:xlsx", f"通报-{period}.xlsx", XLSX, xlsx)
+    caption = texts("bulletin.head", year=report.year, month=report.month)
+    for chat in chats:
+        outgoing.append(
+            Outgoing(
+                f"bulletin:{period}:png",
+                chat,
+                {"file": f"bulletin:{period}:png", "caption": caption},
+                kind="photo",
+            )
+        )
+        outgoing.append(
+            Outgoing(
+                f"bulletin:{period}:xlsx",
+                chat,
+                {"file": f"bulletin:{period}:xlsx"},
+                kind="document",
+            )
+        )
     unique = {(o.purpose, o.chat_id): o for o in outgoing}
     await post_once(
         services.db, schedule.bulletin_key(report.year, report.month), list(unique.values())

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
 from bot.texts import Raw, Texts
-from storage import outbox
+from storage import files, outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 from workflow.outcomes import Refused
@@ -101,6 +101,20 @@ async def render(
     return texts(f"notice.{key}", **params), markup
 
 
+async def _send_file(bot: Bot, db: Database, message: OutboxMessage) -> Message:
+    """Sends a stored file as a photo or a document, with its caption."""
+    payload: dict[str, Any] = json.loads(message.payload)
+    async with db.reading() as tx:
+        stored = await files.get(tx, str(payload["file"]))
+    if stored is None:
+        raise Refused("file_missing")
+    upload = InputFile(stored.data, filename=stored.name)
+    caption = str(payload.get("caption") or "")[:1024] or None
+    if message.kind == "photo":
+        return await bot.send_photo(message.chat_id, upload, caption=caption)
+    return await bot.send_document(message.chat_id, upload, caption=caption)
+
+
 async def drain(
     bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
 ) -> DrainReport:
@@ -128,10 +142,13 @@ async def _send_one(
     """One claimed message: send, then record sent, retry, failed or uncertain."""
     now: datetime = db.clock()
     try:
-        text, markup = await render(db, texts, rules, message)
-        sent = await bot.send_message(
-            message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        if message.kind == "text":
+            text, markup = await render(db, texts, rules, message)
+            sent = await bot.send_message(
+                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        else:
+            sent = await _send_file(bot, db, message)
     except RetryAfter as error:
         async with db.transaction() as tx:
             await outbox.release(tx, message.id, str(error), now + retry_after_of(error))

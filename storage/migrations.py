@@ -258,6 +258,19 @@ ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 """,
     ),
+    (
+        6,
+        "files the bot sends (bulletin charts and workbooks), stored once and sent from here",
+        """
+CREATE TABLE files (
+    key         TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    mime_type   TEXT NOT NULL,
+    data        BLOB NOT NULL,
+    created_at  TEXT NOT NULL
+);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

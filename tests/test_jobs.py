@@ -3,6 +3,7 @@ working days only (National Day off, make-up days on), nothing twice across rest
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from telegram import Bot
 
 from bot.context import BotData
@@ -102,7 +104,13 @@ async def test_bulletin_on_the_first_working_day(
     sent = [p for p in await sent_purposes(db) if p.startswith("bulletin")]
     assert f"bulletin:{period}:0→-100" in sent
     assert f"bulletin:{period}:0→102" in sent
-    group_text = str(server.sent_to(-100)[0]["text"])
+    group = server.sent_to(-100)
+    group_text = str(group[0]["text"])
+    assert any("photo" in m for m in group)
+    (document,) = [m for m in group if "document" in m]
+    assert document["document"]["file_name"] == f"通报-{period}.xlsx"
+    book = load_workbook(io.BytesIO(server.file_bytes(document["document"]["file_id"])))
+    assert book.sheetnames == ["本月", "全年累计"]
     assert f"{period[:4]}年{int(period[5:])}月 信息报送情况通报" in group_text
     assert "👉" in str(server.sent_to(102)[0]["text"])  # the head's own unit is marked
     # A restart and another sweep: nothing new.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.texts import Raw, Texts
-from scoring.figures import UnitMonth
+from scoring.figures import UnitMonth, UnitYear
 from workflow.figures import MonthReport
 
 LIMIT = 4096
@@ -68,3 +68,26 @@ def split_lines(lines: list[str], limit: int = LIMIT) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+def annual_text(texts: Texts, year: int, lines: list[UnitYear]) -> list[str]:
+    """The year-end report (score, target, reward, assessment, deductions) as messages."""
+    rows = [texts("annual.head", year=year), ""]
+    for line in lines:
+        reasons = "、".join(texts(f"deduction.{d.reason.value}") for d in line.deductions)
+        rows.append(
+            texts(
+                "annual.line",
+                rank=line.rank,
+                unit=line.counts.name,
+                score=number(line.score),
+                target=number(line.counts.annual_target),
+                reward=number(line.reward_yuan),
+                assessment=number(line.assessment),
+                deductions=Raw(texts("annual.deductions", reasons=reasons) if reasons else ""),
+            )
+        )
+    owing = [line.counts.name for line in lines if line.research_duty_met is False]
+    if owing:
+        rows += ["", texts("annual.owing", units="、".join(owing))]
+    return split_lines(rows)

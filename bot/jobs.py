@@ -8,14 +8,14 @@ from datetime import datetime
 
 from telegram import Bot
 
-from bot.bulletin import bulletin_text
+from bot.bulletin import annual_text, bulletin_text
 from bot.cards import card
 from bot.charts import points_chart
 from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
-from bot.workbook import month_workbook
-from storage import files
+from bot.workbook import month_workbook, year_workbook
+from storage import files, units
 from workflow import schedule
 from workflow.figures import month_report
 from workflow.rules import CentreRules
@@ -37,12 +37,14 @@ async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
     db, rules, texts = services.db, services.rules, services.texts
     plan = services.schedule
     await _bulletin(now, services, plan)
+    await _annual(now, services, plan)
     local = rules.local_now(now)
     today = local.date()
     await _calendar_gaps(now, services)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
         await _signoff_reminders(now, services, plan)
         await _task_reminders(now, services)
+        await _research_reminders(now, services, plan)
         if schedule.quota_warning_day(rules, plan, today):
             await _quota_reminders(now, services, plan)
     report = await drain(bot, db, texts, rules)
@@ -104,6 +106,42 @@ async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> No
     await post_once(
         services.db, schedule.bulletin_key(report.year, report.month), list(unique.values())
     )
+
+
+async def _annual(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+    """In January: last year's report (text and workbook) to admins and centre leaders, once."""
+    due = await schedule.due_annual(services.db, services.rules, plan, now)
+    if due is None:
+        return
+    year, lines = due
+    texts = services.texts
+    xlsx = await asyncio.to_thread(year_workbook, year, lines)
+    async with services.db.transaction() as tx:
+        await files.put(tx, f"annual:{year}:xlsx", f"年度考核-{year}.xlsx", XLSX, xlsx)
+    outgoing = []
+    for chat in await schedule.admins_and_leaders(services.db, services.rules):
+        for part, text in enumerate(annual_text(texts, year, lines)):
+            outgoing.append(Outgoing(f"annual:{year}:{part}", chat, {"text": text}))
+        outgoing.append(
+            Outgoing(f"annual:{year}:xlsx", chat, {"file": f"annual:{year}:xlsx"}, kind="document")
+        )
+    await post_once(services.db, f"annual:{year}", outgoing)
+
+
+async def _research_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+    """In December: each section still without a research article is reminded once."""
+    texts, rules = services.texts, services.rules
+    year = rules.local_now(now).year
+    async with services.db.reading() as tx:
+        names = {u.id: u.name for u in await units.list_units(tx)}
+    for unit_id, informants in await schedule.research_owing(services.db, rules, plan, now):
+        key = f"remind:research:{unit_id}:{year}"
+        text = texts("remind.research", year=year, unit=names.get(unit_id, ""))
+        await post_once(
+            services.db,
+            key,
+            [Outgoing(key, p.tg_user_id, {"text": text}) for p in informants if p.tg_user_id],
+        )
 
 
 async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:

@@ -214,3 +214,33 @@ async def test_quota_reminder_five_working_days_before_month_end(
     assert any("还差 2 条" in text and WINDOW in text for text in texts)
     async with db.reading() as tx:
         assert await outbox.undelivered(tx) == []
+
+
+async def test_year_end_report_in_january(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    admin = server.user(900)
+    clock.now = shanghai(2027, 1, 4, 10)  # 2027 is not in the calendar: Monday is a weekday
+    await sweep(clock.now, bot, services)
+    await sweep(clock.now, bot, services)
+    texts = [str(m.get("text") or "") for m in admin.received()]
+    reports = [t for t in texts if "2026 年度信息工作考核" in t]
+    assert len(reports) == 1
+    assert "未完成调研文章的科室" in "\n".join(texts)
+    (document,) = [m for m in admin.received() if "document" in m]
+    book = load_workbook(io.BytesIO(server.file_bytes(document["document"]["file_id"])))
+    assert book.sheetnames == ["年度考核", "调研文章"]
+
+
+async def test_research_reminder_in_december(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    db, rules = services.db, services.rules
+    await person(db, rules, 105, "综合科", Role.INFORMANT)
+    head = server.user(105)
+    for day in (1, 2):
+        clock.now = shanghai(2026, 12, day, 10)
+        await sweep(clock.now, bot, services)
+    reminders = [str(m["text"]) for m in head.received() if "调研文章" in str(m["text"])]
+    assert len(reminders) == 1
+    assert "综合科" in reminders[0]

@@ -12,11 +12,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from scoring import periods
+from scoring.figures import UnitYear
 from scoring.vocab import Role
 from storage import items, jobs, outbox, people, tasks, units
 from storage.db import Database
 from storage.models import Item, Person, Unit, WritingTask
-from workflow.figures import MonthReport, month_report
+from workflow.figures import MonthReport, month_report, year_report
 from workflow.rules import CentreRules
 
 
@@ -95,6 +96,38 @@ async def due_bulletin(
         if await jobs.is_done(tx, bulletin_key(year, month)):
             return None
     return await month_report(db, rules.policy, rules.zone, year, month)
+
+
+async def due_annual(
+    db: Database, rules: CentreRules, schedule: ScheduleRules, now: datetime
+) -> tuple[int, list[UnitYear]] | None:
+    """Last year's report, from the first working day of January (configured time), once."""
+    local = local_now(rules, now)
+    today = local.date()
+    if today.month != 1:
+        return None
+    first = rules.calendar.first_working_day(today.year, 1)
+    if today < first or (today == first and local.time() < schedule.bulletin_time):
+        return None
+    year = today.year - 1
+    async with db.reading() as tx:
+        if await jobs.is_done(tx, f"annual:{year}"):
+            return None
+    return year, await year_report(db, rules.policy, rules.zone, year)
+
+
+async def research_owing(
+    db: Database, rules: CentreRules, schedule: ScheduleRules, now: datetime
+) -> list[tuple[int, list[Person]]]:
+    """In December, from its first working day: sections without a research article this year."""
+    local = local_now(rules, now)
+    today = local.date()
+    if today.month != 12 or today < rules.calendar.first_working_day(today.year, 12):
+        return []
+    lines = await year_report(db, rules.policy, rules.zone, today.year)
+    owing = [line.counts.unit_id for line in lines if line.research_duty_met is False]
+    async with db.reading() as tx:
+        return [(unit, await people.role_holders(tx, unit, Role.INFORMANT)) for unit in owing]
 
 
 def bulletin_key(year: int, month: int) -> str:

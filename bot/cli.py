@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import logging
 import os
@@ -14,17 +15,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.bulletin import bulletin_text
+from bot.charts import points_chart
 from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
 from bot.report import format_month, format_year
 from bot.runner import serve
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from bot.workbook import month_workbook, year_workbook
+from scoring.figures import UnitYear
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import WorkCalendar
 from storage.backup import BackupError, backup_database
 from storage.db import Database, MigrationError
 from storage.units import UnitSpec, sync_units
-from workflow.figures import month_report, year_report
+from workflow.figures import MonthReport, month_report, year_report
 from workflow.joining import create_invite
 from workflow.outcomes import Refused
 
@@ -84,6 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     which = figures.add_mutually_exclusive_group(required=True)
     which.add_argument("--month", metavar="YYYY-MM", help="a month, e.g. 2026-10")
     which.add_argument("--year", type=int, metavar="YYYY", help="a year, e.g. 2026")
+    bulletin = commands.add_parser(
+        "bulletin",
+        help="build a month's bulletin (text, and optionally the .xlsx and .png files)",
+        description="Print a month's bulletin as it would be posted and write its files. "
+        "Dry run: nothing is sent (the scheduler posts it on the first working day).",
+    )
+    bulletin.add_argument("--month", required=True, metavar="YYYY-MM")
+    bulletin.add_argument("--xlsx", type=Path, metavar="FILE", help="write the workbook here")
+    bulletin.add_argument("--png", type=Path, metavar="FILE", help="write the chart here")
+    annual = commands.add_parser(
+        "annual",
+        help="build a year's report: score, reward, assessment, deductions (text, .xlsx)",
+        description="Print the year-end report (第十、十一、十二条) and optionally its workbook.",
+    )
+    annual.add_argument("--year", required=True, type=int, metavar="YYYY")
+    annual.add_argument("--xlsx", type=Path, metavar="FILE", help="write the workbook here")
     invite = commands.add_parser(
         "invite",
         help="make a single-use invite link for a unit and role",
@@ -125,6 +146,10 @@ def main(
             size = backup_database(settings.storage.path, args.path)
             print(f"备份完成: {args.path} ({size / 1024:.0f} KiB)", file=stream)
             return 0
+        if args.command == "bulletin":
+            return bulletin_files(settings, args.month, args.xlsx, args.png, stream)
+        if args.command == "annual":
+            return annual_files(settings, args.year, args.xlsx, stream)
         if args.command == "invite":
             return asyncio.run(make_invite(settings, args.unit, Role(args.role), args.json, stream))
         if args.command == "figures":
@@ -218,6 +243,83 @@ async def figures(settings: Settings, month: str | None, year: int | None, out: 
             lines = await year_report(db, settings.scoring, settings.zone, year)
             print(format_year(year, lines), file=out)
     return 0
+
+
+def _month(text: str) -> tuple[int, int] | None:
+    """(year, month) from 2026-10, or None."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return None
+    return int(match[1]), int(match[2])
+
+
+async def _open_ledger(settings: Settings, out: TextIO) -> Database | None:
+    """The ledger, or None after saying how to create it."""
+    if not settings.storage.path.exists():
+        print(f"错误: 数据库不存在 ({settings.storage.path})，请先运行 baosong init", file=out)
+        return None
+    db = await Database.open(settings.storage.path)
+    if await db.schema_version() == 0:
+        await db.close()
+        print("错误: 数据库尚未初始化，请先运行 baosong init", file=out)
+        return None
+    return db
+
+
+def bulletin_files(
+    settings: Settings, month: str, xlsx: Path | None, png: Path | None, out: TextIO
+) -> int:
+    """Prints a month's bulletin text and writes its workbook and chart if asked."""
+    period = _month(month)
+    if period is None:
+        print(f"错误: 月份应写作 2026-10 这样的形式，而不是 {month!r}", file=out)
+        return 2
+    report = asyncio.run(_month_report(settings, *period, out))
+    if report is None:
+        return 1
+    texts = Texts(settings.language.value)
+    for part in bulletin_text(texts, report):
+        print(re.sub(r"</?b>", "", html.unescape(part)), file=out)
+    if xlsx is not None:
+        xlsx.write_bytes(month_workbook(report))
+        print(f"已写入: {xlsx}", file=out)
+    if png is not None:
+        png.write_bytes(points_chart(report))
+        print(f"已写入: {png}", file=out)
+    print("（预览，未发送；机器人在每月第一个工作日自动发布。）", file=out)
+    return 0
+
+
+async def _month_report(
+    settings: Settings, year: int, month: int, out: TextIO
+) -> MonthReport | None:
+    """A month's report from the ledger, or None if there is no ledger yet."""
+    db = await _open_ledger(settings, out)
+    if db is None:
+        return None
+    async with db:
+        return await month_report(db, settings.scoring, settings.zone, year, month)
+
+
+def annual_files(settings: Settings, year: int, xlsx: Path | None, out: TextIO) -> int:
+    """Prints a year's report and writes its workbook if asked."""
+    lines = asyncio.run(_year_lines(settings, year, out))
+    if lines is None:
+        return 1
+    print(format_year(year, lines), file=out)
+    if xlsx is not None:
+        xlsx.write_bytes(year_workbook(year, lines))
+        print(f"已写入: {xlsx}", file=out)
+    return 0
+
+
+async def _year_lines(settings: Settings, year: int, out: TextIO) -> list[UnitYear] | None:
+    """A year's report lines from the ledger, or None if there is no ledger yet."""
+    db = await _open_ledger(settings, out)
+    if db is None:
+        return None
+    async with db:
+        return await year_report(db, settings.scoring, settings.zone, year)
 
 
 async def make_invite(

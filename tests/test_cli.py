@@ -132,3 +132,30 @@ def test_invite_unknown_unit(workdir: Path) -> None:
     status, text = baosong(workdir, "invite", "--unit", "不存在", "--role", "leader")
     assert status == 1
     assert "不存在" in text
+
+
+def test_bulletin_dry_run_writes_files(workdir: Path) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(
+        workdir,
+        "bulletin",
+        "--month",
+        "2026-10",
+        "--xlsx",
+        str(workdir / "b.xlsx"),
+        "--png",
+        str(workdir / "b.png"),
+    )
+    assert status == 0
+    assert "2026年10月 信息报送情况通报" in text
+    assert "未发送" in text
+    assert (workdir / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (workdir / "b.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_annual_report(workdir: Path) -> None:
+    baosong(workdir, "init")
+    status, text = baosong(workdir, "annual", "--year", "2026", "--xlsx", str(workdir / "y.xlsx"))
+    assert status == 0
+    assert "2026年度 信息工作考核" in text
+    assert (workdir / "y.xlsx").exists()

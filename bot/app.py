@@ -22,6 +22,7 @@ from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.sender import drain
+from bot.updates import PerUserUpdateProcessor
 from handlers import admin, centre, general, lookup, signoff, start, submit, tasks
 from storage import outbox
 from storage.db import Database
@@ -50,6 +51,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .persistence(SqlitePersistence(db))
         .post_init(_post_init)
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]

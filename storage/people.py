@@ -64,6 +64,12 @@ async def grant_role(
     return RoleGrant.from_row(grant)
 
 
+async def get_grant(tx: Tx, grant_id: int) -> RoleGrant | None:
+    """One role grant by id."""
+    row = await tx.fetchone("SELECT * FROM roles WHERE id = ?", (grant_id,))
+    return RoleGrant.from_row(row) if row else None
+
+
 async def revoke_role(tx: Tx, grant_id: int, revoked_by: int | None) -> bool:
     """Ends a role grant (kept for the record); False if it was already ended or unknown."""
     changed = await tx.execute(
@@ -124,9 +130,8 @@ async def active_grants(tx: Tx, limit: int = 200) -> list[tuple[RoleGrant, Perso
     )
     found = []
     for row in rows:
-        grant_row = await tx.fetchone("SELECT * FROM roles WHERE id = ?", (row["id"],))
-        assert grant_row is not None
-        grant = RoleGrant.from_row(grant_row)
+        grant = await get_grant(tx, int(row["id"]))
+        assert grant is not None
         person = await get_person(tx, grant.person_id)
         assert person is not None
         unit_row = (

@@ -97,9 +97,8 @@ async def grants(db: Database) -> list[tuple[RoleGrant, Person, Unit | None]]:
 async def revoke(db: Database, grant_id: int, by: Person | None) -> RoleGrant:
     """Ends a role (kept in the ledger); refuses one already ended."""
     async with db.transaction() as tx:
-        row = await tx.fetchone("SELECT 1 FROM roles WHERE id = ?", (grant_id,))
-        if row is None or not await people.revoke_role(tx, grant_id, by.id if by else None):
+        if not await people.revoke_role(tx, grant_id, by.id if by else None):
             raise Refused("already_revoked")
-        grant = await tx.fetchone("SELECT * FROM roles WHERE id = ?", (grant_id,))
+        grant = await people.get_grant(tx, grant_id)
         assert grant is not None
-    return RoleGrant.from_row(grant)
+    return grant

@@ -27,12 +27,18 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
             update_interval=update_interval,
         )
         self.db = db
+        self._written: dict[int, str] = {}  # user id → the JSON last stored, to skip no-ops
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Every stored user's data, by Telegram user id."""
         async with self.db.reading() as tx:
             stored = await conversations.load_data(tx, USER_DATA)
-        return {int(key): value for key, value in stored.items()}
+        loaded = {int(key): value for key, value in stored.items()}
+        self._written = {
+            key: json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+            for key, value in loaded.items()
+        }
+        return loaded
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         """Chat data is not kept."""
@@ -64,7 +70,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
                 await conversations.save(tx, name, row_key, json.dumps(new_state), {})
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        """Writes one user's data."""
+        """Writes one user's data, unless it is what was written last time."""
+        snapshot = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        if self._written.get(user_id, "{}") == snapshot:
+            return
+        self._written[user_id] = snapshot
         async with self.db.transaction() as tx:
             if data:
                 await conversations.save(tx, USER_DATA, str(user_id), "", deepcopy(data))

@@ -121,12 +121,9 @@ async def drain(
     """Sends every due outbox message once; safe to call from many places (one at a time)."""
     report = DrainReport()
     async with _lock:
-        async with db.reading() as tx:
-            batch = await outbox.due(tx, limit)
+        async with db.transaction() as tx:  # claim the whole batch in one transaction
+            batch = [m for m in await outbox.due(tx, limit) if await outbox.claim(tx, m.id)]
         for message in batch:
-            async with db.transaction() as tx:
-                if not await outbox.claim(tx, message.id):
-                    continue
             await _send_one(bot, db, texts, rules, message, report)
     return report
 

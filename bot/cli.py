@@ -15,11 +15,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from telegram import Bot
+
 from bot.bulletin import bulletin_text
 from bot.charts import points_chart
 from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
+from bot.context import BotData
+from bot.jobs import post_bulletin
 from bot.report import format_month, format_year
 from bot.runner import serve
+from bot.sender import DrainReport, drain
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from bot.workbook import month_workbook, year_workbook
@@ -98,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     bulletin.add_argument("--month", required=True, metavar="YYYY-MM")
     bulletin.add_argument("--xlsx", type=Path, metavar="FILE", help="write the workbook here")
     bulletin.add_argument("--png", type=Path, metavar="FILE", help="write the chart here")
+    bulletin.add_argument(
+        "--send",
+        action="store_true",
+        help="post it now to the bulletin chats and every unit's signers (asks to confirm; "
+        "a month already posted is never posted again)",
+    )
+    bulletin.add_argument("--yes", action="store_true", help="with --send: do not ask")
     annual = commands.add_parser(
         "annual",
         help="build a year's report: score, reward, assessment, deductions (text, .xlsx)",
@@ -147,7 +159,10 @@ def main(
             print(f"备份完成: {args.path} ({size / 1024:.0f} KiB)", file=stream)
             return 0
         if args.command == "bulletin":
-            return bulletin_files(settings, args.month, args.xlsx, args.png, stream)
+            status = bulletin_files(settings, args.month, args.xlsx, args.png, stream)
+            if status or not args.send:
+                return status
+            return send_bulletin(settings, args.month, args.yes, stream)
         if args.command == "annual":
             return annual_files(settings, args.year, args.xlsx, stream)
         if args.command == "invite":
@@ -288,6 +303,47 @@ def bulletin_files(
         print(f"已写入: {png}", file=out)
     print("（预览，未发送；机器人在每月第一个工作日自动发布。）", file=out)
     return 0
+
+
+def send_bulletin(settings: Settings, month: str, yes: bool, out: TextIO) -> int:
+    """Posts a month's bulletin now, after confirmation; needs the bot token."""
+    if settings.bot_token is None:
+        print(f"错误: 发送需要机器人令牌 ({ENV_BOT_TOKEN})", file=out)
+        return 1
+    if not yes:
+        print("确认现在发送这期通报？输入 yes 确认：", file=out, end=" ")
+        if input().strip().lower() != "yes":
+            print("已取消，未发送。", file=out)
+            return 1
+    period = _month(month)
+    assert period is not None
+    posted, report = asyncio.run(_send_bulletin(settings, *period))
+    if not posted:
+        print(f"{month} 的通报已经发送过，不再重复发送。", file=out)
+        return 1
+    print(
+        f"已发送: {report.sent} 条，失败 {report.failed} 条，不确定 {report.uncertain} 条", file=out
+    )
+    return 0 if not report.failed else 1
+
+
+async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[bool, DrainReport]:
+    """Queues the bulletin once and drains the outbox through the configured Bot API."""
+    assert settings.bot_token is not None
+    db = await Database.open(settings.storage.path)
+    async with db:
+        services = BotData()
+        services.setup(db, centre_rules(settings), settings)
+        report = await month_report(db, settings.scoring, settings.zone, year, month)
+        posted = await post_bulletin(services, services.schedule, report)
+        bot = Bot(
+            settings.bot_token.get_secret_value(),
+            base_url=str(settings.telegram.api_base_url),
+            base_file_url=str(settings.telegram.file_base_url),
+        )
+        async with bot:
+            sent = await drain(bot, db, services.texts, services.rules)
+    return posted, sent
 
 
 async def _month_report(

@@ -17,7 +17,7 @@ from bot.texts import Raw, Texts
 from bot.workbook import month_workbook, year_workbook
 from storage import files, units
 from workflow import schedule
-from workflow.figures import month_report
+from workflow.figures import MonthReport, month_report
 from workflow.rules import CentreRules
 from workflow.schedule import Outgoing, ScheduleRules, post_once
 from workflow.views import ItemView
@@ -57,8 +57,12 @@ async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
 async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> None:
     """Last month's bulletin to the bulletin chats and to each unit's signers, once."""
     report = await schedule.due_bulletin(services.db, services.rules, plan, now)
-    if report is None:
-        return
+    if report is not None:
+        await post_bulletin(services, plan, report)
+
+
+async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthReport) -> bool:
+    """Queues a month's bulletin (text, chart, workbook) once; False if it was already posted."""
     texts = services.texts
     period = f"{report.year}-{report.month:02d}"
     outgoing = []
@@ -103,7 +107,7 @@ async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> No
             )
         )
     unique = {(o.purpose, o.chat_id): o for o in outgoing}
-    await post_once(
+    return await post_once(
         services.db, schedule.bulletin_key(report.year, report.month), list(unique.values())
     )
 

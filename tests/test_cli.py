@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage.db import Database
+from tests.fake_bot_api import FakeBotApi
+from workflow import joining
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -159,3 +163,38 @@ def test_annual_report(workdir: Path) -> None:
     assert status == 0
     assert "2026年度 信息工作考核" in text
     assert (workdir / "y.xlsx").exists()
+
+
+async def test_bulletin_send_posts_once(workdir: Path) -> None:
+    async with FakeBotApi() as server:
+        env = {
+            "BAOSONG_API_BASE_URL": server.base_url,
+            "BAOSONG_BOT_TOKEN": "4242:cli-send",
+        }
+
+        def run(*args: str) -> tuple[int, str]:
+            out = io.StringIO()
+            status = main(["--config", str(workdir / "config.yaml"), *args], env=env, out=out)
+            return status, out.getvalue()
+
+        await asyncio.to_thread(run, "init")
+        status, text = await asyncio.to_thread(
+            run, "invite", "--unit", "市人社局窗口", "--role", "window_head", "--json"
+        )
+        code = json.loads(text)["code"]
+        async with await Database.open(workdir / "data" / "baosong.db") as db:
+            await joining.redeem(db, code, tg_user_id=102, name="李明", username=None)
+        head = server.user(102, "李明")
+        status, text = await asyncio.to_thread(
+            run, "bulletin", "--month", "2026-10", "--send", "--yes"
+        )
+        assert status == 0, text
+        assert "已发送: 3 条" in text
+        kinds = [next(k for k in ("text", "photo", "document") if k in m) for m in head.received()]
+        assert kinds == ["text", "photo", "document"]
+        status, text = await asyncio.to_thread(
+            run, "bulletin", "--month", "2026-10", "--send", "--yes"
+        )
+        assert status == 1
+        assert "已经发送过" in text
+        assert len(head.received()) == 3

@@ -33,7 +33,7 @@ from workflow.views import load_item_view
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-BASE_BACKOFF = timedelta(seconds=5)
+BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
 _lock = asyncio.Lock()
 
@@ -50,7 +50,7 @@ class DrainReport:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Wait before the next attempt: 5 s, 10 s, 20 s, … up to an hour."""
+    """Wait before the next attempt: 1 s, 2 s, 4 s, … up to an hour."""
     wait: timedelta = BASE_BACKOFF * 2 ** min(attempts, 20)
     return min(wait, MAX_BACKOFF)
 
@@ -123,8 +123,12 @@ async def drain(
     async with _lock:
         async with db.transaction() as tx:  # claim the whole batch in one transaction
             batch = [m for m in await outbox.due(tx, limit) if await outbox.claim(tx, m.id)]
-        for message in batch:
-            await _send_one(bot, db, texts, rules, message, report)
+        for index, message in enumerate(batch):
+            pause = await _send_one(bot, db, texts, rules, message, report)
+            if pause is not None:  # flood control: the rest of the batch waits too
+                async with db.transaction() as tx:
+                    await outbox.unclaim(tx, [m.id for m in batch[index + 1 :]], pause)
+                break
     return report
 
 
@@ -135,8 +139,11 @@ async def _send_one(
     rules: CentreRules,
     message: OutboxMessage,
     report: DrainReport,
-) -> None:
-    """One claimed message: send, then record sent, retry, failed or uncertain."""
+) -> datetime | None:
+    """One claimed message: send, then record sent, retry, failed or uncertain.
+
+    Returns when to try again if Telegram asked the bot to slow down, else None.
+    """
     now: datetime = db.clock()
     try:
         if message.kind == "text":
@@ -147,17 +154,18 @@ async def _send_one(
         else:
             sent = await _send_file(bot, db, message)
     except RetryAfter as error:
+        later = now + retry_after_of(error)
         async with db.transaction() as tx:
-            await outbox.release(tx, message.id, str(error), now + retry_after_of(error))
+            await outbox.release(tx, message.id, str(error), later)
         report.retried += 1
-        return
+        return later
     except (Forbidden, BadRequest, Refused) as error:
         reason = error.key if isinstance(error, Refused) else str(error)
         async with db.transaction() as tx:
             await outbox.mark_failed(tx, message.id, reason)
         report.failed += 1
         report.errors.append(f"{message.chat_id}: {reason}")
-        return
+        return None
     except (TimedOut, NetworkError) as error:
         if request_surely_lost(error) or "Bad Gateway" in str(error) or "Internal" in str(error):
             async with db.transaction() as tx:
@@ -169,12 +177,13 @@ async def _send_one(
                         tx, message.id, str(error), now + backoff(message.attempts)
                     )
                     report.retried += 1
-            return
+            return None
         async with db.transaction() as tx:
             await outbox.mark_failed(tx, message.id, f"uncertain: {error}", uncertain=True)
         report.uncertain += 1
         log.warning("outbox %s: delivery uncertain (%s); not resent", message.id, error)
-        return
+        return None
     async with db.transaction() as tx:
         await outbox.mark_sent(tx, message.id, sent.message_id)
     report.sent += 1
+    return None

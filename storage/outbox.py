@@ -99,3 +99,13 @@ async def orphaned_claims(tx: Tx) -> int:
     )
     changed = await tx.fetchone("SELECT changes()")
     return int(changed[0]) if changed else 0
+
+
+async def unclaim(tx: Tx, message_ids: list[int], not_before: datetime) -> None:
+    """Returns claimed, unsent messages to the queue untouched, due again at `not_before`."""
+    for message_id in message_ids:
+        await tx.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE id = ?"
+            " AND state = 'sending'",
+            (to_stamp(not_before), message_id),
+        )

@@ -685,7 +685,16 @@ class FakeBotApi:
         accept_webhooks: bool = False,
         clock: Clock | None = None,
         seed: int = 0,
+        telegram_limits: bool = False,
+        random_fault_rate: float = 0.0,
     ) -> None:
+        #: Enforce Telegram's flood limits on sends (30/s overall, 1/s per private chat,
+        #: 20/min per group) by answering 429 with retry_after, as Telegram does.
+        self.telegram_limits = telegram_limits
+        #: Share of send calls that fail at random with a 429, 500 or 502 (before any effect).
+        self.random_fault_rate = random_fault_rate
+        self._sends: list[float] = []
+        self._chat_sends: dict[int, list[float]] = {}
         self._host = host
         self._requested_port = port
         self._token = token
@@ -1034,6 +1043,7 @@ class FakeBotApi:
         self.calls.append(call)
         try:
             self._raise_fault(canonical)
+            self._police_sends(canonical, params)
             if handler is None:
                 raise ApiError(404, "Not Found")
             bot: JSON = {
@@ -1066,6 +1076,28 @@ class FakeBotApi:
         if stored is None:
             return _answer(ApiError(404, "Not Found").body())
         return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    def _police_sends(self, method: str, params: JSON) -> None:
+        """Random faults and Telegram's flood limits, for send methods only."""
+        if not method.startswith("send") or method == "sendChatAction":
+            return
+        if self.random_fault_rate and self._random.random() < self.random_fault_rate:
+            code = self._random.choice([429, 500, 502])
+            if code == 429:
+                raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            raise ApiError(code, "Internal Server Error" if code == 500 else "Bad Gateway")
+        if not self.telegram_limits:
+            return
+        now = time.monotonic()
+        self._sends = [t for t in self._sends if now - t < 1.0]
+        chat = int(params.get("chat_id") or 0)
+        window, cap = (60.0, 20) if chat < 0 else (1.0, 1)
+        recent = [t for t in self._chat_sends.get(chat, []) if now - t < window]
+        if len(self._sends) >= 30 or len(recent) >= cap:
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._sends.append(now)
+        recent.append(now)
+        self._chat_sends[chat] = recent
 
     def _raise_fault(self, method: str) -> None:
         """Raise the injected error for this method, if one is pending."""

@@ -49,10 +49,10 @@ from telegram.ext import (
 )
 
 from bot.config import Settings, UnitConfig
+from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import AT_CENTRE, ItemState, UnitKind
 from storage import adoptions, items
 from storage.db import Database
-from tests.fake_bot_api import FakeBotApi, FakeUser
 from tests.flow import ADMIN, TOKEN, flow_settings, invite_code, load_units, running
 
 JSON = dict[str, Any]

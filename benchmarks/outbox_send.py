@@ -26,9 +26,9 @@ from bot.config import load_settings
 from bot.sender import DrainReport, drain
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from sandbox.emulator import FakeBotApi
 from storage import outbox
 from storage.db import Database
-from tests.fake_bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
 LIMIT = 30.0  # Telegram's overall messages per second

@@ -11,9 +11,9 @@ from typing import Any
 from bot.app import BotApp, build_application
 from bot.config import Settings, load_settings
 from bot.wiring import centre_rules
+from sandbox.emulator import FakeBotApi, FakeUser
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
-from tests.fake_bot_api import FakeBotApi, FakeUser
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token_for-flows"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from sandbox.emulator import FakeBotApi
 from storage.db import Database
-from tests.fake_bot_api import FakeBotApi
 from workflow import joining
 
 REPO = Path(__file__).resolve().parent.parent

@@ -32,7 +32,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_bot_api import FakeBotApi, detect_entities, make_png, parse_html
+from sandbox.emulator import FakeBotApi, detect_entities, make_png, parse_html
 
 TOKEN = "123:ABC"
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -9,11 +9,11 @@ import pytest
 
 from bot.app import BotApp
 from bot.config import Language, Settings
+from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState
 from storage import adoptions, audit, items
 from storage.db import Database
 from tests.conftest import FakeClock
-from tests.fake_bot_api import FakeBotApi, FakeUser
 from tests.flow import (
     ADMIN,
     JSON,

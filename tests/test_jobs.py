@@ -17,11 +17,11 @@ from telegram import Bot
 from bot.context import BotData
 from bot.jobs import sweep
 from bot.wiring import centre_rules
+from sandbox.emulator import FakeBotApi
 from scoring.vocab import Role
 from storage import jobs, outbox, people, units
 from storage.db import Database
 from tests.conftest import FakeClock
-from tests.fake_bot_api import FakeBotApi
 from tests.flow import TOKEN, flow_settings, load_units
 from workflow import joining, submission
 from workflow.rules import CentreRules

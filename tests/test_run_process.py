@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.fake_bot_api import FakeBotApi
+from sandbox.emulator import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
 

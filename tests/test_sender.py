@@ -14,10 +14,10 @@ from bot.config import load_settings
 from bot.sender import drain
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from sandbox.emulator import FakeBotApi
 from storage import outbox
 from storage.db import Database
 from tests.conftest import FakeClock
-from tests.fake_bot_api import FakeBotApi
 from tests.flow import REPO, TOKEN
 from workflow.rules import CentreRules
 

@@ -105,6 +105,9 @@ class ImportedItem:
     registered_by: int | None = None
     created_at: datetime | None = None  # None: the import's own time
     id: int | None = None
+    chain: tuple[Role, ...] = ()  # the sign-off chain (for items still pending)
+    chain_step: int = 0
+    step_since: datetime | None = None  # when the current step began (pending items)
 
     def __post_init__(self) -> None:
         """Keeps the figures honest: an item counts at the centre only in an at-centre state."""
@@ -320,13 +323,16 @@ async def import_items(
                 item.registered_by,
                 created,
                 created,
+                ",".join(role.value for role in item.chain),
+                item.chain_step,
+                _optional_stamp(item.step_since),
             )
         )
     await tx.executemany(
         "INSERT INTO items (id, unit_id, author_id, category, title, body, event_date, state,"
         " submitted_at, submitted_on, late_days, centre_at, centre_on, registered_at,"
-        " registered_by, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " registered_by, created_at, updated_at, chain, chain_step, step_since)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     await _audit(tx, actor_id, "items", len(items), source)

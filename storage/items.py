@@ -269,12 +269,12 @@ async def files_of(tx: Tx, item_id: int) -> list[ItemFile]:
     return [ItemFile.from_row(row) for row in rows]
 
 
-async def waiting_signoffs(tx: Tx) -> list[tuple[Item, datetime]]:
-    """Items waiting at a sign-off step, with the moment that step began (oldest first)."""
+async def waiting_signoffs(tx: Tx, began_before: datetime, day: str) -> list[Item]:
+    """Items waiting at a step that began before an instant and not yet reminded on `day`."""
     rows = await tx.fetchall(
-        "SELECT i.*, coalesce((SELECT max(s.decided_at) FROM signoffs s WHERE s.item_id = i.id"
-        " AND s.round = i.chain_round), (SELECT max(a.at) FROM audit_log a"
-        " WHERE a.entity = 'item' AND a.entity_id = i.id AND a.action = 'item.resubmit'),"
-        " i.submitted_at) AS step_since FROM items i WHERE i.state = 'pending' ORDER BY i.id"
+        "SELECT * FROM items i WHERE i.state = 'pending' AND i.step_since < ?"
+        " AND NOT EXISTS (SELECT 1 FROM job_runs j WHERE j.key = 'remind:signoff:' || i.id"
+        " || ':' || i.chain_round || ':' || i.chain_step || ':' || ?) ORDER BY i.step_since",
+        (to_stamp(began_before), day),
     )
-    return [(Item.from_row(row), datetime.fromisoformat(row["step_since"])) for row in rows]
+    return [Item.from_row(row) for row in rows]

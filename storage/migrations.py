@@ -271,6 +271,21 @@ CREATE TABLE files (
 );
 """,
     ),
+    (
+        7,
+        "items remember when their current sign-off step began, so reminders are an index scan",
+        """
+ALTER TABLE items ADD COLUMN step_since TEXT;
+UPDATE items SET step_since = coalesce(
+    (SELECT max(s.decided_at) FROM signoffs s
+     WHERE s.item_id = items.id AND s.round = items.chain_round),
+    (SELECT max(a.at) FROM audit_log a
+     WHERE a.entity = 'item' AND a.entity_id = items.id AND a.action = 'item.resubmit'),
+    submitted_at)
+WHERE state = 'pending';
+CREATE INDEX items_waiting ON items (state, step_since);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

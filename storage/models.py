@@ -93,6 +93,7 @@ class Item(Row):
     chain: str  # comma-separated roles that sign, fixed at submission
     chain_round: int
     chain_step: int
+    step_since: datetime | None = None  # when the current sign-off step began
     submitted_at: datetime | None
     submitted_on: date | None
     late_days: int

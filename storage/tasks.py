@@ -55,3 +55,16 @@ async def open_tasks_due_by(tx: Tx, day: date) -> list[WritingTask]:
         (day.isoformat(),),
     )
     return [WritingTask.from_row(row) for row in rows]
+
+
+async def tasks_to_remind(tx: Tx, day: date) -> list[WritingTask]:
+    """Open tasks due on `day` not yet reminded, and overdue ones not yet reported."""
+    rows = await tx.fetchall(
+        "SELECT * FROM writing_tasks t WHERE t.state = 'open' AND ("
+        " (t.due_on = :day AND NOT EXISTS (SELECT 1 FROM job_runs j"
+        "  WHERE j.key = 'remind:task:' || t.id || ':due'))"
+        " OR (t.due_on < :day AND NOT EXISTS (SELECT 1 FROM job_runs j"
+        "  WHERE j.key = 'remind:task:' || t.id || ':overdue'))) ORDER BY t.due_on, t.id",
+        {"day": day.isoformat()},
+    )
+    return [WritingTask.from_row(row) for row in rows]

@@ -23,7 +23,7 @@ from storage import jobs, outbox, people, units
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.flow import TOKEN, flow_settings, load_units
-from workflow import joining, submission
+from workflow import joining, submission, tasks
 from workflow.rules import CentreRules
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -244,3 +244,28 @@ async def test_research_reminder_in_december(
     reminders = [str(m["text"]) for m in head.received() if "调研文章" in str(m["text"])]
     assert len(reminders) == 1
     assert "综合科" in reminders[0]
+
+
+async def test_task_due_and_overdue_reminders_once(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    db, rules = services.db, services.rules
+    await person(db, rules, 101, WINDOW, Role.INFORMANT)
+    await person(db, rules, 104, "综合科", Role.EDITOR)
+    informant, editor = server.user(101), server.user(104)
+    async with db.reading() as tx:
+        opener = await people.person_by_tg(tx, 104)
+    assert opener is not None
+    clock.now = shanghai(2026, 10, 15, 10)
+    task, _, _ = await tasks.open_task(db, rules, opener, unit_name=WINDOW, title="市领导视察")
+    assert task.due_on == date(2026, 10, 19)
+    for moment in (shanghai(2026, 10, 19, 10), shanghai(2026, 10, 19, 11)):
+        clock.now = moment
+        await sweep(moment, bot, services)
+    due = [m for m in informant.received() if "今天到期" in str(m.get("text"))]
+    assert len(due) == 1
+    for moment in (shanghai(2026, 10, 20, 10), shanghai(2026, 10, 21, 10)):
+        clock.now = moment
+        await sweep(moment, bot, services)
+    overdue = [m for m in editor.received() if "已逾期" in str(m.get("text"))]
+    assert len(overdue) == 1

@@ -8,7 +8,7 @@ so nothing is sent twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from scoring import periods
@@ -148,18 +148,33 @@ async def unit_leaders(db: Database, rules: CentreRules) -> dict[int, list[Perso
     return found
 
 
+def stale_before(rules: CentreRules, today: date, working_days: int) -> datetime:
+    """The instant a step must have begun before to have waited `working_days` by `today`.
+
+    A step begun on day D has waited the working days in (D, today]; the latest such D is
+    found by walking back (bounded: holidays are at most a few weeks long).
+    """
+    day = today
+    for _ in range(120):
+        day -= timedelta(days=1)
+        if rules.calendar.working_days_between(day, today) >= working_days:
+            return datetime.combine(day + timedelta(days=1), time.min, tzinfo=rules.zone)
+    return datetime.combine(day, time.min, tzinfo=rules.zone)
+
+
 async def stale_signoffs(
     db: Database, rules: CentreRules, schedule: ScheduleRules, now: datetime
 ) -> list[StaleSignoff]:
-    """Items waiting more than N working days at a step; past 2N, the next level is told too."""
+    """Items waiting more than N working days at a step and not reminded today; past 2N, the
+    next level is told too. The database returns only those (an index scan on step_since)."""
     today = local_now(rules, now).date()
+    cutoff = stale_before(rules, today, schedule.signoff_after_working_days)
     stale = []
     async with db.reading() as tx:
-        for item, since in await items.waiting_signoffs(tx):
-            started = local_now(rules, since).date()
+        for item in await items.waiting_signoffs(tx, cutoff, today.isoformat()):
+            assert item.step_since is not None
+            started = local_now(rules, item.step_since).date()
             waiting = rules.calendar.working_days_between(started, today)
-            if waiting < schedule.signoff_after_working_days:
-                continue
             chain = item.chain_roles
             unit = await units.get_unit(tx, item.unit_id)
             assert unit is not None
@@ -174,10 +189,10 @@ async def stale_signoffs(
 
 
 async def tasks_due(db: Database, today: date) -> list[tuple[WritingTask, Unit, list[Person]]]:
-    """Open writing tasks due today or earlier, with their unit's informants."""
+    """Open writing tasks due today or overdue and not yet reminded, with unit informants."""
     found = []
     async with db.reading() as tx:
-        for task in await tasks.open_tasks_due_by(tx, today):
+        for task in await tasks.tasks_to_remind(tx, today):
             unit = await units.get_unit(tx, task.unit_id)
             assert unit is not None
             found.append((task, unit, await people.role_holders(tx, unit.id, Role.INFORMANT)))

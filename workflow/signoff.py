@@ -122,6 +122,7 @@ async def decide(
                 expected_round=round_,
                 expected_step=step,
                 chain_step=step + 1,
+                step_since=tx.now,
             )
             result = Result.NEXT_STEP
             moved = await items.get_item(tx, item.id)

@@ -197,6 +197,7 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
         fields: dict[str, Any] = {
             "chain": ",".join(role.value for role in chain),
             "chain_step": 0,
+            "step_since": tx.now,
             "submitted_at": tx.now,
             "submitted_on": today,
             "late_days": late,
@@ -250,6 +251,7 @@ async def resubmit(
             action="item.resubmit",
             chain_round=item.chain_round + 1,
             chain_step=0,
+            step_since=tx.now,
         )
         if not moved:
             raise Refused("stale")

@@ -1,0 +1,134 @@
+"""The due-work sweep over a ledger with 100,000 items waiting for sign-off.
+
+Prints how long one sweep takes when nothing is due (the common case, every 5 minutes) and
+when 100 of them are overdue (reminders queued and sent to the emulator). Target: under
+50 ms when nothing is due. Figures only. Usage: .venv/bin/python benchmarks/sweep.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from telegram import Bot
+
+from bot.config import load_settings
+from bot.context import BotData
+from bot.jobs import sweep
+from bot.wiring import centre_rules
+from sandbox.emulator import FakeBotApi
+from scoring.vocab import ItemState, Role
+from storage import bulk, units
+from storage.db import Database
+
+REPO = Path(__file__).resolve().parent.parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Clock:
+    """A clock the benchmark sets."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def run(open_items: int, overdue: int, folder: Path) -> None:
+    """Builds the ledger, then times sweeps."""
+    now = datetime(2026, 11, 24, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    clock = Clock(now)
+    settings = load_settings(REPO / "config.yaml", {})
+    db = await Database.open(folder / "sweep.db", clock=clock)
+    await db.migrate()
+    async with db.transaction() as tx:
+        await units.sync_units(
+            tx,
+            [
+                units.UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target)
+                for u in settings.units
+            ],
+        )
+        unit = await units.unit_by_name(tx, "市人社局窗口")
+        assert unit is not None
+        await bulk.import_people(tx, [bulk.ImportedPerson("信息员", tg_user_id=101, id=1)])
+        await bulk.import_people(tx, [bulk.ImportedPerson("负责人", tg_user_id=102, id=2)])
+        await bulk.import_roles(
+            tx,
+            [
+                bulk.ImportedRole(1, unit.id, Role.INFORMANT, now - timedelta(days=90)),
+                bulk.ImportedRole(2, unit.id, Role.WINDOW_HEAD, now - timedelta(days=90)),
+            ],
+        )
+        batch: list[bulk.ImportedItem] = []
+        for index in range(open_items):
+            old = index < overdue
+            since = now - timedelta(days=10 if old else 0, minutes=30)
+            batch.append(
+                bulk.ImportedItem(
+                    unit_id=unit.id,
+                    author_id=1,
+                    category="measures",
+                    title=f"信息 {index}",
+                    body="正文",
+                    event_date=date(2026, 11, 13 if old else 23),
+                    state=ItemState.PENDING,
+                    submitted_on=date(2026, 11, 13 if old else 24),
+                    submitted_at=since,
+                    chain=(Role.WINDOW_HEAD, Role.LEADER),
+                    step_since=since,
+                )
+            )
+            if len(batch) == 20_000:
+                await bulk.import_items(tx, batch)
+                batch = []
+        await bulk.import_items(tx, batch)
+    async with FakeBotApi() as server:
+        server.user(101)
+        server.user(102)
+        services = BotData()
+        services.setup(db, centre_rules(settings), settings)
+        async with Bot("4242:sweep", base_url=server.base_url) as bot:
+            start = time.perf_counter()
+            await sweep(now, bot, services)
+            first = (time.perf_counter() - start) * 1000
+            times = []
+            for minute in range(1, 21):
+                clock.now = now + timedelta(minutes=5 * minute)
+                start = time.perf_counter()
+                await sweep(clock.now, bot, services)
+                times.append((time.perf_counter() - start) * 1000)
+        sent = len(server.sent_to(102))
+    await db.close()
+    print(f"sweep over {open_items:,} items waiting for sign-off ({overdue} overdue)")
+    print(f"  first sweep (reminds {overdue}, sends {sent} messages): {first:8.1f} ms")
+    print(
+        f"  later sweeps, nothing due (median of 20): {statistics.median(times):8.1f} ms"
+        f"  (min {min(times):.1f}, max {max(times):.1f}; target < 50 ms)"
+    )
+
+
+def main() -> None:
+    """Parses the options and runs."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--overdue", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(run(args.items, args.overdue, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()

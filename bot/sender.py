@@ -104,11 +104,15 @@ async def render(
 async def _send_file(bot: Bot, db: Database, message: OutboxMessage) -> Message:
     """Sends a stored file as a photo or a document, with its caption."""
     payload: dict[str, Any] = json.loads(message.payload)
-    async with db.reading() as tx:
-        stored = await files.get(tx, str(payload["file"]))
-    if stored is None:
-        raise Refused("file_missing")
-    upload = InputFile(stored.data, filename=stored.name)
+    upload: InputFile | str
+    if "telegram_file_id" in payload:  # a file Telegram already has (an item's attachment)
+        upload = str(payload["telegram_file_id"])
+    else:
+        async with db.reading() as tx:
+            stored = await files.get(tx, str(payload["file"]))
+        if stored is None:
+            raise Refused("file_missing")
+        upload = InputFile(stored.data, filename=stored.name)
     caption = str(payload.get("caption") or "")[:1024] or None
     if message.kind == "photo":
         return await bot.send_photo(message.chat_id, upload, caption=caption)

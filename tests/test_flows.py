@@ -147,7 +147,8 @@ async def test_whole_path_submit_sign_adopt_unit(
     assert "已报送，编号 #1" in done
     assert "窗口负责人" in done
 
-    # Two sign-offs.
+    # Two sign-offs; the signer sees the photo just before the item.
+    assert "photo" in head.received()[-2]
     request = head.received()[-1]
     assert "请审签" in str(request["text"])
     answer = await tap(server, bot, head, request, button_data(request, "so:1:0:0:a"))

@@ -120,7 +120,8 @@ async def signer_notices(
     role = item.chain_roles[step]
     holders = await people.role_holders(tx, unit.id, role)
     if holders:
-        return [
+        event = f"{item.id}:{item.chain_round}:{step}"
+        return await attachment_notices(tx, item, holders, event) + [
             Notice(
                 p.tg_user_id,
                 "signoff_request",
@@ -143,10 +144,29 @@ async def signer_notices(
     ]
 
 
+async def attachment_notices(
+    tx: Tx, item: Item, recipients: list[Person], event: str
+) -> list[Notice]:
+    """The item's photos and files, sent just before the item itself so it can be judged."""
+    files = await items.files_of(tx, item.id)
+    return [
+        Notice(
+            p.tg_user_id,
+            "attachment",
+            {"kind": f.kind, "file_id": f.file_id, "name": f.file_name or ""},
+            item.id,
+            event=f"{event}:{f.id}",
+        )
+        for f in files
+        for p in recipients
+        if p.tg_user_id is not None
+    ]
+
+
 async def editor_notices(tx: Tx, item: Item) -> list[Notice]:
     """Tells every centre editor a new item has reached the centre."""
     editors = await people.role_holders_anywhere(tx, Role.EDITOR)
-    return [
+    return await attachment_notices(tx, item, editors, str(item.id)) + [
         Notice(p.tg_user_id, "editor_new_item", {}, item.id, event=str(item.id))
         for p in editors
         if p.tg_user_id is not None

@@ -164,6 +164,11 @@ async def show_item(update: Update, context: Context) -> None:
         text += "\n" + texts("centre.edit_credit_line", section=section, points=points)
     for chunk in split_message(text):
         await message.reply_text(chunk, parse_mode=ParseMode.HTML)
+    for attached in view.files:
+        if attached.kind == "photo":
+            await message.reply_photo(attached.file_id)
+        else:
+            await message.reply_document(attached.file_id)
 
 
 async def find(update: Update, context: Context) -> None:

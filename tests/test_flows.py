@@ -170,6 +170,9 @@ async def test_whole_path_submit_sign_adopt_unit(
     assert "累计 3 分" in texts_of(editor)[-1]
     assert "累计 3 分" in texts_of(informant)[-1]
 
+    await say(server, bot, editor, "/item 1")
+    assert "photo" in editor.received()[-1]  # the attachment comes with the item
+
     # The informant sees the points.
     summary = await say(server, bot, informant, "/unit")
     assert "得分 3" in summary

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import Role
 from storage import adoptions, items, people, units
 from storage.db import Database
-from storage.models import Adoption, Item, Person, Unit
+from storage.models import Adoption, Item, ItemFile, Person, Unit
 from workflow.figures import MonthReport, month_report
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
@@ -27,6 +27,7 @@ class ItemView:
     unit: Unit
     author: Person | None
     adoptions: list[Adoption]
+    files: list[ItemFile] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -69,7 +70,8 @@ async def load_item_view(db: Database, item_id: int) -> ItemView:
         assert unit is not None
         author = await people.get_person(tx, item.author_id)
         adopted = await adoptions.adoptions_of(tx, item.id)
-    return ItemView(item, unit, author, adopted)
+        attached = await items.files_of(tx, item.id)
+    return ItemView(item, unit, author, adopted, attached)
 
 
 async def my_items(db: Database, person: Person, limit: int = 20) -> list[ItemView]:

@@ -29,7 +29,9 @@ from workflow import submission
 from workflow.outcomes import Refused
 from workflow.views import ItemView, item_view
 
+from .centre import pending_keys
 from .common import current, deliver, explain
+from .signoff import PENDING_RETURN
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
 DRAFT = "draft"
@@ -98,6 +100,8 @@ async def start(update: Update, context: Context) -> int:
         await _say(update, context.bot_data.texts("submit.no_unit"))
         return ConversationHandler.END
     assert context.user_data is not None
+    for waiting in (PENDING_RETURN, *pending_keys()):  # a new /submit drops typed-answer waits
+        context.user_data.pop(waiting, None)
     context.user_data[DRAFT] = {"files": []}
     draft = _draft(context)
     if len(units) == 1:

@@ -460,3 +460,21 @@ async def test_writing_task_opened_reminded_and_done(
     answer = await tap(server, bot, informant, listing, button_data(listing, "tk:done:"))
     assert "已完成" in answer["text"]
     assert "没有未完成" in await say(server, bot, editor, "/tasks")
+
+
+async def test_submit_after_an_unanswered_return_is_not_taken_as_the_reason(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    head = server.user(102, "李明")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, head, WINDOW, "window_head")
+    await join(server, bot, head, WINDOW, "informant")
+    await submit_quickly(server, bot, informant)
+    request = head.received()[-1]
+    await tap(server, bot, head, request, button_data(request, "so:1:0:0:r"))
+    await say(server, bot, head, "/submit")
+    await tap(server, bot, head, head.received()[-1], "sub:cat:measures")
+    assert "请输入正文" in await say(server, bot, head, "负责人自己的标题")
+    async with ledger.reading() as tx:
+        assert await items.signoffs_of(tx, 1) == []

@@ -30,6 +30,9 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ledger_figures.py
+	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/outbox_send.py
+	$(BIN)/python benchmarks/chat_flows.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

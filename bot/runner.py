@@ -42,6 +42,8 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
     app = build_application(settings, db, rules, token=token)
     try:
         async with app:
+            if app.post_init is not None:  # PTB runs post_init only inside run_polling
+                await app.post_init(app)
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query"])

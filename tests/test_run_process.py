@@ -40,6 +40,8 @@ async def test_run_answers_and_stops_cleanly(tmp_path: Path) -> None:
             reply = await stranger.wait_for_reply(timeout=30)
             assert "还没有加入任何单位" in str(reply["text"])
             assert (tmp_path / "run.db").exists()
+            # post_init ran: the default command menu is set and the jobs are scheduled.
+            await server.wait_until(lambda: bool(server.calls_of("setMyCommands")), 30)
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = await asyncio.wait_for(process.communicate(), timeout=30)

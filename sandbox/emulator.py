@@ -245,6 +245,8 @@ class _Chat:
     next_message_id: int = 1
     messages: dict[int, JSON] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
+    #: Bumped whenever a message appears, changes or is deleted (see `FakeBotApi.chat_versions`).
+    version: int = 0
 
     @property
     def id(self) -> int:
@@ -707,6 +709,7 @@ class FakeBotApi:
         self._port: int | None = None
         self._closing = False
         self._changed = asyncio.Event()
+        self._chat_changes = 0
 
         #: Every request, in arrival order (the answer is filled in when it is sent).
         self.calls: list[ApiCall] = []
@@ -918,6 +921,52 @@ class FakeBotApi:
         """The bytes stored under a file_id (KeyError if unknown)."""
         return self._files[file_id].data
 
+    def file_kind(self, file_id: str) -> str:
+        """Whether a stored file is a "photo" or a "document" (KeyError if unknown)."""
+        return self._files[file_id].kind
+
+    def document_info(self, file_id: str) -> JSON | None:
+        """The Document object (name, mime type, size) of a stored document, else None."""
+        document = self._documents.get(file_id)
+        return None if document is None else dict(document)
+
+    # -- whole chats (the sandbox's web page)
+
+    @property
+    def chat_changes(self) -> int:
+        """How many times any chat's messages changed (grows; see `chat_versions`)."""
+        return self._chat_changes
+
+    def chat_versions(self) -> dict[int, int]:
+        """Each chat's version, bumped when a message appears, is edited or is deleted."""
+        return {chat_id: chat.version for chat_id, chat in self._chats.items()}
+
+    def chat_messages(self, chat_id: int) -> list[JSON]:
+        """Every message of a chat, the users' too, oldest first, current state, deleted left out."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            return []
+        return [
+            copy.deepcopy(message)
+            for message_id, message in chat.messages.items()
+            if message_id not in chat.deleted
+        ]
+
+    def clear_chat(self, chat_id: int) -> None:
+        """Forget a chat's messages (ids keep growing, like a history the user cleared)."""
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            return
+        chat.messages.clear()
+        chat.deleted.clear()
+        self._touch(chat)
+        self._notify()
+
+    def drop_pending_updates(self) -> None:
+        """Forget every update the bot has not fetched yet."""
+        self._updates.clear()
+        self._notify()
+
     # -- waiting
 
     def pending_updates(self) -> int:
@@ -986,6 +1035,11 @@ class FakeBotApi:
             if call.method != "getUpdates"
         ]
         return f"pending updates: {len(self._updates)}; recent calls: {lines}"
+
+    def _touch(self, chat: _Chat) -> None:
+        """Record that a chat's messages changed (its version and the global count)."""
+        chat.version += 1
+        self._chat_changes += 1
 
     def _notify(self) -> None:
         """Wake everyone waiting in `wait_until` or a long poll."""
@@ -1337,6 +1391,7 @@ class FakeBotApi:
         if p.get("protect_content"):
             message["has_protected_content"] = True
         chat.messages[message["message_id"]] = message
+        self._touch(chat)
         return _public(message)
 
     def _new_message(self, chat: _Chat, sender: JSON, content: JSON) -> JSON:
@@ -1423,6 +1478,7 @@ class FakeBotApi:
             message["reply_markup"] = new_markup
         message["edit_date"] = int(self._clock().timestamp())
         chat.messages[message["message_id"]] = message
+        self._touch(chat)
         return _public(message)
 
     def _delete_message(self, req: _Request) -> bool:
@@ -1434,6 +1490,7 @@ class FakeBotApi:
         if message_id not in chat.messages or message_id in chat.deleted:
             raise _bad("message to delete not found")
         chat.deleted.add(message_id)
+        self._touch(chat)
         return True
 
     def _answer_callback_query(self, req: _Request) -> bool:
@@ -1657,6 +1714,7 @@ class FakeBotApi:
                 raise LookupError(f"no message {target} to reply to in chat {chat_id}")
             message["reply_to_message"] = _public(chat.messages[target], nested=False)
         chat.messages[message["message_id"]] = message
+        self._touch(chat)
         return self.enqueue_update("message", _public(message))
 
     def _click(

@@ -28,6 +28,7 @@ from bot.sender import DrainReport, drain
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from bot.workbook import month_workbook, year_workbook
+from sandbox.run import run_sandbox
 from scoring.figures import UnitYear
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import WorkCalendar
@@ -127,9 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--unit", help="the unit's name as in config.yaml")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument("--json", action="store_true", help='print {"code": …, "link": …}')
+    sandbox_parser = commands.add_parser(
+        "sandbox",
+        help="try it without Telegram: local emulator, demo centre and a web chat page",
+        description="Start a local Telegram emulator, the real bot connected to it, a demo "
+        "centre (units, people for every role, a month of history) and a web page showing "
+        "each demo person's chat, with time travel and reset. Everything listens on "
+        "127.0.0.1 and nothing is kept. Ctrl-C stops it.",
+    )
+    sandbox_parser.add_argument(
+        "--port", type=int, default=8080, help="web page port (default 8080; 0: any free)"
+    )
     commands.add_parser(
         "run",
-        help="run the bot (needs BAOSONG_BOT_TOKEN)",
+        help="run the bot (with BAOSONG_BOT_TOKEN) or, without a token, the sandbox",
         description="Run the bot, polling the Telegram Bot API configured in config.yaml.",
     )
     return parser
@@ -165,6 +177,8 @@ def main(
             return send_bulletin(settings, args.month, args.yes, stream)
         if args.command == "annual":
             return annual_files(settings, args.year, args.xlsx, stream)
+        if args.command == "sandbox":
+            return sandbox(settings, args.port, stream)
         if args.command == "invite":
             return asyncio.run(make_invite(settings, args.unit, Role(args.role), args.json, stream))
         if args.command == "figures":
@@ -413,15 +427,28 @@ async def make_invite(
     return 0
 
 
+def sandbox(settings: Settings, port: int, out: TextIO) -> int:
+    """Runs the sandbox until Ctrl-C."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(run_sandbox(settings, port=port, out=out))
+    except OSError as error:  # every port tried was busy
+        print(f"错误: {error}", file=out)
+        return 1
+    return 0
+
+
 def run(settings: Settings, out: TextIO) -> int:
     """Runs the bot against the configured Bot API until Ctrl-C; needs the token."""
     if settings.bot_token is None:
         print(
-            f"未设置 {ENV_BOT_TOKEN}：请设置机器人令牌后再运行（见 README“上线”一节）。"
-            "无需令牌的本地模拟器尚未完成。",
+            f"未设置 {ENV_BOT_TOKEN}：启动本地沙盒（模拟 Telegram + 演示数据）。"
+            "上线请设置机器人令牌（见 README“上线”一节）。",
             file=out,
         )
-        return 3
+        return sandbox(settings, 8080, out)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -112,10 +112,20 @@ def test_backup_without_database(workdir: Path) -> None:
     assert "baosong init" in text
 
 
-def test_run_says_plainly_it_is_not_built_yet(workdir: Path) -> None:
+def test_run_without_token_starts_the_sandbox(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+
+    def fake_sandbox(settings: object, port: int, out: object) -> int:
+        started.append(port)
+        return 0
+
+    monkeypatch.setattr("bot.cli.sandbox", fake_sandbox)
     status, text = baosong(workdir, "run")
-    assert status == 3
-    assert "BAOSONG_BOT_TOKEN" in text
+    assert status == 0
+    assert "启动本地沙盒" in text
+    assert started == [8080]
 
 
 def test_invite_prints_code_and_json(workdir: Path) -> None:

@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from sandbox.emulator import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,3 +49,38 @@ async def test_run_answers_and_stops_cleanly(tmp_path: Path) -> None:
             output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
         assert process.returncode == 0, output.decode()
         assert "报送机器人启动" in output.decode()
+
+
+async def test_sandbox_command_serves_the_page(tmp_path: Path) -> None:
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BAOSONG_")},
+        "BAOSONG_CONFIG": str(tmp_path / "config.yaml"),
+        "BAOSONG_DB": str(tmp_path / "unused.db"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "sandbox",
+        "--port",
+        "0",
+        env=env,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        line = ""
+        while "http://" not in line:  # log lines may come first
+            line = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
+            assert line, "the sandbox exited before printing its address"
+        url = line[line.index("http://") :].split()[0]
+        async with aiohttp.ClientSession() as session, session.get(url + "api/people") as reply:
+            people = await reply.json()
+        assert any(p["name"] == "王芳" for p in people)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0

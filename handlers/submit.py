@@ -124,6 +124,7 @@ async def revise(update: Update, context: Context) -> int:
         view = await item_view(context.bot_data.db, person, item_id)
         if person is None or view.item.author_id != person.id:
             raise Refused("item_not_yours")
+        await submission.check_resubmittable(context.bot_data.db, person, item_id)
     except (ValueError, IndexError):
         await explain(update, context, Refused("forged"))
         return ConversationHandler.END

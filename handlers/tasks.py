@@ -7,11 +7,13 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import Context
+from scoring.vocab import Role
 from storage import units as unit_repo
 from workflow import tasks
 from workflow.outcomes import Refused
 
 from .common import current, deliver, explain
+from .lookup import member
 
 BUTTON = re.compile(r"tk:(done|cancel):(\d{1,12})")
 
@@ -47,10 +49,11 @@ async def open_task(update: Update, context: Context) -> None:
 
 async def list_tasks(update: Update, context: Context) -> None:
     """/tasks: open tasks with Done (and, for editors, Cancel) buttons."""
-    message = update.effective_message
-    person, _ = await current(update, context)
+    message, person = update.effective_message, await member(update, context)
     if message is None or person is None:
         return
+    _, grants = await current(update, context)
+    editor = any(g.role is Role.EDITOR for g in grants)
     texts = context.bot_data.texts
     found = await tasks.open_tasks(context.bot_data.db, person)
     if not found:
@@ -64,11 +67,17 @@ async def list_tasks(update: Update, context: Context) -> None:
                     [
                         InlineKeyboardButton(
                             texts("btn.task_done"), callback_data=f"tk:done:{task.id}"
-                        ),
-                        InlineKeyboardButton(
-                            texts("btn.task_cancel"), callback_data=f"tk:cancel:{task.id}"
-                        ),
+                        )
                     ]
+                    + (
+                        [
+                            InlineKeyboardButton(
+                                texts("btn.task_cancel"), callback_data=f"tk:cancel:{task.id}"
+                            )
+                        ]
+                        if editor
+                        else []
+                    )
                 ]
             ),
         )

@@ -415,3 +415,19 @@ async def test_pending_item_cannot_be_adopted(
             adopted_on=date(2026, 10, 15),
         )
     assert refused.value.key == "not_at_centre"
+
+
+async def test_revoked_informant_cannot_resubmit(
+    db: Database, rules: CentreRules, cast: dict[str, Person]
+) -> None:
+    window = await unit_id(db, WINDOW)
+    item = (await submission.submit(db, rules, cast["informant"], draft(window))).item
+    await signoff.decide(
+        db, rules, cast["head"], item_id=item.id, round_=0, step=0, approve=False, reason="补充"
+    )
+    for grant, holder, _ in await joining.grants(db):
+        if holder.id == cast["informant"].id:
+            await joining.revoke(db, grant.id, None)
+    with pytest.raises(Refused) as refused:
+        await submission.resubmit(db, rules, cast["informant"], item.id, title="新", body="新")
+    assert refused.value.key == "not_informant"

@@ -247,6 +247,26 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
     return Submitted(stored, deadline, late, not chain, notices)
 
 
+async def _resubmittable(tx: Tx, person: Person, item_id: int) -> tuple[Item, Unit]:
+    """The author's returned item and its unit, if the author still writes for that unit."""
+    item = await items.get_item(tx, item_id)
+    if item is None or item.author_id != person.id:
+        raise Refused("item_not_yours")
+    if item.state is not ItemState.RETURNED:
+        raise Refused("item_not_returned", state=item.state.value)
+    unit = await units.get_unit(tx, item.unit_id)
+    assert unit is not None
+    if not await roles_in_unit(tx, person.id, unit.id) & {Role.INFORMANT, Role.SECTION_STAFF}:
+        raise Refused("not_informant", unit=unit.name)
+    return item, unit
+
+
+async def check_resubmittable(db: Database, person: Person, item_id: int) -> None:
+    """Refuses early (before the author edits) what `resubmit` would refuse."""
+    async with db.reading() as tx:
+        await _resubmittable(tx, person, item_id)
+
+
 async def resubmit(
     db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
 ) -> Submitted:
@@ -254,13 +274,7 @@ async def resubmit(
     new_title = check_title(rules, title)
     new_body = check_body(rules, body)
     async with db.transaction() as tx:
-        item = await items.get_item(tx, item_id)
-        if item is None or item.author_id != person.id:
-            raise Refused("item_not_yours")
-        if item.state is not ItemState.RETURNED:
-            raise Refused("item_not_returned", state=item.state.value)
-        unit = await units.get_unit(tx, item.unit_id)
-        assert unit is not None
+        item, unit = await _resubmittable(tx, person, item_id)
         await items.update_content(tx, item.id, person.id, title=new_title, body=new_body)
         moved = await items.transition(
             tx,

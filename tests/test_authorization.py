@@ -1,0 +1,812 @@
+"""Authorization matrix (issue 6): every command and button × every role and a stranger.
+
+Each cell is one person doing one thing in the chat of the running bot (over the fake Bot API).
+It counts as allowed when the action took effect, checked in the ledger through the storage
+repositories, or — for a read-only command or button — when the answer carries the content.
+It counts as refused when the person was told so (a reply or an alert) and the ledger did not
+change at all: items, sign-offs, edits, adoptions, people, roles, invites, writing tasks, and
+the number of audit and outbox rows are compared before and after. Buttons are pressed with
+forged callback data on the message that carries them (someone else's, if need be).
+
+Each button cell gets its own fresh target (an item at the right step, an adoption, a task, a
+role grant), so one cell's effect never decides another's. The observed matrix must equal
+EXPECTED, the policy README.md describes; docs/authorization.md is generated from EXPECTED
+(run with BAOSONG_WRITE_DOCS=1 to rewrite it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from bot.app import BotApp
+from bot.sender import drain
+from sandbox.emulator import FakeBotApi, FakeUser
+from scoring.vocab import ItemState, Role
+from storage import adoptions, audit, invites, items, people, units
+from storage import tasks as task_repo
+from storage.db import Database
+from storage.models import Item, Person
+from tests.conftest import FakeClock
+from tests.flow import ADMIN, JSON, REPO, buttons, flow_settings, load_units, running, settle
+from workflow import centre, joining, signoff, submission
+from workflow import tasks as task_flow
+
+WINDOW = "市人社局窗口"
+TOWNSHIP = "城关镇便民服务中心"
+SECTION = "综合科"
+OFFICE = "办公室"
+SPARE = "审批服务科"  # the unit of throwaway grants and of the bystander's draft
+FIRST_TITLE = "市人社局窗口推行“一窗通办”"
+STANDING_TASK = "市领导视察市人社局窗口"
+DOC = REPO / "docs" / "authorization.md"
+WRITE_DOCS = "BAOSONG_WRITE_DOCS"
+
+ALLOWED = "✓"  # took effect / showed the content
+REFUSED = "✗"  # told so, nothing changed
+SILENT = "∅"  # no answer at all, nothing changed
+CHANGED = "!"  # no intended effect, yet the ledger changed: always a bug
+LEGEND = (
+    f"{ALLOWED} allowed, {REFUSED} refused with a message and no change, "
+    f"{SILENT} no answer and no change, {CHANGED} the ledger changed without the intended effect"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """A column of the matrix: a person in a role (or the configured admin, or a stranger)."""
+
+    key: str
+    heading: str
+    tg: int
+    name: str
+    unit: str | None = None  # joined by an invite to this unit …
+    role: str | None = None  # … in this role
+
+
+WHO = (
+    Who("informant", "informant", 101, "王芳", WINDOW, "informant"),
+    Who("window_head", "window head", 102, "李明", WINDOW, "window_head"),
+    Who("leader", "leader", 103, "张伟", WINDOW, "leader"),
+    Who("other_informant", "other unit's informant", 110, "刘洋", TOWNSHIP, "informant"),
+    Who("section_staff", "section staff", 120, "陈静", SECTION, "section_staff"),
+    Who("editor", "editor", 104, "赵敏", SECTION, "editor"),
+    Who("centre_leader", "centre leader", 105, "孙强", OFFICE, "centre_leader"),
+    Who("admin", "admin", ADMIN, "管理员"),
+    Who("stranger", "stranger", 5, "路人"),
+)
+BYSTANDER = Who("bystander", "bystander", 130, "周敏", SPARE, "informant")
+
+
+@dataclass(slots=True)
+class Said:
+    """What the person saw during a cell: whether they were answered, and the new messages."""
+
+    told: bool
+    messages: list[JSON] = field(default_factory=list)
+
+
+class Harness:
+    """The running bot, its ledger, the people, and ways to set up targets and act."""
+
+    def __init__(self, server: FakeBotApi, app: BotApp, db: Database) -> None:
+        self.server, self.app, self.db = server, app, db
+        self.users = {who.key: server.user(who.tg, who.name) for who in (*WHO, BYSTANDER)}
+        self.crew: dict[str, Person] = {}  # the window's people and the editor, for set-ups
+        self.serial = 0
+        self.bystander_preview: JSON = {}
+
+    @property
+    def today(self) -> date:
+        """The centre's local date (the clock is fixed)."""
+        return self.app.bot_data.rules.local_now(self.db.clock()).date()
+
+    def next(self) -> int:
+        """A fresh number for titles and throwaway people."""
+        self.serial += 1
+        return self.serial
+
+    async def person(self, who: Who) -> Person | None:
+        """The ledger's person behind a column (None: never joined)."""
+        found, _ = await joining.whoami(self.db, who.tg)
+        return found
+
+    async def drain(self) -> None:
+        """Sends what set-ups queued, so the signers' and editors' buttons exist."""
+        services = self.app.bot_data
+        await drain(self.app.bot, self.db, services.texts, services.rules)
+
+    # -- acting in the chat
+
+    async def say(self, who: Who, text: str) -> Said:
+        """The person writes; the bot's new messages in their chat."""
+        user = self.users[who.key]
+        before = user.sent_count()
+        await user.send_text(text)
+        await settle(self.server, self.app)
+        new = self.server.sent_to(who.tg, include_deleted=True)[before:]
+        return Said(bool(new), new)
+
+    async def press(self, who: Who, data: str, carrier: JSON | None = None) -> Said:
+        """The person presses a button with this data (forged) on the message that carries it."""
+        user = self.users[who.key]
+        before = user.sent_count()
+        message = carrier if carrier is not None else self.carrier(user, data)
+        update = await user.click(message, data, forged=True)
+        await settle(self.server, self.app)
+        answer = self.server.callback_answers.get(update["callback_query"]["id"]) or {}
+        new = self.server.sent_to(who.tg, include_deleted=True)[before:]
+        return Said(bool(answer.get("show_alert") and answer.get("text")), new)
+
+    def carrier(self, user: FakeUser, data: str) -> JSON:
+        """The newest message with this button (the presser's own first), else their last one."""
+        for holder in [user, *self.users.values()]:
+            for message in reversed(holder.received()):
+                if data in buttons(message).values():
+                    return message
+        return user.received()[-1]
+
+    async def tap(self, who: Who, data: str) -> None:
+        """A genuine press of a button the person has on their newest message carrying it."""
+        user = self.users[who.key]
+        message = next(m for m in reversed(user.received()) if data in buttons(m).values())
+        await user.click(message, data)
+        await settle(self.server, self.app)
+
+    async def submit_to_preview(self, who: Who, title: str) -> JSON:
+        """The person goes through /submit up to the preview; returns the preview message."""
+        await self.say(who, "/submit")
+        await self.tap(who, "sub:cat:measures")
+        await self.say(who, title)
+        await self.say(who, "正文。")
+        await self.tap(who, "sub:body:done")
+        await self.say(who, "2026-10-14")
+        await self.tap(who, "sub:files:done")
+        return self.users[who.key].received()[-1]
+
+    # -- targets, set up through the services
+
+    async def unit_id(self, name: str) -> int:
+        """A unit's id."""
+        async with self.db.reading() as tx:
+            unit = await units.unit_by_name(tx, name)
+        assert unit is not None
+        return unit.id
+
+    async def item_at(self, step: int, title: str | None = None) -> int:
+        """A fresh window item by the informant: pending at step 0 or 1, or (2) at the centre."""
+        rules = self.app.bot_data.rules
+        draft = submission.Draft(
+            unit_id=await self.unit_id(WINDOW),
+            category="measures",
+            title=title or f"授权测试 {self.next()}",
+            body="正文。",
+            event_date=self.today,
+        )
+        item = (await submission.submit(self.db, rules, self.crew["informant"], draft)).item
+        for done, signer in enumerate(("window_head", "leader")[:step]):
+            await signoff.decide(
+                self.db,
+                rules,
+                self.crew[signer],
+                item_id=item.id,
+                round_=0,
+                step=done,
+                approve=True,
+            )
+        await self.drain()
+        return item.id
+
+    async def returned_item(self) -> int:
+        """A fresh window item the window head returned to the informant."""
+        item_id = await self.item_at(0)
+        await signoff.decide(
+            self.db,
+            self.app.bot_data.rules,
+            self.crew["window_head"],
+            item_id=item_id,
+            round_=0,
+            step=0,
+            approve=False,
+            reason="请补充办件数量",
+        )
+        await self.drain()
+        return item_id
+
+    async def adoption(self) -> int:
+        """A fresh adoption, recorded by the editor, of a fresh item at the centre."""
+        rules = self.app.bot_data.rules
+        item_id = await self.item_at(2)
+        adopted = await centre.adopt(
+            self.db,
+            rules,
+            self.crew["editor"],
+            item_id,
+            outlet_name=next(iter(rules.outlets)),
+            adopted_on=self.today,
+        )
+        await self.drain()
+        return adopted.adoption.id
+
+    async def task(self, title: str | None = None) -> int:
+        """A fresh writing task for the window, opened by the editor."""
+        task, _, _ = await task_flow.open_task(
+            self.db,
+            self.app.bot_data.rules,
+            self.crew["editor"],
+            unit_name=WINDOW,
+            title=title or f"写作任务 {self.next()}",
+        )
+        await self.drain()
+        return task.id
+
+    async def invite(self) -> str:
+        """A fresh invite code (section staff of the spare unit)."""
+        made, _ = await joining.create_invite(
+            self.db, self.app.bot_data.rules, unit_name=SPARE, role=Role.SECTION_STAFF
+        )
+        return made.code
+
+    async def spare_grant(self) -> int:
+        """A fresh role grant of a throwaway person (who is never told anything)."""
+        number = self.next()
+        joined = await joining.redeem(
+            self.db,
+            await self.invite(),
+            tg_user_id=7000 + number,
+            name=f"临时{number}",
+            username=None,
+        )
+        return joined.grant.id
+
+    # -- reading the ledger through the repositories
+
+    async def item(self, item_id: int) -> Item:
+        """An item as stored."""
+        async with self.db.reading() as tx:
+            found = await items.get_item(tx, item_id)
+        assert found is not None
+        return found
+
+    async def snapshot(self) -> tuple[object, ...]:
+        """Every row that an action may change, and how many audit and outbox rows there are."""
+        tables = (
+            "units people roles invites items item_files signoffs edits adoptions writing_tasks"
+        )
+        state: list[object] = []
+        async with self.db.reading() as tx:
+            for table in tables.split():
+                rows = await tx.fetchall(f"SELECT * FROM {table} ORDER BY rowid")
+                state.append(tuple(tuple(row) for row in rows))
+            for table in ("audit_log", "outbox"):
+                count = await tx.fetchone(f"SELECT count(*) FROM {table}")
+                state.append(count[0] if count else None)
+        return tuple(state)
+
+
+Prepare = Callable[[Harness], Awaitable[int]]
+Perform = Callable[[Harness, Who, int], Awaitable[Said]]
+Effect = Callable[[Harness, Who, int, Said], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A row of the matrix: set up a target, act on it, and tell whether it took effect."""
+
+    key: str
+    label: str
+    perform: Perform
+    effect: Effect
+    prepare: Prepare | None = None
+    read_only: bool = False
+
+
+def has_button(messages: list[JSON], prefix: str) -> bool:
+    """Whether one of the messages has a button whose data starts with prefix."""
+    return any(d.startswith(prefix) for m in messages for d in buttons(m).values())
+
+
+def text_of(messages: list[JSON]) -> str:
+    """All the messages' texts and captions."""
+    return "\n".join(str(m.get("text") or m.get("caption") or "") for m in messages)
+
+
+def shows(*markers: str) -> Effect:
+    """Read-only: allowed when an answer contains one of the markers."""
+
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        return any(marker in text_of(said.messages) for marker in markers)
+
+    return effect
+
+
+def says(text: str) -> Perform:
+    """The person sends a fixed text."""
+
+    async def perform(h: Harness, who: Who, target: int) -> Said:
+        return await h.say(who, text)
+
+    return perform
+
+
+def presses(pattern: str, follow_up: str | None = None) -> Perform:
+    """The person presses a button (`{n}`: the target), then maybe types the answer asked for."""
+
+    async def perform(h: Harness, who: Who, target: int) -> Said:
+        said = await h.press(who, pattern.format(n=target))
+        if follow_up is not None:
+            said.messages += (await h.say(who, follow_up)).messages
+        return said
+
+    return perform
+
+
+def read(text: str, label: str, *markers: str) -> Action:
+    """A read-only command."""
+    return Action(text, label, says(text), shows(*markers), read_only=True)
+
+
+# -- commands that change something
+
+
+async def submit_all_the_way(h: Harness, who: Who, target: int) -> Said:
+    said = await h.say(who, "/submit")
+    if has_button(said.messages, "sub:cat:"):
+        await h.tap(who, "sub:cat:measures")
+        await h.say(who, f"{who.key} 报送的信息")
+        await h.say(who, "正文。")
+        await h.tap(who, "sub:body:done")
+        await h.say(who, "2026-10-14")
+        await h.tap(who, "sub:files:done")
+        await h.tap(who, "sub:ok")
+    return said
+
+
+async def submitted(h: Harness, who: Who, target: int, said: Said) -> bool:
+    person = await h.person(who)
+    if person is None:
+        return False
+    async with h.db.reading() as tx:
+        mine = await items.items_of_author(tx, person.id)
+    return any(i.title == f"{who.key} 报送的信息" and i.state is not ItemState.DRAFT for i in mine)
+
+
+async def invite_made(h: Harness, who: Who, target: int, said: Said) -> bool:
+    codes = re.findall(r"start=([A-Za-z0-9_-]+)", text_of(said.messages))
+    async with h.db.reading() as tx:
+        return any([await invites.get_invite(tx, code) is not None for code in codes])
+
+
+def task_title(who: Who) -> str:
+    """The title a person's /task asks for."""
+    return f"{who.key} 开的写作任务"
+
+
+async def open_task(h: Harness, who: Who, target: int) -> Said:
+    return await h.say(who, f"/task {WINDOW} {task_title(who)}")
+
+
+async def task_opened(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await task_repo.open_tasks_due_by(tx, date.max)
+    return any(t.title == task_title(who) for t in found)
+
+
+async def join_by_invite(h: Harness, who: Who, target: int) -> Said:
+    return await h.say(who, f"/start {await h.invite()}")
+
+
+async def joined(h: Harness, who: Who, target: int, said: Said) -> bool:
+    _, grants = await joining.whoami(h.db, who.tg)
+    spare = await h.unit_id(SPARE)
+    return any(g.unit_id == spare and g.role is Role.SECTION_STAFF for g in grants)
+
+
+# -- buttons
+
+
+def fresh_item(step: int) -> Prepare:
+    async def prepare(h: Harness) -> int:
+        return await h.item_at(step)
+
+    return prepare
+
+
+def decided(step: int, decision: str) -> Effect:
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        async with h.db.reading() as tx:
+            found = await items.signoffs_of(tx, target)
+        return any((s.round, s.step, s.decision) == (0, step, decision) for s in found)
+
+    return effect
+
+
+async def registered(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return (await h.item(target)).state is ItemState.REGISTERED
+
+
+async def edited(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        return bool(await items.edits_of(tx, target))
+
+
+async def outlets_offered(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return has_button(said.messages, f"ed:out:{target}:")
+
+
+async def adopted(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        return bool(await adoptions.adoptions_of(tx, target))
+
+
+async def withdrawn(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await adoptions.get_adoption(tx, target)
+    return found is not None and found.withdrawn_at is not None
+
+
+async def redated(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await adoptions.get_adoption(tx, target)
+        assert found is not None
+        trail = await audit.audit_trail(tx, "item", found.item_id)
+    return any(e.action == "adoption.amend" for e in trail)
+
+
+async def referenced(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await adoptions.get_adoption(tx, target)
+    return found is not None and found.reference == "第12期"
+
+
+async def revise(h: Harness, who: Who, target: int) -> Said:
+    said = await h.press(who, f"rv:{target}")
+    if has_button(said.messages, "sub:ok"):
+        await h.tap(who, "sub:ok")
+    return said
+
+
+async def resubmitted(h: Harness, who: Who, target: int, said: Said) -> bool:
+    item = await h.item(target)
+    return (item.state, item.chain_round) == (ItemState.PENDING, 1)
+
+
+def task_closed(state: str) -> Effect:
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        async with h.db.reading() as tx:
+            found = await task_repo.get_task(tx, target)
+        return found is not None and found.state == state
+
+    return effect
+
+
+async def revoked(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        grant = await people.get_grant(tx, target)
+    return grant is not None and grant.revoked_at is not None
+
+
+async def confirm_someone_elses_draft(h: Harness, who: Who, target: int) -> Said:
+    return await h.press(who, "sub:ok", carrier=h.bystander_preview)
+
+
+async def bystander_submitted(h: Harness, who: Who, target: int, said: Said) -> bool:
+    person = await h.person(BYSTANDER)
+    assert person is not None
+    async with h.db.reading() as tx:
+        return bool(await items.items_of_author(tx, person.id))
+
+
+ACTIONS = (
+    read("/start", "`/start` (no code): greeting and help", "您可以使用以下命令"),
+    read("/help", "`/help`", "您可以使用以下命令"),
+    Action("/submit", "`/submit` … confirm: an item is submitted", submit_all_the_way, submitted),
+    read("/my", "`/my`: one's own items", "我报送的信息", "您还没有报送过信息"),
+    read("/unit", "`/unit`: one's unit this month and year", "全年累计"),
+    read("/rank", "`/rank`: this month's and year's ranking", "年累计排名"),
+    read("/item 1", f"`/item 1`: item #1 of {WINDOW}", FIRST_TITLE),
+    read("/find 一窗通办", f"`/find`: finds item #1 of {WINDOW}", "#1 "),
+    read("/queue", "`/queue`: items at the centre", "待处理的信息"),
+    Action("/task", f"`/task {WINDOW} 标题`: opens a writing task", open_task, task_opened),
+    read("/tasks", f"`/tasks`: lists {WINDOW}'s open task", STANDING_TASK),
+    Action(
+        "/invite",
+        "`/invite 单位 角色`: makes an invite link",
+        says(f"/invite {TOWNSHIP} leader"),
+        invite_made,
+    ),
+    read("/units", "`/units`: units and people", "单位与人员"),
+    read("/noinformant", "`/noinformant`: units without an informant", "未落实信息员的单位"),
+    read("/revoke", "`/revoke`: the revoke menu", "点击要撤销的身份"),
+    read("/cancel", "`/cancel`", "当前没有进行中的操作", "已取消"),
+    Action(
+        "so:a step 1",
+        "✅ 同意 at step 1 (window head's) `so:N:0:0:a`",
+        presses("so:{n}:0:0:a"),
+        decided(0, "approve"),
+        fresh_item(0),
+    ),
+    Action(
+        "so:a step 2",
+        "✅ 同意 at step 2 (leader's) `so:N:0:1:a`",
+        presses("so:{n}:0:1:a"),
+        decided(1, "approve"),
+        fresh_item(1),
+    ),
+    Action(
+        "so:r step 1",
+        "↩️ 退回 + reason at step 1 `so:N:0:0:r`",
+        presses("so:{n}:0:0:r", "请补充办件数量"),
+        decided(0, "return"),
+        fresh_item(0),
+    ),
+    Action(
+        "so:r step 2",
+        "↩️ 退回 + reason at step 2 `so:N:0:1:r`",
+        presses("so:{n}:0:1:r", "请补充办件数量"),
+        decided(1, "return"),
+        fresh_item(1),
+    ),
+    Action("ed:reg", "登记 `ed:reg:N`", presses("ed:reg:{n}"), registered, fresh_item(2)),
+    Action(
+        "ed:edit",
+        "修改 + new text `ed:edit:N`",
+        presses("ed:edit:{n}", "改写后的标题\n改写后的正文。"),
+        edited,
+        fresh_item(2),
+    ),
+    Action(
+        "ed:adopt",
+        "登记采用: the outlet choice `ed:adopt:N`",
+        presses("ed:adopt:{n}"),
+        outlets_offered,
+        fresh_item(2),
+        read_only=True,
+    ),
+    Action(
+        "ed:out",
+        "an outlet: adoption recorded `ed:out:N:0`",
+        presses("ed:out:{n}:0"),
+        adopted,
+        fresh_item(2),
+    ),
+    Action(
+        "ed:wd",
+        "withdraw an adoption + reason `ed:wd:A`",
+        presses("ed:wd:{n}", "录错了渠道"),
+        withdrawn,
+        Harness.adoption,
+    ),
+    Action(
+        "ed:day",
+        "an adoption's date + date `ed:day:A`",
+        presses("ed:day:{n}", "2026-10-15"),
+        redated,
+        Harness.adoption,
+    ),
+    Action(
+        "ed:ref",
+        "an adoption's issue / URL + text `ed:ref:A`",
+        presses("ed:ref:{n}", "第12期"),
+        referenced,
+        Harness.adoption,
+    ),
+    Action(
+        "rv",
+        "修改后重报 of a returned item, confirmed `rv:N`",
+        revise,
+        resubmitted,
+        Harness.returned_item,
+    ),
+    Action(
+        "tk:done",
+        "a writing task done `tk:done:T`",
+        presses("tk:done:{n}"),
+        task_closed("done"),
+        Harness.task,
+    ),
+    Action(
+        "tk:cancel",
+        "a writing task cancelled `tk:cancel:T`",
+        presses("tk:cancel:{n}"),
+        task_closed("cancelled"),
+        Harness.task,
+    ),
+    Action("ad:rv", "revoke a role `ad:rv:G`", presses("ad:rv:{n}"), revoked, Harness.spare_grant),
+    Action(
+        "sub:ok",
+        "`sub:ok` on someone else's /submit preview",
+        confirm_someone_elses_draft,
+        bystander_submitted,
+    ),
+    Action("/start CODE", "`/start CODE`: joins by an invite", join_by_invite, joined),
+)
+
+# The policy (README.md, "In the chat"). Columns in WHO's order:
+#   informant, window head, leader (all 市人社局窗口), informant of 城关镇便民服务中心,
+#   section staff and editor (综合科), centre leader (办公室), admin (config.yaml), stranger.
+EXPECTED: dict[str, str] = {
+    "/start": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
+    "/help": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
+    "/submit": "✓ ✗ ✗ ✓ ✓ ✗ ✗ ✗ ✗",
+    "/my": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
+    "/unit": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
+    "/rank": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
+    "/item 1": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✗ ✗",
+    "/find 一窗通办": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✗ ✗",
+    "/queue": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "/task": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "/tasks": "✓ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "/invite": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "/units": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "/noinformant": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "/revoke": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "/cancel": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓",
+    "so:a step 1": "✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "so:a step 2": "✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗",
+    "so:r step 1": "✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "so:r step 2": "✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗",
+    "ed:reg": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ed:edit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ed:adopt": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ed:out": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ed:wd": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ed:day": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ed:ref": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "rv": "✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "tk:done": "✓ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "tk:cancel": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "ad:rv": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "sub:ok": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "/start CODE": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓",
+}
+
+
+def judge(*, effect: bool, changed: bool, told: bool, read_only: bool) -> str:
+    """A cell's outcome: the effect, or a refusal that was said and changed nothing."""
+    if effect and not (read_only and changed):
+        return ALLOWED
+    if changed:
+        return CHANGED
+    return REFUSED if told else SILENT
+
+
+async def cell(h: Harness, action: Action, who: Who) -> str:
+    """One person does one thing to a fresh target; the outcome."""
+    target = await action.prepare(h) if action.prepare is not None else 0
+    before = await h.snapshot()
+    said = await action.perform(h, who, target)
+    changed = await h.snapshot() != before
+    effect = await action.effect(h, who, target, said)
+    return judge(effect=effect, changed=changed, told=said.told, read_only=action.read_only)
+
+
+@asynccontextmanager
+async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
+    """The running bot with everyone joined, item #1 pending at the window head, an open task
+    for the window, and the bystander's draft waiting at its preview."""
+    async with FakeBotApi() as server:
+        db = await Database.open(tmp_path / "bot.db", clock=clock)
+        try:
+            await db.migrate()
+            settings = flow_settings(server, tmp_path / "bot.db")
+            await load_units(db, settings)
+            async with running(settings, db) as app:
+                assert app.job_queue is not None
+                for job in app.job_queue.jobs():  # no sweeps or retries in the middle of a cell
+                    job.schedule_removal()
+                h = Harness(server, app, db)
+                admin = next(who for who in WHO if who.tg == ADMIN)
+                for who in (*WHO, BYSTANDER):
+                    if who.unit is not None:
+                        made = await h.say(admin, f"/invite {who.unit} {who.role}")
+                        code = re.search(r"start=([A-Za-z0-9_-]+)", text_of(made.messages))
+                        assert code is not None
+                        await h.say(who, f"/start {code[1]}")
+                    else:
+                        await h.say(who, "/help")
+                for key in ("informant", "window_head", "leader", "editor"):
+                    person = await h.person(next(who for who in WHO if who.key == key))
+                    assert person is not None
+                    h.crew[key] = person
+                assert await h.item_at(0, FIRST_TITLE) == 1
+                assert await h.task(STANDING_TASK) == 1
+                h.bystander_preview = await h.submit_to_preview(BYSTANDER, "旁观者的信息")
+                assert has_button([h.bystander_preview], "sub:ok")
+                yield h
+        finally:
+            await db.close()
+
+
+async def test_every_command_and_button_for_every_role(tmp_path: Path, clock: FakeClock) -> None:
+    async with harness(tmp_path, clock) as h:
+        observed = {
+            action.key: " ".join([await cell(h, action, who) for who in WHO]) for action in ACTIONS
+        }
+        # The bystander's own Confirm still works: the others' presses were refused, not lost.
+        await h.tap(BYSTANDER, "sub:ok")
+        assert await bystander_submitted(h, BYSTANDER, 0, Said(False))
+    wrong = [
+        f"  {key}: expected {EXPECTED.get(key)}, observed {row}"
+        for key, row in observed.items()
+        if EXPECTED.get(key) != row
+    ]
+    table = "\n".join(f"  {row}  {key}" for key, row in observed.items())
+    assert not wrong, (
+        f"the bot's authorization differs from EXPECTED:\n{chr(10).join(wrong)}\n"
+        f"observed (columns: {', '.join(who.key for who in WHO)}):\n{table}\n"
+        f"{LEGEND}\nIf the change is deliberate, update EXPECTED and docs/authorization.md "
+        f"({WRITE_DOCS}=1)."
+    )
+    assert list(observed) == list(EXPECTED)
+
+
+def render_doc() -> str:
+    """docs/authorization.md, from EXPECTED (which the test above checks against the bot)."""
+    who_line = {
+        "informant": f"信息员 of {WINDOW}",
+        "window_head": f"窗口负责人 of {WINDOW}",
+        "leader": f"分管领导 of {WINDOW}",
+        "other_informant": f"信息员 of {TOWNSHIP} (another unit)",
+        "section_staff": f"科室工作人员 of {SECTION}",
+        "editor": f"中心信息员（编辑）, section {SECTION}",
+        "centre_leader": f"中心分管领导, invited with unit {OFFICE}",
+        "admin": "the admin listed in `config.yaml` (`admins`), who holds no role",
+        "stranger": "somebody who never joined",
+    }
+    lines = [
+        "# Who may do what in the chat",
+        "",
+        "<!-- Generated by tests/test_authorization.py; do not edit by hand. -->",
+        "",
+        "Every command and button of the bot, tried by every role and by a stranger against",
+        "the running bot (`tests/test_authorization.py`). The test checks this table against",
+        "what the bot does and fails when the two differ; after a deliberate change of policy,",
+        f"update `EXPECTED` in the test and run it with `{WRITE_DOCS}=1` to rewrite this page.",
+        "",
+        f"Item #1 is an item of {WINDOW} waiting for its window head. Each button is",
+        "tried on a fresh target in the state it needs — N an item of that unit at the step",
+        "shown, at the centre or returned; A an adoption; T an open writing task; G somebody's",
+        "role — so one cell never decides another. The columns:",
+        "",
+        *(f"- **{who.heading}**: {who_line[who.key]}" for who in WHO),
+        "",
+        "| action | " + " | ".join(who.heading for who in WHO) + " |",
+        "|---|" + "---|" * len(WHO),
+    ]
+    for action in ACTIONS:
+        cells = EXPECTED[action.key].split()
+        lines.append(f"| {action.label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"{ALLOWED} allowed: the action took effect in the ledger, or (for looking things up)",
+        "the answer showed the content.",
+        "",
+        f"{REFUSED} refused: the person got a refusal — an alert on the button, the stranger",
+        "text, a reply saying why, or (for looking things up) an answer without the content —",
+        "and nothing changed: items, sign-offs, edits, adoptions, people, roles, invites,",
+        "writing tasks and the audit log and outbox are the same before and after.",
+        "",
+        f"{SILENT} ignored: no answer at all, and nothing changed.",
+        "",
+        "Buttons are pressed with forged data on the message that carries them, someone",
+        "else's if need be: rights are re-checked on every press, whatever the message.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def test_authorization_doc_is_current() -> None:
+    expected = render_doc()
+    if os.environ.get(WRITE_DOCS) == "1":
+        DOC.write_text(expected, encoding="utf-8")
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    assert current == expected, (
+        f"{DOC.relative_to(REPO)} is out of date with tests/test_authorization.py; rewrite it with\n"
+        f"    {WRITE_DOCS}=1 .venv/bin/python -m pytest tests/test_authorization.py"
+    )

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -21,7 +20,7 @@ from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
-from bot.sender import drain
+from bot.sender import drain, smooth_rate_limiter
 from bot.updates import PerUserUpdateProcessor
 from handlers import admin, centre, general, lookup, signoff, start, submit, tasks
 from storage import outbox
@@ -54,7 +53,7 @@ def build_application(
         .concurrent_updates(PerUserUpdateProcessor())
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(smooth_rate_limiter())  # type: ignore[arg-type]
     app: BotApp = builder.build()
     app.bot_data.setup(db, rules, settings)
     private = filters.ChatType.PRIVATE

@@ -11,6 +11,7 @@ pool timeouts, 429, 5xx) are retried with backoff.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
 from bot.texts import Raw, Texts
@@ -47,6 +49,17 @@ class DrainReport:
     failed: int = 0
     uncertain: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def smooth_rate_limiter(per_second: float = 29, max_retries: int = 3) -> AIORateLimiter:
+    """PTB's limiter paced evenly (one message every 1/N s) instead of N-message bursts.
+
+    Telegram counts messages over short windows; a burst of 30 at the start of a second plus
+    a steady 30/s after it draws 429s, and every 429 pauses the whole outbox.
+    """
+    return AIORateLimiter(
+        overall_max_rate=1, overall_time_period=1 / per_second, max_retries=max_retries
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -113,10 +126,16 @@ async def _send_file(bot: Bot, db: Database, message: OutboxMessage) -> Message:
         if stored is None:
             raise Refused("file_missing")
         upload = InputFile(stored.data, filename=stored.name)
-    caption = str(payload.get("caption") or "")[:1024] or None
+    caption = str(payload.get("caption") or "")[:1000] or None
+    if caption and "telegram_file_id" in payload:  # a plain file name, not prepared HTML
+        caption = html.escape(caption, quote=False)
     if message.kind == "photo":
-        return await bot.send_photo(message.chat_id, upload, caption=caption)
-    return await bot.send_document(message.chat_id, upload, caption=caption)
+        return await bot.send_photo(
+            message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML
+        )
+    return await bot.send_document(
+        message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML
+    )
 
 
 async def drain(

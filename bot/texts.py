@@ -249,6 +249,8 @@ ZH: Final[dict[str, str]] = {
     "cancelled": "已取消。",
     "nothing_to_cancel": "当前没有进行中的操作。",
     "error": "抱歉，处理时出错了，管理员已收到通知。请稍后再试。",
+    "error_busy": "系统正忙，这次操作没有保存。请稍等片刻再试一次。",
+    "error_full": "服务器存储空间不足，这次操作没有保存。管理员已收到通知。",
     "admin_error": "⚠️ 机器人出错：{error}",
     "group_only_private": "请私聊机器人使用这个命令。",
 }
@@ -480,6 +482,8 @@ EN: Final[dict[str, str]] = {
     "cancelled": "Cancelled.",
     "nothing_to_cancel": "Nothing to cancel.",
     "error": "Sorry, something went wrong; the administrators were told. Please try again later.",
+    "error_busy": "The system is busy; nothing was saved. Please try again in a moment.",
+    "error_full": "The server is out of storage; nothing was saved. The administrators were told.",
     "admin_error": "⚠️ Bot error: {error}",
     "group_only_private": "Please use this command in a private chat with the bot.",
 }

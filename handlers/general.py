@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+import sqlite3
 import time
 from typing import Any
 
@@ -64,8 +65,12 @@ async def on_error(update: object, context: Context) -> None:
     log.error("error while handling an update", exc_info=context.error)
     texts = context.bot_data.texts
     if isinstance(update, Update) and update.effective_chat is not None:
+        apology = texts(storage_trouble(context.error) or "error")
+        if update.callback_query is not None:  # stop the button's spinner too
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer(apology, show_alert=True)
         with contextlib.suppress(TelegramError):
-            await context.bot.send_message(update.effective_chat.id, texts("error"))
+            await context.bot.send_message(update.effective_chat.id, apology)
     kind = type(context.error).__name__
     now = time.monotonic()
     if now - _last_alert.get(kind, -ADMIN_ALERT_EVERY) < ADMIN_ALERT_EVERY:
@@ -77,6 +82,18 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(admin, texts("admin_error", error=summary))
         except TelegramError:
             log.warning("could not tell admin %s about an error", admin)
+
+
+def storage_trouble(error: object) -> str | None:
+    """The text key for a database that is busy or full (nothing was saved), else None."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return None
+    message = str(error).lower()
+    if "locked" in message or "busy" in message:
+        return "error_busy"
+    if "full" in message or "disk" in message:
+        return "error_full"
+    return None
 
 
 async def stale_button(update: Update, context: Context) -> None:

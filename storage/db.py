@@ -142,10 +142,16 @@ class Database:
             try:
                 yield tx
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite already rolled back on SQLITE_FULL etc.
+                    await self._conn.execute("ROLLBACK")
                 raise
             else:
-                await self._conn.execute("COMMIT")
+                try:
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        await self._conn.execute("ROLLBACK")
+                    raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
@@ -156,7 +162,8 @@ class Database:
             try:
                 yield tx
             finally:
-                await self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
 
     async def schema_version(self) -> int:
         """The highest migration applied (0 for an empty database)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -478,3 +479,62 @@ async def test_submit_after_an_unanswered_return_is_not_taken_as_the_reason(
     assert "请输入正文" in await say(server, bot, head, "负责人自己的标题")
     async with ledger.reading() as tx:
         assert await items.signoffs_of(tx, 1) == []
+
+
+@pytest.fixture
+async def impatient(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """A ledger that gives up on a lock after 0.3 s (so a busy database shows quickly)."""
+    db = await Database.open(tmp_path / "bot.db", clock=clock, busy_timeout_ms=300)
+    await db.migrate()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def test_busy_database_says_so_and_loses_nothing(
+    server: FakeBotApi, impatient: Database, tmp_path: Path
+) -> None:
+    config = flow_settings(server, tmp_path / "bot.db")
+    await load_units(impatient, config)
+    informant = server.user(101, "王芳")
+    admin = server.user(ADMIN, "管理员")
+    async with running(config, impatient) as app:
+        code = invite_code(await say(server, app, admin, f"/invite {WINDOW} informant"))
+        other = sqlite3.connect(tmp_path / "bot.db", timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another writer holds the database
+            assert "系统正忙" in await say(server, app, informant, f"/start {code}")
+        finally:
+            other.rollback()
+            other.close()
+        assert WINDOW in await say(server, app, informant, f"/start {code}")  # code still valid
+
+
+async def test_full_disk_says_so_and_keeps_the_ledger_whole(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    await join(server, bot, informant, WINDOW, "informant")
+    await say(server, bot, informant, "/submit")
+    await tap(server, bot, informant, informant.received()[-1], "sub:cat:measures")
+    await say(server, bot, informant, "标题")
+    for _ in range(5):
+        await say(server, bot, informant, "长" * 3900)
+    await tap(server, bot, informant, informant.received()[-1], "sub:body:done")
+    await say(server, bot, informant, "2026-10-14")
+    await tap(server, bot, informant, informant.received()[-1], "sub:files:done")
+    async with ledger.reading() as tx:
+        pages = await tx.fetchone("PRAGMA page_count")
+        assert pages is not None
+        await tx.fetchone(f"PRAGMA max_page_count = {int(pages[0])}")  # no room to grow
+    await tap(server, bot, informant, informant.received()[-1], "sub:ok")
+    assert "存储空间不足" in texts_of(informant)[-1]
+    async with ledger.reading() as tx:
+        assert await items.get_item(tx, 1) is None
+        check = await tx.fetchone("PRAGMA integrity_check")
+        assert check is not None
+        assert check[0] == "ok"
+        await tx.fetchone("PRAGMA max_page_count = 1073741823")
+    await tap(server, bot, informant, informant.received()[-2], "sub:ok")
+    assert "已报送，编号 #1" in "\n".join(texts_of(informant)[-3:])

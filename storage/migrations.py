@@ -216,6 +216,13 @@ CREATE TABLE conversations (
         "items remember the sign-off chain fixed when they were submitted",
         """
 ALTER TABLE items ADD COLUMN chain TEXT NOT NULL DEFAULT '';
+-- Items still moving get the regulation's default chain of their unit's kind (第三条).
+UPDATE items SET chain = CASE (SELECT kind FROM units WHERE units.id = items.unit_id)
+        WHEN 'window' THEN 'window_head,leader'
+        WHEN 'township' THEN 'leader'
+        WHEN 'town_centre' THEN 'leader'
+        ELSE '' END
+    WHERE state IN ('draft', 'pending', 'returned');
 CREATE INDEX signoffs_item ON signoffs (item_id);
 CREATE INDEX roles_person ON roles (person_id) WHERE revoked_at IS NULL;
 """,

@@ -46,8 +46,8 @@ async def test_first_release_ledger_keeps_every_row(tmp_path: Path, clock: FakeC
     async with await Database.open(path, clock=clock) as old:
         await old.migrate(target=1)
         async with old.transaction() as tx:
-            lines = FIXTURE.read_text(encoding="utf-8").splitlines()
-            script = "\n".join(line for line in lines if not line.startswith("--"))
+            source = FIXTURE.read_text(encoding="utf-8").splitlines()
+            script = "\n".join(line for line in source if not line.startswith("--"))
             for statement in filter(str.strip, script.split(";\n")):
                 await tx.execute(statement)
         before = await counts(old)

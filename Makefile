@@ -33,10 +33,7 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/ledger_figures.py
-	$(BIN)/python benchmarks/sweep.py
-	$(BIN)/python benchmarks/outbox_send.py
-	$(BIN)/python benchmarks/chat_flows.py
+	$(BIN)/python benchmarks/run_all
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    Defaults,
     MessageHandler,
     TypeHandler,
     filters,
@@ -48,6 +50,7 @@ def build_application(
         .base_url(str(settings.telegram.api_base_url))
         .base_file_url(str(settings.telegram.file_base_url))
         .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML-escaped by Texts
         .persistence(SqlitePersistence(db))
         .post_init(_post_init)
         .concurrent_updates(PerUserUpdateProcessor())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
@@ -156,10 +158,10 @@ async def revoke_button(update: Update, context: Context) -> None:
         await query.answer(texts("admin.only"), show_alert=True)
         return
     try:
-        grant_id = int((query.data or "").rsplit(":", 1)[1])
+        grant_id = int(re.fullmatch(r"ad:rv:([0-9]{1,12})", query.data or "")[1])  # type: ignore[index]
         person, _ = await current(update, context)
         ended = await joining.revoke(context.bot_data.db, grant_id, person)
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, TypeError):
         await explain(update, context, Refused("forged"))
         return
     except Refused as refused:

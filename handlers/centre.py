@@ -20,7 +20,7 @@ from workflow.views import load_item_view
 
 from .common import current, deliver, explain
 
-BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref):(\d{1,12})(?::(\d{1,3}))?")
+BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref):([0-9]{1,12})(?::([0-9]{1,3}))?")
 PENDING_EDIT = "pending_edit"
 PENDING_WITHDRAW = "pending_withdraw"
 PENDING_DAY = "pending_adoption_day"
@@ -164,10 +164,11 @@ async def on_text(update: Update, context: Context) -> None:
             if not body.strip():
                 await message.reply_text(texts("centre.edit_format"))
                 raise ApplicationHandlerStop
-            item_id = int(user_data.pop(PENDING_EDIT))
+            item_id = int(user_data[PENDING_EDIT])
             edit = await centre.edit(
                 services.db, services.rules, person, item_id, title=title, body=body
             )
+            user_data.pop(PENDING_EDIT, None)  # only once it worked: a refusal lets them retype
             if edit is None:
                 await message.reply_text(texts("centre.edit_same"))
             else:

@@ -29,7 +29,10 @@ async def explain(update: Update, context: Context, refused: Refused) -> None:
     """Tells the user why a request was refused, as an alert on a button or as a reply."""
     texts = context.bot_data.texts
     key = f"refused.{refused.key}"
-    params = dict(refused.params)
+    params = {  # quote what the user typed, but never at a length Telegram refuses
+        key: (value[:60] + "…" if isinstance(value, str) and len(value) > 60 else value)
+        for key, value in refused.params.items()
+    }
     if params.get("role"):
         params["role"] = texts.role(str(params["role"]))
     text = texts(key, **params) if texts.has(key) else texts("refused.not_allowed")

@@ -44,6 +44,13 @@ async def fallback(update: Update, context: Context) -> None:
         return  # stay quiet in groups
     person, _ = await current(update, context)
     texts = context.bot_data.texts
+    waiting = context.user_data or {}
+    if PENDING_RETURN in waiting:  # a photo or sticker where the return reason was asked
+        await message.reply_text(texts("signoff.reason_empty"))
+        return
+    if any(key in waiting for key in pending_keys()):
+        await message.reply_text(texts("submit.want_text"))
+        return
     if person is None:
         await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
     else:

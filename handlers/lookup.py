@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -25,6 +26,9 @@ def number(value: Decimal | int) -> str:
     if isinstance(value, int):
         return str(value)
     return format(value.normalize(), "f")
+
+
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # typed with a Chinese IME
 
 
 async def member(update: Update, context: Context) -> Person | None:
@@ -139,12 +143,14 @@ async def show_item(update: Update, context: Context) -> None:
         return
     services, texts = context.bot_data, context.bot_data.texts
     args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
+    typed = args[0].strip().translate(FULLWIDTH_DIGITS) if len(args) == 1 else ""
+    number = re.fullmatch(r"[#＃]?([0-9]{1,12})", typed)
+    if number is None:
         await message.reply_text(texts("item.usage"))
         return
     person, _ = await current(update, context)
     try:
-        view = await views.item_view(services.db, person, int(args[0].lstrip("#")))
+        view = await views.item_view(services.db, person, int(number[1]))
     except Refused as refused:
         await explain(update, context, refused)
         return
@@ -203,8 +209,12 @@ def split_message(text: str, limit: int = 4096) -> list[str]:
             if current_piece:
                 pieces.append(current_piece)
                 current_piece = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
+            cut = limit
+            entity = line.rfind("&", max(0, limit - 10), limit)
+            if entity != -1 and ";" not in line[entity:limit]:
+                cut = entity  # never split an HTML entity such as &amp; across two messages
+            pieces.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current_piece}\n{line}" if current_piece else line
         if len(candidate) > limit:
             pieces.append(current_piece)

@@ -8,16 +8,17 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from workflow import signoff
 from workflow.outcomes import Refused
+from workflow.submission import clean_text
 
 from .common import current, deliver, explain
 
-PATTERN = re.compile(r"so:(\d{1,12}):(\d{1,6}):(\d{1,3}):([ar])")
+PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([ar])")
 PENDING_RETURN = "pending_return"
 
 
@@ -49,9 +50,10 @@ async def on_button(update: Update, context: Context) -> None:
             }
             await query.answer()
             if query.message is not None:
-                await context.bot.send_message(
-                    query.message.chat.id, texts("signoff.ask_reason", item=item_id)
-                )
+                with contextlib.suppress(Forbidden):
+                    await context.bot.send_message(
+                        query.message.chat.id, texts("signoff.ask_reason", item=item_id)
+                    )
             return
         decided = await signoff.decide(
             services.db,
@@ -81,9 +83,9 @@ async def on_reason(update: Update, context: Context) -> None:
     if user_data is None or PENDING_RETURN not in user_data or message is None:
         return
     texts, services = context.bot_data.texts, context.bot_data
-    reason = (message.text or "").strip()
-    if reason.startswith("/"):
+    if (message.text or "").lstrip().startswith("/"):
         return  # commands (/cancel) are handled elsewhere
+    reason = clean_text(message.text or "")
     if not reason:
         await message.reply_text(texts("signoff.reason_empty"))
         raise ApplicationHandlerStop
@@ -129,7 +131,7 @@ async def _mark_message(context: Context, message: object | None, note: str) -> 
     """Removes the buttons from a decided sign-off request and notes the decision under it."""
     if not isinstance(message, Message) or message.text is None:
         return
-    with contextlib.suppress(BadRequest):
+    with contextlib.suppress(BadRequest, Forbidden):
         await context.bot.edit_message_text(
             message.text_html + "\n\n" + note,
             chat_id=message.chat.id,

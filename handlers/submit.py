@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePath
@@ -9,6 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import Forbidden
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -59,7 +61,8 @@ async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     """Replies in the chat the update came from."""
     message = update.effective_message
     if message is not None:
-        await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        with contextlib.suppress(Forbidden):  # blocked mid-flow: the draft still moves on
+            await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def _next(update: Update, context: Context, draft: dict[str, Any], state: int) -> int:
@@ -567,7 +570,7 @@ def _conversation(
     return ConversationHandler(
         entry_points=[
             CommandHandler("submit", start, filters=private),
-            CallbackQueryHandler(revise, pattern=r"^rv:\d+$"),
+            CallbackQueryHandler(revise, pattern=r"^rv:[0-9]{1,12}$"),
         ],
         states=states,
         fallbacks=[

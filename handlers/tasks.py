@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import Context
 from scoring.vocab import Role
@@ -15,7 +17,7 @@ from workflow.outcomes import Refused
 from .common import current, deliver, explain
 from .lookup import member
 
-BUTTON = re.compile(r"tk:(done|cancel):(\d{1,12})")
+BUTTON = re.compile(r"tk:(done|cancel):([0-9]{1,12})")
 
 
 async def open_task(update: Update, context: Context) -> None:
@@ -102,7 +104,8 @@ async def on_button(update: Update, context: Context) -> None:
         return
     key = "task.closed_done" if done else "task.closed_cancel"
     await query.answer(context.bot_data.texts(key, task=task.id))
-    if query.message is not None:
-        await context.bot.edit_message_reply_markup(
-            query.message.chat.id, query.message.message_id, reply_markup=None
-        )
+    if query.message is not None and getattr(query.message, "reply_markup", None) is not None:
+        with contextlib.suppress(BadRequest, Forbidden):  # no buttons left, or chat gone
+            await context.bot.edit_message_reply_markup(
+                query.message.chat.id, query.message.message_id, reply_markup=None
+            )

@@ -13,7 +13,7 @@ from storage.models import Adoption, Edit, Item, Person, RoleGrant
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import check_body, check_title
+from workflow.submission import check_body, check_title, clean_text
 
 REFERENCE_MAX = 300
 
@@ -161,14 +161,15 @@ async def withdraw(
     db: Database, person: Person, adoption_id: int, reason: str
 ) -> tuple[Adoption, list[Notice]]:
     """Withdraws an adoption recorded by mistake (kept and audited, no longer counted)."""
-    if not reason.strip():
+    reason = clean_text(reason)
+    if not reason:
         raise Refused("withdraw_needs_reason")
     async with db.transaction() as tx:
         await editor_grant(tx, person)
         adoption = await adoptions.get_adoption(tx, adoption_id)
         if adoption is None:
             raise Refused("adoption_unknown")
-        if not await adoptions.withdraw_adoption(tx, adoption_id, person.id, reason.strip()):
+        if not await adoptions.withdraw_adoption(tx, adoption_id, person.id, reason):
             raise Refused("already_withdrawn")
         item = await items.get_item(tx, adoption.item_id)
         assert item is not None

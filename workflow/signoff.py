@@ -12,7 +12,7 @@ from storage.models import Item, Person
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import editor_notices, roles_in_unit, signer_notices
+from workflow.submission import clean_text, editor_notices, roles_in_unit, signer_notices
 
 
 class Result(StrEnum):
@@ -67,7 +67,8 @@ async def decide(
     reason: str | None = None,
 ) -> Decided:
     """Records a signer's decision on the step a button was made for, if it still stands."""
-    if not approve and not (reason or "").strip():
+    reason = clean_text(reason or "") or None
+    if not approve and reason is None:
         raise Refused("return_needs_reason")
     async with db.transaction() as tx:
         item = await _open_step(tx, signer, item_id, round_, step)
@@ -81,7 +82,7 @@ async def decide(
             role=role,
             signer_id=signer.id,
             approve=approve,
-            reason=(reason or "").strip() or None,
+            reason=reason,
         )
         if recorded is None:
             raise Refused("already_decided", decision="", by=None)

@@ -18,7 +18,9 @@ from workflow.rules import CentreRules
 
 #: How far back an event may lie; older news is no longer news.
 OLDEST_EVENT = timedelta(days=366)
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: Blank-looking letters people use to fake an empty name (they are not "format" characters).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_KEEP = frozenset("\n\t\u200d")  # line breaks, tabs, and the joiner inside emoji sequences
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,20 @@ class Submitted:
 
 
 def clean_text(text: str) -> str:
-    """Text as stored: NFC, invisible direction and zero-width marks removed, ends trimmed."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text)).strip()
+    """Text as stored: NFC; control, format (zero-width, direction) and blank-letter characters
+    removed; ends trimmed; empty if nothing visible is left."""
+    kept_chars: list[str] = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch == "\u200d":  # the joiner only inside emoji sequences (👨‍👩‍👧), never alone
+            if kept_chars and unicodedata.category(kept_chars[-1]) in ("So", "Mn", "Sk"):
+                kept_chars.append(ch)
+        elif ch in _KEEP or (
+            unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cn") and ch not in _BLANK_LETTERS
+        ):
+            kept_chars.append(ch)
+    kept = "".join(kept_chars)
+    visible = any(not ch.isspace() and ch != "\u200d" for ch in kept)
+    return kept.strip() if visible else ""
 
 
 def check_title(rules: CentreRules, text: str) -> str:

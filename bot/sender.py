@@ -144,13 +144,16 @@ async def drain(
     """Sends every due outbox message once; safe to call from many places (one at a time)."""
     report = DrainReport()
     async with _lock:
-        async with db.transaction() as tx:  # claim the whole batch in one transaction
-            batch = [m for m in await outbox.due(tx, limit) if await outbox.claim(tx, m.id)]
-        for index, message in enumerate(batch):
+        async with db.reading() as tx:
+            batch = await outbox.due(tx, limit)
+        for message in batch:
+            async with db.transaction() as tx:  # claimed just before its send: a crash leaves
+                if not await outbox.claim(tx, message.id):  # at most this one uncertain
+                    continue
             pause = await _send_one(bot, db, texts, rules, message, report)
             if pause is not None:  # flood control: the rest of the batch waits too
                 async with db.transaction() as tx:
-                    await outbox.unclaim(tx, [m.id for m in batch[index + 1 :]], pause)
+                    await outbox.postpone(tx, [m.id for m in batch], pause)
                 break
     return report
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
 
@@ -69,6 +69,11 @@ async def flush(update: object, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Logs the error, apologises to the user, and tells the admins (at most once a minute)."""
+    if isinstance(context.error, BadRequest) and any(
+        stale in str(context.error).lower() for stale in ("query is too old", "query id is invalid")
+    ):  # a press handled before a restart came again: it was answered the first time
+        log.info("late button answer ignored: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     texts = context.bot_data.texts
     if isinstance(update, Update) and update.effective_chat is not None:

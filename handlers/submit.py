@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePath
@@ -105,7 +106,7 @@ async def start(update: Update, context: Context) -> int:
     assert context.user_data is not None
     for waiting in (PENDING_RETURN, *pending_keys()):  # a new /submit drops typed-answer waits
         context.user_data.pop(waiting, None)
-    context.user_data[DRAFT] = {"files": []}
+    context.user_data[DRAFT] = {"files": [], "token": secrets.token_hex(12)}
     draft = _draft(context)
     if len(units) == 1:
         draft["unit_id"] = units[0]
@@ -466,6 +467,7 @@ async def _confirm(update: Update, context: Context) -> int:
                     body=str(draft["body"]),
                     event_date=date.fromisoformat(str(draft["event_date"])),
                     files=tuple(tuple(f) for f in draft.get("files", [])),
+                    token=draft.get("token"),
                 ),
             )
     except Refused as refused:

@@ -23,13 +23,21 @@ class NewItem:
     body: str
     event_date: date
     task_id: int | None = None
+    submit_token: str | None = None
+
+
+async def item_by_submit_token(tx: Tx, token: str) -> Item | None:
+    """The item a draft already became, if it did."""
+    row = await tx.fetchone("SELECT * FROM items WHERE submit_token = ?", (token,))
+    return Item.from_row(row) if row else None
 
 
 async def create_item(tx: Tx, new: NewItem) -> Item:
     """Stores a new draft item."""
     item_id = await tx.execute(
         "INSERT INTO items (unit_id, author_id, category, title, body, event_date, state,"
-        " task_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+        " task_id, created_at, updated_at, submit_token)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)",
         (
             new.unit_id,
             new.author_id,
@@ -40,6 +48,7 @@ async def create_item(tx: Tx, new: NewItem) -> Item:
             new.task_id,
             tx.stamp,
             tx.stamp,
+            new.submit_token,
         ),
     )
     await tx.audit(new.author_id, "item.create", "item", item_id, title=new.title)

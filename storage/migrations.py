@@ -293,6 +293,14 @@ WHERE state = 'pending';
 CREATE INDEX items_waiting ON items (state, step_since);
 """,
     ),
+    (
+        8,
+        "a submission carries its draft's token, so confirming twice (after a crash) stores it once",
+        """
+ALTER TABLE items ADD COLUMN submit_token TEXT;
+CREATE UNIQUE INDEX items_submit_token ON items (submit_token) WHERE submit_token IS NOT NULL;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -94,6 +94,7 @@ class Item(Row):
     chain_round: int
     chain_step: int
     step_since: datetime | None = None  # when the current sign-off step began
+    submit_token: str | None = None  # the draft's token: one item per draft
     submitted_at: datetime | None
     submitted_on: date | None
     late_days: int

@@ -101,11 +101,11 @@ async def orphaned_claims(tx: Tx) -> int:
     return int(changed[0]) if changed else 0
 
 
-async def unclaim(tx: Tx, message_ids: list[int], not_before: datetime) -> None:
-    """Returns claimed, unsent messages to the queue untouched, due again at `not_before`."""
+async def postpone(tx: Tx, message_ids: list[int], not_before: datetime) -> None:
+    """Makes pending messages wait until `not_before` (flood control), attempts untouched."""
     for message_id in message_ids:
         await tx.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ? WHERE id = ?"
-            " AND state = 'sending'",
+            "UPDATE outbox SET next_attempt_at = max(next_attempt_at, ?) WHERE id = ?"
+            " AND state = 'pending'",
             (to_stamp(not_before), message_id),
         )

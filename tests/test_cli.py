@@ -57,7 +57,7 @@ def test_check_config_names_the_bad_key(workdir: Path) -> None:
 def test_init_creates_then_changes_nothing(workdir: Path) -> None:
     status, text = baosong(workdir, "init")
     assert status == 0
-    assert "已应用迁移: 1, 2, 3, 4, 5, 6, 7" in text
+    assert "已应用迁移: 1, 2, 3, 4, 5, 6, 7, 8" in text
     assert "新增单位 16 个" in text
     status, text = baosong(workdir, "init")
     assert status == 0

@@ -431,3 +431,16 @@ async def test_revoked_informant_cannot_resubmit(
     with pytest.raises(Refused) as refused:
         await submission.resubmit(db, rules, cast["informant"], item.id, title="新", body="新")
     assert refused.value.key == "not_informant"
+
+
+async def test_confirming_one_draft_twice_stores_one_item(
+    db: Database, rules: CentreRules, cast: dict[str, Person]
+) -> None:
+    window = await unit_id(db, WINDOW)
+    once = draft(window, token="draft-token-1")
+    first = await submission.submit(db, rules, cast["informant"], once)
+    again = await submission.submit(db, rules, cast["informant"], once)
+    assert again.item.id == first.item.id
+    assert again.notices == []
+    other = await submission.submit(db, rules, cast["informant"], draft(window, token="t2"))
+    assert other.item.id != first.item.id

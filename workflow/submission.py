@@ -34,6 +34,7 @@ class Draft:
     event_date: date
     files: tuple[tuple[str, str, str, str | None, str | None, int | None], ...] = ()
     # (kind, file_id, file_unique_id, file_name, mime_type, file_size)
+    token: str | None = None  # the draft's identity: confirming it twice stores one item
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,12 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
         roles = await roles_in_unit(tx, person.id, unit.id)
         if not roles & {Role.INFORMANT, Role.SECTION_STAFF}:
             raise Refused("not_informant", unit=unit.name)
+        if draft.token is not None:
+            earlier = await items.item_by_submit_token(tx, draft.token)
+            if earlier is not None and earlier.author_id == person.id:  # confirmed twice
+                deadline = rules.calendar.deadline(earlier.event_date, rules.deadline_working_days)
+                at_centre = earlier.state is not ItemState.PENDING
+                return Submitted(earlier, deadline, earlier.late_days, at_centre, [])
         item = await items.create_item(
             tx,
             items.NewItem(
@@ -210,6 +217,7 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 title=title,
                 body=body,
                 event_date=event_day,
+                submit_token=draft.token,
             ),
         )
         for kind, file_id, unique_id, name, mime, size in draft.files:

@@ -1,0 +1,241 @@
+"""Crash safety (issue 6): the bot is SIGKILLed at random while people use it, and restarted.
+
+The harness is `tests/crash_driver.py`. A random run checks that nothing confirmed is lost,
+nothing is doubled, every sign-off and adoption is wholly recorded or wholly not, the audit
+log agrees with the tables, drafts survive (or the user is told), and every outbox message
+reached its chat at most once — the `uncertain` rows, printed, being the documented
+at-most-once case. The reduced run always runs; the full one is marked slow.
+
+Three tests place one kill exactly (the fake Bot API holds the request the bot waits on) to
+pin the bugs the random runs found (a draft confirmed twice, a drained batch orphaned by a
+crash, a press redelivered after a restart), all fixed. A newly found bug that cannot be
+fixed at once goes in `KNOWN` (the random runs then xfail on it) with a strict-xfail test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.crash_driver import (
+    Flow,
+    Hold,
+    Plan,
+    Report,
+    confirm,
+    fill_draft,
+    poll,
+    rig,
+    run_crash,
+    settle_outbox,
+    text_of,
+)
+
+#: aiohttp's own multipart reader (the fake Bot API reading the bot's file uploads) calls its
+#: deprecated `unread_data`; with warnings as errors that would fail the upload with a 500.
+pytestmark = pytest.mark.filterwarnings(r"ignore:unread_data\(\) is deprecated:DeprecationWarning")
+
+REDUCED = Plan(
+    seed=6,
+    windows=6,
+    one_step_units=4,
+    sections=2,
+    informants_per_unit=1,
+    heads_per_window=1,
+    leaders_per_unit=1,
+    editors=2,
+    items_per_informant=2,
+    min_kills=5,
+    max_kills=8,
+    uptime=(0.3, 1.5),
+    startup_kill_share=0.25,
+    stagger=2.0,
+    budget=45.0,
+    reply_timeout=30.0,
+)
+
+FULL = Plan(
+    seed=66,
+    windows=6,
+    one_step_units=6,
+    sections=4,
+    informants_per_unit=13,
+    heads_per_window=2,
+    leaders_per_unit=2,
+    editors=3,
+    items_per_informant=1,
+    min_kills=20,
+    max_kills=30,
+    uptime=(1.0, 6.0),
+    startup_kill_share=0.15,
+    stagger=90.0,
+    budget=480.0,
+    reply_timeout=90.0,
+)
+
+#: One window (an informant, window heads, a leader) and an editor, for the placed kills.
+SMALL = Plan(
+    seed=1,
+    windows=1,
+    one_step_units=0,
+    sections=0,
+    informants_per_unit=1,
+    heads_per_window=3,
+    leaders_per_unit=1,
+    editors=1,
+    items_per_informant=1,
+    min_kills=0,
+    max_kills=0,
+    uptime=(1.0, 1.0),
+    startup_kill_share=0.0,
+    stagger=0.0,
+    budget=60.0,
+    reply_timeout=20.0,
+)
+
+DOUBLE_SUBMIT = (
+    "✅ 确认报送 tapped again after a crash between the item's commit and the conversation's"
+    " write-through submits it twice (test_confirm_tapped_again_after_a_crash_submits_once)"
+)
+ORPHANED_BATCH = (
+    "a crash while the outbox drains marks every claimed row of the batch uncertain, so"
+    " messages never attempted are never sent (test_crash_mid_drain_loses_only_the_send_in_flight)"
+)
+REDELIVERED = (
+    "a button press handled but not yet confirmed to Telegram when the bot died comes again"
+    " after the restart; answering it again fails ('query is too old') and the user gets the"
+    " error message (test_press_handled_before_a_crash_is_answered_calmly_when_it_comes_again)"
+)
+#: Problems of a known, reproduced bug: the random runs xfail on these and fail on any other.
+KNOWN: dict[str, str] = {}  # all three bugs found by these runs are fixed
+
+BODY = (
+    "10月14日，市人社局窗口推行“一窗通办”改革，当天办件 3000 余件，群众满意率明显提升。"
+    "窗口工作人员延时服务，做到事事有回音、件件有着落。"
+)
+
+
+def _verdict(report: Report) -> None:
+    """Prints what the run did; fails on any problem but the known bugs' (those xfail)."""
+    print(report.summary())
+    assert len(report.kills) >= report.plan.min_kills, report.summary()
+    assert report.stats.get("confirmed", 0) > 0, report.summary()
+    unknown = [text for kind, text in report.problems if kind not in KNOWN]
+    assert not unknown, report.summary() + "\n--- bot log (tail) ---\n" + report.log_tail
+    if report.problems:
+        pytest.xfail("known bugs: " + " | ".join(KNOWN[kind] for kind in sorted(report.kinds())))
+
+
+async def test_random_kills_lose_and_double_nothing(tmp_path: Path) -> None:
+    assert REDUCED.users == 30
+    _verdict(await run_crash(REDUCED, tmp_path))
+
+
+@pytest.mark.slow
+async def test_random_kills_at_scale(tmp_path: Path) -> None:
+    assert FULL.users >= 200
+    _verdict(await run_crash(FULL, tmp_path))
+
+
+def _items_titled(db: Path, title: str) -> list[int]:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return [int(r[0]) for r in conn.execute("SELECT id FROM items WHERE title = ?", (title,))]
+
+
+async def test_confirm_tapped_again_after_a_crash_submits_once(tmp_path: Path) -> None:
+    async with rig(SMALL, tmp_path) as h:
+        author = next(m for m in h.members if m.role == "informant")
+        flow = Flow(author.tg, "一窗通办改革成效显著", time.monotonic())
+        stop, preview = await fill_draft(h, author, flow, BODY, "measures", photo=False)
+        assert stop is None and preview is not None, flow.told
+        # The bot commits the item, answers the tap, then asks Telegram to remove the
+        # buttons: the kill lands while it waits for that answer (the request never arrived).
+        hold = Hold(h.server, "editMessageReplyMarkup", lambda p: True)
+        await author.user.click(preview, "sub:ok")
+        await asyncio.wait_for(hold.hit.wait(), 30)  # the bot removing the buttons
+        assert len(_items_titled(h.db_path, flow.title)) == 1
+        await h.proc.kill()
+        hold.release(execute=False)
+        await h.proc.start()
+        await h.wait_ready()
+        # No confirmation came and the button is still there: the user taps it again.
+        result = await confirm(h, author, flow, preview)
+        await h.proc.stop()
+    items = _items_titled(h.db_path, flow.title)
+    assert len(items) == 1, f"one draft became items {items}; the second tap said {result.text!r}"
+
+
+async def test_crash_mid_drain_loses_only_the_send_in_flight(tmp_path: Path) -> None:
+    async with rig(SMALL, tmp_path) as h:
+        await settle_outbox(h)  # whatever the sweep found due at start (a bulletin) is out
+        author = next(m for m in h.members if m.role == "informant")
+        heads = [m for m in h.members if m.role == "window_head"]
+        flow = Flow(author.tg, "一窗通办改革成效显著", time.monotonic())
+        stop, preview = await fill_draft(h, author, flow, BODY, "measures", photo=False)
+        assert stop is None and preview is not None, flow.told
+        # The submission queues one sign-off request per window head; the sender claims all
+        # three and sends the first: the kill lands while it waits for Telegram's answer.
+        hold = Hold(h.server, "sendMessage", lambda p: str(p.get("text", "")).startswith("📝"))
+        result = await confirm(h, author, flow, preview)
+        assert result.kind == "ok", result
+        await asyncio.wait_for(hold.hit.wait(), 30)  # the first sign-off request
+        await h.proc.kill()
+        hold.release(execute=True)  # that one request had reached Telegram
+        await h.proc.start()
+        await h.wait_ready()
+        await settle_outbox(h)
+        asked = [any("请审签" in text_of(m) for m in h.server.sent_to(m.tg)) for m in heads]
+        await h.proc.stop()
+    with closing(sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)) as conn:
+        states = [
+            (str(r[0]), str(r[1]))
+            for r in conn.execute(
+                "SELECT state, ifnull(last_error, '') FROM outbox"
+                " WHERE purpose LIKE 'notice:signoff_request:%' ORDER BY id"
+            )
+        ]
+    uncertain = [s for s in states if s[0] == "uncertain"]
+    assert len(uncertain) <= 1, f"one send was in flight, yet the rows are {states}"
+    assert asked == [True, True, True], f"window heads asked: {asked}; outbox rows: {states}"
+
+
+def _submit_conversations(db: Path) -> int:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        row = conn.execute("SELECT count(*) FROM conversations WHERE name = 'submit'").fetchone()
+    return int(row[0])
+
+
+async def test_press_handled_before_a_crash_is_answered_calmly_when_it_comes_again(
+    tmp_path: Path,
+) -> None:
+    async with rig(SMALL, tmp_path) as h:
+        author = next(m for m in h.members if m.role == "informant")
+        flow = Flow(author.tg, "一窗通办改革成效显著", time.monotonic())
+        stop, preview = await fill_draft(h, author, flow, BODY, "measures", photo=False)
+        assert stop is None and preview is not None, flow.told
+        # The bot takes the press and handles it to the end, but dies before its next
+        # getUpdates (which confirms the press) reaches Telegram.
+        update = await author.user.click(preview, "sub:ok")
+        update_id = int(update["update_id"])
+        hold = Hold(h.server, "getUpdates", lambda p: int(p.get("offset") or 0) > update_id)
+        await asyncio.wait_for(hold.hit.wait(), 30)
+        # Until the finished conversation is written through.
+        await poll(lambda: not _submit_conversations(h.db_path), 30)
+        assert any("已报送" in text_of(m) for m in author.user.received())
+        seen = author.user.sent_count()
+        assert h.server.pending_updates() == 1  # the press is not confirmed
+        await h.proc.kill()
+        hold.release(execute=False)
+        await h.proc.start()
+        await h.wait_ready()
+        await h.server.wait_until(lambda: h.server.pending_updates() == 0, 30)
+        await asyncio.sleep(2)  # the press, delivered again, is handled
+        again = [text_of(m) for m in h.server.sent_to(author.tg, include_deleted=True)[seen:]]
+        await h.proc.stop()
+    assert _items_titled(h.db_path, flow.title) == [1]
+    assert not any("出错" in text for text in again), again

@@ -64,10 +64,10 @@ FULL = Plan(
     windows=6,
     one_step_units=6,
     sections=4,
-    informants_per_unit=13,
+    informants_per_unit=12,
     heads_per_window=2,
     leaders_per_unit=2,
-    editors=3,
+    editors=2,
     items_per_informant=1,
     min_kills=20,
     max_kills=30,
@@ -178,8 +178,8 @@ async def test_crash_mid_drain_loses_only_the_send_in_flight(tmp_path: Path) -> 
         flow = Flow(author.tg, "一窗通办改革成效显著", time.monotonic())
         stop, preview = await fill_draft(h, author, flow, BODY, "measures", photo=False)
         assert stop is None and preview is not None, flow.told
-        # The submission queues one sign-off request per window head; the sender claims all
-        # three and sends the first: the kill lands while it waits for Telegram's answer.
+        # The submission queues one sign-off request per window head, drained in one pass;
+        # the kill lands while the sender waits for Telegram's answer to the first.
         hold = Hold(h.server, "sendMessage", lambda p: str(p.get("text", "")).startswith("📝"))
         result = await confirm(h, author, flow, preview)
         assert result.kind == "ok", result

@@ -32,11 +32,6 @@ def card(texts: Texts, rules: CentreRules, view: ItemView, full: bool = False) -
     )
 
 
-def signoff_keyboard(texts: Texts, item: Item) -> InlineKeyboardMarkup:
-    """Approve / Return buttons bound to the item's current round and step."""
-    return signoff_keyboard_for(texts, item.id, item.chain_round, item.chain_step)
-
-
 def signoff_keyboard_for(
     texts: Texts, item_id: int, round_: int, step: int
 ) -> InlineKeyboardMarkup:

@@ -122,11 +122,6 @@ async def on_reason(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
-def has_pending_return(user_data: dict[str, Any] | None) -> bool:
-    """Whether the user was asked for a return reason (for /cancel)."""
-    return bool(user_data) and PENDING_RETURN in (user_data or {})
-
-
 async def _mark_message(context: Context, message: object | None, note: str) -> None:
     """Removes the buttons from a decided sign-off request and notes the decision under it."""
     if not isinstance(message, Message) or message.text is None:

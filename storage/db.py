@@ -31,11 +31,6 @@ def to_stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def from_stamp(text: str) -> datetime:
-    """A stored timestamp back as an aware UTC datetime."""
-    return datetime.fromisoformat(text)
-
-
 class MigrationError(RuntimeError):
     """The database is newer than this code, or a migration failed."""
 

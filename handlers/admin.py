@@ -13,7 +13,7 @@ from storage import people, units
 from workflow import joining
 from workflow.outcomes import Refused
 
-from .common import current, explain
+from .common import acknowledge, current, explain
 from .lookup import split_message
 from .start import is_admin
 
@@ -155,7 +155,7 @@ async def revoke_button(update: Update, context: Context) -> None:
     user = update.effective_user
     _, grants = await current(update, context)
     if user is None or not is_admin(context, user.id, grants):
-        await query.answer(texts("admin.only"), show_alert=True)
+        await acknowledge(query, texts("admin.only"), alert=True)
         return
     try:
         grant_id = int(re.fullmatch(r"ad:rv:([0-9]{1,12})", query.data or "")[1])  # type: ignore[index]
@@ -170,7 +170,7 @@ async def revoke_button(update: Update, context: Context) -> None:
     async with context.bot_data.db.reading() as tx:
         holder = await people.get_person(tx, ended.person_id)
         unit = await units.get_unit(tx, ended.unit_id) if ended.unit_id else None
-    await query.answer()
+    await acknowledge(query)
     if query.message is not None:
         await context.bot.send_message(
             query.message.chat.id,

@@ -18,7 +18,7 @@ from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
-from .common import current, deliver, explain
+from .common import acknowledge, current, deliver, explain
 
 BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref):([0-9]{1,12})(?::([0-9]{1,3}))?")
 PENDING_EDIT = "pending_edit"
@@ -88,16 +88,16 @@ async def on_button(update: Update, context: Context) -> None:
             raise Refused("not_editor")
         if action == "reg":
             item = await centre.register(services.db, person, number)
-            await query.answer(texts("centre.registered", item=item.id))
+            await acknowledge(query, texts("centre.registered", item=item.id))
         elif action == "edit":
             await centre.queue(services.db, person, limit=1)  # re-checks the editor role
             user_data[PENDING_EDIT] = number
-            await query.answer()
+            await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("centre.ask_edit"))
         elif action == "adopt":
             await centre.queue(services.db, person, limit=1)
-            await query.answer()
+            await acknowledge(query)
             today = rules.local_now(services.db.clock()).date()
             if chat_id is not None:
                 await context.bot.send_message(
@@ -114,7 +114,7 @@ async def on_button(update: Update, context: Context) -> None:
             adopted = await centre.adopt(
                 services.db, rules, person, number, outlet_name=names[index], adopted_on=today
             )
-            await query.answer()
+            await acknowledge(query)
             a = adopted.adoption
             if chat_id is not None:
                 await context.bot.send_message(
@@ -140,7 +140,7 @@ async def on_button(update: Update, context: Context) -> None:
             for other in pending_keys():
                 user_data.pop(other, None)
             user_data[key] = number
-            await query.answer()
+            await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts(prompt))
     except Refused as refused:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.sender import drain
@@ -25,6 +26,37 @@ async def current(update: Update, context: Context) -> tuple[Person | None, list
     return await joining.whoami(context.bot_data.db, user.id)
 
 
+def is_stale_query(error: BaseException) -> bool:
+    """Whether Telegram refused an answer because the press was answered already or expired."""
+    message = str(error).lower()
+    return isinstance(error, BadRequest) and (
+        "query is too old" in message or "query id is invalid" in message
+    )
+
+
+async def acknowledge(
+    query: CallbackQuery, text: str | None = None, *, alert: bool = False
+) -> None:
+    """Answers a button press; a press answered before a restart and delivered again is no
+    error, so the handler goes on and the user still gets the step's reply."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as error:
+        if not is_stale_query(error):
+            raise
+        log.info("button press %s answered before (delivered again): going on", query.id)
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Removes the inline keyboard of the pressed message; already gone is fine (a press
+    delivered again after a restart finds it removed)."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 async def explain(update: Update, context: Context, refused: Refused) -> None:
     """Tells the user why a request was refused, as an alert on a button or as a reply."""
     texts = context.bot_data.texts
@@ -37,7 +69,7 @@ async def explain(update: Update, context: Context, refused: Refused) -> None:
         params["role"] = texts.role(str(params["role"]))
     text = texts(key, **params) if texts.has(key) else texts("refused.not_allowed")
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await acknowledge(update.callback_query, text, alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 

@@ -16,7 +16,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.context import Context
 
 from .centre import pending_keys
-from .common import current
+from .common import acknowledge, current, is_stale_query
 from .signoff import PENDING_RETURN
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,8 @@ async def flush(update: object, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Logs the error, apologises to the user, and tells the admins (at most once a minute)."""
-    if isinstance(context.error, BadRequest) and any(
-        stale in str(context.error).lower() for stale in ("query is too old", "query id is invalid")
-    ):  # a press handled before a restart came again: it was answered the first time
+    if isinstance(context.error, BadRequest) and is_stale_query(context.error):
+        # a press handled before a restart came again and a handler answered it unguarded
         log.info("late button answer ignored: %s", context.error)
         return
     log.error("error while handling an update", exc_info=context.error)
@@ -111,6 +110,6 @@ def storage_trouble(error: object) -> str | None:
 async def stale_button(update: Update, context: Context) -> None:
     """A button no handler knows (an old keyboard, a forged payload): say so, change nothing."""
     if update.callback_query is not None:
-        await update.callback_query.answer(
-            context.bot_data.texts("refused.forged"), show_alert=True
+        await acknowledge(
+            update.callback_query, context.bot_data.texts("refused.forged"), alert=True
         )

@@ -16,7 +16,7 @@ from workflow import signoff
 from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
-from .common import current, deliver, explain
+from .common import acknowledge, current, deliver, explain
 
 PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([ar])")
 PENDING_RETURN = "pending_return"
@@ -48,7 +48,7 @@ async def on_button(update: Update, context: Context) -> None:
                 "chat": query.message.chat.id if query.message else None,
                 "message": query.message.message_id if query.message else None,
             }
-            await query.answer()
+            await acknowledge(query)
             if query.message is not None:
                 with contextlib.suppress(Forbidden):
                     await context.bot.send_message(
@@ -71,7 +71,7 @@ async def on_button(update: Update, context: Context) -> None:
         signoff.Result.NEXT_STEP: "signoff.done_next",
         signoff.Result.AT_CENTRE: "signoff.done_centre",
     }[decided.result]
-    await query.answer(texts(done))
+    await acknowledge(query, texts(done))
     await _mark_message(context, query.message, texts("signoff.approved", by=person.name))
     await deliver(context, decided.notices)
 

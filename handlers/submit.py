@@ -33,7 +33,7 @@ from workflow.outcomes import Refused
 from workflow.views import ItemView, item_view
 
 from .centre import pending_keys
-from .common import current, deliver, explain
+from .common import acknowledge, current, deliver, drop_buttons, explain
 from .signoff import PENDING_RETURN
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
@@ -135,7 +135,7 @@ async def revise(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
-    await query.answer()
+    await acknowledge(query)
     item = view.item
     assert context.user_data is not None
     context.user_data[DRAFT] = {
@@ -154,7 +154,7 @@ async def chose_unit(update: Update, context: Context) -> int:
     """Stores the chosen unit; asks for the category."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     _, grants = await current(update, context)
     allowed = {g.unit_id for g in grants if g.role in AUTHOR_ROLES}
     try:
@@ -177,7 +177,7 @@ async def chose_category(update: Update, context: Context) -> int:
     if key not in context.bot_data.rules.categories:
         await explain(update, context, Refused("category_unknown"))
         return CATEGORY
-    await query.answer()
+    await acknowledge(query)
     draft = _draft(context)
     draft["category"] = key
     return await _next(update, context, draft, TITLE)
@@ -231,9 +231,10 @@ async def body_done(update: Update, context: Context) -> int:
     if not draft.get("body"):
         await explain(update, context, Refused("body_empty"))
         return BODY
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    return await _next(update, context, draft, DATE)
+    await acknowledge(query)
+    state = await _next(update, context, draft, DATE)
+    await drop_buttons(query)  # last: a crash before it leaves Done to press again, not nothing
+    return state
 
 
 async def _set_date(update: Update, context: Context, day: date) -> int:
@@ -259,7 +260,7 @@ async def date_button(update: Update, context: Context) -> int:
     """Today / Yesterday."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     back = 1 if (query.data or "").endswith(":1") else 0
     return await _set_date(update, context, _today(context) - timedelta(days=back))
 
@@ -323,7 +324,7 @@ async def files_done(update: Update, context: Context) -> int:
     """Closes the attachments; shows the preview."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     draft = _draft(context)
     draft["back"] = False
     return await _preview(update, context)
@@ -416,7 +417,7 @@ async def preview_action(update: Update, context: Context) -> int:
         return await _confirm(update, context)
     if data == "sub:cancel":
         return await cancel(update, context)
-    await query.answer()
+    await acknowledge(query)
     if data == "sub:chg":
         fields = ["category", "title", "body", "date", "files"]
         if draft.get("revise"):
@@ -473,8 +474,7 @@ async def _confirm(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return PREVIEW
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await acknowledge(query)
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     item = result.item
@@ -491,6 +491,7 @@ async def _confirm(update: Update, context: Context) -> int:
     else:
         lines.append(texts("submit.to_chain", role=texts.role(item.chain_roles[0])))
     await _say(update, "\n".join(lines))
+    await drop_buttons(query)  # last: a crash before it leaves Confirm, which answers again
     await deliver(context, result.notices)
     return ConversationHandler.END
 
@@ -498,7 +499,7 @@ async def _confirm(update: Update, context: Context) -> int:
 async def cancel(update: Update, context: Context) -> int:
     """/cancel or the Cancel button: forgets the draft."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await acknowledge(update.callback_query)
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
     await _say(update, context.bot_data.texts("submit.cancelled"))

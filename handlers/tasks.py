@@ -14,7 +14,7 @@ from storage import units as unit_repo
 from workflow import tasks
 from workflow.outcomes import Refused
 
-from .common import current, deliver, explain
+from .common import acknowledge, current, deliver, explain
 from .lookup import member
 
 BUTTON = re.compile(r"tk:(done|cancel):([0-9]{1,12})")
@@ -103,7 +103,7 @@ async def on_button(update: Update, context: Context) -> None:
         await explain(update, context, refused)
         return
     key = "task.closed_done" if done else "task.closed_cancel"
-    await query.answer(context.bot_data.texts(key, task=task.id))
+    await acknowledge(query, context.bot_data.texts(key, task=task.id))
     if query.message is not None and getattr(query.message, "reply_markup", None) is not None:
         with contextlib.suppress(BadRequest, Forbidden):  # no buttons left, or chat gone
             await context.bot.edit_message_reply_markup(

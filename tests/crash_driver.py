@@ -576,9 +576,17 @@ async def _step(
 
 
 async def fill_draft(
-    h: Harness, member: Member, flow: Flow, body: str, category: str, photo: bool
+    h: Harness,
+    member: Member,
+    flow: Flow,
+    body: str,
+    category: str,
+    photo: bool,
+    *,
+    until: str = "preview",
 ) -> tuple[str | None, JSON | None]:
-    """/submit up to the preview: (None, the preview) or (silent | restart, None)."""
+    """/submit up to the preview (or the Done offer after the body, `until="body"`):
+    (None, that message) or (silent | restart, None)."""
     rng = random.Random(f"{h.plan.seed}:{flow.title}:{flow.attempts}")
     user = member.user
 
@@ -618,6 +626,8 @@ async def fill_draft(
     if (stop := verdict(result)) is not None:
         return stop, None
     done = result.message
+    if until == "body":
+        return None, done
     await _think(rng)
     data = "sub:body:done"
     result = await _step(

@@ -27,6 +27,7 @@ from tests.crash_driver import (
     Hold,
     Plan,
     Report,
+    buttons,
     confirm,
     fill_draft,
     poll,
@@ -238,4 +239,38 @@ async def test_press_handled_before_a_crash_is_answered_calmly_when_it_comes_aga
         again = [text_of(m) for m in h.server.sent_to(author.tg, include_deleted=True)[seen:]]
         await h.proc.stop()
     assert _items_titled(h.db_path, flow.title) == [1]
+    assert not any("出错" in text for text in again), again
+
+
+async def test_step_pressed_again_after_a_crash_still_gets_its_question(tmp_path: Path) -> None:
+    async with rig(SMALL, tmp_path) as h:
+        author = next(m for m in h.members if m.role == "informant")
+        flow = Flow(author.tg, "一窗通办改革成效显著", time.monotonic())
+        stop, offer = await fill_draft(h, author, flow, BODY, "measures", False, until="body")
+        assert stop is None and offer is not None, flow.told
+        # The bot takes the Done press and answers it; the kill lands while it asks for
+        # the date, before its next getUpdates confirms the press.
+        update = await author.user.click(offer, "sub:body:done")
+        update_id = int(update["update_id"])
+        confirm_press = Hold(
+            h.server, "getUpdates", lambda p: int(p.get("offset") or 0) > update_id
+        )
+        question = Hold(h.server, "sendMessage", lambda p: "哪天发生" in str(p.get("text", "")))
+        await asyncio.wait_for(question.hit.wait(), 30)
+        await asyncio.wait_for(confirm_press.hit.wait(), 30)
+        seen = author.user.sent_count()
+        await h.proc.kill()
+        question.release(execute=False)
+        confirm_press.release(execute=False)
+        await h.proc.start()
+        await h.wait_ready()
+
+        # The press comes again; Telegram refuses a second answer, yet the question comes.
+        def after() -> list[str]:
+            return [text_of(m) for m in h.server.sent_to(author.tg, include_deleted=True)[seen:]]
+
+        await poll(lambda: any("哪天发生" in text for text in after()), 30)
+        again = after()
+        await poll(lambda: "sub:body:done" not in buttons(h.current(author, offer) or {}), 30)
+        await h.proc.stop()
     assert not any("出错" in text for text in again), again

@@ -288,6 +288,50 @@ class BulletinSettings(BaseModel):
     time: ClockTime = time(9, 0)
 
 
+class RoutingHintConfig(BaseModel):
+    """One routing rule of 第六条: items of these categories, or whose text has one of these
+    markers, are suggested for these outlets when an editor registers them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: Text
+    categories: tuple[Slug, ...] = ()
+    markers: tuple[Text, ...] = ()
+    outlets: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+DEFAULT_ROUTING: Final[tuple[RoutingHintConfig, ...]] = (
+    RoutingHintConfig(
+        label="领导调研、创新做法：中心网站，报省中心",
+        categories=("research", "measures"),
+        markers=("调研", "视察", "考察", "创新", "首创", "试点"),
+        outlets=("市政务服务中心网站", "省政务服务中心"),
+    ),
+    RoutingHintConfig(
+        label="特色工作：《工作简报》，报送市四大班子和市直部门",
+        categories=("centre_building", "culture", "service_stations", "implementation"),
+        markers=("特色", "亮点", "经验", "典型", "品牌"),
+        outlets=("《工作简报》",),
+    ),
+)
+
+
+class PublishingSettings(BaseModel):
+    """The centre's own publishing (第六条, 第七条): 《工作简报》 issues and website news."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    brief_title: Text = "工作简报"
+    issuing_body: Text = "市政务服务中心"
+    brief_outlet: Text = "《工作简报》"
+    website_outlet: Text = "市政务服务中心网站"
+    report_to: tuple[Text, ...] = ("省政务服务中心",)
+    send_to: tuple[Text, ...] = ("市委、市人大、市政府、市政协领导",)
+    issue_to: tuple[Text, ...] = ("各市直部门，各乡镇便民服务中心，中心各科室",)
+    brief_chat_ids: tuple[ChatId, ...] = ()
+    routing: tuple[RoutingHintConfig, ...] = DEFAULT_ROUTING
+
+
 class QuietHours(BaseModel):
     """Hours in which reminders wait (start > end wraps past midnight; start == end: none)."""
 
@@ -376,6 +420,7 @@ class Settings(BaseModel):
     bulletin: BulletinSettings = Field(default_factory=BulletinSettings)
     reminders: RemindersSettings = Field(default_factory=RemindersSettings)
     invites: InvitesSettings = Field(default_factory=InvitesSettings)
+    publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     #: From BAOSONG_BOT_TOKEN only; None runs the bot against the local emulator.
     bot_token: SecretStr | None = Field(default=None, exclude=True)
     #: The file these settings were loaded from (absolute), set by `load_settings`.
@@ -463,6 +508,50 @@ class Settings(BaseModel):
                 "scoring",
                 "research_category",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _publishing_names_exist(self) -> Settings:
+        """Issues and website news record adoptions at configured outlets, and routing hints
+        name outlets and categories: each name must be one configured above."""
+        outlets = [outlet.name for outlet in self.outlets]
+        publishing = self.publishing
+        for key in ("brief_outlet", "website_outlet"):
+            if getattr(publishing, key) not in outlets:
+                raise _problem(
+                    "must be one of the outlet names: " + ", ".join(outlets), "publishing", key
+                )
+        keys = self.category_keys
+        if "routing" not in publishing.model_fields_set:  # the defaults: keep what applies here
+            kept = tuple(
+                hint.model_copy(
+                    update={"categories": tuple(k for k in hint.categories if k in keys)}
+                )
+                for hint in publishing.routing
+                if all(outlet in outlets for outlet in hint.outlets)
+            )
+            object.__setattr__(publishing, "routing", kept)
+        for index, hint in enumerate(publishing.routing):
+            for position, outlet in enumerate(hint.outlets):
+                if outlet not in outlets:
+                    raise _problem(
+                        "must be one of the outlet names: " + ", ".join(outlets),
+                        "publishing",
+                        "routing",
+                        index,
+                        "outlets",
+                        position,
+                    )
+            for position, key in enumerate(hint.categories):
+                if key not in keys:
+                    raise _problem(
+                        "must be one of the category keys: " + ", ".join(keys),
+                        "publishing",
+                        "routing",
+                        index,
+                        "categories",
+                        position,
+                    )
         return self
 
     @property

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
@@ -97,6 +97,14 @@ async def render(
     params = dict(payload.get("params") or {})
     item_id = payload.get("item_id")
     markup: InlineKeyboardMarkup | None = None
+    rows = params.pop("buttons", None)
+    if rows:  # [[text key, callback data], …] per row: a service's own buttons (issues, news)
+        markup = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(texts(str(k)), callback_data=str(d)) for k, d in row]
+                for row in rows
+            ]
+        )
     if "role" in params:
         params["role"] = texts.role(str(params["role"]))
     if item_id is not None:

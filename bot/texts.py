@@ -6,9 +6,10 @@ import html
 from collections.abc import Mapping
 from typing import Any, Final
 
+from bot import texts_announce, texts_briefs, texts_webnews
 from scoring.vocab import ItemState, Role
 
-ZH: Final[dict[str, str]] = {
+_CORE_ZH: Final[dict[str, str]] = {
     # roles and states
     "role.informant": "信息员",
     "role.window_head": "窗口负责人",
@@ -255,7 +256,7 @@ ZH: Final[dict[str, str]] = {
     "group_only_private": "请私聊机器人使用这个命令。",
 }
 
-EN: Final[dict[str, str]] = {
+_CORE_EN: Final[dict[str, str]] = {
     "role.informant": "informant",
     "role.window_head": "window head",
     "role.leader": "leader in charge",
@@ -488,6 +489,19 @@ EN: Final[dict[str, str]] = {
     "group_only_private": "Please use this command in a private chat with the bot.",
 }
 
+
+def _merged(base: dict[str, str], *parts: Mapping[str, str]) -> dict[str, str]:
+    """One language's catalogue: the core texts plus each feature's own module of texts."""
+    merged = dict(base)
+    for part in parts:
+        clash = merged.keys() & part.keys()
+        assert not clash, f"text keys defined twice: {sorted(clash)}"
+        merged.update(part)
+    return merged
+
+
+ZH: Final[dict[str, str]] = _merged(_CORE_ZH, texts_briefs.ZH, texts_webnews.ZH, texts_announce.ZH)
+EN: Final[dict[str, str]] = _merged(_CORE_EN, texts_briefs.EN, texts_webnews.EN, texts_announce.EN)
 CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {"zh": ZH, "en": EN}
 
 

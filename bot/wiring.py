@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.config import Settings
 from scoring.workdays import CalendarGap, WorkCalendar
-from workflow.rules import CentreRules, Outlet
+from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules
 
 
@@ -28,6 +28,26 @@ def centre_rules(
         deadline_working_days=settings.deadline_working_days,
         invite_ttl=timedelta(hours=settings.invites.ttl_hours),
         admin_tg_ids=frozenset(settings.admins),
+        publishing=publishing(settings),
+    )
+
+
+def publishing(settings: Settings) -> Publishing:
+    """The publishing settings as the services use them."""
+    config = settings.publishing
+    return Publishing(
+        brief_title=config.brief_title,
+        issuing_body=config.issuing_body,
+        brief_outlet=config.brief_outlet,
+        website_outlet=config.website_outlet,
+        report_to=tuple(config.report_to),
+        send_to=tuple(config.send_to),
+        issue_to=tuple(config.issue_to),
+        brief_chat_ids=tuple(config.brief_chat_ids),
+        routing=tuple(
+            RoutingHint(h.label, tuple(h.categories), tuple(h.markers), tuple(h.outlets))
+            for h in config.routing
+        ),
     )
 
 

@@ -301,6 +301,93 @@ ALTER TABLE items ADD COLUMN submit_token TEXT;
 CREATE UNIQUE INDEX items_submit_token ON items (submit_token) WHERE submit_token IS NOT NULL;
 """,
     ),
+    (
+        9,
+        "the centre's own publishing: 《工作简报》 issues, website news, visits, announcements",
+        """
+CREATE TABLE briefs (
+    id             INTEGER PRIMARY KEY,
+    year           INTEGER NOT NULL,
+    number         INTEGER NOT NULL CHECK (number >= 1),
+    issue_date     TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'draft'
+                     CHECK (state IN ('draft','review','signing','returned','issued','cancelled')),
+    round          INTEGER NOT NULL DEFAULT 1,
+    return_reason  TEXT,
+    created_by     INTEGER NOT NULL REFERENCES people(id),
+    created_at     TEXT NOT NULL,
+    issued_by      INTEGER REFERENCES people(id),
+    issued_at      TEXT,
+    file_key       TEXT REFERENCES files(key)
+);
+CREATE UNIQUE INDEX briefs_number ON briefs (year, number) WHERE state != 'cancelled';
+
+CREATE TABLE brief_entries (
+    brief_id  INTEGER NOT NULL REFERENCES briefs(id),
+    position  INTEGER NOT NULL CHECK (position >= 1),
+    item_id   INTEGER NOT NULL REFERENCES items(id),
+    heading   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (brief_id, position),
+    UNIQUE (brief_id, item_id)
+);
+
+CREATE TABLE brief_decisions (
+    id          INTEGER PRIMARY KEY,
+    brief_id    INTEGER NOT NULL REFERENCES briefs(id),
+    round       INTEGER NOT NULL,
+    step        TEXT NOT NULL CHECK (step IN ('review','sign')),
+    decided_by  INTEGER NOT NULL REFERENCES people(id),
+    approve     INTEGER NOT NULL CHECK (approve IN (0, 1)),
+    reason      TEXT,
+    decided_at  TEXT NOT NULL,
+    UNIQUE (brief_id, round, step),
+    CHECK (approve = 1 OR length(trim(ifnull(reason, ''))) > 0)
+);
+
+CREATE TABLE web_news (
+    id             INTEGER PRIMARY KEY,
+    item_id        INTEGER NOT NULL REFERENCES items(id),
+    state          TEXT NOT NULL DEFAULT 'signing'
+                     CHECK (state IN ('signing','returned','approved','published','cancelled')),
+    round          INTEGER NOT NULL DEFAULT 1,
+    heading        TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    proposed_by    INTEGER NOT NULL REFERENCES people(id),
+    proposed_at    TEXT NOT NULL,
+    signed_by      INTEGER REFERENCES people(id),
+    signed_at      TEXT,
+    return_reason  TEXT,
+    url            TEXT,
+    published_by   INTEGER REFERENCES people(id),
+    published_at   TEXT,
+    adoption_id    INTEGER REFERENCES adoptions(id)
+);
+CREATE UNIQUE INDEX web_news_once ON web_news (item_id) WHERE state != 'cancelled';
+
+CREATE TABLE visits (
+    id          INTEGER PRIMARY KEY,
+    visitor     TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('city','department','township')),
+    unit_id     INTEGER NOT NULL REFERENCES units(id),
+    visit_date  TEXT NOT NULL,
+    task_id     INTEGER REFERENCES writing_tasks(id),
+    logged_by   INTEGER NOT NULL REFERENCES people(id),
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE announcements (
+    id          INTEGER PRIMARY KEY,
+    author_id   INTEGER NOT NULL REFERENCES people(id),
+    text        TEXT NOT NULL,
+    file_id     TEXT,
+    file_kind   TEXT CHECK (file_kind IN ('photo','document')),
+    file_name   TEXT,
+    audience    TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -22,6 +22,31 @@ class Outlet:
 
 
 @dataclass(frozen=True, slots=True)
+class RoutingHint:
+    """第六条: items of these categories, or with one of these markers, suit these outlets."""
+
+    label: str
+    categories: tuple[str, ...]
+    markers: tuple[str, ...]
+    outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """The centre's own publishing: issue masthead, distribution, outlets, routing hints."""
+
+    brief_title: str = "工作简报"
+    issuing_body: str = "市政务服务中心"
+    brief_outlet: str = "《工作简报》"
+    website_outlet: str = "市政务服务中心网站"
+    report_to: tuple[str, ...] = ()
+    send_to: tuple[str, ...] = ()
+    issue_to: tuple[str, ...] = ()
+    brief_chat_ids: tuple[int, ...] = ()
+    routing: tuple[RoutingHint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class CentreRules:
     """The centre's configured rules as the workflow services use them."""
 
@@ -36,6 +61,7 @@ class CentreRules:
     admin_tg_ids: frozenset[int] = field(default_factory=frozenset)
     title_max: int = 100
     body_max: int = 20_000
+    publishing: Publishing = field(default_factory=Publishing)
 
     def chain(self, kind: UnitKind) -> tuple[Role, ...]:
         """The roles that sign an item of this kind of unit, in order (第三条)."""

@@ -303,7 +303,7 @@ CREATE UNIQUE INDEX items_submit_token ON items (submit_token) WHERE submit_toke
     ),
     (
         9,
-        "the centre's own publishing: 《工作简报》 issues, website news, visits, announcements",
+        "the centre's own publishing: 《工作简报》 issues, website news, routing, visits, announcements",
         """
 CREATE TABLE briefs (
     id             INTEGER PRIMARY KEY,
@@ -364,6 +364,14 @@ CREATE TABLE web_news (
     adoption_id    INTEGER REFERENCES adoptions(id)
 );
 CREATE UNIQUE INDEX web_news_once ON web_news (item_id) WHERE state != 'cancelled';
+
+CREATE TABLE item_routes (
+    item_id     INTEGER NOT NULL REFERENCES items(id),
+    outlet      TEXT NOT NULL,
+    chosen_by   INTEGER NOT NULL REFERENCES people(id),
+    chosen_at   TEXT NOT NULL,
+    PRIMARY KEY (item_id, outlet)
+);
 
 CREATE TABLE visits (
     id          INTEGER PRIMARY KEY,

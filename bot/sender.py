@@ -22,9 +22,10 @@ import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
+from bot.ratelimit import NO_RETRY, PacedRateLimiter
 from bot.texts import Raw, Texts
 from storage import files, outbox
 from storage.db import Database
@@ -55,9 +56,9 @@ def smooth_rate_limiter(per_second: float = 29, max_retries: int = 3) -> AIORate
     """PTB's limiter paced evenly (one message every 1/N s) instead of N-message bursts.
 
     Telegram counts messages over short windows; a burst of 30 at the start of a second plus
-    a steady 30/s after it draws 429s, and every 429 pauses the whole outbox.
+    a steady 30/s after it draws 429s. Outbox sends use its NO_RETRY lane (`_lane`).
     """
-    return AIORateLimiter(
+    return PacedRateLimiter(
         overall_max_rate=1, overall_time_period=1 / per_second, max_retries=max_retries
     )
 
@@ -139,11 +140,18 @@ async def _send_file(bot: Bot, db: Database, message: OutboxMessage) -> Message:
         caption = html.escape(caption, quote=False)
     if message.kind == "photo":
         return await bot.send_photo(
-            message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML
+            message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
         )
     return await bot.send_document(
-        message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML
+        message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
     )
+
+
+def _lane(bot: Bot) -> dict[str, Any]:
+    """Outbox sends go paced but unretried through the limiter: a 429 is the outbox's to handle."""
+    if isinstance(bot, ExtBot) and isinstance(bot.rate_limiter, PacedRateLimiter):
+        return {"rate_limit_args": NO_RETRY}
+    return {}
 
 
 async def drain(
@@ -151,6 +159,7 @@ async def drain(
 ) -> DrainReport:
     """Sends every due outbox message once; safe to call from many places (one at a time)."""
     report = DrainReport()
+    limited = False  # the previous send drew a 429
     async with _lock:
         async with db.reading() as tx:
             batch = await outbox.due(tx, limit)
@@ -159,10 +168,16 @@ async def drain(
                 if not await outbox.claim(tx, message.id):  # at most this one uncertain
                     continue
             pause = await _send_one(bot, db, texts, rules, message, report)
-            if pause is not None:  # flood control: the rest of the batch waits too
+            if pause is None:
+                limited = False
+                continue
+            # One 429 may be that chat's own limit: only its message waits. Two in a row are
+            # the bot's overall limit: the rest of the batch waits too.
+            if limited:
                 async with db.transaction() as tx:
                     await outbox.postpone(tx, [m.id for m in batch], pause)
                 break
+            limited = True
     return report
 
 
@@ -183,7 +198,7 @@ async def _send_one(
         if message.kind == "text":
             text, markup = await render(db, texts, rules, message)
             sent = await bot.send_message(
-                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
             )
         else:
             sent = await _send_file(bot, db, message)

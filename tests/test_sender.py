@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 from telegram import Bot
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.config import load_settings
-from bot.sender import drain
+from bot.sender import drain, smooth_rate_limiter
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi
@@ -76,24 +77,41 @@ async def test_each_recipient_gets_one_message(
     assert set((await states(db)).values()) == {"sent"}
 
 
-async def test_429_pauses_the_batch_and_500_is_retried(
+async def test_one_429_delays_that_message_only_and_500_is_retried(
     server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules, clock: FakeClock
 ) -> None:
     user = server.user(1)
     other = server.user(2)
     await queue(db, "reminder", user.id, other.id)
     server.fail_next("sendMessage", 429, retry_after=30)
-    server.fail_next("sendMessage", 500)
     first = await drain(bot, db, Texts("zh"), rules)
-    assert (first.sent, first.retried) == (0, 1)  # flood control: the other one waits too
+    assert (first.sent, first.retried) == (1, 1)  # that chat's limit: the other one goes on
+    assert len(user.received()) == 0 and len(other.received()) == 1
     assert await drain(bot, db, Texts("zh"), rules) == type(first)()  # not yet due
+    server.fail_next("sendMessage", 500)
     clock.now += timedelta(seconds=31)
     second = await drain(bot, db, Texts("zh"), rules)
-    assert (second.sent, second.retried) == (1, 1)  # one got the 500, one went through
+    assert (second.sent, second.retried) == (0, 1)  # the 500 is retried with backoff
     clock.now += timedelta(seconds=3)
     third = await drain(bot, db, Texts("zh"), rules)
     assert third.sent == 1
     assert len(user.received()) == len(other.received()) == 1
+
+
+async def test_429s_in_a_row_pause_the_whole_batch(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules, clock: FakeClock
+) -> None:
+    users = [server.user(n) for n in range(1, 5)]
+    await queue(db, "reminder", *(u.id for u in users))
+    server.fail_next("sendMessage", 429, retry_after=30)
+    server.fail_next("sendMessage", 429, retry_after=30)
+    first = await drain(bot, db, Texts("zh"), rules)
+    assert (first.sent, first.retried) == (0, 2)  # a flood: the rest of the batch waits too
+    assert await states(db) == {u.id: "pending" for u in users}
+    assert await drain(bot, db, Texts("zh"), rules) == type(first)()  # nothing due yet
+    clock.now += timedelta(seconds=31)
+    assert (await drain(bot, db, Texts("zh"), rules)).sent == 4
+    assert [len(u.received()) for u in users] == [1, 1, 1, 1]
 
 
 async def test_blocked_and_missing_chats_fail_for_good(
@@ -124,3 +142,22 @@ async def test_crash_mid_send_is_never_resent(
     assert (await drain(bot, db, Texts("zh"), rules)).sent == 0
     assert await states(db) == {1: "uncertain"}
     assert user.received() == []
+
+
+async def test_outbox_429_is_not_retried_by_the_limiter_but_replies_are(
+    server: FakeBotApi, db: Database, rules: CentreRules
+) -> None:
+    """Through the app's own limiter: an outbox 429 comes straight back to the outbox (which
+    sends the others on), while a handler's reply is retried by the limiter after the wait."""
+    user, other, chatty = server.user(1), server.user(2), server.user(3)
+    limited = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=smooth_rate_limiter())
+    async with limited:
+        await queue(db, "reminder", user.id, other.id)
+        server.fail_next("sendMessage", 429, retry_after=1)
+        report = await drain(limited, db, Texts("zh"), rules)
+        outbox_calls = [c for c in server.calls if c.method == "sendMessage"]
+        server.fail_next("sendMessage", 429, retry_after=1)
+        await limited.send_message(chatty.id, "回复")  # retried inside the limiter
+    assert (report.sent, report.retried) == (1, 1)
+    assert len(outbox_calls) == 2  # one attempt each: the limiter did not retry the 429
+    assert [len(u.received()) for u in (user, other, chatty)] == [0, 1, 1]

@@ -1,0 +1,235 @@
+"""End-to-end: announcements (第八条) and /guide, through the real bot and the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotApp
+from bot.config import Settings
+from sandbox.emulator import FakeBotApi, FakeUser
+from storage import announcements, audit
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.flow import ADMIN, JSON, button_data, buttons, flow_settings, load_units, running, settle
+from tests.flow import texts_of as all_texts
+from tests.test_flows import join, say, tap
+
+WINDOW = "市人社局窗口"
+TOWNSHIPS = ("城关镇便民服务中心", "东岭乡便民服务中心", "河口镇便民服务中心")
+PDF = b"%PDF-1.4 training material"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API on 127.0.0.1."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
+    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    await db.migrate()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
+    """Config pointed at the fake server; units loaded."""
+    config = flow_settings(server, tmp_path / "bot.db")
+    await load_units(ledger, config)
+    return config
+
+
+@pytest.fixture
+async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
+    """The running bot."""
+    async with running(settings, ledger) as app:
+        yield app
+
+
+def last(user: FakeUser) -> JSON:
+    """The newest message the bot shows the user."""
+    return user.received()[-1]
+
+
+def with_button(user: FakeUser, prefix: str) -> JSON:
+    """The newest message of the user's chat carrying a button whose data starts with prefix."""
+    for message in reversed(user.received()):
+        if any(data.startswith(prefix) for data in buttons(message).values()):
+            return message
+    raise AssertionError(f"no message with a {prefix!r} button")
+
+
+async def answer_of(server: FakeBotApi, app: BotApp, update: JSON) -> str:
+    """The bot's answer (alert text) to a press already enqueued."""
+    await settle(server, app)
+    return str((await server.wait_for_answer(update["callback_query"]["id"])).get("text") or "")
+
+
+async def test_file_to_township_informants_once_with_report(
+    server: FakeBotApi, settings: Settings, ledger: Database
+) -> None:
+    admin = server.user(ADMIN, "管理员")
+    informants = [server.user(201 + i, f"乡镇信息员{i}") for i in range(3)]
+    window_informant = server.user(101, "王芳")
+    township_leader = server.user(210, "乡镇主任")
+    editor = server.user(104, "赵敏")
+    async with running(settings, ledger) as app:
+        for user, unit in zip(informants, TOWNSHIPS, strict=True):
+            await join(server, app, user, unit, "informant")
+        await join(server, app, window_informant, WINDOW, "informant")
+        await join(server, app, township_leader, TOWNSHIPS[0], "leader")
+        await join(server, app, editor, "综合科", "editor")
+        before = {u.id: u.sent_count() for u in [*informants, window_informant, township_leader]}
+        before[editor.id] = editor.sent_count()
+
+        # The admin (configured, never joined) starts and sends a training file.
+        assert "发布通知" in await say(server, app, admin, "/announce")
+        await admin.send_document("培训材料.pdf", "application/pdf", PDF)
+        await settle(server, app)
+        assert "请输入通知正文" in all_texts(admin)[-1]
+        audience = await say(server, app, admin, "信息员培训：10月20日上午9点，三楼会议室。")
+        assert "选择接收对象" in audience
+        assert "信息员" in audience
+        await tap(server, app, admin, last(admin), "an:k:township")
+        chosen = str(last(admin)["text"])  # the same message, edited in place
+        assert "乡镇便民服务中心" in chosen
+        assert "当前符合条件：3 人" in chosen
+
+    # The flow survives a restart between choosing and previewing.
+    async with running(settings, ledger) as app:
+        await tap(server, app, admin, with_button(admin, "an:pv"), "an:pv")
+        preview = str(last(admin)["text"])
+        assert "将发送给 3 人" in preview
+        for user in informants:
+            assert user.first_name in preview
+        shown = admin.received()[-2]  # the file exactly as it will go out
+        assert "document" in shown
+        assert "信息员培训" in str(shown["caption"])
+        informants[2].block()  # one recipient blocked the bot meanwhile
+
+        # 发送, pressed twice before the bot answers: one announcement, one message each.
+        send = button_data(last(admin), "an:ok:")
+        first = await admin.click(last(admin), send)
+        second = await admin.click(last(admin), send)
+        await settle(server, app)
+        assert await answer_of(server, app, first) == ""
+        assert "已失效" in await answer_of(server, app, second)
+        queued = next(t for t in all_texts(admin) if "通知 #1 已提交" in t)
+        assert "3 人" in queued
+        replay = await admin.click(with_button(admin, "an:rp:1"), send, forged=True)
+        assert "已失效" in await answer_of(server, app, replay)
+
+        for user in informants[:2]:
+            got = user.received()[before[user.id] :]
+            assert len(got) == 1
+            assert got[0]["document"]["file_name"] == "培训材料.pdf"
+            assert server.file_bytes(got[0]["document"]["file_id"]) == PDF
+            assert "信息员培训" in str(got[0]["caption"])
+            assert "市政务服务中心通知" in str(got[0]["caption"])
+        assert informants[2].sent_count() == before[informants[2].id]
+        for user in (window_informant, township_leader, editor):
+            assert user.sent_count() == before[user.id]
+
+        # The delivery report: numbers and who was not reached.
+        report = await say(server, app, admin, "/announced 1")
+        assert "共 3 人：已送达 2 · 待发送 0 · 失败 1 · 不确定 0" in report
+        assert "乡镇信息员2（发送失败）" in report
+        assert "乡镇信息员0" not in report
+        await tap(server, app, admin, with_button(admin, "an:rp:1"), "an:rp:1")
+        assert "已送达 2" in all_texts(admin)[-1]
+        listing = await say(server, app, admin, "/announced")
+        assert "#1" in listing
+        assert "已送达 2/3" in listing
+
+        # A non-editor can neither announce nor read reports.
+        assert "只有管理员和中心信息员" in await say(server, app, window_informant, "/announce")
+        assert "只有管理员和中心信息员" in await say(server, app, window_informant, "/announced 1")
+        peek = await window_informant.click(
+            with_button(admin, "an:rp:1"), "an:rp:1", chat_id=ADMIN, forged=True
+        )
+        assert "只有管理员和中心信息员" in await answer_of(server, app, peek)
+
+    async with ledger.reading() as tx:
+        stored = await announcements.recent_announcements(tx)
+        rows = await announcements.deliveries(tx, 1)
+        trail = [entry.action for entry in await audit.audit_trail(tx, "announcement", 1)]
+    assert len(stored) == 1
+    assert stored[0].file_kind == "document"
+    assert stored[0].audience_data["kinds"] == ["township"]
+    assert sorted(r.chat_id for r in rows) == sorted(u.id for u in informants)
+    assert trail == ["announce.create"]
+
+
+async def test_editor_text_to_chosen_units_leaders(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    editor = server.user(104, "赵敏")
+    leader = server.user(103, "张伟")
+    other_leader = server.user(105, "李强")
+    informant = server.user(101, "王芳")
+    await join(server, bot, editor, "综合科", "editor")
+    await join(server, bot, leader, WINDOW, "leader")
+    await join(server, bot, other_leader, TOWNSHIPS[0], "leader")
+    await join(server, bot, informant, WINDOW, "informant")
+    before = {u.id: u.sent_count() for u in (leader, other_leader, informant)}
+    await say(server, bot, editor, "/announce")
+    assert "不能为空" in await say(server, bot, editor, "\u200b ")
+    await say(server, bot, editor, "请各位分管领导审阅本月信息。")
+    aud = last(editor)
+    await tap(server, bot, editor, aud, "an:r:informant")  # off
+    await tap(server, bot, editor, aud, "an:r:leader")  # on
+    assert "当前符合条件：2 人" in str(last(editor)["text"])
+    await tap(server, bot, editor, aud, "an:u")
+    picked = next(data for label, data in buttons(last(editor)).items() if WINDOW in label)
+    await tap(server, bot, editor, aud, picked)
+    assert f"✅ {WINDOW}" in buttons(last(editor))
+    await tap(server, bot, editor, aud, "an:ub")
+    assert "1 个单位" in str(last(editor)["text"])
+    await tap(server, bot, editor, aud, "an:pv")
+    preview = str(last(editor)["text"])
+    assert "将发送给 1 人：张伟" in preview
+    assert "请各位分管领导审阅本月信息" in preview
+    await tap(server, bot, editor, last(editor), button_data(last(editor), "an:ok:"))
+    got = leader.received()[before[leader.id] :]
+    assert len(got) == 1
+    assert "请各位分管领导审阅本月信息" in str(got[0]["text"])
+    assert "赵敏" in str(got[0]["text"])
+    assert other_leader.sent_count() == before[other_leader.id]
+    assert informant.sent_count() == before[informant.id]
+
+    # Cancelled: nothing stored, nothing sent.
+    await say(server, bot, editor, "/announce")
+    await say(server, bot, editor, "作废的通知")
+    await tap(server, bot, editor, last(editor), "an:x")
+    assert "已取消" in all_texts(editor)[-1]
+    async with ledger.reading() as tx:
+        assert len(await announcements.recent_announcements(tx)) == 1
+    assert leader.sent_count() == before[leader.id] + 1
+
+
+async def test_guide_shows_topics_deadline_and_chain(server: FakeBotApi, bot: BotApp) -> None:
+    informant = server.user(101, "王芳")
+    await join(server, bot, informant, WINDOW, "informant")
+    count = informant.sent_count()
+    await informant.send_text("/guide")
+    await settle(server, bot)
+    parts = all_texts(informant)[count:]
+    guide = "\n".join(parts)
+    for label in ("贯彻落实上级决策部署", "文化建设", "调研报告"):
+        assert label in guide
+    assert "2 个工作日" in guide
+    assert "标题" in guide and "导语" in guide and "一事一报" in guide
+    assert "撰写 → 窗口负责人审签 → 分管领导审签 → 报送市政务服务中心" in guide
+    assert "每条 4 分" in guide
+    assert all(len(part) < 4096 for part in parts)
+    stranger = server.user(5, "路人")
+    assert "还没有加入任何单位" in await say(server, bot, stranger, "/guide")

@@ -24,7 +24,7 @@ from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.sender import drain, smooth_rate_limiter
 from bot.updates import PerUserUpdateProcessor
-from handlers import admin, centre, general, lookup, signoff, start, submit, tasks
+from handlers import admin, briefs, centre, general, lookup, signoff, start, submit, tasks
 from handlers import announce as announcements
 from storage import outbox
 from storage.db import Database
@@ -92,6 +92,10 @@ def build_application(
             CallbackQueryHandler(announcements.report_button, pattern=r"^an:rp:"),
             announcements.conversation(),
             CallbackQueryHandler(announcements.stale, pattern=r"^an:"),
+            briefs.reviewing(),
+            briefs.drafting(),
+            CommandHandler("briefs", briefs.list_issues, filters=private),
+            CallbackQueryHandler(briefs.get_button, pattern=r"^bf:get:"),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),
             MessageHandler(filters.ALL, general.fallback),

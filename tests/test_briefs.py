@@ -1,0 +1,312 @@
+"""《工作简报》 end to end over the fake Bot API: draft, review, return, revise, sign, distribute."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from io import BytesIO
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.app import BotApp
+from bot.config import Settings
+from sandbox.emulator import FakeBotApi, FakeUser
+from scoring.vocab import ItemState
+from storage import adoptions, audit, briefs, items, outbox
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.flow import (
+    ADMIN,
+    JSON,
+    button_data,
+    buttons,
+    flow_settings,
+    invite_code,
+    load_units,
+    running,
+    settle,
+    texts_of,
+)
+
+SECTION = "综合科"  # its informant submits straight to the centre
+OFFICE = "办公室"
+GROUP = -1001234
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API on 127.0.0.1."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
+    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    await db.migrate()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
+    """Config pointed at the fake server, issues also going to one group; units loaded."""
+    config = flow_settings(server, tmp_path / "bot.db")
+    publishing = config.publishing.model_copy(update={"brief_chat_ids": (GROUP,)})
+    config = config.model_copy(update={"publishing": publishing})
+    await load_units(ledger, config)
+    return config
+
+
+@pytest.fixture
+async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
+    """The running bot."""
+    async with running(settings, ledger) as app:
+        yield app
+
+
+async def say(server: FakeBotApi, app: BotApp, user: FakeUser, text: str) -> str:
+    """The user writes; returns the bot's newest message text in their chat."""
+    await user.send_text(text)
+    await settle(server, app)
+    return texts_of(user)[-1]
+
+
+async def tap(server: FakeBotApi, app: BotApp, user: FakeUser, message: JSON, data: str) -> JSON:
+    """The user presses a button (forged: it may be on an older message); returns the answer."""
+    update = await user.click(message, data, forged=True)
+    await settle(server, app)
+    return await server.wait_for_answer(update["callback_query"]["id"])
+
+
+async def join(server: FakeBotApi, app: BotApp, user: FakeUser, unit: str, role: str) -> None:
+    """The admin makes an invite and the user opens it."""
+    admin = server.user(ADMIN, "管理员")
+    reply = await say(server, app, admin, f"/invite {unit} {role}")
+    await say(server, app, user, f"/start {invite_code(reply)}")
+
+
+async def submit(server: FakeBotApi, app: BotApp, user: FakeUser, title: str, body: str) -> None:
+    """A section informant submits an item (no sign-off chain: it reaches the centre)."""
+    await say(server, app, user, "/submit")
+    await tap(server, app, user, user.received()[-1], "sub:cat:measures")
+    await say(server, app, user, title)
+    await say(server, app, user, body)
+    await tap(server, app, user, user.received()[-1], "sub:body:done")
+    await say(server, app, user, "2026-10-14")
+    await tap(server, app, user, user.received()[-1], "sub:files:done")
+    await tap(server, app, user, user.received()[-1], "sub:ok")
+
+
+def last_with_buttons(user: FakeUser, prefix: str) -> JSON:
+    """The newest message in the user's chat carrying a button whose data starts with prefix."""
+    for message in reversed(user.received()):
+        if any(data.startswith(prefix) for data in buttons(message).values()):
+            return message
+    raise AssertionError(f"no message with a {prefix!r} button: {texts_of(user)[-3:]}")
+
+
+def documents(messages: list[JSON]) -> list[JSON]:
+    """The document messages among these."""
+    return [m for m in messages if "document" in m]
+
+
+def docx_lines(server: FakeBotApi, message: JSON) -> list[str]:
+    """The non-empty paragraphs of a delivered .docx."""
+    data = server.file_bytes(message["document"]["file_id"])
+    return [p.text for p in docx.Document(BytesIO(data)).paragraphs if p.text.strip()]
+
+
+async def test_draft_review_return_revise_sign_distribute(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    editor = server.user(104, "赵敏")
+    leader = server.user(105, "周中心")
+    chief = server.user(106, "吴主任")
+    group = server.group(GROUP, "中心简报群")
+    await join(server, bot, informant, SECTION, "informant")
+    await join(server, bot, editor, OFFICE, "editor")
+    await join(server, bot, leader, OFFICE, "centre_leader")
+    await join(server, bot, chief, OFFICE, "main_leader")
+    await submit(server, bot, informant, "综合科推行“帮办代办”", "综合科推行帮办代办服务。")
+    await submit(server, bot, informant, "综合科“周末不打烊”", "周末照常办件。\n群众好评。")
+
+    # Item 2 was already adopted by the bulletin outlet by hand: issuing must not count it again.
+    await tap(server, bot, editor, editor.received()[-1], "ed:adopt:2")
+    outlets = editor.received()[-1]
+    await tap(server, bot, editor, outlets, button_data(outlets, "ed:out:2:1"))
+    assert "《工作简报》" in texts_of(editor)[-1]
+
+    # The editor drafts issue no. 1.
+    menu = await say(server, bot, editor, "/brief")
+    assert "第1期" in menu and "草稿" in menu and "2026-10-15" in menu
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:add")
+    shown = "\n".join(texts_of(editor)[-3:])
+    assert "#1 综合科推行“帮办代办”" in shown
+    assert "#2" not in shown  # already adopted by the bulletin: not offered
+    assert "输入要加入的信息编号" in texts_of(editor)[-1]
+    assert "看不懂" in await say(server, bot, editor, "第一条")
+    assert "没有编号为 #99" in await say(server, bot, editor, "1 99")
+    await say(server, bot, editor, "#1，2")
+    menu = texts_of(editor)[-1]
+    assert "已加入 2 条" in texts_of(editor)[-2]
+    assert "1. 综合科推行“帮办代办”" in menu and "2. 综合科“周末不打烊”" in menu
+
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:h:1")
+    assert "现在的标题" in texts_of(editor)[-1]
+    await say(server, bot, editor, "综合科帮办代办让群众少跑腿")
+    assert "已修改第 1 条" in texts_of(editor)[-2]
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:b:2")
+    await say(server, bot, editor, "综合科周末照常办件。\n当月办件 300 余件。")
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:dn:1")
+    menu = texts_of(editor)[-1]
+    assert menu.index("综合科“周末不打烊”") < menu.index("综合科帮办代办让群众少跑腿")
+
+    # A date before the items reached the centre is refused at sending; then it is put back.
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:date")
+    assert "还没有到" in await say(server, bot, editor, "2026-10-16")
+    await say(server, bot, editor, "2026-10-14")
+    answer = await tap(server, bot, editor, editor.received()[-1], "bf:d:1:send")
+    assert "早于信息" in answer["text"]
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:date")
+    await say(server, bot, editor, "10月15日")
+    assert "第1期" in texts_of(editor)[-2]
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:send")
+    assert "已送审" in texts_of(editor)[-1]
+
+    # The centre leader in charge returns it with a reason.
+    request = last_with_buttons(leader, "bf:a:1:1:rv")
+    assert "请审核《工作简报》2026年第1期" in str(request["text"])
+    assert "综合科帮办代办让群众少跑腿" in str(request["text"])
+    assert "赵敏" in str(request["text"])
+    await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    assert "退回第1期的原因" in texts_of(leader)[-1]
+    await say(server, bot, leader, "第二条请补充办件数据")
+    assert "已退回第1期" in "\n".join(texts_of(leader)[-2:])
+    returned = last_with_buttons(editor, "bf:open:1")
+    assert "第二条请补充办件数据" in str(returned["text"])
+    assert "周中心" in str(returned["text"])
+
+    # The editor revises and resends: round 2.
+    await tap(server, bot, editor, returned, "bf:open:1")
+    menu = texts_of(editor)[-1]
+    assert "已退回" in menu and "第二条请补充办件数据" in menu and "周中心" in menu
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:b:2")
+    await say(server, bot, editor, "综合科周末照常办件。\n当月办件 300 余件，群众满意率 99%。")
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:send")
+    assert "已送审" in texts_of(editor)[-1]
+
+    # The old round's buttons, and an editor pressing a leader's button, change nothing.
+    stale = await tap(server, bot, leader, request, "bf:a:1:1:rv")
+    assert "已经处理过" in stale["text"]
+    intruder = await tap(server, bot, editor, request, "bf:a:1:2:rv")
+    assert "只有中心分管领导" in intruder["text"]
+
+    request = last_with_buttons(leader, "bf:a:1:2:rv")
+    answer = await tap(server, bot, leader, request, "bf:a:1:2:rv")
+    assert "已审核通过" in answer["text"]
+    assert "已审核通过（周中心）" in str(leader.received()[-1]["text"])  # edited in place
+    assert "审核通过" in texts_of(editor)[-1]
+
+    # The main leader signs: the document goes out, adoptions are recorded.
+    signing = last_with_buttons(chief, "bf:a:1:2:sg")
+    assert "请签发《工作简报》2026年第1期" in str(signing["text"])
+    answer = await tap(server, bot, chief, signing, "bf:a:1:2:sg")
+    assert "已签发第1期" in answer["text"]
+    for person in (editor, leader, chief):
+        delivered = documents(person.received())
+        assert len(delivered) == 1, person
+        assert "工作简报》2026年第1期" in str(delivered[0]["caption"])
+    sent = documents(group.received())
+    assert len(sent) == 1
+    assert sent[0]["document"]["file_name"] == "工作简报2026年第1期.docx"
+    lines = docx_lines(server, sent[0])
+    assert lines[:3] == ["工作简报", "第1期", "市政务服务中心\t2026年10月15日"]
+    first, second = lines.index("综合科“周末不打烊”"), lines.index("综合科帮办代办让群众少跑腿")
+    assert first < second
+    assert "当月办件 300 余件，群众满意率 99%。" in lines
+    assert "报：省政务服务中心" in lines
+    assert any(line.startswith("发：") for line in lines)
+    assert "签发并分发" in "\n".join(texts_of(editor)[-3:])
+    assert "被“《工作简报》”采用" in "\n".join(texts_of(informant)[-3:])
+
+    # A second press on 签发 changes nothing.
+    again = await tap(server, bot, chief, signing, "bf:a:1:2:sg")
+    assert "已经处理过" in again["text"]
+    assert len(documents(group.received())) == 1
+
+    async with ledger.reading() as tx:
+        issued = await briefs.get_brief(tx, 1)
+        first_item = await items.get_item(tx, 1)
+        taken = [a for item_id in (1, 2) for a in await adoptions.adoptions_of(tx, item_id)]
+        decisions = await briefs.decisions_of(tx, 1)
+        trail = [entry.action for entry in await audit.audit_trail(tx, "brief", 1)]
+        pending = await outbox.due(tx)
+    assert issued is not None and issued.state == "issued" and issued.round == 2
+    assert issued.file_key is not None
+    assert first_item is not None and first_item.state is ItemState.REGISTERED
+    assert sorted((a.item_id, a.outlet, a.points) for a in taken) == [
+        (1, "《工作简报》", 1),
+        (2, "《工作简报》", 1),
+    ]
+    by_issue = [a for a in taken if a.reference == "第1期"]
+    assert [(a.item_id, a.adopted_on.isoformat()) for a in by_issue] == [(1, "2026-10-15")]
+    assert [(d.round, d.step, d.approve) for d in decisions] == [
+        (1, "review", False),
+        (2, "review", True),
+        (2, "sign", True),
+    ]
+    assert trail.count("brief.issue") == 1
+    assert "brief.send" in trail and "brief.return" in trail
+    assert pending == []
+
+    # Points appear once in the unit's figures: 1 (issue) + 1 (by hand), not 3.
+    summary = await say(server, bot, informant, "/unit")
+    assert "得分 2" in summary
+
+    # /briefs lists it; the document can be fetched again.
+    listing = await say(server, bot, editor, "/briefs")
+    assert "2026年第1期" in listing and "已签发" in listing
+    await tap(
+        server, bot, editor, editor.received()[-1], button_data(editor.received()[-1], "bf:get:1")
+    )
+    assert len(documents(editor.received())) == 2
+    refused = await say(server, bot, informant, "/briefs")
+    assert "只有中心信息员和中心领导" in refused
+
+
+async def test_drafting_survives_a_restart_and_outsiders_are_refused(
+    server: FakeBotApi, settings: Settings, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    editor = server.user(104, "赵敏")
+    async with running(settings, ledger) as app:
+        await join(server, app, informant, SECTION, "informant")
+        await join(server, app, editor, OFFICE, "editor")
+        await submit(server, app, informant, "综合科推行“帮办代办”", "综合科推行帮办代办服务。")
+        assert "只有中心信息员" in await say(server, app, informant, "/brief")
+        await say(server, app, editor, "/brief")
+        await tap(server, app, editor, editor.received()[-1], "bf:d:1:add")
+    async with running(settings, ledger) as app:
+        await say(server, app, editor, "1")  # the question asked before the restart
+        assert "1. 综合科推行“帮办代办”" in texts_of(editor)[-1]
+        answer = await tap(server, app, editor, editor.received()[-1], "bf:d:1:send")
+        assert "没有“中心分管领导”" in answer["text"]
+        await tap(server, app, editor, editor.received()[-1], "bf:d:1:h:1")
+        assert "第1期" in await say(server, app, editor, "/cancel")  # back at the menu
+        assert "已取消输入" in texts_of(editor)[-2]
+        assert "已保存" in await say(server, app, editor, "/cancel")
+        assert "第1期" in await say(server, app, editor, "/brief")  # the same draft again
+        await tap(server, app, editor, editor.received()[-1], "bf:d:1:drop")
+        await tap(server, app, editor, editor.received()[-1], "bf:d:1:dropok")
+        assert "已作废" in texts_of(editor)[-1]
+        late = await tap(server, app, editor, editor.received()[-3], "bf:d:1:add")
+        assert "不能再修改" in late["text"]
+        assert "第1期" in await say(server, app, editor, "/brief")  # the number is free again
+    async with ledger.reading() as tx:
+        assert [b.state for b in await briefs.list_briefs(tx)] == ["draft"]

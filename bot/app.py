@@ -24,7 +24,19 @@ from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.sender import drain, smooth_rate_limiter
 from bot.updates import PerUserUpdateProcessor
-from handlers import admin, briefs, centre, general, lookup, signoff, start, submit, tasks
+from handlers import (
+    admin,
+    briefs,
+    centre,
+    general,
+    lookup,
+    signoff,
+    start,
+    submit,
+    tasks,
+    visits,
+    webnews,
+)
 from handlers import announce as announcements
 from storage import outbox
 from storage.db import Database
@@ -64,6 +76,8 @@ def build_application(
     text = filters.TEXT & ~filters.COMMAND & private
     # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).
     app.add_handler(MessageHandler(text, centre.on_text), group=-2)
+    app.add_handler(MessageHandler(text, visits.on_text), group=-4)
+    app.add_handler(MessageHandler(text, webnews.on_text), group=-3)
     app.add_handler(MessageHandler(text, signoff.on_reason), group=-1)
     # Group 0: one handler per update, first match wins.
     app.add_handlers(
@@ -96,6 +110,10 @@ def build_application(
             briefs.drafting(),
             CommandHandler("briefs", briefs.list_issues, filters=private),
             CallbackQueryHandler(briefs.get_button, pattern=r"^bf:get:"),
+            CommandHandler("news", webnews.news_command, filters=private),
+            CallbackQueryHandler(webnews.on_button, pattern=r"^wn:"),
+            CommandHandler("visit", visits.start_visit, filters=private),
+            CallbackQueryHandler(visits.on_button, pattern=r"^vi:"),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),
             MessageHandler(filters.ALL, general.fallback),

@@ -48,13 +48,18 @@ def signoff_keyboard_for(
 
 
 def editor_keyboard(texts: Texts, item: Item) -> InlineKeyboardMarkup:
-    """The centre editor's buttons for an item: register, edit, record an adoption."""
+    """The centre editor's buttons for an item: register, edit, record an adoption; choose
+    where it goes (第六条) and send it to website sign-off (第七条)."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(texts("btn.register"), callback_data=f"ed:reg:{item.id}"),
                 InlineKeyboardButton(texts("btn.edit"), callback_data=f"ed:edit:{item.id}"),
                 InlineKeyboardButton(texts("btn.adopt"), callback_data=f"ed:adopt:{item.id}"),
-            ]
+            ],
+            [
+                InlineKeyboardButton(texts("btn.route_open"), callback_data=f"ed:route:{item.id}"),
+                InlineKeyboardButton(texts("btn.web_send"), callback_data=f"wn:send:{item.id}"),
+            ],
         ]
     )

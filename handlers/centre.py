@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.cards import card, editor_keyboard
 from bot.context import Context
+from bot.texts import Texts
 from storage import units as unit_repo
 from storage.models import Person
-from workflow import centre
+from workflow import centre, routing
 from workflow.outcomes import Refused
+from workflow.rules import CentreRules
 from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from .common import acknowledge, current, deliver, explain
 
-BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref):([0-9]{1,12})(?::([0-9]{1,3}))?")
+BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref|route):([0-9]{1,12})(?::([0-9]{1,3}))?")
+ROUTE = re.compile(r"ed:rt:([0-9]{1,12}):([0-9]{1,15}):([0-9]{1,3}|ok)")
 PENDING_EDIT = "pending_edit"
 PENDING_WITHDRAW = "pending_withdraw"
 PENDING_DAY = "pending_adoption_day"
 PENDING_REF = "pending_adoption_ref"
+#: Typed answers awaited by handlers.webnews (a return reason, a published URL) and by
+#: handlers.visits (the guided /visit), named here so /cancel and the fallback know them.
+PENDING_WEB_RETURN = "pending_web_return"
+PENDING_WEB_URL = "pending_web_url"
+PENDING_VISIT = "pending_visit"
+CENTRE_KEYS = (PENDING_EDIT, PENDING_WITHDRAW, PENDING_DAY, PENDING_REF)
+OTHER_KEYS = (PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT)
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -74,6 +86,9 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
+    if (query.data or "").startswith("ed:rt:"):
+        await on_route(update, context)
+        return
     match = BUTTON.fullmatch(query.data or "")
     if match is None:
         await explain(update, context, Refused("forged"))
@@ -89,8 +104,16 @@ async def on_button(update: Update, context: Context) -> None:
         if action == "reg":
             item = await centre.register(services.db, person, number)
             await acknowledge(query, texts("centre.registered", item=item.id))
+            if chat_id is not None:  # 第六条: where it belongs, for the editor to confirm
+                await send_routes(context, chat_id, person, item.id)
+        elif action == "route":
+            await acknowledge(query)
+            if chat_id is not None:
+                await send_routes(context, chat_id, person, number)
         elif action == "edit":
             await centre.queue(services.db, person, limit=1)  # re-checks the editor role
+            for other in OTHER_KEYS:
+                user_data.pop(other, None)
             user_data[PENDING_EDIT] = number
             await acknowledge(query)
             if chat_id is not None:
@@ -152,7 +175,7 @@ async def on_text(update: Update, context: Context) -> None:
     message, user_data = update.effective_message, context.user_data
     if message is None or not user_data or not message.text or message.text.startswith("/"):
         return
-    if not any(key in user_data for key in pending_keys()):
+    if not any(key in user_data for key in CENTRE_KEYS):
         return
     services, texts = context.bot_data, context.bot_data.texts
     person, _ = await current(update, context)
@@ -195,8 +218,138 @@ async def on_text(update: Update, context: Context) -> None:
 
 
 def pending_keys() -> tuple[str, ...]:
-    """The user_data keys this module waits on (for /cancel)."""
-    return (PENDING_EDIT, PENDING_WITHDRAW, PENDING_DAY, PENDING_REF)
+    """The user_data keys of typed answers awaited (for /cancel): the editor's here, and those
+    of website news and /visit."""
+    return CENTRE_KEYS + OTHER_KEYS
+
+
+def route_keyboard(
+    texts: Texts, rules: CentreRules, item_id: int, mask: int
+) -> InlineKeyboardMarkup:
+    """One toggle per configured outlet (✅ chosen, ⬜ not) and 确认去向; the choice so far
+    travels in the buttons as a bit mask, so nothing is stored until confirmed."""
+    rows = []
+    for index, name in enumerate(rules.outlets):
+        key = "btn.route_on" if mask >> index & 1 else "btn.route_off"
+        data = f"ed:rt:{item_id}:{mask}:{index}"
+        rows.append([InlineKeyboardButton(texts(key, outlet=name), callback_data=data)])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                texts("btn.route_confirm"), callback_data=f"ed:rt:{item_id}:{mask}:ok"
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def route_text(texts: Texts, rules: CentreRules, view: routing.RouteView) -> str:
+    """The routing suggestion: which hints fit and why, and the routes chosen so far."""
+    lines = [texts("route.head", item=view.item.id, title=view.item.title)]
+    for match in view.suggestion.matches:
+        reasons = []
+        if match.by_category:
+            reasons.append(texts("route.by_category"))
+        if match.markers:
+            reasons.append(texts("route.by_markers", markers="、".join(match.markers)))
+        lines.append(
+            texts(
+                "route.hint",
+                label=match.label,
+                why="；".join(reasons),
+                outlets="、".join(match.outlets),
+            )
+        )
+    if not view.suggestion.matches:
+        lines.append(texts("route.no_hint"))
+    if view.stored:
+        lines.append(texts("route.stored", outlets="、".join(view.stored)))
+    lines.append(
+        texts(
+            "route.howto",
+            website=rules.publishing.website_outlet,
+            brief=rules.publishing.brief_outlet,
+        )
+    )
+    return "\n".join(lines)
+
+
+async def send_routes(context: Context, chat_id: int, person: Person, item_id: int) -> None:
+    """Shows the routing suggestion with the suggested (or stored) outlets pre-checked."""
+    services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
+    view = await routing.view(services.db, rules, person, item_id)
+    mask = routing.mask_of(view.outlets, view.initial)
+    await context.bot.send_message(
+        chat_id,
+        route_text(texts, rules, view),
+        reply_markup=route_keyboard(texts, rules, item_id, mask),
+    )
+
+
+async def on_route(update: Update, context: Context) -> None:
+    """A routing toggle (only the buttons change) or 确认去向 (the routes are stored; the
+    website outlet starts website news); rights and the item are re-checked at every press."""
+    query = update.callback_query
+    if query is None:
+        return
+    services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
+    match = ROUTE.fullmatch(query.data or "")
+    person, _ = await current(update, context)
+    try:
+        if match is None:
+            raise Refused("forged")
+        if person is None:
+            raise Refused("not_editor")
+        item_id, mask = int(match[1]), int(match[2])
+        outlets = tuple(rules.outlets)
+        chosen = routing.chosen_of(outlets, mask)
+        if match[3] != "ok":
+            index = int(match[3])
+            if index >= len(outlets):
+                raise Refused("forged")
+            await routing.view(services.db, rules, person, item_id)  # editor, item exist
+            await acknowledge(query)
+            with contextlib.suppress(BadRequest, Forbidden):  # unchanged, or chat gone
+                await query.edit_message_reply_markup(
+                    route_keyboard(texts, rules, item_id, mask ^ (1 << index))
+                )
+            return
+        routed = await routing.confirm(services.db, rules, person, item_id, chosen)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    shown = "、".join(routed.chosen) or texts("route.nowhere")
+    await acknowledge(query, texts("route.confirmed_alert"))
+    message = query.message
+    if isinstance(message, Message) and message.text is not None:
+        with contextlib.suppress(BadRequest, Forbidden):
+            await context.bot.edit_message_text(
+                message.text_html + "\n\n" + texts("route.confirmed", outlets=shown),
+                chat_id=message.chat.id,
+                message_id=message.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None,
+            )
+    chat_id = message.chat.id if message is not None else person.tg_user_id
+    if chat_id is not None:
+        notes = []
+        if rules.publishing.brief_outlet in routed.added:
+            notes.append(texts("route.brief_candidate", brief=rules.publishing.brief_outlet))
+        if routed.started is not None:
+            key = "route.web_started" if routed.started.leaders else "route.web_no_leader"
+            notes.append(texts(key, news=routed.started.news.id, leaders=routed.started.leaders))
+        if routed.stopped is not None:
+            notes.append(texts("route.web_stopped", news=routed.stopped.id))
+        others = [
+            o
+            for o in routed.added
+            if o not in (rules.publishing.brief_outlet, rules.publishing.website_outlet)
+        ]
+        if others:
+            notes.append(texts("route.report_by_hand", outlets="、".join(others)))
+        if notes:
+            await context.bot.send_message(chat_id, "\n".join(notes))
+    await deliver(context, routed.notices)
 
 
 def adoption_keyboard(context: Context, adoption_id: int) -> InlineKeyboardMarkup:

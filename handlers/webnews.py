@@ -1,0 +1,333 @@
+"""Website news in chat: /news (what waits for me; /news N sends item N to sign-off), the
+buttons `wn:send:<item>` (editor), `wn:a|r:<news>:<round>` (centre leader: 同意发布 / 退回),
+`wn:s:<news>:<round>` (editor: resend after a return), `wn:p:<news>:<round>` (network admin:
+已发布, then the URL is pasted), and the typed return reason or URL."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import Context
+from bot.texts import Texts
+from workflow import webnews
+from workflow.outcomes import Refused
+from workflow.submission import clean_text
+
+from .centre import CENTRE_KEYS, PENDING_VISIT, PENDING_WEB_RETURN, PENDING_WEB_URL
+from .common import acknowledge, current, deliver, explain
+from .signoff import PENDING_RETURN
+
+BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arsp]):([0-9]{1,12}):([0-9]{1,6}))")
+ITEM_ARG = re.compile(r"[#＃]?([0-9]{1,12})")
+#: Typed answers of other modules: if one of them is waiting too, it was asked for later
+#: (asking here clears them), so it gets the text.
+OTHERS = (*CENTRE_KEYS, PENDING_RETURN)
+
+
+def _user_data(context: Context) -> dict[str, Any]:
+    """The person's chat state (a plain dict when PTB has none)."""
+    return context.user_data if context.user_data is not None else {}
+
+
+def _await(context: Context, key: str, value: dict[str, Any]) -> None:
+    """Waits for one typed answer of this module, dropping every other one awaited."""
+    user_data = _user_data(context)
+    for other in (*OTHERS, PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT):
+        user_data.pop(other, None)
+    user_data[key] = value
+
+
+def _sign_keyboard(texts: Texts, news_id: int, round_: int) -> InlineKeyboardMarkup:
+    """同意发布 / 退回 for one round."""
+    base = f"{news_id}:{round_}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts("btn.web_approve"), callback_data=f"wn:a:{base}"),
+                InlineKeyboardButton(texts("btn.web_return"), callback_data=f"wn:r:{base}"),
+            ]
+        ]
+    )
+
+
+def _publish_keyboard(texts: Texts, news_id: int, round_: int) -> InlineKeyboardMarkup:
+    """已发布 for one approved round."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts("btn.web_published"), callback_data=f"wn:p:{news_id}:{round_}"
+                )
+            ]
+        ]
+    )
+
+
+def _returned_keyboard(
+    texts: Texts, item_id: int, news_id: int, round_: int
+) -> InlineKeyboardMarkup:
+    """修改 (the item's text) and 重新送审 after a return."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts("btn.edit"), callback_data=f"ed:edit:{item_id}"),
+                InlineKeyboardButton(
+                    texts("btn.web_resend"), callback_data=f"wn:s:{news_id}:{round_}"
+                ),
+            ]
+        ]
+    )
+
+
+async def _mark(context: Context, message: object | None, note: str) -> None:
+    """Notes the outcome under the pressed message and removes its buttons."""
+    if not isinstance(message, Message) or message.text is None:
+        return
+    with contextlib.suppress(BadRequest, Forbidden):
+        await context.bot.edit_message_text(
+            message.text_html + "\n\n" + note,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None,
+        )
+
+
+async def _unbutton(context: Context, pending: dict[str, Any]) -> None:
+    """Removes the buttons of the message a typed answer was asked from."""
+    if pending.get("chat") and pending.get("message"):
+        with contextlib.suppress(BadRequest, Forbidden):
+            await context.bot.edit_message_reply_markup(
+                pending["chat"], pending["message"], reply_markup=None
+            )
+
+
+def _sent_text(texts: Texts, sent: webnews.Sent) -> str:
+    """What the editor is told after sending (or resending) news to sign-off."""
+    key = "web.sent" if sent.leaders else "web.sent_no_leader"
+    return texts(
+        key,
+        news=sent.news.id,
+        item=sent.item.id,
+        round=sent.news.round,
+        leaders=sent.leaders,
+        heading=sent.news.heading,
+    )
+
+
+async def news_command(update: Update, context: Context) -> None:
+    """/news N sends item N to website sign-off; /news lists the website news waiting for me."""
+    message = update.effective_message
+    if message is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    args = context.args or []
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("web_no_role")
+        if args:
+            number = ITEM_ARG.fullmatch(args[0].strip()) if len(args) == 1 else None
+            if number is None:
+                await message.reply_text(texts("web.usage"))
+                return
+            sent = await webnews.send(services.db, services.rules, person, int(number[1]))
+            await message.reply_text(_sent_text(texts, sent))
+            await deliver(context, sent.notices)
+            return
+        waiting = await webnews.waiting_for(services.db, person)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    if not (waiting.to_sign or waiting.to_publish or waiting.mine):
+        await message.reply_text(texts("web.none"))
+        return
+    for entry in waiting.to_sign:
+        news = entry.news
+        await message.reply_text(
+            texts(
+                "web.line_sign",
+                news=news.id,
+                item=entry.item.id,
+                heading=news.heading,
+                unit=entry.unit,
+                round=news.round,
+            ),
+            reply_markup=_sign_keyboard(texts, news.id, news.round),
+        )
+    for entry in waiting.to_publish:
+        news = entry.news
+        await message.reply_text(
+            texts(
+                "web.line_publish",
+                news=news.id,
+                item=entry.item.id,
+                heading=news.heading,
+                unit=entry.unit,
+            ),
+            reply_markup=_publish_keyboard(texts, news.id, news.round),
+        )
+    for entry in waiting.mine:
+        news = entry.news
+        markup = (
+            _returned_keyboard(texts, entry.item.id, news.id, news.round)
+            if news.state == "returned"
+            else None
+        )
+        await message.reply_text(
+            texts(
+                "web.line_mine_returned" if news.state == "returned" else "web.line_mine",
+                news=news.id,
+                item=entry.item.id,
+                heading=news.heading,
+                state=texts(f"web.state_{news.state}"),
+                reason=news.return_reason or "",
+            ),
+            reply_markup=markup,
+        )
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """Every website news button; each press re-checks the presser's role and the news state."""
+    query = update.callback_query
+    if query is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    match = BUTTON.fullmatch(query.data or "")
+    person, _ = await current(update, context)
+    chat_id = query.message.chat.id if query.message else person.tg_user_id if person else None
+    try:
+        if match is None:
+            raise Refused("forged")
+        if person is None:
+            raise Refused("not_allowed")
+        if match[1] is not None:  # the editor sends an item
+            sent = await webnews.send(services.db, services.rules, person, int(match[1]))
+            await acknowledge(query, texts("web.sent_alert"))
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, _sent_text(texts, sent))
+            await deliver(context, sent.notices)
+            return
+        action, news_id, round_ = match[2], int(match[3]), int(match[4])
+        if action == "a":
+            decided = await webnews.decide(services.db, person, news_id, round_, approve=True)
+            await acknowledge(query, texts("web.approved_alert"))
+            await _mark(context, query.message, texts("web.approved_note", by=person.name))
+            if not decided.publishers and chat_id is not None:
+                await context.bot.send_message(chat_id, texts("web.no_publisher"))
+            await deliver(context, decided.notices)
+        elif action == "r":
+            await webnews.check_signable(services.db, person, news_id, round_)
+            _await(context, PENDING_WEB_RETURN, _pending(query, news_id, round_))
+            await acknowledge(query)
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, texts("web.ask_reason", news=news_id))
+        elif action == "s":
+            sent = await webnews.resend(services.db, services.rules, person, news_id, round_)
+            await acknowledge(query, texts("web.sent_alert"))
+            await _mark(context, query.message, texts("web.resent_note", round=sent.news.round))
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, _sent_text(texts, sent))
+            await deliver(context, sent.notices)
+        else:  # p: the network admin published it; the URL comes next
+            await webnews.check_publishable(services.db, person, news_id, round_)
+            _await(context, PENDING_WEB_URL, _pending(query, news_id, round_))
+            await acknowledge(query)
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, texts("web.ask_url", news=news_id))
+    except Refused as refused:
+        await explain(update, context, refused)
+
+
+def _pending(query: Any, news_id: int, round_: int) -> dict[str, Any]:
+    """What a typed answer needs: the news round, and the message to take the buttons off."""
+    message = query.message
+    return {
+        "news": news_id,
+        "round": round_,
+        "chat": message.chat.id if message else None,
+        "message": message.message_id if message else None,
+    }
+
+
+async def on_text(update: Update, context: Context) -> None:
+    """A return reason or a published URL, when one is awaited; other text passes on."""
+    message, user_data = update.effective_message, context.user_data
+    if message is None or not user_data or not message.text or message.text.startswith("/"):
+        return
+    if PENDING_WEB_RETURN not in user_data and PENDING_WEB_URL not in user_data:
+        return
+    if any(key in user_data for key in OTHERS):
+        return  # asked for later than ours: that handler takes the text
+    services, texts = context.bot_data, context.bot_data.texts
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_allowed")
+        if PENDING_WEB_RETURN in user_data:
+            reason = clean_text(message.text)
+            if not reason:
+                await message.reply_text(texts("web.reason_empty"))
+                raise ApplicationHandlerStop
+            pending = user_data.pop(PENDING_WEB_RETURN)
+            decided = await webnews.decide(
+                services.db,
+                person,
+                int(pending["news"]),
+                int(pending["round"]),
+                approve=False,
+                reason=reason,
+            )
+            await _unbutton(context, pending)
+            await message.reply_text(
+                texts("web.returned_done", news=decided.news.id, reason=decided.news.return_reason)
+            )
+            await deliver(context, decided.notices)
+        else:
+            pending = user_data[PENDING_WEB_URL]
+            try:
+                published = await webnews.publish(
+                    services.db,
+                    services.rules,
+                    person,
+                    int(pending["news"]),
+                    int(pending["round"]),
+                    message.text,
+                )
+            except Refused as refused:
+                if refused.key not in ("web_bad_url", "web_url_too_long"):
+                    user_data.pop(PENDING_WEB_URL, None)  # nothing left to publish
+                raise  # a bad address: the question stays, to paste it again
+            user_data.pop(PENDING_WEB_URL, None)
+            await _unbutton(context, pending)
+            adoption = published.adoption
+            await message.reply_text(
+                texts(
+                    "web.published_done",
+                    news=published.news.id,
+                    url=published.news.url,
+                    outlet=services.rules.publishing.website_outlet,
+                )
+                + "\n"
+                + (
+                    texts(
+                        "web.adoption_recorded",
+                        outlet=adoption.outlet,
+                        level=adoption.level,
+                        points=adoption.points,
+                    )
+                    if adoption is not None
+                    else texts("web.adoption_existed")
+                )
+            )
+            await deliver(context, published.notices)
+    except Refused as refused:
+        await explain(update, context, refused)
+    raise ApplicationHandlerStop

@@ -1,0 +1,431 @@
+"""Website news (中心新闻, 第七条): the editor sends an edited item to sign-off, a centre leader
+signs (审签) or returns it, a network admin publishes it and pastes the URL, which records the
+website's adoption (第九条) once.
+
+An item both published on the website and printed in a 《工作简报》 issue counts at both
+outlets (两处采用, accumulated per 第九条); naming one outlet for both in the configuration makes
+it count once (the unique live adoption per item and outlet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from scoring.points import adoption_points
+from scoring.vocab import ItemState, Role
+from storage import adoptions, items, people, routes, units, webnews
+from storage.db import Database, Tx
+from storage.models import Adoption, Item, Person
+from storage.webnews import WebNews
+from workflow.centre import REFERENCE_MAX, _adoption_notices, editor_grant
+from workflow.notices import post
+from workflow.outcomes import Notice, Refused
+from workflow.rules import CentreRules
+from workflow.submission import clean_text
+
+PREVIEW = 1200  # characters of the body shown in a sign-off request
+REASON_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """News sent (or sent again) to sign-off, how many leaders were asked, and the notices."""
+
+    news: WebNews
+    item: Item
+    leaders: int
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A leader's decision on a round, how many network admins were asked, and the notices."""
+
+    news: WebNews
+    item: Item
+    approved: bool
+    publishers: int = 0
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A publication: the URL, the adoption it recorded (None: one existed already), notices."""
+
+    news: WebNews
+    item: Item
+    adoption: Adoption | None
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A news item in a list, with its item's title and unit."""
+
+    news: WebNews
+    item: Item
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What website news waits for a person: to sign, to publish, or their own in progress."""
+
+    to_sign: list[Entry] = field(default_factory=list)
+    to_publish: list[Entry] = field(default_factory=list)
+    mine: list[Entry] = field(default_factory=list)
+    roles: frozenset[Role] = frozenset()
+
+
+def check_url(text: str) -> str:
+    """A pasted address as stored: one http(s) URL with a host and no spaces, else Refused."""
+    url = clean_text(text)
+    if len(url) > REFERENCE_MAX:
+        raise Refused("web_url_too_long", limit=REFERENCE_MAX)
+    if not url or any(ch.isspace() for ch in url):
+        raise Refused("web_bad_url")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (a malformed port raises ValueError)
+    except ValueError:
+        raise Refused("web_bad_url") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise Refused("web_bad_url")
+    return url
+
+
+async def _holds(tx: Tx, person: Person, role: Role) -> bool:
+    """Whether the person holds a centre-wide role now (in any unit)."""
+    return any(g.role is role for g in await people.active_roles(tx, person.id))
+
+
+async def _item(tx: Tx, item_id: int) -> Item:
+    """The item, or Refused."""
+    item = await items.get_item(tx, item_id)
+    if item is None:
+        raise Refused("item_unknown")
+    return item
+
+
+def _signing_notices(
+    news: WebNews, item: Item, unit: str, by: str, leaders: list[Person]
+) -> list[Notice]:
+    """Asks every centre leader to sign the round, with 同意发布 / 退回 buttons."""
+    body = news.body if len(news.body) <= PREVIEW else news.body[:PREVIEW] + "…"
+    base = f"{news.id}:{news.round}"
+    params = {
+        "news": news.id,
+        "round": news.round,
+        "heading": news.heading,
+        "body": body,
+        "unit": unit,
+        "by": by,
+        "buttons": [[["btn.web_approve", f"wn:a:{base}"], ["btn.web_return", f"wn:r:{base}"]]],
+    }
+    return [
+        Notice(p.tg_user_id, "web_sign_request", dict(params), item.id, event=base)
+        for p in leaders
+        if p.tg_user_id
+    ]
+
+
+async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
+    """Inside a transaction: creates or resends the item's news and asks the centre leaders."""
+    if item.state is not ItemState.REGISTERED:
+        raise Refused("web_not_registered", item=item.id)
+    existing = await webnews.news_of_item(tx, item.id)
+    if existing is None:
+        news = await webnews.create_news(
+            tx, item_id=item.id, heading=item.title, body=item.body, proposed_by=editor.id
+        )
+        await routes.add_route(tx, item.id, rules.publishing.website_outlet, editor.id)
+    elif existing.state == "returned":
+        if not await webnews.resend_news(
+            tx,
+            existing.id,
+            round_=existing.round,
+            heading=item.title,
+            body=item.body,
+            actor_id=editor.id,
+        ):
+            raise Refused("web_stale")
+        resent = await webnews.get_news(tx, existing.id)
+        assert resent is not None
+        news = resent
+    elif existing.state == "published":
+        raise Refused("web_published", url=existing.url or "")
+    else:
+        raise Refused("web_in_progress", item=item.id, state=existing.state)
+    unit = await units.get_unit(tx, item.unit_id)
+    leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
+    notices = _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
+    await post(tx, notices)
+    return Sent(news, item, len([p for p in leaders if p.tg_user_id]), notices)
+
+
+async def propose_in(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
+    """Sends an item to website sign-off inside the caller's transaction (routing uses it)."""
+    return await _propose(tx, rules, editor, item)
+
+
+async def send(db: Database, rules: CentreRules, editor: Person, item_id: int) -> Sent:
+    """The editor sends a registered item's current (edited) text to website sign-off."""
+    async with db.transaction() as tx:
+        await editor_grant(tx, editor)
+        return await _propose(tx, rules, editor, await _item(tx, item_id))
+
+
+async def resend(
+    db: Database, rules: CentreRules, editor: Person, news_id: int, round_: int
+) -> Sent:
+    """A returned round goes back to sign-off with the item's current text (round + 1)."""
+    async with db.transaction() as tx:
+        await editor_grant(tx, editor)
+        news = await webnews.get_news(tx, news_id)
+        if news is None:
+            raise Refused("web_unknown")
+        if news.round != round_ or news.state != "returned":
+            raise Refused("web_stale")
+        return await _propose(tx, rules, editor, await _item(tx, news.item_id))
+
+
+async def _signable(tx: Tx, leader: Person, news_id: int, round_: int) -> WebNews:
+    """The news if this round still waits for a signature and the person may sign it."""
+    if not await _holds(tx, leader, Role.CENTRE_LEADER):
+        raise Refused("web_not_leader")
+    news = await webnews.get_news(tx, news_id)
+    if news is None:
+        raise Refused("web_unknown")
+    if news.round == round_ and news.state in ("approved", "published"):
+        signer = await people.get_person(tx, news.signed_by) if news.signed_by else None
+        raise Refused("web_already_signed", by=signer.name if signer else "")
+    if news.round != round_ or news.state != "signing":
+        raise Refused("web_stale")
+    return news
+
+
+async def check_signable(db: Database, leader: Person, news_id: int, round_: int) -> WebNews:
+    """Checks, changing nothing, that the leader may still sign or return this round."""
+    async with db.reading() as tx:
+        return await _signable(tx, leader, news_id, round_)
+
+
+async def decide(
+    db: Database,
+    leader: Person,
+    news_id: int,
+    round_: int,
+    *,
+    approve: bool,
+    reason: str | None = None,
+) -> Decided:
+    """A centre leader approves the round (network admins are asked to publish) or returns it."""
+    reason = clean_text(reason or "")[:REASON_MAX] or None
+    if not approve and reason is None:
+        raise Refused("web_return_needs_reason")
+    async with db.transaction() as tx:
+        news = await _signable(tx, leader, news_id, round_)
+        item = await _item(tx, news.item_id)
+        proposer = await people.get_person(tx, news.proposed_by)
+        event = f"{news.id}:{news.round}"
+        notices: list[Notice] = []
+        publishers = 0
+        if approve:
+            if not await webnews.approve_news(tx, news.id, round_=round_, signer_id=leader.id):
+                raise Refused("web_stale")
+            admins = [
+                p
+                for p in await people.role_holders_anywhere(tx, Role.NETWORK_ADMIN)
+                if p.tg_user_id
+            ]
+            publishers = len(admins)
+            unit = await units.get_unit(tx, item.unit_id)
+            for admin in admins:
+                assert admin.tg_user_id is not None
+                notices.append(
+                    Notice(
+                        admin.tg_user_id,
+                        "web_publish_request",
+                        {
+                            "news": news.id,
+                            "heading": news.heading,
+                            "unit": unit.name if unit else "",
+                            "by": leader.name,
+                            "buttons": [[["btn.web_published", f"wn:p:{event}"]]],
+                        },
+                        item.id,
+                        event=event,
+                    )
+                )
+            if proposer and proposer.tg_user_id:
+                notices.append(
+                    Notice(
+                        proposer.tg_user_id,
+                        "web_approved",
+                        {"news": news.id, "heading": news.heading, "by": leader.name},
+                        item.id,
+                        event=event,
+                    )
+                )
+        else:
+            assert reason is not None
+            if not await webnews.return_news(
+                tx, news.id, round_=round_, signer_id=leader.id, reason=reason
+            ):
+                raise Refused("web_stale")
+            if proposer and proposer.tg_user_id:
+                notices.append(
+                    Notice(
+                        proposer.tg_user_id,
+                        "web_returned",
+                        {
+                            "news": news.id,
+                            "heading": news.heading,
+                            "by": leader.name,
+                            "reason": reason,
+                            "buttons": [
+                                [
+                                    ["btn.edit", f"ed:edit:{item.id}"],
+                                    ["btn.web_resend", f"wn:s:{event}"],
+                                ]
+                            ],
+                        },
+                        item.id,
+                        event=event,
+                    )
+                )
+        await post(tx, notices)
+        stored = await webnews.get_news(tx, news.id)
+        assert stored is not None
+    return Decided(stored, item, approve, publishers, notices)
+
+
+async def _publishable(tx: Tx, admin: Person, news_id: int, round_: int) -> WebNews:
+    """The news if this round is approved and waits for the network admin to publish it."""
+    if not await _holds(tx, admin, Role.NETWORK_ADMIN):
+        raise Refused("web_not_network_admin")
+    news = await webnews.get_news(tx, news_id)
+    if news is None:
+        raise Refused("web_unknown")
+    if news.state == "published":
+        publisher = await people.get_person(tx, news.published_by) if news.published_by else None
+        raise Refused(
+            "web_already_published", by=publisher.name if publisher else "", url=news.url or ""
+        )
+    if news.round != round_ or news.state != "approved":
+        raise Refused("web_stale")
+    return news
+
+
+async def check_publishable(db: Database, admin: Person, news_id: int, round_: int) -> WebNews:
+    """Checks, changing nothing, that the network admin may still publish this round."""
+    async with db.reading() as tx:
+        return await _publishable(tx, admin, news_id, round_)
+
+
+async def publish(
+    db: Database, rules: CentreRules, admin: Person, news_id: int, round_: int, url_text: str
+) -> Published:
+    """Records the published URL and, in the same transaction, the website's adoption (once)."""
+    url = check_url(url_text)
+    outlet = rules.outlets.get(rules.publishing.website_outlet)
+    if outlet is None:
+        raise Refused("outlet_unknown", name=rules.publishing.website_outlet)
+    async with db.transaction() as tx:
+        news = await _publishable(tx, admin, news_id, round_)
+        item = await _item(tx, news.item_id)
+        live = await adoptions.adoptions_of(tx, item.id)
+        existing = next((a for a in live if a.outlet == outlet.name), None)
+        adoption: Adoption | None = None
+        if existing is None:
+            try:
+                adoption = await adoptions.record_adoption(
+                    tx,
+                    adoptions.NewAdoption(
+                        item_id=item.id,
+                        outlet=outlet.name,
+                        level=outlet.level,
+                        points=adoption_points(rules.policy, outlet.level),
+                        media=outlet.media,
+                        adopted_on=rules.local_now(tx.now).date(),
+                        recorded_by=admin.id,
+                        reference=url,
+                    ),
+                )
+            except adoptions.DuplicateAdoption:
+                adoption = None
+        linked = adoption.id if adoption else existing.id if existing else None
+        if not await webnews.publish_news(
+            tx, news.id, round_=round_, url=url, actor_id=admin.id, adoption_id=linked
+        ):
+            raise Refused("web_stale")
+        notices: list[Notice] = []
+        if adoption is not None:
+            total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
+            notices += await _adoption_notices(tx, item, adoption, total, "adopted")
+        proposer = await people.get_person(tx, news.proposed_by)
+        if proposer and proposer.tg_user_id:
+            notices.append(
+                Notice(
+                    proposer.tg_user_id,
+                    "web_published",
+                    {"news": news.id, "heading": news.heading, "url": url, "by": admin.name},
+                    item.id,
+                    event=str(news.id),
+                )
+            )
+        await post(tx, notices)
+        stored = await webnews.get_news(tx, news.id)
+        assert stored is not None
+    return Published(stored, item, adoption, notices)
+
+
+async def cancel_in(tx: Tx, actor: Person, item_id: int) -> WebNews | None:
+    """Inside a transaction: stops the item's unpublished news (its website route was dropped)."""
+    news = await webnews.news_of_item(tx, item_id)
+    if news is None:
+        return None
+    if news.state == "published":
+        raise Refused("route_web_published", url=news.url or "")
+    await webnews.cancel_news(tx, news.id, actor_id=actor.id)
+    return news
+
+
+async def _entries(tx: Tx, found: list[WebNews]) -> list[Entry]:
+    """News with their items' titles and units, for lists."""
+    entries = []
+    for news in found:
+        item = await _item(tx, news.item_id)
+        unit = await units.get_unit(tx, item.unit_id)
+        entries.append(Entry(news, item, unit.name if unit else ""))
+    return entries
+
+
+async def waiting_for(db: Database, person: Person) -> Waiting:
+    """/news: what waits for the person — to sign (leader), to publish (network admin),
+    their own news not yet published (editor); Refused if they hold none of those roles."""
+    async with db.reading() as tx:
+        roles = frozenset(g.role for g in await people.active_roles(tx, person.id))
+        relevant = roles & {Role.CENTRE_LEADER, Role.NETWORK_ADMIN, Role.EDITOR}
+        if not relevant:
+            raise Refused("web_no_role")
+        to_sign = (
+            await _entries(tx, await webnews.news_in_states(tx, ["signing"]))
+            if Role.CENTRE_LEADER in roles
+            else []
+        )
+        to_publish = (
+            await _entries(tx, await webnews.news_in_states(tx, ["approved"]))
+            if Role.NETWORK_ADMIN in roles
+            else []
+        )
+        mine = (
+            await _entries(
+                tx, await webnews.news_in_states(tx, webnews.OPEN_STATES, proposed_by=person.id)
+            )
+            if Role.EDITOR in roles
+            else []
+        )
+    return Waiting(to_sign, to_publish, mine, frozenset(relevant))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import re
 import secrets
 import warnings
@@ -26,6 +27,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import Context
 from bot.texts import Raw, Texts
 from scoring.vocab import Role, UnitKind
+from storage import conversations
 from storage import units as unit_repo
 from storage.models import RoleGrant
 from workflow import announce
@@ -34,11 +36,11 @@ from workflow.outcomes import Refused
 
 from .common import acknowledge, current, deliver, drop_buttons, explain
 from .lookup import split_message
-from .submit import DRAFT as SUBMIT_DRAFT
 from .submit import MAX_FILE_BYTES, MAX_FILES
 
 TEXT, AUDIENCE, PREVIEW = range(3)
 ANN = "announce"  # the draft in user_data (JSON-friendly, persisted with it)
+SUBMIT_CONVERSATION = "submit"  # the name handlers/submit.py gives its conversation
 MAX_UNIT_BUTTONS = 90
 PREVIEW_NAMES = 20
 REPORT_NAMES = 60
@@ -125,6 +127,16 @@ def _roles_text(texts: Texts, audience: Audience) -> str:
 # ----------------------------------------------------------------------------- the flow
 
 
+async def _submit_open(update: Update, context: Context) -> bool:
+    """Whether this person is in the middle of /submit (its persisted conversation state)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    async with context.bot_data.db.reading() as tx:
+        states = await conversations.load_states(tx, SUBMIT_CONVERSATION)
+    return json.dumps([chat.id, user.id]) in states
+
+
 async def start(update: Update, context: Context) -> int:
     """/announce: checks the right to announce, then asks for the text or a file."""
     user = update.effective_user
@@ -133,7 +145,7 @@ async def start(update: Update, context: Context) -> int:
     services = context.bot_data
     try:
         await announce.check_announcer(services.db, services.rules, user.id)
-        if SUBMIT_DRAFT in context.user_data:  # /submit is open: its texts would go there
+        if await _submit_open(update, context):  # its steps would take the texts typed here
             raise Refused("ann_finish_submit")
     except Refused as refused:
         await explain(update, context, refused)

@@ -215,6 +215,13 @@ async def test_editor_text_to_chosen_units_leaders(
         assert len(await announcements.recent_announcements(tx)) == 1
     assert leader.sent_count() == before[leader.id] + 1
 
+    # An editor who is also an informant, in the middle of /submit, finishes that first.
+    await join(server, bot, editor, "综合科", "informant")
+    await say(server, bot, editor, "/submit")
+    assert "正在填写的信息报送" in await say(server, bot, editor, "/announce")
+    assert "已取消" in await say(server, bot, editor, "/cancel")
+    assert "发布通知" in await say(server, bot, editor, "/announce")
+
 
 async def test_guide_shows_topics_deadline_and_chain(server: FakeBotApi, bot: BotApp) -> None:
     informant = server.user(101, "王芳")

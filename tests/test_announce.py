@@ -238,5 +238,13 @@ async def test_guide_shows_topics_deadline_and_chain(server: FakeBotApi, bot: Bo
     assert "撰写 → 窗口负责人审签 → 分管领导审签 → 报送市政务服务中心" in guide
     assert "每条 4 分" in guide
     assert all(len(part) < 4096 for part in parts)
+    admin = server.user(ADMIN, "管理员")  # configured, never joined: every kind's chain
+    count = admin.sent_count()
+    await admin.send_text("/guide")
+    await settle(server, bot)
+    chains = next(t for t in all_texts(admin)[count:] if "审签流程" in t)
+    assert "乡镇便民服务中心：撰写 → 分管领导审签 → 报送市政务服务中心" in chains
+    assert "中心科室：撰写后直接报送市政务服务中心" in chains
+    assert "中心科室其他工作人员：撰写 → 信息员审签" in chains
     stranger = server.user(5, "路人")
     assert "还没有加入任何单位" in await say(server, bot, stranger, "/guide")

@@ -140,7 +140,7 @@ ZH: Final[dict[str, str]] = {
     "refused.visit_no_units": "没有这一类单位。请联系管理员检查单位配置。",
     "refused.visit_duplicate": "这次来访已经登记过了（写作任务 #{task}），无需重复登记。",
     "refused.visit_stale": "没有进行中的来访登记。请发送 /visit 重新开始。",
-    "refused.visit_step_passed": "这一步已经过去了，请使用最新消息中的按钮。",
+    "refused.visit_step_passed": "这个按钮现在不适用，请使用最新一条消息中的按钮。",
 }
 
 EN: Final[dict[str, str]] = {
@@ -277,5 +277,5 @@ EN: Final[dict[str, str]] = {
     "refused.visit_no_units": "There is no unit of that kind. Ask an admin to check the units.",
     "refused.visit_duplicate": "This visit is already logged (writing task #{task}).",
     "refused.visit_stale": "No visit is being logged. Send /visit to start again.",
-    "refused.visit_step_passed": "That step is over; use the buttons of the newest message.",
+    "refused.visit_step_passed": "That button does not apply now; use the buttons of the newest message.",
 }

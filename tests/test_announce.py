@@ -9,13 +9,18 @@ import pytest
 
 from bot.app import BotApp
 from bot.config import Settings
+from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
+from scoring.vocab import Role, UnitKind
 from storage import announcements, audit
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.flow import ADMIN, JSON, button_data, buttons, flow_settings, load_units, running, settle
 from tests.flow import texts_of as all_texts
 from tests.test_flows import join, say, tap
+from workflow import announce, joining
+from workflow.announce import Audience, Draft
+from workflow.outcomes import Refused
 
 WINDOW = "市人社局窗口"
 TOWNSHIPS = ("城关镇便民服务中心", "东岭乡便民服务中心", "河口镇便民服务中心")
@@ -248,3 +253,52 @@ async def test_guide_shows_topics_deadline_and_chain(server: FakeBotApi, bot: Bo
     assert "中心科室其他工作人员：撰写 → 信息员审签" in chains
     stranger = server.user(5, "路人")
     assert "还没有加入任何单位" in await say(server, bot, stranger, "/guide")
+
+
+async def test_publish_once_per_draft_and_person(ledger: Database, settings: Settings) -> None:
+    rules = centre_rules(settings)
+
+    async def person(tg: int, unit: str, role: Role) -> None:
+        invite, _ = await joining.create_invite(ledger, rules, unit_name=unit, role=role)
+        await joining.redeem(ledger, invite.code, tg_user_id=tg, name=f"用户{tg}", username=None)
+
+    await person(301, TOWNSHIPS[0], Role.INFORMANT)
+    await person(301, TOWNSHIPS[1], Role.INFORMANT)  # two townships: still one message
+    await person(302, WINDOW, Role.INFORMANT)  # not a township
+    await person(303, "综合科", Role.EDITOR)  # a centre role: whatever the units
+    audience = Audience(
+        roles=(Role.INFORMANT, Role.EDITOR), scope="kinds", kinds=(UnitKind.TOWNSHIP,)
+    )
+    draft = Draft(token="t1", text="培训通知", audience=audience)
+    published = await announce.publish(
+        ledger, rules, tg_user_id=ADMIN, name="管理员", username=None, draft=draft, caption_head=""
+    )
+    assert published.recipients == 2
+    with pytest.raises(Refused) as again:  # the same draft confirmed again (a replay)
+        await announce.publish(
+            ledger,
+            rules,
+            tg_user_id=ADMIN,
+            name="管理员",
+            username=None,
+            draft=draft,
+            caption_head="",
+        )
+    assert again.value.key == "ann_already_sent"
+    with pytest.raises(Refused) as stranger:
+        await announce.publish(
+            ledger,
+            rules,
+            tg_user_id=302,
+            name="用户302",
+            username=None,
+            draft=Draft(token="t2", text="x", audience=audience),
+            caption_head="",
+        )
+    assert stranger.value.key == "ann_not_allowed"
+    async with ledger.reading() as tx:
+        rows = await announcements.deliveries(tx, published.announcement.id)
+        counts = await announcements.delivery_counts(tx, published.announcement.id)
+        assert len(await announcements.recent_announcements(tx)) == 1
+    assert sorted(r.chat_id for r in rows) == [301, 303]
+    assert counts == {"sent": 0, "pending": 2, "failed": 0, "uncertain": 0}

@@ -402,6 +402,7 @@ async def got_numbers(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         if refused.key in ENDING:
+            _forget(context)
             return ConversationHandler.END
         return ADD
     if skipped:
@@ -424,6 +425,7 @@ async def _after_input(update: Update, context: Context, brief_id: int) -> int:
         return await _reload(update, context, brief_id)
     except Refused as refused:
         await explain(update, context, refused)
+        _forget(context)
         return ConversationHandler.END
 
 
@@ -474,6 +476,7 @@ async def got_date(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         if refused.key in ENDING:
+            _forget(context)
             return ConversationHandler.END
         return DATE
     await _say(

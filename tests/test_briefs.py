@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 
 import docx
 import pytest
 
+from bot import briefdoc
 from bot.app import BotApp
-from bot.config import Settings
+from bot.config import Settings, load_settings
+from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
-from scoring.vocab import ItemState
-from storage import adoptions, audit, briefs, items, outbox
+from scoring.vocab import ItemState, Role
+from storage import adoptions, audit, briefs, items, outbox, units
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.flow import (
     ADMIN,
     JSON,
+    REPO,
     button_data,
     buttons,
     flow_settings,
@@ -28,6 +32,10 @@ from tests.flow import (
     settle,
     texts_of,
 )
+from workflow import briefs as flow
+from workflow import centre, joining, submission
+from workflow.briefs import BriefContent
+from workflow.outcomes import Refused
 
 SECTION = "综合科"  # its informant submits straight to the centre
 OFFICE = "办公室"
@@ -310,3 +318,110 @@ async def test_drafting_survives_a_restart_and_outsiders_are_refused(
         assert "第1期" in await say(server, app, editor, "/brief")  # the number is free again
     async with ledger.reading() as tx:
         assert [b.state for b in await briefs.list_briefs(tx)] == ["draft"]
+
+
+# The services directly: what the chat flow above does not reach.
+
+
+async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -> None:
+    config = load_settings(REPO / "config.yaml", {})
+    rules = centre_rules(config)
+    await load_units(ledger, config)
+    cast = {}
+    for key, tg, unit, role in [
+        ("informant", 101, SECTION, Role.INFORMANT),
+        ("editor", 104, OFFICE, Role.EDITOR),
+        ("leader", 105, OFFICE, Role.CENTRE_LEADER),
+        ("chief", 106, OFFICE, Role.MAIN_LEADER),
+    ]:
+        invite, _ = await joining.create_invite(ledger, rules, unit_name=unit, role=role)
+        joined = await joining.redeem(ledger, invite.code, tg_user_id=tg, name=key, username=None)
+        cast[key] = joined.person
+    async with ledger.reading() as tx:
+        section = await units.unit_by_name(tx, SECTION)
+    assert section is not None
+    for title in ("第一条", "第二条", "第三条"):
+        draft = submission.Draft(
+            unit_id=section.id,
+            category="measures",
+            title=title,
+            body=f"{title}的正文。",
+            event_date=date(2026, 10, 14),
+        )
+        await submission.submit(ledger, rules, cast["informant"], draft)
+    async with ledger.transaction() as tx:  # an editor routed item 1 to the bulletin (第六条)
+        await tx.execute(
+            "INSERT INTO item_routes (item_id, outlet, chosen_by, chosen_at) VALUES (1, ?, ?, ?)",
+            (rules.publishing.brief_outlet, cast["editor"].id, tx.stamp),
+        )
+
+    view = await flow.open_draft(ledger, rules, cast["editor"])
+    offered = await flow.candidates(ledger, rules, cast["editor"], view.brief.id)
+    assert [(c.item.id, c.routed) for c in offered] == [(1, True), (3, False), (2, False)]
+    await flow.add_items(ledger, rules, cast["editor"], view.brief.id, [3, 1])
+    with pytest.raises(Refused) as refused:
+        await flow.approve_review(ledger, cast["editor"], brief_id=view.brief.id, round_=1)
+    assert refused.value.key == "brief_not_decider"
+    await flow.send_for_review(ledger, rules, cast["editor"], view.brief.id)
+    await flow.approve_review(ledger, cast["leader"], brief_id=view.brief.id, round_=1)
+
+    # The main leader returns it at signing; the resent issue is reviewed again (round 2).
+    with pytest.raises(Refused) as refused:
+        await flow.return_issue(
+            ledger, cast["chief"], brief_id=view.brief.id, round_=1, step=flow.SIGN, reason=" "
+        )
+    assert refused.value.key == "return_needs_reason"
+    back = await flow.return_issue(
+        ledger, cast["chief"], brief_id=view.brief.id, round_=1, step=flow.SIGN, reason="换个标题"
+    )
+    assert (back.brief.state, back.brief.return_reason) == ("returned", "换个标题")
+    assert [n.key for n in back.notices] == ["brief_returned"]
+    await flow.edit_entry(ledger, rules, cast["editor"], view.brief.id, 3, heading="新标题")
+    resent = await flow.send_for_review(ledger, rules, cast["editor"], view.brief.id)
+    assert (resent.brief.state, resent.brief.round) == ("review", 2)
+    await flow.approve_review(ledger, cast["leader"], brief_id=view.brief.id, round_=2)
+
+    # Item 1 is adopted by the bulletin outlet by hand meanwhile: issuing skips it.
+    await centre.adopt(
+        ledger,
+        rules,
+        cast["editor"],
+        1,
+        outlet_name=rules.publishing.brief_outlet,
+        adopted_on=date(2026, 10, 15),
+    )
+    rendered: list[BriefContent] = []
+
+    def render(content: BriefContent) -> bytes:
+        rendered.append(content)
+        return briefdoc.render(content)
+
+    issued = await flow.issue(
+        ledger,
+        rules,
+        cast["chief"],
+        brief_id=view.brief.id,
+        round_=2,
+        render=render,
+        caption=lambda content: f"第{content.number}期",
+    )
+    assert (issued.adopted, issued.skipped) == (1, 1)
+    assert [heading for heading, _ in rendered[0].entries] == ["新标题", "第一条"]
+    with pytest.raises(Refused) as refused:
+        await flow.issue(
+            ledger,
+            rules,
+            cast["chief"],
+            brief_id=view.brief.id,
+            round_=2,
+            render=render,
+            caption=lambda content: "",
+        )
+    assert refused.value.key == "brief_already_decided"
+    async with ledger.reading() as tx:
+        live = [a for i in (1, 2, 3) for a in await adoptions.adoptions_of(tx, i)]
+        queued = await outbox.due(tx)
+    assert sorted((a.item_id, a.reference) for a in live) == [(1, None), (3, "第1期")]
+    documents_queued = [m for m in queued if m.kind == "document"]
+    assert sorted(m.chat_id for m in documents_queued) == [104, 105, 106]  # no group configured
+    assert len(rendered) == 1  # the second try was refused before building anything

@@ -107,9 +107,10 @@ async def on_button(update: Update, context: Context) -> None:
             if chat_id is not None:  # 第六条: where it belongs, for the editor to confirm
                 await send_routes(context, chat_id, person, item.id)
         elif action == "route":
+            view = await routing.view(services.db, rules, person, number)  # rights first
             await acknowledge(query)
             if chat_id is not None:
-                await send_routes(context, chat_id, person, number)
+                await send_routes(context, chat_id, person, number, view)
         elif action == "edit":
             await centre.queue(services.db, person, limit=1)  # re-checks the editor role
             for other in OTHER_KEYS:
@@ -274,10 +275,17 @@ def route_text(texts: Texts, rules: CentreRules, view: routing.RouteView) -> str
     return "\n".join(lines)
 
 
-async def send_routes(context: Context, chat_id: int, person: Person, item_id: int) -> None:
+async def send_routes(
+    context: Context,
+    chat_id: int,
+    person: Person,
+    item_id: int,
+    view: routing.RouteView | None = None,
+) -> None:
     """Shows the routing suggestion with the suggested (or stored) outlets pre-checked."""
     services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
-    view = await routing.view(services.db, rules, person, item_id)
+    if view is None:
+        view = await routing.view(services.db, rules, person, item_id)
     mask = routing.mask_of(view.outlets, view.initial)
     await context.bot.send_message(
         chat_id,

@@ -227,6 +227,13 @@ async def test_news_command_lists_and_sends(
     assert "没有中心分管领导" in await say(server, bot, editor, "/news 1")
     assert "已在网站审签流程中" in await say(server, bot, editor, "/news #1")
     assert "用法" in await say(server, bot, editor, "/news abc")
+    routes_button = carrier(editor, "ed:route:1")
+    nosy = await informant.click(
+        routes_button["message_id"], "ed:route:1", chat_id=104, forged=True
+    )
+    assert "只有中心信息员" in await answer_of(server, bot, nosy)
+    await tap(server, bot, editor, routes_button, "ed:route:1")
+    assert f"已确认的去向：{WEBSITE}" in texts_of(editor)[-1]
     assert "待审签" in await say(server, bot, editor, "/news")
     await join(server, bot, leader, "办公室", "centre_leader")
     listing = await say(server, bot, leader, "/news")

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
+from bot.request import RetryingRequest
 from bot.sender import drain, smooth_rate_limiter
 from bot.updates import PerUserUpdateProcessor
 from handlers import (
@@ -67,6 +68,7 @@ def build_application(
         .persistence(SqlitePersistence(db))
         .post_init(_post_init)
         .concurrent_updates(PerUserUpdateProcessor())
+        .request(RetryingRequest(connection_pool_size=256))  # a chat reply survives a blip
     )
     if rate_limit:
         builder = builder.rate_limiter(smooth_rate_limiter())  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
 from bot.ratelimit import NO_RETRY, PacedRateLimiter
+from bot.request import at_most_once
 from bot.texts import Raw, Texts
 from storage import files, outbox
 from storage.db import Database
@@ -154,6 +155,18 @@ def _lane(bot: Bot) -> dict[str, Any]:
     return {}
 
 
+async def _send(
+    bot: Bot, db: Database, texts: Texts, rules: CentreRules, message: OutboxMessage
+) -> Message:
+    """One outbox row to Telegram, as a text or a file."""
+    if message.kind == "text":
+        text, markup = await render(db, texts, rules, message)
+        return await bot.send_message(
+            message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
+        )
+    return await _send_file(bot, db, message)
+
+
 async def drain(
     bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
 ) -> DrainReport:
@@ -195,13 +208,8 @@ async def _send_one(
     """
     now: datetime = db.clock()
     try:
-        if message.kind == "text":
-            text, markup = await render(db, texts, rules, message)
-            sent = await bot.send_message(
-                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
-            )
-        else:
-            sent = await _send_file(bot, db, message)
+        with at_most_once():  # an ambiguous failure is recorded below, never retried blindly
+            sent = await _send(bot, db, texts, rules, message)
     except RetryAfter as error:
         later = now + retry_after_of(error)
         async with db.transaction() as tx:

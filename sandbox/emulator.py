@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from aiohttp import web
 
@@ -59,6 +59,8 @@ WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
     "delete the webhook first"
 )
+#: Network faults `FakeBotApi(network_fault_rate=…)` injects, each as likely.
+NETWORK_FAULTS: Final = ("429", "500", "slow", "drop_before", "drop_after")
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 _CHAT_ACTIONS = frozenset(
@@ -689,12 +691,18 @@ class FakeBotApi:
         seed: int = 0,
         telegram_limits: bool = False,
         random_fault_rate: float = 0.0,
+        network_fault_rate: float = 0.0,
     ) -> None:
         #: Enforce Telegram's flood limits on sends (30/s overall, 1/s per private chat,
         #: 20/min per group) by answering 429 with retry_after, as Telegram does.
         self.telegram_limits = telegram_limits
         #: Share of send calls that fail at random with a 429, 500 or 502 (before any effect).
         self.random_fault_rate = random_fault_rate
+        #: Share of all calls but getUpdates hit by a network fault (`NETWORK_FAULTS`): a 429 or
+        #: a 500 before any effect, a slow answer, or a connection dropped before or after the
+        #: call took effect (the client cannot tell which). Counted in `network_faults`.
+        self.network_fault_rate = network_fault_rate
+        self.network_faults: dict[str, int] = {}
         self._sends: list[float] = []
         self._chat_sends: dict[int, list[float]] = {}
         self._host = host
@@ -1095,7 +1103,16 @@ class FakeBotApi:
             monotonic=time.monotonic(),
         )
         self.calls.append(call)
+        fault = self._network_fault(canonical)
+        if fault == "slow":
+            await asyncio.sleep(self._random.uniform(0.5, 3.0))
+        elif fault == "drop_before":
+            return _drop(request)
         try:
+            if fault == "429":
+                raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            if fault == "500":
+                raise ApiError(500, "Internal Server Error")
             self._raise_fault(canonical)
             self._police_sends(canonical, params)
             if handler is None:
@@ -1120,6 +1137,8 @@ class FakeBotApi:
         call.status = 200 if body["ok"] else int(body["error_code"])
         call.response = body
         self._notify()
+        if fault == "drop_after":
+            return _drop(request)
         if not body["ok"] and canonical != "getUpdates":
             log.debug("%s answered %s", canonical, body["description"])
         return _answer(body)
@@ -1130,6 +1149,16 @@ class FakeBotApi:
         if stored is None:
             return _answer(ApiError(404, "Not Found").body())
         return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    def _network_fault(self, method: str) -> str | None:
+        """Which network fault, if any, hits this call (see `network_fault_rate`)."""
+        if method == "getUpdates" or not self.network_fault_rate:
+            return None
+        if self._random.random() >= self.network_fault_rate:
+            return None
+        fault = self._random.choice(NETWORK_FAULTS)
+        self.network_faults[fault] = self.network_faults.get(fault, 0) + 1
+        return fault
 
     def _police_sends(self, method: str, params: JSON) -> None:
         """Random faults and Telegram's flood limits, for send methods only."""
@@ -1910,6 +1939,13 @@ def _photo_content(server: FakeBotApi, data: bytes | None, caption: str | None) 
     if caption:
         content["caption"] = caption
     return content
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Closes the connection without an answer (the client sees it dropped)."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=500)
 
 
 def _answer(body: JSON) -> web.Response:

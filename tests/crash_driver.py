@@ -128,6 +128,7 @@ class Plan:
     return_share: float = 0.08
     register_share: float = 0.3
     second_outlet_share: float = 0.35
+    fault_rate: float = 0.0  # share of Bot API calls hit by a network fault while people work
 
     @property
     def users(self) -> int:
@@ -232,6 +233,11 @@ class Report:
             f"outbox: {s.get('outbox')}; uncertain {len(self.uncertain)}"
             f" ({sum(1 for u in self.uncertain if u.endswith('; delivered)'))} of them delivered)",
         ]
+        if self.plan.fault_rate:
+            lines.append(
+                f"faults injected: {s.get('faults')}; outbox retries {s.get('outbox_retries')};"
+                f" error apologies sent {s.get('apologies')}"
+            )
         lines += [f"  uncertain: {line}" for line in self.uncertain[:40]]
         if len(self.uncertain) > 40:
             lines.append(f"  … and {len(self.uncertain) - 40} more uncertain rows")
@@ -1117,6 +1123,7 @@ async def rig(plan: Plan, tmp: Path) -> AsyncIterator[Harness]:
 async def run_crash(plan: Plan, tmp: Path) -> Report:
     """The whole run: set up, join, drive under kills, settle, stop cleanly, check."""
     async with rig(plan, tmp) as h:
+        h.server.network_fault_rate = plan.fault_rate  # everyone has joined: now the faults
         settings = load_settings(Path(h.proc.env["BAOSONG_CONFIG"]), h.proc.env)
         outlets = [o.name for o in settings.outlets]
         informants = [
@@ -1134,6 +1141,8 @@ async def run_crash(plan: Plan, tmp: Path) -> Report:
         await asyncio.wait_for(asyncio.gather(*informants), timeout=plan.budget + 60)
         h.informants_done.set()
         await asyncio.wait_for(killing, timeout=plan.budget + 60)
+        h.server.network_fault_rate = 0.0  # what is left to settle (outbox retries) goes clean
+        h.report.stats["faults"] = dict(h.server.network_faults)
         await _settle(h)
         h.stopping.set()
         await asyncio.wait_for(asyncio.gather(*others, watching), timeout=plan.reply_timeout + 30)
@@ -1511,6 +1520,12 @@ def _check_outbox(h: Harness, conn: sqlite3.Connection) -> None:
     }
     names = {str(r["key"]): str(r["name"]) for r in _rows(conn, "SELECT key, name FROM files")}
     report.stats["outbox"] = dict(Counter(str(r["state"]) for r in rows))
+    report.stats["outbox_retries"] = sum(max(int(r["attempts"]) - 1, 0) for r in rows)
+    report.stats["apologies"] = sum(
+        1
+        for call in server.calls
+        if call.method == "sendMessage" and "处理时出错" in str(call.params.get("text", ""))
+    )
     # What reached each chat: notices by what they announce, other messages by their content.
     delivered: Counter[tuple[int, tuple[Any, ...]]] = Counter()
     by_id: dict[tuple[int, int], JSON] = {}

@@ -79,6 +79,27 @@ FULL = Plan(
     reply_timeout=90.0,
 )
 
+#: No kills, but 7% of Bot API calls hit by 429s, 500s, slow answers and dropped connections.
+FAULTS = Plan(
+    seed=7,
+    windows=4,
+    one_step_units=3,
+    sections=2,
+    informants_per_unit=1,
+    heads_per_window=1,
+    leaders_per_unit=1,
+    editors=2,
+    items_per_informant=2,
+    min_kills=0,
+    max_kills=0,
+    uptime=(1.0, 1.0),
+    startup_kill_share=0.0,
+    stagger=2.0,
+    budget=60.0,
+    reply_timeout=30.0,
+    fault_rate=0.07,
+)
+
 #: One window (an informant, window heads, a leader) and an editor, for the placed kills.
 SMALL = Plan(
     seed=1,
@@ -135,6 +156,10 @@ def _verdict(report: Report) -> None:
 async def test_random_kills_lose_and_double_nothing(tmp_path: Path) -> None:
     assert REDUCED.users == 30
     _verdict(await run_crash(REDUCED, tmp_path))
+
+
+async def test_network_faults_lose_and_double_nothing(tmp_path: Path) -> None:
+    _verdict(await run_crash(FAULTS, tmp_path))
 
 
 @pytest.mark.slow

@@ -32,10 +32,18 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
         names += ["unit"]
     if roles:
         names += ["rank"]
+    if roles or is_admin:
+        names += ["guide"]
     if Role.EDITOR in roles:
-        names += ["queue", "item", "tasks"]
+        names += ["queue", "item", "tasks", "brief", "visit"]
     elif Role.INFORMANT in roles:
         names += ["tasks"]
+    if roles & {Role.EDITOR, Role.CENTRE_LEADER, Role.MAIN_LEADER}:
+        names += ["briefs"]
+    if roles & {Role.EDITOR, Role.CENTRE_LEADER, Role.NETWORK_ADMIN}:
+        names += ["news"]
+    if Role.EDITOR in roles or is_admin:
+        names += ["announce", "announced"]
     if is_admin:
         names += ["invite", "revoke"]
     return [*names, "cancel", "help"]
@@ -51,6 +59,13 @@ HELP_KEYS = {
     "invite": "help.invite",
     "tasks": "help.tasks",
     "revoke": "help.revoke",
+    "guide": "help.guide",
+    "brief": "help.brief",
+    "briefs": "help.briefs",
+    "news": "help.news",
+    "visit": "help.visit",
+    "announce": "help.announce",
+    "announced": "help.announced",
     "cancel": "help.cancel",
     "help": "help.help",
 }

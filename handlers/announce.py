@@ -35,6 +35,7 @@ from workflow.announce import Audience, DeliveryReport
 from workflow.outcomes import Refused
 
 from .common import acknowledge, current, deliver, drop_buttons, explain
+from .general import drop_typed_waits
 from .lookup import split_message
 from .submit import MAX_FILE_BYTES, MAX_FILES
 
@@ -150,6 +151,7 @@ async def start(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
+    drop_typed_waits(context)
     context.user_data[ANN] = {
         "token": secrets.token_hex(12),
         "text": "",

@@ -24,6 +24,14 @@ ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
 _last_alert: dict[str, float] = {}
 
 
+def drop_typed_waits(context: Context) -> None:
+    """Forgets typed answers awaited after a button (a reason, a URL, an edit): a flow that
+    starts asking for text itself must get the next text, not an older wait."""
+    if context.user_data is not None:
+        for key in (PENDING_RETURN, *pending_keys()):
+            context.user_data.pop(key, None)
+
+
 async def cancel(update: Update, context: Context) -> None:
     """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal."""
     message = update.effective_message

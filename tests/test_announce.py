@@ -12,12 +12,12 @@ from bot.config import Settings
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import Role, UnitKind
-from storage import announcements, audit
+from storage import announcements, audit, items
 from storage.db import Database
 from tests.conftest import FakeClock
 from tests.flow import ADMIN, JSON, button_data, buttons, flow_settings, load_units, running, settle
 from tests.flow import texts_of as all_texts
-from tests.test_flows import join, say, tap
+from tests.test_flows import join, say, submit_quickly, tap
 from workflow import announce, joining
 from workflow.announce import Audience, Draft
 from workflow.outcomes import Refused
@@ -302,3 +302,23 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
         assert len(await announcements.recent_announcements(tx)) == 1
     assert sorted(r.chat_id for r in rows) == [301, 303]
     assert counts == {"sent": 0, "pending": 2, "failed": 0, "uncertain": 0}
+
+
+async def test_announce_takes_the_text_after_an_abandoned_edit_wait(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    """An editor who pressed 修改 on an item and then started /announce: the next text is the
+    announcement's, and the item is left as it was."""
+    informant = server.user(101, "王芳")
+    editor = server.user(104, "赵敏")
+    await join(server, bot, informant, "综合科", "informant")  # a section head: no chain
+    await join(server, bot, editor, "办公室", "editor")
+    await submit_quickly(server, bot, informant)
+    await tap(server, bot, editor, editor.received()[-1], "ed:edit:1")
+    assert "第一行是标题" in all_texts(editor)[-1]
+    await say(server, bot, editor, "/announce")
+    await say(server, bot, editor, "通知标题\n请各单位按时报送。")
+    assert any(data.startswith("an:r:") for data in buttons(last(editor)).values())
+    async with ledger.reading() as tx:
+        item = await items.get_item(tx, 1)
+    assert item is not None and item.title == "市人社局窗口推行“一窗通办”"

@@ -15,7 +15,7 @@ from storage.briefs import Brief, BriefDecision, BriefEntry
 from storage.db import Database, Tx
 from storage.files import StoredFile
 from storage.models import Item, Person
-from workflow.centre import _adoption_notices, editor_grant
+from workflow.centre import adoption_notices, editor_grant
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
@@ -597,7 +597,7 @@ async def issue(
             )
             adopted += 1
             total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
-            notices += await _adoption_notices(tx, item, adoption, total, "adopted")
+            notices += await adoption_notices(tx, item, adoption, total, "adopted")
         notices += await _tell_author(
             tx,
             brief,

@@ -150,7 +150,7 @@ async def adopt(
             raise Refused("already_adopted", outlet=outlet.name) from None
         live = await adoptions.adoptions_of(tx, item.id)
         total = sum(a.points for a in live)
-        notices = await _adoption_notices(tx, item, adoption, total, "adopted")
+        notices = await adoption_notices(tx, item, adoption, total, "adopted")
         await post(tx, notices)
         stored = await items.get_item(tx, item.id)
         assert stored is not None
@@ -174,14 +174,14 @@ async def withdraw(
         item = await items.get_item(tx, adoption.item_id)
         assert item is not None
         total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
-        notices = await _adoption_notices(tx, item, adoption, total, "withdrawn")
+        notices = await adoption_notices(tx, item, adoption, total, "withdrawn")
         await post(tx, notices)
         stored = await adoptions.get_adoption(tx, adoption_id)
         assert stored is not None
     return stored, notices
 
 
-async def _adoption_notices(
+async def adoption_notices(
     tx: Tx, item: Item, adoption: Adoption, total: int, what: str
 ) -> list[Notice]:
     """Tells the author and the unit's signers of an adoption or its withdrawal."""

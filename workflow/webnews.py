@@ -18,7 +18,7 @@ from storage import adoptions, items, people, routes, units, webnews
 from storage.db import Database, Tx
 from storage.models import Adoption, Item, Person
 from storage.webnews import WebNews
-from workflow.centre import REFERENCE_MAX, _adoption_notices, editor_grant
+from workflow.centre import REFERENCE_MAX, adoption_notices, editor_grant
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
@@ -364,7 +364,7 @@ async def publish(
         notices: list[Notice] = []
         if adoption is not None:
             total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
-            notices += await _adoption_notices(tx, item, adoption, total, "adopted")
+            notices += await adoption_notices(tx, item, adoption, total, "adopted")
         proposer = await people.get_person(tx, news.proposed_by)
         if proposer and proposer.tg_user_id:
             notices.append(

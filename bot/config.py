@@ -329,6 +329,7 @@ class PublishingSettings(BaseModel):
     send_to: tuple[Text, ...] = ("市委、市人大、市政府、市政协领导",)
     issue_to: tuple[Text, ...] = ("各市直部门，各乡镇便民服务中心，中心各科室",)
     brief_chat_ids: tuple[ChatId, ...] = ()
+    office_unit: Text = "办公室"
     routing: tuple[RoutingHintConfig, ...] = DEFAULT_ROUTING
 
 
@@ -521,6 +522,14 @@ class Settings(BaseModel):
                 raise _problem(
                     "must be one of the outlet names: " + ", ".join(outlets), "publishing", key
                 )
+        sections = [u.name for u in self.units if u.kind is UnitKind.SECTION]
+        if "office_unit" in publishing.model_fields_set and publishing.office_unit not in sections:
+            raise _problem(
+                "must be the name of a section unit: "
+                + (", ".join(sections) or "(none configured)"),
+                "publishing",
+                "office_unit",
+            )
         keys = self.category_keys
         if "routing" not in publishing.model_fields_set:  # the defaults: keep what applies here
             kept = tuple(

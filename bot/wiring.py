@@ -44,6 +44,7 @@ def publishing(settings: Settings) -> Publishing:
         send_to=tuple(config.send_to),
         issue_to=tuple(config.issue_to),
         brief_chat_ids=tuple(config.brief_chat_ids),
+        office_unit=config.office_unit,
         routing=tuple(
             RoutingHint(h.label, tuple(h.categories), tuple(h.markers), tuple(h.outlets))
             for h in config.routing

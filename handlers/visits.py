@@ -170,7 +170,7 @@ async def on_button(update: Update, context: Context) -> None:
         if match[1]:
             draft = _draft(context, "kind", "unit")
             kind = VisitKind(match[1])
-            units = await visits.choices(services.db, person, kind)
+            units = await visits.choices(services.db, services.rules, person, kind)
             draft["kind"] = kind.value
             await acknowledge(query)
             await _quietly_drop(query)
@@ -195,7 +195,7 @@ async def on_button(update: Update, context: Context) -> None:
         elif match[2]:
             draft = _draft(context, "unit")
             unit = await visits.unit_for(
-                services.db, person, VisitKind(draft["kind"]), int(match[2])
+                services.db, services.rules, person, VisitKind(draft["kind"]), int(match[2])
             )
             draft["unit"] = unit.id
             await acknowledge(query)

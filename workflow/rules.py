@@ -43,6 +43,7 @@ class Publishing:
     send_to: tuple[str, ...] = ()
     issue_to: tuple[str, ...] = ()
     brief_chat_ids: tuple[int, ...] = ()
+    office_unit: str = "办公室"
     routing: tuple[RoutingHint, ...] = ()
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from scoring.vocab import Role
 from storage import people, tasks, units
-from storage.db import Database
+from storage.db import Database, Tx
 from storage.models import Person, Unit, WritingTask
 from workflow.centre import editor_grant
 from workflow.notices import post
@@ -25,35 +25,50 @@ async def open_task(
     event_date: date | None = None,
 ) -> tuple[WritingTask, Unit, list[Notice]]:
     """Opens a task for a unit, due N working days after the event; tells its informants."""
-    clean = check_title(rules, title)
     async with db.transaction() as tx:
-        await editor_grant(tx, editor)
-        unit = await units.unit_by_name(tx, unit_name)
-        if unit is None or not unit.active:
-            raise Refused("unknown_unit", name=unit_name)
-        event = check_event_date(rules, event_date or rules.local_now(tx.now).date(), tx.now)
-        due = rules.calendar.deadline(event, rules.deadline_working_days)
-        task = await tasks.create_task(
-            tx,
-            unit_id=unit.id,
-            title=clean,
-            detail="",
-            event_date=event,
-            due_on=due,
-            created_by=editor.id,
+        return await open_task_in(
+            tx, rules, editor, unit_name=unit_name, title=title, event_date=event_date
         )
-        notices = [
-            Notice(
-                p.tg_user_id,
-                "task_opened",
-                {"title": clean, "due_on": due.isoformat(), "task": task.id},
-                None,
-                event=str(task.id),
-            )
-            for p in await people.role_holders(tx, unit.id, Role.INFORMANT)
-            if p.tg_user_id
-        ]
-        await post(tx, notices)
+
+
+async def open_task_in(
+    tx: Tx,
+    rules: CentreRules,
+    editor: Person,
+    *,
+    unit_name: str,
+    title: str,
+    event_date: date | None = None,
+) -> tuple[WritingTask, Unit, list[Notice]]:
+    """`open_task` inside the caller's transaction (a visit and its task are stored together)."""
+    clean = check_title(rules, title)
+    await editor_grant(tx, editor)
+    unit = await units.unit_by_name(tx, unit_name)
+    if unit is None or not unit.active:
+        raise Refused("unknown_unit", name=unit_name)
+    event = check_event_date(rules, event_date or rules.local_now(tx.now).date(), tx.now)
+    due = rules.calendar.deadline(event, rules.deadline_working_days)
+    task = await tasks.create_task(
+        tx,
+        unit_id=unit.id,
+        title=clean,
+        detail="",
+        event_date=event,
+        due_on=due,
+        created_by=editor.id,
+    )
+    notices = [
+        Notice(
+            p.tg_user_id,
+            "task_opened",
+            {"title": clean, "due_on": due.isoformat(), "task": task.id},
+            None,
+            event=str(task.id),
+        )
+        for p in await people.role_holders(tx, unit.id, Role.INFORMANT)
+        if p.tg_user_id
+    ]
+    await post(tx, notices)
     return task, unit, notices
 
 

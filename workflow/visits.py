@@ -24,7 +24,6 @@ from workflow.rules import CentreRules
 from workflow.submission import check_event_date, clean_text
 
 #: The centre office section that writes up city leaders' visits (第七条).
-OFFICE_NAME = "办公室"
 VISITOR_MAX = 40
 
 
@@ -76,12 +75,13 @@ def task_title(kind: VisitKind, visitor: str, unit: str) -> str:
     return TITLES[kind].format(visitor=visitor, unit=unit)
 
 
-async def _office(tx: Tx) -> Unit:
-    """The centre office: the active section named 办公室, else the first section configured."""
+async def _office(tx: Tx, office: str) -> Unit:
+    """The centre office: the section named in config (publishing.office_unit), else the
+    first section configured."""
     sections = [u for u in await units.list_units(tx) if u.kind is UnitKind.SECTION]
     if not sections:
         raise Refused("visit_no_office")
-    named = next((u for u in sections if u.name == OFFICE_NAME), None)
+    named = next((u for u in sections if u.name == office), None)
     return named or min(sections, key=lambda u: u.id)
 
 
@@ -90,10 +90,10 @@ async def _choices(tx: Tx, kind: VisitKind) -> list[Unit]:
     return [u for u in await units.list_units(tx) if u.kind in UNIT_KINDS[kind]]
 
 
-async def _unit_for(tx: Tx, kind: VisitKind, unit_id: int | None) -> Unit:
+async def _unit_for(tx: Tx, kind: VisitKind, unit_id: int | None, office: str) -> Unit:
     """The unit that writes the visit up: the office for city visits, else the chosen one."""
     if kind is VisitKind.CITY:
-        return await _office(tx)
+        return await _office(tx, office)
     unit = await units.get_unit(tx, unit_id) if unit_id is not None else None
     if unit is None or not unit.active or unit.kind not in UNIT_KINDS[kind]:
         raise Refused("visit_unit_wrong")
@@ -106,23 +106,25 @@ async def begin(db: Database, editor: Person) -> None:
         await editor_grant(tx, editor)
 
 
-async def choices(db: Database, editor: Person, kind: VisitKind) -> list[Unit]:
+async def choices(db: Database, rules: CentreRules, editor: Person, kind: VisitKind) -> list[Unit]:
     """The units to choose from for a kind of visit (for city visits: the office alone)."""
     async with db.reading() as tx:
         await editor_grant(tx, editor)
         if kind is VisitKind.CITY:
-            return [await _office(tx)]
+            return [await _office(tx, rules.publishing.office_unit)]
         found = await _choices(tx, kind)
     if not found:
         raise Refused("visit_no_units")
     return found
 
 
-async def unit_for(db: Database, editor: Person, kind: VisitKind, unit_id: int | None) -> Unit:
+async def unit_for(
+    db: Database, rules: CentreRules, editor: Person, kind: VisitKind, unit_id: int | None
+) -> Unit:
     """The unit that would write the visit up, checked (editors only)."""
     async with db.reading() as tx:
         await editor_grant(tx, editor)
-        return await _unit_for(tx, kind, unit_id)
+        return await _unit_for(tx, kind, unit_id, rules.publishing.office_unit)
 
 
 def check_day(rules: CentreRules, day: date, db: Database) -> date:
@@ -143,23 +145,22 @@ async def log_visit(
     """Logs a visit and opens the unit's writing task, due N working days after the visit;
     the unit's informants get the task notice. The same visit logged twice is refused."""
     name = check_visitor(visitor)
-    async with db.reading() as tx:
+    async with db.transaction() as tx:  # the visit and its task: both stored, or neither
         await editor_grant(tx, editor)
-        unit = await _unit_for(tx, kind, unit_id)
+        unit = await _unit_for(tx, kind, unit_id, rules.publishing.office_unit)
         earlier = await visits.same_visit(
             tx, visitor=name, kind=kind.value, unit_id=unit.id, visit_date=visit_date
         )
-    if earlier is not None:
-        raise Refused("visit_duplicate", task=earlier.task_id or "")
-    task, unit, notices = await tasks.open_task(
-        db,
-        rules,
-        editor,
-        unit_name=unit.name,
-        title=task_title(kind, name, unit.name),
-        event_date=visit_date,
-    )
-    async with db.transaction() as tx:
+        if earlier is not None:
+            raise Refused("visit_duplicate", task=earlier.task_id or "")
+        task, unit, notices = await tasks.open_task_in(
+            tx,
+            rules,
+            editor,
+            unit_name=unit.name,
+            title=task_title(kind, name, unit.name),
+            event_date=visit_date,
+        )
         visit = await visits.create_visit(
             tx,
             visitor=name,

@@ -89,6 +89,8 @@ _CAST: tuple[tuple[int, str, Role, str | None, UnitKind | None], ...] = (
     (1006, "赵敏", Role.EDITOR, "综合科", UnitKind.SECTION),
     (1007, "刘强", Role.CENTRE_LEADER, None, None),
     (1008, "孙涛", Role.ADMIN, None, None),
+    (1009, "吴刚", Role.MAIN_LEADER, None, None),
+    (1010, "钱程", Role.NETWORK_ADMIN, None, None),
 )
 
 #: Units with history written by people who have no Telegram account in the sandbox.

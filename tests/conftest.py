@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh ledger on a temporary SQLite file with a settable clock."""
+"""Shared fixtures: a fresh ledger with a settable clock; the running bot on the fake Bot API
+(`server`, `ledger`, `settings`, `bot`; a test module may define its own of the same name)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import BotApp
+from bot.config import Settings
+from sandbox.emulator import FakeBotApi
 from storage.db import Database
+from tests.flow import flow_settings, load_units, running
 
 
 class FakeClock:
@@ -36,3 +41,36 @@ async def db(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    """The fake Bot API on 127.0.0.1."""
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
+    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    await db.migrate()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
+    """Config pointed at the fake server; units loaded."""
+    config = flow_settings(server, tmp_path / "bot.db")
+    await load_units(ledger, config)
+    return config
+
+
+@pytest.fixture
+async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
+    """The running bot."""
+    async with running(settings, ledger) as app:
+        yield app

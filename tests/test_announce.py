@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.app import BotApp
@@ -14,8 +11,7 @@ from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import Role, UnitKind
 from storage import announcements, audit, items
 from storage.db import Database
-from tests.conftest import FakeClock
-from tests.flow import ADMIN, JSON, button_data, buttons, flow_settings, load_units, running, settle
+from tests.flow import ADMIN, JSON, button_data, buttons, running, settle
 from tests.flow import texts_of as all_texts
 from tests.test_flows import join, say, submit_quickly, tap
 from workflow import announce, joining
@@ -25,39 +21,6 @@ from workflow.outcomes import Refused
 WINDOW = "市人社局窗口"
 TOWNSHIPS = ("城关镇便民服务中心", "东岭乡便民服务中心", "河口镇便民服务中心")
 PDF = b"%PDF-1.4 training material"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API on 127.0.0.1."""
-    async with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
-    await db.migrate()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
-    """Config pointed at the fake server; units loaded."""
-    config = flow_settings(server, tmp_path / "bot.db")
-    await load_units(ledger, config)
-    return config
-
-
-@pytest.fixture
-async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot."""
-    async with running(settings, ledger) as app:
-        yield app
 
 
 def last(user: FakeUser) -> JSON:

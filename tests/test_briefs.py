@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -18,7 +17,6 @@ from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState, Role
 from storage import adoptions, audit, briefs, items, outbox, units
 from storage.db import Database
-from tests.conftest import FakeClock
 from tests.flow import (
     ADMIN,
     JSON,
@@ -43,24 +41,6 @@ GROUP = -1001234
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API on 127.0.0.1."""
-    async with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
-    await db.migrate()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
 async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
     """Config pointed at the fake server, issues also going to one group; units loaded."""
     config = flow_settings(server, tmp_path / "bot.db")
@@ -68,13 +48,6 @@ async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Sett
     config = config.model_copy(update={"publishing": publishing})
     await load_units(ledger, config)
     return config
-
-
-@pytest.fixture
-async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot."""
-    async with running(settings, ledger) as app:
-        yield app
 
 
 async def say(server: FakeBotApi, app: BotApp, user: FakeUser, text: str) -> str:

@@ -31,39 +31,6 @@ from tests.flow import (
 WINDOW = "市人社局窗口"
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API on 127.0.0.1."""
-    async with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
-    await db.migrate()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
-    """Config pointed at the fake server; units loaded."""
-    config = flow_settings(server, tmp_path / "bot.db")
-    await load_units(ledger, config)
-    return config
-
-
-@pytest.fixture
-async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot."""
-    async with running(settings, ledger) as app:
-        yield app
-
-
 async def say(server: FakeBotApi, app: BotApp, user: FakeUser, text: str) -> str:
     """The user writes; returns the bot's newest message text in their chat."""
     await user.send_text(text)

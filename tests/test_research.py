@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from openpyxl import load_workbook
 
 from bot.app import BotApp
@@ -25,7 +23,7 @@ from scoring.vocab import ItemState
 from storage import items
 from storage.db import Database
 from tests.conftest import FakeClock
-from tests.flow import button_data, flow_settings, load_units, running, settle, texts_of
+from tests.flow import button_data, settle, texts_of
 from tests.test_flows import join, say, tap
 from workflow import schedule
 from workflow.figures import year_report
@@ -33,39 +31,6 @@ from workflow.figures import year_report
 SECTION = "综合科"
 OTHER = "办公室"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API on 127.0.0.1."""
-    async with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """The bot's database, with the clock at 2026-10-15 10:00 Shanghai."""
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
-    await db.migrate()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
-    """Config pointed at the fake server; units loaded."""
-    config = flow_settings(server, tmp_path / "bot.db")
-    await load_units(ledger, config)
-    return config
-
-
-@pytest.fixture
-async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot."""
-    async with running(settings, ledger) as app:
-        yield app
 
 
 async def submit_research(server: FakeBotApi, app: BotApp, author: FakeUser) -> None:

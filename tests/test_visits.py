@@ -24,7 +24,6 @@ from tests.flow import (
     buttons,
     flow_settings,
     load_units,
-    running,
     settle,
     texts_of,
 )
@@ -35,13 +34,6 @@ from workflow.visits import VisitKind
 
 WINDOW = "市人社局窗口"
 TOWNSHIP = "城关镇便民服务中心"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API on 127.0.0.1."""
-    async with FakeBotApi() as api:
-        yield api
 
 
 @pytest.fixture
@@ -61,13 +53,6 @@ async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Sett
     config = flow_settings(server, tmp_path / "bot.db")
     await load_units(ledger, config)
     return config
-
-
-@pytest.fixture
-async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot."""
-    async with running(settings, ledger) as app:
-        yield app
 
 
 def carrier(user: FakeUser, data: str) -> JSON:

@@ -26,7 +26,6 @@ from tests.flow import (
     buttons,
     flow_settings,
     load_units,
-    running,
     settle,
     texts_of,
 )
@@ -40,13 +39,6 @@ WEBSITE = "市政务服务中心网站"
 BRIEF = "《工作简报》"
 PROVINCE = "省政务服务中心"
 URL = "https://zwfw.example.gov.cn/news/2026/1015.html"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeBotApi]:
-    """The fake Bot API on 127.0.0.1."""
-    async with FakeBotApi() as api:
-        yield api
 
 
 @pytest.fixture
@@ -66,13 +58,6 @@ async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Sett
     config = flow_settings(server, tmp_path / "bot.db")
     await load_units(ledger, config)
     return config
-
-
-@pytest.fixture
-async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot."""
-    async with running(settings, ledger) as app:
-        yield app
 
 
 def carrier(user: FakeUser, data: str) -> JSON:

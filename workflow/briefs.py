@@ -8,14 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from scoring.points import adoption_points
-from scoring.vocab import AT_CENTRE, ItemState, Role
+from scoring.vocab import AT_CENTRE, Role
 from storage import adoptions, briefs, files, items, outbox, people, units
 from storage.briefs import Brief, BriefDecision, BriefEntry
 from storage.db import Database, Tx
 from storage.files import StoredFile
 from storage.models import Item, Person
-from workflow.centre import adoption_notices, editor_grant
+from workflow.centre import editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
@@ -571,33 +570,18 @@ async def issue(
             if any(a.outlet == outlet.name for a in await adoptions.adoptions_of(tx, item.id)):
                 skipped += 1
                 continue
-            if item.state is ItemState.SUBMITTED:
-                await items.transition(
-                    tx,
-                    item.id,
-                    expected=ItemState.SUBMITTED,
-                    new=ItemState.REGISTERED,
-                    actor_id=person.id,
-                    action="item.register",
-                    registered_at=tx.now,
-                    registered_by=brief.created_by,
-                )
-            adoption = await adoptions.record_adoption(
+            _, told = await record_adoption_at(
                 tx,
-                adoptions.NewAdoption(
-                    item_id=item.id,
-                    outlet=outlet.name,
-                    level=outlet.level,
-                    points=adoption_points(rules.policy, outlet.level),
-                    media=outlet.media,
-                    adopted_on=brief.issue_date,
-                    recorded_by=person.id,
-                    reference=f"第{brief.number}期",
-                ),
+                rules,
+                item,
+                outlet,
+                adopted_on=brief.issue_date,
+                recorder=person,
+                reference=f"第{brief.number}期",
+                registrar=brief.created_by,
             )
             adopted += 1
-            total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
-            notices += await adoption_notices(tx, item, adoption, total, "adopted")
+            notices += told
         notices += await _tell_author(
             tx,
             brief,

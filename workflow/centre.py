@@ -12,7 +12,7 @@ from storage.db import Database, Tx
 from storage.models import Adoption, Edit, Item, Person, RoleGrant
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
-from workflow.rules import CentreRules
+from workflow.rules import CentreRules, Outlet
 from workflow.submission import check_body, check_title, clean_text
 
 REFERENCE_MAX = 300
@@ -45,8 +45,9 @@ async def queue(db: Database, person: Person, limit: int = 30) -> list[Item]:
         )
 
 
-async def _register(tx: Tx, item: Item, person: Person) -> None:
-    """Moves an item that reached the centre to registered (登记), recording who and when."""
+async def _register(tx: Tx, item: Item, person: Person, registrar: int | None = None) -> None:
+    """Moves an item that reached the centre to registered (登记), recording who and when
+    (`registrar`: the editor it is credited to, when another person's act registers it)."""
     await items.transition(
         tx,
         item.id,
@@ -55,8 +56,40 @@ async def _register(tx: Tx, item: Item, person: Person) -> None:
         actor_id=person.id,
         action="item.register",
         registered_at=tx.now,
-        registered_by=person.id,
+        registered_by=registrar if registrar is not None else person.id,
     )
+
+
+async def record_adoption_at(
+    tx: Tx,
+    rules: CentreRules,
+    item: Item,
+    outlet: Outlet,
+    *,
+    adopted_on: date,
+    recorder: Person,
+    reference: str | None,
+    registrar: int | None = None,
+) -> tuple[Adoption, list[Notice]]:
+    """An adoption at a configured outlet, points by its level, registering the item if it
+    was not yet; with the unit's notices. Raises DuplicateAdoption if the outlet has one."""
+    if item.state is ItemState.SUBMITTED:
+        await _register(tx, item, recorder, registrar)
+    adoption = await adoptions.record_adoption(
+        tx,
+        adoptions.NewAdoption(
+            item_id=item.id,
+            outlet=outlet.name,
+            level=outlet.level,
+            points=adoption_points(rules.policy, outlet.level),
+            media=outlet.media,
+            adopted_on=adopted_on,
+            recorded_by=recorder.id,
+            reference=reference,
+        ),
+    )
+    total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
+    return adoption, await adoption_notices(tx, item, adoption, total, "adopted")
 
 
 async def register(db: Database, person: Person, item_id: int) -> Item:
@@ -130,27 +163,14 @@ async def adopt(
             raise Refused("date_in_future", day=adopted_on.isoformat())
         if item.centre_on is not None and adopted_on < item.centre_on:
             raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
-        if item.state is ItemState.SUBMITTED:
-            await _register(tx, item, person)
         try:
-            adoption = await adoptions.record_adoption(
-                tx,
-                adoptions.NewAdoption(
-                    item_id=item.id,
-                    outlet=outlet.name,
-                    level=outlet.level,
-                    points=adoption_points(rules.policy, outlet.level),
-                    media=outlet.media,
-                    adopted_on=adopted_on,
-                    recorded_by=person.id,
-                    reference=ref,
-                ),
+            adoption, notices = await record_adoption_at(
+                tx, rules, item, outlet, adopted_on=adopted_on, recorder=person, reference=ref
             )
         except adoptions.DuplicateAdoption:
             raise Refused("already_adopted", outlet=outlet.name) from None
         live = await adoptions.adoptions_of(tx, item.id)
         total = sum(a.points for a in live)
-        notices = await adoption_notices(tx, item, adoption, total, "adopted")
         await post(tx, notices)
         stored = await items.get_item(tx, item.id)
         assert stored is not None

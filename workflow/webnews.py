@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from scoring.points import adoption_points
 from scoring.vocab import ItemState, Role
 from storage import adoptions, items, people, routes, units, webnews
 from storage.db import Database, Tx
 from storage.models import Adoption, Item, Person
 from storage.webnews import WebNews
-from workflow.centre import REFERENCE_MAX, adoption_notices, editor_grant
+from workflow.centre import REFERENCE_MAX, editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
@@ -339,20 +338,17 @@ async def publish(
         live = await adoptions.adoptions_of(tx, item.id)
         existing = next((a for a in live if a.outlet == outlet.name), None)
         adoption: Adoption | None = None
+        notices: list[Notice] = []
         if existing is None:
             try:
-                adoption = await adoptions.record_adoption(
+                adoption, notices = await record_adoption_at(
                     tx,
-                    adoptions.NewAdoption(
-                        item_id=item.id,
-                        outlet=outlet.name,
-                        level=outlet.level,
-                        points=adoption_points(rules.policy, outlet.level),
-                        media=outlet.media,
-                        adopted_on=rules.local_now(tx.now).date(),
-                        recorded_by=admin.id,
-                        reference=url,
-                    ),
+                    rules,
+                    item,
+                    outlet,
+                    adopted_on=rules.local_now(tx.now).date(),
+                    recorder=admin,
+                    reference=url,
                 )
             except adoptions.DuplicateAdoption:
                 adoption = None
@@ -361,10 +357,6 @@ async def publish(
             tx, news.id, round_=round_, url=url, actor_id=admin.id, adoption_id=linked
         ):
             raise Refused("web_stale")
-        notices: list[Notice] = []
-        if adoption is not None:
-            total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
-            notices += await adoption_notices(tx, item, adoption, total, "adopted")
         proposer = await people.get_person(tx, news.proposed_by)
         if proposer and proposer.tg_user_id:
             notices.append(

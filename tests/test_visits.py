@@ -3,26 +3,22 @@ due 2 working days after the visit (holidays skipped), and the unit's informants
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.app import BotApp
-from bot.config import Settings, load_settings
+from bot.config import load_settings
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import Role
 from storage import audit, people, tasks, units, visits
 from storage.db import Database
-from tests.conftest import FakeClock
 from tests.flow import (
     JSON,
     REPO,
     TOKEN,
     buttons,
-    flow_settings,
     load_units,
     settle,
     texts_of,
@@ -34,25 +30,6 @@ from workflow.visits import VisitKind
 
 WINDOW = "市人社局窗口"
 TOWNSHIP = "城关镇便民服务中心"
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """The bot's database, the clock at Thursday 2026-10-15 10:00 Shanghai."""
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
-    await db.migrate()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
-    """The shipped config pointed at the fake server; units loaded."""
-    config = flow_settings(server, tmp_path / "bot.db")
-    await load_units(ledger, config)
-    return config
 
 
 def carrier(user: FakeUser, data: str) -> JSON:

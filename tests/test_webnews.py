@@ -3,9 +3,7 @@ approve → publish with a URL → one adoption at the website outlet; plus the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -17,14 +15,12 @@ from scoring.vocab import Role
 from storage import adoptions, audit, people, routes, webnews
 from storage.db import Database
 from storage.models import Person
-from tests.conftest import FakeClock
 from tests.flow import (
     JSON,
     REPO,
     TOKEN,
     button_data,
     buttons,
-    flow_settings,
     load_units,
     settle,
     texts_of,
@@ -39,25 +35,6 @@ WEBSITE = "市政务服务中心网站"
 BRIEF = "《工作简报》"
 PROVINCE = "省政务服务中心"
 URL = "https://zwfw.example.gov.cn/news/2026/1015.html"
-
-
-@pytest.fixture
-async def ledger(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
-    """The bot's database, the clock at 2026-10-15 10:00 Shanghai."""
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
-    await db.migrate()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-@pytest.fixture
-async def settings(server: FakeBotApi, ledger: Database, tmp_path: Path) -> Settings:
-    """The shipped config pointed at the fake server; units loaded."""
-    config = flow_settings(server, tmp_path / "bot.db")
-    await load_units(ledger, config)
-    return config
 
 
 def carrier(user: FakeUser, data: str) -> JSON:

@@ -4,12 +4,14 @@ Each cell is one person doing one thing in the chat of the running bot (over the
 It counts as allowed when the action took effect, checked in the ledger through the storage
 repositories, or — for a read-only command or button — when the answer carries the content.
 It counts as refused when the person was told so (a reply or an alert) and the ledger did not
-change at all: items, sign-offs, edits, adoptions, people, roles, invites, writing tasks, and
+change at all: items, sign-offs, edits, adoptions, people, roles, invites, writing tasks,
+《工作简报》 issues, entries and decisions, website news, routes, visits, announcements, and
 the number of audit and outbox rows are compared before and after. Buttons are pressed with
 forged callback data on the message that carries them (someone else's, if need be).
 
 Each button cell gets its own fresh target (an item at the right step, an adoption, a task, a
-role grant), so one cell's effect never decides another's. The observed matrix must equal
+role grant, an issue or website news in the right state, an announcement), so one cell's
+effect never decides another's. The observed matrix must equal
 EXPECTED, the policy README.md describes; docs/authorization.md is generated from EXPECTED
 (run with BAOSONG_WRITE_DOCS=1 to rewrite it).
 """
@@ -18,23 +20,29 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from bot import briefdoc
 from bot.app import BotApp
 from bot.sender import drain
+from handlers.briefs import caption_for
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState, Role
-from storage import adoptions, audit, invites, items, people, units
+from storage import adoptions, announcements, audit, briefs, invites, items, people, routes, units
 from storage import tasks as task_repo
+from storage import visits as visit_repo
+from storage import webnews as news_repo
 from storage.db import Database
 from storage.models import Item, Person
 from tests.conftest import FakeClock
 from tests.flow import ADMIN, JSON, REPO, buttons, flow_settings, load_units, running, settle
-from workflow import centre, joining, signoff, submission
+from workflow import announce, centre, joining, signoff, submission, webnews
+from workflow import briefs as brief_flow
 from workflow import tasks as task_flow
 
 WINDOW = "市人社局窗口"
@@ -99,9 +107,10 @@ class Harness:
     def __init__(self, server: FakeBotApi, app: BotApp, db: Database) -> None:
         self.server, self.app, self.db = server, app, db
         self.users = {who.key: server.user(who.tg, who.name) for who in (*WHO, BYSTANDER)}
-        self.crew: dict[str, Person] = {}  # the window's people and the editor, for set-ups
+        self.crew: dict[str, Person] = {}  # the window's people, editor and leaders: set-ups
         self.serial = 0
         self.bystander_preview: JSON = {}
+        self.spare_items: dict[int, int] = {}  # a draft issue → an item at the centre not in it
 
     @property
     def today(self) -> date:
@@ -266,6 +275,90 @@ class Harness:
         )
         return joined.grant.id
 
+    async def registered_item(self) -> int:
+        """A fresh window item at the centre, registered by the editor."""
+        item_id = await self.item_at(2)
+        await centre.register(self.db, self.crew["editor"], item_id)
+        await self.drain()
+        return item_id
+
+    async def news_at(self, state: str) -> int:
+        """Fresh website news (round 1) of a fresh registered item: signing, approved or
+        returned by the centre leader."""
+        editor = self.crew["editor"]
+        sent = await webnews.send(
+            self.db, self.app.bot_data.rules, editor, await self.registered_item()
+        )
+        if state != "signing":
+            await webnews.decide(
+                self.db,
+                self.crew["centre_leader"],
+                sent.news.id,
+                sent.news.round,
+                approve=state == "approved",
+                reason=None if state == "approved" else "请压缩篇幅",
+            )
+        await self.drain()
+        return sent.news.id
+
+    async def brief_draft(self) -> int:
+        """A fresh draft issue by the editor with two entries, and a spare item at the centre
+        (the editor's issue in progress, if any, is cancelled first)."""
+        rules, editor = self.app.bot_data.rules, self.crew["editor"]
+        view = await brief_flow.open_draft(self.db, rules, editor)
+        while view.entries or view.brief.state != "draft":
+            await brief_flow.discard(self.db, editor, view.brief.id)
+            view = await brief_flow.open_draft(self.db, rules, editor)
+        first, second = await self.item_at(2), await self.item_at(2)
+        await brief_flow.add_items(self.db, rules, editor, view.brief.id, [first, second])
+        self.spare_items[view.brief.id] = await self.item_at(2)
+        return view.brief.id
+
+    async def brief_at(self, state: str) -> int:
+        """A fresh issue at review, at signing, issued, or returned at review."""
+        db, rules = self.db, self.app.bot_data.rules
+        brief_id = await self.brief_draft()
+        await brief_flow.send_for_review(db, rules, self.crew["editor"], brief_id)
+        leader = self.crew["centre_leader"]
+        if state == "returned":
+            await brief_flow.return_issue(
+                db, leader, brief_id=brief_id, round_=1, step=brief_flow.REVIEW, reason="请补充"
+            )
+        elif state in ("signing", "issued"):
+            await brief_flow.approve_review(db, leader, brief_id=brief_id, round_=1)
+        if state == "issued":
+            await brief_flow.issue(
+                db,
+                rules,
+                self.crew["main_leader"],
+                brief_id=brief_id,
+                round_=1,
+                render=briefdoc.render,
+                caption=caption_for(self.app.bot_data.texts),
+            )
+        await self.drain()
+        return brief_id
+
+    async def announcement(self) -> int:
+        """A fresh announcement by the editor to every informant, sent."""
+        editor = self.crew["editor"]
+        assert editor.tg_user_id is not None
+        published = await announce.publish(
+            self.db,
+            self.app.bot_data.rules,
+            tg_user_id=editor.tg_user_id,
+            name=editor.name,
+            username=None,
+            draft=announce.Draft(
+                token=secrets.token_hex(12),
+                text=f"通知 {self.next()}",
+                audience=announce.Audience(),
+            ),
+            caption_head="📢",
+        )
+        await self.drain()
+        return published.announcement.id
+
     # -- reading the ledger through the repositories
 
     async def item(self, item_id: int) -> Item:
@@ -279,6 +372,7 @@ class Harness:
         """Every row that an action may change, and how many audit and outbox rows there are."""
         tables = (
             "units people roles invites items item_files signoffs edits adoptions writing_tasks"
+            " briefs brief_entries brief_decisions web_news item_routes visits announcements"
         )
         state: list[object] = []
         async with self.db.reading() as tx:
@@ -419,6 +513,20 @@ def fresh_item(step: int) -> Prepare:
     return prepare
 
 
+def fresh_brief(state: str) -> Prepare:
+    async def prepare(h: Harness) -> int:
+        return await h.brief_at(state)
+
+    return prepare
+
+
+def fresh_news(state: str) -> Prepare:
+    async def prepare(h: Harness) -> int:
+        return await h.news_at(state)
+
+    return prepare
+
+
 def decided(step: int, decision: str) -> Effect:
     async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
         async with h.db.reading() as tx:
@@ -502,6 +610,187 @@ async def bystander_submitted(h: Harness, who: Who, target: int, said: Said) -> 
     assert person is not None
     async with h.db.reading() as tx:
         return bool(await items.items_of_author(tx, person.id))
+
+
+# -- the centre's publishing: 《工作简报》, website news and routing, visits, announcements
+
+
+def then_cancel(perform: Perform) -> Perform:
+    """Acts, then leaves whatever conversation it opened with /cancel (not part of the cell)."""
+
+    async def wrapped(h: Harness, who: Who, target: int) -> Said:
+        said = await perform(h, who, target)
+        await h.say(who, "/cancel")
+        return said
+
+    return wrapped
+
+
+def says_about(pattern: str) -> Perform:
+    """The person sends a text naming the target (`{n}`)."""
+
+    async def perform(h: Harness, who: Who, target: int) -> Said:
+        return await h.say(who, pattern.format(n=target))
+
+    return perform
+
+
+async def brief_entries(h: Harness, brief_id: int) -> list[int]:
+    """The items of an issue, in print order."""
+    async with h.db.reading() as tx:
+        return [e.item_id for e in await briefs.entries_of(tx, brief_id)]
+
+
+def on_entry(action: str, index: int, follow_up: str | None = None) -> Perform:
+    """Presses a drafting-menu button of one entry (`bf:d:B:<action>:<item>`), maybe answers."""
+
+    async def perform(h: Harness, who: Who, target: int) -> Said:
+        item = (await brief_entries(h, target))[index]
+        return await presses(f"bf:d:{{n}}:{action}:{item}", follow_up)(h, who, target)
+
+    return perform
+
+
+async def add_spare(h: Harness, who: Who, target: int) -> Said:
+    said = await h.press(who, f"bf:d:{target}:add")
+    said.messages += (await h.say(who, f"#{h.spare_items[target]}")).messages
+    return said
+
+
+async def draft_opened(h: Harness, who: Who, target: int, said: Said) -> bool:
+    person = await h.person(who)
+    if person is None:
+        return False
+    async with h.db.reading() as tx:
+        return await briefs.open_brief_of(tx, person.id) is not None
+
+
+def brief_state(state: str) -> Effect:
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        async with h.db.reading() as tx:
+            found = await briefs.get_brief(tx, target)
+        return found is not None and found.state == state
+
+    return effect
+
+
+def brief_entry_is(index: int, *, heading: str | None = None, body: str | None = None) -> Effect:
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        async with h.db.reading() as tx:
+            entry = (await briefs.entries_of(tx, target))[index]
+        return (heading is None or entry.heading == heading) and (
+            body is None or entry.body == body
+        )
+
+    return effect
+
+
+async def spare_added(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return h.spare_items[target] in await brief_entries(h, target)
+
+
+async def entries_swapped(h: Harness, who: Who, target: int, said: Said) -> bool:
+    entries = await brief_entries(h, target)
+    return entries == sorted(entries, reverse=True)  # prepared in ascending item order
+
+
+async def entry_removed(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return len(await brief_entries(h, target)) == 1
+
+
+async def redated_brief(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await briefs.get_brief(tx, target)
+    return found is not None and found.issue_date == h.today - timedelta(days=1)
+
+
+def yesterday() -> Perform:
+    async def perform(h: Harness, who: Who, target: int) -> Said:
+        day = (h.today - timedelta(days=1)).isoformat()
+        return await presses("bf:d:{n}:date", day)(h, who, target)
+
+    return perform
+
+
+async def menu_shown(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return has_button(said.messages, f"bf:d:{target}:")
+
+
+async def document_sent(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return any("document" in message for message in said.messages)
+
+
+async def news_started(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        return await news_repo.news_of_item(tx, target) is not None
+
+
+def news_state(state: str, round_: int = 1) -> Effect:
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        async with h.db.reading() as tx:
+            found = await news_repo.get_news(tx, target)
+        return found is not None and (found.state, found.round) == (state, round_)
+
+    return effect
+
+
+async def routes_shown(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return has_button(said.messages, f"ed:rt:{target}:")
+
+
+async def route_to_brief(h: Harness, who: Who, target: int) -> Said:
+    rules = h.app.bot_data.rules
+    index = list(rules.outlets).index(rules.publishing.brief_outlet)
+    return await h.press(who, f"ed:rt:{target}:{1 << index}:ok")
+
+
+async def routed(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        return bool(await routes.routes_of(tx, target))
+
+
+def visitor(who: Who) -> str:
+    """The visitor a person's /visit logs."""
+    return f"{who.name} 副市长"
+
+
+async def log_visit(h: Harness, who: Who, target: int) -> Said:
+    said = await h.say(who, f"/visit {visitor(who)}")
+    if has_button(said.messages, "vi:k:"):
+        await h.tap(who, "vi:k:city")
+        await h.tap(who, "vi:d:0")
+        await h.tap(who, "vi:ok")
+    return said
+
+
+async def visit_logged(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await visit_repo.recent_visits(tx, 1000)
+    return any(v.visitor == visitor(who) for v in found)
+
+
+def notice_text(who: Who) -> str:
+    """The text of a person's /announce."""
+    return f"{who.key} 的通知"
+
+
+async def announce_all_the_way(h: Harness, who: Who, target: int) -> Said:
+    said = await h.say(who, "/announce")
+    more = await h.say(who, notice_text(who))
+    if has_button(more.messages, "an:pv"):
+        await h.tap(who, "an:pv")
+        preview = h.users[who.key].received()[-1]
+        confirm = next(d for d in buttons(preview).values() if d.startswith("an:ok:"))
+        await h.tap(who, confirm)
+    return said
+
+
+async def announced(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await announcements.recent_announcements(tx, 1000)
+        authors = {a.author_id for a in found if a.text == notice_text(who)}
+        by = [await people.get_person(tx, author) for author in authors]
+    return any(p is not None and p.tg_user_id == who.tg for p in by)
 
 
 ACTIONS = (
@@ -626,6 +915,205 @@ ACTIONS = (
         confirm_someone_elses_draft,
         bystander_submitted,
     ),
+    # 《工作简报》
+    Action(
+        "/brief",
+        "`/brief`: the issue in progress (a new draft)",
+        then_cancel(says("/brief")),
+        draft_opened,
+    ),
+    read("/briefs", "`/briefs`: the issues", "各期（最新在前）", "还没有《工作简报》"),
+    Action(
+        "bf:d add",
+        "添加 + item numbers `bf:d:B:add`",
+        then_cancel(add_spare),
+        spare_added,
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d h",
+        "an entry's heading + text `bf:d:B:h:N`",
+        then_cancel(on_entry("h", 0, "改写的简报标题")),
+        brief_entry_is(0, heading="改写的简报标题"),
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d b",
+        "an entry's text + text `bf:d:B:b:N`",
+        then_cancel(on_entry("b", 0, "改写的简报正文。")),
+        brief_entry_is(0, body="改写的简报正文。"),
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d up",
+        "an entry moved up `bf:d:B:up:N`",
+        then_cancel(on_entry("up", 1)),
+        entries_swapped,
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d dn",
+        "an entry moved down `bf:d:B:dn:N`",
+        then_cancel(on_entry("dn", 0)),
+        entries_swapped,
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d rm",
+        "an entry removed `bf:d:B:rm:N`",
+        then_cancel(on_entry("rm", 0)),
+        entry_removed,
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d date",
+        "the issue date + date `bf:d:B:date`",
+        then_cancel(yesterday()),
+        redated_brief,
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d send",
+        "送审 `bf:d:B:send`",
+        then_cancel(presses("bf:d:{n}:send")),
+        brief_state("review"),
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:d dropok",
+        "a draft cancelled `bf:d:B:dropok`",
+        then_cancel(presses("bf:d:{n}:dropok")),
+        brief_state("cancelled"),
+        Harness.brief_draft,
+    ),
+    Action(
+        "bf:open",
+        "a returned issue reopened `bf:open:B`",
+        then_cancel(presses("bf:open:{n}")),
+        menu_shown,
+        fresh_brief("returned"),
+        read_only=True,
+    ),
+    Action(
+        "bf:a rv",
+        "审核通过 `bf:a:B:1:rv`",
+        presses("bf:a:{n}:1:rv"),
+        brief_state("signing"),
+        fresh_brief("review"),
+    ),
+    Action(
+        "bf:r rv",
+        "退回 + reason at review `bf:r:B:1:rv`",
+        then_cancel(presses("bf:r:{n}:1:rv", "请补充一篇")),
+        brief_state("returned"),
+        fresh_brief("review"),
+    ),
+    Action(
+        "bf:a sg",
+        "签发: the issue issued `bf:a:B:1:sg`",
+        presses("bf:a:{n}:1:sg"),
+        brief_state("issued"),
+        fresh_brief("signing"),
+    ),
+    Action(
+        "bf:r sg",
+        "退回 + reason at signing `bf:r:B:1:sg`",
+        then_cancel(presses("bf:r:{n}:1:sg", "请补充一篇")),
+        brief_state("returned"),
+        fresh_brief("signing"),
+    ),
+    Action(
+        "bf:get",
+        "an issued issue's document `bf:get:B`",
+        presses("bf:get:{n}"),
+        document_sent,
+        fresh_brief("issued"),
+        read_only=True,
+    ),
+    # routing and website news
+    Action(
+        "ed:route",
+        "去向: the routing suggestion `ed:route:N`",
+        presses("ed:route:{n}"),
+        routes_shown,
+        Harness.registered_item,
+        read_only=True,
+    ),
+    Action(
+        "ed:rt ok",
+        "确认去向: routes stored `ed:rt:N:M:ok`",
+        route_to_brief,
+        routed,
+        Harness.registered_item,
+    ),
+    read(
+        "/news",
+        "`/news`: website news waiting for me",
+        "目前没有待您处理的网站新闻",
+        "🌐 待审签",
+        "🌐 待发布",
+        "🌐 我送审的",
+    ),
+    Action(
+        "/news N",
+        "`/news N`: a registered item sent to website sign-off",
+        says_about("/news {n}"),
+        news_started,
+        Harness.registered_item,
+    ),
+    Action(
+        "wn:send",
+        "送网站审签 `wn:send:N`",
+        presses("wn:send:{n}"),
+        news_started,
+        Harness.registered_item,
+    ),
+    Action(
+        "wn:a",
+        "同意发布 `wn:a:W:1`",
+        presses("wn:a:{n}:1"),
+        news_state("approved"),
+        fresh_news("signing"),
+    ),
+    Action(
+        "wn:r",
+        "退回 + reason `wn:r:W:1`",
+        presses("wn:r:{n}:1", "请压缩篇幅"),
+        news_state("returned"),
+        fresh_news("signing"),
+    ),
+    Action(
+        "wn:s",
+        "重新送审 of returned news `wn:s:W:1`",
+        presses("wn:s:{n}:1"),
+        news_state("signing", 2),
+        fresh_news("returned"),
+    ),
+    Action(
+        "wn:p",
+        "已发布 + URL `wn:p:W:1`",
+        presses("wn:p:{n}:1", "https://zwfw.example.gov.cn/news/1.html"),
+        news_state("published"),
+        fresh_news("approved"),
+    ),
+    Action("/visit", "`/visit` … confirm: a visit logged", log_visit, visit_logged),
+    # announcements
+    Action(
+        "/announce",
+        "`/announce` … confirm: an announcement sent",
+        announce_all_the_way,
+        announced,
+    ),
+    read("/announced", "`/announced`: recent announcements", "最近的通知", "还没有发布过通知"),
+    Action(
+        "an:rp",
+        "an announcement's delivery report `an:rp:K`",
+        presses("an:rp:{n}"),
+        shows("📊"),
+        Harness.announcement,
+        read_only=True,
+    ),
+    read("/guide", "`/guide`", "信息报送指南"),
     Action("/start CODE", "`/start CODE`: joins by an invite", join_by_invite, joined),
 )
 
@@ -666,6 +1154,37 @@ EXPECTED: dict[str, str] = {
     "tk:cancel": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ad:rv": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
     "sub:ok": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "/brief": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "/briefs": "✗ ✗ ✗ ✗ ✗ ✓ ✓ ✓ ✗ ✗ ✗",
+    "bf:d add": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d h": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d b": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d up": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d dn": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d rm": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d date": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d send": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:d dropok": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:open": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "bf:a rv": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
+    "bf:r rv": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
+    "bf:a sg": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "bf:r sg": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "bf:get": "✗ ✗ ✗ ✗ ✗ ✓ ✓ ✓ ✗ ✗ ✗",
+    "ed:route": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ed:rt ok": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "/news": "✗ ✗ ✗ ✗ ✗ ✓ ✓ ✗ ✓ ✗ ✗",
+    "/news N": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "wn:send": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "wn:a": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
+    "wn:r": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
+    "wn:s": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "wn:p": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗",
+    "/visit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "/announce": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✓ ✗",
+    "/announced": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✓ ✗",
+    "an:rp": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✓ ✗",
+    "/guide": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/start CODE": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓",
 }
 
@@ -713,7 +1232,14 @@ async def harness(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Harness]:
                         await h.say(who, f"/start {code[1]}")
                     else:
                         await h.say(who, "/help")
-                for key in ("informant", "window_head", "leader", "editor"):
+                for key in (
+                    "informant",
+                    "window_head",
+                    "leader",
+                    "editor",
+                    "centre_leader",
+                    "main_leader",
+                ):
                     person = await h.person(next(who for who in WHO if who.key == key))
                     assert person is not None
                     h.crew[key] = person
@@ -776,8 +1302,10 @@ def render_doc() -> str:
         "",
         f"Item #1 is an item of {WINDOW} waiting for its window head. Each button is",
         "tried on a fresh target in the state it needs — N an item of that unit at the step",
-        "shown, at the centre or returned; A an adoption; T an open writing task; G somebody's",
-        "role — so one cell never decides another. The columns:",
+        "shown, at the centre, registered or returned; A an adoption; T an open writing task;",
+        "G somebody's role; B a 《工作简报》 issue in the state the button needs (a draft with two",
+        "entries for the drafting menu); W website news of a registered item; K an announcement;",
+        "M the chosen outlets as a bit mask — so one cell never decides another. The columns:",
         "",
         *(f"- **{who.heading}**: {who_line[who.key]}" for who in WHO),
         "",
@@ -795,7 +1323,9 @@ def render_doc() -> str:
         f"{REFUSED} refused: the person got a refusal — an alert on the button, the stranger",
         "text, a reply saying why, or (for looking things up) an answer without the content —",
         "and nothing changed: items, sign-offs, edits, adoptions, people, roles, invites,",
-        "writing tasks and the audit log and outbox are the same before and after.",
+        "writing tasks, 《工作简报》 issues with their entries and decisions, website news,",
+        "routes, visits, announcements and the audit log and outbox are the same before and",
+        "after.",
         "",
         f"{SILENT} ignored: no answer at all, and nothing changed.",
         "",

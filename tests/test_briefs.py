@@ -11,7 +11,9 @@ import pytest
 
 from bot import briefdoc
 from bot.app import BotApp
+from bot.bulletin import bulletin_text
 from bot.config import Settings, load_settings
+from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState, Role
@@ -33,11 +35,18 @@ from tests.flow import (
 from workflow import briefs as flow
 from workflow import centre, joining, submission
 from workflow.briefs import BriefContent
+from workflow.figures import MonthReport, month_report
 from workflow.outcomes import Refused
 
 SECTION = "综合科"  # its informant submits straight to the centre
 OFFICE = "办公室"
 GROUP = -1001234
+
+
+def bulletin_line(report: MonthReport, unit: str) -> str:
+    """A unit's line of the monthly bulletin (通报) text, as the scheduler posts it."""
+    text = "\n".join(bulletin_text(Texts("zh"), report))
+    return next(line for line in text.splitlines() if unit in line)
 
 
 @pytest.fixture
@@ -249,6 +258,9 @@ async def test_draft_review_return_revise_sign_distribute(
     # Points appear once in the unit's figures: 1 (issue) + 1 (by hand), not 3.
     summary = await say(server, bot, informant, "/unit")
     assert "得分 2" in summary
+    rules = bot.bot_data.rules
+    report = await month_report(ledger, rules.policy, rules.zone, 2026, 10)
+    assert f"{SECTION}：2 分" in bulletin_line(report, SECTION)  # once in the monthly bulletin too
 
     # /briefs lists it; the document can be fetched again.
     listing = await say(server, bot, editor, "/briefs")

@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 
 from bot.app import BotApp
+from bot.bulletin import bulletin_text
 from bot.config import Settings, load_settings
+from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import Role
@@ -28,6 +30,7 @@ from tests.flow import (
 from tests.test_flows import join, say, submit_quickly, tap
 from workflow import centre, submission
 from workflow import webnews as flow
+from workflow.figures import MonthReport, month_report
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
@@ -35,6 +38,12 @@ WEBSITE = "市政务服务中心网站"
 BRIEF = "《工作简报》"
 PROVINCE = "省政务服务中心"
 URL = "https://zwfw.example.gov.cn/news/2026/1015.html"
+
+
+def bulletin_line(report: MonthReport, unit: str) -> str:
+    """A unit's line of the monthly bulletin (通报) text, as the scheduler posts it."""
+    text = "\n".join(bulletin_text(Texts("zh"), report))
+    return next(line for line in text.splitlines() if unit in line)
 
 
 def carrier(user: FakeUser, data: str) -> JSON:
@@ -170,6 +179,9 @@ async def test_register_route_sign_return_resend_approve_publish(
 
     # The points show once in the unit's summary; nothing waits any more.
     assert "得分 1" in await say(server, bot, informant, "/unit")
+    rules = bot.bot_data.rules
+    report = await month_report(ledger, rules.policy, rules.zone, 2026, 10)
+    assert "综合科：1 分" in bulletin_line(report, "综合科")  # and once in the monthly bulletin
     assert "没有待您处理" in await say(server, bot, editor, "/news")
     assert "没有待您处理" in await say(server, bot, netadmin, "/news")
     assert "您没有这些身份" in await say(server, bot, informant, "/news")

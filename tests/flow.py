@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import BotApp, build_application
+from bot.bulletin import bulletin_text
 from bot.config import Settings, load_settings
+from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
+from workflow.figures import MonthReport
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token_for-flows"
@@ -93,3 +96,9 @@ def invite_code(text: str) -> str:
     match = re.search(r"start=([A-Za-z0-9_-]+)", text)
     assert match is not None, text
     return match[1]
+
+
+def bulletin_line(report: MonthReport, unit: str) -> str:
+    """A unit's line of the monthly bulletin (通报) text, as the scheduler posts it."""
+    text = "\n".join(bulletin_text(Texts("zh"), report))
+    return next(line for line in text.splitlines() if unit in line)

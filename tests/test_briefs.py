@@ -11,9 +11,7 @@ import pytest
 
 from bot import briefdoc
 from bot.app import BotApp
-from bot.bulletin import bulletin_text
 from bot.config import Settings, load_settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState, Role
@@ -23,6 +21,7 @@ from tests.flow import (
     ADMIN,
     JSON,
     REPO,
+    bulletin_line,
     button_data,
     buttons,
     flow_settings,
@@ -35,18 +34,12 @@ from tests.flow import (
 from workflow import briefs as flow
 from workflow import centre, joining, submission
 from workflow.briefs import BriefContent
-from workflow.figures import MonthReport, month_report
+from workflow.figures import month_report
 from workflow.outcomes import Refused
 
 SECTION = "综合科"  # its informant submits straight to the centre
 OFFICE = "办公室"
 GROUP = -1001234
-
-
-def bulletin_line(report: MonthReport, unit: str) -> str:
-    """A unit's line of the monthly bulletin (通报) text, as the scheduler posts it."""
-    text = "\n".join(bulletin_text(Texts("zh"), report))
-    return next(line for line in text.splitlines() if unit in line)
 
 
 @pytest.fixture

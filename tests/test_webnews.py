@@ -8,9 +8,7 @@ from datetime import date
 import pytest
 
 from bot.app import BotApp
-from bot.bulletin import bulletin_text
 from bot.config import Settings, load_settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import Role
@@ -21,6 +19,7 @@ from tests.flow import (
     JSON,
     REPO,
     TOKEN,
+    bulletin_line,
     button_data,
     buttons,
     load_units,
@@ -30,7 +29,7 @@ from tests.flow import (
 from tests.test_flows import join, say, submit_quickly, tap
 from workflow import centre, submission
 from workflow import webnews as flow
-from workflow.figures import MonthReport, month_report
+from workflow.figures import month_report
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
@@ -38,12 +37,6 @@ WEBSITE = "市政务服务中心网站"
 BRIEF = "《工作简报》"
 PROVINCE = "省政务服务中心"
 URL = "https://zwfw.example.gov.cn/news/2026/1015.html"
-
-
-def bulletin_line(report: MonthReport, unit: str) -> str:
-    """A unit's line of the monthly bulletin (通报) text, as the scheduler posts it."""
-    text = "\n".join(bulletin_text(Texts("zh"), report))
-    return next(line for line in text.splitlines() if unit in line)
 
 
 def carrier(user: FakeUser, data: str) -> JSON:

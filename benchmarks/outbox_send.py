@@ -23,6 +23,7 @@ from telegram import Bot
 from telegram.ext import ExtBot
 
 from bot.config import load_settings
+from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.texts import Texts
 from bot.wiring import centre_rules
@@ -51,6 +52,7 @@ async def scenario(recipients: int, fault_rate: float, workdir: Path) -> dict[st
             "4242:bench",
             base_url=server.base_url,
             rate_limiter=smooth_rate_limiter(SEND_RATE, max_retries=0),
+            request=RetryingRequest(connection_pool_size=256),  # as the bot's own (bot/app.py)
         )
         total = DrainReport()
         start = time.monotonic()

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
+#: Chats sent to at once (each chat's messages stay in order). One: a crash then leaves at most
+#: one message `uncertain`. More sends a bulletin faster where a round trip to Telegram is slow,
+#: but a crash may leave that many uncertain (never resent), so it stays one until measured.
+SEND_CONCURRENCY = 1
 _lock = asyncio.Lock()
 
 
@@ -167,31 +171,79 @@ async def _send(
     return await _send_file(bot, db, message)
 
 
+@dataclass(slots=True)
+class _Pass:
+    """What the chats of one drain pass share: the flood-control state."""
+
+    limited: bool = False  # the latest outcome was a 429
+    pause: datetime | None = None  # set by a second 429 in a row: every chat stops
+
+
 async def drain(
-    bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
+    bot: Bot,
+    db: Database,
+    texts: Texts,
+    rules: CentreRules,
+    limit: int = 200,
+    concurrency: int = SEND_CONCURRENCY,
 ) -> DrainReport:
-    """Sends every due outbox message once; safe to call from many places (one at a time)."""
+    """Sends every due outbox message once; safe to call from many places (one at a time).
+
+    Each chat's messages go in order; a message that must wait holds back the chat's later
+    ones. Different chats may go at the same time (`concurrency`, see SEND_CONCURRENCY).
+    """
     report = DrainReport()
-    limited = False  # the previous send drew a 429
+    shared = _Pass()
     async with _lock:
         async with db.reading() as tx:
             batch = await outbox.due(tx, limit)
+        chats: dict[int, list[OutboxMessage]] = {}
         for message in batch:
-            async with db.transaction() as tx:  # claimed just before its send: a crash leaves
-                if not await outbox.claim(tx, message.id):  # at most this one uncertain
-                    continue
-            pause = await _send_one(bot, db, texts, rules, message, report)
-            if pause is None:
-                limited = False
-                continue
-            # One 429 may be that chat's own limit: only its message waits. Two in a row are
-            # the bot's overall limit: the rest of the batch waits too.
-            if limited:
-                async with db.transaction() as tx:
-                    await outbox.postpone(tx, [m.id for m in batch], pause)
-                break
-            limited = True
+            chats.setdefault(message.chat_id, []).append(message)
+        slots = asyncio.Semaphore(concurrency)
+        await asyncio.gather(
+            *(
+                _send_chat(
+                    bot, db, texts, rules, sorted(queue, key=lambda m: m.id), report, shared, slots
+                )
+                for queue in chats.values()
+            )
+        )
+        if shared.pause is not None:
+            async with db.transaction() as tx:
+                await outbox.postpone(tx, [m.id for m in batch], shared.pause)
     return report
+
+
+async def _send_chat(
+    bot: Bot,
+    db: Database,
+    texts: Texts,
+    rules: CentreRules,
+    queue: list[OutboxMessage],
+    report: DrainReport,
+    shared: _Pass,
+    slots: asyncio.Semaphore,
+) -> None:
+    """One chat's due messages in order; stops at one that must wait (the rest wait behind it)."""
+    for message in queue:
+        async with slots:
+            if shared.pause is not None:
+                return
+            async with db.transaction() as tx:  # claimed just before its send: a crash leaves
+                if not await outbox.claim(tx, message.id):  # only the sends in flight uncertain
+                    continue
+            outcome, pause = await _send_one(bot, db, texts, rules, message, report)
+        if outcome == "sent":
+            shared.limited = False
+        if pause is not None:
+            # One 429 may be that chat's own limit: only its messages wait. Two in a row are
+            # the bot's overall limit: every chat waits.
+            if shared.limited:
+                shared.pause = pause
+            shared.limited = True
+        if outcome == "later":
+            return  # this chat's later messages must not overtake the one that waits
 
 
 async def _send_one(
@@ -201,10 +253,11 @@ async def _send_one(
     rules: CentreRules,
     message: OutboxMessage,
     report: DrainReport,
-) -> datetime | None:
+) -> tuple[str, datetime | None]:
     """One claimed message: send, then record sent, retry, failed or uncertain.
 
-    Returns when to try again if Telegram asked the bot to slow down, else None.
+    Returns the outcome (sent, later, or done for failed and uncertain) and, after a 429,
+    when Telegram asked the bot to try again.
     """
     now: datetime = db.clock()
     try:
@@ -215,32 +268,30 @@ async def _send_one(
         async with db.transaction() as tx:
             await outbox.release(tx, message.id, str(error), later)
         report.retried += 1
-        return later
+        return "later", later
     except (Forbidden, BadRequest, Refused) as error:
         reason = error.key if isinstance(error, Refused) else str(error)
         async with db.transaction() as tx:
             await outbox.mark_failed(tx, message.id, reason)
         report.failed += 1
         report.errors.append(f"{message.chat_id}: {reason}")
-        return None
+        return "done", None
     except (TimedOut, NetworkError) as error:
         if request_surely_lost(error) or "Bad Gateway" in str(error) or "Internal" in str(error):
             async with db.transaction() as tx:
                 if message.attempts + 1 >= MAX_ATTEMPTS:
                     await outbox.mark_failed(tx, message.id, f"gave up: {error}")
                     report.failed += 1
-                else:
-                    await outbox.release(
-                        tx, message.id, str(error), now + backoff(message.attempts)
-                    )
-                    report.retried += 1
-            return None
+                    return "done", None
+                await outbox.release(tx, message.id, str(error), now + backoff(message.attempts))
+                report.retried += 1
+            return "later", None
         async with db.transaction() as tx:
             await outbox.mark_failed(tx, message.id, f"uncertain: {error}", uncertain=True)
         report.uncertain += 1
         log.warning("outbox %s: delivery uncertain (%s); not resent", message.id, error)
-        return None
+        return "done", None
     async with db.transaction() as tx:
         await outbox.mark_sent(tx, message.id, sent.message_id)
     report.sent += 1
-    return None
+    return "sent", None

@@ -396,6 +396,13 @@ CREATE TABLE announcements (
 );
 """,
     ),
+    (
+        10,
+        "the outbox finds a chat's waiting messages at once, so no message overtakes another",
+        """
+CREATE INDEX outbox_chat_pending ON outbox (chat_id, id) WHERE state = 'pending';
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -37,11 +37,14 @@ async def enqueue(
 
 
 async def due(tx: Tx, limit: int = 100) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first."""
+    """Pending messages whose time has come, oldest first; none behind an earlier message to
+    the same chat that still waits (a chat's messages arrive in the order they were queued)."""
     rows = await tx.fetchall(
-        "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-        " ORDER BY next_attempt_at, id LIMIT ?",
-        (tx.stamp, limit),
+        "SELECT * FROM outbox AS o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.chat_id = o.chat_id"
+        " AND e.state = 'pending' AND e.id < o.id AND e.next_attempt_at > ?)"
+        " ORDER BY o.next_attempt_at, o.id LIMIT ?",
+        (tx.stamp, tx.stamp, limit),
     )
     return [OutboxMessage.from_row(row) for row in rows]
 

@@ -210,6 +210,14 @@ async def test_crash_mid_drain_loses_only_the_send_in_flight(tmp_path: Path) -> 
         result = await confirm(h, author, flow, preview)
         assert result.kind == "ok", result
         await asyncio.wait_for(hold.hit.wait(), 30)  # the first sign-off request
+        # The other heads' requests go at the same time (other chats) and are answered.
+        await poll(
+            lambda: (
+                sum(any("请审签" in text_of(m) for m in h.server.sent_to(x.tg)) for x in heads) == 2
+            ),
+            30,
+        )
+        await poll(lambda: _signoff_rows_sent(h.db_path) == 2, 30)
         await h.proc.kill()
         hold.release(execute=True)  # that one request had reached Telegram
         await h.proc.start()
@@ -228,6 +236,15 @@ async def test_crash_mid_drain_loses_only_the_send_in_flight(tmp_path: Path) -> 
     uncertain = [s for s in states if s[0] == "uncertain"]
     assert len(uncertain) <= 1, f"one send was in flight, yet the rows are {states}"
     assert asked == [True, True, True], f"window heads asked: {asked}; outbox rows: {states}"
+
+
+def _signoff_rows_sent(db: Path) -> int:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM outbox WHERE purpose LIKE 'notice:signoff_request:%'"
+            " AND state = 'sent'"
+        ).fetchone()
+    return int(row[0])
 
 
 def _submit_conversations(db: Path) -> int:

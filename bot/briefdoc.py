@@ -8,7 +8,6 @@ print line. Page A4 with the margins of GB/T 9704 and a “— N —” page num
 
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 
 from docx import Document
@@ -21,7 +20,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from workflow.briefs import BriefContent
+from workflow.briefs import BriefContent, chinese_date
 
 RED = RGBColor(0xFF, 0x00, 0x00)
 RED_HEX = "FF0000"
@@ -35,11 +34,6 @@ BODY_PT = 16  # 三号
 FOOT_PT = 14  # 四号
 LINE_PT = 28  # exact line spacing of the body
 TEXT_WIDTH = Cm(21.0 - 2.8 - 2.6)
-
-
-def chinese_date(day: date) -> str:
-    """A date as printed on documents: 2026年10月15日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _font(

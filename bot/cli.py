@@ -18,7 +18,6 @@ from typing import TextIO
 from telegram import Bot
 
 from bot.bulletin import bulletin_text
-from bot.charts import points_chart
 from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
 from bot.context import BotData
 from bot.jobs import post_bulletin
@@ -27,8 +26,6 @@ from bot.runner import serve
 from bot.sender import DrainReport, drain
 from bot.texts import Texts
 from bot.wiring import centre_rules
-from bot.workbook import month_workbook, year_workbook
-from sandbox.run import run_sandbox
 from scoring.figures import UnitYear
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import WorkCalendar
@@ -310,9 +307,13 @@ def bulletin_files(
     for part in bulletin_text(texts, report):
         print(re.sub(r"</?b>", "", html.unescape(part)), file=out)
     if xlsx is not None:
+        from bot.workbook import month_workbook  # heavy: only for this command
+
         xlsx.write_bytes(month_workbook(report))
         print(f"已写入: {xlsx}", file=out)
     if png is not None:
+        from bot.charts import points_chart  # heavy: only for this command
+
         png.write_bytes(points_chart(report))
         print(f"已写入: {png}", file=out)
     print("（预览，未发送；机器人在每月第一个工作日自动发布。）", file=out)
@@ -378,6 +379,8 @@ def annual_files(settings: Settings, year: int, xlsx: Path | None, out: TextIO) 
         return 1
     print(format_year(year, lines), file=out)
     if xlsx is not None:
+        from bot.workbook import year_workbook  # heavy: only for this command
+
         xlsx.write_bytes(year_workbook(year, lines))
         print(f"已写入: {xlsx}", file=out)
     return 0
@@ -432,6 +435,8 @@ def sandbox(settings: Settings, port: int, out: TextIO) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from sandbox.run import run_sandbox  # the emulator's web stack: only for the sandbox
+
     try:
         asyncio.run(run_sandbox(settings, port=port, out=out))
     except OSError as error:  # every port tried was busy

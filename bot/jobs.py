@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
 from telegram import Bot
 
+from bot import offload
 from bot.bulletin import annual_text, bulletin_text
 from bot.cards import card
-from bot.charts import points_chart
 from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
-from bot.workbook import month_workbook, year_workbook
 from storage import files, units
 from workflow import schedule
 from workflow.figures import MonthReport, month_report
@@ -82,9 +80,8 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
     chats = list(plan.bulletin_chats) + sorted(
         {p.tg_user_id for people in leaders.values() for p in people if p.tg_user_id}
     )
-    png, xlsx = await asyncio.gather(
-        asyncio.to_thread(points_chart, report), asyncio.to_thread(month_workbook, report)
-    )
+    png = await offload.render("bot.charts:points_chart", report)
+    xlsx = await offload.render("bot.workbook:month_workbook", report)
     async with services.db.transaction() as tx:
         await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)
         await files.put(tx, f"bulletin:{period}:xlsx", f"通报-{period}.xlsx", XLSX, xlsx)
@@ -119,7 +116,7 @@ async def _annual(now: datetime, services: BotData, plan: ScheduleRules) -> None
         return
     year, lines = due
     texts = services.texts
-    xlsx = await asyncio.to_thread(year_workbook, year, lines)
+    xlsx = await offload.render("bot.workbook:year_workbook", year, lines)
     async with services.db.transaction() as tx:
         await files.put(tx, f"annual:{year}:xlsx", f"年度考核-{year}.xlsx", XLSX, xlsx)
     outgoing = []

@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import briefdoc
+from bot import offload
 from bot.context import Context
 from bot.texts import Raw, Texts
 from scoring.vocab import Role
@@ -560,10 +560,15 @@ def caption_for(texts: Texts) -> Callable[[BriefContent], str]:
             year=content.year,
             number=content.number,
             body=content.issuing_body,
-            date=briefdoc.chinese_date(content.issue_date),
+            date=briefs.chinese_date(content.issue_date),
         )
 
     return caption
+
+
+async def render_issue(content: BriefContent) -> bytes:
+    """The issue's .docx, made in a child process (python-docx stays out of the bot)."""
+    return await offload.render("bot.briefdoc:render", content)
 
 
 async def decision_button(update: Update, context: Context) -> int:
@@ -609,7 +614,7 @@ async def decision_button(update: Update, context: Context) -> int:
                 person,
                 brief_id=brief_id,
                 round_=round_,
-                render=briefdoc.render,
+                render=render_issue,
                 caption=caption_for(texts),
             )
             done = texts("brief.done_issued", number=decided.brief.number)

@@ -370,7 +370,7 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
     )
     rendered: list[BriefContent] = []
 
-    def render(content: BriefContent) -> bytes:
+    async def render(content: BriefContent) -> bytes:
         rendered.append(content)
         return briefdoc.render(content)
 

@@ -4,7 +4,7 @@ charge, signed and issued (签发) by a centre main leader; issuing records the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -519,7 +519,7 @@ async def issue(
     *,
     brief_id: int,
     round_: int,
-    render: Callable[[BriefContent], bytes],
+    render: Callable[[BriefContent], Awaitable[bytes]],
     caption: Callable[[BriefContent], str],
 ) -> Decided:
     """签发: the main leader signs; one transaction stores the document, marks the issue issued,
@@ -535,7 +535,7 @@ async def issue(
     async with db.reading() as tx:
         view = await _view(tx, await _open_step(tx, person, brief_id, round_, SIGN))
     content = content_of(rules, view)
-    data = render(content)
+    data = await render(content)
     text = caption(content)
     async with db.transaction() as tx:
         brief = await _open_step(tx, person, brief_id, round_, SIGN)
@@ -634,3 +634,8 @@ async def issued_file(db: Database, person: Person, brief_id: int) -> tuple[Brie
         if stored is None:
             raise Refused("file_missing")
     return brief, stored
+
+
+def chinese_date(day: date) -> str:
+    """A date as printed on documents: 2026年10月15日."""
+    return f"{day.year}年{day.month}月{day.day}日"

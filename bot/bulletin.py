@@ -35,38 +35,74 @@ def _line(texts: Texts, line: UnitMonth, mine: bool) -> str:
     )
 
 
+class BulletinText:
+    """The bulletin's lines, rendered once; each unit's own copy marks its two lines (the
+    month's and the year's), so 2,000 units' copies cost a list copy each, not a re-render."""
+
+    def __init__(self, texts: Texts, report: MonthReport) -> None:
+        self._texts = texts
+        self._report = report
+        self._month_at: dict[int, int] = {}
+        self._year_at: dict[int, int] = {}
+        lines = [texts("bulletin.head", year=report.year, month=report.month), ""]
+        for line in report.lines:
+            self._month_at[line.counts.unit_id] = len(lines)
+            lines.append(_line(texts, line, False))
+        lines += ["", texts("bulletin.ytd_head", month=report.month)]
+        for ytd in report.year_to_date:
+            self._year_at[ytd.counts.unit_id] = len(lines)
+            lines.append(_ytd_line(texts, ytd))
+        lines += ["", texts("bulletin.footer")]
+        self.lines = lines
+
+    def parts(self, mine: int | None = None) -> list[str]:
+        """The messages of the bulletin, the reader's own unit marked when `mine` is given."""
+        if mine is None or (mine not in self._month_at and mine not in self._year_at):
+            return split_lines(self.lines)
+        lines = list(self.lines)
+        if mine in self._month_at:
+            index = self._month_at[mine]
+            unit_line = next(x for x in self._report.lines if x.counts.unit_id == mine)
+            lines[index] = _line(self._texts, unit_line, True)
+        if mine in self._year_at:
+            index = self._year_at[mine]
+            lines[index] = f"<b>{lines[index]}</b>"
+        return split_lines(lines)
+
+
+def _ytd_line(texts: Texts, ytd: UnitYear) -> str:
+    """A unit's year-to-date line."""
+    return texts(
+        "bulletin.ytd_line",
+        rank=ytd.rank,
+        unit=ytd.counts.name,
+        score=number(ytd.score),
+        target=number(ytd.counts.annual_target),
+    )
+
+
 def bulletin_text(texts: Texts, report: MonthReport, mine: int | None = None) -> list[str]:
     """The bulletin in messages of at most 4096 characters, split between lines."""
-    lines = [texts("bulletin.head", year=report.year, month=report.month), ""]
-    lines += [_line(texts, line, line.counts.unit_id == mine) for line in report.lines]
-    lines += ["", texts("bulletin.ytd_head", month=report.month)]
-    for ytd in report.year_to_date:
-        text = texts(
-            "bulletin.ytd_line",
-            rank=ytd.rank,
-            unit=ytd.counts.name,
-            score=number(ytd.score),
-            target=number(ytd.counts.annual_target),
-        )
-        lines.append(f"<b>{text}</b>" if ytd.counts.unit_id == mine else text)
-    lines += ["", texts("bulletin.footer")]
-    return split_lines(lines)
+    return BulletinText(texts, report).parts(mine)
 
 
 def split_lines(lines: list[str], limit: int = LIMIT) -> list[str]:
     """Joins lines into messages no longer than the limit (a line never straddles two)."""
     messages: list[str] = []
-    current = ""
+    current: list[str] = []
+    size = 0  # length of the message being built ("\n".join(current))
     for line in lines:
         line = line[:limit]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            messages.append(current)
-            current = line
+        if size == 0:  # nothing but blank lines yet: start afresh
+            current, size = [line], len(line)
+        elif size + 1 + len(line) > limit:
+            messages.append("\n".join(current))
+            current, size = [line], len(line)
         else:
-            current = candidate
-    if current:
-        messages.append(current)
+            current.append(line)
+            size += 1 + len(line)
+    if size:
+        messages.append("\n".join(current))
     return messages
 
 

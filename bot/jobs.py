@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from telegram import Bot
 
 from bot import offload
-from bot.bulletin import annual_text, bulletin_text
+from bot.bulletin import BulletinText, annual_text
 from bot.cards import card
 from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
 from storage import files, units
+from storage.models import Person
 from workflow import schedule
 from workflow.figures import MonthReport, month_report
 from workflow.rules import CentreRules
@@ -59,24 +62,38 @@ async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> No
         await post_bulletin(services, plan, report)
 
 
+def _bulletin_texts(
+    texts: Texts,
+    report: MonthReport,
+    period: str,
+    plan: ScheduleRules,
+    leaders: Mapping[int, list[Person]],
+) -> list[Outgoing]:
+    """The bulletin's text messages: plain to the bulletin chats, and to each unit's signers
+    with their own unit marked (only for units with someone to send it to)."""
+    text = BulletinText(texts, report)
+    outgoing = [
+        Outgoing(f"bulletin:{period}:{part}", chat, {"text": message})
+        for chat in plan.bulletin_chats
+        for part, message in enumerate(text.parts())
+    ]
+    for unit_id, people in leaders.items():
+        reachable = [p.tg_user_id for p in people if p.tg_user_id is not None]
+        if not reachable:
+            continue
+        parts = text.parts(mine=unit_id)
+        for chat in reachable:
+            for part, message in enumerate(parts):
+                outgoing.append(Outgoing(f"bulletin:{period}:{part}", chat, {"text": message}))
+    return outgoing
+
+
 async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthReport) -> bool:
     """Queues a month's bulletin (text, chart, workbook) once; False if it was already posted."""
     texts = services.texts
     period = f"{report.year}-{report.month:02d}"
-    outgoing = []
-    for chat in plan.bulletin_chats:
-        for part, text in enumerate(bulletin_text(texts, report)):
-            outgoing.append(Outgoing(f"bulletin:{period}:{part}", chat, {"text": text}))
     leaders = await schedule.unit_leaders(services.db, services.rules)
-    for unit_id, people in leaders.items():
-        parts = bulletin_text(texts, report, mine=unit_id)
-        for person in people:
-            if person.tg_user_id is None:
-                continue
-            for part, text in enumerate(parts):
-                outgoing.append(
-                    Outgoing(f"bulletin:{period}:{part}", person.tg_user_id, {"text": text})
-                )
+    outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, leaders)
     chats = list(plan.bulletin_chats) + sorted(
         {p.tg_user_id for people in leaders.values() for p in people if p.tg_user_id}
     )

@@ -564,10 +564,12 @@ async def _step(
                     return StepResult("told", None, str(answer.get("text") or ""))
             if h.server.sent_count(member.tg) <= base:
                 return None
-            for message in h.server.sent_to(member.tg, include_deleted=True)[base:]:
-                if is_notice(message):
-                    continue
+            chat = h.server.sent_to(member.tg, include_deleted=True)
+            seen = {text_of(m) for m in chat[max(0, base - 3) : base]}
+            for message in chat[base:]:
                 text = text_of(message)
+                if is_notice(message) or (text in seen and expect not in text):
+                    continue  # a notice, or a prompt sent again (replies are at least once)
                 return StepResult("ok" if expect in text else "told", message, text)
             return None
 

@@ -37,7 +37,7 @@ from workflow.briefs import BriefContent, BriefView
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
-from .common import acknowledge, current, deliver, drop_buttons, explain
+from .common import acknowledge, current, deliver, drop_buttons, explain, mark_decided
 from .general import drop_typed_waits
 from .lookup import split_message
 
@@ -623,7 +623,7 @@ async def decision_button(update: Update, context: Context) -> int:
         await explain(update, context, refused)
         return ConversationHandler.END
     await acknowledge(query, done)
-    await _mark(context, query.message, texts(mark, by=person.name))
+    await mark_decided(context, query.message, texts(mark, by=person.name))
     await deliver(context, decided.notices)
     return ConversationHandler.END
 
@@ -696,20 +696,6 @@ def reviewing() -> ConversationHandler[Context]:
             name="brief_review",
             persistent=True,
             allow_reentry=True,
-        )
-
-
-async def _mark(context: Context, message: object | None, note: str) -> None:
-    """Removes the buttons from a decided request and notes the decision under it."""
-    if not isinstance(message, Message) or message.text is None:
-        return
-    with contextlib.suppress(BadRequest, Forbidden):
-        await context.bot.edit_message_text(
-            message.text_html + "\n\n" + note,
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=None,
         )
 
 

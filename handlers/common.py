@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import Context
 from bot.sender import drain
@@ -79,3 +80,18 @@ async def deliver(context: Context, notices: list[Notice]) -> None:
     del notices  # queued by the service in its own transaction
     services = context.bot_data
     await drain(context.bot, services.db, services.texts, services.rules)
+
+
+async def mark_decided(context: Context, message: object | None, note: str) -> None:
+    """Notes a decision under the pressed request and removes its buttons (a request already
+    edited, or a chat gone, is left as it is)."""
+    if not isinstance(message, Message) or message.text is None:
+        return
+    with contextlib.suppress(BadRequest, Forbidden):
+        await context.bot.edit_message_text(
+            message.text_html + "\n\n" + note,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=None,
+        )

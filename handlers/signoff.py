@@ -6,7 +6,7 @@ import contextlib
 import re
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
@@ -16,7 +16,7 @@ from workflow import signoff
 from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
-from .common import acknowledge, current, deliver, explain
+from .common import acknowledge, current, deliver, explain, mark_decided
 
 PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([ar])")
 PENDING_RETURN = "pending_return"
@@ -72,7 +72,7 @@ async def on_button(update: Update, context: Context) -> None:
         signoff.Result.AT_CENTRE: "signoff.done_centre",
     }[decided.result]
     await acknowledge(query, texts(done))
-    await _mark_message(context, query.message, texts("signoff.approved", by=person.name))
+    await mark_decided(context, query.message, texts("signoff.approved", by=person.name))
     await deliver(context, decided.notices)
 
 
@@ -120,17 +120,3 @@ async def on_reason(update: Update, context: Context) -> None:
     )
     await deliver(context, decided.notices)
     raise ApplicationHandlerStop
-
-
-async def _mark_message(context: Context, message: object | None, note: str) -> None:
-    """Removes the buttons from a decided sign-off request and notes the decision under it."""
-    if not isinstance(message, Message) or message.text is None:
-        return
-    with contextlib.suppress(BadRequest, Forbidden):
-        await context.bot.edit_message_text(
-            message.text_html + "\n\n" + note,
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=None,
-        )

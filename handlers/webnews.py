@@ -9,8 +9,7 @@ import contextlib
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
@@ -21,7 +20,7 @@ from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
 from .centre import CENTRE_KEYS, PENDING_VISIT, PENDING_WEB_RETURN, PENDING_WEB_URL
-from .common import acknowledge, current, deliver, explain
+from .common import acknowledge, current, deliver, explain, mark_decided
 from .signoff import PENDING_RETURN
 
 BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arsp]):([0-9]{1,12}):([0-9]{1,6}))")
@@ -84,20 +83,6 @@ def _returned_keyboard(
             ]
         ]
     )
-
-
-async def _mark(context: Context, message: object | None, note: str) -> None:
-    """Notes the outcome under the pressed message and removes its buttons."""
-    if not isinstance(message, Message) or message.text is None:
-        return
-    with contextlib.suppress(BadRequest, Forbidden):
-        await context.bot.edit_message_text(
-            message.text_html + "\n\n" + note,
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=None,
-        )
 
 
 async def _unbutton(context: Context, pending: dict[str, Any]) -> None:
@@ -219,7 +204,7 @@ async def on_button(update: Update, context: Context) -> None:
         if action == "a":
             decided = await webnews.decide(services.db, person, news_id, round_, approve=True)
             await acknowledge(query, texts("web.approved_alert"))
-            await _mark(context, query.message, texts("web.approved_note", by=person.name))
+            await mark_decided(context, query.message, texts("web.approved_note", by=person.name))
             if not decided.publishers and chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.no_publisher"))
             await deliver(context, decided.notices)
@@ -232,7 +217,9 @@ async def on_button(update: Update, context: Context) -> None:
         elif action == "s":
             sent = await webnews.resend(services.db, services.rules, person, news_id, round_)
             await acknowledge(query, texts("web.sent_alert"))
-            await _mark(context, query.message, texts("web.resent_note", round=sent.news.round))
+            await mark_decided(
+                context, query.message, texts("web.resent_note", round=sent.news.round)
+            )
             if chat_id is not None:
                 await context.bot.send_message(chat_id, _sent_text(texts, sent))
             await deliver(context, sent.notices)

@@ -746,7 +746,8 @@ async def run(args: argparse.Namespace) -> int:
         if not args.reuse:
             print(
                 f"Building {scale.units} units, {scale.items} items, {scale.adoptions} adoptions"
-                f" (seed {scale.seed}, batches of {scale.batch}) in {path}"
+                f" (seed {scale.seed}, batches of {scale.batch})"
+                f" in {'a temporary directory' if workdir is not None else path}"
             )
             db = await Database.open(path, clock=lambda: IMPORT_TIME)
             try:

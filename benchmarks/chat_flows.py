@@ -28,8 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -53,7 +52,7 @@ from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import AT_CENTRE, ItemState, UnitKind
 from storage import adoptions, items
 from storage.db import Database
-from tests.flow import ADMIN, TOKEN, flow_settings, invite_code, load_units, running
+from tests.flow import ADMIN, TOKEN, flow_settings, invite_code, load_units, polling, running
 
 JSON = dict[str, Any]
 EchoApp = Application[Any, Any, Any, Any, Any, Any]
@@ -519,20 +518,6 @@ def build_echo(server: FakeBotApi) -> EchoApp:
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     app.add_handler(CallbackQueryHandler(_echo_answer))
     return app
-
-
-@asynccontextmanager
-async def polling(app: EchoApp) -> AsyncIterator[EchoApp]:
-    """The app polling like `tests.flow.running` polls (poll_interval=0, timeout=1)."""
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
 
 
 async def _echo_session(probe: Probe, user: FakeUser, shape: str, tag: str) -> None:

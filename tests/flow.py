@@ -6,7 +6,9 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from telegram.ext import Application
 
 from bot.app import BotApp, build_application
 from bot.bulletin import bulletin_text
@@ -23,6 +25,8 @@ TOKEN = "123456:TEST-token_for-flows"
 ADMIN = 900
 
 JSON = dict[str, Any]
+
+AnyApp = TypeVar("AnyApp", bound=Application[Any, Any, Any, Any, Any, Any])
 
 
 def flow_settings(server: FakeBotApi, db_path: Path) -> Settings:
@@ -52,6 +56,14 @@ async def load_units(db: Database, settings: Settings) -> None:
 async def running(settings: Settings, db: Database) -> AsyncIterator[BotApp]:
     """The bot polling the fake server until the block ends."""
     app = build_application(settings, db, centre_rules(settings), token=TOKEN, rate_limit=False)
+    async with polling(app):
+        yield app
+
+
+@asynccontextmanager
+async def polling(app: AnyApp) -> AsyncIterator[AnyApp]:
+    """Any PTB Application initialized, started and polling (1 s long polls) until the block
+    ends; the bot and the bare echo bot of the benchmarks poll alike."""
     async with app:
         await app.start()
         assert app.updater is not None
@@ -63,7 +75,7 @@ async def running(settings: Settings, db: Database) -> AsyncIterator[BotApp]:
             await app.stop()
 
 
-async def settle(server: FakeBotApi, app: BotApp) -> None:
+async def settle(server: FakeBotApi, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Waits until the bot fetched every update and finished handling it."""
     await server.wait_idle()
     await app.update_queue.join()

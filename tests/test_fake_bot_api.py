@@ -6,7 +6,6 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from telegram.ext import (
 )
 
 from sandbox.emulator import FakeBotApi, detect_entities, make_png, parse_html
+from tests.flow import polling, settle
 
 TOKEN = "123:ABC"
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -55,26 +55,6 @@ def build_app(server: FakeBotApi) -> App:
         .base_file_url(server.base_file_url)
         .build()
     )
-
-
-@asynccontextmanager
-async def polling(app: App) -> AsyncIterator[App]:
-    """Initialize, start and poll (1 s long polls); stop everything on exit."""
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
-
-
-async def settle(server: FakeBotApi, app: App) -> None:
-    """Wait until PTB fetched every update and its handlers finished."""
-    await server.wait_idle()
-    await app.update_queue.join()
 
 
 def raw_url(server: FakeBotApi, method: str) -> str:

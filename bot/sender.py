@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -26,7 +25,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
 from bot.ratelimit import NO_RETRY, PacedRateLimiter
-from bot.request import at_most_once
+from bot.request import at_most_once, surely_not_sent
 from bot.texts import Raw, Texts
 from storage import files, outbox
 from storage.db import Database
@@ -80,16 +79,6 @@ def retry_after_of(error: RetryAfter) -> timedelta:
     if isinstance(value, timedelta):
         return value
     return timedelta(seconds=float(str(value)))
-
-
-def request_surely_lost(error: TimedOut | NetworkError) -> bool:
-    """Whether the request cannot have reached Telegram (so sending again is safe)."""
-    cause = error.__cause__
-    if isinstance(error, TimedOut):
-        return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(
-            error
-        )
-    return isinstance(cause, httpx.ConnectError) or cause is None
 
 
 async def render(
@@ -277,7 +266,9 @@ async def _send_one(
         report.errors.append(f"{message.chat_id}: {reason}")
         return "done", None
     except (TimedOut, NetworkError) as error:
-        if request_surely_lost(error) or "Bad Gateway" in str(error) or "Internal" in str(error):
+        # Not sent (no connection made), or Telegram answered with an error (no transport
+        # failure behind it, e.g. a 5xx): safe to send again. Anything else may have arrived.
+        if surely_not_sent(error) or (not isinstance(error, TimedOut) and error.__cause__ is None):
             async with db.transaction() as tx:
                 if message.attempts + 1 >= MAX_ATTEMPTS:
                     await outbox.mark_failed(tx, message.id, f"gave up: {error}")

@@ -37,11 +37,11 @@ from workflow.outcomes import Refused
 from .common import acknowledge, current, deliver, drop_buttons, explain
 from .general import drop_typed_waits
 from .lookup import split_message
+from .submit import CONVERSATION as SUBMIT_CONVERSATION
 from .submit import MAX_FILE_BYTES, MAX_FILES
 
 TEXT, AUDIENCE, PREVIEW = range(3)
 ANN = "announce"  # the draft in user_data (JSON-friendly, persisted with it)
-SUBMIT_CONVERSATION = "submit"  # the name handlers/submit.py gives its conversation
 MAX_UNIT_BUTTONS = 90
 PREVIEW_NAMES = 20
 REPORT_NAMES = 60

@@ -36,6 +36,7 @@ from .common import acknowledge, current, deliver, drop_buttons, explain
 from .general import drop_typed_waits
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
+CONVERSATION = "submit"  # its name in the persisted conversation states
 DRAFT = "draft"
 MAX_FILES = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -578,7 +579,7 @@ def _conversation(
             CommandHandler("cancel", cancel),
             CallbackQueryHandler(cancel, pattern=r"^sub:cancel$"),
         ],
-        name="submit",
+        name=CONVERSATION,
         persistent=True,
         allow_reentry=True,
     )

@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
-#: Chats sent to at once (each chat's messages stay in order). One: a crash then leaves at most
-#: one message `uncertain`. More sends a bulletin faster where a round trip to Telegram is slow,
-#: but a crash may leave that many uncertain (never resent), so it stays one until measured.
-SEND_CONCURRENCY = 1
 _lock = asyncio.Lock()
 
 
@@ -160,79 +156,42 @@ async def _send(
     return await _send_file(bot, db, message)
 
 
-@dataclass(slots=True)
-class _Pass:
-    """What the chats of one drain pass share: the flood-control state."""
-
-    limited: bool = False  # the latest outcome was a 429
-    pause: datetime | None = None  # set by a second 429 in a row: every chat stops
-
-
 async def drain(
-    bot: Bot,
-    db: Database,
-    texts: Texts,
-    rules: CentreRules,
-    limit: int = 200,
-    concurrency: int = SEND_CONCURRENCY,
+    bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
 ) -> DrainReport:
     """Sends every due outbox message once; safe to call from many places (one at a time).
 
-    Each chat's messages go in order; a message that must wait holds back the chat's later
-    ones. Different chats may go at the same time (`concurrency`, see SEND_CONCURRENCY).
+    One message at a time, so a crash leaves at most the one in flight `uncertain`. Each
+    chat's messages go in the order they were queued: one that must wait holds back the
+    chat's later ones (here, and in `outbox.due` on later passes).
     """
     report = DrainReport()
-    shared = _Pass()
+    held: set[int] = set()  # chats whose earlier message must wait
+    limited = False  # the latest send drew a 429
     async with _lock:
         async with db.reading() as tx:
             batch = await outbox.due(tx, limit)
-        chats: dict[int, list[OutboxMessage]] = {}
-        for message in batch:
-            chats.setdefault(message.chat_id, []).append(message)
-        slots = asyncio.Semaphore(concurrency)
-        await asyncio.gather(
-            *(
-                _send_chat(
-                    bot, db, texts, rules, sorted(queue, key=lambda m: m.id), report, shared, slots
-                )
-                for queue in chats.values()
-            )
-        )
-        if shared.pause is not None:
-            async with db.transaction() as tx:
-                await outbox.postpone(tx, [m.id for m in batch], shared.pause)
-    return report
-
-
-async def _send_chat(
-    bot: Bot,
-    db: Database,
-    texts: Texts,
-    rules: CentreRules,
-    queue: list[OutboxMessage],
-    report: DrainReport,
-    shared: _Pass,
-    slots: asyncio.Semaphore,
-) -> None:
-    """One chat's due messages in order; stops at one that must wait (the rest wait behind it)."""
-    for message in queue:
-        async with slots:
-            if shared.pause is not None:
-                return
+        for message in sorted(batch, key=lambda m: m.id):
+            if message.chat_id in held:
+                continue
             async with db.transaction() as tx:  # claimed just before its send: a crash leaves
-                if not await outbox.claim(tx, message.id):  # only the sends in flight uncertain
+                if not await outbox.claim(tx, message.id):  # at most this one uncertain
                     continue
             outcome, pause = await _send_one(bot, db, texts, rules, message, report)
-        if outcome == "sent":
-            shared.limited = False
-        if pause is not None:
+            if outcome == "later":
+                held.add(message.chat_id)
+            if outcome == "sent":
+                limited = False
+            if pause is None:
+                continue
             # One 429 may be that chat's own limit: only its messages wait. Two in a row are
-            # the bot's overall limit: every chat waits.
-            if shared.limited:
-                shared.pause = pause
-            shared.limited = True
-        if outcome == "later":
-            return  # this chat's later messages must not overtake the one that waits
+            # the bot's overall limit: the rest of the batch waits too.
+            if limited:
+                async with db.transaction() as tx:
+                    await outbox.postpone(tx, [m.id for m in batch], pause)
+                break
+            limited = True
+    return report
 
 
 async def _send_one(

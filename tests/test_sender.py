@@ -105,7 +105,7 @@ async def test_429s_in_a_row_pause_the_whole_batch(
     await queue(db, "reminder", *(u.id for u in users))
     server.fail_next("sendMessage", 429, retry_after=30)
     server.fail_next("sendMessage", 429, retry_after=30)
-    first = await drain(bot, db, Texts("zh"), rules, concurrency=1)  # "in a row", plainly
+    first = await drain(bot, db, Texts("zh"), rules)
     assert (first.sent, first.retried) == (0, 2)  # a flood: the rest of the batch waits too
     assert await states(db) == {u.id: "pending" for u in users}
     assert await drain(bot, db, Texts("zh"), rules) == type(first)()  # nothing due yet
@@ -172,7 +172,7 @@ async def test_a_chats_messages_keep_their_order_when_one_must_wait(
             await outbox.enqueue(tx, f"part:{n}", user.id, {"text": f"第{n}部分"})
         await outbox.enqueue(tx, "other", other.id, {"text": "另一位"})
     server.fail_next("sendMessage", 500)  # the user's first part
-    first = await drain(bot, db, Texts("zh"), rules, concurrency=1)
+    first = await drain(bot, db, Texts("zh"), rules)
     assert (first.sent, first.retried) == (1, 1)  # the other chat is not held up
     assert await drain(bot, db, Texts("zh"), rules) == type(first)()  # part 2 waits behind 1
     clock.now += timedelta(seconds=3)
@@ -180,7 +180,7 @@ async def test_a_chats_messages_keep_their_order_when_one_must_wait(
     assert [m["text"] for m in user.received()] == ["第1部分", "第2部分"]
 
 
-async def test_several_chats_at_once_keep_each_chats_order(
+async def test_several_chats_keep_each_chats_order(
     server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules
 ) -> None:
     users = [server.user(n) for n in range(1, 7)]
@@ -188,7 +188,7 @@ async def test_several_chats_at_once_keep_each_chats_order(
         for n in (1, 2, 3):
             for user in users:
                 await outbox.enqueue(tx, f"part:{n}", user.id, {"text": f"第{n}部分"})
-    report = await drain(bot, db, Texts("zh"), rules, concurrency=4)
+    report = await drain(bot, db, Texts("zh"), rules)
     assert report.sent == 18
     for user in users:
         assert [m["text"] for m in user.received()] == ["第1部分", "第2部分", "第3部分"]

@@ -24,6 +24,7 @@ from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.request import RetryingRequest
 from bot.sender import drain, smooth_rate_limiter
+from bot.transport import AiohttpRequest
 from bot.updates import PerUserUpdateProcessor
 from handlers import (
     admin,
@@ -69,6 +70,7 @@ def build_application(
         .post_init(_post_init)
         .concurrent_updates(PerUserUpdateProcessor())
         .request(RetryingRequest(connection_pool_size=256))  # a chat reply survives a blip
+        .get_updates_request(AiohttpRequest())  # PTB polls again itself
     )
     if rate_limit:
         builder = builder.rate_limiter(smooth_rate_limiter())  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The bot's HTTP layer: PTB's httpx request, retrying the failures a person should not see.
+"""The bot's HTTP layer: the aiohttp transport, retrying the failures a person should not see.
 
 A reply in a chat (a prompt, a button's answer, an edited keyboard) that meets a dropped
 connection, a 5xx or a timeout is tried again a few times: at least once, since a repeated
@@ -15,13 +15,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Final
 
-import httpx
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest, RequestData
-from telegram.request._baserequest import BaseRequest
+from telegram.request import BaseRequest, RequestData
+
+from bot.transport import AiohttpRequest, surely_not_sent
 
 log = logging.getLogger(__name__)
+__all__ = ["RetryingRequest", "at_most_once", "surely_not_sent"]
 ATTEMPTS: Final = 4
 FIRST_WAIT: Final = 0.25  # seconds; doubled after each failed attempt
 _at_most_once: ContextVar[bool] = ContextVar("at_most_once", default=False)
@@ -37,14 +38,8 @@ def at_most_once() -> Iterator[None]:
         _at_most_once.reset(token)
 
 
-def surely_not_sent(error: BaseException) -> bool:
-    """Whether the request cannot have reached Telegram (so sending it again is safe)."""
-    cause = error.__cause__
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-
-
-class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that retries dropped connections, timeouts and 5xx answers with backoff."""
+class RetryingRequest(AiohttpRequest):
+    """AiohttpRequest that retries dropped connections, timeouts and 5xx answers with backoff."""
 
     async def do_request(
         self,

@@ -56,6 +56,6 @@ async def test_a_refused_connection_is_tried_again_even_for_the_outbox(
             await bot.send_message(1, "通报")
     finally:
         await bot.request.shutdown()
-    assert "ConnectError" in str(caught.value)
+    assert "ClientConnectorError" in str(caught.value)
     retries = [r for r in caplog.records if "trying again" in r.getMessage()]
     assert len(retries) == 3  # surely not sent, so safe even at most once: 4 attempts in all

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from telegram import Bot
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.config import load_settings
 from bot.sender import drain, smooth_rate_limiter
 from bot.texts import Texts
+from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi
 from storage import outbox
@@ -38,7 +38,7 @@ async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
     client = Bot(
         TOKEN,
         base_url=server.base_url,
-        request=HTTPXRequest(connection_pool_size=4),
+        request=AiohttpRequest(connection_pool_size=4),  # the bot's own transport
     )
     async with client:
         yield client

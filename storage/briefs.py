@@ -274,13 +274,12 @@ async def record_decision(
     reason: str | None,
 ) -> BriefDecision | None:
     """Records one decision per (issue, round, step); None if that step was decided already."""
-    await tx.execute(
+    changed = await tx.changed(
         "INSERT INTO brief_decisions (brief_id, round, step, decided_by, approve, reason,"
         " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (brief_id, round, step) DO NOTHING",
         (brief_id, round_, step, decided_by, int(approve), reason, tx.stamp),
     )
-    changed = await tx.fetchone("SELECT changes()")
-    if not (changed and changed[0]):
+    if not changed:
         return None
     await tx.audit(
         decided_by,

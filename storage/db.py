@@ -48,11 +48,21 @@ class Tx:
         return to_stamp(self.now)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Runs a statement; returns lastrowid (for INSERT) or the rowcount."""
-        async with self._conn.execute(sql, params) as cursor:
-            if sql.lstrip()[:6].upper() == "INSERT":
-                return int(cursor.lastrowid or 0)
-            return int(cursor.rowcount)
+        """Runs a statement; returns lastrowid (for INSERT) or the rows it changed."""
+        if sql.lstrip()[:6].upper() == "INSERT":
+            row = await self._conn.execute_insert(sql, params)
+            return int(row[0] or 0) if row else 0
+        return await self.changed(sql, params)
+
+    async def changed(self, sql: str, params: Params = ()) -> int:
+        """Runs a write statement; returns how many rows it changed (0 for a DO NOTHING)."""
+        # One round trip to the connection's thread instead of three (execute, fetch, close).
+        # Statements run one at a time under the Database lock, and no trigger or foreign-key
+        # action in the schema changes rows (tests/test_storage.py checks), so the
+        # connection's change counter moves by exactly this statement's count.
+        before = self._conn.total_changes
+        await self._conn.execute_fetchall(sql, params)
+        return self._conn.total_changes - before
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Runs a statement for many parameter rows."""
@@ -60,15 +70,12 @@ class Tx:
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query, or None."""
-        async with self._conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return row
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Every row of a query."""
-        async with self._conn.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-        return list(rows)
+        """Every row of a query (fetched on the connection's thread in one round trip)."""
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def audit(
         self,
@@ -132,33 +139,33 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._conn.execute_fetchall("BEGIN IMMEDIATE")
             tx = Tx(self._conn, self.clock())
             try:
                 yield tx
             except BaseException:
                 if self._conn.in_transaction:  # SQLite already rolled back on SQLITE_FULL etc.
-                    await self._conn.execute("ROLLBACK")
+                    await self._conn.execute_fetchall("ROLLBACK")
                 raise
             else:
                 try:
-                    await self._conn.execute("COMMIT")
+                    await self._conn.execute_fetchall("COMMIT")
                 except BaseException:
                     if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
+                        await self._conn.execute_fetchall("ROLLBACK")
                     raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A read-only snapshot (BEGIN DEFERRED), so multi-query reads agree with each other."""
         async with self._lock:
-            await self._conn.execute("BEGIN")
+            await self._conn.execute_fetchall("BEGIN")
             tx = Tx(self._conn, self.clock())
             try:
                 yield tx
             finally:
                 if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                    await self._conn.execute_fetchall("ROLLBACK")
 
     async def schema_version(self) -> int:
         """The highest migration applied (0 for an empty database)."""
@@ -199,7 +206,7 @@ class Database:
                     )
                 except sqlite3.Error as error:
                     if self._conn.in_transaction:
-                        await self._conn.execute("ROLLBACK")
+                        await self._conn.execute_fetchall("ROLLBACK")
                     raise MigrationError(f"migration {version} failed: {error}") from error
                 applied.append(version)
         return applied

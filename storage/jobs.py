@@ -15,9 +15,8 @@ async def is_done(tx: Tx, key: str) -> bool:
 
 async def record(tx: Tx, key: str, **detail: Any) -> bool:
     """Marks work done; False if it already was (the caller's transaction then changes nothing)."""
-    await tx.execute(
+    changed = await tx.changed(
         "INSERT INTO job_runs (key, done_at, detail) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
         (key, tx.stamp, json.dumps(detail, ensure_ascii=False, default=str)),
     )
-    changed = await tx.fetchone("SELECT changes()")
-    return bool(changed and changed[0])
+    return changed > 0

@@ -20,7 +20,7 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Queues a message; a (purpose, recipient) already queued is left alone. True if new."""
-    await tx.execute(
+    changed = await tx.changed(
         "INSERT INTO outbox (purpose, chat_id, kind, payload, next_attempt_at, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (purpose, chat_id) DO NOTHING",
         (
@@ -32,8 +32,7 @@ async def enqueue(
             tx.stamp,
         ),
     )
-    changed = await tx.fetchone("SELECT changes()")
-    return bool(changed and changed[0])
+    return changed > 0
 
 
 async def due(tx: Tx, limit: int = 100) -> list[OutboxMessage]:
@@ -78,11 +77,10 @@ async def undelivered(tx: Tx, limit: int = 50) -> list[OutboxMessage]:
 
 async def claim(tx: Tx, message_id: int) -> bool:
     """Marks a pending message as being sent now; False if someone else has it."""
-    await tx.execute(
+    changed = await tx.changed(
         "UPDATE outbox SET state = 'sending' WHERE id = ? AND state = 'pending'", (message_id,)
     )
-    changed = await tx.fetchone("SELECT changes()")
-    return bool(changed and changed[0])
+    return changed > 0
 
 
 async def release(tx: Tx, message_id: int, error: str, next_attempt: datetime) -> None:
@@ -96,12 +94,11 @@ async def release(tx: Tx, message_id: int, error: str, next_attempt: datetime) -
 
 async def orphaned_claims(tx: Tx) -> int:
     """After a restart: claims left by a crash mid-send become 'uncertain' (never resent)."""
-    await tx.execute(
+    changed = await tx.changed(
         "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending'"
         " WHERE state = 'sending'"
     )
-    changed = await tx.fetchone("SELECT changes()")
-    return int(changed[0]) if changed else 0
+    return changed
 
 
 async def postpone(tx: Tx, message_ids: list[int], not_before: datetime) -> None:

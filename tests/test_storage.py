@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -74,6 +75,32 @@ async def test_failed_transaction_leaves_nothing(db: Database) -> None:
     async with db.reading() as tx:
         assert await units.list_units(tx) == []
         assert await audit.audit_count(tx) == 0
+
+
+async def test_row_counts_come_from_the_statement_alone(db: Database) -> None:
+    # Tx.changed reads the connection's change counter, which also counts rows changed by
+    # triggers and foreign-key actions: the schema must have none that change rows.
+    async with db.reading() as tx:
+        triggers = await tx.fetchall("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        tables = await tx.fetchall("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+    for name, sql in triggers:
+        body = re.split(r"\bBEGIN\b", sql.upper(), maxsplit=1)[1]
+        assert "RAISE(" in body and not any(
+            verb in body for verb in ("INSERT ", "UPDATE ", "DELETE ")
+        ), f"trigger {name} changes rows"
+    for name, sql in tables:
+        assert "ON DELETE" not in sql.upper() and "ON UPDATE" not in sql.upper(), name
+    async with db.transaction() as tx:
+        unit = await tx.execute(
+            "INSERT INTO units (name, kind, monthly_quota, annual_target, created_at)"
+            " VALUES ('甲', 'window', 2, 20, ?)",
+            (tx.stamp,),
+        )
+        again = "UPDATE units SET monthly_quota = 3 WHERE id = ? AND monthly_quota = 2"
+        assert await tx.changed(again, (unit,)) == 1
+        assert await tx.changed(again, (unit,)) == 0
+        await tx.audit(None, "test", "unit", unit)
+        assert await tx.changed("UPDATE units SET monthly_quota = 4") == 1
 
 
 async def test_audit_log_is_append_only(db: Database) -> None:

@@ -36,10 +36,20 @@ class MigrationError(RuntimeError):
 
 
 class Tx:
-    """One open transaction (or a consistent read) on the ledger, with the time it began."""
+    """One open transaction (or a consistent read) on the ledger, with the time it began.
 
-    def __init__(self, conn: aiosqlite.Connection, now: datetime) -> None:
+    Statements run right on the event loop's thread: a ledger statement takes microseconds,
+    while a trip to aiosqlite's thread and back costs a few hundred under load, and the
+    transaction (holding the Database lock) waited for every one of them. Whole-ledger scans
+    use `Database.scanning()`, whose statements go to the connection's thread instead.
+    """
+
+    def __init__(
+        self, conn: aiosqlite.Connection, raw: sqlite3.Connection, now: datetime, *, inline: bool
+    ) -> None:
         self._conn = conn
+        self._raw = raw
+        self._inline = inline
         self.now = now
 
     @property
@@ -49,32 +59,47 @@ class Tx:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Runs a statement; returns lastrowid (for INSERT) or the rows it changed."""
-        if sql.lstrip()[:6].upper() == "INSERT":
-            row = await self._conn.execute_insert(sql, params)
-            return int(row[0] or 0) if row else 0
-        return await self.changed(sql, params)
+        insert = sql.lstrip()[:6].upper() == "INSERT"
+        cursor = self._writable().execute(sql, params)
+        try:
+            return int(cursor.lastrowid or 0) if insert else int(cursor.rowcount)
+        finally:
+            cursor.close()
 
     async def changed(self, sql: str, params: Params = ()) -> int:
         """Runs a write statement; returns how many rows it changed (0 for a DO NOTHING)."""
-        # One round trip to the connection's thread instead of three (execute, fetch, close).
-        # Statements run one at a time under the Database lock, and no trigger or foreign-key
-        # action in the schema changes rows (tests/test_storage.py checks), so the
-        # connection's change counter moves by exactly this statement's count.
-        before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, params)
-        return self._conn.total_changes - before
+        cursor = self._writable().execute(sql, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _writable(self) -> sqlite3.Connection:
+        """The connection, for a write; a scanning snapshot is read-only."""
+        if not self._inline:
+            raise RuntimeError("a scanning snapshot is read-only: write in a transaction")
+        return self._raw
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Runs a statement for many parameter rows."""
+        """Runs a statement for many parameter rows (bulk work: on the connection's thread)."""
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query, or None."""
+        if self._inline:
+            cursor = self._raw.execute(sql, params)
+            try:
+                row: sqlite3.Row | None = cursor.fetchone()
+            finally:
+                cursor.close()
+            return row
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Every row of a query (fetched on the connection's thread in one round trip)."""
+        """Every row of a query."""
+        if self._inline:
+            return self._raw.execute(sql, params).fetchall()
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def audit(
@@ -101,11 +126,20 @@ class Tx:
 
 
 class Database:
-    """The ledger's single connection; transactions are serialized, as SQLite has one writer."""
+    """The ledger's single connection; transactions are serialized, as SQLite has one writer.
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path, clock: Clock) -> None:
+    aiosqlite owns the connection and its thread (migrations, bulk inserts, whole-ledger
+    scans, waiting out another process's write lock); transactions run their statements on
+    the event loop's thread (see `Tx`). The asyncio lock keeps the two from ever overlapping.
+    """
+
+    def __init__(
+        self, conn: aiosqlite.Connection, raw: sqlite3.Connection, path: Path, clock: Clock
+    ) -> None:
         self._conn = conn
+        self._raw = raw
         self._lock = asyncio.Lock()
+        self._busy_timeout_ms = 5000
         self.path = path
         self.clock = clock
 
@@ -117,13 +151,23 @@ class Database:
         db_path = Path(path)
         if str(db_path) != ":memory:":
             db_path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(db_path), isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        return cls(conn, db_path, clock)
+        opened: list[sqlite3.Connection] = []
+
+        def connect() -> sqlite3.Connection:
+            """Runs on aiosqlite's thread; the loop's thread uses the same connection too."""
+            raw = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+            raw.row_factory = sqlite3.Row
+            opened.append(raw)
+            return raw
+
+        conn = await aiosqlite.Connection(connect, 64)  # aiosqlite.connect, keeping the handle
+        await conn.execute_fetchall(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        await conn.execute_fetchall("PRAGMA journal_mode = WAL")
+        await conn.execute_fetchall("PRAGMA synchronous = NORMAL")
+        await conn.execute_fetchall("PRAGMA foreign_keys = ON")
+        database = cls(conn, opened[0], db_path, clock)
+        database._busy_timeout_ms = int(busy_timeout_ms)
+        return database
 
     async def close(self) -> None:
         """Closes the connection, checkpointing the WAL."""
@@ -139,32 +183,60 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error."""
         async with self._lock:
-            await self._conn.execute_fetchall("BEGIN IMMEDIATE")
-            tx = Tx(self._conn, self.clock())
+            await self._begin_immediate()
+            raw = self._raw
+            tx = Tx(self._conn, raw, self.clock(), inline=True)
             try:
                 yield tx
             except BaseException:
-                if self._conn.in_transaction:  # SQLite already rolled back on SQLITE_FULL etc.
-                    await self._conn.execute_fetchall("ROLLBACK")
+                if raw.in_transaction:  # SQLite already rolled back on SQLITE_FULL etc.
+                    raw.execute("ROLLBACK")
                 raise
             else:
                 try:
-                    await self._conn.execute_fetchall("COMMIT")
+                    raw.execute("COMMIT")  # WAL: a commit never waits for readers
                 except BaseException:
-                    if self._conn.in_transaction:
-                        await self._conn.execute_fetchall("ROLLBACK")
+                    if raw.in_transaction:
+                        raw.execute("ROLLBACK")
                     raise
+
+    async def _begin_immediate(self) -> None:
+        """Takes the write lock; if another process holds it, waits on the connection's thread
+        (busy_timeout) rather than blocking the event loop."""
+        raw = self._raw
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        await self._conn.execute_fetchall("BEGIN IMMEDIATE")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A read-only snapshot (BEGIN DEFERRED), so multi-query reads agree with each other."""
         async with self._lock:
-            await self._conn.execute_fetchall("BEGIN")
-            tx = Tx(self._conn, self.clock())
+            raw = self._raw
+            raw.execute("BEGIN")
             try:
-                yield tx
+                yield Tx(self._conn, raw, self.clock(), inline=True)
             finally:
-                if self._conn.in_transaction:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+
+    @asynccontextmanager
+    async def scanning(self) -> AsyncIterator[Tx]:
+        """A read-only snapshot for queries over the whole ledger (a year's figures, a search):
+        they run on the connection's thread, so the bot keeps answering meanwhile."""
+        async with self._lock:
+            await self._conn.execute_fetchall("BEGIN")
+            try:
+                yield Tx(self._conn, self._raw, self.clock(), inline=False)
+            finally:
+                if self._raw.in_transaction:
                     await self._conn.execute_fetchall("ROLLBACK")
 
     async def schema_version(self) -> int:

@@ -28,7 +28,7 @@ async def month_report(
     """Figures of every active unit for one month and for the year up to that month's end."""
     span = periods.month(year, month)
     ytd = periods.year_to_month_end(year, month)
-    async with db.reading() as tx:
+    async with db.scanning() as tx:
         month_counts = await period_counts(
             tx, policy, span.first, span.last, informant_at=span.closes_at(zone)
         )
@@ -48,7 +48,7 @@ async def year_report(
 ) -> list[UnitYear]:
     """Every active unit's year-end line: score, reward, assessment, deductions, research duty."""
     span = periods.year(year)
-    async with db.reading() as tx:
+    async with db.scanning() as tx:
         counts = await period_counts(
             tx, policy, span.first, span.last, informant_at=span.closes_at(zone), monthly=True
         )

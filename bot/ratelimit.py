@@ -6,8 +6,12 @@ import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
+from aiolimiter import AsyncLimiter
 from telegram._utils.types import JSONDict
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
+
+from bot.transport import surely_not_sent
 
 #: `rate_limit_args` of an outbox send: paced like every request, but a 429 comes back at once
 #: instead of pausing every request of the bot; the outbox reschedules just that message and
@@ -15,8 +19,48 @@ from telegram.ext import AIORateLimiter
 NO_RETRY: Final = -1
 
 
+class RefundableLimiter(AsyncLimiter):
+    """aiolimiter's leaky bucket, plus giving back what an attempt Telegram refused used."""
+
+    __slots__ = ()
+
+    def refund(self, amount: float = 1.0) -> None:
+        """Returns capacity at once, and wakes whoever waits for it."""
+        self._leak()
+        self._level = max(0.0, self._level - amount)
+        self._wake_next()
+
+
+def refused(error: BaseException) -> bool:
+    """Whether Telegram did not take the message: it answered with an error (a 429, a 5xx, a
+    400), or no connection was made.
+
+    Such an attempt delivered nothing, so it need not cost a place in the overall pace
+    (Telegram's limit is on messages sent); a timeout or a dropped answer may have arrived.
+    """
+    if isinstance(error, RetryAfter):
+        return True
+    if isinstance(error, NetworkError) and not isinstance(error, TimedOut):
+        return error.__cause__ is None or surely_not_sent(error)
+    return False
+
+
 class PacedRateLimiter(AIORateLimiter):
-    """AIORateLimiter whose NO_RETRY requests neither retry nor stop other requests on a 429."""
+    """AIORateLimiter whose NO_RETRY requests neither retry nor stop other requests on a 429,
+    and give their place in the pace back when Telegram refused them."""
+
+    def __init__(self, overall_max_rate: float, overall_time_period: float, max_retries: int):
+        super().__init__(
+            overall_max_rate=overall_max_rate,
+            overall_time_period=overall_time_period,
+            max_retries=max_retries,
+        )
+        self._base_limiter = self._pace = RefundableLimiter(overall_max_rate, overall_time_period)
+
+    @property
+    def pace(self) -> RefundableLimiter:
+        """The overall pace every request to a chat waits for."""
+        return self._pace
 
     async def process_request(
         self,
@@ -38,11 +82,16 @@ class PacedRateLimiter(AIORateLimiter):
         group: int | str | bool = False
         if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
             group = chat_id
-        return await self._run_request(
-            chat=chat_id is not None,
-            group=group,
-            allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
-            callback=callback,
-            args=args,
-            kwargs=kwargs,
-        )
+        try:
+            return await self._run_request(
+                chat=chat_id is not None,
+                group=group,
+                allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+                callback=callback,
+                args=args,
+                kwargs=kwargs,
+            )
+        except (RetryAfter, NetworkError) as error:
+            if chat_id is not None and refused(error):
+                self._pace.refund()  # the outbox's two-429s-in-a-row pause still guards the pace
+            raise

@@ -6,11 +6,15 @@ import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 from telegram import Bot
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
 from bot.config import load_settings
+from bot.ratelimit import PacedRateLimiter, refused
 from bot.sender import drain, smooth_rate_limiter
 from bot.texts import Texts
 from bot.transport import AiohttpRequest
@@ -192,3 +196,39 @@ async def test_several_chats_keep_each_chats_order(
     assert report.sent == 18
     for user in users:
         assert [m["text"] for m in user.received()] == ["第1部分", "第2部分", "第3部分"]
+
+
+async def test_a_send_telegram_refused_gives_its_place_in_the_pace_back(
+    server: FakeBotApi, db: Database, rules: CentreRules
+) -> None:
+    """A 500 or a 429 delivered nothing: the next message need not wait a place for it. One
+    that arrived keeps its place (a pace of one message per 60 s makes the places visible)."""
+    user, other = server.user(1), server.user(2)
+    limiter = PacedRateLimiter(overall_max_rate=1, overall_time_period=60, max_retries=0)
+    paced = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=limiter)
+    async with paced:
+        await queue(db, "reminder", user.id)
+        server.fail_next("sendMessage", 500)
+        first = await drain(paced, db, Texts("zh"), rules)
+        assert (first.sent, first.retried) == (0, 1)
+        assert limiter.pace.has_capacity()  # the refused attempt gave its place back
+        await queue(db, "notice", other.id)
+        assert (await drain(paced, db, Texts("zh"), rules)).sent == 1
+        assert not limiter.pace.has_capacity()  # a delivered message keeps its place
+    assert [len(u.received()) for u in (user, other)] == [0, 1]
+
+
+def test_which_failures_count_as_refused() -> None:
+    dropped = NetworkError("aiohttp.ServerDisconnectedError")
+    dropped.__cause__ = aiohttp.ServerDisconnectedError()
+    unreachable = NetworkError("aiohttp.ClientConnectorError")
+    unreachable.__cause__ = aiohttp.ClientConnectorError(
+        ConnectionKey("api.telegram.org", 443, True, True, None, None, None),
+        OSError(111, "Connection refused"),
+    )
+    assert refused(RetryAfter(1))
+    assert refused(NetworkError("Bad Gateway"))  # Telegram answered 502
+    assert refused(unreachable)
+    assert not refused(dropped)  # may have arrived
+    assert not refused(TimedOut())
+    assert refused(BadRequest("Chat not found"))  # an answer too: nothing was delivered

@@ -47,7 +47,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app import BotApp
 from bot.config import Settings, UnitConfig
+from bot.transport import AiohttpRequest
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import AT_CENTRE, ItemState, UnitKind
 from storage import adoptions, items
@@ -434,9 +436,7 @@ async def run_bot(
                 await db.migrate()
                 await load_units(db, settings)
                 async with running(settings, db) as app:
-                    result, checks = await _drive_bot(
-                        server, app.update_queue, db, units, deadline, concurrency
-                    )
+                    result, checks = await _drive_bot(server, app, db, units, deadline, concurrency)
             finally:
                 await db.close()
     return result, checks
@@ -444,7 +444,7 @@ async def run_bot(
 
 async def _drive_bot(
     server: FakeBotApi,
-    queue: asyncio.Queue[object],
+    app: BotApp,
     db: Database,
     units: list[str],
     deadline: Deadline,
@@ -471,8 +471,10 @@ async def _drive_bot(
         ]
 
     async def settle() -> None:
-        """The bot is idle."""
-        await _settle(server, queue, deadline)
+        """The bot is idle: updates handled, the notices they queued sent."""
+        await _settle(server, app.update_queue, deadline)
+        async with asyncio.timeout(min(REPLY_WAIT, deadline.left())):
+            await app.bot_data.courier.idle()
 
     began = time.monotonic()
     setup_updates = await _join_all(probe, people, deadline)
@@ -506,15 +508,17 @@ async def _echo_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await update.callback_query.answer()
 
 
-def build_echo(server: FakeBotApi) -> EchoApp:
-    """A bare PTB Application with the bot's builder settings (no rate limiter)."""
-    app: EchoApp = (
+def build_echo(server: FakeBotApi, *, aiohttp: bool = False) -> EchoApp:
+    """A bare PTB Application (no rate limiter): PTB's own httpx transport, or the bot's."""
+    builder = (
         ApplicationBuilder()
         .token(TOKEN)
         .base_url(server.base_url)
         .base_file_url(server.base_file_url)
-        .build()
     )
+    if aiohttp:
+        builder = builder.request(AiohttpRequest(256)).get_updates_request(AiohttpRequest())
+    app: EchoApp = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     app.add_handler(CallbackQueryHandler(_echo_answer))
     return app
@@ -529,10 +533,12 @@ async def _echo_session(probe: Probe, user: FakeUser, shape: str, tag: str) -> N
             await probe.click(user, probe.server.last_message(user.id), ECHO_DATA, reply=False)
 
 
-async def run_echo(teams: int, concurrency: int, deadline: Deadline) -> ScenarioResult:
+async def run_echo(
+    teams: int, concurrency: int, deadline: Deadline, *, aiohttp: bool = False
+) -> ScenarioResult:
     """The echo bot: the same people, update counts, kinds, phases and pacing as the bot."""
     async with FakeBotApi(clock=ShiftedClock()) as server:
-        app = build_echo(server)
+        app = build_echo(server, aiohttp=aiohttp)
         async with polling(app):
             probe = Probe(server, concurrency)
             ids = [999, *range(1000, 1000 + 3 * teams)]
@@ -551,7 +557,8 @@ async def run_echo(teams: int, concurrency: int, deadline: Deadline) -> Scenario
             async with asyncio.timeout(deadline.left()):
                 await asyncio.gather(*(hello(user) for user in users))
             await settle()
-            result = ScenarioResult("bare PTB echo", len(users), time.monotonic() - began)
+            name = "bare echo, bot's transport" if aiohttp else "bare PTB echo"
+            result = ScenarioResult(name, len(users), time.monotonic() - began)
             editor, rest = users[0], users[1:]
             informants, heads, leaders = rest[0::3], rest[1::3], rest[2::3]
             phases: list[tuple[str, Callable[[], list[Awaitable[object]]]]] = [
@@ -653,6 +660,7 @@ async def main_async(args: argparse.Namespace) -> int:
     began = time.monotonic()
     ours, checks = await run_bot(teams, args.concurrency, deadline, notes)
     bare = await run_echo(teams, args.concurrency, deadline)
+    same = await run_echo(teams, args.concurrency, deadline, aiohttp=True)
     total = time.monotonic() - began
     for note in notes:
         print(f"note: {note}")
@@ -662,10 +670,15 @@ async def main_async(args: argparse.Namespace) -> int:
         f"{bare.setup_seconds:.2f} s"
     )
     print()
-    print("\n".join(report([ours, bare])))
+    print("\n".join(report([ours, bare, same])))
     ratio = ours.rate / bare.rate if bare.rate > 0 else 0.0
     print()
     print(f"throughput ours/bare: {ratio:.2f} (target >= 0.50){'' if ratio >= 0.5 else ' BELOW'}")
+    print(
+        f"(ours / the bare echo on the bot's aiohttp transport: "
+        f"{ours.rate / same.rate if same.rate > 0 else 0.0:.2f}; the bot's transport alone "
+        f"makes the bare echo {same.rate / bare.rate if bare.rate > 0 else 0.0:.1f}x faster)"
+    )
     print()
     print("ledger checks:")
     for line in checks:

@@ -20,10 +20,11 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
+from bot.courier import Courier
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.request import RetryingRequest
-from bot.sender import drain, smooth_rate_limiter
+from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.transport import AiohttpRequest
 from bot.updates import PerUserUpdateProcessor
 from handlers import (
@@ -75,7 +76,14 @@ def build_application(
     if rate_limit:
         builder = builder.rate_limiter(smooth_rate_limiter())  # type: ignore[arg-type]
     app: BotApp = builder.build()
-    app.bot_data.setup(db, rules, settings)
+    services = app.bot_data
+    services.setup(db, rules, settings)
+
+    async def send_outbox() -> DrainReport:
+        """One outbox pass with the application's bot."""
+        return await drain(app.bot, db, services.texts, rules)
+
+    services.use_courier(Courier(send_outbox, app.create_task))  # awaited by app.stop()
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
     # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).

@@ -7,6 +7,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
+from bot.courier import Courier
 from bot.texts import Texts
 from bot.wiring import schedule_rules
 from storage.db import Database
@@ -23,12 +24,23 @@ class BotData:
         self._settings: Settings | None = None
         self._texts: Texts | None = None
         self._schedule: ScheduleRules | None = None
+        self._courier: Courier | None = None
 
     def setup(self, db: Database, rules: CentreRules, settings: Settings) -> None:
         """Wires the services in (called by build_application)."""
         self._db, self._rules, self._settings = db, rules, settings
         self._texts = Texts(settings.language.value)
         self._schedule = schedule_rules(settings)
+
+    def use_courier(self, courier: Courier) -> None:
+        """Wires in the outbox's background sender (called by build_application)."""
+        self._courier = courier
+
+    @property
+    def courier(self) -> Courier:
+        """The outbox's background sender, which handlers wake after queuing notices."""
+        assert self._courier is not None, "BotData.use_courier() was not called"
+        return self._courier
 
     @property
     def schedule(self) -> ScheduleRules:

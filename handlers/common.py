@@ -10,7 +10,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.context import Context
-from bot.sender import drain
 from storage.models import Person, RoleGrant
 from workflow import joining
 from workflow.outcomes import Notice, Refused
@@ -76,10 +75,9 @@ async def explain(update: Update, context: Context, refused: Refused) -> None:
 
 
 async def deliver(context: Context, notices: list[Notice]) -> None:
-    """Sends what the services queued in the outbox (the notices are already there)."""
+    """Has what the services queued in the outbox sent, without holding up the handler."""
     del notices  # queued by the service in its own transaction
-    services = context.bot_data
-    await drain(context.bot, services.db, services.texts, services.rules)
+    context.bot_data.courier.wake()
 
 
 async def mark_decided(context: Context, message: object | None, note: str) -> None:

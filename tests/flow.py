@@ -76,9 +76,12 @@ async def polling(app: AnyApp) -> AsyncIterator[AnyApp]:
 
 
 async def settle(server: FakeBotApi, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Waits until the bot fetched every update and finished handling it."""
+    """Waits until the bot fetched every update, handled it and sent what it queued."""
     await server.wait_idle()
     await app.update_queue.join()
+    courier = getattr(app.bot_data, "courier", None)  # the bot's outbox sender; a bare app has none
+    if courier is not None:
+        await courier.idle()
 
 
 def buttons(message: JSON) -> dict[str, str]:

@@ -1,0 +1,54 @@
+"""The outbox's background sender: a handler queues its notices, wakes the courier, moves on.
+
+Until now each handler drained the outbox itself before finishing, so a person's next tap
+waited for notices to other people, and, at month start, for a whole bulletin going out at
+Telegram's pace. The courier sends in a task of its own instead (one pass after another while
+there is work, through `bot.sender.drain`, which keeps one message in flight at a time); PTB
+awaits that task when the application stops, so a shutdown finishes the pass it is in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from bot.sender import DrainReport
+
+log = logging.getLogger(__name__)
+
+Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
+
+
+class Courier:
+    """Runs outbox passes in the background whenever woken, one task at a time."""
+
+    def __init__(self, drain: Callable[[], Awaitable[DrainReport]], spawn: Spawn) -> None:
+        self._drain = drain
+        self._spawn = spawn
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def wake(self) -> None:
+        """Something was queued: send it soon (starts a pass unless one is running)."""
+        self._again = True
+        if self._task is None or self._task.done():
+            self._task = self._spawn(self._run())
+
+    async def idle(self) -> None:
+        """Waits until every pass asked for so far is done."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})
+
+    async def _run(self) -> None:
+        """Passes until one finds nothing to do; a failed pass is left to the periodic one."""
+        while self._again:
+            self._again = False
+            try:
+                report = await self._drain()
+            except Exception:
+                log.exception("outbox pass failed; the periodic pass will try again")
+                return
+            if report.sent or report.retried or report.failed or report.uncertain:
+                self._again = True  # more may have become due meanwhile

@@ -9,6 +9,7 @@ from telegram.error import NetworkError
 from telegram.ext import ExtBot
 
 from bot.request import RetryingRequest, at_most_once
+from bot.transport import env_proxy
 from sandbox.emulator import FakeBotApi
 from tests.flow import TOKEN
 
@@ -59,3 +60,20 @@ async def test_a_refused_connection_is_tried_again_even_for_the_outbox(
     assert "ClientConnectorError" in str(caught.value)
     retries = [r for r in caplog.records if "trying again" in r.getMessage()]
     assert len(retries) == 3  # surely not sent, so safe even at most once: 4 attempts in all
+
+
+def test_the_environments_proxy_is_used_except_for_local_and_exempt_hosts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "bot-api.example")
+    env_proxy.cache_clear()
+    try:
+        assert env_proxy("https://api.telegram.org") == "http://proxy.example:3128"
+        assert env_proxy("https://bot-api.example") is None  # NO_PROXY
+        assert env_proxy("http://127.0.0.1:8081") is None  # the sandbox's emulator
+        assert env_proxy("http://intranet.example") is None  # no HTTP_PROXY named
+    finally:
+        env_proxy.cache_clear()

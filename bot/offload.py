@@ -11,8 +11,25 @@ from __future__ import annotations
 import asyncio
 import importlib
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+
+
+def _watch_parent() -> None:
+    """In the child: exits as soon as the bot that started it is gone (killed mid-render),
+    instead of lingering with its 100 MB, blocked on a result nobody will read."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        """Polls the parent's pid twice a second."""
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _call(target: str, args: tuple[Any, ...]) -> bytes:
@@ -25,7 +42,9 @@ def _call(target: str, args: tuple[Any, ...]) -> bytes:
 
 async def render(target: str, *args: Any) -> bytes:
     """The bytes `module:function(*args)` returns, computed in a fresh child process."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_watch_parent
+    )
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, _call, target, args)
     finally:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from storage.migrations import LATEST_VERSION, MIGRATIONS
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+#: Results `Database.memoized` keeps (a few periods' figures).
+MEMO_ENTRIES = 8
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -140,6 +143,8 @@ class Database:
         self._raw = raw
         self._lock = asyncio.Lock()
         self._busy_timeout_ms = 5000
+        self._commits = 0  # this connection's committed write transactions
+        self._memo: dict[Hashable, tuple[tuple[int, int], asyncio.Future[Any], object]] = {}
         self.path = path
         self.clock = clock
 
@@ -199,6 +204,7 @@ class Database:
                     if raw.in_transaction:
                         raw.execute("ROLLBACK")
                     raise
+                self._commits += 1
 
     async def _begin_immediate(self) -> None:
         """Takes the write lock; if another process holds it, waits on the connection's thread
@@ -238,6 +244,40 @@ class Database:
             finally:
                 if self._raw.in_transaction:
                     await self._conn.execute_fetchall("ROLLBACK")
+
+    async def version(self) -> tuple[int, int]:
+        """Changes whenever the ledger does: this connection's commits and SQLite's
+        data_version (which counts other processes' commits, e.g. a CLI command's)."""
+        async with self._lock:
+            row = self._raw.execute("PRAGMA data_version").fetchone()
+        return self._commits, int(row[0])
+
+    async def memoized(
+        self, key: Hashable, compute: Callable[[], Awaitable[T]], *, keep: object = None
+    ) -> T:
+        """compute()'s result, computed once and shared while the ledger is unchanged.
+
+        For whole-ledger figures that many people ask for at once (/unit, /rank at month
+        start): callers arriving during a computation await the same one, and a result is
+        reused only until the next commit, here or in another process, so it is never stale.
+        `keep` is held with the entry (e.g. an object whose id() is part of the key).
+        """
+        version = await self.version()
+        entry = self._memo.get(key)
+        if entry is None or entry[0] != version:
+            future: asyncio.Future[Any] = asyncio.ensure_future(compute())
+            self._memo[key] = (version, future, keep)
+            while len(self._memo) > MEMO_ENTRIES:
+                del self._memo[next(iter(self._memo))]  # the oldest
+        else:
+            future = entry[1]
+        try:
+            result: T = await asyncio.shield(future)
+        except Exception:
+            if self._memo.get(key, (None, None))[1] is future:
+                del self._memo[key]  # a failure is not kept
+            raise
+        return result
 
     async def schema_version(self) -> int:
         """The highest migration applied (0 for an empty database)."""

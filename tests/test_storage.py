@@ -146,6 +146,53 @@ async def test_a_write_lock_never_released_ends_in_a_clear_error(
         await db.close()
 
 
+async def test_figures_are_computed_once_while_the_ledger_is_unchanged(
+    db: Database, tmp_path: Path
+) -> None:
+    computed = 0
+    gate = asyncio.Event()
+
+    async def count_units() -> int:
+        nonlocal computed
+        computed += 1
+        await gate.wait()
+        async with db.reading() as tx:
+            row = await tx.fetchone("SELECT count(*) FROM units")
+        return int(row[0]) if row else -1
+
+    askers = [asyncio.create_task(db.memoized("units", count_units)) for _ in range(5)]
+    await asyncio.sleep(0)
+    gate.set()
+    assert await asyncio.gather(*askers) == [0] * 5 and computed == 1  # one computation shared
+    assert await db.memoized("units", count_units) == 0 and computed == 1  # nothing changed
+    async with db.transaction() as tx:  # a commit here
+        await tx.execute(
+            "INSERT INTO units (name, kind, created_at) VALUES ('丙', 'section', ?)", (tx.stamp,)
+        )
+    assert await db.memoized("units", count_units) == 1 and computed == 2
+    other = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)  # another process
+    try:
+        other.execute("INSERT INTO units (name, kind, created_at) VALUES ('丁', 'section', 'x')")
+    finally:
+        other.close()
+    assert await db.memoized("units", count_units) == 2 and computed == 3
+
+
+async def test_a_failed_computation_is_not_kept(db: Database) -> None:
+    attempts = 0
+
+    async def flaky() -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise OSError("disk I/O error")
+        return "ok"
+
+    with pytest.raises(OSError, match="disk I/O"):
+        await db.memoized("flaky", flaky)
+    assert await db.memoized("flaky", flaky) == "ok" and attempts == 2
+
+
 async def test_audit_log_is_append_only(db: Database) -> None:
     await seed(db)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):

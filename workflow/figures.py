@@ -25,7 +25,19 @@ class MonthReport:
 async def month_report(
     db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
 ) -> MonthReport:
-    """Figures of every active unit for one month and for the year up to that month's end."""
+    """Figures of every active unit for one month and for the year up to that month's end
+    (computed once while the ledger is unchanged, however many ask)."""
+    return await db.memoized(
+        ("month_report", id(policy), zone.key, year, month),
+        lambda: _month_report(db, policy, zone, year, month),
+        keep=policy,
+    )
+
+
+async def _month_report(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
+) -> MonthReport:
+    """The month's and the year-to-date figures, from one snapshot."""
     span = periods.month(year, month)
     ytd = periods.year_to_month_end(year, month)
     async with db.scanning() as tx:
@@ -46,7 +58,20 @@ async def month_report(
 async def year_report(
     db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int
 ) -> list[UnitYear]:
-    """Every active unit's year-end line: score, reward, assessment, deductions, research duty."""
+    """Every active unit's year-end line: score, reward, assessment, deductions, research duty
+    (computed once while the ledger is unchanged)."""
+    lines: list[UnitYear] = await db.memoized(
+        ("year_report", id(policy), zone.key, year),
+        lambda: _year_report(db, policy, zone, year),
+        keep=policy,
+    )
+    return list(lines)  # callers may sort their copy
+
+
+async def _year_report(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int
+) -> list[UnitYear]:
+    """The year's lines from one snapshot."""
     span = periods.year(year)
     async with db.scanning() as tx:
         counts = await period_counts(

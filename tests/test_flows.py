@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from bot import sender
 from bot.app import BotApp
 from bot.config import Language, Settings
 from sandbox.emulator import FakeBotApi, FakeUser
@@ -382,6 +384,30 @@ async def test_restart_in_the_middle_of_a_sign_off_chain(
         item = await items.get_item(tx, 1)
     assert item is not None
     assert item.state is ItemState.SUBMITTED
+
+
+async def test_a_tap_is_answered_while_the_outbox_is_busy(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    """A sign-off during a long outbox pass (a bulletin going out at Telegram's pace): the
+    signer gets the answer and the edited request at once; the notices follow the pass."""
+    informant, head, leader = server.user(101, "王芳"), server.user(102, "李明"), server.user(103)
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, head, WINDOW, "window_head")
+    await join(server, bot, leader, WINDOW, "leader")
+    await submit_quickly(server, bot, informant)
+    request = head.received()[-1]
+    before = len(leader.received())
+    async with sender._lock:  # another outbox pass holds the sender
+        update = await head.click(request, button_data(request, "so:1:0:0:a"))
+        answer = await server.wait_for_answer(update["callback_query"]["id"])
+        assert "转交下一步" in answer["text"]
+        await server.wait_until(lambda: "已同意（李明）" in str(head.received()[-1]["text"]))
+        await server.wait_idle()
+        await asyncio.wait_for(bot.update_queue.join(), 5)  # the handler is done, not waiting
+        assert len(leader.received()) == before  # the leader's request waits for the pass
+    await settle(server, bot)
+    assert "请审签" in str(leader.received()[-1]["text"])
 
 
 async def test_admin_lists_units_and_missing_informants(server: FakeBotApi, bot: BotApp) -> None:

@@ -97,8 +97,9 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
     chats = list(plan.bulletin_chats) + sorted(
         {p.tg_user_id for people in leaders.values() for p in people if p.tg_user_id}
     )
-    png = await offload.render("bot.charts:points_chart", report)
-    xlsx = await offload.render("bot.workbook:month_workbook", report)
+    png, xlsx = await offload.render_all(
+        ("bot.charts:points_chart", (report,)), ("bot.workbook:month_workbook", (report,))
+    )
     async with services.db.transaction() as tx:
         await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)
         await files.put(tx, f"bulletin:{period}:xlsx", f"通报-{period}.xlsx", XLSX, xlsx)

@@ -40,12 +40,23 @@ def _call(target: str, args: tuple[Any, ...]) -> bytes:
     return result
 
 
+def _call_all(calls: tuple[tuple[str, tuple[Any, ...]], ...]) -> list[bytes]:
+    """In the child: each call in turn."""
+    return [_call(target, args) for target, args in calls]
+
+
 async def render(target: str, *args: Any) -> bytes:
     """The bytes `module:function(*args)` returns, computed in a fresh child process."""
+    (result,) = await render_all((target, args))
+    return result
+
+
+async def render_all(*calls: tuple[str, tuple[Any, ...]]) -> list[bytes]:
+    """Several renders in one fresh child process (one start-up and one import for all)."""
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_watch_parent
     )
     try:
-        return await asyncio.get_running_loop().run_in_executor(pool, _call, target, args)
+        return await asyncio.get_running_loop().run_in_executor(pool, _call_all, calls)
     finally:
         await asyncio.to_thread(pool.shutdown)

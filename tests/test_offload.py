@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot import offload
+
 REPO = Path(__file__).resolve().parent.parent
 PARENT = """
 import asyncio, sys
@@ -66,3 +68,11 @@ def test_a_render_child_exits_when_the_bot_is_killed() -> None:
         if bot.poll() is None:
             bot.kill()
             bot.wait(10)
+
+
+async def test_several_renders_share_one_child_and_keep_their_order() -> None:
+    first, second = await offload.render_all(
+        ("base64:b64encode", (b"\xe9\x80\x9a\xe6\x8a\xa5",)), ("zlib:compress", (b"x" * 100,))
+    )
+    assert first == b"6YCa5oql"
+    assert second[:1] == b"x" and len(second) < 100  # zlib's header, then the compressed body

@@ -34,8 +34,8 @@ from workflow import announce
 from workflow.announce import Audience, DeliveryReport
 from workflow.outcomes import Refused
 
+from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain
-from .general import drop_typed_waits
 from .lookup import split_message
 from .submit import CONVERSATION as SUBMIT_CONVERSATION
 from .submit import MAX_FILE_BYTES, MAX_FILES
@@ -151,7 +151,7 @@ async def start(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
-    drop_typed_waits(context)
+    waits.forget_all(context)
     context.user_data[ANN] = {
         "token": secrets.token_hex(12),
         "text": "",

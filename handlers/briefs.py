@@ -37,8 +37,8 @@ from workflow.briefs import BriefContent, BriefView
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
+from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain, mark_decided
-from .general import drop_typed_waits
 from .lookup import split_message
 
 MENU, ADD, HEADING, BODY, DATE = range(5)
@@ -185,7 +185,7 @@ async def start(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
-    drop_typed_waits(context)
+    waits.forget_all(context)
     return await _show_menu(update, context, view)
 
 
@@ -205,7 +205,7 @@ async def open_button(update: Update, context: Context) -> int:
         await explain(update, context, refused)
         return ConversationHandler.END
     await acknowledge(query)
-    drop_typed_waits(context)
+    waits.forget_all(context)
     return await _show_menu(update, context, view)
 
 
@@ -226,7 +226,7 @@ async def menu_button(update: Update, context: Context) -> int:
             raise Refused("forged")
         draft = _draft(context)
         draft.update({"id": brief_id, "wait": None, "item": None})
-        drop_typed_waits(context)  # the issue's own questions take the next text
+        waits.forget_all(context)  # the issue's own questions take the next text
         return await _menu_action(update, context, person, brief_id, action, item_id)
     except Refused as refused:
         await explain(update, context, refused)
@@ -590,7 +590,7 @@ async def decision_button(update: Update, context: Context) -> int:
                 services.db, person, brief_id=brief_id, round_=round_, step=step
             )
             assert context.user_data is not None
-            drop_typed_waits(context)
+            waits.forget_all(context)
             context.user_data[RETURNING] = {
                 "id": brief_id,
                 "round": round_,

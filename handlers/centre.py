@@ -22,21 +22,12 @@ from workflow.rules import CentreRules
 from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
+from . import waits
 from .common import acknowledge, current, deliver, explain
+from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
 
 BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref|route):([0-9]{1,12})(?::([0-9]{1,3}))?")
 ROUTE = re.compile(r"ed:rt:([0-9]{1,12}):([0-9]{1,15}):([0-9]{1,3}|ok)")
-PENDING_EDIT = "pending_edit"
-PENDING_WITHDRAW = "pending_withdraw"
-PENDING_DAY = "pending_adoption_day"
-PENDING_REF = "pending_adoption_ref"
-#: Typed answers awaited by handlers.webnews (a return reason, a published URL) and by
-#: handlers.visits (the guided /visit), named here so /cancel and the fallback know them.
-PENDING_WEB_RETURN = "pending_web_return"
-PENDING_WEB_URL = "pending_web_url"
-PENDING_VISIT = "pending_visit"
-CENTRE_KEYS = (PENDING_EDIT, PENDING_WITHDRAW, PENDING_DAY, PENDING_REF)
-OTHER_KEYS = (PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT)
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -96,7 +87,6 @@ async def on_button(update: Update, context: Context) -> None:
     action, number = match[1], int(match[2])
     person, _ = await current(update, context)
     services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
-    user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
     chat_id = query.message.chat.id if query.message else person.tg_user_id if person else None
     try:
         if person is None:
@@ -113,9 +103,7 @@ async def on_button(update: Update, context: Context) -> None:
                 await send_routes(context, chat_id, person, number, view)
         elif action == "edit":
             await centre.queue(services.db, person, limit=1)  # re-checks the editor role
-            for other in OTHER_KEYS:
-                user_data.pop(other, None)
-            user_data[PENDING_EDIT] = number
+            waits.expect(context, PENDING_EDIT, number)
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("centre.ask_edit"))
@@ -161,9 +149,7 @@ async def on_button(update: Update, context: Context) -> None:
                 "day": (PENDING_DAY, "centre.ask_day"),
                 "ref": (PENDING_REF, "centre.ask_ref"),
             }[action]
-            for other in pending_keys():
-                user_data.pop(other, None)
-            user_data[key] = number
+            waits.expect(context, key, number)
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts(prompt))
@@ -216,12 +202,6 @@ async def on_text(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
     raise ApplicationHandlerStop
-
-
-def pending_keys() -> tuple[str, ...]:
-    """The user_data keys of typed answers awaited (for /cancel): the editor's here, and those
-    of website news and /visit."""
-    return CENTRE_KEYS + OTHER_KEYS
 
 
 def route_keyboard(

@@ -7,7 +7,6 @@ import html
 import logging
 import sqlite3
 import time
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -15,21 +14,13 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
 
-from .centre import pending_keys
+from . import waits
 from .common import acknowledge, current, is_stale_query
-from .signoff import PENDING_RETURN
+from .waits import PENDING_RETURN
 
 log = logging.getLogger(__name__)
 ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
 _last_alert: dict[str, float] = {}
-
-
-def drop_typed_waits(context: Context) -> None:
-    """Forgets typed answers awaited after a button (a reason, a URL, an edit): a flow that
-    starts asking for text itself must get the next text, not an older wait."""
-    if context.user_data is not None:
-        for key in (PENDING_RETURN, *pending_keys()):
-            context.user_data.pop(key, None)
 
 
 async def cancel(update: Update, context: Context) -> None:
@@ -38,8 +29,7 @@ async def cancel(update: Update, context: Context) -> None:
     if message is None:
         return
     texts = context.bot_data.texts
-    user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
-    dropped = [key for key in (PENDING_RETURN, *pending_keys()) if user_data.pop(key, None)]
+    dropped = waits.forget_all(context)
     await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
 
 
@@ -56,7 +46,7 @@ async def fallback(update: Update, context: Context) -> None:
     if PENDING_RETURN in waiting:  # a photo or sticker where the return reason was asked
         await message.reply_text(texts("signoff.reason_empty"))
         return
-    if any(key in waiting for key in pending_keys()):
+    if waits.any_awaited(context):
         await message.reply_text(texts("submit.want_text"))
         return
     if person is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -16,10 +15,11 @@ from workflow import signoff
 from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
+from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided
+from .waits import PENDING_RETURN
 
 PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([ar])")
-PENDING_RETURN = "pending_return"
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -40,14 +40,17 @@ async def on_button(update: Update, context: Context) -> None:
     try:
         if match[4] == "r":
             await signoff.check_open(services.db, person, item_id=item_id, round_=round_, step=step)
-            user_data: dict[str, Any] = context.user_data if context.user_data is not None else {}
-            user_data[PENDING_RETURN] = {
-                "item": item_id,
-                "round": round_,
-                "step": step,
-                "chat": query.message.chat.id if query.message else None,
-                "message": query.message.message_id if query.message else None,
-            }
+            waits.expect(
+                context,
+                PENDING_RETURN,
+                {
+                    "item": item_id,
+                    "round": round_,
+                    "step": step,
+                    "chat": query.message.chat.id if query.message else None,
+                    "message": query.message.message_id if query.message else None,
+                },
+            )
             await acknowledge(query)
             if query.message is not None:
                 with contextlib.suppress(Forbidden):

@@ -32,8 +32,8 @@ from workflow import submission
 from workflow.outcomes import Refused
 from workflow.views import ItemView, item_view
 
+from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain
-from .general import drop_typed_waits
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
 CONVERSATION = "submit"  # its name in the persisted conversation states
@@ -104,7 +104,7 @@ async def start(update: Update, context: Context) -> int:
         await _say(update, context.bot_data.texts("submit.no_unit"))
         return ConversationHandler.END
     assert context.user_data is not None
-    drop_typed_waits(context)  # a new /submit takes the next texts
+    waits.forget_all(context)  # a new /submit takes the next texts
     context.user_data[DRAFT] = {"files": [], "token": secrets.token_hex(12)}
     draft = _draft(context)
     if len(units) == 1:

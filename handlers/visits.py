@@ -21,19 +21,14 @@ from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 from workflow.visits import VisitKind
 
-from .centre import CENTRE_KEYS, PENDING_VISIT, PENDING_WEB_RETURN, PENDING_WEB_URL
+from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain
-from .signoff import PENDING_RETURN
+from .waits import CENTRE_KEYS, PENDING_RETURN, PENDING_VISIT, PENDING_WEB_RETURN, PENDING_WEB_URL
 
 BUTTON = re.compile(r"vi:(?:k:(city|department|township)|u:([0-9]{1,12})|d:([01])|(ok)|(x))")
 #: Typed answers of other modules: one waiting too was asked for later (starting /visit
 #: clears them), so it gets the text.
 OTHERS = (*CENTRE_KEYS, PENDING_RETURN, PENDING_WEB_RETURN, PENDING_WEB_URL)
-
-
-def _user_data(context: Context) -> dict[str, Any]:
-    """The person's chat state (a plain dict when PTB has none)."""
-    return context.user_data if context.user_data is not None else {}
 
 
 def _kind_keyboard(texts: Texts) -> InlineKeyboardMarkup:
@@ -88,14 +83,11 @@ async def start_visit(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
-    user_data = _user_data(context)
-    for other in OTHERS:
-        user_data.pop(other, None)
     if visitor is None:
-        user_data[PENDING_VISIT] = {"step": "visitor"}
+        waits.expect(context, PENDING_VISIT, {"step": "visitor"})
         await message.reply_text(texts("visit.ask_visitor"))
         return
-    user_data[PENDING_VISIT] = {"step": "kind", "visitor": visitor}
+    waits.expect(context, PENDING_VISIT, {"step": "kind", "visitor": visitor})
     await message.reply_text(
         texts("visit.ask_kind", visitor=visitor), reply_markup=_kind_keyboard(texts)
     )
@@ -137,7 +129,7 @@ async def _ask_confirm(context: Context, chat_id: int, draft: dict[str, Any], da
 
 def _draft(context: Context, *steps: str) -> dict[str, Any]:
     """The visit being logged, if it is at one of these steps; else Refused (a stale button)."""
-    draft = _user_data(context).get(PENDING_VISIT)
+    draft = waits.state(context).get(PENDING_VISIT)
     if not isinstance(draft, dict):
         raise Refused("visit_stale")
     if draft.get("step") not in steps:
@@ -162,7 +154,7 @@ async def on_button(update: Update, context: Context) -> None:
         await visits.begin(services.db, person)
         if match[5]:  # cancel
             _draft(context, "visitor", "kind", "unit", "date", "confirm")
-            _user_data(context).pop(PENDING_VISIT, None)
+            waits.state(context).pop(PENDING_VISIT, None)
             await acknowledge(query)
             await _quietly_drop(query)
             await context.bot.send_message(chat_id, texts("visit.cancelled"))
@@ -231,7 +223,7 @@ async def _log(context: Context, person: Person, chat_id: int, draft: dict[str, 
         unit_id=int(draft["unit"]) if draft.get("unit") is not None else None,
         visit_date=date.fromisoformat(str(draft["day"])),
     )
-    _user_data(context).pop(PENDING_VISIT, None)
+    waits.state(context).pop(PENDING_VISIT, None)
     key = "visit.logged" if logged.notices else "visit.logged_no_informant"
     await context.bot.send_message(
         chat_id,

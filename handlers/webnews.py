@@ -19,28 +19,15 @@ from workflow import webnews
 from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
-from .centre import CENTRE_KEYS, PENDING_VISIT, PENDING_WEB_RETURN, PENDING_WEB_URL
+from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided
-from .signoff import PENDING_RETURN
+from .waits import CENTRE_KEYS, PENDING_RETURN, PENDING_WEB_RETURN, PENDING_WEB_URL
 
 BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arsp]):([0-9]{1,12}):([0-9]{1,6}))")
 ITEM_ARG = re.compile(r"[#＃]?([0-9]{1,12})")
 #: Typed answers of other modules: if one of them is waiting too, it was asked for later
 #: (asking here clears them), so it gets the text.
 OTHERS = (*CENTRE_KEYS, PENDING_RETURN)
-
-
-def _user_data(context: Context) -> dict[str, Any]:
-    """The person's chat state (a plain dict when PTB has none)."""
-    return context.user_data if context.user_data is not None else {}
-
-
-def _await(context: Context, key: str, value: dict[str, Any]) -> None:
-    """Waits for one typed answer of this module, dropping every other one awaited."""
-    user_data = _user_data(context)
-    for other in (*OTHERS, PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT):
-        user_data.pop(other, None)
-    user_data[key] = value
 
 
 def _sign_keyboard(texts: Texts, news_id: int, round_: int) -> InlineKeyboardMarkup:
@@ -210,7 +197,7 @@ async def on_button(update: Update, context: Context) -> None:
             await deliver(context, decided.notices)
         elif action == "r":
             await webnews.check_signable(services.db, person, news_id, round_)
-            _await(context, PENDING_WEB_RETURN, _pending(query, news_id, round_))
+            waits.expect(context, PENDING_WEB_RETURN, _pending(query, news_id, round_))
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.ask_reason", news=news_id))
@@ -225,7 +212,7 @@ async def on_button(update: Update, context: Context) -> None:
             await deliver(context, sent.notices)
         else:  # p: the network admin published it; the URL comes next
             await webnews.check_publishable(services.db, person, news_id, round_)
-            _await(context, PENDING_WEB_URL, _pending(query, news_id, round_))
+            waits.expect(context, PENDING_WEB_URL, _pending(query, news_id, round_))
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.ask_url", news=news_id))

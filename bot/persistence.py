@@ -1,7 +1,14 @@
-"""PTB persistence in the ledger's SQLite file: conversation states and per-user drafts."""
+"""PTB persistence in the ledger's SQLite file: conversation states and per-user drafts.
+
+PTB hands over a person's conversation state and their data (the draft) in separate calls.
+Written in separate transactions, a kill between the two left a conversation at the preview
+with its draft already gone (found by the full crash run: a KeyError, then the item submitted
+twice). The calls of one round are therefore recorded and committed in one transaction.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from copy import deepcopy
 from typing import Any
@@ -28,6 +35,9 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         )
         self.db = db
         self._written: dict[int, str] = {}  # user id → the JSON last stored, to skip no-ops
+        #: Changes not yet committed: (name, row key) → (state JSON, data) or None to drop.
+        self._pending: dict[tuple[str, str], tuple[str, dict[Any, Any]] | None] = {}
+        self._committing: asyncio.Future[None] | None = None
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Every stored user's data, by Telegram user id."""
@@ -63,11 +73,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
     ) -> None:
         """Writes one conversation's state (None ends the conversation)."""
         row_key = json.dumps(list(key))
-        async with self.db.transaction() as tx:
-            if new_state is None:
-                await conversations.drop(tx, name, row_key)
-            else:
-                await conversations.save(tx, name, row_key, json.dumps(new_state), {})
+        change: tuple[str, dict[Any, Any]] | None = (
+            None if new_state is None else (json.dumps(new_state), {})
+        )
+        self._pending[(name, row_key)] = change
+        await self._commit()
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         """Writes one user's data, unless it is what was written last time."""
@@ -75,11 +85,27 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         if self._written.get(user_id, "{}") == snapshot:
             return
         self._written[user_id] = snapshot
-        async with self.db.transaction() as tx:
-            if data:
-                await conversations.save(tx, USER_DATA, str(user_id), "", deepcopy(data))
-            else:
-                await conversations.drop(tx, USER_DATA, str(user_id))
+        self._pending[(USER_DATA, str(user_id))] = ("", deepcopy(data)) if data else None
+        await self._commit()
+
+    async def _commit(self) -> None:
+        """Waits until every change recorded so far is committed. The calls PTB makes together
+        (one update's state and data) share one transaction."""
+        if self._committing is None or self._committing.done():
+            self._committing = asyncio.ensure_future(self._write_rounds())
+        await asyncio.shield(self._committing)
+
+    async def _write_rounds(self) -> None:
+        """Commits pending changes, one transaction per round, until none are left."""
+        await asyncio.sleep(0)  # the other calls of this round record their changes first
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            async with self.db.transaction() as tx:
+                for (name, key), change in batch.items():
+                    if change is None:
+                        await conversations.drop(tx, name, key)
+                    else:
+                        await conversations.save(tx, name, key, change[0], change[1])
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         """Chat data is not kept."""
@@ -95,8 +121,9 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forgets a user's data."""
-        async with self.db.transaction() as tx:
-            await conversations.drop(tx, USER_DATA, str(user_id))
+        self._written.pop(user_id, None)
+        self._pending[(USER_DATA, str(user_id))] = None
+        await self._commit()
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Nothing to refresh: this process is the only writer."""
@@ -108,4 +135,6 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         """Bot data is not kept."""
 
     async def flush(self) -> None:
-        """Every write already went to the database."""
+        """Commits whatever is still pending (every update_* call already waited for it)."""
+        if self._pending:
+            await self._commit()

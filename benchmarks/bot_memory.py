@@ -42,7 +42,14 @@ import yaml
 if __package__ in {None, ""}:  # run as a script: the repository root holds `benchmarks`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.ledger_figures import IMPORT_TIME, YEAR, Scale, build
+from benchmarks.ledger_figures import (
+    IMPORT_TIME,
+    YEAR,
+    Scale,
+    add_ledger_options,
+    build,
+    check_ledger_options,
+)
 from bot.config import load_settings
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi, FakeUser
@@ -570,18 +577,7 @@ def report(
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--items", type=int, default=240_000)
-    parser.add_argument("--adoptions", type=int, default=500_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--small", action="store_true", help="50 units, 2,000 items, 4,000 adoptions"
-    )
-    parser.add_argument(
-        "--db", type=Path, help="build here (kept) instead of a temporary directory"
-    )
-    parser.add_argument("--reuse", action="store_true", help="use an existing --db, no build")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    add_ledger_options(parser)
     parser.add_argument("--members", type=int, default=50, help="informants given Telegram ids")
     parser.add_argument("--strangers", type=int, default=50, help="non-members sending /start")
     parser.add_argument("--signers", type=int, default=10, help="unit leaders with ids added")
@@ -593,12 +589,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sweep-timeout", type=float, default=300.0, help="seconds")
     args = parser.parse_args(argv)
-    if args.small:
-        args.units, args.items, args.adoptions = 50, 2_000, 4_000
-    if args.reuse and (args.db is None or not args.db.exists()):
-        parser.error("--reuse needs an existing --db")
-    if args.db is not None and args.db.exists() and not args.reuse:
-        parser.error(f"{args.db} exists: pass --reuse to measure it, or another --db")
+    check_ledger_options(parser, args)
     return args
 
 

@@ -703,31 +703,41 @@ def machine() -> None:
     )
 
 
-def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def add_ledger_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say which ledger to build or reuse (shared with bot_memory.py)."""
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--items", type=int, default=240_000)
     parser.add_argument("--adoptions", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per scenario")
-    parser.add_argument("--batch", type=int, default=20_000, help="rows per executemany")
-    parser.add_argument("--body-chars", type=int, default=400, help="mean item body length")
     parser.add_argument(
         "--small", action="store_true", help="50 units, 2,000 items, 4,000 adoptions"
     )
     parser.add_argument(
         "--db", type=Path, help="build here (kept) instead of a temporary directory"
     )
-    parser.add_argument("--reuse", action="store_true", help="measure an existing --db, no build")
+    parser.add_argument("--reuse", action="store_true", help="use an existing --db, no build")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args(argv)
+
+
+def check_ledger_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Applies --small and refuses a --db/--reuse combination that would lose or miss data."""
     if args.small:
         args.units, args.items, args.adoptions = 50, 2_000, 4_000
     if args.reuse and (args.db is None or not args.db.exists()):
         parser.error("--reuse needs an existing --db")
     if args.db is not None and args.db.exists() and not args.reuse:
         parser.error(f"{args.db} exists: pass --reuse to measure it, or another --db")
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_ledger_options(parser)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per scenario")
+    parser.add_argument("--batch", type=int, default=20_000, help="rows per executemany")
+    parser.add_argument("--body-chars", type=int, default=400, help="mean item body length")
+    args = parser.parse_args(argv)
+    check_ledger_options(parser, args)
     return args
 
 

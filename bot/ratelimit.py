@@ -32,17 +32,20 @@ class RefundableLimiter(AsyncLimiter):
 
 
 def refused(error: BaseException) -> bool:
-    """Whether Telegram did not take the message: it answered with an error (a 429, a 5xx, a
-    400), or no connection was made.
+    """Whether Telegram surely did not take the message: it answered with an error (a 429, a
+    5xx, a 400), or no connection was made (refused, or a pool or connect timeout).
 
-    Such an attempt delivered nothing, so it need not cost a place in the overall pace
-    (Telegram's limit is on messages sent); a timeout or a dropped answer may have arrived.
+    Such an attempt delivered nothing: it need not cost a place in the overall pace
+    (Telegram's limit is on messages sent), and the outbox may send it again. A read timeout
+    or a dropped answer may have arrived.
     """
-    if isinstance(error, RetryAfter):
+    if isinstance(error, RetryAfter) or surely_not_sent(error):
         return True
-    if isinstance(error, NetworkError) and not isinstance(error, TimedOut):
-        return error.__cause__ is None or surely_not_sent(error)
-    return False
+    return (
+        isinstance(error, NetworkError)
+        and not isinstance(error, TimedOut)
+        and error.__cause__ is None  # an answer, not a transport failure
+    )
 
 
 class PacedRateLimiter(AIORateLimiter):

@@ -22,7 +22,6 @@ from telegram.request import BaseRequest, RequestData
 from bot.transport import AiohttpRequest, surely_not_sent
 
 log = logging.getLogger(__name__)
-__all__ = ["RetryingRequest", "at_most_once", "surely_not_sent"]
 ATTEMPTS: Final = 4
 FIRST_WAIT: Final = 0.25  # seconds; doubled after each failed attempt
 _at_most_once: ContextVar[bool] = ContextVar("at_most_once", default=False)

@@ -24,8 +24,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
-from bot.ratelimit import NO_RETRY, PacedRateLimiter
-from bot.request import at_most_once, surely_not_sent
+from bot.ratelimit import NO_RETRY, PacedRateLimiter, refused
+from bot.request import at_most_once
 from bot.texts import Raw, Texts
 from storage import files, outbox
 from storage.db import Database
@@ -235,7 +235,7 @@ async def _send_one(
     except (TimedOut, NetworkError) as error:
         # Not sent (no connection made), or Telegram answered with an error (no transport
         # failure behind it, e.g. a 5xx): safe to send again. Anything else may have arrived.
-        if surely_not_sent(error) or (not isinstance(error, TimedOut) and error.__cause__ is None):
+        if refused(error):
             async with db.transaction() as tx:
                 if message.attempts + 1 >= MAX_ATTEMPTS:
                     await outbox.mark_failed(tx, message.id, f"gave up: {error}")

@@ -231,4 +231,7 @@ def test_which_failures_count_as_refused() -> None:
     assert refused(unreachable)
     assert not refused(dropped)  # may have arrived
     assert not refused(TimedOut())
+    pool = TimedOut("Pool or connect timeout")
+    pool.__cause__ = aiohttp.ConnectionTimeoutError()
+    assert refused(pool)  # no connection was made
     assert refused(BadRequest("Chat not found"))  # an answer too: nothing was delivered

@@ -137,12 +137,17 @@ class Database:
     """
 
     def __init__(
-        self, conn: aiosqlite.Connection, raw: sqlite3.Connection, path: Path, clock: Clock
+        self,
+        conn: aiosqlite.Connection,
+        raw: sqlite3.Connection,
+        path: Path,
+        clock: Clock,
+        busy_timeout_ms: int,
     ) -> None:
         self._conn = conn
         self._raw = raw
         self._lock = asyncio.Lock()
-        self._busy_timeout_ms = 5000
+        self._busy_timeout_ms = busy_timeout_ms
         self._commits = 0  # this connection's committed write transactions
         self._memo: dict[Hashable, tuple[tuple[int, int], asyncio.Future[Any], object]] = {}
         self.path = path
@@ -170,9 +175,7 @@ class Database:
         await conn.execute_fetchall("PRAGMA journal_mode = WAL")
         await conn.execute_fetchall("PRAGMA synchronous = NORMAL")
         await conn.execute_fetchall("PRAGMA foreign_keys = ON")
-        database = cls(conn, opened[0], db_path, clock)
-        database._busy_timeout_ms = int(busy_timeout_ms)
-        return database
+        return cls(conn, opened[0], db_path, clock, int(busy_timeout_ms))
 
     async def close(self) -> None:
         """Closes the connection, checkpointing the WAL."""

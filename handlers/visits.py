@@ -23,12 +23,9 @@ from workflow.visits import VisitKind
 
 from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain
-from .waits import CENTRE_KEYS, PENDING_RETURN, PENDING_VISIT, PENDING_WEB_RETURN, PENDING_WEB_URL
+from .waits import PENDING_VISIT
 
 BUTTON = re.compile(r"vi:(?:k:(city|department|township)|u:([0-9]{1,12})|d:([01])|(ok)|(x))")
-#: Typed answers of other modules: one waiting too was asked for later (starting /visit
-#: clears them), so it gets the text.
-OTHERS = (*CENTRE_KEYS, PENDING_RETURN, PENDING_WEB_RETURN, PENDING_WEB_URL)
 
 
 def _kind_keyboard(texts: Texts) -> InlineKeyboardMarkup:
@@ -252,7 +249,7 @@ async def on_text(update: Update, context: Context) -> None:
     if message is None or not user_data or not message.text or message.text.startswith("/"):
         return
     draft = user_data.get(PENDING_VISIT)
-    if not isinstance(draft, dict) or any(key in user_data for key in OTHERS):
+    if not isinstance(draft, dict):
         return
     services, texts = context.bot_data, context.bot_data.texts
     person, _ = await current(update, context)

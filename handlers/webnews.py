@@ -21,13 +21,10 @@ from workflow.submission import clean_text
 
 from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided
-from .waits import CENTRE_KEYS, PENDING_RETURN, PENDING_WEB_RETURN, PENDING_WEB_URL
+from .waits import PENDING_WEB_RETURN, PENDING_WEB_URL
 
 BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arsp]):([0-9]{1,12}):([0-9]{1,6}))")
 ITEM_ARG = re.compile(r"[#＃]?([0-9]{1,12})")
-#: Typed answers of other modules: if one of them is waiting too, it was asked for later
-#: (asking here clears them), so it gets the text.
-OTHERS = (*CENTRE_KEYS, PENDING_RETURN)
 
 
 def _sign_keyboard(texts: Texts, news_id: int, round_: int) -> InlineKeyboardMarkup:
@@ -238,8 +235,6 @@ async def on_text(update: Update, context: Context) -> None:
         return
     if PENDING_WEB_RETURN not in user_data and PENDING_WEB_URL not in user_data:
         return
-    if any(key in user_data for key in OTHERS):
-        return  # asked for later than ours: that handler takes the text
     services, texts = context.bot_data, context.bot_data.texts
     person, _ = await current(update, context)
     try:

@@ -23,7 +23,7 @@ from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from . import waits
-from .common import acknowledge, current, deliver, explain
+from .common import acknowledge, current, deliver, explain, press_chat
 from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
 
 BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref|route):([0-9]{1,12})(?::([0-9]{1,3}))?")
@@ -87,7 +87,7 @@ async def on_button(update: Update, context: Context) -> None:
     action, number = match[1], int(match[2])
     person, _ = await current(update, context)
     services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
-    chat_id = query.message.chat.id if query.message else person.tg_user_id if person else None
+    chat_id = press_chat(query, person)
     try:
         if person is None:
             raise Refused("not_editor")

@@ -26,6 +26,13 @@ async def current(update: Update, context: Context) -> tuple[Person | None, list
     return await joining.whoami(context.bot_data.db, user.id)
 
 
+def press_chat(query: CallbackQuery, person: Person | None) -> int | None:
+    """Where to answer a press: the pressed message's chat, else the person's own."""
+    if query.message is not None:
+        return query.message.chat.id
+    return person.tg_user_id if person is not None else None
+
+
 def is_stale_query(error: BaseException) -> bool:
     """Whether Telegram refused an answer because the press was answered already or expired."""
     message = str(error).lower()

@@ -22,7 +22,7 @@ from workflow.submission import parse_event_date
 from workflow.visits import VisitKind
 
 from . import waits
-from .common import acknowledge, current, deliver, drop_buttons, explain
+from .common import acknowledge, current, deliver, drop_buttons, explain, press_chat
 from .waits import PENDING_VISIT
 
 BUTTON = re.compile(r"vi:(?:k:(city|department|township)|u:([0-9]{1,12})|d:([01])|(ok)|(x))")
@@ -142,7 +142,7 @@ async def on_button(update: Update, context: Context) -> None:
     services, texts = context.bot_data, context.bot_data.texts
     match = BUTTON.fullmatch(query.data or "")
     person, _ = await current(update, context)
-    chat_id = query.message.chat.id if query.message else person.tg_user_id if person else None
+    chat_id = press_chat(query, person)
     try:
         if match is None:
             raise Refused("forged")

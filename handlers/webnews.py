@@ -20,7 +20,7 @@ from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
 from . import waits
-from .common import acknowledge, current, deliver, explain, mark_decided
+from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
 from .waits import PENDING_WEB_RETURN, PENDING_WEB_URL
 
 BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arsp]):([0-9]{1,12}):([0-9]{1,6}))")
@@ -171,7 +171,7 @@ async def on_button(update: Update, context: Context) -> None:
     services, texts = context.bot_data, context.bot_data.texts
     match = BUTTON.fullmatch(query.data or "")
     person, _ = await current(update, context)
-    chat_id = query.message.chat.id if query.message else person.tg_user_id if person else None
+    chat_id = press_chat(query, person)
     try:
         if match is None:
             raise Refused("forged")

@@ -42,8 +42,8 @@ class Tx:
     """One open transaction (or a consistent read) on the ledger, with the time it began.
 
     Statements run right on the event loop's thread: a ledger statement takes microseconds,
-    while a trip to aiosqlite's thread and back costs a few hundred under load, and the
-    transaction (holding the Database lock) waited for every one of them. Whole-ledger scans
+    while a trip to aiosqlite's thread and back took 0.1–0.35 ms idle and milliseconds on a
+    busy loop, and the transaction (holding the Database lock) waited for every one of them. Whole-ledger scans
     use `Database.scanning()`, whose statements go to the connection's thread instead.
     """
 

@@ -57,7 +57,7 @@ async def run(open_items: int, overdue: int, folder: Path) -> None:
         await units.sync_units(
             tx,
             [
-                units.UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target)
+                units.UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
                 for u in settings.units
             ],
         )

@@ -220,7 +220,7 @@ def check_config(settings: Settings, out: TextIO) -> int:
 async def init(settings: Settings, out: TextIO) -> int:
     """Creates or upgrades the database and makes its units match the configuration."""
     specs = [
-        UnitSpec(unit.name, unit.kind, unit.monthly_quota, unit.annual_target)
+        UnitSpec(unit.name, unit.kind, unit.monthly_quota, unit.annual_target, unit.key)
         for unit in settings.units
     ]
     async with await Database.open(

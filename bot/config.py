@@ -235,6 +235,7 @@ class UnitConfig(BaseModel):
     kind: UnitKind
     monthly_quota: Count
     annual_target: Points
+    key: Text | None = None  # a stable key: set it to the old name when renaming a unit
 
 
 class OutletConfig(BaseModel):
@@ -286,6 +287,7 @@ class BulletinSettings(BaseModel):
 
     chat_ids: tuple[ChatId, ...] = ()
     time: ClockTime = time(9, 0)
+    annual_report_day: Annotated[int, Field(ge=1, le=28)] = 1
 
 
 class RoutingHintConfig(BaseModel):

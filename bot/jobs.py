@@ -16,7 +16,9 @@ from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
 from storage import files, units
+from storage.db import Tx
 from storage.models import Person
+from workflow import periods as closing
 from workflow import schedule
 from workflow.figures import MonthReport, month_report
 from workflow.rules import CentreRules
@@ -122,8 +124,16 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
             )
         )
     unique = {(o.purpose, o.chat_id): o for o in outgoing}
+
+    async def close(tx: Tx) -> None:
+        """The month closes with its bulletin: its figures are frozen as published."""
+        await closing.close_month(tx, report)
+
     return await post_once(
-        services.db, schedule.bulletin_key(report.year, report.month), list(unique.values())
+        services.db,
+        schedule.bulletin_key(report.year, report.month),
+        list(unique.values()),
+        then=close,
     )
 
 
@@ -132,19 +142,24 @@ async def _annual(now: datetime, services: BotData, plan: ScheduleRules) -> None
     due = await schedule.due_annual(services.db, services.rules, plan, now)
     if due is None:
         return
-    year, lines = due
+    year, lines = due.year, due.lines
     texts = services.texts
     xlsx = await offload.render("bot.workbook:year_workbook", year, lines)
     async with services.db.transaction() as tx:
         await files.put(tx, f"annual:{year}:xlsx", f"年度考核-{year}.xlsx", XLSX, xlsx)
     outgoing = []
     for chat in await schedule.admins_and_leaders(services.db, services.rules):
-        for part, text in enumerate(annual_text(texts, year, lines)):
+        for part, text in enumerate(annual_text(texts, year, lines, due.policy)):
             outgoing.append(Outgoing(f"annual:{year}:{part}", chat, {"text": text}))
         outgoing.append(
             Outgoing(f"annual:{year}:xlsx", chat, {"file": f"annual:{year}:xlsx"}, kind="document")
         )
-    await post_once(services.db, f"annual:{year}", outgoing)
+
+    async def close(tx: Tx) -> None:
+        """The year closes with its report: the sheet money is paid from is frozen."""
+        await closing.close_year(tx, due)
+
+    await post_once(services.db, f"annual:{year}", outgoing, then=close)
 
 
 async def _research_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from decimal import Decimal
 
+from bot import numbers
 from scoring.figures import DeductionReason, UnitYear
 from workflow.figures import MonthReport
 
@@ -39,13 +39,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def number(value: Decimal | int) -> str:
-    """A score without trailing zeros (3, 2.5)."""
-    if isinstance(value, int):
-        return str(value)
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-
-
 def format_month(report: MonthReport) -> str:
     """The month's lines and the year to date, as a bulletin would print them."""
     month_rows = [
@@ -55,7 +48,7 @@ def format_month(report: MonthReport) -> str:
             f"{line.quota_count}/{line.counts.monthly_quota}",
             "是" if line.quota_met else "否",
             str(line.counts.adopted_items),
-            number(line.score),
+            numbers.points(line.score),
             str(line.counts.late),
             "有" if line.counts.has_informant else "无",
         ]
@@ -80,12 +73,12 @@ def _year_row(line: UnitYear) -> list[str]:
     return [
         str(line.rank),
         line.counts.name,
-        number(line.score),
-        number(line.counts.annual_target),
+        numbers.points(line.score),
+        numbers.points(line.counts.annual_target),
         f"{line.quota_count}/{line.quota_required}",
         reasons,
-        number(line.assessment),
-        number(line.reward_yuan),
+        numbers.assessment(line.assessment),
+        numbers.yuan(line.reward_yuan),
     ]
 
 

@@ -25,7 +25,10 @@ async def prepare(settings: Settings) -> Database:
     async with db.transaction() as tx:
         await sync_units(
             tx,
-            [UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target) for u in settings.units],
+            [
+                UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
+                for u in settings.units
+            ],
         )
     return db
 

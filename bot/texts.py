@@ -80,6 +80,19 @@ _CORE_ZH: Final[dict[str, str]] = {
     "refused.withdraw_needs_reason": "撤销采用需要写明原因。",
     "refused.adoption_unknown": "找不到这条采用记录。",
     "refused.already_withdrawn": "这条采用记录已经撤销过了。",
+    "refused.month_closed": (
+        "{year}年{month}月已通报结算，该月的数字不再改动：日期在该月的采用不能再录入、撤销或改期。"
+        "如确需更正，请告知管理员以“更正”录入（注明原因），更正会列入下一期通报。"
+    ),
+    "refused.year_closed": (
+        "{year}年度已考核结算，该年的数字不再改动。如确需更正，请管理员先重开该年度（注明原因）。"
+    ),
+    "refused.month_open": "{year}年{month}月尚未结算，请直接录入或撤销采用，不需要更正。",
+    "refused.not_admin": "只有管理员可以这样操作。",
+    "refused.correction_needs_reason": "更正必须写明原因。",
+    "refused.reopen_needs_reason": "重开已结算的期间必须写明原因。",
+    "refused.period_not_closed": "{period} 没有结算（或已重开），无需重开。",
+    "refused.period_already_closed": "{period} 已结算；如需重新结算，请先重开（注明原因）。",
     "refused.not_allowed": "您没有权限执行这个操作。",
     "refused.forged": "按钮数据无效，请重新打开该信息。",
     # notices (workflow.outcomes.Notice keys)
@@ -181,13 +194,16 @@ _CORE_ZH: Final[dict[str, str]] = {
     "unit.summary": (
         "<b>{unit}</b> {year}年{month}月\n"
         "报送 {submitted} 条，到达中心 {at_centre} 条 / 任务 {quota} 条（{quota_state}）\n"
-        "采用 {adopted} 条，得分 {score}，迟报 {late} 条，本月排名第 {rank} 名\n\n"
+        "采用 {adopted} 条，得分 {score}，迟报 {late} 条，本月排名：{rank}\n\n"
         "全年累计（1—{month}月）：得分 {year_score} / 目标 {target}，"
-        "报送 {year_count} / {year_quota} 条，排名第 {year_rank} 名"
+        "报送 {year_count} / {year_quota} 条，排名：{year_rank}"
     ),
     "unit.met": "已完成",
     "unit.not_met": "未完成",
     "rank.month_head": "<b>{year}年{month}月排名</b>",
+    "rank.nth": "第 {rank} 名",
+    "rank.none": "暂无（各单位均为 0 分）",
+    "rank.all_zero": "各单位均为 0 分，暂不排名。",
     "rank.year_head": "<b>{year}年累计排名</b>",
     "rank.line": "{rank}. {unit} {score} 分",
     "item.usage": "用法：/item 编号，例如 /item 12",
@@ -218,10 +234,21 @@ _CORE_ZH: Final[dict[str, str]] = {
     "bulletin.no_informant": "，未落实信息员",
     "bulletin.ytd_head": "<b>全年累计（1—{month}月）</b>",
     "bulletin.ytd_line": "{rank}. {unit}：{score} 分 / 目标 {target}",
-    "bulletin.footer": "按第九条计分：市政务服务中心 1 分，市委市政府 2 分，省政务服务中心 3 分，省委省政府及以上 4 分；科室修改计 1/2。",
+    "bulletin.footer": "按第九条计分：市政务服务中心 {p1} 分，市委市政府 {p2} 分，省政务服务中心 {p3} 分，省委省政府及以上 {p4} 分；{credit}。",
+    "bulletin.footer_credit": "中心科室修改{kinds}信息，计实际采用分的 {share}",
+    "bulletin.footer_no_credit": "科室修改不另计分",
+    "bulletin.ytd_not_assessed": "{rank}. {unit}：{score} 分（不考核）",
+    "bulletin.corrections_head": "<b>更正</b>（已结算月份的补录、撤销；原通报不变，计入全年）",
+    "bulletin.correction_line": "{period}：{unit} #{item} {outlet} {points} 分（{reason}）",
+    "bulletin.no_rank": "—",
+    "kind.window": "窗口",
+    "kind.township": "乡镇",
+    "kind.town_centre": "镇政务服务中心",
+    "kind.section": "科室",
     "annual.head": "<b>{year} 年度信息工作考核</b>（第十、十一条）",
     "annual.line": "{rank}. {unit}：{score}/{target} 分，奖励 {reward} 元，考核分 {assessment}{deductions}",
     "annual.deductions": "（扣分：{reasons}）",
+    "annual.not_assessed": "{rank}. {unit}：{score} 分，不考核（目标分为 0，不计奖励和考核分）",
     "annual.owing": "未完成调研文章的科室（第十二条）：{units}",
     "deduction.no_informant": "未落实信息员",
     "deduction.quota_missed": "未完成报送任务",
@@ -324,6 +351,21 @@ _CORE_EN: Final[dict[str, str]] = {
     "refused.withdraw_needs_reason": "Withdrawing an adoption needs a reason.",
     "refused.adoption_unknown": "No such adoption.",
     "refused.already_withdrawn": "That adoption was already withdrawn.",
+    "refused.month_closed": (
+        "{year}-{month} was closed when its bulletin was posted: adoptions dated in it can no"
+        " longer be recorded, withdrawn or re-dated. Ask an admin to record a correction"
+        " (with its reason); it is listed in the next bulletin."
+    ),
+    "refused.year_closed": (
+        "{year} was closed with its year-end report. An admin must reopen it (with a reason)"
+        " before anything dated in it changes."
+    ),
+    "refused.month_open": "{year}-{month} is not closed: record or withdraw the adoption directly.",
+    "refused.not_admin": "Only an admin can do that.",
+    "refused.correction_needs_reason": "A correction needs its reason.",
+    "refused.reopen_needs_reason": "Reopening a closed period needs a reason.",
+    "refused.period_not_closed": "{period} is not closed (or was reopened): nothing to reopen.",
+    "refused.period_already_closed": "{period} is closed; reopen it (with a reason) to close it again.",
     "refused.not_allowed": "You are not allowed to do that.",
     "refused.forged": "That button is not valid; open the item again.",
     "notice.signoff_request": "📝 Please sign off (step {step_no}, {role}):\n\n{card}",
@@ -425,6 +467,9 @@ _CORE_EN: Final[dict[str, str]] = {
     "unit.met": "met",
     "unit.not_met": "not met",
     "rank.month_head": "<b>Ranking {year}-{month}</b>",
+    "rank.nth": "no. {rank}",
+    "rank.none": "none yet (every unit has 0 points)",
+    "rank.all_zero": "Every unit has 0 points: no ranking yet.",
     "rank.year_head": "<b>Ranking {year} so far</b>",
     "rank.line": "{rank}. {unit} {score} points",
     "item.usage": "Usage: /item NUMBER, e.g. /item 12",
@@ -453,10 +498,21 @@ _CORE_EN: Final[dict[str, str]] = {
     "bulletin.no_informant": ", no informant",
     "bulletin.ytd_head": "<b>Year to date (Jan–{month})</b>",
     "bulletin.ytd_line": "{rank}. {unit}: {score} / target {target}",
-    "bulletin.footer": "Points (第九条): centre 1, city 2, province centre 3, province or higher 4; a section's edits count half.",
+    "bulletin.footer": "Points (第九条): centre {p1}, city {p2}, province centre {p3}, province or higher {p4}; {credit}.",
+    "bulletin.footer_credit": "a centre section that edited a {kinds} item earns {share} of its points",
+    "bulletin.footer_no_credit": "a section's edits earn nothing extra",
+    "bulletin.ytd_not_assessed": "{rank}. {unit}: {score} points (not assessed)",
+    "bulletin.corrections_head": "<b>Corrections</b> (closed months; their bulletins stay as published, the year counts them)",
+    "bulletin.correction_line": "{period}: {unit} #{item} {outlet} {points} points ({reason})",
+    "bulletin.no_rank": "—",
+    "kind.window": "window",
+    "kind.township": "township",
+    "kind.town_centre": "town centre",
+    "kind.section": "section",
     "annual.head": "<b>Information work assessment {year}</b> (第十、十一条)",
     "annual.line": "{rank}. {unit}: {score}/{target} points, reward {reward} yuan, assessment {assessment}{deductions}",
     "annual.deductions": " (deducted: {reasons})",
+    "annual.not_assessed": "{rank}. {unit}: {score} points, not assessed (target 0: no reward, no assessment)",
     "annual.owing": "Sections without a research article (第十二条): {units}",
     "deduction.no_informant": "no informant designated",
     "deduction.quota_missed": "submission quota missed",

@@ -58,6 +58,7 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
     return ScheduleRules(
         bulletin_time=settings.bulletin.time,
         bulletin_chats=tuple(settings.bulletin.chat_ids),
+        annual_report_day=settings.bulletin.annual_report_day,
         signoff_after_working_days=reminders.signoff_after_working_days,
         quota_warning_days=reminders.quota_warning_working_days_before_month_end,
         quiet_start=reminders.quiet_hours.start,

@@ -35,7 +35,7 @@ FREEZE = "C3"  # keeps the title, the header, 名次 and 单位 in view while sc
 TOTAL_LABEL = "合计"
 
 INTEGER = "0"
-POINTS = "General"  # 3, 2.5, 0.63: no trailing zeros, as the text bulletin prints points
+POINTS = "0.0##"  # 3.0, 2.5, 0.25: one decimal at least, as the text bulletin prints points
 HUNDREDTHS = "0.00"
 YUAN = "#,##0.00"
 PERCENT = "0%"
@@ -101,6 +101,19 @@ MONTH_COLUMNS: list[Column[UnitMonth]] = [
     Column("信息员", lambda line: "有" if line.counts.has_informant else "无"),
 ]
 
+def optional(value: Decimal | None) -> int | float | str:
+    """An assessment figure, or 不考核 for a unit with target 0."""
+    return "不考核" if value is None else number(value)
+
+
+def informant_months(line: UnitYear) -> str:
+    """有, or the months whose end found no informant (第十一条: judged at every month's end)."""
+    missing = line.counts.months_without_informant
+    if not missing:
+        return "有" if line.counts.has_informant else "无"
+    return "缺：" + "、".join(f"{month}月" for month in missing)
+
+
 YEAR_COLUMNS: list[Column[UnitYear]] = [
     Column("名次", lambda line: line.rank, INTEGER),
     Column("单位", lambda line: line.counts.name),
@@ -115,11 +128,12 @@ YEAR_COLUMNS: list[Column[UnitYear]] = [
     Column("任务", lambda line: line.quota_required, INTEGER, total=True),
     Column("完成任务", lambda line: yes_no(line.quota_met)),
     Column("未达月任务月份", months),
-    Column("信息员", lambda line: "有" if line.counts.has_informant else "无"),
+    Column("信息员", informant_months),
     Column("扣分原因", reasons),
     Column("保留比例", lambda line: number(line.kept_share), PERCENT),
     Column("扣后得分", lambda line: number(line.assessed_score), POINTS, total=True),
-    Column("考核分", lambda line: number(line.assessment), HUNDREDTHS),
+    Column("折算分", lambda line: optional(line.converted), HUNDREDTHS),
+    Column("考核分", lambda line: optional(line.assessment), HUNDREDTHS),
     Column("奖励(元)", lambda line: number(line.reward_yuan), YUAN, total=True),
 ]
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from decimal import Decimal
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot import numbers
+from bot.bulletin import any_points
 from bot.cards import card
 from bot.context import Context
-from bot.texts import Raw
+from bot.texts import Raw, Texts
+from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import ItemState
 from storage.models import Person
 from workflow import centre, views
@@ -19,14 +22,6 @@ from workflow.figures import month_report
 from workflow.outcomes import Refused
 
 from .common import current, explain
-
-
-def number(value: Decimal | int) -> str:
-    """A score without trailing zeros (6, 2.5)."""
-    if isinstance(value, int):
-        return str(value)
-    return format(value.normalize(), "f")
-
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # typed with a Chinese IME
 
@@ -100,14 +95,14 @@ async def my_unit(update: Update, context: Context) -> None:
                 quota=month.counts.monthly_quota,
                 quota_state=texts("unit.met" if month.quota_met else "unit.not_met"),
                 adopted=month.counts.adopted_items,
-                score=number(month.score),
+                score=numbers.points(month.score),
                 late=month.counts.late,
-                rank=month.rank,
-                year_score=number(year.score),
-                target=number(year.counts.annual_target),
+                rank=_rank(texts, month.rank, any_points(view.report.lines)),
+                year_score=numbers.points(year.score),
+                target=numbers.points(year.counts.annual_target),
                 year_count=year.quota_count,
                 year_quota=year.quota_required,
-                year_rank=year.rank,
+                year_rank=_rank(texts, year.rank, any_points(view.report.year_to_date)),
             ),
             parse_mode=ParseMode.HTML,
         )
@@ -124,16 +119,25 @@ async def ranking(update: Update, context: Context) -> None:
         services.db, services.rules.policy, services.rules.zone, today.year, today.month
     )
     lines = [texts("rank.month_head", year=today.year, month=today.month)]
-    lines += [
-        texts("rank.line", rank=ln.rank, unit=ln.counts.name, score=number(ln.score))
-        for ln in report.lines[:20]
-    ]
+    lines += _rank_lines(texts, report.lines)
     lines += ["", texts("rank.year_head", year=today.year)]
-    lines += [
-        texts("rank.line", rank=ln.rank, unit=ln.counts.name, score=number(ln.score))
-        for ln in report.year_to_date[:20]
-    ]
+    lines += _rank_lines(texts, report.year_to_date)
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+def _rank(texts: Texts, rank: int, ranked: bool) -> str:
+    """第 N 名, or "none yet" while every unit has 0 points."""
+    return texts("rank.nth", rank=rank) if ranked else texts("rank.none")
+
+
+def _rank_lines(texts: Texts, lines: Sequence[UnitMonth] | Sequence[UnitYear]) -> list[str]:
+    """The top 20 of a ranking; one line saying so while every unit has 0 points."""
+    if not any_points(lines):
+        return [texts("rank.all_zero")]
+    return [
+        texts("rank.line", rank=ln.rank, unit=ln.counts.name, score=numbers.points(ln.score))
+        for ln in lines[:20]
+    ]
 
 
 async def show_item(update: Update, context: Context) -> None:

@@ -357,6 +357,7 @@ def _draft_view(draft: dict[str, Any], unit_name: str) -> ItemView:
     )
     unit = Unit(
         id=item.unit_id,
+        key=unit_name,
         name=unit_name,
         kind=UnitKind.WINDOW,
         monthly_quota=0,

@@ -8,12 +8,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from scoring.vocab import UnitKind
+
 
 class DeductionCombine(StrEnum):
     """How the two deductions of 第十一条 combine when both apply."""
 
+    ADD = "add"  # 50% + 50% → nothing kept (the literal reading, the default)
     MULTIPLY = "multiply"  # 0.5 × 0.5 → 25% of the score kept
-    ADD = "add"  # 50% + 50% → nothing kept
     LARGEST = "largest"  # only the larger deduction applies → 50% kept
 
 
@@ -38,6 +40,11 @@ class AssessmentFormula(StrEnum):
     COMPLETION_UNCAPPED = "completion_uncapped"  # weight × score ÷ target, no cap
 
 
+#: The author kinds whose items earn an editing section its share (第九条: 修改窗口和乡镇信息).
+SEED_EDIT_CREDIT_KINDS: frozenset[UnitKind] = frozenset(
+    {UnitKind.WINDOW, UnitKind.TOWNSHIP, UnitKind.TOWN_CENTRE}
+)
+
 Points = Annotated[int, Field(ge=0, le=100)]
 Share = Annotated[Decimal, Field(ge=0, le=1)]
 
@@ -55,6 +62,10 @@ class ScoringPolicy(BaseModel):
         default=Decimal("0.5"),
         description="share of an item's adoption points credited to a section that edited it",
     )
+    edit_credit_author_kinds: frozenset[UnitKind] = Field(
+        default=SEED_EDIT_CREDIT_KINDS,
+        description="kinds of unit whose items earn an editing section the share (第九条)",
+    )
     reward_base_yuan: Annotated[Decimal, Field(ge=0)] = Decimal(400)
     reward_per_point_yuan: Annotated[Decimal, Field(ge=0)] = Decimal(30)
     assessment_weight: Annotated[Decimal, Field(ge=0, le=100)] = Field(
@@ -64,7 +75,7 @@ class ScoringPolicy(BaseModel):
     assessment_formula: AssessmentFormula = AssessmentFormula.COMPLETION_CAPPED
     deduction_no_informant: Share = Decimal("0.5")
     deduction_quota_missed: Share = Decimal("0.5")
-    deduction_combine: DeductionCombine = DeductionCombine.MULTIPLY
+    deduction_combine: DeductionCombine = DeductionCombine.ADD
     deductions_reduce_reward: bool = Field(
         default=False,
         description="whether deductions also lower the score that the 第十条 reward is paid on",
@@ -81,6 +92,10 @@ class ScoringPolicy(BaseModel):
         if sorted(value) != [1, 2, 3, 4]:
             raise ValueError("must give points for exactly the levels 1, 2, 3 and 4")
         return value
+
+    def earns_edit_credit(self, editor_kind: UnitKind, author_kind: UnitKind) -> bool:
+        """Whether a unit of `editor_kind` earns the share for editing an `author_kind` item."""
+        return editor_kind is UnitKind.SECTION and author_kind in self.edit_credit_author_kinds
 
     def points_for_level(self, level: int) -> int:
         """Points one adoption at this outlet level earns."""

@@ -214,16 +214,18 @@ async def import_units(
     if not units:
         return 0
     await tx.executemany(
-        "INSERT INTO units (id, name, kind, monthly_quota, annual_target, active, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO units (id, key, name, kind, monthly_quota, annual_target, active, position,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 unit.id,
+                unit.name,
                 unit.name,
                 unit.kind.value,
                 unit.monthly_quota,
                 decimal_text(unit.annual_target),
                 int(unit.active),
+                unit.id,
                 _stamp(unit.created_at, tx.stamp),
             )
             for unit in units

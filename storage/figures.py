@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from scoring import periods
 from scoring.figures import UnitCounts
-from scoring.policy import QuotaBasis, ScoringPolicy
+from scoring.policy import SEED_EDIT_CREDIT_KINDS, QuotaBasis, ScoringPolicy
 from scoring.vocab import UnitKind
 from storage.db import Tx, to_stamp
 
@@ -15,11 +20,12 @@ from storage.db import Tx, to_stamp
 PERIOD_COUNTS_SQL: Final[str] = """
 WITH
 sub AS (
-    SELECT unit_id, count(*) AS submitted, sum(late_days > 0) AS late
+    SELECT unit_id, count(*) AS submitted
     FROM items WHERE submitted_on BETWEEN :start AND :end GROUP BY unit_id
 ),
 cen AS (
-    SELECT unit_id, count(*) AS at_centre, sum(category = :research) AS research
+    SELECT unit_id, count(*) AS at_centre, sum(category = :research) AS research,
+           sum(late_days > 0) AS late
     FROM items WHERE centre_on BETWEEN :start AND :end GROUP BY unit_id
 ),
 per_item AS (
@@ -36,7 +42,10 @@ ado AS (
 edited AS (
     SELECT e.section_unit_id AS unit_id, sum(p.points) AS points
     FROM (SELECT DISTINCT item_id, section_unit_id FROM edits) e
+    JOIN units editor ON editor.id = e.section_unit_id AND editor.kind = 'section'
     JOIN items i ON i.id = e.item_id AND i.unit_id != e.section_unit_id
+    JOIN units author ON author.id = i.unit_id
+        AND author.kind IN (SELECT value FROM json_each(:credit_kinds))
     JOIN per_item p ON p.item_id = e.item_id
     GROUP BY e.section_unit_id
 ),
@@ -44,9 +53,9 @@ inf AS (
     SELECT DISTINCT unit_id FROM roles
     WHERE role = 'informant' AND granted_at < :at AND (revoked_at IS NULL OR revoked_at >= :at)
 )
-SELECT u.id, u.name, u.kind, u.monthly_quota, u.annual_target,
+SELECT u.id, u.name, u.kind, u.monthly_quota, u.annual_target, u.active, u.position,
        u.id IN (SELECT unit_id FROM inf) AS has_informant,
-       ifnull(sub.submitted, 0) AS submitted, ifnull(sub.late, 0) AS late,
+       ifnull(sub.submitted, 0) AS submitted, ifnull(cen.late, 0) AS late,
        ifnull(cen.at_centre, 0) AS at_centre, ifnull(cen.research, 0) AS research,
        ifnull(ado.adoptions, 0) AS adoptions, ifnull(ado.adopted_items, 0) AS adopted_items,
        ifnull(ado.points, 0) AS points, ifnull(edited.points, 0) AS edit_points
@@ -55,8 +64,7 @@ LEFT JOIN sub ON sub.unit_id = u.id
 LEFT JOIN cen ON cen.unit_id = u.id
 LEFT JOIN ado ON ado.unit_id = u.id
 LEFT JOIN edited ON edited.unit_id = u.id
-WHERE u.active = 1
-ORDER BY u.name
+ORDER BY u.position, u.name
 """
 
 _MONTHLY_SQL: Final[dict[QuotaBasis, str]] = {
@@ -71,14 +79,90 @@ FROM items WHERE {column} BETWEEN :start AND :end GROUP BY unit_id, month
 }
 
 
-def period_params(start: date, end: date, informant_at: datetime, research: str) -> dict[str, str]:
+def period_params(
+    start: date,
+    end: date,
+    informant_at: datetime,
+    research: str,
+    credit_kinds: Iterable[UnitKind] = SEED_EDIT_CREDIT_KINDS,
+) -> dict[str, str]:
     """The named parameters of PERIOD_COUNTS_SQL."""
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),
         "at": to_stamp(informant_at),
         "research": research,
+        "credit_kinds": json.dumps(sorted(kind.value for kind in credit_kinds)),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """A unit's settings in force from a month on (a row of unit_terms)."""
+
+    from_month: str
+    name: str
+    kind: UnitKind
+    monthly_quota: int
+    annual_target: Decimal
+    active: bool
+
+
+def _months(start: date, end: date) -> list[tuple[int, int]]:
+    """The (year, month) pairs the days start..end touch, in order."""
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+async def _terms(tx: Tx) -> dict[int, list[_Terms]]:
+    """Every unit's settings history, oldest first."""
+    rows = await tx.fetchall("SELECT * FROM unit_terms ORDER BY unit_id, from_month")
+    history: dict[int, list[_Terms]] = {}
+    for row in rows:
+        history.setdefault(int(row["unit_id"]), []).append(
+            _Terms(
+                from_month=str(row["from_month"]),
+                name=str(row["name"]),
+                kind=UnitKind(row["kind"]),
+                monthly_quota=int(row["monthly_quota"]),
+                annual_target=Decimal(row["annual_target"]),
+                active=bool(row["active"]),
+            )
+        )
+    return history
+
+
+def _in_force(history: list[_Terms], month: str) -> _Terms | None:
+    """The terms in force in a month ('YYYY-MM'): the latest from on or before it."""
+    found = None
+    for terms in history:
+        if terms.from_month > month:
+            break
+        found = terms
+    return found
+
+
+async def _informant_spans(tx: Tx) -> dict[int, list[tuple[str, str | None]]]:
+    """Per unit, when someone held the informant role: (granted_at, revoked_at) stamps."""
+    rows = await tx.fetchall(
+        "SELECT unit_id, granted_at, revoked_at FROM roles"
+        " WHERE role = 'informant' AND unit_id IS NOT NULL"
+    )
+    spans: dict[int, list[tuple[str, str | None]]] = {}
+    for row in rows:
+        spans.setdefault(int(row["unit_id"]), []).append(
+            (str(row["granted_at"]), row["revoked_at"])
+        )
+    return spans
+
+
+def _in_place(spans: list[tuple[str, str | None]], at: str) -> bool:
+    """Whether an informant was in place at the stamp `at` (granted before, not yet revoked)."""
+    return any(granted < at and (revoked is None or revoked >= at) for granted, revoked in spans)
 
 
 async def period_counts(
@@ -89,36 +173,82 @@ async def period_counts(
     *,
     informant_at: datetime,
     monthly: bool = False,
+    zone: ZoneInfo | None = None,
 ) -> list[UnitCounts]:
-    """Each active unit's counts for the days start..end (inclusive), by name.
+    """Each unit's counts for the days start..end (inclusive), in config order.
 
-    `informant_at` is the instant at which "has an informant" is judged (the period's end).
-    With `monthly`, each unit also gets its quota count per calendar month of the period's year.
+    A unit is listed when it existed in a month of the period (its settings history), with
+    the settings in force in the last such month. With `zone`, "has an informant" is judged at
+    the end of every month of the period the unit existed in (第十一条); without it, at the
+    instant `informant_at` only. With `monthly`, each unit also gets its quota count per
+    calendar month of the period's year.
     """
-    params = period_params(start, end, informant_at, policy.research_category)
+    params = period_params(
+        start, end, informant_at, policy.research_category, policy.edit_credit_author_kinds
+    )
     rows = await tx.fetchall(PERIOD_COUNTS_SQL, params)
     per_month: dict[int, list[int]] = {}
     if monthly:
         for row in await tx.fetchall(_MONTHLY_SQL[policy.quota_basis], params):
             months = per_month.setdefault(int(row["unit_id"]), [0] * 12)
             months[int(row["month"]) - 1] = int(row["n"])
-    return [
-        UnitCounts(
-            unit_id=int(row["id"]),
+    history = await _terms(tx)
+    spans = await _informant_spans(tx) if zone is not None else {}
+    span_months = _months(start, end)
+    result = []
+    for row in rows:
+        unit_id = int(row["id"])
+        current = _Terms(
+            from_month="0000-01",
             name=str(row["name"]),
             kind=UnitKind(row["kind"]),
             monthly_quota=int(row["monthly_quota"]),
             annual_target=Decimal(row["annual_target"]),
-            has_informant=bool(row["has_informant"]),
-            submitted=int(row["submitted"]),
-            at_centre=int(row["at_centre"]),
-            late=int(row["late"]),
-            adopted_items=int(row["adopted_items"]),
-            adoptions=int(row["adoptions"]),
-            own_points=int(row["points"]),
-            edit_base_points=int(row["edit_points"]),
-            research_articles=int(row["research"]),
-            monthly_quota_counts=tuple(per_month.get(int(row["id"]), [0] * 12)) if monthly else (),
+            active=bool(row["active"]),
         )
-        for row in rows
-    ]
+        unit_history = history.get(unit_id) or [current]
+        existed: list[tuple[int, int]] = []
+        quotas = [current.monthly_quota] * 12
+        last: _Terms | None = None
+        for year, month in span_months:
+            terms = _in_force(unit_history, f"{year:04d}-{month:02d}")
+            if terms is not None and terms.active:
+                existed.append((year, month))
+                quotas[month - 1] = terms.monthly_quota
+                last = terms
+        if last is None:
+            continue
+        has_informant = bool(row["has_informant"])
+        missing: tuple[int, ...] = ()
+        if zone is not None:
+            unit_spans = spans.get(unit_id, [])
+            missing = tuple(
+                month
+                for year, month in existed
+                if not _in_place(unit_spans, to_stamp(periods.month(year, month).closes_at(zone)))
+            )
+            has_informant = not missing
+        result.append(
+            UnitCounts(
+                unit_id=unit_id,
+                name=last.name,
+                kind=last.kind,
+                monthly_quota=last.monthly_quota,
+                annual_target=last.annual_target,
+                has_informant=has_informant,
+                submitted=int(row["submitted"]),
+                at_centre=int(row["at_centre"]),
+                late=int(row["late"]),
+                adopted_items=int(row["adopted_items"]),
+                adoptions=int(row["adoptions"]),
+                own_points=int(row["points"]),
+                edit_base_points=int(row["edit_points"]),
+                research_articles=int(row["research"]),
+                monthly_quota_counts=tuple(per_month.get(unit_id, [0] * 12)) if monthly else (),
+                months_without_informant=missing,
+                months_in=tuple(month for _, month in existed),
+                monthly_quotas=tuple(quotas),
+                position=int(row["position"]),
+            )
+        )
+    return result

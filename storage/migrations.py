@@ -403,6 +403,85 @@ CREATE TABLE announcements (
 CREATE INDEX outbox_chat_pending ON outbox (chat_id, id) WHERE state = 'pending';
 """,
     ),
+    (
+        11,
+        "closed periods: stable unit keys and config order, unit settings history, frozen sheets,"
+        " corrections",
+        """
+ALTER TABLE units ADD COLUMN key TEXT;
+UPDATE units SET key = name;
+CREATE UNIQUE INDEX units_key ON units (key);
+-- config.yaml's order of the units (ties in a ranking are listed in it); until the next
+-- `baosong init`, the order by name that listings used so far.
+ALTER TABLE units ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+UPDATE units SET position = (SELECT count(*) FROM units AS u WHERE u.name < units.name);
+
+-- A unit's settings from a month on: config.yaml's history. The terms in force in a month
+-- are the row with the latest from_month not after it; a unit exists in months whose terms
+-- are active. Units already here have existed from the start; a removed one until the month
+-- it was removed.
+CREATE TABLE unit_terms (
+    unit_id        INTEGER NOT NULL REFERENCES units(id),
+    from_month     TEXT NOT NULL CHECK (from_month GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    name           TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    monthly_quota  INTEGER NOT NULL CHECK (monthly_quota >= 0),
+    annual_target  TEXT NOT NULL,
+    active         INTEGER NOT NULL CHECK (active IN (0, 1)),
+    position       INTEGER NOT NULL,
+    recorded_at    TEXT NOT NULL,
+    PRIMARY KEY (unit_id, from_month)
+);
+INSERT INTO unit_terms (unit_id, from_month, name, kind, monthly_quota, annual_target, active,
+                        position, recorded_at)
+    SELECT id, '0000-01', name, kind, monthly_quota, annual_target, 1, position, created_at
+    FROM units;
+INSERT INTO unit_terms (unit_id, from_month, name, kind, monthly_quota, annual_target, active,
+                        position, recorded_at)
+    SELECT u.id, substr(max(a.at), 1, 7), u.name, u.kind, u.monthly_quota, u.annual_target, 0,
+           u.position, max(a.at)
+    FROM units u JOIN audit_log a
+      ON a.entity = 'unit' AND a.entity_id = u.id AND a.action = 'unit.deactivate'
+    WHERE u.active = 0
+    GROUP BY u.id;
+
+-- A closed period's sheet as published: its figures with the rules and unit settings in
+-- force. A period is closed while its latest version is not reopened; reopening keeps the
+-- version and the next close writes version + 1.
+CREATE TABLE period_sheets (
+    period         TEXT NOT NULL,  -- '2026-10' (a month) or '2026' (a year)
+    version        INTEGER NOT NULL CHECK (version >= 1),
+    sheet          TEXT NOT NULL,
+    closed_at      TEXT NOT NULL,
+    closed_by      INTEGER REFERENCES people(id),
+    reopened_at    TEXT,
+    reopened_by    INTEGER REFERENCES people(id),
+    reopen_reason  TEXT,
+    PRIMARY KEY (period, version),
+    CHECK (reopened_at IS NULL OR length(trim(ifnull(reopen_reason, ''))) > 0)
+);
+CREATE TRIGGER period_sheets_frozen BEFORE UPDATE OF sheet, period, version ON period_sheets
+BEGIN SELECT RAISE(ABORT, 'a closed sheet never changes'); END;
+CREATE TRIGGER period_sheets_kept BEFORE DELETE ON period_sheets
+BEGIN SELECT RAISE(ABORT, 'a closed sheet is kept'); END;
+
+-- An admin's correction (更正) of a closed month: an adoption recorded or withdrawn there after
+-- its sheet was published. The sheet stays as published; the next bulletin lists the line.
+CREATE TABLE corrections (
+    id           INTEGER PRIMARY KEY,
+    period       TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('adoption', 'withdrawal')),
+    adoption_id  INTEGER NOT NULL REFERENCES adoptions(id),
+    unit_id      INTEGER NOT NULL REFERENCES units(id),
+    points       INTEGER NOT NULL,
+    reason       TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    recorded_by  INTEGER REFERENCES people(id),
+    recorded_at  TEXT NOT NULL,
+    shown_in     TEXT
+);
+CREATE INDEX corrections_unshown ON corrections (shown_in, id);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

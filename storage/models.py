@@ -29,11 +29,13 @@ class Unit(Row):
     """A reporting unit (window, township, town centre or centre section)."""
 
     id: int
+    key: str
     name: str
     kind: UnitKind
     monthly_quota: int
     annual_target: Decimal
     active: bool
+    position: int = 0
     created_at: datetime
 
 

@@ -146,7 +146,7 @@ def test_month_workbook_stores_numbers_and_totals_the_lines() -> None:
     scores = body(ws, "得分")
     assert all(isinstance(value, int | float) for value in scores)
     assert 1.5 in scores  # 综合科: half of 3 points it edited
-    assert ws.cell(3, column(ws, "得分")).number_format == "General"
+    assert ws.cell(3, column(ws, "得分")).number_format == "0.0##"
     assert ws.cell(ws.max_row, 2).value == "合计"
     assert totals(ws, "得分") == pytest.approx(float(sum(line.score for line in report.lines)))
     assert totals(ws, "得分") == pytest.approx(sum(v for v in scores if isinstance(v, int | float)))

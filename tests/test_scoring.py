@@ -163,8 +163,41 @@ def test_uncapped_formula_lets_overachievers_exceed_weight() -> None:
     assert assessment_score(policy, D(40), D(20)) == D("20.00")
 
 
-def test_zero_target_means_complete() -> None:
-    assert assessment_score(POLICY, D(0), D(0)) == D("10.00")
+def test_zero_target_is_not_assessed() -> None:
+    """Target 0 means 不考核: no reward, no assessment line, even with nobody and nothing."""
+    (line,) = year_figures(
+        POLICY, [counts(annual_target=D(0), has_informant=False, monthly_quota=0)]
+    )
+    assert not line.counts.assessed
+    assert line.assessment is None
+    assert line.converted is None
+    assert line.reward_yuan == D(0)
+    assert not line.target_met
+    assert line.deductions == ()
+    assert reward_yuan(POLICY, D(0), D(0)) == D(0)
+    with pytest.raises(ValueError, match="不考核"):
+        assessment_score(POLICY, D(0), D(0))
+
+
+def test_deductions_cut_the_converted_score_after_the_cap() -> None:
+    """13 points against a target of 5 with the quota missed: 10 × min(13/5, 1) × 50% = 5.00."""
+    (line,) = year_figures(
+        POLICY, [counts(annual_target=D(5), own_points=13, at_centre=0, monthly_quota=1)]
+    )
+    assert [d.reason for d in line.deductions] == [DeductionReason.QUOTA_MISSED]
+    assert line.converted == D("10.00")
+    assert line.assessment == D("5.00")
+    # 第十条 pays on adoptions: 400 + 8 × 30 whatever the deductions (a setting).
+    assert line.reward_yuan == D(640)
+
+
+def test_both_deductions_add_up_by_default() -> None:
+    """未落实信息员 50% + 未完成报送任务 50%: the whole information score is lost."""
+    (line,) = year_figures(
+        POLICY, [counts(annual_target=D(5), own_points=13, has_informant=False, at_centre=0)]
+    )
+    assert line.kept_share == D(0)
+    assert line.assessment == D("0.00")
 
 
 @pytest.mark.parametrize(
@@ -184,9 +217,10 @@ def test_two_deductions_combine_as_configured(combine: DeductionCombine, kept: D
     assert kept_share(policy, both) == kept
 
 
-def test_year_without_informant_and_quota_missed() -> None:
+def test_year_without_informant_and_quota_missed_multiplied() -> None:
+    policy = ScoringPolicy(deduction_combine=DeductionCombine.MULTIPLY)
     (line,) = year_figures(
-        POLICY,
+        policy,
         [counts(has_informant=False, at_centre=10, own_points=30, annual_target=D(20))],
     )
     assert line.quota_required == 24
@@ -197,7 +231,8 @@ def test_year_without_informant_and_quota_missed() -> None:
     ]
     assert line.kept_share == D("0.25")
     assert line.assessed_score == D("7.50")
-    assert line.assessment == D("3.75")  # 7.5 ÷ 20 × 10
+    assert line.converted == D("10.00")  # 30 ÷ 20, capped at 1, × 10
+    assert line.assessment == D("2.50")  # the cap first, then 25% kept
     # Deductions cut the assessment, not the 第十条 reward (configurable).
     assert line.reward_yuan == D(400 + 10 * 30)
 
@@ -221,6 +256,36 @@ def test_quota_judged_every_month() -> None:
     (monthly,) = year_figures(policy, [unit])
     assert not monthly.quota_met
     assert monthly.months_below_quota == (12,)
+
+
+def test_quota_required_follows_the_quota_in_force_each_month() -> None:
+    """Quota 2 until June and 3 from July: the year requires 6 × 2 + 6 × 3 = 30."""
+    unit = counts(monthly_quota=3, monthly_quotas=(2,) * 6 + (3,) * 6, at_centre=29)
+    (line,) = year_figures(POLICY, [unit])
+    assert line.quota_required == 30
+    assert not line.quota_met
+
+
+def test_unit_opened_mid_year_is_judged_on_its_months() -> None:
+    """A unit opened in October with quota 2 owes 6 items, not 24."""
+    unit = counts(months_in=(10, 11, 12), at_centre=6, monthly_quota_counts=(0,) * 9 + (2,) * 3)
+    (line,) = year_figures(POLICY, [unit])
+    assert line.quota_required == 6
+    assert line.quota_met
+    every = ScoringPolicy(quota_judgement=QuotaJudgement.EVERY_MONTH)
+    (monthly,) = year_figures(every, [unit])
+    assert monthly.months_below_quota == ()
+
+
+def test_ties_are_listed_in_config_order() -> None:
+    """Equal scores share a rank and keep config.yaml's order, not the names' code points."""
+    units = [
+        counts("乙窗口", position=1, own_points=3),
+        counts("甲窗口", position=2, own_points=3),
+        counts("丙窗口", position=0, own_points=1),
+    ]
+    names = [line.counts.name for line in month_figures(POLICY, units)]
+    assert names == ["乙窗口", "甲窗口", "丙窗口"]
 
 
 def test_year_to_date_prorates_quota() -> None:
@@ -288,7 +353,8 @@ def test_year_figures_never_negative(policy: ScoringPolicy, unit: UnitCounts) ->
     assert line.score >= 0
     assert 0 <= line.assessed_score <= line.score
     assert line.reward_yuan >= 0
-    assert line.assessment >= 0
+    assert line.assessment is None or line.assessment >= 0
+    assert (line.assessment is None) == (unit.annual_target == 0)
     assert 0 <= line.kept_share <= 1
 
 
@@ -304,7 +370,10 @@ def test_deductions_are_monotone(policy: ScoringPolicy, unit: UnitCounts) -> Non
     for worse in worse_units:
         (line,) = year_figures(policy, [worse])
         assert line.assessed_score <= base.assessed_score
-        assert line.assessment <= base.assessment
+        assert (line.assessment or 0) <= (base.assessment or 0)
+        if line.converted is not None:
+            assert line.assessment is not None
+            assert line.assessment <= line.converted  # deductions never raise a score
 
 
 @FAST
@@ -323,4 +392,4 @@ def test_more_points_never_lower_reward(unit: UnitCounts, extra: int) -> None:
     (base,) = year_figures(POLICY, [unit])
     (more,) = year_figures(POLICY, [replace(unit, own_points=unit.own_points + extra)])
     assert more.reward_yuan >= base.reward_yuan
-    assert more.assessment >= base.assessment
+    assert (more.assessment or 0) >= (base.assessment or 0)

@@ -45,13 +45,34 @@ async def test_upgrade_from_every_earlier_version_keeps_rows(
 ) -> None:
     async with await Database.open(tmp_path / "old.db", clock=clock) as old:
         assert await old.migrate(target=start) == list(range(1, start + 1))
-        await seed(old)
+        await _seed_first_schema(old)
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
         applied = await upgraded.migrate()
         assert applied == list(range(start + 1, LATEST_VERSION + 1))
         async with upgraded.reading() as tx:
             assert len(await units.list_units(tx)) == 3
             assert (await people.person_by_tg(tx, 1001)) is not None
+
+
+async def _seed_first_schema(db: Database) -> None:
+    """Three units and a person written with the first schema's columns, as old code did."""
+    async with db.transaction() as tx:
+        for spec in SPECS:
+            await tx.execute(
+                "INSERT INTO units (name, kind, monthly_quota, annual_target, active, created_at)"
+                " VALUES (?, ?, ?, ?, 1, ?)",
+                (
+                    spec.name,
+                    spec.kind.value,
+                    spec.monthly_quota,
+                    units.decimal_text(spec.annual_target),
+                    tx.stamp,
+                ),
+            )
+        await tx.execute(
+            "INSERT INTO people (tg_user_id, name, created_at) VALUES (1001, '王信息员', ?)",
+            (tx.stamp,),
+        )
 
 
 async def test_refuses_database_newer_than_code(db: Database) -> None:

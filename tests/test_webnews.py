@@ -174,7 +174,7 @@ async def test_register_route_sign_return_resend_approve_publish(
     assert "得分 1" in await say(server, bot, informant, "/unit")
     rules = bot.bot_data.rules
     report = await month_report(ledger, rules.policy, rules.zone, 2026, 10)
-    assert "综合科：1 分" in bulletin_line(report, "综合科")  # and once in the monthly bulletin
+    assert "综合科：1.0 分" in bulletin_line(report, "综合科")  # and once in the monthly bulletin
     assert "没有待您处理" in await say(server, bot, editor, "/news")
     assert "没有待您处理" in await say(server, bot, netadmin, "/news")
     assert "您没有这些身份" in await say(server, bot, informant, "/news")

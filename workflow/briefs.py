@@ -17,6 +17,7 @@ from storage.models import Item, Person
 from workflow.centre import editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
+from workflow.periods import ensure_open
 from workflow.rules import CentreRules
 from workflow.submission import check_body, check_title, clean_text
 
@@ -563,6 +564,7 @@ async def issue(
             file_key=key,
         ):
             raise Refused("brief_stale", number=brief.number)
+        await ensure_open(tx, brief.issue_date)  # its adoptions are dated on the issue date
         notices: list[Notice] = []
         adopted = skipped = 0
         for e in view.entries:

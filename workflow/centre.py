@@ -12,6 +12,7 @@ from storage.db import Database, Tx
 from storage.models import Adoption, Edit, Item, Person, RoleGrant
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
+from workflow.periods import ensure_open
 from workflow.rules import CentreRules, Outlet
 from workflow.submission import check_body, check_title, clean_text
 
@@ -163,6 +164,7 @@ async def adopt(
             raise Refused("date_in_future", day=adopted_on.isoformat())
         if item.centre_on is not None and adopted_on < item.centre_on:
             raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
+        await ensure_open(tx, adopted_on)
         try:
             adoption, notices = await record_adoption_at(
                 tx, rules, item, outlet, adopted_on=adopted_on, recorder=person, reference=ref
@@ -189,6 +191,8 @@ async def withdraw(
         adoption = await adoptions.get_adoption(tx, adoption_id)
         if adoption is None:
             raise Refused("adoption_unknown")
+        if adoption.withdrawn_at is None:
+            await ensure_open(tx, adoption.adopted_on)
         if not await adoptions.withdraw_adoption(tx, adoption_id, person.id, reason):
             raise Refused("already_withdrawn")
         item = await items.get_item(tx, adoption.item_id)
@@ -265,6 +269,8 @@ async def amend(
         item = await items.get_item(tx, adoption.item_id)
         assert item is not None
         if adopted_on is not None:
+            await ensure_open(tx, adoption.adopted_on)
+            await ensure_open(tx, adopted_on)
             if adopted_on > rules.local_now(tx.now).date():
                 raise Refused("date_in_future", day=adopted_on.isoformat())
             if item.centre_on is not None and adopted_on < item.centre_on:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from scoring import periods
@@ -13,13 +13,40 @@ from storage.figures import period_counts
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionLine:
+    """A correction (更正) of a closed month, as the next bulletin lists it."""
+
+    id: int
+    period: str  # the closed month corrected, '2026-10'
+    unit: str
+    item_id: int
+    outlet: str
+    points: int  # signed: + an adoption added, − one withdrawn
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class MonthReport:
-    """One month's lines and the year-to-date lines beside them, as a bulletin shows them."""
+    """One month's lines and the year-to-date lines beside them, as a bulletin shows them,
+    with the rules they were computed under; a closed month's published sheet is one of these."""
 
     year: int
     month: int
     lines: list[UnitMonth]
     year_to_date: list[UnitYear]
+    policy: ScoringPolicy = field(default_factory=ScoringPolicy)
+    corrections: tuple[CorrectionLine, ...] = ()
+    version: int | None = None  # the published sheet's version; None: computed now
+
+
+@dataclass(frozen=True, slots=True)
+class YearReport:
+    """A year's report lines with the rules they were computed under (a closed year's sheet)."""
+
+    year: int
+    lines: list[UnitYear]
+    policy: ScoringPolicy = field(default_factory=ScoringPolicy)
+    version: int | None = None
 
 
 async def month_report(
@@ -42,16 +69,23 @@ async def _month_report(
     ytd = periods.year_to_month_end(year, month)
     async with db.scanning() as tx:
         month_counts = await period_counts(
-            tx, policy, span.first, span.last, informant_at=span.closes_at(zone)
+            tx, policy, span.first, span.last, informant_at=span.closes_at(zone), zone=zone
         )
         ytd_counts = await period_counts(
-            tx, policy, ytd.first, ytd.last, informant_at=ytd.closes_at(zone), monthly=True
+            tx,
+            policy,
+            ytd.first,
+            ytd.last,
+            informant_at=ytd.closes_at(zone),
+            monthly=True,
+            zone=zone,
         )
     return MonthReport(
         year=year,
         month=month,
         lines=month_figures(policy, month_counts),
         year_to_date=year_figures(policy, ytd_counts, months=month),
+        policy=policy,
     )
 
 
@@ -75,6 +109,12 @@ async def _year_report(
     span = periods.year(year)
     async with db.scanning() as tx:
         counts = await period_counts(
-            tx, policy, span.first, span.last, informant_at=span.closes_at(zone), monthly=True
+            tx,
+            policy,
+            span.first,
+            span.last,
+            informant_at=span.closes_at(zone),
+            monthly=True,
+            zone=zone,
         )
     return year_figures(policy, counts)

@@ -7,17 +7,18 @@ so nothing is sent twice.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from scoring import periods
-from scoring.figures import UnitYear
 from scoring.vocab import Role
 from storage import items, jobs, outbox, people, tasks, units
-from storage.db import Database
+from storage.db import Database, Tx
 from storage.models import Item, Person, Unit, WritingTask
-from workflow.figures import MonthReport, month_report, year_report
+from workflow import periods as closing
+from workflow.figures import MonthReport, YearReport, year_report
 from workflow.rules import CentreRules
 
 
@@ -27,6 +28,7 @@ class ScheduleRules:
 
     bulletin_time: time = time(9, 0)
     bulletin_chats: tuple[int, ...] = ()
+    annual_report_day: int = 1  # the year-end report from the first working day on/after it
     signoff_after_working_days: int = 1
     quota_warning_days: int = 5
     quiet_start: time = time(20, 0)
@@ -62,8 +64,16 @@ class StaleSignoff:
     escalate_to: list[Person] = field(default_factory=list)
 
 
-async def post_once(db: Database, key: str, messages: list[Outgoing], **detail: Any) -> bool:
-    """Queues the messages and records the work as done, atomically; False if already done."""
+async def post_once(
+    db: Database,
+    key: str,
+    messages: list[Outgoing],
+    *,
+    then: Callable[[Tx], Awaitable[object]] | None = None,
+    **detail: Any,
+) -> bool:
+    """Queues the messages and records the work as done, atomically (with `then`, e.g. closing
+    the period a bulletin publishes); False if already done."""
     async with db.transaction() as tx:
         if not await jobs.record(tx, key, messages=len(messages), **detail):
             return False
@@ -71,6 +81,8 @@ async def post_once(db: Database, key: str, messages: list[Outgoing], **detail: 
             await outbox.enqueue(
                 tx, message.purpose, message.chat_id, message.payload, kind=message.kind
             )
+        if then is not None:
+            await then(tx)
     return True
 
 
@@ -95,25 +107,36 @@ async def due_bulletin(
     async with db.reading() as tx:
         if await jobs.is_done(tx, bulletin_key(year, month)):
             return None
-    return await month_report(db, rules.policy, rules.zone, year, month)
+    return await closing.bulletin_report(db, rules.policy, rules.zone, year, month)
+
+
+def annual_day(rules: CentreRules, schedule: ScheduleRules, year: int) -> date:
+    """The day the year-end report of `year - 1` goes out: the first working day on or after
+    the configured day of January (December's adoptions are often recorded in early January)."""
+    day = date(year, 1, schedule.annual_report_day)
+    while not rules.calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
 
 
 async def due_annual(
     db: Database, rules: CentreRules, schedule: ScheduleRules, now: datetime
-) -> tuple[int, list[UnitYear]] | None:
-    """Last year's report, from the first working day of January (configured time), once."""
+) -> YearReport | None:
+    """Last year's report, from its day in January (configured time), once."""
     local = local_now(rules, now)
     today = local.date()
-    if today.month != 1:
+    if today.month > 2:  # a report missed by downtime still goes out, but not mid-year
         return None
-    first = rules.calendar.first_working_day(today.year, 1)
+    first = annual_day(rules, schedule, today.year)
+    if today.month > first.month:
+        return None
     if today < first or (today == first and local.time() < schedule.bulletin_time):
         return None
     year = today.year - 1
     async with db.reading() as tx:
         if await jobs.is_done(tx, f"annual:{year}"):
             return None
-    return year, await year_report(db, rules.policy, rules.zone, year)
+    return await closing.annual_report(db, rules.policy, rules.zone, year)
 
 
 async def research_owing(

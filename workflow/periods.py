@@ -1,0 +1,327 @@
+"""Closed periods (第十、十一条): a month closes when its bulletin is posted, a year with its
+report; a closed sheet never changes. Changes dated in a closed month are refused, or
+recorded by an admin as corrections (更正) that the next bulletin lists; reopening keeps the
+old version and the next close writes a new one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from pydantic import TypeAdapter
+
+from scoring.points import adoption_points
+from scoring.policy import ScoringPolicy
+from scoring.vocab import AT_CENTRE, Role
+from storage import adoptions, items, jobs, people, periods, units
+from storage.db import Database, Tx
+from storage.models import Adoption, Person
+from workflow.figures import (
+    CorrectionLine,
+    MonthReport,
+    YearReport,
+    month_report,
+    year_report,
+)
+from workflow.outcomes import Refused
+from workflow.rules import CentreRules
+
+_MONTH = TypeAdapter(MonthReport)
+_YEAR = TypeAdapter(YearReport)
+
+
+def month_period(year: int, month: int) -> str:
+    """A month's period key: '2026-10'."""
+    return f"{year:04d}-{month:02d}"
+
+
+def year_period(year: int) -> str:
+    """A year's period key: '2026'."""
+    return f"{year:04d}"
+
+
+def parse_period(text: str) -> tuple[int, int | None]:
+    """(year, month) of '2026-10', (year, None) of '2026'; ValueError otherwise."""
+    parts = text.strip().split("-")
+    if len(parts) == 1 and len(parts[0]) == 4 and parts[0].isdigit():
+        return int(parts[0]), None
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return int(parts[0]), int(parts[1])
+    raise ValueError(f"not a period: {text!r} (write 2026-10 for a month, 2026 for a year)")
+
+
+def month_sheet(report: MonthReport) -> str:
+    """A month's figures as stored when it closes (JSON; the rules in force included)."""
+    return _MONTH.dump_json(replace(report, version=None)).decode()
+
+
+def year_sheet(report: YearReport) -> str:
+    """A year's figures as stored when it closes."""
+    return _YEAR.dump_json(replace(report, version=None)).decode()
+
+
+async def close_month(tx: Tx, report: MonthReport, actor_id: int | None = None) -> int | None:
+    """Freezes a month's figures as published, in the caller's transaction; the version
+    written, or None if the month was already closed. Its correction lines count as shown."""
+    period = month_period(report.year, report.month)
+    if await periods.is_closed(tx, period):
+        return None
+    number = await periods.close(tx, period, month_sheet(report), actor_id)
+    await periods.mark_shown(tx, [line.id for line in report.corrections], period)
+    return number
+
+
+async def close_year(tx: Tx, report: YearReport, actor_id: int | None = None) -> int | None:
+    """Freezes a year's figures as published; None if it was already closed."""
+    period = year_period(report.year)
+    if await periods.is_closed(tx, period):
+        return None
+    return await periods.close(tx, period, year_sheet(report), actor_id)
+
+
+async def published_month(db: Database, year: int, month: int) -> MonthReport | None:
+    """A closed month's sheet in force, exactly as it was published; None while it is open."""
+    async with db.reading() as tx:
+        if not await periods.is_closed(tx, month_period(year, month)):
+            return None
+        row = await periods.latest(tx, month_period(year, month))
+    assert row is not None
+    return replace(_MONTH.validate_json(row.sheet), version=row.version)
+
+
+async def published_year(db: Database, year: int) -> YearReport | None:
+    """A closed year's sheet in force, exactly as it was published; None while it is open."""
+    async with db.reading() as tx:
+        if not await periods.is_closed(tx, year_period(year)):
+            return None
+        row = await periods.latest(tx, year_period(year))
+    assert row is not None
+    return replace(_YEAR.validate_json(row.sheet), version=row.version)
+
+
+async def bulletin_report(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
+) -> MonthReport:
+    """The month's bulletin: its published sheet once closed; else the figures now with the
+    corrections no bulletin has listed yet."""
+    published = await published_month(db, year, month)
+    if published is not None:
+        return published
+    report = await month_report(db, policy, zone, year, month)
+    return replace(report, corrections=tuple(await pending_corrections(db)))
+
+
+async def annual_report(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int
+) -> YearReport:
+    """The year's report: its published sheet once closed, else the figures now."""
+    published = await published_year(db, year)
+    if published is not None:
+        return published
+    return YearReport(year, await year_report(db, policy, zone, year), policy)
+
+
+async def pending_corrections(db: Database) -> list[CorrectionLine]:
+    """Corrections recorded since the last bulletin, as lines of the next one."""
+    async with db.reading() as tx:
+        rows = await periods.unshown_corrections(tx)
+        lines = []
+        for row in rows:
+            adoption = await adoptions.get_adoption(tx, row.adoption_id)
+            unit = await units.get_unit(tx, row.unit_id)
+            assert adoption is not None
+            assert unit is not None
+            lines.append(
+                CorrectionLine(
+                    id=row.id,
+                    period=row.period,
+                    unit=unit.name,
+                    item_id=adoption.item_id,
+                    outlet=adoption.outlet,
+                    points=row.points,
+                    reason=row.reason,
+                )
+            )
+    return lines
+
+
+async def ensure_open(tx: Tx, day: date) -> None:
+    """Refuses a change dated in a closed month (or year) with what to do instead."""
+    if await periods.is_closed(tx, year_period(day.year)):
+        raise Refused("year_closed", year=day.year)
+    if await periods.is_closed(tx, month_period(day.year, day.month)):
+        raise Refused("month_closed", year=day.year, month=day.month)
+
+
+async def _admin(tx: Tx, person: Person) -> None:
+    """Refuses anyone who is not an admin (corrections and reopening are theirs)."""
+    if not any(grant.role is Role.ADMIN for grant in await people.active_roles(tx, person.id)):
+        raise Refused("not_admin")
+
+
+async def correct_adoption(
+    db: Database,
+    rules: CentreRules,
+    admin: Person,
+    item_id: int,
+    *,
+    outlet_name: str,
+    adopted_on: date,
+    reason: str,
+    reference: str | None = None,
+) -> Adoption:
+    """An admin records an adoption dated in a closed month as a correction (更正)."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("correction_needs_reason")
+    outlet = rules.outlets.get(outlet_name)
+    if outlet is None:
+        raise Refused("outlet_unknown", name=outlet_name)
+    async with db.transaction() as tx:
+        await _admin(tx, admin)
+        period = await _closed_month_of(tx, adopted_on)
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        if item.state not in AT_CENTRE:
+            raise Refused("not_at_centre", state=item.state.value)
+        if item.centre_on is not None and adopted_on < item.centre_on:
+            raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
+        try:
+            adoption = await adoptions.record_adoption(
+                tx,
+                adoptions.NewAdoption(
+                    item_id=item.id,
+                    outlet=outlet.name,
+                    level=outlet.level,
+                    points=adoption_points(rules.policy, outlet.level),
+                    media=outlet.media,
+                    adopted_on=adopted_on,
+                    recorded_by=admin.id,
+                    reference=reference,
+                ),
+            )
+        except adoptions.DuplicateAdoption:
+            raise Refused("already_adopted", outlet=outlet.name) from None
+        await periods.add_correction(
+            tx,
+            period=period,
+            kind="adoption",
+            adoption_id=adoption.id,
+            unit_id=item.unit_id,
+            points=adoption.points,
+            reason=reason,
+            actor_id=admin.id,
+        )
+    return adoption
+
+
+async def correct_withdrawal(
+    db: Database, admin: Person, adoption_id: int, reason: str
+) -> Adoption:
+    """An admin withdraws an adoption dated in a closed month as a correction (更正)."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("correction_needs_reason")
+    async with db.transaction() as tx:
+        await _admin(tx, admin)
+        adoption = await adoptions.get_adoption(tx, adoption_id)
+        if adoption is None:
+            raise Refused("adoption_unknown")
+        period = await _closed_month_of(tx, adoption.adopted_on)
+        if not await adoptions.withdraw_adoption(tx, adoption_id, admin.id, reason):
+            raise Refused("already_withdrawn")
+        item = await items.get_item(tx, adoption.item_id)
+        assert item is not None
+        await periods.add_correction(
+            tx,
+            period=period,
+            kind="withdrawal",
+            adoption_id=adoption.id,
+            unit_id=item.unit_id,
+            points=-adoption.points,
+            reason=reason,
+            actor_id=admin.id,
+        )
+        stored = await adoptions.get_adoption(tx, adoption_id)
+    assert stored is not None
+    return stored
+
+
+async def _closed_month_of(tx: Tx, day: date) -> str:
+    """The closed month a correction dated `day` corrects; refused if open or its year closed."""
+    if await periods.is_closed(tx, year_period(day.year)):
+        raise Refused("year_closed", year=day.year)
+    period = month_period(day.year, day.month)
+    if not await periods.is_closed(tx, period):
+        raise Refused("month_open", year=day.year, month=day.month)
+    return period
+
+
+async def reopen(db: Database, admin: Person | None, period: str, reason: str) -> int:
+    """Reopens a closed period with a reason (an admin, or the operator on the command line);
+    its sheet is kept and the next close writes a new version. The version reopened."""
+    reason = reason.strip()
+    if not reason:
+        raise Refused("reopen_needs_reason")
+    parse_period(period)
+    async with db.transaction() as tx:
+        if admin is not None:
+            await _admin(tx, admin)
+        number = await periods.reopen(tx, period, reason, admin.id if admin else None)
+    if number is None:
+        raise Refused("period_not_closed", period=period)
+    return number
+
+
+async def close(db: Database, rules: CentreRules, admin: Person | None, period: str) -> int:
+    """Closes a reopened (or never closed) period from the ledger now: a new version."""
+    year, month = parse_period(period)
+    if month is None:
+        report = YearReport(
+            year, await year_report(db, rules.policy, rules.zone, year), rules.policy
+        )
+        async with db.transaction() as tx:
+            if admin is not None:
+                await _admin(tx, admin)
+            number = await close_year(tx, report, admin.id if admin else None)
+    else:
+        figures = await month_report(db, rules.policy, rules.zone, year, month)
+        async with db.transaction() as tx:
+            if admin is not None:
+                await _admin(tx, admin)
+            number = await close_month(tx, figures, admin.id if admin else None)
+    if number is None:
+        raise Refused("period_already_closed", period=period)
+    return number
+
+
+async def close_posted(db: Database, rules: CentreRules) -> list[str]:
+    """Closes the months whose bulletins and the years whose reports were posted before
+    periods could close (an upgrade): their figures from the ledger now, once."""
+    async with db.reading() as tx:
+        done = await tx.fetchall(
+            "SELECT key FROM job_runs WHERE key GLOB 'bulletin:[0-9]*' OR key GLOB 'annual:[0-9]*'"
+            " ORDER BY key"
+        )
+        todo = []
+        for row in done:
+            kind, _, period = str(row["key"]).partition(":")
+            key = period if kind == "bulletin" else period[:4]
+            if await periods.latest(tx, key) is None:
+                todo.append(key)
+    closed = []
+    for period in sorted(todo, key=lambda p: (p[:4], len(p), p)):
+        try:
+            await close(db, rules, None, period)
+        except Refused:
+            continue
+        closed.append(period)
+    return closed
+
+
+async def is_done(db: Database, key: str) -> bool:
+    """Whether scheduled work with this key was recorded (for the command line's checks)."""
+    async with db.reading() as tx:
+        return await jobs.is_done(tx, key)

@@ -101,6 +101,7 @@ MONTH_COLUMNS: list[Column[UnitMonth]] = [
     Column("信息员", lambda line: "有" if line.counts.has_informant else "无"),
 ]
 
+
 def optional(value: Decimal | None) -> int | float | str:
     """An assessment figure, or 不考核 for a unit with target 0."""
     return "不考核" if value is None else number(value)

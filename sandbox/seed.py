@@ -202,7 +202,10 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
     async with db.transaction() as tx:
         await sync_units(
             tx,
-            [UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key) for u in settings.units],
+            [
+                UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
+                for u in settings.units
+            ],
         )
         by_name = {u.name: u for u in await units.list_units(tx)}
         persons: dict[int, Person] = {}

@@ -48,7 +48,10 @@ async def load_units(db: Database, settings: Settings) -> None:
     async with db.transaction() as tx:
         await sync_units(
             tx,
-            [UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key) for u in settings.units],
+            [
+                UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
+                for u in settings.units
+            ],
         )
 
 

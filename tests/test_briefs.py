@@ -253,7 +253,9 @@ async def test_draft_review_return_revise_sign_distribute(
     assert "得分 2" in summary
     rules = bot.bot_data.rules
     report = await month_report(ledger, rules.policy, rules.zone, 2026, 10)
-    assert f"{SECTION}：2.0 分" in bulletin_line(report, SECTION)  # once in the monthly bulletin too
+    assert f"{SECTION}：2.0 分" in bulletin_line(
+        report, SECTION
+    )  # once in the monthly bulletin too
 
     # /briefs lists it; the document can be fetched again.
     listing = await say(server, bot, editor, "/briefs")

@@ -41,7 +41,10 @@ async def loaded(db: Database) -> Database:
     async with db.transaction() as tx:
         await units.sync_units(
             tx,
-            [UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key) for u in settings.units],
+            [
+                UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
+                for u in settings.units
+            ],
         )
     return db
 

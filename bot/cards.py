@@ -2,21 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import Raw, Texts
+from scoring.vocab import ItemState
 from storage.models import Item
-from workflow.rules import CentreRules
+from workflow.rules import CentreRules, Timeliness
 from workflow.views import ItemView
 
 BODY_PREVIEW = 1500
 
 
-def card(texts: Texts, rules: CentreRules, view: ItemView, full: bool = False) -> Raw:
-    """An item as a message: number, title, unit, category, date, state, lateness, text."""
+def standing_text(texts: Texts, standing: Timeliness) -> str:
+    """How a deadline stands: working days left, due today, or working days past it."""
+    if standing.late_days:
+        return texts("due.overdue", days=standing.late_days)
+    if standing.days_left:
+        return texts("due.left", days=standing.days_left)
+    return texts("due.today")
+
+
+def due_line(texts: Texts, rules: CentreRules, item: Item, today: date) -> str:
+    """A pending item's deadline for its signers ("时限 12-08，还剩 1 个工作日"): only while the
+    sign-offs count against it (judged at the centre) and its category has a deadline."""
+    if item.state is not ItemState.PENDING or not rules.judged_at_centre:
+        return ""
+    standing = rules.timeliness(item.category, item.event_date, today)
+    if standing.deadline is None:
+        return ""
+    return texts(
+        "card.due", due=f"{standing.deadline:%m-%d}", standing=Raw(standing_text(texts, standing))
+    )
+
+
+def card(
+    texts: Texts, rules: CentreRules, view: ItemView, full: bool = False, today: date | None = None
+) -> Raw:
+    """An item as a message: number, title, unit, category, date, state, lateness, text; given
+    today's date, a pending item also shows its deadline and the working days left."""
     item = view.item
     body = item.body if full or len(item.body) <= BODY_PREVIEW else item.body[:BODY_PREVIEW] + "…"
-    late = Raw(texts("card.late", days=item.late_days)) if item.late_days else Raw("")
+    late = texts("card.late", days=item.late_days) if item.late_days else ""
+    if today is not None:
+        late += due_line(texts, rules, item, today)
     return Raw(
         texts(
             "card",
@@ -26,7 +56,7 @@ def card(texts: Texts, rules: CentreRules, view: ItemView, full: bool = False) -
             category=rules.categories.get(item.category, item.category),
             event_date=item.event_date.isoformat(),
             state=texts.state(item.state),
-            late=late,
+            late=Raw(late),
             body=body,
         )
     )

@@ -36,6 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
+from workflow.rules import JudgedAt
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -418,6 +419,9 @@ class Settings(BaseModel):
     outlets: Annotated[tuple[OutletConfig, ...], Field(min_length=1)] = DEFAULT_OUTLETS
     categories: Annotated[tuple[CategoryConfig, ...], Field(min_length=1)] = DEFAULT_CATEGORIES
     deadline_working_days: Count = 2
+    timeliness_judged_at: JudgedAt = JudgedAt.CENTRE
+    #: Not set in the file: the research category (调研报告 is not time-bound news).
+    deadline_exempt_categories: tuple[Slug, ...] = ("research",)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     scoring: ScoringPolicy = Field(default_factory=ScoringPolicy)
     bulletin: BulletinSettings = Field(default_factory=BulletinSettings)
@@ -511,6 +515,24 @@ class Settings(BaseModel):
                 "scoring",
                 "research_category",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _exempt_categories_exist(self) -> Settings:
+        """Exempt categories are matched by key, so each must be a configured one; unset, the
+        research category is exempt (调研报告 has no 2-day deadline)."""
+        if "deadline_exempt_categories" not in self.model_fields_set:
+            object.__setattr__(
+                self, "deadline_exempt_categories", (self.scoring.research_category,)
+            )
+        keys = self.category_keys
+        for position, key in enumerate(self.deadline_exempt_categories):
+            if key not in keys:
+                raise _problem(
+                    "must be one of the category keys: " + ", ".join(keys),
+                    "deadline_exempt_categories",
+                    position,
+                )
         return self
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ from bot.cards import card
 from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
-from storage import files, units
+from storage import files, items, units
 from storage.db import Tx
 from storage.models import Person
 from workflow import periods as closing
@@ -46,6 +46,7 @@ async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
     await _calendar_gaps(now, services)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
         await _signoff_reminders(now, services, plan)
+        await _due_reminders(now, services)
         await _task_reminders(now, services)
         await _research_reminders(now, services, plan)
         if schedule.quota_warning_day(rules, plan, today):
@@ -181,7 +182,8 @@ async def _research_reminders(now: datetime, services: BotData, plan: ScheduleRu
 async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
     """Reminds signers of items waiting too long; past twice that, tells the next level."""
     texts, rules = services.texts, services.rules
-    day = rules.local_now(now).date().isoformat()
+    today = rules.local_now(now).date()
+    day = today.isoformat()
     for stale in await schedule.stale_signoffs(services.db, rules, plan, now):
         item = stale.item
         step = f"{item.id}:{item.chain_round}:{item.chain_step}"
@@ -197,7 +199,7 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
                         item=item.id,
                         unit=stale.unit.name,
                         days=stale.waiting_days,
-                        card=Raw(card(texts, rules, view)),
+                        card=Raw(card(texts, rules, view, today=today)),
                     )
                 },
             )
@@ -222,6 +224,28 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
             if p.tg_user_id
         ]
         await post_once(services.db, f"remind:signoff:{step}:{day}", outgoing)
+
+
+async def _due_reminders(now: datetime, services: BotData) -> None:
+    """On an item's due day, its current step's signers hear that it must reach the centre
+    today; once per item and step (第五条)."""
+    texts, rules = services.texts, services.rules
+    today = rules.local_now(now).date()
+    for due in await schedule.signoffs_due_today(services.db, rules, now):
+        item = due.item
+        key = items.due_reminder_key(item)
+        text = texts(
+            "remind.signoff_due",
+            item=item.id,
+            unit=due.unit.name,
+            deadline=due.deadline.isoformat(),
+            card=Raw(card(texts, rules, ItemView(item, due.unit, None, []), today=today)),
+        )
+        await post_once(
+            services.db,
+            key,
+            [Outgoing(key, p.tg_user_id, {"text": text}) for p in due.signers if p.tg_user_id],
+        )
 
 
 async def _task_reminders(now: datetime, services: BotData) -> None:

@@ -110,7 +110,8 @@ async def render(
         params.setdefault("item", item_id)
         if key in {"signoff_request", "editor_new_item"}:
             view = await load_item_view(db, int(item_id))
-            params["card"] = Raw(card(texts, rules, view))
+            today = rules.local_now(db.clock()).date()  # a request shows the days left now
+            params["card"] = Raw(card(texts, rules, view, today=today))
             if key == "signoff_request":
                 params["step_no"] = int(params.get("step", 0)) + 1
                 markup = signoff_keyboard_for(

@@ -26,6 +26,8 @@ def centre_rules(
         categories={c.key: c.name for c in settings.categories},
         outlets={o.name: Outlet(o.name, o.level, o.media) for o in settings.outlets},
         deadline_working_days=settings.deadline_working_days,
+        timeliness_judged_at=settings.timeliness_judged_at,
+        deadline_exempt_categories=frozenset(settings.deadline_exempt_categories),
         invite_ttl=timedelta(hours=settings.invites.ttl_hours),
         admin_tg_ids=frozenset(settings.admins),
         publishing=publishing(settings),

@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.cards import card
+from bot.cards import card, standing_text
 from bot.context import Context
 from bot.texts import Raw
 from scoring.vocab import Role, UnitKind
@@ -30,6 +30,7 @@ from storage import units as unit_repo
 from storage.models import Item, Unit
 from workflow import submission
 from workflow.outcomes import Refused
+from workflow.rules import Timeliness
 from workflow.views import ItemView, item_view
 
 from . import waits
@@ -368,6 +369,30 @@ def _draft_view(draft: dict[str, Any], unit_name: str) -> ItemView:
     return ItemView(item, unit, None, [])
 
 
+def _timeliness(
+    context: Context, category: str, standing: Timeliness, settled: bool, *, done: bool
+) -> str:
+    """What the author is told of the deadline: none for an exempt category; on time or late
+    when submitting settles it; else the deadline for reaching the centre and what is left."""
+    texts, rules = context.bot_data.texts, context.bot_data.rules
+    if standing.deadline is None:
+        label = rules.categories.get(category, category)
+        return texts("submit.exempt", category=label, days=rules.deadline_working_days)
+    deadline = standing.deadline.isoformat()
+    if standing.late_days:
+        key = (
+            ("submit.done_late" if settled else "submit.done_late_pending")
+            if done
+            else "submit.late"
+        )
+        return texts(key, deadline=deadline, days=standing.late_days)
+    if settled:
+        return texts("submit.done_on_time" if done else "submit.on_time", deadline=deadline)
+    return texts(
+        "submit.centre_due", deadline=deadline, standing=Raw(standing_text(texts, standing))
+    )
+
+
 async def _preview(update: Update, context: Context) -> int:
     """Shows the whole draft with its timeliness, and Confirm / Change / Cancel."""
     services, texts = context.bot_data, context.bot_data.texts
@@ -380,15 +405,15 @@ async def _preview(update: Update, context: Context) -> int:
     async with services.db.reading() as tx:
         unit = await unit_repo.get_unit(tx, int(draft["unit_id"]))
     view = _draft_view(draft, unit.name if unit else "?")
-    event_day = view.item.event_date
     rules = services.rules
-    deadline = rules.calendar.deadline(event_day, rules.deadline_working_days)
-    late = rules.calendar.working_days_late(event_day, _today(context), rules.deadline_working_days)
-    timeliness = (
-        texts("submit.late", deadline=deadline.isoformat(), days=late)
-        if late
-        else texts("submit.on_time", deadline=deadline.isoformat())
+    person, _ = await current(update, context)
+    if person is None:
+        await explain(update, context, Refused("not_allowed"))
+        return PREVIEW
+    standing, settled = await submission.draft_standing(
+        services.db, rules, person, view.item.unit_id, view.item.category, view.item.event_date
     )
+    timeliness = _timeliness(context, view.item.category, standing, settled, done=False)
     rows = [
         [(texts("btn.confirm"), "sub:ok")],
         [(texts("btn.change"), "sub:chg"), (texts("btn.cancel"), "sub:cancel")],
@@ -480,12 +505,13 @@ async def _confirm(update: Update, context: Context) -> int:
     item = result.item
     if draft.get("revise"):
         lines = [texts("submit.resubmitted", item=item.id)]
+        if not result.judged:  # judged on this round's arrival at the centre
+            lines.append(_timeliness(context, item.category, result.timeliness, False, done=True))
     else:
         lines = [texts("submit.done", item=item.id)]
-        if result.late_days:
-            lines.append(texts("submit.done_late", days=result.late_days, deadline=result.deadline))
-        else:
-            lines.append(texts("submit.done_on_time", deadline=result.deadline))
+        lines.append(
+            _timeliness(context, item.category, result.timeliness, result.judged, done=True)
+        )
     if result.reached_centre:
         lines.append(texts("submit.to_centre"))
     else:

@@ -287,3 +287,26 @@ async def waiting_signoffs(tx: Tx, began_before: datetime, day: str) -> list[Ite
         (to_stamp(began_before), day),
     )
     return [Item.from_row(row) for row in rows]
+
+
+def due_reminder_key(item: Item) -> str:
+    """The job key of the due-day reminder of an item's current step (sent once per step)."""
+    return f"remind:due:{item.id}:{item.chain_round}:{item.chain_step}"
+
+
+async def pending_due(
+    tx: Tx, first_event: date, last_event: date, exempt: Sequence[str]
+) -> list[Item]:
+    """Pending items about events in a span of days (those due today), outside the exempt
+    categories, whose current step was not yet reminded of the deadline."""
+    skip = ""
+    if exempt:
+        skip = f" AND i.category NOT IN ({', '.join('?' for _ in exempt)})"
+    rows = await tx.fetchall(
+        "SELECT * FROM items i WHERE i.state = 'pending' AND i.event_date BETWEEN ? AND ?"
+        + skip
+        + " AND NOT EXISTS (SELECT 1 FROM job_runs j WHERE j.key = 'remind:due:' || i.id"
+        " || ':' || i.chain_round || ':' || i.chain_step) ORDER BY i.id",
+        (first_event.isoformat(), last_event.isoformat(), *exempt),
+    )
+    return [Item.from_row(row) for row in rows]

@@ -21,6 +21,7 @@ from bot.config import (
 )
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
+from workflow.rules import JudgedAt
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "config.yaml"
@@ -58,6 +59,8 @@ def test_shipped_config_loads_with_regulation_defaults() -> None:
     assert settings.storage.path == REPO / "data" / "baosong.db"
     assert settings.storage.busy_timeout_ms == 5000
     assert settings.deadline_working_days == 2
+    assert settings.timeliness_judged_at is JudgedAt.CENTRE
+    assert settings.deadline_exempt_categories == ("research",)
     assert settings.signoff_any_of is True
     assert settings.signoff_chains == DEFAULT_SIGNOFF_CHAINS
     assert settings.chain_for(UnitKind.WINDOW) == (Role.WINDOW_HEAD, Role.LEADER)
@@ -103,6 +106,22 @@ def test_minimal_config_takes_defaults(tmp_path: Path) -> None:
     assert settings.scoring.research_category in settings.category_keys
     assert settings.calendar.extra_holidays == ()
     assert settings.telegram.bot_username is None
+
+
+def test_exempt_categories_default_to_the_research_category(tmp_path: Path) -> None:
+    """Unset, the exempt list follows scoring.research_category; set, it is taken as given."""
+    renamed = (
+        MINIMAL
+        + "categories:\n  - {key: news, name: 工作动态}\n  - {key: studies, name: 调研报告}\n"
+        + "scoring:\n  research_category: studies\n"
+    )
+    settings = load_settings(write(tmp_path, renamed), {})
+    assert settings.deadline_exempt_categories == ("studies",)
+    assert settings.timeliness_judged_at is JudgedAt.CENTRE
+    given = MINIMAL + "deadline_exempt_categories: []\ntimeliness_judged_at: submission\n"
+    settings = load_settings(write(tmp_path, given), {})
+    assert settings.deadline_exempt_categories == ()
+    assert settings.timeliness_judged_at is JudgedAt.SUBMISSION
 
 
 def test_partial_signoff_chains_keep_defaults_for_other_kinds(tmp_path: Path) -> None:

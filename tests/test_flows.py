@@ -110,7 +110,7 @@ async def test_whole_path_submit_sign_adopt_unit(
     await tap(server, bot, informant, informant.received()[-1], "sub:files:done")
     preview = texts_of(informant)[-1]
     assert "请核对" in preview
-    assert "按时报送" in preview
+    assert "报送时限至 2026-10-16（需在此前完成审签送达中心），还剩 1 个工作日" in preview
     assert "当天办件 3000 余件" in preview
     await tap(server, bot, informant, informant.received()[-1], "sub:ok")
     done = "\n".join(texts_of(informant)[-2:])
@@ -121,6 +121,7 @@ async def test_whole_path_submit_sign_adopt_unit(
     assert "photo" in head.received()[-2]
     request = head.received()[-1]
     assert "请审签" in str(request["text"])
+    assert "时限 10-16，还剩 1 个工作日" in str(request["text"])
     answer = await tap(server, bot, head, request, button_data(request, "so:1:0:0:a"))
     assert "转交下一步" in answer["text"]
     assert "已同意（李明）" in str(head.received()[-1]["text"])  # the request, edited in place

@@ -144,6 +144,7 @@ async def test_submit_judges_lateness_in_working_days(
     )
     assert result.deadline == date(2026, 10, 12)
     assert result.late_days == 3
+    assert (result.judged, result.item.late_days) == (False, 0)  # judged when at the centre
     assert result.item.state is ItemState.PENDING
     assert result.item.chain_roles == (Role.WINDOW_HEAD, Role.LEADER)
     assert [n.tg_user_id for n in result.notices] == [102]
@@ -198,6 +199,20 @@ async def test_section_head_item_goes_straight_to_centre(
     assert result.reached_centre
     assert result.item.state is ItemState.SUBMITTED
     assert [(n.tg_user_id, n.key) for n in result.notices] == [(104, "editor_new_item")]
+
+
+async def test_item_without_sign_offs_is_judged_at_submission(
+    db: Database, rules: CentreRules, cast: dict[str, Person]
+) -> None:
+    """A section head's item reaches the centre as it is submitted: judged then (3 days late)."""
+    section = await unit_id(db, SECTION)
+    late = draft(section, event_date=date(2026, 10, 9))
+    result = await submission.submit(db, rules, cast["section_head"], late)
+    assert (result.judged, result.item.late_days, result.item.centre_on) == (
+        True,
+        3,
+        date(2026, 10, 15),
+    )
 
 
 async def test_section_staff_item_goes_through_section_head(

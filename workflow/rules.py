@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import WorkCalendar
+
+
+class JudgedAt(StrEnum):
+    """When an item's timeliness is judged (第五条: 报送市政务服务中心)."""
+
+    CENTRE = "centre"  # when it reaches the centre: the sign-offs count against the deadline
+    SUBMISSION = "submission"  # when the informant submits it (the sign-offs do not count)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeliness:
+    """An item's deadline as of one day: how many working days are left, or how late it is."""
+
+    deadline: date | None  # None: the category has no deadline (调研报告)
+    late_days: int = 0  # working days past the deadline on that day; 0 = not late
+    days_left: int = 0  # working days after that day up to the deadline; 0 on or past it
+
+    @property
+    def exempt(self) -> bool:
+        """Whether the item's category has no deadline at all."""
+        return self.deadline is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +80,8 @@ class CentreRules:
     categories: Mapping[str, str]  # key → label
     outlets: Mapping[str, Outlet]  # name → outlet
     deadline_working_days: int = 2
+    timeliness_judged_at: JudgedAt = JudgedAt.CENTRE
+    deadline_exempt_categories: frozenset[str] = frozenset({"research"})
     invite_ttl: timedelta = timedelta(hours=72)
     admin_tg_ids: frozenset[int] = field(default_factory=frozenset)
     title_max: int = 100
@@ -71,3 +95,20 @@ class CentreRules:
     def local_now(self, moment: datetime) -> datetime:
         """An instant in the centre's time zone."""
         return moment.astimezone(self.zone)
+
+    @property
+    def judged_at_centre(self) -> bool:
+        """Whether lateness is judged when an item reaches the centre (the default of 第五条)."""
+        return self.timeliness_judged_at is JudgedAt.CENTRE
+
+    def timeliness(self, category: str, event_day: date, on: date) -> Timeliness:
+        """An item's deadline and standing on a day; an exempt category has no deadline."""
+        if category in self.deadline_exempt_categories:
+            return Timeliness(None)
+        allowed = self.deadline_working_days
+        deadline = self.calendar.deadline(event_day, allowed)
+        return Timeliness(
+            deadline,
+            late_days=self.calendar.working_days_late(event_day, on, allowed),
+            days_left=self.calendar.working_days_between(on, deadline),
+        )

@@ -64,6 +64,16 @@ class StaleSignoff:
     escalate_to: list[Person] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class DueSignoff:
+    """An item due at the centre today, waiting at a step: who should sign it today."""
+
+    item: Item
+    unit: Unit
+    deadline: date
+    signers: list[Person]
+
+
 async def post_once(
     db: Database,
     key: str,
@@ -209,6 +219,49 @@ async def stale_signoffs(
                 escalate = [p for p in escalate if p.id not in {s.id for s in signers}]
             stale.append(StaleSignoff(item, unit, waiting, signers, escalate))
     return stale
+
+
+def events_due_on(rules: CentreRules, today: date) -> tuple[date, date] | None:
+    """The first and last event day whose deadline is `today`, or None if none is (a day off).
+
+    Deadlines never fall before their event and grow with it, so the days form one span,
+    found by walking back from today (bounded: holidays are at most a few weeks long).
+    """
+    allowed = rules.deadline_working_days
+    found: list[date] = []
+    day = today
+    for _ in range(120):
+        due = rules.calendar.deadline(day, allowed)
+        if due < today:
+            break
+        if due == today:
+            found.append(day)
+        day -= timedelta(days=1)
+    return (found[-1], found[0]) if found else None
+
+
+async def signoffs_due_today(db: Database, rules: CentreRules, now: datetime) -> list[DueSignoff]:
+    """Items due at the centre today and still waiting at a step not yet reminded of it, when
+    the sign-offs count (judged at the centre). A step begun today is left out: its own
+    request, sent today, already says the deadline is today."""
+    if not rules.judged_at_centre:
+        return []
+    today = local_now(rules, now).date()
+    span = events_due_on(rules, today)
+    if span is None:
+        return []
+    exempt = sorted(rules.deadline_exempt_categories)
+    due = []
+    async with db.reading() as tx:
+        for item in await items.pending_due(tx, span[0], span[1], exempt):
+            assert item.step_since is not None
+            if local_now(rules, item.step_since).date() >= today:
+                continue
+            unit = await units.get_unit(tx, item.unit_id)
+            assert unit is not None
+            signers = await people.role_holders(tx, item.unit_id, item.chain_roles[item.chain_step])
+            due.append(DueSignoff(item, unit, today, signers))
+    return due
 
 
 async def tasks_due(db: Database, today: date) -> list[tuple[WritingTask, Unit, list[Person]]]:

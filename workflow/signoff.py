@@ -141,6 +141,10 @@ async def decide(
                 )
         else:
             today = rules.local_now(tx.now).date()
+            standing = rules.timeliness(item.category, item.event_date, today)
+            judged: dict[str, int] = {}
+            if rules.judged_at_centre:  # 第五条: the deadline is for reaching the centre
+                judged["late_days"] = standing.late_days
             await items.transition(
                 tx,
                 item.id,
@@ -152,17 +156,21 @@ async def decide(
                 expected_step=step,
                 centre_at=tx.now,
                 centre_on=today,
+                **judged,
             )
             result = Result.AT_CENTRE
             moved = await items.get_item(tx, item.id)
             assert moved is not None
             notices += await editor_notices(tx, moved)
             if author and author.tg_user_id:
+                late = judged.get("late_days", 0)
                 notices.append(
                     Notice(
                         author.tg_user_id,
-                        "author_at_centre",
-                        {"by": signer.name},
+                        "author_at_centre_late" if late else "author_at_centre",
+                        {"by": signer.name, "days": late, "deadline": str(standing.deadline)}
+                        if late
+                        else {"by": signer.name},
                         item.id,
                         event=str(item.id),
                     )

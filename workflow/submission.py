@@ -14,7 +14,7 @@ from storage.db import Database, Tx
 from storage.models import Item, Person, Unit
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
-from workflow.rules import CentreRules
+from workflow.rules import CentreRules, Timeliness
 
 #: How far back an event may lie; older news is no longer news.
 OLDEST_EVENT = timedelta(days=366)
@@ -42,10 +42,20 @@ class Submitted:
     """What happened when an item was submitted: timeliness, where it went, who to tell."""
 
     item: Item
-    deadline: date
-    late_days: int
+    timeliness: Timeliness  # as of the submission day
     reached_centre: bool
+    judged: bool  # whether its lateness is settled now (item.late_days), not at a later arrival
     notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def deadline(self) -> date | None:
+        """The last on-time day; None for a category without one."""
+        return self.timeliness.deadline
+
+    @property
+    def late_days(self) -> int:
+        """Working days past the deadline on the submission day (0 = not late so far)."""
+        return self.timeliness.late_days
 
 
 def clean_text(text: str) -> str:
@@ -188,6 +198,19 @@ async def editor_notices(tx: Tx, item: Item) -> list[Notice]:
     ]
 
 
+async def draft_standing(
+    db: Database, rules: CentreRules, person: Person, unit_id: int, category: str, event_day: date
+) -> tuple[Timeliness, bool]:
+    """A draft's timeliness today, and whether submitting it settles that (judged at
+    submission, or a chain without sign-offs) or the sign-offs still count against it."""
+    async with db.reading() as tx:
+        today = rules.local_now(tx.now).date()
+        unit = await units.get_unit(tx, unit_id)
+        roles = await roles_in_unit(tx, person.id, unit_id)
+    chain = author_chain(rules, unit, roles) if unit is not None else ()
+    return rules.timeliness(category, event_day, today), not chain or not rules.judged_at_centre
+
+
 async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft) -> Submitted:
     """Creates the item, judges its timeliness and sends it into its unit's sign-off chain."""
     title = check_title(rules, draft.title)
@@ -205,9 +228,11 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
         if draft.token is not None:
             earlier = await items.item_by_submit_token(tx, draft.token)
             if earlier is not None and earlier.author_id == person.id:  # confirmed twice
-                deadline = rules.calendar.deadline(earlier.event_date, rules.deadline_working_days)
+                today = rules.local_now(tx.now).date()
+                standing = rules.timeliness(earlier.category, earlier.event_date, today)
                 at_centre = earlier.state is not ItemState.PENDING
-                return Submitted(earlier, deadline, earlier.late_days, at_centre, [])
+                judged = at_centre or not rules.judged_at_centre
+                return Submitted(earlier, standing, at_centre, judged, [])
         item = await items.create_item(
             tx,
             items.NewItem(
@@ -233,16 +258,16 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 file_size=size,
             )
         today = rules.local_now(tx.now).date()
-        deadline = rules.calendar.deadline(event_day, rules.deadline_working_days)
-        late = rules.calendar.working_days_late(event_day, today, rules.deadline_working_days)
+        standing = rules.timeliness(draft.category, event_day, today)
         chain = author_chain(rules, unit, roles)
+        judged = not chain or not rules.judged_at_centre  # else judged when it reaches the centre
         fields: dict[str, Any] = {
             "chain": ",".join(role.value for role in chain),
             "chain_step": 0,
             "step_since": tx.now,
             "submitted_at": tx.now,
             "submitted_on": today,
-            "late_days": late,
+            "late_days": standing.late_days if judged else 0,
         }
         if chain:
             new_state = ItemState.PENDING
@@ -266,7 +291,7 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
         else:
             notices = await editor_notices(tx, stored)
         await post(tx, notices)
-    return Submitted(stored, deadline, late, not chain, notices)
+    return Submitted(stored, standing, not chain, judged, notices)
 
 
 async def _resubmittable(tx: Tx, person: Person, item_id: int) -> tuple[Item, Unit]:
@@ -292,7 +317,8 @@ async def check_resubmittable(db: Database, person: Person, item_id: int) -> Non
 async def resubmit(
     db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
 ) -> Submitted:
-    """Sends a returned item, revised, back to the first step of its chain (a new round)."""
+    """Sends a returned item, revised, back to the first step of its chain (a new round); when
+    timeliness is judged at the centre, it is judged on this round's arrival."""
     new_title = check_title(rules, title)
     new_body = check_body(rules, body)
     async with db.transaction() as tx:
@@ -315,5 +341,5 @@ async def resubmit(
         assert stored is not None
         notices = await signer_notices(tx, stored, 0, unit, rules)
         await post(tx, notices)
-        deadline = rules.calendar.deadline(item.event_date, rules.deadline_working_days)
-    return Submitted(stored, deadline, stored.late_days, False, notices)
+        standing = rules.timeliness(item.category, item.event_date, rules.local_now(tx.now).date())
+    return Submitted(stored, standing, False, not rules.judged_at_centre, notices)

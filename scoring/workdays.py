@@ -188,7 +188,7 @@ class WorkCalendar:
             self._ordinals[year] = table
             self._sets[year] = frozenset(table)
             if not self.covers(year):
-                gap = CalendarGap(year=year, message=_gap_message(year, self._listed(year)))
+                gap = CalendarGap(year=year, message=_gap_message(year, self.listed_dates(year)))
                 self._gaps.append(gap)
         if gap is not None:
             _log.warning("%s", gap.message)
@@ -196,7 +196,7 @@ class WorkCalendar:
                 self._on_gap(gap)
         return table
 
-    def _listed(self, year: int) -> int:
+    def listed_dates(self, year: int) -> int:
         """How many override dates config lists in `year`."""
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
         return sum(1 for o in self._extra_holidays | self._extra_workdays if first <= o <= last)

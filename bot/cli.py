@@ -27,6 +27,7 @@ from bot.sender import DrainReport, drain
 from bot.texts import Texts
 from bot.wiring import centre_rules, work_calendar
 from scoring.figures import UnitYear
+from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import DaySource
 from storage.backup import BackupError, backup_database
@@ -237,9 +238,14 @@ WEEKDAYS = "一二三四五六日"
 def gap_warning(year: int, listed: int) -> str:
     """What the calendar does for an uncovered year, that its 调休 is unknown, and the fix."""
     partly = f"config.yaml 已填写 {year} 年的 {listed} 个日期，但未声明该年完整；" if listed else ""
+    using = (
+        "按周一至周五减去法定节假日"
+        "（元旦、春节除夕至初三、清明、劳动节5月1–2日、端午、中秋、国庆10月1–3日）计算"
+        if year >= LAW_IN_FORCE_FROM
+        else "按周一至周五计算（现行法定节假日规则自 2025 年起适用）"
+    )
     return (
-        f"工作日历没有 {year} 年的官方放假安排，按周一至周五减去法定节假日"
-        "（元旦、春节除夕至初三、清明、劳动节5月1–2日、端午、中秋、国庆10月1–3日）计算；"
+        f"工作日历没有 {year} 年的官方放假安排，{using}；"
         f"{year} 年的调休上班日和调休放假日未知！{partly}"
         f"请在 config.yaml 的 calendar.extra_holidays / calendar.extra_workdays 中填写 {year} 年"
         f"的放假日期和调休上班日期，并把 {year} 加入 calendar.complete_years；"
@@ -254,7 +260,8 @@ def show_calendar(settings: Settings, year: int, out: TextIO) -> int:
     calendar = work_calendar(settings)
     covered_by = calendar.covered_by(year)
     if covered_by is None:
-        print(f"{year} 年工作日历: 未覆盖，按周一至周五减去法定节假日计算", file=out)
+        fallback = "周一至周五减去法定节假日" if year >= LAW_IN_FORCE_FROM else "周一至周五"
+        print(f"{year} 年工作日历: 未覆盖，按{fallback}计算", file=out)
         print(f"⚠️ 警告: {gap_warning(year, calendar.listed_dates(year))}", file=out)
     else:
         print(f"{year} 年工作日历: 已覆盖 ({COVERED_BY[covered_by]})", file=out)

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -25,10 +25,11 @@ from bot.report import format_month, format_year
 from bot.runner import serve
 from bot.sender import DrainReport, drain
 from bot.texts import Texts
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, work_calendar
 from scoring.figures import UnitYear
+from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind
-from scoring.workdays import WorkCalendar
+from scoring.workdays import DaySource
 from storage.backup import BackupError, backup_database
 from storage.db import Database, MigrationError
 from storage.units import UnitSpec, sync_units
@@ -43,6 +44,7 @@ submission and scoring regulation.
 First time:   baosong check-config   then   baosong init
 Every day:    baosong run            (needs BAOSONG_BOT_TOKEN for a real Telegram bot)
 Safety:       baosong backup FILE    (safe while the bot runs)
+Calendar:     baosong calendar --year 2027   (holidays, make-up days, and where each comes from)
 """
 
 KIND_NAMES = {
@@ -136,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_parser.add_argument(
         "--port", type=int, default=8080, help="web page port (default 8080; 0: any free)"
     )
+    calendar = commands.add_parser(
+        "calendar",
+        help="list a year's weekdays off and weekend working days, and where each comes from",
+        description="Print, in date order, every weekday that is not a working day and every "
+        "weekend day that is, each with its source: package (chinesecalendar), config "
+        "(calendar.extra_holidays / extra_workdays) or statutory (the fallback's statutory "
+        "holidays for a year the package does not cover). The first line says whether the "
+        "year is covered; a year that is not has unknown make-up days (调休).",
+    )
+    calendar.add_argument("--year", required=True, type=int, metavar="YYYY", help="e.g. 2027")
     commands.add_parser(
         "run",
         help="run the bot (with BAOSONG_BOT_TOKEN) or, without a token, the sandbox",
@@ -180,6 +192,8 @@ def main(
             return asyncio.run(make_invite(settings, args.unit, Role(args.role), args.json, stream))
         if args.command == "figures":
             return asyncio.run(figures(settings, args.month, args.year, stream))
+        if args.command == "calendar":
+            return show_calendar(settings, args.year, stream)
         return run(settings, stream)
     except (BackupError, MigrationError, ValueError) as error:
         print(f"错误: {error}", file=stream)
@@ -200,20 +214,68 @@ def check_config(settings: Settings, out: TextIO) -> int:
     print(
         f"时区: {settings.timezone}；报送时限: {settings.deadline_working_days} 个工作日", file=out
     )
-    calendar = WorkCalendar(settings.calendar.extra_holidays, settings.calendar.extra_workdays)
+    calendar = work_calendar(settings)
     this_year = datetime.now(settings.zone).year
     for year in (this_year, this_year + 1):
         if calendar.covers(year):
-            print(f"工作日历: {year} 年已覆盖", file=out)
+            print(f"工作日历: {year} 年已覆盖 ({COVERED_BY[calendar.covered_by(year)]})", file=out)
         else:
-            print(
-                f"注意: 工作日历没有 {year} 年的法定节假日数据，将按周一至周五计算；"
-                f"请在 config.yaml 的 calendar.extra_holidays / calendar.extra_workdays "
-                f"中填写 {year} 年的放假日期和调休上班日期。",
-                file=out,
-            )
+            print(f"注意: {gap_warning(year, calendar.listed_dates(year))}", file=out)
     token = "已设置" if settings.bot_token else f"未设置 ({ENV_BOT_TOKEN})"
     print(f"机器人令牌: {token}", file=out)
+    return 0
+
+
+#: What covers a year, as check-config and the calendar command name it.
+COVERED_BY: dict[DaySource | None, str] = {
+    DaySource.PACKAGE: "chinesecalendar 软件包",
+    DaySource.CONFIG: "config.yaml 的 calendar.complete_years",
+    None: "未覆盖",
+}
+WEEKDAYS = "一二三四五六日"
+
+
+def gap_warning(year: int, listed: int) -> str:
+    """What the calendar does for an uncovered year, that its 调休 is unknown, and the fix."""
+    partly = f"config.yaml 已填写 {year} 年的 {listed} 个日期，但未声明该年完整；" if listed else ""
+    using = (
+        "按周一至周五减去法定节假日"
+        "（元旦、春节除夕至初三、清明、劳动节5月1–2日、端午、中秋、国庆10月1–3日）计算"
+        if year >= LAW_IN_FORCE_FROM
+        else "按周一至周五计算（现行法定节假日规则自 2025 年起适用）"
+    )
+    return (
+        f"工作日历没有 {year} 年的官方放假安排，{using}；"
+        f"{year} 年的调休上班日和调休放假日未知！{partly}"
+        f"请在 config.yaml 的 calendar.extra_holidays / calendar.extra_workdays 中填写 {year} 年"
+        f"的放假日期和调休上班日期，并把 {year} 加入 calendar.complete_years；"
+        "或升级 chinesecalendar。"
+    )
+
+
+def show_calendar(settings: Settings, year: int, out: TextIO) -> int:
+    """Prints `year`'s weekdays off and weekend working days with their sources, in date order."""
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"年份应在 1900–2100 之间: {year}")
+    calendar = work_calendar(settings)
+    covered_by = calendar.covered_by(year)
+    if covered_by is None:
+        fallback = "周一至周五减去法定节假日" if year >= LAW_IN_FORCE_FROM else "周一至周五"
+        print(f"{year} 年工作日历: 未覆盖，按{fallback}计算", file=out)
+        print(f"⚠️ 警告: {gap_warning(year, calendar.listed_dates(year))}", file=out)
+    else:
+        print(f"{year} 年工作日历: 已覆盖 ({COVERED_BY[covered_by]})", file=out)
+    for special in calendar.special_days(year):
+        status = "调休上班" if special.working else "放假"
+        weekday = WEEKDAYS[special.day.weekday()]
+        name = f" {special.name}" if special.name else ""
+        print(
+            f"{special.day.isoformat()} 周{weekday} {status} {special.source.value}{name}", file=out
+        )
+    first = date(year, 1, 1)
+    total = calendar.working_days_between(first, date(year, 12, 31))
+    total += calendar.is_working_day(first)
+    print(f"全年工作日 {total} 天", file=out)
     return 0
 
 

@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from scoring.holidays import LAW_IN_FORCE_FROM, statutory_holidays
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
 from workflow.rules import JudgedAt
@@ -258,13 +259,19 @@ class CategoryConfig(BaseModel):
     name: Text
 
 
+#: A year for calendar.complete_years: a plain number within the years the bot can reckon with.
+CalendarYear = Annotated[int, BeforeValidator(_not_bool), Field(ge=2000, le=2100)]
+
+
 class CalendarSettings(BaseModel):
-    """Corrections to the official working-day calendar (第五条; DESIGN.md principle 6)."""
+    """Corrections to the official working-day calendar (第五条; DESIGN.md principle 6), and the
+    years whose whole schedule they give (so those years count as covered)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     extra_holidays: tuple[IsoDate, ...] = ()
     extra_workdays: tuple[IsoDate, ...] = ()
+    complete_years: tuple[CalendarYear, ...] = ()
 
     @model_validator(mode="after")
     def _disjoint(self) -> CalendarSettings:
@@ -279,6 +286,31 @@ class CalendarSettings(BaseModel):
                     index,
                 )
         return self
+
+    @model_validator(mode="after")
+    def _no_statutory_workday(self) -> CalendarSettings:
+        """A statutory holiday (《全国年节及纪念日放假办法》) is never a working day."""
+        for index, day in enumerate(self.extra_workdays):
+            if day.year < LAW_IN_FORCE_FROM:
+                continue
+            for holiday in statutory_holidays(day.year):
+                if holiday.day == day:
+                    raise _problem(
+                        f"{day.isoformat()} is {holiday.name}, a statutory holiday; "
+                        "it is never a working day",
+                        "extra_workdays",
+                        index,
+                    )
+        return self
+
+    @field_validator("complete_years")
+    @classmethod
+    def _years_unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        """Each year is declared complete once."""
+        duplicate = _first_duplicate(value)
+        if duplicate is not None:
+            raise _problem(f"{value[duplicate[1]]} is listed twice", duplicate[1])
+        return value
 
 
 class BulletinSettings(BaseModel):

@@ -43,8 +43,8 @@ async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
     await _annual(now, services, plan)
     local = rules.local_now(now)
     today = local.date()
-    await _calendar_gaps(now, services)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
+        await _calendar_gaps(now, services)
         await _signoff_reminders(now, services, plan)
         await _due_reminders(now, services)
         await _task_reminders(now, services)
@@ -313,7 +313,8 @@ async def _quota_reminders(now: datetime, services: BotData, plan: ScheduleRules
 
 
 async def _calendar_gaps(now: datetime, services: BotData) -> None:
-    """Tells admins once a year when the working-day calendar lacks this or next year."""
+    """Tells the admins (only), once a year, when the calendar lacks this or next year's
+    schedule; the sweep calls it on working days outside quiet hours only."""
     rules: CentreRules = services.rules
     texts: Texts = services.texts
     today = rules.local_now(now).date()
@@ -323,5 +324,5 @@ async def _calendar_gaps(now: datetime, services: BotData) -> None:
             continue
         key = f"calendar-gap:{year}"
         text = texts("remind.calendar_gap", year=year)
-        admins = await schedule.admins_and_leaders(services.db, rules)
+        admins = await schedule.admins(services.db, rules)
         await post_once(services.db, key, [Outgoing(key, chat, {"text": text}) for chat in admins])

@@ -267,7 +267,7 @@ _CORE_ZH: Final[dict[str, str]] = {
     "remind.task_overdue": "⚠️ 写作任务已逾期：{title}（{unit}，应于 {due_on} 前报送）。",
     "remind.quota": "📊 本月还有 {days} 个工作日。{unit} 本月已报送 {count} 条，任务 {quota} 条，还差 {missing} 条。",
     "remind.research": "📚 {year} 年即将结束，{unit} 今年还没有报送调研文章（第十二条：每年至少一篇）。",
-    "remind.calendar_gap": "⚠️ 工作日历没有 {year} 年的法定节假日数据，目前按周一至周五计算。请在 config.yaml 的 calendar.extra_holidays 和 calendar.extra_workdays 中填写 {year} 年的放假日期和调休上班日期，或升级 chinesecalendar。",
+    "remind.calendar_gap": "⚠️ 工作日历没有 {year} 年的官方放假安排，目前按周一至周五减去法定节假日（元旦、春节除夕至初三、清明、劳动节5月1–2日、端午、中秋、国庆10月1–3日）计算，{year} 年的调休上班日和调休放假日未知，时限可能算错。请在 config.yaml 的 calendar.extra_holidays 和 calendar.extra_workdays 中填写 {year} 年的放假日期和调休上班日期，并把 {year} 加入 calendar.complete_years；或升级 chinesecalendar。可用 baosong calendar --year {year} 查看。",
     # writing tasks
     "notice.task_opened": "📝 新的写作任务：{title}\n请于 {due_on} 前报送（/submit）。报送后点击“完成”。",
     "task.usage": "用法：/task 单位名称 任务标题，例如：/task 城关镇便民服务中心 市领导视察便民服务中心",
@@ -540,7 +540,7 @@ _CORE_EN: Final[dict[str, str]] = {
     "remind.task_overdue": "⚠️ A writing task is overdue: {title} ({unit}, due {due_on}).",
     "remind.quota": "📊 {days} working days left this month. {unit} has {count} of {quota} items; {missing} to go.",
     "remind.research": "📚 {year} is ending and {unit} has no research article yet (第十二条: at least one a year).",
-    "remind.calendar_gap": "⚠️ The working-day calendar has no holidays for {year}; Monday–Friday is used. Add {year}'s holidays and make-up days under calendar.extra_holidays / calendar.extra_workdays in config.yaml, or upgrade chinesecalendar.",
+    "remind.calendar_gap": "⚠️ The working-day calendar has no official schedule for {year}: Monday–Friday minus the statutory holidays (New Year's Day, Spring Festival eve to day 3, Qingming, May 1–2, Dragon Boat, Mid-Autumn, Oct 1–3) is used, and {year}'s make-up working days (调休) are unknown, so deadlines may be off. List {year}'s holidays and make-up days under calendar.extra_holidays / calendar.extra_workdays in config.yaml and add {year} to calendar.complete_years, or upgrade chinesecalendar. See baosong calendar --year {year}.",
     "notice.task_opened": "📝 New writing task: {title}\nPlease /submit by {due_on}, then press Done.",
     "task.usage": "Usage: /task UNIT TITLE",
     "task.opened": "Opened writing task #{task} for {unit}: {title}, due {due_on}; its informants were told.",

@@ -15,9 +15,7 @@ def centre_rules(
     settings: Settings, on_gap: Callable[[CalendarGap], None] | None = None
 ) -> CentreRules:
     """The services' view of the configuration, with a working-day calendar built from it."""
-    calendar = WorkCalendar(
-        settings.calendar.extra_holidays, settings.calendar.extra_workdays, on_gap=on_gap
-    )
+    calendar = work_calendar(settings, on_gap)
     return CentreRules(
         zone=settings.zone,
         calendar=calendar,
@@ -31,6 +29,19 @@ def centre_rules(
         invite_ttl=timedelta(hours=settings.invites.ttl_hours),
         admin_tg_ids=frozenset(settings.admins),
         publishing=publishing(settings),
+    )
+
+
+def work_calendar(
+    settings: Settings, on_gap: Callable[[CalendarGap], None] | None = None
+) -> WorkCalendar:
+    """The working-day calendar the configuration describes (overrides, complete years)."""
+    config = settings.calendar
+    return WorkCalendar(
+        config.extra_holidays,
+        config.extra_workdays,
+        complete_years=config.complete_years,
+        on_gap=on_gap,
     )
 
 

@@ -1,18 +1,22 @@
-"""Chinese working-day calendar: official holidays and 调休 plus config overrides, for deadlines."""
+"""Chinese working-day calendar: official holidays and 调休, statutory holidays, config overrides."""
 
 from __future__ import annotations
 
 import calendar
+import functools
 import logging
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 import chinese_calendar
 
-__all__ = ["CalendarGap", "WorkCalendar"]
+from scoring.holidays import LAW_IN_FORCE_FROM, statutory_holidays
+
+__all__ = ["CalendarGap", "DaySource", "SpecialDay", "WorkCalendar"]
 
 _log = logging.getLogger(__name__)
 
@@ -22,19 +26,71 @@ _LAST_YEAR = date.max.year
 
 @dataclass(frozen=True)
 class CalendarGap:
-    """A year the official calendar does not cover and config gives no overrides for."""
+    """A year neither the package covers nor the config declares complete (调休 unknown)."""
 
     year: int
     message: str
 
 
-def _gap_message(year: int) -> str:
-    """Log text for a gap year, telling the operator how to close it."""
-    return (
-        f"working-day calendar has no data for {year}: falling back to Monday–Friday; "
-        "add the year's holidays and make-up working days under "
-        "calendar.extra_holidays / calendar.extra_workdays in config.yaml"
+class DaySource(StrEnum):
+    """Where a day's status comes from: the package, config.yaml, or the statutory fallback."""
+
+    PACKAGE = "package"
+    CONFIG = "config"
+    STATUTORY = "statutory"
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialDay:
+    """A weekday that is not a working day or a weekend day that is, with its source and name."""
+
+    day: date
+    working: bool
+    source: DaySource
+    #: The holiday's name (e.g. 春节) for package and statutory days, the config key for config.
+    name: str
+
+
+def _gap_message(year: int, listed: int) -> str:
+    """Log text for a gap year: what the fallback does, that 调休 is unknown, how to close it."""
+    if year >= LAW_IN_FORCE_FROM:
+        using = (
+            "using Monday–Friday minus the statutory holidays (元旦, 春节 除夕–初三, 清明, "
+            "劳动节 May 1–2, 端午, 中秋, 国庆 Oct 1–3)"
+        )
+    else:
+        using = "using Monday–Friday (the statutory holiday rules apply from 2025 on)"
+    partly = (
+        f"; config.yaml lists {listed} date(s) in {year} but does not declare the year complete"
+        if listed
+        else ""
     )
+    return (
+        f"working-day calendar has no official schedule for {year}: {using}; "
+        f"the make-up working days (调休) and moved holidays of {year} are UNKNOWN{partly}. "
+        f"To fix: list {year}'s holidays and make-up working days under "
+        "calendar.extra_holidays / calendar.extra_workdays and add "
+        f"{year} to calendar.complete_years in config.yaml, or upgrade chinesecalendar"
+    )
+
+
+@functools.cache
+def _statutory(year: int) -> Mapping[int, str]:
+    """Ordinal → name of `year`'s statutory holidays, empty before the present rules applied."""
+    if year < LAW_IN_FORCE_FROM:
+        return {}
+    return {h.day.toordinal(): h.name for h in statutory_holidays(year)}
+
+
+def _package_name(day: date) -> str:
+    """The Chinese name of the holiday the package ties `day` to (e.g. 春节), or ""."""
+    _, name = chinese_calendar.get_holiday_detail(day)
+    if not name:
+        return ""
+    try:
+        return str(chinese_calendar.Holiday(name).chinese)
+    except ValueError:
+        return str(name)
 
 
 def _official_covers(year: int) -> bool:
@@ -49,13 +105,17 @@ def _official_covers(year: int) -> bool:
 
 
 class WorkCalendar:
-    """Working days per the official calendar, with config overrides and a Mon–Fri fallback.
+    """Working days per the official calendar, statutory holidays and config overrides.
 
     A day is a working day when ``chinese_calendar.is_workday`` says so (official holidays off,
     make-up weekend days 调休 on), except that a date in ``extra_holidays`` is never one and a
-    date in ``extra_workdays`` always is.  For a year the package does not cover, Monday–Friday
-    plus the overrides is used; if config has no override in that year either, a
-    :class:`CalendarGap` is recorded, logged as a warning and passed to ``on_gap``, once per year.
+    date in ``extra_workdays`` always is.  From 2025 on a statutory holiday of
+    《全国年节及纪念日放假办法》 (:mod:`scoring.holidays`) is never a working day, and may not be
+    listed in ``extra_workdays``.  For a year the package does not cover, Monday–Friday minus
+    the statutory holidays, plus the overrides, is used.  Unless ``complete_years`` declares
+    that the overrides list the whole year's schedule, such a year is a gap (its 调休 days are
+    unknown): a :class:`CalendarGap` is recorded, logged as a warning and passed to ``on_gap``,
+    once per year.
 
     Each year's working days are computed once and kept as a sorted tuple of ordinals, so the
     counting and stepping methods are bisections, not walks over days.  An exception raised by
@@ -68,9 +128,11 @@ class WorkCalendar:
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
         *,
+        complete_years: Iterable[int] = (),
         on_gap: Callable[[CalendarGap], None] | None = None,
     ) -> None:
-        """Store the overrides (rejecting a date given as both) and the gap callback."""
+        """Store the overrides (rejecting a date given as both, or a statutory holiday as a
+        working day), the years they declare complete, and the gap callback."""
         holidays = frozenset(d.toordinal() for d in extra_holidays)
         workdays = frozenset(d.toordinal() for d in extra_workdays)
         both = sorted(holidays & workdays)
@@ -79,9 +141,20 @@ class WorkCalendar:
             raise ValueError(
                 f"date(s) listed both as extra holiday and extra workday: {named}; keep one"
             )
+        statutory = sorted(
+            (o, name)
+            for o in workdays
+            if (name := _statutory(date.fromordinal(o).year).get(o)) is not None
+        )
+        if statutory:
+            named = ", ".join(f"{date.fromordinal(o).isoformat()} ({n})" for o, n in statutory)
+            raise ValueError(
+                f"statutory holiday(s) listed as extra workday: {named}; "
+                "a statutory holiday is never a working day"
+            )
         self._extra_holidays = holidays
         self._extra_workdays = workdays
-        self._override_years = frozenset(date.fromordinal(o).year for o in holidays | workdays)
+        self._complete_years = frozenset(complete_years)
         self._on_gap = on_gap
         self._official: dict[int, bool] = {}
         self._ordinals: dict[int, tuple[int, ...]] = {}
@@ -114,8 +187,8 @@ class WorkCalendar:
             table = self._build(year)
             self._ordinals[year] = table
             self._sets[year] = frozenset(table)
-            if not self._is_official(year) and year not in self._override_years:
-                gap = CalendarGap(year=year, message=_gap_message(year))
+            if not self.covers(year):
+                gap = CalendarGap(year=year, message=_gap_message(year, self.listed_dates(year)))
                 self._gaps.append(gap)
         if gap is not None:
             _log.warning("%s", gap.message)
@@ -123,17 +196,26 @@ class WorkCalendar:
                 self._on_gap(gap)
         return table
 
+    def listed_dates(self, year: int) -> int:
+        """How many override dates config lists in `year`."""
+        first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+        return sum(1 for o in self._extra_holidays | self._extra_workdays if first <= o <= last)
+
     def _build(self, year: int) -> tuple[int, ...]:
-        """Compute `year`'s working days: package (or Mon–Fri) then overrides."""
+        """Compute `year`'s working days: package (or Mon–Fri), minus statutory holidays, then
+        overrides."""
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
         official = self._is_official(year)
+        statutory = _statutory(year)
         result: list[int] = []
         for o in range(first, last + 1):
             if o in self._extra_holidays:
                 continue
             if o in self._extra_workdays:
                 result.append(o)
+                continue
+            if o in statutory:
                 continue
             day = date.fromordinal(o)
             if official:
@@ -145,9 +227,44 @@ class WorkCalendar:
 
     # ------------------------------------------------------------------ queries
 
+    def covered_by(self, year: int) -> DaySource | None:
+        """What defines `year`'s whole schedule: the package, config (complete_years), or None."""
+        if self._is_official(year):
+            return DaySource.PACKAGE
+        if year in self._complete_years:
+            return DaySource.CONFIG
+        return None
+
     def covers(self, year: int) -> bool:
-        """True when the official calendar or the config overrides define `year` (records no gap)."""
-        return year in self._override_years or self._is_official(year)
+        """True when the package covers `year` or config declares it complete (records no gap).
+
+        Override dates alone do not cover a year: one listed date says nothing of its 调休.
+        """
+        return self.covered_by(year) is not None
+
+    def special_days(self, year: int) -> tuple[SpecialDay, ...]:
+        """Every weekday off and every weekend day on in `year`, in date order, with sources."""
+        days = self._sets.get(year)
+        if days is None:
+            self._year(year)
+            days = self._sets[year]
+        official = self._is_official(year)
+        statutory = _statutory(year)
+        found: list[SpecialDay] = []
+        for o in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1):
+            day = date.fromordinal(o)
+            working = o in days
+            if working != (day.weekday() >= 5):
+                continue
+            if o in self._extra_holidays:
+                found.append(SpecialDay(day, working, DaySource.CONFIG, "calendar.extra_holidays"))
+            elif o in self._extra_workdays:
+                found.append(SpecialDay(day, working, DaySource.CONFIG, "calendar.extra_workdays"))
+            elif o in statutory and (not official or chinese_calendar.is_workday(day)):
+                found.append(SpecialDay(day, working, DaySource.STATUTORY, statutory[o]))
+            else:
+                found.append(SpecialDay(day, working, DaySource.PACKAGE, _package_name(day)))
+        return tuple(found)
 
     @property
     def gaps(self) -> tuple[CalendarGap, ...]:
@@ -155,7 +272,7 @@ class WorkCalendar:
         return tuple(self._gaps)
 
     def is_working_day(self, day: date) -> bool:
-        """Whether `day` is a working day (official calendar, overrides, else Mon–Fri)."""
+        """Whether `day` is a working day (package or Mon–Fri, statutory holidays, overrides)."""
         year = day.year
         days = self._sets.get(year)
         if days is None:

@@ -1,4 +1,5 @@
-"""The `baosong` command as an operator uses it: check-config, init, figures, backup, run."""
+"""The `baosong` command as an operator uses it: check-config, init, figures, backup, calendar,
+run."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import re
 import shutil
 import sqlite3
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from bot.cli import main
 from sandbox.emulator import FakeBotApi
@@ -208,3 +212,101 @@ async def test_bulletin_send_posts_once(workdir: Path) -> None:
         assert status == 1
         assert "已经发送过" in text
         assert len(head.received()) == 3
+
+
+@time_machine.travel(datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+def test_check_config_says_next_years_make_up_days_are_unknown(workdir: Path) -> None:
+    status, text = baosong(workdir, "check-config")
+    assert status == 0
+    assert "工作日历: 2026 年已覆盖 (chinesecalendar 软件包)" in text
+    (line,) = [line for line in text.splitlines() if "2027" in line]
+    assert line.startswith("注意: ")
+    assert "调休上班日和调休放假日未知" in line
+    assert "calendar.complete_years" in line
+
+
+@time_machine.travel(datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+def test_check_config_complete_year_is_covered(workdir: Path) -> None:
+    set_calendar(workdir, "  complete_years: [2027]\n")
+    status, text = baosong(workdir, "check-config")
+    assert status == 0
+    assert "工作日历: 2027 年已覆盖 (config.yaml 的 calendar.complete_years)" in text
+    assert "未知" not in text
+
+
+def set_calendar(workdir: Path, lines: str) -> None:
+    """Writes the shipped config.yaml into `workdir` with its calendar lists set to `lines`."""
+    config = workdir / "config.yaml"
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    for key in ("extra_holidays", "extra_workdays", "complete_years"):
+        text = text.replace(f"  {key}: []\n", "")
+    config.write_text(text.replace("calendar:\n", "calendar:\n" + lines, 1), encoding="utf-8")
+
+
+def test_calendar_of_an_uncovered_year(workdir: Path) -> None:
+    status, text = baosong(workdir, "calendar", "--year", "2027")
+    assert status == 0
+    header, warning, *days, total = text.splitlines()
+    assert header == "2027 年工作日历: 未覆盖，按周一至周五减去法定节假日计算"
+    assert warning.startswith("⚠️ 警告: ")
+    assert "2027 年的调休上班日和调休放假日未知" in warning
+    assert days == [
+        "2027-01-01 周五 放假 statutory 元旦",
+        "2027-02-05 周五 放假 statutory 春节",
+        "2027-02-08 周一 放假 statutory 春节",
+        "2027-04-05 周一 放假 statutory 清明节",
+        "2027-06-09 周三 放假 statutory 端午节",
+        "2027-09-15 周三 放假 statutory 中秋节",
+        "2027-10-01 周五 放假 statutory 国庆节",
+    ]
+    assert total == "全年工作日 254 天"  # 261 weekdays less the 7 statutory ones
+
+
+def test_calendar_with_config_days_still_warns_until_complete(workdir: Path) -> None:
+    set_calendar(
+        workdir,
+        "  extra_holidays: [2027-02-09, 2027-02-10]\n  extra_workdays: [2027-02-20]\n",
+    )
+    status, text = baosong(workdir, "calendar", "--year", "2027")
+    assert status == 0
+    assert "已填写 2027 年的 3 个日期，但未声明该年完整" in text
+    assert "2027-02-09 周二 放假 config calendar.extra_holidays" in text
+    assert "2027-02-20 周六 调休上班 config calendar.extra_workdays" in text
+    set_calendar(
+        workdir,
+        "  extra_holidays: [2027-02-09, 2027-02-10]\n"
+        "  extra_workdays: [2027-02-20]\n"
+        "  complete_years: [2027]\n",
+    )
+    status, text = baosong(workdir, "calendar", "--year", "2027")
+    assert status == 0
+    assert text.splitlines()[0] == (
+        "2027 年工作日历: 已覆盖 (config.yaml 的 calendar.complete_years)"
+    )
+    assert "警告" not in text
+    assert "2027-02-08 周一 放假 statutory 春节" in text
+
+
+def test_calendar_of_a_package_year(workdir: Path) -> None:
+    status, text = baosong(workdir, "calendar", "--year", "2026")
+    assert status == 0
+    lines = text.splitlines()
+    assert lines[0] == "2026 年工作日历: 已覆盖 (chinesecalendar 软件包)"
+    assert "2026-02-14 周六 调休上班 package 春节" in lines
+    assert "2026-10-01 周四 放假 package 国庆节" in lines
+    assert "2026-10-10 周六 调休上班 package 国庆节" in lines
+    dates = [line.split()[0] for line in lines[1:-1]]
+    assert dates == sorted(dates)
+    assert "警告" not in text
+
+
+def test_calendar_year_out_of_range(workdir: Path) -> None:
+    status, text = baosong(workdir, "calendar", "--year", "27")
+    assert status == 1
+    assert "1900–2100" in text
+
+
+def test_help_lists_the_calendar_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "calendar" in capsys.readouterr().out

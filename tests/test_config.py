@@ -147,6 +147,15 @@ def test_unquoted_times_and_dates_read_as_written(tmp_path: Path) -> None:
     assert settings.calendar.extra_workdays == (date(2026, 9, 27),)
 
 
+def test_calendar_complete_years(tmp_path: Path) -> None:
+    """complete_years reads as a tuple of years; it defaults to none."""
+    text = MINIMAL + "calendar: {complete_years: [2027, 2028], extra_workdays: [2027-02-20]}\n"
+    calendar = load_settings(write(tmp_path, text), {}).calendar
+    assert calendar.complete_years == (2027, 2028)
+    assert calendar.extra_workdays == (date(2027, 2, 20),)
+    assert load_settings(write(tmp_path, MINIMAL), {}).calendar.complete_years == ()
+
+
 def test_bot_username_drops_the_at_sign(tmp_path: Path) -> None:
     """People paste @names; deep links need the bare username."""
     path = write(tmp_path, MINIMAL + "telegram: {bot_username: '@baosong_bot'}\n")

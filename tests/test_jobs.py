@@ -17,7 +17,7 @@ from telegram import Bot
 from bot.context import BotData
 from bot.jobs import sweep
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi
+from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import Role
 from storage import jobs, outbox, people, units
 from storage.db import Database
@@ -196,7 +196,51 @@ async def test_calendar_gap_told_to_admins_once(
         await sweep(clock.now, bot, services)
     gap = [str(m["text"]) for m in admin.received() if "2027" in str(m["text"])]
     assert len(gap) == 1
+    assert "调休上班日和调休放假日未知" in gap[0]
     assert "calendar.extra_holidays" in gap[0]
+    assert "calendar.complete_years" in gap[0]
+
+
+async def test_calendar_gap_not_told_to_centre_leaders(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    db, rules = services.db, services.rules
+    await person(db, rules, 106, "综合科", Role.CENTRE_LEADER)
+    await person(db, rules, 107, "综合科", Role.MAIN_LEADER)
+    await person(db, rules, 108, "综合科", Role.ADMIN)
+    admin, leader, main_leader, role_admin = (server.user(t) for t in (900, 106, 107, 108))
+    clock.now = shanghai(2026, 11, 24, 10)
+    await sweep(clock.now, bot, services)
+
+    def gaps(user: FakeUser) -> list[str]:
+        """The calendar-gap texts a user received."""
+        return [str(m["text"]) for m in user.received() if "工作日历" in str(m.get("text"))]
+
+    assert len(gaps(admin)) == 1
+    assert len(gaps(role_admin)) == 1
+    assert gaps(leader) == []
+    assert gaps(main_leader) == []
+
+
+async def test_calendar_gap_waits_for_working_hours(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    """Not at 21:30 on a working day, nor on a Saturday morning: the next working morning."""
+    admin = server.user(900)
+    for moment in (
+        shanghai(2026, 11, 24, 21, 30),  # Tuesday evening, quiet hours
+        shanghai(2026, 11, 25, 7, 55),  # Wednesday before quiet hours end
+        shanghai(2026, 11, 28, 10),  # Saturday
+        shanghai(2026, 11, 29, 10),  # Sunday
+    ):
+        clock.now = moment
+        await sweep(moment, bot, services)
+        assert not [m for m in admin.received() if "2027" in str(m.get("text"))], moment
+    clock.now = shanghai(2026, 11, 30, 9)  # Monday morning
+    await sweep(clock.now, bot, services)
+    clock.now = shanghai(2026, 12, 1, 9)
+    await sweep(clock.now, bot, services)
+    assert len([m for m in admin.received() if "2027" in str(m.get("text"))]) == 1
 
 
 async def test_quota_reminder_five_working_days_before_month_end(

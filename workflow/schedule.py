@@ -281,8 +281,18 @@ async def editors(db: Database) -> list[Person]:
         return await people.role_holders_anywhere(tx, Role.EDITOR)
 
 
+async def admins(db: Database, rules: CentreRules) -> list[int]:
+    """Telegram ids of the admins (config's and the admin role's): calendar gaps go to them."""
+    ids = set(rules.admin_tg_ids)
+    async with db.reading() as tx:
+        ids |= {
+            p.tg_user_id for p in await people.role_holders_anywhere(tx, Role.ADMIN) if p.tg_user_id
+        }
+    return sorted(ids)
+
+
 async def admins_and_leaders(db: Database, rules: CentreRules) -> list[int]:
-    """Telegram ids of the admins and the centre's leaders (year-end report, calendar gaps)."""
+    """Telegram ids of the admins and the centre's leaders (the year-end report)."""
     ids = set(rules.admin_tg_ids)
     async with db.reading() as tx:
         for role in (Role.ADMIN, Role.CENTRE_LEADER, Role.MAIN_LEADER):

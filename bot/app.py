@@ -109,6 +109,7 @@ def build_application(
             CommandHandler("units", admin.list_units, filters=private),
             CommandHandler("noinformant", admin.no_informant, filters=private),
             CommandHandler("revoke", admin.revoke_menu, filters=private),
+            CommandHandler("correct", admin.correct, filters=private),
             CommandHandler("task", tasks.open_task, filters=private),
             CommandHandler("tasks", tasks.list_tasks, filters=private),
             CallbackQueryHandler(tasks.on_button, pattern=r"^tk:"),

@@ -26,14 +26,15 @@ from bot.runner import serve
 from bot.sender import DrainReport, drain
 from bot.texts import Texts
 from bot.wiring import centre_rules, work_calendar
-from scoring.figures import UnitYear
 from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import DaySource
+from storage import periods as periods_store
 from storage.backup import BackupError, backup_database
 from storage.db import Database, MigrationError
 from storage.units import UnitSpec, sync_units
-from workflow.figures import MonthReport, month_report, year_report
+from workflow import periods as closing
+from workflow.figures import MonthReport, YearReport, month_report, year_report
 from workflow.joining import create_invite
 from workflow.outcomes import Refused
 
@@ -72,12 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate config.yaml and summarise it (units, outlets, calendar coverage)",
         description="Validate config.yaml; every problem is printed with its key path.",
     )
-    commands.add_parser(
+    init_parser = commands.add_parser(
         "init",
         help="create or upgrade the database and load the units from config.yaml",
         description="Create the database if needed, apply pending migrations, and make the "
         "ledger's units match config.yaml (units removed from the file are deactivated, "
-        "never deleted). Safe to run again at any time, e.g. after editing units.",
+        "never deleted). Changes to units take effect from this month (or --from), never in a "
+        "closed one. Safe to run again at any time, e.g. after editing units.",
+    )
+    init_parser.add_argument(
+        "--from",
+        dest="from_month",
+        metavar="YYYY-MM",
+        help="the month the changed unit settings apply from (default: this month), e.g. "
+        "2027-01 for next year's quotas and targets loaded in December",
     )
     backup = commands.add_parser(
         "backup",
@@ -148,6 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
         "year is covered; a year that is not has unknown make-up days (调休).",
     )
     calendar.add_argument("--year", required=True, type=int, metavar="YYYY", help="e.g. 2027")
+    period = commands.add_parser(
+        "period",
+        help="closed months and years: list them, show a version, reopen or close one",
+        description="A month closes when its bulletin is posted, a year with its year-end "
+        "report; a closed sheet never changes. Reopening (with a reason) keeps the published "
+        "version; closing again writes the next version from the ledger.",
+    )
+    period_commands = period.add_subparsers(dest="period_command", required=True, metavar="ACTION")
+    period_commands.add_parser("list", help="every period's versions and state")
+    show = period_commands.add_parser("show", help="print one version of a period's sheet")
+    show.add_argument("period", metavar="PERIOD", help="2026-10 (a month) or 2026 (a year)")
+    show.add_argument("--version", type=int, help="a version number (default: the newest)")
+    reopen = period_commands.add_parser("reopen", help="reopen a closed period, with a reason")
+    reopen.add_argument("period", metavar="PERIOD")
+    reopen.add_argument("--reason", required=True, help="why (kept with the old version)")
+    close = period_commands.add_parser("close", help="close a reopened period: a new version")
+    close.add_argument("period", metavar="PERIOD")
     commands.add_parser(
         "run",
         help="run the bot (with BAOSONG_BOT_TOKEN) or, without a token, the sandbox",
@@ -174,7 +200,9 @@ def main(
         if args.command == "check-config":
             return check_config(settings, stream)
         if args.command == "init":
-            return asyncio.run(init(settings, stream))
+            return asyncio.run(init(settings, stream, args.from_month))
+        if args.command == "period":
+            return asyncio.run(period_command(settings, args, stream))
         if args.command == "backup":
             size = backup_database(settings.storage.path, args.path)
             print(f"备份完成: {args.path} ({size / 1024:.0f} KiB)", file=stream)
@@ -279,22 +307,39 @@ def show_calendar(settings: Settings, year: int, out: TextIO) -> int:
     return 0
 
 
-async def init(settings: Settings, out: TextIO) -> int:
+async def init(settings: Settings, out: TextIO, from_month: str | None = None) -> int:
     """Creates or upgrades the database and makes its units match the configuration."""
     specs = [
         UnitSpec(unit.name, unit.kind, unit.monthly_quota, unit.annual_target, unit.key)
         for unit in settings.units
     ]
+    month = from_month or this_month(settings)
+    if _month(month) is None:
+        print(f"错误: 月份应写作 2026-10 这样的形式，而不是 {month!r}", file=out)
+        return 2
     async with await Database.open(
         settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms
     ) as db:
         applied = await db.migrate()
+        async with db.reading() as tx:
+            closed = await periods_store.is_closed(tx, month) or await periods_store.is_closed(
+                tx, month[:4]
+            )
+        if closed:
+            print(
+                f"错误: {month} 已结算，单位设置不能改动已结算的期间；请用 --from 指定之后的月份",
+                file=out,
+            )
+            return 1
         async with db.transaction() as tx:
-            report = await sync_units(tx, specs)
+            report = await sync_units(tx, specs, from_month=month)
+        newly_closed = await closing.close_posted(db, centre_rules(settings))
         version = await db.schema_version()
     print(f"数据库: {settings.storage.path} (结构版本 {version})", file=out)
     if applied:
         print(f"已应用迁移: {', '.join(str(v) for v in applied)}", file=out)
+    if newly_closed:
+        print(f"已结算已通报的期间: {', '.join(newly_closed)}", file=out)
     for label, names in (
         ("新增单位", report.added),
         ("更新单位", report.updated),
@@ -303,9 +348,103 @@ async def init(settings: Settings, out: TextIO) -> int:
     ):
         if names:
             print(f"{label} {len(names)} 个: {'，'.join(names)}", file=out)
-    if not report.changed:
+    if report.changed:
+        print(f"以上单位设置自 {month} 起生效；之前的期间不受影响。", file=out)
+    else:
         print("单位与配置一致，无需更改。", file=out)
     return 0
+
+
+def this_month(settings: Settings) -> str:
+    """The centre's current month, 2026-10."""
+    return datetime.now(settings.zone).strftime("%Y-%m")
+
+
+async def period_command(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """`baosong period list|show|reopen|close`: the closed sheets and their versions."""
+    db = await _open_ledger(settings, out)
+    if db is None:
+        return 1
+    async with db:
+        action = args.period_command
+        if action == "list":
+            async with db.reading() as tx:
+                found = [
+                    await periods_store.versions(tx, name)
+                    for name in await periods_store.all_periods(tx)
+                ]
+            if not found:
+                print(
+                    "还没有结算的期间（每月通报发布时结算该月，年度报告发布时结算该年）。", file=out
+                )
+            for versions in found:
+                for row in versions:
+                    state = "生效" if row.in_force else f"已重开（{row.reopen_reason}）"
+                    print(
+                        f"{row.period}  第 {row.version} 版  结算于 {_local(settings, row.closed_at)}  {state}",
+                        file=out,
+                    )
+            return 0
+        try:
+            closing.parse_period(args.period)
+        except ValueError as error:
+            print(f"错误: {error}", file=out)
+            return 2
+        texts = Texts(settings.language.value)
+        try:
+            if action == "reopen":
+                number = await closing.reopen(db, args.period, args.reason)
+                print(
+                    f"已重开 {args.period}（第 {number} 版保留）。更正完成后运行 "
+                    f"baosong period close {args.period} 结算为第 {number + 1} 版。",
+                    file=out,
+                )
+                return 0
+            if action == "close":
+                number = await closing.close(db, centre_rules(settings), args.period)
+                print(f"已结算 {args.period}：第 {number} 版。", file=out)
+                return 0
+        except Refused as refused:
+            print(texts(f"refused.{refused.key}", **refused.params), file=out)
+            return 1
+        return await _show_period(db, settings, args.period, args.version, out)
+
+
+async def _show_period(
+    db: Database, settings: Settings, period: str, number: int | None, out: TextIO
+) -> int:
+    """Prints one version of a closed period's sheet as it was published."""
+    year, month = closing.parse_period(period)
+    async with db.reading() as tx:
+        row = (
+            await periods_store.version(tx, period, number)
+            if number is not None
+            else await periods_store.latest(tx, period)
+        )
+    if row is None:
+        print(f"{period} 没有这一版的结算表。", file=out)
+        return 1
+    print(_sheet_status(settings, row), file=out)
+    if month is None:
+        report = closing.load_year(row)
+        print(format_year(year, report.lines), file=out)
+    else:
+        print(format_month(closing.load_month(row)), file=out)
+    return 0
+
+
+def _local(settings: Settings, moment: datetime) -> str:
+    """A stored instant as the centre's wall clock, to the minute."""
+    return moment.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _sheet_status(settings: Settings, row: periods_store.SheetRow) -> str:
+    """The line above a closed sheet: its version, when it closed, whether it is in force."""
+    state = "" if row.in_force else f"，已重开（{row.reopen_reason}）"
+    return (
+        f"（已结算：{row.period} 第 {row.version} 版，"
+        f"结算于 {_local(settings, row.closed_at)}{state}；以下为发布时的数字）"
+    )
 
 
 async def figures(settings: Settings, month: str | None, year: int | None, out: TextIO) -> int:
@@ -362,10 +501,13 @@ def bulletin_files(
     if period is None:
         print(f"错误: 月份应写作 2026-10 这样的形式，而不是 {month!r}", file=out)
         return 2
-    report = asyncio.run(_month_report(settings, *period, out))
-    if report is None:
+    found = asyncio.run(_month_report(settings, *period, out))
+    if found is None:
         return 1
+    report, status = found
     texts = Texts(settings.language.value)
+    if status:
+        print(status, file=out)
     for part in bulletin_text(texts, report):
         print(re.sub(r"</?b>", "", html.unescape(part)), file=out)
     if xlsx is not None:
@@ -378,7 +520,8 @@ def bulletin_files(
 
         png.write_bytes(points_chart(report))
         print(f"已写入: {png}", file=out)
-    print("（预览，未发送；机器人在每月第一个工作日自动发布。）", file=out)
+    if report.version is None:
+        print("（预览，未发送；机器人在每月第一个工作日自动发布，发布时该月结算。）", file=out)
     return 0
 
 
@@ -411,7 +554,7 @@ async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[boo
     async with db:
         services = BotData()
         services.setup(db, centre_rules(settings), settings)
-        report = await month_report(db, settings.scoring, settings.zone, year, month)
+        report = await closing.bulletin_report(db, settings.scoring, settings.zone, year, month)
         posted = await post_bulletin(services, services.schedule, report)
         bot = Bot(
             settings.bot_token.get_secret_value(),
@@ -425,36 +568,59 @@ async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[boo
 
 async def _month_report(
     settings: Settings, year: int, month: int, out: TextIO
-) -> MonthReport | None:
-    """A month's report from the ledger, or None if there is no ledger yet."""
+) -> tuple[MonthReport, str] | None:
+    """A month's bulletin (its published sheet once closed) and a status line for a closed
+    one; None if there is no ledger yet."""
     db = await _open_ledger(settings, out)
     if db is None:
         return None
     async with db:
-        return await month_report(db, settings.scoring, settings.zone, year, month)
+        report = await closing.bulletin_report(db, settings.scoring, settings.zone, year, month)
+        status = ""
+        if report.version is not None:
+            async with db.reading() as tx:
+                row = await periods_store.version(
+                    tx, closing.month_period(year, month), report.version
+                )
+            assert row is not None
+            status = _sheet_status(settings, row)
+    return report, status
 
 
 def annual_files(settings: Settings, year: int, xlsx: Path | None, out: TextIO) -> int:
-    """Prints a year's report and writes its workbook if asked."""
-    lines = asyncio.run(_year_lines(settings, year, out))
-    if lines is None:
+    """Prints a year's report (its published sheet once closed) and writes its workbook."""
+    found = asyncio.run(_year_report(settings, year, out))
+    if found is None:
         return 1
-    print(format_year(year, lines), file=out)
+    report, status = found
+    if status:
+        print(status, file=out)
+    print(format_year(year, report.lines), file=out)
     if xlsx is not None:
         from bot.workbook import year_workbook  # heavy: only for this command
 
-        xlsx.write_bytes(year_workbook(year, lines))
+        xlsx.write_bytes(year_workbook(year, report.lines))
         print(f"已写入: {xlsx}", file=out)
+    if report.version is None:
+        print("（未结算：年度报告发布时该年结算，之后数字不再改动。）", file=out)
     return 0
 
 
-async def _year_lines(settings: Settings, year: int, out: TextIO) -> list[UnitYear] | None:
-    """A year's report lines from the ledger, or None if there is no ledger yet."""
+async def _year_report(settings: Settings, year: int, out: TextIO) -> tuple[YearReport, str] | None:
+    """A year's report (its published sheet once closed) and a status line for a closed one;
+    None if there is no ledger yet."""
     db = await _open_ledger(settings, out)
     if db is None:
         return None
     async with db:
-        return await year_report(db, settings.scoring, settings.zone, year)
+        report = await closing.annual_report(db, settings.scoring, settings.zone, year)
+        status = ""
+        if report.version is not None:
+            async with db.reading() as tx:
+                row = await periods_store.version(tx, closing.year_period(year), report.version)
+            assert row is not None
+            status = _sheet_status(settings, row)
+    return report, status
 
 
 async def make_invite(

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import datetime
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.wiring import centre_rules
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
+from workflow import periods as closing
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,11 @@ async def prepare(settings: Settings) -> Database:
                 UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
                 for u in settings.units
             ],
+            from_month=datetime.now(settings.zone).strftime("%Y-%m"),
         )
+    closed = await closing.close_posted(db, centre_rules(settings))
+    if closed:
+        log.info("closed the periods posted before this version: %s", ", ".join(closed))
     return db
 
 

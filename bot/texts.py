@@ -82,13 +82,17 @@ _CORE_ZH: Final[dict[str, str]] = {
     "refused.already_withdrawn": "这条采用记录已经撤销过了。",
     "refused.month_closed": (
         "{year}年{month}月已通报结算，该月的数字不再改动：日期在该月的采用不能再录入、撤销或改期。"
-        "如确需更正，请告知管理员以“更正”录入（注明原因），更正会列入下一期通报。"
+        "如确需更正，请告知管理员用 /correct 录入更正（注明原因），更正会列入下一期通报。"
     ),
     "refused.year_closed": (
         "{year}年度已考核结算，该年的数字不再改动。如确需更正，请管理员先重开该年度（注明原因）。"
     ),
     "refused.month_open": "{year}年{month}月尚未结算，请直接录入或撤销采用，不需要更正。",
     "refused.not_admin": "只有管理员可以这样操作。",
+    "refused.editor_needs_section": (
+        "中心信息员（编辑）只能加入中心的科室（如 办公室、综合科），不能加入“{name}”："
+        "第九条的修改加分计入科室。请改用科室名称重新生成邀请。"
+    ),
     "refused.correction_needs_reason": "更正必须写明原因。",
     "refused.reopen_needs_reason": "重开已结算的期间必须写明原因。",
     "refused.period_not_closed": "{period} 没有结算（或已重开），无需重开。",
@@ -186,7 +190,7 @@ _CORE_ZH: Final[dict[str, str]] = {
     "centre.withdrawn": "已撤销“{outlet}”的采用记录。该信息现累计 {total} 分。",
     "centre.adoption_line": "· {outlet}（{level}级）{points} 分，{day}",
     "centre.adoptions_head": "采用情况（累计 {total} 分）：",
-    "centre.edit_credit_line": "✏️ {section} 修改此信息，计 {points} 分（采用分的 1/2）",
+    "centre.edit_credit_line": "✏️ {section} 修改此信息，计 {points} 分（第九条：按实际采用分计入科室）",
     "btn.withdraw": "撤销（录错）",
     "btn.adoption_day": "📅 改采用日期",
     "btn.adoption_ref": "🔗 填期号/网址",
@@ -231,6 +235,22 @@ _CORE_ZH: Final[dict[str, str]] = {
     "admin.revoked": "已撤销：{name}（{unit}{role}）。如需恢复，请重新发送邀请。",
     "refused.already_revoked": "该身份已经撤销过了。",
     "help.revoke": "/revoke — 撤销人员身份",
+    "help.correct": "/correct — 更正已结算月份的采用（补录或撤销，注明原因）",
+    "admin.correct_usage": (
+        "用法（仅用于已通报结算的月份）：\n"
+        "补录采用：<code>/correct 信息编号 渠道 采用日期 原因</code>，"
+        "例如 <code>/correct 12 省政务服务中心 2026-10-28 月末采用漏登</code>\n"
+        "撤销采用：<code>/correct 撤销 信息编号 渠道 原因</code>\n"
+        "更正列入下一期通报，原通报保持不变，全年数字计入更正。"
+    ),
+    "admin.corrected_adoption": (
+        "已更正：补录 #{item} 在“{outlet}”的采用（{day}，{points} 分）。"
+        "{year}年{month}月的通报保持原样，更正将列入下一期通报并计入全年。"
+    ),
+    "admin.corrected_withdrawal": (
+        "已更正：撤销 #{item} 在“{outlet}”的采用（{day}，{points} 分）。"
+        "{year}年{month}月的通报保持原样，更正将列入下一期通报并计入全年。"
+    ),
     "admin.noinformant_head": "未落实信息员的单位（第三条；年终扣信息分值 50%）：",
     # scheduled messages
     "bulletin.head": "<b>{year}年{month}月 信息报送情况通报</b>",
@@ -371,6 +391,10 @@ _CORE_EN: Final[dict[str, str]] = {
     ),
     "refused.month_open": "{year}-{month} is not closed: record or withdraw the adoption directly.",
     "refused.not_admin": "Only an admin can do that.",
+    "refused.editor_needs_section": (
+        "A centre editor joins one of the centre's sections (e.g. 办公室), not “{name}”:"
+        " 第九条 credits the section for edits. Make the invite for a section."
+    ),
     "refused.correction_needs_reason": "A correction needs its reason.",
     "refused.reopen_needs_reason": "Reopening a closed period needs a reason.",
     "refused.period_not_closed": "{period} is not closed (or was reopened): nothing to reopen.",
@@ -462,7 +486,7 @@ _CORE_EN: Final[dict[str, str]] = {
     "centre.withdrawn": "The “{outlet}” adoption is withdrawn. The item has {total} points.",
     "centre.adoption_line": "· {outlet} (level {level}) {points} points, {day}",
     "centre.adoptions_head": "Adoptions ({total} points):",
-    "centre.edit_credit_line": "✏️ {section} edited this item: {points} points (half the adoption points)",
+    "centre.edit_credit_line": "✏️ {section} edited this item: {points} points (第九条: its share of the adoption points)",
     "btn.withdraw": "Withdraw (mistake)",
     "btn.adoption_day": "📅 Change date",
     "btn.adoption_ref": "🔗 Issue / URL",
@@ -505,6 +529,22 @@ _CORE_EN: Final[dict[str, str]] = {
     "admin.revoked": "Revoked: {name} ({unit}{role}). Send a new invite to restore it.",
     "refused.already_revoked": "That role was already revoked.",
     "help.revoke": "/revoke — revoke someone's role",
+    "help.correct": "/correct — correct a closed month's adoptions (add or withdraw, with a reason)",
+    "admin.correct_usage": (
+        "Usage (closed months only):\n"
+        "add: <code>/correct ITEM OUTLET DATE REASON</code>,"
+        " e.g. <code>/correct 12 省政务服务中心 2026-10-28 recorded late</code>\n"
+        "withdraw: <code>/correct 撤销 ITEM OUTLET REASON</code>\n"
+        "The next bulletin lists it; the closed bulletin stays; the year counts it."
+    ),
+    "admin.corrected_adoption": (
+        "Corrected: #{item} adopted by {outlet} on {day} ({points} points). The {year}-{month}"
+        " bulletin stays as published; the next one lists the correction."
+    ),
+    "admin.corrected_withdrawal": (
+        "Corrected: #{item}'s adoption by {outlet} on {day} ({points} points) withdrawn. The"
+        " {year}-{month} bulletin stays as published; the next one lists the correction."
+    ),
     "admin.noinformant_head": "Units without an informant (第三条; −50% at year end):",
     "bulletin.head": "<b>Information bulletin {year}-{month}</b>",
     "bulletin.line": "{rank}. {unit}: {score} points (items {count}/{quota}{met}, adopted {adopted}{late}{informant})",

@@ -10,8 +10,11 @@ from telegram.constants import ParseMode
 from bot.context import Context
 from scoring.vocab import Role
 from storage import people, units
+from storage.models import Person
 from workflow import joining
+from workflow import periods as closing
 from workflow.outcomes import Refused
+from workflow.submission import parse_event_date
 
 from .common import acknowledge, current, explain
 from .lookup import split_message
@@ -181,3 +184,70 @@ async def revoke_button(update: Update, context: Context) -> None:
                 role=texts.role(ended.role),
             ),
         )
+
+
+async def correct(update: Update, context: Context) -> None:
+    """/correct: an admin's correction (更正) of a closed month — an adoption recorded there
+    after its bulletin (`/correct 12 渠道 2026-10-28 原因`) or withdrawn
+    (`/correct 撤销 12 渠道 原因`); the next bulletin lists it, the closed sheet stays."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not await _admin(update, context):
+        return
+    texts, services = context.bot_data.texts, context.bot_data
+    args = context.args or []
+    withdrawing = bool(args) and args[0] == "撤销"
+    fields = args[1:] if withdrawing else args
+    wanted = 3 if withdrawing else 4
+    if len(fields) < wanted or not fields[0].lstrip("#").isdigit():
+        await message.reply_text(texts("admin.correct_usage"), parse_mode=ParseMode.HTML)
+        return
+    item_id, outlet = int(fields[0].lstrip("#")), fields[1]
+    person = await _person(update, context)
+    try:
+        if withdrawing:
+            reason = " ".join(fields[2:])
+            adoption = await closing.correct_withdrawal(
+                services.db, services.rules, person, item_id, outlet, reason
+            )
+        else:
+            today = services.rules.local_now(services.db.clock()).date()
+            try:
+                day = parse_event_date(fields[2], today)
+            except ValueError:
+                await message.reply_text(texts("admin.correct_usage"), parse_mode=ParseMode.HTML)
+                return
+            reason = " ".join(fields[3:])
+            adoption = await closing.correct_adoption(
+                services.db,
+                services.rules,
+                person,
+                item_id,
+                outlet_name=outlet,
+                adopted_on=day,
+                reason=reason,
+            )
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await message.reply_text(
+        texts(
+            "admin.corrected_withdrawal" if withdrawing else "admin.corrected_adoption",
+            item=adoption.item_id,
+            outlet=adoption.outlet,
+            points=adoption.points,
+            day=adoption.adopted_on.isoformat(),
+            year=adoption.adopted_on.year,
+            month=adoption.adopted_on.month,
+        )
+    )
+
+
+async def _person(update: Update, context: Context) -> Person:
+    """The admin as a person of the ledger (an admin listed only in config.yaml is added)."""
+    user = update.effective_user
+    assert user is not None
+    person, _ = await current(update, context)
+    if person is not None:
+        return person
+    async with context.bot_data.db.transaction() as tx:
+        return await people.ensure_person(tx, user.id, user.full_name, user.username)

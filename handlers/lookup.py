@@ -171,7 +171,9 @@ async def show_item(update: Update, context: Context) -> None:
             )
     credits = await centre.section_credit_preview(services.db, services.rules, view.item.id)
     for section, points in credits.items():
-        text += "\n" + texts("centre.edit_credit_line", section=section, points=points)
+        text += "\n" + texts(
+            "centre.edit_credit_line", section=section, points=numbers.points(points)
+        )
     for chunk in split_message(text):
         await message.reply_text(chunk, parse_mode=ParseMode.HTML)
     for attached in view.files:

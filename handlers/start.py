@@ -45,7 +45,7 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
     if Role.EDITOR in roles or is_admin:
         names += ["announce", "announced"]
     if is_admin:
-        names += ["invite", "revoke"]
+        names += ["invite", "revoke", "correct"]
     return [*names, "cancel", "help"]
 
 
@@ -59,6 +59,7 @@ HELP_KEYS = {
     "invite": "help.invite",
     "tasks": "help.tasks",
     "revoke": "help.revoke",
+    "correct": "help.correct",
     "guide": "help.guide",
     "brief": "help.brief",
     "briefs": "help.briefs",

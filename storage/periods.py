@@ -83,6 +83,12 @@ async def version(tx: Tx, period: str, number: int) -> SheetRow | None:
     return _sheet(row) if row else None
 
 
+async def all_periods(tx: Tx) -> list[str]:
+    """Every period that has closed at least once, in order."""
+    rows = await tx.fetchall("SELECT DISTINCT period FROM period_sheets ORDER BY period")
+    return [str(row["period"]) for row in rows]
+
+
 async def is_closed(tx: Tx, period: str) -> bool:
     """Whether the period is closed: its newest version has not been reopened."""
     row = await tx.fetchone(

@@ -81,7 +81,7 @@ async def sync_units(
     existing = {unit.key: unit for unit in await list_units(tx, include_inactive=True)}
     # The first units a ledger gets are the centre as it has always been; later additions and
     # changes take effect from this month.
-    month = from_month or (tx.stamp[:7] if existing else EVER)
+    month = (from_month or tx.stamp[:7]) if existing else EVER
     wanted = {spec.stable_key for spec in specs}
     for position, spec in enumerate(specs):
         unit = existing.get(spec.stable_key)

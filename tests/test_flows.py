@@ -301,7 +301,9 @@ async def test_editor_edits_amends_and_withdraws(
     assert "日期 2026-10-15" in await say(server, bot, editor, "10月15日")
     await tap(server, bot, editor, recorded, button_data(recorded, "ed:ref:"))
     assert "第12期" in await say(server, bot, editor, "第12期")
-    assert "办公室 修改此信息，计 1.5 分" in await say(server, bot, editor, "/item 1")
+    # 第九条 credits a section for rewriting windows' and townships' items, not another
+    # section's: 办公室 edited 综合科's item, so no share is shown or counted.
+    assert "修改此信息" not in await say(server, bot, editor, "/item 1")
     await tap(server, bot, editor, recorded, button_data(recorded, "ed:wd:"))
     assert "累计 0 分" in await say(server, bot, editor, "录错了渠道")
     assert "累计 0 分" in texts_of(informant)[-1]

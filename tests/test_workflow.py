@@ -386,7 +386,7 @@ async def test_adoptions_edit_credit_and_withdrawal(
             db, rules, editor, item_id, outlet_name="省级报纸", adopted_on=date(2026, 10, 20)
         )
     assert refused.value.key == "already_adopted"
-    assert await centre.section_credit_preview(db, rules, item_id) == {SECTION: "3"}
+    assert await centre.section_credit_preview(db, rules, item_id) == {SECTION: Decimal(3)}
 
     report = await month_report(db, rules.policy, rules.zone, 2026, 10)
     scores = {line.counts.name: line.score for line in report.lines}

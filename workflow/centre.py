@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from scoring.points import adoption_points, edit_credit
 from scoring.vocab import AT_CENTRE, ItemState, Role
@@ -228,20 +229,24 @@ async def adoption_notices(
     ]
 
 
-async def section_credit_preview(db: Database, rules: CentreRules, item_id: int) -> dict[str, str]:
-    """For each section that edited another unit's item, the credit it earns from it so far."""
+async def section_credit_preview(
+    db: Database, rules: CentreRules, item_id: int
+) -> dict[str, Decimal]:
+    """For each section that edited another unit's item, the credit it earns from it so far
+    (第九条: only a section, only for the author kinds the settings name)."""
     async with db.reading() as tx:
         item = await items.get_item(tx, item_id)
         if item is None:
             raise Refused("item_unknown")
+        author = await units.get_unit(tx, item.unit_id)
         total = sum(a.points for a in await adoptions.adoptions_of(tx, item.id))
-        credits: dict[str, str] = {}
+        credits: dict[str, Decimal] = {}
         for section_id in {e.section_unit_id for e in await items.edits_of(tx, item.id)}:
-            if section_id == item.unit_id:
+            if section_id == item.unit_id or author is None:
                 continue
             section = await units.get_unit(tx, section_id)
-            if section is not None:
-                credits[section.name] = format(edit_credit(rules.policy, total).normalize(), "f")
+            if section is not None and rules.policy.earns_edit_credit(section.kind, author.kind):
+                credits[section.name] = edit_credit(rules.policy, total)
     return credits
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from scoring.vocab import Role
+from scoring.vocab import Role, UnitKind
 from storage import invites, people, units
 from storage.db import Database
 from storage.models import Invite, Person, RoleGrant, Unit
@@ -47,6 +47,9 @@ async def create_invite(
                 raise Refused("unknown_unit", name=unit_name)
         if unit is None and role in UNIT_ROLES:
             raise Refused("role_needs_unit", role=role.value)
+        if role is Role.EDITOR and (unit is None or unit.kind is not UnitKind.SECTION):
+            # 第九条: the centre's editors sit in its sections, which earn the edit credit.
+            raise Refused("editor_needs_section", name=unit.name if unit else "")
         invite = await invites.create_invite(
             tx,
             code=new_code(),

@@ -61,6 +61,16 @@ def year_sheet(report: YearReport) -> str:
     return _YEAR.dump_json(replace(report, version=None)).decode()
 
 
+def load_month(row: periods.SheetRow) -> MonthReport:
+    """A month's stored sheet back as the report it was published as."""
+    return replace(_MONTH.validate_json(row.sheet), version=row.version)
+
+
+def load_year(row: periods.SheetRow) -> YearReport:
+    """A year's stored sheet back as the report it was published as."""
+    return replace(_YEAR.validate_json(row.sheet), version=row.version)
+
+
 async def close_month(tx: Tx, report: MonthReport, actor_id: int | None = None) -> int | None:
     """Freezes a month's figures as published, in the caller's transaction; the version
     written, or None if the month was already closed. Its correction lines count as shown."""
@@ -87,7 +97,7 @@ async def published_month(db: Database, year: int, month: int) -> MonthReport | 
             return None
         row = await periods.latest(tx, month_period(year, month))
     assert row is not None
-    return replace(_MONTH.validate_json(row.sheet), version=row.version)
+    return load_month(row)
 
 
 async def published_year(db: Database, year: int) -> YearReport | None:
@@ -97,7 +107,7 @@ async def published_year(db: Database, year: int) -> YearReport | None:
             return None
         row = await periods.latest(tx, year_period(year))
     assert row is not None
-    return replace(_YEAR.validate_json(row.sheet), version=row.version)
+    return load_year(row)
 
 
 async def bulletin_report(
@@ -154,8 +164,10 @@ async def ensure_open(tx: Tx, day: date) -> None:
         raise Refused("month_closed", year=day.year, month=day.month)
 
 
-async def _admin(tx: Tx, person: Person) -> None:
-    """Refuses anyone who is not an admin (corrections and reopening are theirs)."""
+async def _admin(tx: Tx, rules: CentreRules, person: Person) -> None:
+    """Refuses anyone who is not an admin (config.yaml's or by role): corrections are theirs."""
+    if person.tg_user_id is not None and person.tg_user_id in rules.admin_tg_ids:
+        return
     if not any(grant.role is Role.ADMIN for grant in await people.active_roles(tx, person.id)):
         raise Refused("not_admin")
 
@@ -179,7 +191,7 @@ async def correct_adoption(
     if outlet is None:
         raise Refused("outlet_unknown", name=outlet_name)
     async with db.transaction() as tx:
-        await _admin(tx, admin)
+        await _admin(tx, rules, admin)
         period = await _closed_month_of(tx, adopted_on)
         item = await items.get_item(tx, item_id)
         if item is None:
@@ -218,22 +230,25 @@ async def correct_adoption(
 
 
 async def correct_withdrawal(
-    db: Database, admin: Person, adoption_id: int, reason: str
+    db: Database, rules: CentreRules, admin: Person, item_id: int, outlet_name: str, reason: str
 ) -> Adoption:
-    """An admin withdraws an adoption dated in a closed month as a correction (更正)."""
+    """An admin withdraws an item's adoption at an outlet, dated in a closed month, as a
+    correction (更正)."""
     reason = reason.strip()
     if not reason:
         raise Refused("correction_needs_reason")
     async with db.transaction() as tx:
-        await _admin(tx, admin)
-        adoption = await adoptions.get_adoption(tx, adoption_id)
+        await _admin(tx, rules, admin)
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        live = await adoptions.adoptions_of(tx, item.id)
+        adoption = next((a for a in live if a.outlet == outlet_name), None)
         if adoption is None:
             raise Refused("adoption_unknown")
         period = await _closed_month_of(tx, adoption.adopted_on)
-        if not await adoptions.withdraw_adoption(tx, adoption_id, admin.id, reason):
+        if not await adoptions.withdraw_adoption(tx, adoption.id, admin.id, reason):
             raise Refused("already_withdrawn")
-        item = await items.get_item(tx, adoption.item_id)
-        assert item is not None
         await periods.add_correction(
             tx,
             period=period,
@@ -244,7 +259,7 @@ async def correct_withdrawal(
             reason=reason,
             actor_id=admin.id,
         )
-        stored = await adoptions.get_adoption(tx, adoption_id)
+        stored = await adoptions.get_adoption(tx, adoption.id)
     assert stored is not None
     return stored
 
@@ -259,39 +274,31 @@ async def _closed_month_of(tx: Tx, day: date) -> str:
     return period
 
 
-async def reopen(db: Database, admin: Person | None, period: str, reason: str) -> int:
-    """Reopens a closed period with a reason (an admin, or the operator on the command line);
-    its sheet is kept and the next close writes a new version. The version reopened."""
+async def reopen(db: Database, period: str, reason: str) -> int:
+    """Reopens a closed period with a reason (the operator, on the command line); its sheet
+    is kept and the next close writes a new version. The version reopened."""
     reason = reason.strip()
     if not reason:
         raise Refused("reopen_needs_reason")
     parse_period(period)
     async with db.transaction() as tx:
-        if admin is not None:
-            await _admin(tx, admin)
-        number = await periods.reopen(tx, period, reason, admin.id if admin else None)
+        number = await periods.reopen(tx, period, reason, None)
     if number is None:
         raise Refused("period_not_closed", period=period)
     return number
 
 
-async def close(db: Database, rules: CentreRules, admin: Person | None, period: str) -> int:
+async def close(db: Database, rules: CentreRules, period: str) -> int:
     """Closes a reopened (or never closed) period from the ledger now: a new version."""
     year, month = parse_period(period)
     if month is None:
-        report = YearReport(
-            year, await year_report(db, rules.policy, rules.zone, year), rules.policy
-        )
+        lines = await year_report(db, rules.policy, rules.zone, year)
         async with db.transaction() as tx:
-            if admin is not None:
-                await _admin(tx, admin)
-            number = await close_year(tx, report, admin.id if admin else None)
+            number = await close_year(tx, YearReport(year, lines, rules.policy))
     else:
         figures = await month_report(db, rules.policy, rules.zone, year, month)
         async with db.transaction() as tx:
-            if admin is not None:
-                await _admin(tx, admin)
-            number = await close_month(tx, figures, admin.id if admin else None)
+            number = await close_month(tx, figures)
     if number is None:
         raise Refused("period_already_closed", period=period)
     return number
@@ -314,7 +321,7 @@ async def close_posted(db: Database, rules: CentreRules) -> list[str]:
     closed = []
     for period in sorted(todo, key=lambda p: (p[:4], len(p), p)):
         try:
-            await close(db, rules, None, period)
+            await close(db, rules, period)
         except Refused:
             continue
         closed.append(period)

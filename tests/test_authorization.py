@@ -33,7 +33,18 @@ from bot.sender import drain
 from handlers.briefs import caption_for
 from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState, Role
-from storage import adoptions, announcements, audit, briefs, invites, items, people, routes, units
+from storage import (
+    adoptions,
+    announcements,
+    audit,
+    briefs,
+    invites,
+    items,
+    people,
+    periods,
+    routes,
+    units,
+)
 from storage import tasks as task_repo
 from storage import visits as visit_repo
 from storage import webnews as news_repo
@@ -218,6 +229,19 @@ class Harness:
             )
         await self.drain()
         return item.id
+
+    async def item_in_closed_month(self) -> int:
+        """A fresh window item that reached the centre last month, which is closed."""
+        item_id = await self.item_at(2)
+        last_month = self.today.replace(day=1) - timedelta(days=1)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE items SET centre_on = ? WHERE id = ?", (last_month.isoformat(), item_id)
+            )
+            period = last_month.strftime("%Y-%m")
+            if not await periods.is_closed(tx, period):
+                await periods.close(tx, period, "{}", None)
+        return item_id
 
     async def returned_item(self) -> int:
         """A fresh window item the window head returned to the informant."""
@@ -454,6 +478,21 @@ def read(text: str, label: str, *markers: str) -> Action:
 
 
 # -- commands that change something
+
+
+async def correct_closed_month(h: Harness, who: Who, target: int) -> Said:
+    day = (h.today.replace(day=1) - timedelta(days=1)).isoformat()
+    return await h.say(who, f"/correct {target} 市委、市政府 {day} {who.key} 补录")
+
+
+async def corrected(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        found = await tx.fetchall(
+            "SELECT c.id FROM corrections c JOIN adoptions a ON a.id = c.adoption_id"
+            " WHERE a.item_id = ?",
+            (target,),
+        )
+    return bool(found)
 
 
 async def submit_all_the_way(h: Harness, who: Who, target: int) -> Said:
@@ -820,6 +859,13 @@ ACTIONS = (
     read("/units", "`/units`: units and people", "单位与人员"),
     read("/noinformant", "`/noinformant`: units without an informant", "未落实信息员的单位"),
     read("/revoke", "`/revoke`: the revoke menu", "点击要撤销的身份"),
+    Action(
+        "/correct",
+        "`/correct N 渠道 日期 原因`: a correction of a closed month",
+        correct_closed_month,
+        corrected,
+        Harness.item_in_closed_month,
+    ),
     read("/cancel", "`/cancel`", "当前没有进行中的操作", "已取消"),
     Action(
         "so:a step 1",
@@ -1143,6 +1189,7 @@ EXPECTED: dict[str, str] = {
     "/units": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
     "/noinformant": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
     "/revoke": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "/correct": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
     "/cancel": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓",
     "so:a step 1": "✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "so:a step 2": "✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",

@@ -239,6 +239,14 @@ def test_parse_event_date(text: str, expected: date) -> None:
     assert submission.parse_event_date(text, date(2026, 11, 24)) == expected
 
 
+def test_a_date_without_a_year_is_the_latest_one_gone_by() -> None:
+    """In early January, December's adoptions are recorded: 12月30日 is last December."""
+    assert submission.parse_event_date("12月30日", date(2027, 1, 4)) == date(2026, 12, 30)
+    assert submission.parse_event_date("30.12", date(2027, 1, 4)) == date(2026, 12, 30)
+    assert submission.parse_event_date("1月4日", date(2027, 1, 4)) == date(2027, 1, 4)
+    assert submission.parse_event_date("2027-12-30", date(2027, 1, 4)) == date(2027, 12, 30)
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [

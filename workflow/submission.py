@@ -106,7 +106,8 @@ def check_event_date(rules: CentreRules, day: date, now: datetime) -> date:
 
 
 def parse_event_date(text: str, today: date) -> date:
-    """Reads 2026-11-20, 2026/11/20, 11月20日, 2026年11月20日, 20.11 or 11-20 (this year)."""
+    """Reads 2026-11-20, 2026/11/20, 11月20日, 2026年11月20日, 20.11 or 11-20 (without a year:
+    the latest such day not after today)."""
     value = clean_text(text).replace(" ", "")
     patterns = (
         (r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", ("y", "m", "d")),
@@ -120,7 +121,12 @@ def parse_event_date(text: str, today: date) -> date:
             continue
         parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
         try:
-            return date(parts.get("y", today.year), parts["m"], parts["d"])
+            day = date(parts.get("y", today.year), parts["m"], parts["d"])
+            if "y" not in parts and day > today:
+                # Without a year a date is the latest one gone by: "12月30日" typed in early
+                # January is last December (events and adoptions lie in the past).
+                day = date(today.year - 1, parts["m"], parts["d"])
+            return day
         except ValueError:
             raise Refused("date_impossible", text=text.strip()[:40]) from None
     raise Refused("date_unreadable", text=text.strip()[:40])

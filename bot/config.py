@@ -320,7 +320,7 @@ class BulletinSettings(BaseModel):
 
     chat_ids: tuple[ChatId, ...] = ()
     time: ClockTime = time(9, 0)
-    annual_report_day: Annotated[int, Field(ge=1, le=28)] = 1
+    annual_report_day: Annotated[int, Field(ge=1, le=28)] = 10
 
 
 class RoutingHintConfig(BaseModel):

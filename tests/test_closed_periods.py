@@ -185,15 +185,26 @@ async def test_the_year_closes_with_its_report_and_next_years_config_leaves_it(
 ) -> None:
     informant = server.user(101, "王芳")
     editor = server.user(104, "赵敏")
+    admin = server.user(ADMIN, "管理员")
     await join(server, bot, informant, SECTION, "informant")
     await join(server, bot, editor, "办公室", "editor")
     await submit_quickly(server, bot, informant)
     await adopt(server, bot, editor, editor.received()[-1], 4)
     for month in (11, 12):
         await sweep_at(bot, clock, server, shanghai(2026, month, 1 if month == 12 else 2, 9))
-    await sweep_at(bot, clock, server, shanghai(2027, 1, 4, 9))  # December's bulletin, report
+    await sweep_at(bot, clock, server, shanghai(2027, 1, 4, 9))  # December's bulletin
+    assert await closing.published_year(ledger, 2026) is None  # the report waits for Jan 10
+    # December's late adoption, recorded in January: a correction the year still counts.
+    done = await say(server, bot, admin, "/correct 1 市委、市政府 12月30日 省里通知晚到")
+    assert "已更正" in done and "2026-12-30" in done
+    await sweep_at(bot, clock, server, shanghai(2027, 1, 11, 9))  # the year-end report
     year = await closing.published_year(ledger, 2026)
     assert year is not None and year.version == 1
+    line = next(x for x in year.lines if x.counts.name == SECTION)
+    assert line.score == Decimal(4 + 2)
+    assert "年度已考核结算" in await say(
+        server, bot, admin, "/correct 1 省政务服务中心 12月31日 再补一条"
+    )
 
     env = {"BAOSONG_DB": str(tmp_path / "bot.db")}
     out = io.StringIO()

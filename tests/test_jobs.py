@@ -264,7 +264,10 @@ async def test_year_end_report_in_january(
     services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
 ) -> None:
     admin = server.user(900)
-    clock.now = shanghai(2027, 1, 4, 10)  # 2027 is not in the calendar: Monday is a weekday
+    clock.now = shanghai(2027, 1, 8, 10)  # the report waits for bulletin.annual_report_day (10)
+    await sweep(clock.now, bot, services)
+    assert not [m for m in admin.received() if "年度信息工作考核" in str(m.get("text"))]
+    clock.now = shanghai(2027, 1, 11, 10)  # Jan 10 is a Sunday: the next working day
     await sweep(clock.now, bot, services)
     await sweep(clock.now, bot, services)
     texts = [str(m.get("text") or "") for m in admin.received()]

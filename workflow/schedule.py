@@ -28,7 +28,7 @@ class ScheduleRules:
 
     bulletin_time: time = time(9, 0)
     bulletin_chats: tuple[int, ...] = ()
-    annual_report_day: int = 1  # the year-end report from the first working day on/after it
+    annual_report_day: int = 10  # the year-end report: first working day on/after it
     signoff_after_working_days: int = 1
     quota_warning_days: int = 5
     quiet_start: time = time(20, 0)

@@ -28,6 +28,7 @@ from storage import bulk, jobs, people, units
 from storage.db import Database, Tx
 from storage.models import Person, Unit
 from storage.units import UnitSpec, sync_units
+from workflow import periods as closing
 from workflow import schedule
 from workflow.submission import Draft, submit
 
@@ -230,6 +231,7 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
         await jobs.record(tx, schedule.bulletin_key(*previous), source="sandbox seed")
         await jobs.record(tx, f"annual:{local.year - 1}", source="sandbox seed")
     await _waiting_item(db, settings, cast, persons, by_name, now)
+    await closing.close_posted(db, rules)  # last month's bulletin counts as posted: closed
     return cast
 
 

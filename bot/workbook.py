@@ -78,11 +78,21 @@ def reasons(line: UnitYear) -> str:
     return "、".join(DEDUCTION_NAMES[deduction.reason] for deduction in line.deductions) or "—"
 
 
+def month_ranges(numbers: Sequence[int]) -> str:
+    """Months as a reader writes them: runs joined, 1—9、12月 (empty for none)."""
+    runs: list[list[int]] = []
+    for month in sorted(numbers):
+        if runs and month == runs[-1][-1] + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = [f"{run[0]}—{run[-1]}" if len(run) > 2 else "、".join(map(str, run)) for run in runs]
+    return "、".join(parts) + "月" if parts else ""
+
+
 def months(line: UnitYear) -> str:
-    """The months below the monthly quota, as 3、5月, or an empty cell."""
-    if not line.months_below_quota:
-        return ""
-    return "、".join(str(month) for month in line.months_below_quota) + "月"
+    """The months below the monthly quota, as 3、5、7—9月, or an empty cell."""
+    return month_ranges(line.months_below_quota)
 
 
 MONTH_COLUMNS: list[Column[UnitMonth]] = [
@@ -112,7 +122,7 @@ def informant_months(line: UnitYear) -> str:
     missing = line.counts.months_without_informant
     if not missing:
         return "有" if line.counts.has_informant else "无"
-    return "缺：" + "、".join(f"{month}月" for month in missing)
+    return "缺 " + month_ranges(missing)
 
 
 YEAR_COLUMNS: list[Column[UnitYear]] = [

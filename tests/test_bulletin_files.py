@@ -248,3 +248,13 @@ def test_year_chart_is_a_png_1200_px_wide() -> None:
 def test_an_unknown_highlight_changes_nothing() -> None:
     report = month_report()
     assert points_chart(report) == points_chart(report, highlight="无此单位")
+
+
+def test_months_are_written_as_runs() -> None:
+    """A year's months without an informant or below quota read as a person writes them."""
+    from bot.workbook import month_ranges
+
+    assert month_ranges([1, 2, 3, 4, 5, 6, 7, 8, 9]) == "1—9月"
+    assert month_ranges([2, 3, 12]) == "2、3、12月"
+    assert month_ranges([1, 3, 4, 5, 8]) == "1、3—5、8月"
+    assert month_ranges([]) == ""

@@ -176,3 +176,18 @@ async def test_a_closed_month_never_changes(
         async with db.transaction() as tx:
             await units.sync_units(tx, specs, from_month=f"2026-{11 + n % 2:02d}")
         assert await closing.published_month(db, 2026, 10) == published
+
+
+async def test_a_removed_unit_stays_in_the_months_it_was_in(db: Database, clock: FakeClock) -> None:
+    await setup(db, clock)
+    clock.now = at(2026, 7, 3)
+    async with db.transaction() as tx:
+        report = await units.sync_units(tx, [WINDOW])
+    assert report.deactivated == [TOWNSHIP.name]
+    june = await month_report(db, POLICY, ZONE, 2026, 6)
+    july = await month_report(db, POLICY, ZONE, 2026, 7)
+    assert TOWNSHIP.name in [line.counts.name for line in june.lines]
+    assert TOWNSHIP.name not in [line.counts.name for line in july.lines]
+    clock.now = at(2027, 1, 5)
+    year = {line.counts.name: line for line in await year_report(db, POLICY, ZONE, 2026)}
+    assert year[TOWNSHIP.name].counts.months_in == (1, 2, 3, 4, 5, 6)

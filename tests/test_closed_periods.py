@@ -227,6 +227,14 @@ async def test_the_year_closes_with_its_report_and_next_years_config_leaves_it(
             " WHERE u.name = ? ORDER BY from_month",
             (SECTION,),
         )
+    bulletins = []
+    for _ in range(2):
+        out = io.StringIO()
+        bulletin = ["--config", annual[1], "bulletin", "--month", "2026-12"]
+        assert await asyncio.to_thread(main, bulletin, env, out) == 0
+        bulletins.append(out.getvalue())
+    assert bulletins[0] == bulletins[1]
+    assert "已结算：2026-12 第 1 版" in bulletins[0] and "预览" not in bulletins[0]
     assert [(r["from_month"], r["annual_target"]) for r in terms] == [
         ("0000-01", "20"),
         ("2027-01", "2"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -60,6 +62,7 @@ def build_application(
     rate_limit: bool = True,
 ) -> BotApp:
     """The bot: real PTB Application polling the configured Bot API endpoint."""
+    processor = PerUserUpdateProcessor(backlog=settings.telegram.per_person_backlog)
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -69,7 +72,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML-escaped by Texts
         .persistence(SqlitePersistence(db))
         .post_init(_post_init)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(processor)
         .request(RetryingRequest(connection_pool_size=256))  # a chat reply survives a blip
         .get_updates_request(AiohttpRequest())  # PTB polls again itself
     )
@@ -78,6 +81,15 @@ def build_application(
     app: BotApp = builder.build()
     services = app.bot_data
     services.setup(db, rules, settings)
+
+    async def tell_flooding(update: Update) -> None:
+        """One polite line to someone whose updates are dropped for coming too fast."""
+        chat = update.effective_chat
+        if chat is not None and chat.type == "private":
+            with contextlib.suppress(TelegramError):
+                await app.bot.send_message(chat.id, services.texts("flood"))
+
+    processor.on_flood = tell_flooding
 
     async def send_outbox() -> DrainReport:
         """One outbox pass with the application's bot."""

@@ -12,11 +12,15 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.transport import surely_not_sent
+from bot.updates import BUSY_LANE
 
 #: `rate_limit_args` of an outbox send: paced like every request, but a 429 comes back at once
 #: instead of pausing every request of the bot; the outbox reschedules just that message and
 #: pauses everything only if 429s keep coming (see `bot.sender.drain`).
 NO_RETRY: Final = -1
+
+#: Per-chat limiters kept for busy lanes before the idle ones are dropped.
+BUSY_CHATS_KEPT: Final = 1000
 
 
 class RefundableLimiter(AsyncLimiter):
@@ -59,6 +63,17 @@ class PacedRateLimiter(AIORateLimiter):
             max_retries=max_retries,
         )
         self._base_limiter = self._pace = RefundableLimiter(overall_max_rate, overall_time_period)
+        self._busy_chats: dict[object, AsyncLimiter] = {}
+
+    def _busy_chat_pace(self, chat_id: object) -> AsyncLimiter:
+        """One message a second to a chat whose person keeps many updates waiting (Telegram's
+        advice for one chat), so their burst of answers leaves the shared pace to others."""
+        limiter = self._busy_chats.get(chat_id)
+        if limiter is None:
+            if len(self._busy_chats) >= BUSY_CHATS_KEPT:
+                self._busy_chats.clear()  # idle limiters hold nothing worth keeping
+            limiter = self._busy_chats[chat_id] = AsyncLimiter(1, 1.0)
+        return limiter
 
     @property
     def pace(self) -> RefundableLimiter:
@@ -76,6 +91,8 @@ class PacedRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         """As PTB's, except for NO_RETRY requests (one paced attempt, errors raised as they are)."""
         if rate_limit_args != NO_RETRY:
+            if BUSY_LANE.get()():
+                await self._busy_chat_pace(data.get("chat_id")).acquire()
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )

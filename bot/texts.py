@@ -32,6 +32,7 @@ _CORE_ZH: Final[dict[str, str]] = {
         "您好！这里是<b>报送</b>——政务服务中心信息报送机器人。\n"
         "您还没有加入任何单位。请向管理员索取邀请链接，点击后即可开始使用。"
     ),
+    "flood": "您发送得太快了，机器人还在处理前面的消息。多出的消息没有处理，请稍候再发送。",
     "welcome": "欢迎，{name}！您已加入 <b>{unit}</b>，身份：{role}。\n\n{help}",
     "welcome_centre": "欢迎，{name}！您的身份：{role}。\n\n{help}",
     "help.head": "您可以使用以下命令：",
@@ -333,6 +334,7 @@ _CORE_EN: Final[dict[str, str]] = {
         "Hello! This is <b>Baosong</b>, the service centre's information submission bot.\n"
         "You have not joined a unit yet. Ask an administrator for an invite link."
     ),
+    "flood": "You are sending faster than the bot can answer: the extra messages were not handled. Please wait a moment and send again.",
     "welcome": "Welcome, {name}! You joined <b>{unit}</b> as {role}.\n\n{help}",
     "welcome_centre": "Welcome, {name}! Your role: {role}.\n\n{help}",
     "help.head": "You can use:",

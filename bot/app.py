@@ -95,7 +95,16 @@ def build_application(
         """One outbox pass with the application's bot."""
         return await drain(app.bot, db, services.texts, rules)
 
-    services.use_courier(Courier(send_outbox, app.create_task))  # awaited by app.stop()
+    async def next_retry() -> float | None:
+        """Seconds until the outbox's soonest retry is due."""
+        async with db.reading() as tx:
+            due = await outbox.next_retry(tx)
+        return None if due is None else (due - db.clock()).total_seconds()
+
+    # The courier's passes are awaited by app.stop(); its naps end with the application.
+    services.use_courier(
+        Courier(send_outbox, app.create_task, next_retry, alive=lambda: app.running)
+    )
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
     # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).

@@ -194,7 +194,7 @@ class TelegramSettings(BaseModel):
     api_base_url: HttpUrl = "https://api.telegram.org/bot"
     file_base_url: HttpUrl = "https://api.telegram.org/file/bot"
     bot_username: str | None = None
-    per_person_backlog: Annotated[int, Field(ge=2, le=1000)] = 20
+    per_person_backlog: Annotated[int, Field(ge=2, le=10_000)] = 200
 
     @field_validator("api_base_url", "file_base_url")
     @classmethod

@@ -22,6 +22,9 @@ NO_RETRY: Final = -1
 #: Per-chat limiters kept for busy lanes before the idle ones are dropped.
 BUSY_CHATS_KEPT: Final = 1000
 
+#: Answers a busy chat may get at once before its pace of one a second applies.
+BUSY_CHAT_BURST: Final = 10
+
 
 class RefundableLimiter(AsyncLimiter):
     """aiolimiter's leaky bucket, plus giving back what an attempt Telegram refused used."""
@@ -67,12 +70,13 @@ class PacedRateLimiter(AIORateLimiter):
 
     def _busy_chat_pace(self, chat_id: object) -> AsyncLimiter:
         """One message a second to a chat whose person keeps many updates waiting (Telegram's
-        advice for one chat), so their burst of answers leaves the shared pace to others."""
+        advice for one chat), after a short burst, so their answers leave the shared pace to
+        others (and draw no 429, which would pause every chat)."""
         limiter = self._busy_chats.get(chat_id)
         if limiter is None:
             if len(self._busy_chats) >= BUSY_CHATS_KEPT:
                 self._busy_chats.clear()  # idle limiters hold nothing worth keeping
-            limiter = self._busy_chats[chat_id] = AsyncLimiter(1, 1.0)
+            limiter = self._busy_chats[chat_id] = AsyncLimiter(BUSY_CHAT_BURST, BUSY_CHAT_BURST)
         return limiter
 
     @property

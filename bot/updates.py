@@ -46,7 +46,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self,
         max_concurrent_updates: int = 32,
         *,
-        backlog: int = 20,
+        backlog: int = 200,
         on_flood: FloodNotice | None = None,
     ) -> None:
         super().__init__(PENDING_CAP)

@@ -21,8 +21,6 @@ from .waits import PENDING_RETURN
 log = logging.getLogger(__name__)
 ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
 _last_alert: dict[str, float] = {}
-STRANGER_EVERY = 60.0  # seconds: a stranger's texts get the explanation at most this often
-_strangers_told: dict[int, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
@@ -52,23 +50,9 @@ async def fallback(update: Update, context: Context) -> None:
         await message.reply_text(texts("submit.want_text"))
         return
     if person is None:
-        if _told_stranger_recently(update.effective_chat.id):
-            return  # the explanation is a minute old at most: a stranger costs no more sends
         await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
     else:
         await message.reply_text(texts("help.help"))
-
-
-def _told_stranger_recently(chat_id: int) -> bool:
-    """Whether this stranger was told how to join within the last minute (then stay quiet)."""
-    now = time.monotonic()
-    if now - _strangers_told.get(chat_id, -STRANGER_EVERY) < STRANGER_EVERY:
-        return True
-    if len(_strangers_told) > 10_000:  # forget the oldest: this is a courtesy, not a ledger
-        for key in sorted(_strangers_told, key=_strangers_told.__getitem__)[:5_000]:
-            del _strangers_told[key]
-    _strangers_told[chat_id] = now
-    return False
 
 
 async def flush(update: object, context: Context) -> None:

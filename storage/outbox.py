@@ -109,3 +109,13 @@ async def postpone(tx: Tx, message_ids: list[int], not_before: datetime) -> None
             " AND state = 'pending'",
             (to_stamp(not_before), message_id),
         )
+
+
+async def next_retry(tx: Tx) -> datetime | None:
+    """When the soonest message waiting for a later attempt becomes due (None: none waits)."""
+    row = await tx.fetchone(
+        "SELECT min(next_attempt_at) AS at FROM outbox"
+        " WHERE state = 'pending' AND next_attempt_at > ?",
+        (tx.stamp,),
+    )
+    return datetime.fromisoformat(str(row["at"])) if row and row["at"] else None

@@ -54,7 +54,7 @@ from benchmarks.bot_memory import (
 from benchmarks.ledger_figures import YEAR, Scale, add_ledger_options, check_ledger_options
 from bot.config import load_settings
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi
+from sandbox.emulator import FakeBotApi, FakeUser
 from scoring import periods
 from scoring.vocab import ItemState
 from storage import adoptions, items, jobs, people
@@ -280,7 +280,9 @@ async def bot_run(
     log_path = db_path.with_suffix(".log")
     async with FakeBotApi(token=TOKEN) as server:
         env["BAOSONG_API_BASE_URL"] = server.base_url
-        users = [(server.user(tg, f"信息员{tg}"), ("/unit", "/rank")) for tg in members]
+        users: list[tuple[FakeUser, tuple[str, ...]]] = [
+            (server.user(tg, f"信息员{tg}"), ("/unit", "/rank")) for tg in members
+        ]
         # a few strangers' /help: the floor of an answer on this harness, no figures in it
         users += [(server.user(STRANGER_TG + n, f"访客{n}"), ("/help",)) for n in range(1, 11)]
         with log_path.open("wb") as log:

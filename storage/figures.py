@@ -33,21 +33,24 @@ per_item AS (
     FROM adoptions WHERE adopted_on BETWEEN :start AND :end AND withdrawn_at IS NULL
     GROUP BY item_id
 ),
-ado AS (
-    SELECT i.unit_id, sum(p.adoptions) AS adoptions, count(*) AS adopted_items,
-           sum(p.points) AS points
+adopted AS (
+    SELECT p.item_id, i.unit_id, p.adoptions, p.points
     FROM per_item p JOIN items i ON i.id = p.item_id
-    GROUP BY i.unit_id
+),
+ado AS (
+    SELECT unit_id, sum(adoptions) AS adoptions, count(*) AS adopted_items,
+           sum(points) AS points
+    FROM adopted
+    GROUP BY unit_id
 ),
 edited AS (
-    SELECT e.section_unit_id AS unit_id, sum(p.points) AS points
-    FROM (SELECT DISTINCT item_id, section_unit_id FROM edits) e
-    JOIN units editor ON editor.id = e.section_unit_id AND editor.kind = 'section'
-    JOIN items i ON i.id = e.item_id AND i.unit_id != e.section_unit_id
-    JOIN units author ON author.id = i.unit_id
+    SELECT c.section_unit_id AS unit_id, sum(c.points) AS points
+    FROM (SELECT DISTINCT a.item_id, a.unit_id, a.points, e.section_unit_id
+          FROM adopted a JOIN edits e ON e.item_id = a.item_id) c
+    JOIN units editor ON editor.id = c.section_unit_id AND editor.kind = 'section'
+    JOIN units author ON author.id = c.unit_id AND c.unit_id != c.section_unit_id
         AND author.kind IN (SELECT value FROM json_each(:credit_kinds))
-    JOIN per_item p ON p.item_id = e.item_id
-    GROUP BY e.section_unit_id
+    GROUP BY c.section_unit_id
 ),
 inf AS (
     SELECT DISTINCT unit_id FROM roles
@@ -70,8 +73,8 @@ ORDER BY u.position, u.name
 
 #: PERIOD_COUNTS_SQL that also lists, per unit, its items with a live adoption in the period.
 PERIOD_COUNTS_ITEMS_SQL: Final[str] = PERIOD_COUNTS_SQL.replace(
-    "sum(p.points) AS points\n    FROM per_item p JOIN items i",
-    "sum(p.points) AS points, group_concat(p.item_id) AS item_ids\n    FROM per_item p JOIN items i",
+    "sum(points) AS points\n    FROM adopted",
+    "sum(points) AS points, group_concat(item_id) AS item_ids\n    FROM adopted",
 ).replace(
     "ifnull(edited.points, 0) AS edit_points\n",
     "ifnull(edited.points, 0) AS edit_points, ado.item_ids\n",

@@ -150,6 +150,7 @@ class Database:
         self._busy_timeout_ms = busy_timeout_ms
         self._commits = 0  # this connection's committed write transactions
         self._memo: dict[Hashable, tuple[tuple[int, int], asyncio.Future[Any], object]] = {}
+        self._next: dict[Hashable, asyncio.Future[Any]] = {}  # waiting for the one running
         self.path = path
         self.clock = clock
 
@@ -267,13 +268,15 @@ class Database:
         """
         version = await self.version()
         entry = self._memo.get(key)
-        if entry is None or entry[0] != version:
-            future: asyncio.Future[Any] = asyncio.ensure_future(compute())
-            self._memo[key] = (version, future, keep)
-            while len(self._memo) > MEMO_ENTRIES:
-                del self._memo[next(iter(self._memo))]  # the oldest
-        else:
+        if entry is not None and entry[0] == version:
             future = entry[1]
+        elif entry is not None and not entry[1].done():
+            # One from an older snapshot is running: everyone arriving meanwhile shares the one
+            # computation that starts when it ends (its snapshot is newer than their arrival),
+            # so under steady writes at most two run back to back instead of a queue of them.
+            future = self._next.get(key) or self._queue(key, entry[1], compute, keep)
+        else:
+            future = self._start(key, version, compute, keep)
         try:
             result: T = await asyncio.shield(future)
         except Exception:
@@ -281,6 +284,45 @@ class Database:
                 del self._memo[key]  # a failure is not kept
             raise
         return result
+
+    def _start(
+        self,
+        key: Hashable,
+        version: tuple[int, int],
+        compute: Callable[[], Awaitable[T]],
+        keep: object,
+    ) -> asyncio.Future[T]:
+        """Starts computing a memo entry for the ledger's version now."""
+        future: asyncio.Future[T] = asyncio.ensure_future(compute())
+        self._memo[key] = (version, future, keep)
+        while len(self._memo) > MEMO_ENTRIES:
+            del self._memo[next(iter(self._memo))]  # the oldest
+        return future
+
+    def _queue(
+        self,
+        key: Hashable,
+        running: asyncio.Future[Any],
+        compute: Callable[[], Awaitable[T]],
+        keep: object,
+    ) -> asyncio.Future[T]:
+        """The computation that starts once `running` ends, shared by all who wait for it."""
+
+        async def after() -> T:
+            """Waits for the running one, then computes as the entry of the version then."""
+            await asyncio.wait({running})
+            self._next.pop(key, None)
+            started = self._start(key, await self.version(), compute, keep)
+            try:
+                return await asyncio.shield(started)
+            except Exception:
+                if self._memo.get(key, (None, None))[1] is started:
+                    del self._memo[key]  # a failure is not kept
+                raise
+
+        future: asyncio.Future[T] = asyncio.ensure_future(after())
+        self._next[key] = future
+        return future
 
     async def schema_version(self) -> int:
         """The highest migration applied (0 for an empty database)."""

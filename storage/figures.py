@@ -33,21 +33,24 @@ per_item AS (
     FROM adoptions WHERE adopted_on BETWEEN :start AND :end AND withdrawn_at IS NULL
     GROUP BY item_id
 ),
-ado AS (
-    SELECT i.unit_id, sum(p.adoptions) AS adoptions, count(*) AS adopted_items,
-           sum(p.points) AS points
+adopted AS (
+    SELECT p.item_id, i.unit_id, p.adoptions, p.points
     FROM per_item p JOIN items i ON i.id = p.item_id
-    GROUP BY i.unit_id
+),
+ado AS (
+    SELECT unit_id, sum(adoptions) AS adoptions, count(*) AS adopted_items,
+           sum(points) AS points
+    FROM adopted
+    GROUP BY unit_id
 ),
 edited AS (
-    SELECT e.section_unit_id AS unit_id, sum(p.points) AS points
-    FROM (SELECT DISTINCT item_id, section_unit_id FROM edits) e
-    JOIN units editor ON editor.id = e.section_unit_id AND editor.kind = 'section'
-    JOIN items i ON i.id = e.item_id AND i.unit_id != e.section_unit_id
-    JOIN units author ON author.id = i.unit_id
+    SELECT c.section_unit_id AS unit_id, sum(c.points) AS points
+    FROM (SELECT DISTINCT a.item_id, a.unit_id, a.points, e.section_unit_id
+          FROM adopted a JOIN edits e ON e.item_id = a.item_id) c
+    JOIN units editor ON editor.id = c.section_unit_id AND editor.kind = 'section'
+    JOIN units author ON author.id = c.unit_id AND c.unit_id != c.section_unit_id
         AND author.kind IN (SELECT value FROM json_each(:credit_kinds))
-    JOIN per_item p ON p.item_id = e.item_id
-    GROUP BY e.section_unit_id
+    GROUP BY c.section_unit_id
 ),
 inf AS (
     SELECT DISTINCT unit_id FROM roles
@@ -66,6 +69,17 @@ LEFT JOIN ado ON ado.unit_id = u.id
 LEFT JOIN edited ON edited.unit_id = u.id
 ORDER BY u.position, u.name
 """
+
+
+#: PERIOD_COUNTS_SQL that also lists, per unit, its items with a live adoption in the period.
+PERIOD_COUNTS_ITEMS_SQL: Final[str] = PERIOD_COUNTS_SQL.replace(
+    "sum(points) AS points\n    FROM adopted",
+    "sum(points) AS points, group_concat(item_id) AS item_ids\n    FROM adopted",
+).replace(
+    "ifnull(edited.points, 0) AS edit_points\n",
+    "ifnull(edited.points, 0) AS edit_points, ado.item_ids\n",
+)
+assert PERIOD_COUNTS_ITEMS_SQL.count("item_ids") == 2, "PERIOD_COUNTS_SQL changed shape"
 
 _MONTHLY_SQL: Final[dict[QuotaBasis, str]] = {
     basis: f"""
@@ -183,10 +197,45 @@ async def period_counts(
     instant `informant_at` only. With `monthly`, each unit also gets its quota count per
     calendar month of the period's year.
     """
+    counts, _ = await _period_counts(
+        tx, policy, start, end, PERIOD_COUNTS_SQL, informant_at, monthly, zone
+    )
+    return counts
+
+
+async def period_counts_with_items(
+    tx: Tx,
+    policy: ScoringPolicy,
+    start: date,
+    end: date,
+    *,
+    informant_at: datetime,
+    monthly: bool = False,
+    zone: ZoneInfo | None = None,
+) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+    """`period_counts`, and per unit the ids of its items with a live adoption dated in the
+    period (what makes distinct adopted items add up over months)."""
+    return await _period_counts(
+        tx, policy, start, end, PERIOD_COUNTS_ITEMS_SQL, informant_at, monthly, zone
+    )
+
+
+async def _period_counts(
+    tx: Tx,
+    policy: ScoringPolicy,
+    start: date,
+    end: date,
+    sql: str,
+    informant_at: datetime,
+    monthly: bool,
+    zone: ZoneInfo | None,
+) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+    """The counts of `period_counts` from one of the two statements, with the adopted items'
+    ids per unit when the statement lists them."""
     params = period_params(
         start, end, informant_at, policy.research_category, policy.edit_credit_author_kinds
     )
-    rows = await tx.fetchall(PERIOD_COUNTS_SQL, params)
+    rows = await tx.fetchall(sql, params)
     per_month: dict[int, list[int]] = {}
     if monthly:
         for row in await tx.fetchall(_MONTHLY_SQL[policy.quota_basis], params):
@@ -195,6 +244,8 @@ async def period_counts(
     history = await _terms(tx)
     spans = await _informant_spans(tx) if zone is not None else {}
     span_months = _months(start, end)
+    listed = sql is PERIOD_COUNTS_ITEMS_SQL
+    adopted: dict[int, tuple[int, ...]] = {}
     result = []
     for row in rows:
         unit_id = int(row["id"])
@@ -218,6 +269,8 @@ async def period_counts(
                 last = terms
         if last is None:
             continue
+        if listed and row["item_ids"]:
+            adopted[unit_id] = tuple(int(n) for n in str(row["item_ids"]).split(","))
         has_informant = bool(row["has_informant"])
         missing: tuple[int, ...] = ()
         if zone is not None:
@@ -251,4 +304,80 @@ async def period_counts(
                 position=int(row["position"]),
             )
         )
-    return result
+    return result, adopted
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPlace:
+    """A unit as the units table holds it now: its place in config order and current quota."""
+
+    unit_id: int
+    name: str
+    position: int
+    monthly_quota: int
+
+
+async def unit_places(tx: Tx) -> dict[int, UnitPlace]:
+    """Every unit's current name, config position and quota (the year's listing order)."""
+    rows = await tx.fetchall("SELECT id, name, position, monthly_quota FROM units")
+    return {
+        int(r["id"]): UnitPlace(
+            int(r["id"]), str(r["name"]), int(r["position"]), int(r["monthly_quota"])
+        )
+        for r in rows
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectedItem:
+    """An item whose adoption a correction (更正) added or withdrew, as the year counts it."""
+
+    item_id: int
+    unit_id: int
+    adopted_in_span: bool  # it has a live adoption dated in the span now
+    credited_sections: tuple[int, ...]  # sections that earn edit credit on its adoptions
+
+
+async def corrected_items(
+    tx: Tx, policy: ScoringPolicy, adoption_ids: Iterable[int], start: date, end: date
+) -> dict[int, CorrectedItem]:
+    """Per adoption id, its item with what the year needs to count a correction of it
+    (the same edit-credit rules as PERIOD_COUNTS_SQL)."""
+    ids = json.dumps(sorted(set(adoption_ids)))
+    rows = await tx.fetchall(
+        "SELECT a.id, a.item_id, i.unit_id FROM adoptions a JOIN items i ON i.id = a.item_id"
+        " WHERE a.id IN (SELECT value FROM json_each(?))",
+        (ids,),
+    )
+    items = json.dumps(sorted({int(r["item_id"]) for r in rows}))
+    live = {
+        int(r["item_id"])
+        for r in await tx.fetchall(
+            "SELECT DISTINCT item_id FROM adoptions WHERE withdrawn_at IS NULL"
+            " AND adopted_on BETWEEN ? AND ? AND item_id IN (SELECT value FROM json_each(?))",
+            (start.isoformat(), end.isoformat(), items),
+        )
+    }
+    credited: dict[int, list[int]] = {}
+    for r in await tx.fetchall(
+        "SELECT DISTINCT e.item_id, e.section_unit_id FROM edits e"
+        " JOIN units editor ON editor.id = e.section_unit_id AND editor.kind = 'section'"
+        " JOIN items i ON i.id = e.item_id AND i.unit_id != e.section_unit_id"
+        " JOIN units author ON author.id = i.unit_id"
+        "  AND author.kind IN (SELECT value FROM json_each(?))"
+        " WHERE e.item_id IN (SELECT value FROM json_each(?)) ORDER BY e.section_unit_id",
+        (
+            json.dumps(sorted(kind.value for kind in policy.edit_credit_author_kinds)),
+            items,
+        ),
+    ):
+        credited.setdefault(int(r["item_id"]), []).append(int(r["section_unit_id"]))
+    return {
+        int(r["id"]): CorrectedItem(
+            item_id=int(r["item_id"]),
+            unit_id=int(r["unit_id"]),
+            adopted_in_span=int(r["item_id"]) in live,
+            credited_sections=tuple(credited.get(int(r["item_id"]), ())),
+        )
+        for r in rows
+    }

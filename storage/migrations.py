@@ -477,6 +477,7 @@ CREATE TABLE corrections (
     reason       TEXT NOT NULL CHECK (length(trim(reason)) > 0),
     recorded_by  INTEGER REFERENCES people(id),
     recorded_at  TEXT NOT NULL,
+    version      INTEGER NOT NULL,  -- the version of the period's sheet it corrects
     shown_in     TEXT
 );
 CREATE INDEX corrections_unshown ON corrections (shown_in, id);

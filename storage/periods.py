@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,7 @@ class CorrectionRow:
     points: int
     reason: str
     recorded_at: datetime
+    version: int  # the version of the period's sheet it corrects (a later one holds it)
     shown_in: str | None
 
 
@@ -158,11 +160,14 @@ async def add_correction(
     reason: str,
     actor_id: int | None,
 ) -> int:
-    """Records a correction of a closed month, to be listed in the next bulletin."""
+    """Records a correction of a closed month's sheet in force, to be listed in the next
+    bulletin."""
+    row = await latest(tx, period)
+    assert row is not None and row.in_force, "a correction is for a closed month"
     correction_id = await tx.execute(
         "INSERT INTO corrections (period, kind, adoption_id, unit_id, points, reason,"
-        " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (period, kind, adoption_id, unit_id, points, reason, actor_id, tx.stamp),
+        " recorded_by, recorded_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (period, kind, adoption_id, unit_id, points, reason, actor_id, tx.stamp, row.version),
     )
     await tx.audit(
         actor_id,
@@ -203,5 +208,46 @@ def _correction(r: sqlite3.Row) -> CorrectionRow:
         points=int(r["points"]),
         reason=str(r["reason"]),
         recorded_at=from_stamp(str(r["recorded_at"])),
+        version=int(r["version"]),
         shown_in=r["shown_in"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedMonth:
+    """A closed month of a year: which version of its sheet is in force and when it closed."""
+
+    month: int
+    version: int
+    closed_at: datetime
+
+
+async def closed_months(tx: Tx, year: int) -> list[ClosedMonth]:
+    """The year's closed months (their sheets in force), by month; no sheet text is read."""
+    rows = await tx.fetchall(
+        "SELECT s.period, s.version, s.closed_at FROM period_sheets s"
+        " WHERE s.period GLOB ? AND s.reopened_at IS NULL AND s.version ="
+        " (SELECT max(version) FROM period_sheets t WHERE t.period = s.period) ORDER BY s.period",
+        (f"{year:04d}-[0-9][0-9]",),
+    )
+    return [
+        ClosedMonth(int(str(r["period"])[5:7]), int(r["version"]), from_stamp(str(r["closed_at"])))
+        for r in rows
+    ]
+
+
+async def sheet_text(tx: Tx, period: str, number: int) -> str | None:
+    """One version's sheet (JSON) only."""
+    row = await tx.fetchone(
+        "SELECT sheet FROM period_sheets WHERE period = ? AND version = ?", (period, number)
+    )
+    return str(row["sheet"]) if row else None
+
+
+async def corrections_of(tx: Tx, periods: list[str]) -> list[CorrectionRow]:
+    """The corrections recorded against these periods, oldest first."""
+    rows = await tx.fetchall(
+        "SELECT * FROM corrections WHERE period IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps(periods),),
+    )
+    return [_correction(row) for row in rows]

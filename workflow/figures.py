@@ -1,15 +1,38 @@
-"""The figures service: a month's bulletin lines and a year's report lines, from the ledger."""
+"""The figures service: a month's bulletin lines and a year's report lines, from the ledger.
+
+The year (and a bulletin's year to date) is composed: the closed months' published sheets,
+plus the corrections recorded against them since, plus a live aggregate over only the months
+still open (see docs/architecture.md, "The year from closed months").
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
+from datetime import date
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter
+
 from scoring import periods
-from scoring.figures import UnitMonth, UnitYear, month_figures, year_figures
-from scoring.policy import ScoringPolicy
-from storage.db import Database
-from storage.figures import period_counts
+from scoring.figures import UnitCounts, UnitMonth, UnitYear, month_figures, year_figures
+from scoring.policy import QuotaBasis, ScoringPolicy
+from storage import periods as closed_periods
+from storage.db import Database, Tx
+from storage.figures import (
+    CorrectedItem,
+    UnitPlace,
+    corrected_items,
+    period_counts,
+    period_counts_with_items,
+    unit_places,
+)
+
+#: Compose the year from closed months (False: every figure live over the whole ledger, the
+#: path before closed months were used; the benchmarks set it to measure that path).
+COMPOSE_YEAR = True
+#: Closed-month aggregates kept per database (a new one is built when a month closes).
+CLOSED_ENTRIES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +60,9 @@ class MonthReport:
     policy: ScoringPolicy = field(default_factory=ScoringPolicy)
     corrections: tuple[CorrectionLine, ...] = ()
     version: int | None = None  # the published sheet's version; None: computed now
+    #: per unit id, its items with a live adoption dated in the month, so that a year composed
+    #: of closed months counts distinct adopted items; None on sheets closed before it was kept
+    adopted_ids: dict[int, tuple[int, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +90,38 @@ async def month_report(
 async def _month_report(
     db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
 ) -> MonthReport:
-    """The month's and the year-to-date figures, from one snapshot."""
+    """The month's and the year-to-date figures, from one snapshot; the year to date is
+    composed from the closed months and this month's own aggregate."""
+    if not COMPOSE_YEAR:
+        return await _month_report_live(db, policy, zone, year, month)
+    span = periods.month(year, month)
+    async with db.scanning() as tx:
+        counts, adopted = await period_counts_with_items(
+            tx,
+            policy,
+            span.first,
+            span.last,
+            informant_at=span.closes_at(zone),
+            monthly=True,
+            zone=zone,
+        )
+        ytd_counts = await _year_counts(
+            db, tx, policy, zone, year, month, known=(month, counts, adopted)
+        )
+    return MonthReport(
+        year=year,
+        month=month,
+        lines=month_figures(policy, [replace(c, monthly_quota_counts=()) for c in counts]),
+        year_to_date=year_figures(policy, ytd_counts, months=month),
+        policy=policy,
+        adopted_ids=adopted,
+    )
+
+
+async def _month_report_live(
+    db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
+) -> MonthReport:
+    """The month's and the year-to-date figures, both live over the ledger (no closed months)."""
     span = periods.month(year, month)
     ytd = periods.year_to_month_end(year, month)
     async with db.scanning() as tx:
@@ -106,15 +163,321 @@ async def _year_report(
     db: Database, policy: ScoringPolicy, zone: ZoneInfo, year: int
 ) -> list[UnitYear]:
     """The year's lines from one snapshot."""
-    span = periods.year(year)
     async with db.scanning() as tx:
-        counts = await period_counts(
+        if COMPOSE_YEAR:
+            counts = await _year_counts(db, tx, policy, zone, year, 12)
+        else:
+            counts = await _live_year_counts(tx, policy, zone, year, 12)
+    return year_figures(policy, counts)
+
+
+async def _live_year_counts(
+    tx: Tx, policy: ScoringPolicy, zone: ZoneInfo, year: int, upto: int
+) -> list[UnitCounts]:
+    """January to the end of month `upto`, one aggregate over the whole ledger."""
+    span = periods.year_to_month_end(year, upto)
+    return await period_counts(
+        tx,
+        policy,
+        span.first,
+        span.last,
+        informant_at=span.closes_at(zone),
+        monthly=True,
+        zone=zone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _SheetLine:
+    """What the year needs of a closed month's line: its counts."""
+
+    counts: UnitCounts
+
+
+@dataclass(frozen=True, slots=True)
+class _SheetView:
+    """What the year needs of a closed month's sheet (the rest of the JSON is skipped)."""
+
+    lines: list[_SheetLine]
+    adopted_ids: dict[int, tuple[int, ...]] | None = None
+
+
+_SHEET = TypeAdapter(_SheetView)
+
+#: A closed month as a unit's year takes it: (quota in force, informant at its end,
+#: items at the centre, items submitted).
+_MonthTerms = tuple[int, bool, int, int]
+_SUMS = 7  # submitted, at_centre, late, research, adoptions, own_points, edit_base_points
+
+
+@dataclass(slots=True)
+class _Closed:
+    """The closed months of a year summed per unit, from their published sheets."""
+
+    months: tuple[int, ...]  # the months composed (closed, with adopted item ids kept)
+    sums: dict[int, list[int]] = field(default_factory=dict)  # unit -> the _SUMS counts
+    distinct: dict[int, int] = field(default_factory=dict)  # unit -> distinct adopted items
+    existed: dict[int, dict[int, _MonthTerms]] = field(default_factory=dict)
+    last: dict[int, tuple[int, UnitCounts]] = field(default_factory=dict)  # unit -> its last
+    seen: bytearray = field(default_factory=bytearray)  # item id -> 1: adopted in these months
+
+    def was_seen(self, item_id: int) -> bool:
+        """Whether one of these months' sheets lists the item as adopted."""
+        return item_id < len(self.seen) and bool(self.seen[item_id])
+
+
+_CLOSED: weakref.WeakKeyDictionary[Database, dict[object, _Closed]] = weakref.WeakKeyDictionary()
+
+
+def _summed(views: dict[int, _SheetView]) -> _Closed:
+    """Sums the closed months' sheets that keep their adopted items (older ones stay live)."""
+    usable = {month: view for month, view in sorted(views.items()) if view.adopted_ids is not None}
+    closed = _Closed(months=tuple(usable))
+    top = max(
+        (i for v in usable.values() for ids in (v.adopted_ids or {}).values() for i in ids),
+        default=-1,
+    )
+    closed.seen = bytearray(top + 1)
+    for month, view in usable.items():
+        for line in view.lines:
+            c = line.counts
+            sums = closed.sums.setdefault(c.unit_id, [0] * _SUMS)
+            for n, value in enumerate(
+                (
+                    c.submitted,
+                    c.at_centre,
+                    c.late,
+                    c.research_articles,
+                    c.adoptions,
+                    c.own_points,
+                    c.edit_base_points,
+                )
+            ):
+                sums[n] += value
+            closed.existed.setdefault(c.unit_id, {})[month] = (
+                c.monthly_quota,
+                c.has_informant,
+                c.at_centre,
+                c.submitted,
+            )
+            closed.last[c.unit_id] = (month, c)
+        for unit_id, ids in (view.adopted_ids or {}).items():
+            fresh = 0
+            for item_id in ids:
+                if not closed.seen[item_id]:
+                    closed.seen[item_id] = 1
+                    fresh += 1
+            closed.distinct[unit_id] = closed.distinct.get(unit_id, 0) + fresh
+    return closed
+
+
+async def _closed_part(
+    db: Database, tx: Tx, year: int, months: list[closed_periods.ClosedMonth]
+) -> _Closed:
+    """The closed months summed, kept per database while the same sheets are in force."""
+    key = (year, tuple((m.month, m.version) for m in months))
+    kept = _CLOSED.setdefault(db, {})
+    found = kept.get(key)
+    if found is not None:
+        return found
+    views = {}
+    for m in months:
+        text = await closed_periods.sheet_text(tx, f"{year:04d}-{m.month:02d}", m.version)
+        if text is not None:
+            views[m.month] = _SHEET.validate_json(text)
+    found = _summed(views)
+    kept[key] = found
+    while len(kept) > CLOSED_ENTRIES:
+        del kept[next(iter(kept))]
+    return found
+
+
+def _runs(months: list[int]) -> list[tuple[int, int]]:
+    """Consecutive months as (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for month in months:
+        if runs and runs[-1][1] == month - 1:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
+_Known = tuple[int, list[UnitCounts], dict[int, tuple[int, ...]]]
+
+
+async def _year_counts(
+    db: Database,
+    tx: Tx,
+    policy: ScoringPolicy,
+    zone: ZoneInfo,
+    year: int,
+    upto: int,
+    known: _Known | None = None,
+) -> list[UnitCounts]:
+    """Each unit's counts from January to the end of month `upto`: the closed months' sheets,
+    the corrections recorded against them since they closed, and the open months live.
+    `known` is an open month already aggregated in this snapshot (monthly, with item ids)."""
+    closed_list = [m for m in await closed_periods.closed_months(tx, year) if m.month <= upto]
+    closed = await _closed_part(db, tx, year, closed_list) if closed_list else _Closed(())
+    if not closed.months:
+        return await _live_year_counts(tx, policy, zone, year, upto)
+    parts: list[tuple[list[UnitCounts], dict[int, tuple[int, ...]]]] = []
+    open_months = [m for m in range(1, upto + 1) if m not in closed.months]
+    for first, last in _runs(open_months):
+        if known is not None and (first, last) == (known[0], known[0]):
+            parts.append((known[1], known[2]))
+            continue
+        run = periods.Period(periods.month(year, first).first, periods.month(year, last).last)
+        parts.append(
+            await period_counts_with_items(
+                tx,
+                policy,
+                run.first,
+                run.last,
+                informant_at=run.closes_at(zone),
+                monthly=True,
+                zone=zone,
+            )
+        )
+    places = await unit_places(tx)
+    in_force = {m.month: m.version for m in closed_list}
+    corrections = [  # those against the sheet in force; a later version already holds them
+        row
+        for row in await closed_periods.corrections_of(
+            tx, [f"{year:04d}-{m:02d}" for m in closed.months]
+        )
+        if row.version == in_force[int(row.period[5:7])]
+    ]
+    corrected: dict[int, CorrectedItem] = {}
+    if corrections:
+        corrected = await corrected_items(
             tx,
             policy,
-            span.first,
-            span.last,
-            informant_at=span.closes_at(zone),
-            monthly=True,
-            zone=zone,
+            [row.adoption_id for row in corrections],
+            date(year, 1, 1),
+            periods.month(year, upto).last,
         )
-    return year_figures(policy, counts)
+    return _compose(
+        policy,
+        closed,
+        parts,
+        places,
+        [(row.adoption_id, row.unit_id, row.kind, row.points) for row in corrections],
+        corrected,
+    )
+
+
+def _compose(
+    policy: ScoringPolicy,
+    closed: _Closed,
+    parts: list[tuple[list[UnitCounts], dict[int, tuple[int, ...]]]],
+    places: dict[int, UnitPlace],
+    corrections: list[tuple[int, int, str, int]],
+    corrected: dict[int, CorrectedItem],
+) -> list[UnitCounts]:
+    """The year's counts per unit: closed sums + corrections + open parts (see _year_counts).
+
+    Distinct adopted items are a union, not a sum: an item counts once however many months
+    adopted it; an item a correction touched counts by whether it has a live adoption in the
+    span now.
+    """
+    sums = {unit: list(values) for unit, values in closed.sums.items()}
+    distinct = dict(closed.distinct)
+    existed: dict[int, dict[int, _MonthTerms]] = {u: dict(m) for u, m in closed.existed.items()}
+    last: dict[int, tuple[int, UnitCounts]] = dict(closed.last)
+    missing: dict[int, set[int]] = {}
+    open_counts: dict[int, list[int]] = {}
+    open_quotas: dict[int, dict[int, int]] = {}
+    counted_open: set[int] = set()
+    for counts, adopted in parts:
+        for c in counts:
+            unit = c.unit_id
+            total = sums.setdefault(unit, [0] * _SUMS)
+            for n, value in enumerate(
+                (
+                    c.submitted,
+                    c.at_centre,
+                    c.late,
+                    c.research_articles,
+                    c.adoptions,
+                    c.own_points,
+                    c.edit_base_points,
+                )
+            ):
+                total[n] += value
+            months_in = c.months_in or ()
+            in_force = open_quotas.setdefault(unit, {})
+            for month in months_in:
+                in_force[month] = c.quota_in(month)
+            missing.setdefault(unit, set()).update(c.months_without_informant)
+            per_month = open_counts.setdefault(unit, [0] * 12)
+            for n, value in enumerate(c.monthly_quota_counts):
+                per_month[n] += value
+            if months_in and max(months_in) > last.get(unit, (0, c))[0]:
+                last[unit] = (max(months_in), c)
+        for unit, ids in adopted.items():
+            fresh = 0
+            for item_id in ids:
+                if not closed.was_seen(item_id) and item_id not in counted_open:
+                    counted_open.add(item_id)
+                    fresh += 1
+            distinct[unit] = distinct.get(unit, 0) + fresh
+    done: set[int] = set()
+    for adoption_id, unit, kind, points in corrections:
+        total = sums.setdefault(unit, [0] * _SUMS)
+        total[4] += 1 if kind == "adoption" else -1
+        total[5] += points
+        item = corrected.get(adoption_id)
+        if item is None:
+            continue
+        for section in item.credited_sections:
+            sums.setdefault(section, [0] * _SUMS)[6] += points
+        if item.item_id not in done:
+            done.add(item.item_id)
+            before = closed.was_seen(item.item_id) or item.item_id in counted_open
+            distinct[item.unit_id] = distinct.get(item.unit_id, 0) - before + item.adopted_in_span
+    at_centre = policy.quota_basis is QuotaBasis.AT_CENTRE
+    result = []
+    for unit, (_, terms) in last.items():
+        place = places.get(unit)
+        if place is None:
+            continue
+        quotas = [place.monthly_quota] * 12
+        quota_counts = list(open_counts.get(unit, [0] * 12))
+        gaps = set(missing.get(unit, ()))
+        months = set(open_quotas.get(unit, {}))
+        for month, (quota, informant, centre, submitted) in existed.get(unit, {}).items():
+            months.add(month)
+            quotas[month - 1] = quota
+            quota_counts[month - 1] += centre if at_centre else submitted
+            if not informant:
+                gaps.add(month)
+        for month, quota in open_quotas.get(unit, {}).items():
+            quotas[month - 1] = quota
+        (submitted, centre, late, research, adoptions, own, edited) = sums[unit]
+        result.append(
+            UnitCounts(
+                unit_id=unit,
+                name=terms.name,
+                kind=terms.kind,
+                monthly_quota=terms.monthly_quota,
+                annual_target=terms.annual_target,
+                has_informant=not gaps,
+                submitted=submitted,
+                at_centre=centre,
+                late=late,
+                adopted_items=distinct.get(unit, 0),
+                adoptions=adoptions,
+                own_points=own,
+                edit_base_points=edited,
+                research_articles=research,
+                monthly_quota_counts=tuple(quota_counts),
+                months_without_informant=tuple(sorted(gaps)),
+                months_in=tuple(sorted(months)),
+                monthly_quotas=tuple(quotas),
+                position=place.position,
+            )
+        )
+    result.sort(key=lambda c: (c.position, places[c.unit_id].name))
+    return result

@@ -163,7 +163,8 @@ async def add_correction(
     """Records a correction of a closed month's sheet in force, to be listed in the next
     bulletin."""
     row = await latest(tx, period)
-    assert row is not None and row.in_force, "a correction is for a closed month"
+    if row is None or not row.in_force:
+        raise ValueError(f"{period} is not closed: a correction is for a closed month")
     correction_id = await tx.execute(
         "INSERT INTO corrections (period, kind, adoption_id, unit_id, points, reason,"
         " recorded_by, recorded_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

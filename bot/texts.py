@@ -129,7 +129,7 @@ _CORE_ZH: Final[dict[str, str]] = {
     "refused.forged": "按钮数据无效，请重新打开该信息。",
     # notices (workflow.outcomes.Notice keys)
     "notice.signoff_request": "📝 请审签（第 {step_no} 步，{role}）：\n\n{card}",
-    "notice.signoff_again": "📝 再次请审签（第 {step_no} 步，{role}）：之前的审签请求可能没有送达您，请审签。\n\n{card}",
+    "notice.signoff_again": "📝 待您审签（第 {step_no} 步，{role}）：这条信息在等您审签（之前的审签请求可能没有送达您）。\n\n{card}",
     "notice.admin_no_signer": "⚠️ {unit} 没有“{role}”，信息 #{item} 无人审签。请邀请相应人员。",
     "notice.editor_new_item": "📥 新信息报送到中心：\n\n{card}",
     "notice.author_returned": "↩️ 您的信息 #{item} 被 {by}（{role}）退回。\n原因：{reason}\n\n发送 /my 打开该信息，修改后重新报送。",
@@ -459,7 +459,7 @@ _CORE_EN: Final[dict[str, str]] = {
     "refused.not_allowed": "You are not allowed to do that.",
     "refused.forged": "That button is not valid; open the item again.",
     "notice.signoff_request": "📝 Please sign off (step {step_no}, {role}):\n\n{card}",
-    "notice.signoff_again": "📝 Sign-off requested again (step {step_no}, {role}): the earlier request may not have reached you.\n\n{card}",
+    "notice.signoff_again": "📝 Waiting for your sign-off (step {step_no}, {role}): the earlier request may not have reached you.\n\n{card}",
     "notice.admin_no_signer": "⚠️ {unit} has no {role}; item #{item} cannot be signed. Invite someone.",
     "notice.editor_new_item": "📥 A new item reached the centre:\n\n{card}",
     "notice.author_returned": "↩️ Your item #{item} was returned by {by} ({role}).\nReason: {reason}\n\nSend /my to open it, revise and resubmit.",

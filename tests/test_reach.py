@@ -79,7 +79,9 @@ async def step_of(ledger: Database, item_id: int) -> tuple[ItemState, int]:
 async def make_uncertain(ledger: Database, purpose_like: str) -> None:
     """A kill while these messages were being sent: claimed, then found at restart."""
     async with ledger.transaction() as tx:
-        await tx.execute("UPDATE outbox SET state = 'sending' WHERE purpose LIKE ?", (purpose_like,))
+        await tx.execute(
+            "UPDATE outbox SET state = 'sending' WHERE purpose LIKE ?", (purpose_like,)
+        )
         await outbox.orphaned_claims(tx)
 
 

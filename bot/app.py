@@ -107,6 +107,8 @@ def build_application(
     )
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
+    # First, and never stopping the update: a signer who writes gets waiting steps again.
+    app.add_handler(MessageHandler(private, signoff.offer_again), group=-10)
     # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).
     app.add_handler(MessageHandler(text, centre.on_text), group=-2)
     app.add_handler(MessageHandler(text, visits.on_text), group=-4)
@@ -125,6 +127,7 @@ def build_application(
             CommandHandler("unit", lookup.my_unit, filters=private),
             CommandHandler("rank", lookup.ranking, filters=private),
             CommandHandler("item", lookup.show_item, filters=private),
+            CommandHandler("pending", lookup.pending, filters=private),
             CommandHandler("find", lookup.find, filters=private),
             CommandHandler("invite", admin.invite, filters=private),
             CommandHandler("units", admin.list_units, filters=private),

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 
 from telegram import Bot
 
-from bot import offload
+from bot import offload, sender
 from bot.bulletin import BulletinText, annual_text
 from bot.cards import card
 from bot.context import BotData, Context
 from bot.sender import drain
 from bot.texts import Raw, Texts
-from storage import files, items, units
+from handlers.lookup import split_message
+from storage import files, items, jobs, units
 from storage.db import Tx
-from storage.models import Person
+from storage.models import Item, OutboxMessage, Person
 from workflow import periods as closing
-from workflow import schedule
+from workflow import reach, schedule
 from workflow.figures import MonthReport, month_report
 from workflow.rules import CentreRules
 from workflow.schedule import Outgoing, ScheduleRules, post_once
@@ -43,6 +45,10 @@ async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
     await _annual(now, services, plan)
     local = rules.local_now(now)
     today = local.date()
+    if not plan.quiet(local.time()):  # a request nobody surely got is offered again
+        await reach.offer_waiting(db, rules, now)
+    if schedule.digest_due(rules, plan, now):
+        await _admin_digest(now, services, plan)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
         await _calendar_gaps(now, services)
         await _signoff_reminders(now, services, plan)
@@ -200,7 +206,8 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
                         unit=stale.unit.name,
                         days=stale.waiting_days,
                         card=Raw(card(texts, rules, view, today=today)),
-                    )
+                    ),
+                    "signoff": _step_of(item),
                 },
             )
             for p in stale.signers
@@ -226,6 +233,11 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
         await post_once(services.db, f"remind:signoff:{step}:{day}", outgoing)
 
 
+def _step_of(item: Item) -> list[int]:
+    """An item's current step, for a reminder to carry that step's buttons."""
+    return [item.id, item.chain_round, item.chain_step]
+
+
 async def _due_reminders(now: datetime, services: BotData) -> None:
     """On an item's due day, its current step's signers hear that it must reach the centre
     today; once per item and step (第五条)."""
@@ -241,10 +253,11 @@ async def _due_reminders(now: datetime, services: BotData) -> None:
             deadline=due.deadline.isoformat(),
             card=Raw(card(texts, rules, ItemView(item, due.unit, None, []), today=today)),
         )
+        payload = {"text": text, "signoff": _step_of(item)}
         await post_once(
             services.db,
             key,
-            [Outgoing(key, p.tg_user_id, {"text": text}) for p in due.signers if p.tg_user_id],
+            [Outgoing(key, p.tg_user_id, payload) for p in due.signers if p.tg_user_id],
         )
 
 
@@ -326,3 +339,104 @@ async def _calendar_gaps(now: datetime, services: BotData) -> None:
         text = texts("remind.calendar_gap", year=year)
         admins = await schedule.admins(services.db, rules)
         await post_once(services.db, key, [Outgoing(key, chat, {"text": text}) for chat in admins])
+
+
+async def _admin_digest(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+    """Once a working day: admins hear of messages that failed or may not have arrived since
+    the last working day's digest, and of steps nobody can sign, each with what to do.
+    Nothing is sent (nor recorded) while all is well."""
+    rules, texts = services.rules, services.texts
+    today = rules.local_now(now).date()
+    key = schedule.digest_key(today)
+    async with services.db.reading() as tx:
+        if await jobs.is_done(tx, key):
+            return
+    found = await reach.digest(services.db, schedule.digest_since(rules, plan, today))
+    if found.empty:
+        return
+    parts = split_message(digest_text(texts, today.isoformat(), found))
+    admins = await schedule.admins(services.db, rules)
+    await post_once(
+        services.db,
+        key,
+        [
+            Outgoing(f"{key}:{number}", chat, {"text": part})
+            for chat in admins
+            for number, part in enumerate(parts)
+        ],
+    )
+
+
+DIGEST_LINES = 40  # of each list; the rest is counted
+
+
+def digest_text(texts: Texts, day: str, found: reach.Digest) -> str:
+    """The admins' digest: undelivered messages (who, what, what to do) and steps waiting on
+    nobody (unit, item, the missing role and the /invite that fixes it)."""
+    lines = [texts("digest.head", day=day)]
+    if found.undelivered:
+        lines += ["", texts("digest.undelivered_head", count=len(found.undelivered))]
+        for entry in found.undelivered[:DIGEST_LINES]:
+            lines.append(_undelivered_line(texts, entry))
+        if len(found.undelivered) > DIGEST_LINES:
+            lines.append(texts("digest.more", count=len(found.undelivered) - DIGEST_LINES))
+    if found.unreached:
+        lines += ["", texts("digest.unreached_head", count=len(found.unreached))]
+        for waiting in found.unreached[:DIGEST_LINES]:
+            lines.append(
+                texts(
+                    "digest.unreached_line",
+                    item=waiting.item.id,
+                    title=waiting.item.title[:40],
+                    unit=waiting.unit.name,
+                    role=texts.role(waiting.role),
+                    role_key=waiting.role.value,
+                )
+            )
+        if len(found.unreached) > DIGEST_LINES:
+            lines.append(texts("digest.more", count=len(found.unreached) - DIGEST_LINES))
+    return "\n".join(lines)
+
+
+def _undelivered_line(texts: Texts, entry: reach.Undelivered) -> str:
+    """One undelivered message: to whom, what it was, its state, and what to do about it."""
+    message = entry.message
+    who = (
+        texts("digest.who_person", name=entry.person.name, chat=message.chat_id)
+        if entry.person is not None
+        else texts("digest.who_chat", chat=message.chat_id)
+    )
+    signoff = message.purpose.startswith(("notice:signoff_request:", "notice:signoff_again:"))
+    state = "uncertain" if message.state == "uncertain" else "failed"
+    todo = f"digest.todo_{'signoff' if signoff else 'other'}_{state}"
+    return texts(
+        "digest.line",
+        who=who,
+        what=_what(texts, message),
+        state=texts(f"digest.state_{state}"),
+        error=(message.last_error or "")[:80],
+        todo=texts(todo),
+    )
+
+
+def _what(texts: Texts, message: OutboxMessage) -> str:
+    """What an outbox message was, in words: a sign-off request, a notice, a reminder, …"""
+    parts = message.purpose.split(":")
+    if parts[0] == "notice" and len(parts) > 2:
+        if parts[1] in sender.SIGNOFF_NOTICES:
+            return texts("digest.what_signoff", item=parts[2])
+        item = json.loads(message.payload).get("item_id")
+        if item is not None:
+            return texts("digest.what_item_notice", item=item)
+        return texts("digest.what_notice")
+    known = {
+        "remind": "digest.what_reminder",
+        "bulletin": "digest.what_bulletin",
+        "annual": "digest.what_annual",
+        "announce": "digest.what_announce",
+        "digest": "digest.what_digest",
+        "calendar-gap": "digest.what_calendar",
+    }
+    if parts[0] in known:
+        return texts(known[parts[0]])
+    return texts("digest.what_other", purpose=message.purpose[:60])

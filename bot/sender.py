@@ -3,8 +3,9 @@
 The one ambiguous case is a send whose request left but whose answer never came (a read or
 write timeout, or a crash between sending and recording). Telegram may or may not have
 delivered it and offers no way to ask. Baosong chooses at-most-once: such a message is marked
-`uncertain` and listed for admins, never sent again — a bulletin twice costs more trust than
-one an admin re-sends by hand. Failures where the request surely did not arrive (connect or
+`uncertain` and listed in the admins' daily digest, never sent again — a bulletin twice costs
+more trust than one an admin re-sends by hand. (A sign-off request is the exception, by a new
+message: `workflow/reach.py` offers the step again, since its buttons are idempotent.) Failures where the request surely did not arrive (connect or
 pool timeouts, 429, 5xx) are retried with backoff.
 """
 
@@ -39,6 +40,8 @@ MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
 _lock = asyncio.Lock()
+#: Notices asking for a sign-off: rendered with the item's card and the step's buttons.
+SIGNOFF_NOTICES = frozenset({"signoff_request", "signoff_again"})
 
 
 @dataclass(slots=True)
@@ -90,7 +93,11 @@ async def render(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons of an outbox row: a notice rendered now, or prepared text."""
     payload: dict[str, Any] = json.loads(message.payload)
-    if "notice" not in payload:
+    if "notice" not in payload:  # prepared text; a reminder of a step carries its buttons
+        step = payload.get("signoff")
+        if step:
+            item_no, round_no, step_no = (int(part) for part in step)
+            return str(payload["text"]), signoff_keyboard_for(texts, item_no, round_no, step_no)
         return str(payload["text"]), None
     key = str(payload["notice"])
     params = dict(payload.get("params") or {})
@@ -108,11 +115,11 @@ async def render(
         params["role"] = texts.role(str(params["role"]))
     if item_id is not None:
         params.setdefault("item", item_id)
-        if key in {"signoff_request", "editor_new_item"}:
+        if key in SIGNOFF_NOTICES or key == "editor_new_item":
             view = await load_item_view(db, int(item_id))
             today = rules.local_now(db.clock()).date()  # a request shows the days left now
             params["card"] = Raw(card(texts, rules, view, today=today))
-            if key == "signoff_request":
+            if key in SIGNOFF_NOTICES:
                 params["step_no"] = int(params.get("step", 0)) + 1
                 markup = signoff_keyboard_for(
                     texts, int(item_id), int(params.get("round", 0)), int(params.get("step", 0))

@@ -1,4 +1,4 @@
-"""Looking things up: /my, /unit, /rank, /item N, /find words."""
+"""Looking things up: /my, /unit, /rank, /item N, /find words, /pending."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from telegram.constants import ParseMode
 
 from bot import numbers
 from bot.bulletin import any_points
-from bot.cards import card
+from bot.cards import card, signoff_keyboard_for
 from bot.context import Context
 from bot.texts import Raw, Texts
 from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import ItemState
 from storage.models import Person
-from workflow import centre, views
+from workflow import centre, reach, views
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
@@ -174,13 +174,50 @@ async def show_item(update: Update, context: Context) -> None:
         text += "\n" + texts(
             "centre.edit_credit_line", section=section, points=numbers.points(points)
         )
-    for chunk in split_message(text):
-        await message.reply_text(chunk, parse_mode=ParseMode.HTML)
+    # Whoever may sign its current step gets that step's buttons (re-checked on a press).
+    step = await reach.signable(services.db, person, view.item.id) if person else None
+    markup = (
+        signoff_keyboard_for(texts, step.id, step.chain_round, step.chain_step) if step else None
+    )
+    chunks = split_message(text)
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await message.reply_text(
+            chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+        )
     for attached in view.files:
         if attached.kind == "photo":
             await message.reply_photo(attached.file_id)
         else:
             await message.reply_document(attached.file_id)
+
+
+PENDING_SHOWN = 20  # items /pending lists at once, each a message with its buttons
+
+
+async def pending(update: Update, context: Context) -> None:
+    """/pending (待我审签): every item waiting for this person's sign-off, each with the
+    step's ✅ / ↩️ buttons, so a lost request never leaves them without a way to act."""
+    message, person = update.effective_message, await member(update, context)
+    if message is None or person is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    waiting = await reach.waiting_for(services.db, person)
+    if not waiting:
+        await message.reply_text(texts("pending.none"))
+        return
+    await message.reply_text(texts("pending.head", count=len(waiting)))
+    today = services.rules.local_now(services.db.clock()).date()
+    for entry in waiting[:PENDING_SHOWN]:
+        item = entry.item
+        view = views.ItemView(item, entry.unit, None, [])
+        await message.reply_text(
+            str(card(texts, services.rules, view, today=today)),
+            parse_mode=ParseMode.HTML,
+            reply_markup=signoff_keyboard_for(texts, item.id, item.chain_round, item.chain_step),
+        )
+    if len(waiting) > PENDING_SHOWN:
+        await message.reply_text(texts("pending.more", count=len(waiting) - PENDING_SHOWN))
 
 
 async def find(update: Update, context: Context) -> None:

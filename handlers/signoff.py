@@ -1,9 +1,12 @@
-"""Sign-off buttons (so:<item>:<round>:<step>:<a|r>) and the reason typed after Return."""
+"""Sign-off buttons (so:<item>:<round>:<step>:<a|r>), the reason typed after Return, and
+steps offered again to a signer who writes to the bot."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
+import sqlite3
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -11,7 +14,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
-from workflow import signoff
+from workflow import reach, signoff
 from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
@@ -19,6 +22,7 @@ from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided
 from .waits import PENDING_RETURN
 
+log = logging.getLogger(__name__)
 PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([ar])")
 
 
@@ -77,6 +81,23 @@ async def on_button(update: Update, context: Context) -> None:
     await acknowledge(query, texts(done))
     await mark_decided(context, query.message, texts("signoff.approved", by=person.name))
     await deliver(context, decided.notices)
+
+
+async def offer_again(update: Update, context: Context) -> None:
+    """Anything a person writes to the bot: steps waiting for them whose request never surely
+    reached them (blocked, lost in a crash, sent before they held the role) come again now.
+    Runs before every other handler and never stops the update."""
+    user = update.effective_user
+    if user is None or update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    services = context.bot_data
+    try:
+        offered = await reach.offer_to(services.db, services.rules, user.id)
+    except sqlite3.OperationalError as error:  # busy: the next sweep offers it instead
+        log.warning("could not offer waiting sign-offs to %s now: %s", user.id, error)
+        return
+    if offered:
+        services.courier.wake()
 
 
 async def on_reason(update: Update, context: Context) -> None:

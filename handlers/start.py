@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.texts import Raw, Texts
 from scoring.vocab import Role
 from storage.models import RoleGrant
-from workflow import joining
+from workflow import joining, reach
 from workflow.outcomes import Refused
 
 from .common import current, explain
@@ -21,6 +21,7 @@ from .common import current, explain
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 AUTHORS = {Role.INFORMANT, Role.SECTION_STAFF}
 UNIT_PEOPLE = {Role.INFORMANT, Role.SECTION_STAFF, Role.WINDOW_HEAD, Role.LEADER}
+SIGNERS = {Role.WINDOW_HEAD, Role.LEADER}  # approvers: /pending lists what waits for them
 
 
 def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
@@ -30,6 +31,8 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
         names += ["submit", "my"]
     if roles & UNIT_PEOPLE:
         names += ["unit"]
+    if roles & SIGNERS:
+        names += ["pending"]
     if roles:
         names += ["rank"]
     if roles or is_admin:
@@ -53,6 +56,7 @@ HELP_KEYS = {
     "submit": "help.submit",
     "my": "help.my",
     "unit": "help.unit",
+    "pending": "help.pending",
     "rank": "help.rank",
     "queue": "help.queue",
     "item": "help.item",
@@ -130,6 +134,9 @@ async def start(update: Update, context: Context) -> None:
             parse_mode=ParseMode.HTML,
         )
         await set_commands(context, user.id, names)
+        # A new holder of a role (a head who joins later, a successor) gets what waits for it.
+        if await reach.offer_to(context.bot_data.db, context.bot_data.rules, user.id):
+            context.bot_data.courier.wake()
         return
     await help_command(update, context)
 

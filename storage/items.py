@@ -310,3 +310,25 @@ async def pending_due(
         (first_event.isoformat(), last_event.isoformat(), *exempt),
     )
     return [Item.from_row(row) for row in rows]
+
+
+async def pending_in_units(tx: Tx, unit_ids: Sequence[int], limit: int = 500) -> list[Item]:
+    """Items waiting at a sign-off step in any of these units, the longest
+    waiting first: what a signer may act on, or what the sweep checks was offered."""
+    if not unit_ids:
+        return []
+    marks = ", ".join("?" for _ in unit_ids)
+    rows = await tx.fetchall(
+        f"SELECT * FROM items WHERE state = 'pending' AND unit_id IN ({marks})"
+        " ORDER BY step_since, id LIMIT ?",
+        (*unit_ids, limit),
+    )
+    return [Item.from_row(row) for row in rows]
+
+
+async def all_pending(tx: Tx, limit: int = 5000) -> list[Item]:
+    """Every item waiting at a sign-off step, the longest waiting first (an index scan)."""
+    rows = await tx.fetchall(
+        "SELECT * FROM items WHERE state = 'pending' ORDER BY step_since, id LIMIT ?", (limit,)
+    )
+    return [Item.from_row(row) for row in rows]

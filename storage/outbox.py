@@ -75,6 +75,30 @@ async def undelivered(tx: Tx, limit: int = 50) -> list[OutboxMessage]:
     return [OutboxMessage.from_row(row) for row in rows]
 
 
+async def undelivered_since(tx: Tx, since: datetime, limit: int = 200) -> list[OutboxMessage]:
+    """Messages that became failed or uncertain at or after `since` (by their audit row), in
+    the order they were queued: what the admins' daily digest lists."""
+    rows = await tx.fetchall(
+        "SELECT * FROM outbox WHERE state IN ('failed', 'uncertain') AND id IN ("
+        " SELECT entity_id FROM audit_log WHERE entity = 'outbox'"
+        " AND action IN ('outbox.failed', 'outbox.interrupted') AND at >= ?)"
+        " ORDER BY id LIMIT ?",
+        (to_stamp(since), limit),
+    )
+    return [OutboxMessage.from_row(row) for row in rows]
+
+
+async def by_purpose(tx: Tx, purpose: str, prefix: str) -> list[OutboxMessage]:
+    """The rows queued under one purpose or under any purpose starting with `prefix` (every
+    recipient), oldest first: whom a request and its later offers reached."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the range of the prefix, so the index serves
+    rows = await tx.fetchall(
+        "SELECT * FROM outbox WHERE purpose = ? OR (purpose >= ? AND purpose < ?) ORDER BY id",
+        (purpose, prefix, upper),
+    )
+    return [OutboxMessage.from_row(row) for row in rows]
+
+
 async def claim(tx: Tx, message_id: int) -> bool:
     """Marks a pending message as being sent now; False if someone else has it."""
     changed = await tx.changed(
@@ -94,11 +118,15 @@ async def release(tx: Tx, message_id: int, error: str, next_attempt: datetime) -
 
 async def orphaned_claims(tx: Tx) -> int:
     """After a restart: claims left by a crash mid-send become 'uncertain' (never resent)."""
-    changed = await tx.changed(
-        "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending'"
-        " WHERE state = 'sending'"
-    )
-    return changed
+    rows = await tx.fetchall("SELECT id FROM outbox WHERE state = 'sending' ORDER BY id")
+    for row in rows:
+        await tx.execute(
+            "UPDATE outbox SET state = 'uncertain', last_error = 'interrupted while sending'"
+            " WHERE id = ? AND state = 'sending'",
+            (int(row["id"]),),
+        )
+        await tx.audit(None, "outbox.interrupted", "outbox", int(row["id"]))
+    return len(rows)
 
 
 async def postpone(tx: Tx, message_ids: list[int], not_before: datetime) -> None:

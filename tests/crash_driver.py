@@ -1219,7 +1219,7 @@ def _purpose_key(purpose: str, adoptions: dict[int, tuple[int, str]]) -> tuple[A
     if parts[0] != "notice" or len(parts) < 3:
         return None
     kind = parts[1]
-    if kind == "signoff_request":
+    if kind in {"signoff_request", "signoff_again"}:  # a request, or the step offered again
         return (kind, int(parts[2]), int(parts[4]))
     if kind in {"editor_new_item", "author_step_approved", "author_at_centre", "author_returned"}:
         return (kind, int(parts[2]))
@@ -1233,6 +1233,7 @@ def _purpose_key(purpose: str, adoptions: dict[int, tuple[int, str]]) -> tuple[A
 
 _MESSAGE_KEYS = (
     (re.compile(r"^📝 请审签（第 (\d+) 步[^#]*#(\d+) ", re.S), "signoff_request"),
+    (re.compile(r"^📝 待您审签（第 (\d+) 步[^#]*#(\d+) ", re.S), "signoff_again"),
     (re.compile(r"^📥 新信息报送到中心[^#]*#(\d+) ", re.S), "editor_new_item"),
     (re.compile(r"^✅ 您的信息 #(\d+) 已由"), "author_step_approved"),
     (re.compile(r"^📨 您的信息 #(\d+) 已审签完毕"), "author_at_centre"),
@@ -1252,7 +1253,7 @@ def _message_key(message: JSON) -> tuple[Any, ...] | None:
         match = pattern.match(text)
         if match is None:
             continue
-        if kind == "signoff_request":
+        if kind in {"signoff_request", "signoff_again"}:
             return (kind, int(match[2]), int(match[1]) - 1)
         if kind == "adoption_adopted":
             return (kind, int(match[1]), match[2])

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.crash_driver import (
+    JSON,
     Flow,
     Hold,
     Plan,
@@ -236,6 +237,73 @@ async def test_crash_mid_drain_loses_only_the_send_in_flight(tmp_path: Path) -> 
     uncertain = [s for s in states if s[0] == "uncertain"]
     assert len(uncertain) <= 1, f"one send was in flight, yet the rows are {states}"
     assert asked == [True, True, True], f"window heads asked: {asked}; outbox rows: {states}"
+
+
+async def test_kill_while_a_signoff_request_is_sent_leaves_the_item_signable(
+    tmp_path: Path,
+) -> None:
+    async with rig(SMALL, tmp_path) as h:
+        await settle_outbox(h)
+        author = next(m for m in h.members if m.role == "informant")
+        flow = Flow(author.tg, "一窗通办改革成效显著", time.monotonic())
+        stop, preview = await fill_draft(h, author, flow, BODY, "measures", photo=False)
+        assert stop is None and preview is not None, flow.told
+        # The kill lands while the bot waits for Telegram's answer to the first sign-off
+        # request, which never arrived: after the restart that row is uncertain, never resent.
+        held: list[int] = []
+
+        def first_request(params: JSON) -> bool:
+            if not str(params.get("text", "")).startswith("📝 请审签"):
+                return False
+            held.append(int(str(params["chat_id"])))
+            return True
+
+        hold = Hold(h.server, "sendMessage", first_request)
+        result = await confirm(h, author, flow, preview)
+        assert result.kind == "ok", result
+        await asyncio.wait_for(hold.hit.wait(), 30)
+        await h.proc.kill()
+        hold.release(execute=False)
+        await h.proc.start()
+        await h.wait_ready()
+        await settle_outbox(h)
+        head = next(m for m in h.members if m.tg == held[0])
+        asked = [text_of(m) for m in h.server.sent_to(head.tg)]
+        assert not any(text.startswith("📝 请审签") for text in asked), asked
+        assert "uncertain" in _request_states(h.db_path, head.tg)
+        # The head writes to the bot (unless the sweep at start offered it already): the step
+        # comes again with its buttons, and the press works.
+        await head.user.send_text("你好")
+
+        def offered() -> JSON | None:
+            return next((m for m in h.server.sent_to(head.tg) if "so:1:0:0:a" in buttons(m)), None)
+
+        await poll(lambda: offered() is not None, 30)
+        offer = offered()
+        assert offer is not None
+        assert "之前的审签请求可能没有送达您" in text_of(offer)
+        update = await head.user.click(offer, "so:1:0:0:a")
+        answer = await h.server.wait_for_answer(update["callback_query"]["id"], 30)
+        await h.proc.stop()
+    assert "转交下一步" in str(answer.get("text")), answer
+    with closing(sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)) as conn:
+        decided = conn.execute(
+            "SELECT s.decision, p.tg_user_id FROM signoffs s JOIN people p ON p.id = s.signer_id"
+            " WHERE s.item_id = 1 AND s.round = 0 AND s.step = 0"
+        ).fetchall()
+    assert decided == [("approve", head.tg)]
+
+
+def _request_states(db: Path, chat_id: int) -> list[str]:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT state FROM outbox WHERE purpose LIKE 'notice:signoff_request:%'"
+                " AND chat_id = ?",
+                (chat_id,),
+            )
+        ]
 
 
 def _signoff_rows_sent(db: Path) -> int:

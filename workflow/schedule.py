@@ -316,3 +316,30 @@ async def unit_informants(db: Database) -> dict[int, list[Person]]:
             unit.id: await people.role_holders(tx, unit.id, Role.INFORMANT)
             for unit in await units.list_units(tx)
         }
+
+
+def digest_key(day: date) -> str:
+    """The job key of a day's admin digest (sent at most once that day)."""
+    return f"digest:{day.isoformat()}"
+
+
+def digest_due(rules: CentreRules, schedule: ScheduleRules, now: datetime) -> bool:
+    """Whether the admins' digest may go now: a working day, from the bulletin time, outside
+    quiet hours."""
+    local = local_now(rules, now)
+    return (
+        rules.calendar.is_working_day(local.date())
+        and local.time() >= schedule.bulletin_time
+        and not schedule.quiet(local.time())
+    )
+
+
+def digest_since(rules: CentreRules, schedule: ScheduleRules, today: date) -> datetime:
+    """Where a day's digest starts: the bulletin time of the working day before, so failures
+    over a weekend or a holiday are in the next working day's digest."""
+    day = today - timedelta(days=1)
+    for _ in range(60):  # holidays are at most a few weeks long
+        if rules.calendar.is_working_day(day):
+            break
+        day -= timedelta(days=1)
+    return datetime.combine(day, schedule.bulletin_time, tzinfo=rules.zone)

@@ -194,7 +194,7 @@ _CORE_ZH: Final[dict[str, str]] = {
     "btn.withdraw": "撤销（录错）",
     "btn.adoption_day": "📅 改采用日期",
     "btn.adoption_ref": "🔗 填期号/网址",
-    "centre.ask_day": "请输入采用日期（如 2026-11-20 或 11月20日；发送 /cancel 放弃）：",
+    "centre.ask_day": "请输入采用日期（如 2026-11-20、11月20日、昨天、前天；发送 /cancel 放弃）：",
     "centre.ask_ref": "请输入期号或网址（发送 /cancel 放弃）：",
     "centre.amended": "已更新“{outlet}”的采用记录：日期 {day}，期号/网址 {reference}。",
     # looking up
@@ -516,7 +516,7 @@ _CORE_EN: Final[dict[str, str]] = {
     "btn.withdraw": "Withdraw (mistake)",
     "btn.adoption_day": "📅 Change date",
     "btn.adoption_ref": "🔗 Issue / URL",
-    "centre.ask_day": "Type the adoption date (2026-11-20 or 11月20日; /cancel to give up):",
+    "centre.ask_day": "Type the adoption date (2026-11-20, 11月20日, 昨天 for yesterday, 前天 for the day before; /cancel to give up):",
     "centre.ask_ref": "Type the issue number or URL (/cancel to give up):",
     "centre.amended": "Updated the “{outlet}” adoption: date {day}, issue/URL {reference}.",
     "my.empty": "You have not submitted anything yet. Send /submit.",

@@ -77,6 +77,14 @@ def clean_text(text: str) -> str:
     return kept.strip() if visible else ""
 
 
+def clean_file_name(name: str | None) -> str | None:
+    """A file name as stored and shown: cleaned like a title (no direction overrides that
+    make "photo\u202egpj.exe" look like a picture), whitespace runs made one space."""
+    if name is None:
+        return None
+    return " ".join(clean_text(name).split()) or None
+
+
 def check_title(rules: CentreRules, text: str) -> str:
     """A cleaned title, or Refused saying what is wrong."""
     title = " ".join(clean_text(text).split())
@@ -385,7 +393,7 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 kind=kind,
                 file_id=file_id,
                 file_unique_id=unique_id,
-                file_name=name,
+                file_name=clean_file_name(name),
                 mime_type=mime,
                 file_size=size,
             )

@@ -24,6 +24,7 @@ from workflow.views import load_item_view
 
 from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
+from .general import flush as write_through
 from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
 
 BUTTON = re.compile(
@@ -230,6 +231,7 @@ async def on_text(update: Update, context: Context) -> None:
             )
     except Refused as refused:
         await explain(update, context, refused)
+    await write_through(update, context)  # what was answered, or held to confirm, is kept
     raise ApplicationHandlerStop
 
 

@@ -16,6 +16,7 @@ from workflow.outcomes import Refused
 
 from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided
+from .general import flush as write_through
 from .waits import PENDING_RETURN
 
 PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([arcx])")
@@ -138,6 +139,7 @@ async def on_reason(update: Update, context: Context) -> None:
             ]
         ),
     )
+    await write_through(update, context)  # the held reason survives a restart
     raise ApplicationHandlerStop
 
 

@@ -24,13 +24,16 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal."""
+    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal, and
+    a step shown back for confirmation."""
     message = update.effective_message
     if message is None:
         return
     texts = context.bot_data.texts
     dropped = waits.forget_all(context, said=True)
-    await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
+    held = waits.state(context).get(waits.CONFIRM) is not None
+    waits.release(context)  # a reason shown back to confirm is dropped too
+    await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))
 
 
 async def fallback(update: Update, context: Context) -> None:

@@ -37,7 +37,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from scoring.holidays import LAW_IN_FORCE_FROM, statutory_holidays
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
-from workflow.rules import JudgedAt
+from workflow.rules import JudgedAt, OwnItem
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -396,6 +396,24 @@ class RemindersSettings(BaseModel):
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
 
 
+class ChatSettings(BaseModel):
+    """How the chat waits for people (a typed answer after a button)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Minutes a question asked after a button (a return reason, a date) waits for its typed
+    #: answer; a text arriving later is not taken as the answer.
+    typed_answer_minutes: Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=24 * 60)] = 10
+
+
+class SignoffSettings(BaseModel):
+    """How sign-off steps treat an item whose author holds the step's role."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    own_item: OwnItem = OwnItem.OTHER_HOLDER_ELSE_NEXT
+
+
 class InvitesSettings(BaseModel):
     """Invite links that bind a Telegram account to a person, unit and role."""
 
@@ -449,6 +467,7 @@ class Settings(BaseModel):
         default_factory=lambda: dict(DEFAULT_SIGNOFF_CHAINS)
     )
     signoff_any_of: bool = True
+    signoff: SignoffSettings = Field(default_factory=SignoffSettings)
     outlets: Annotated[tuple[OutletConfig, ...], Field(min_length=1)] = DEFAULT_OUTLETS
     categories: Annotated[tuple[CategoryConfig, ...], Field(min_length=1)] = DEFAULT_CATEGORIES
     deadline_working_days: Count = 2
@@ -460,6 +479,7 @@ class Settings(BaseModel):
     bulletin: BulletinSettings = Field(default_factory=BulletinSettings)
     reminders: RemindersSettings = Field(default_factory=RemindersSettings)
     invites: InvitesSettings = Field(default_factory=InvitesSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     publishing: PublishingSettings = Field(default_factory=PublishingSettings)
     #: From BAOSONG_BOT_TOKEN only; None runs the bot against the local emulator.
     bot_token: SecretStr | None = Field(default=None, exclude=True)

@@ -29,6 +29,8 @@ def centre_rules(
         invite_ttl=timedelta(hours=settings.invites.ttl_hours),
         admin_tg_ids=frozenset(settings.admins),
         publishing=publishing(settings),
+        own_item=settings.signoff.own_item,
+        typed_answer=timedelta(minutes=settings.chat.typed_answer_minutes),
     )
 
 

@@ -10,13 +10,13 @@ from telegram.constants import ParseMode
 from bot.context import Context
 from scoring.vocab import Role
 from storage import people, units
-from storage.models import Person
+from storage.models import Person, RoleGrant
 from workflow import joining
 from workflow import periods as closing
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
-from .common import acknowledge, current, explain
+from .common import acknowledge, current, explain, mark_decided
 from .lookup import split_message
 from .start import is_admin
 
@@ -150,7 +150,8 @@ async def revoke_menu(update: Update, context: Context) -> None:
 
 
 async def revoke_button(update: Update, context: Context) -> None:
-    """A revoke button: re-checks that the tapper is an admin, then ends the role."""
+    """A revoke button shows what it will do with ✅ 确认 / ✖️ 取消 (`ad:rv:G:ok|no`); only the
+    confirm ends the role, re-checking that the tapper is an admin and the role still held."""
     query = update.callback_query
     if query is None:
         return
@@ -160,30 +161,64 @@ async def revoke_button(update: Update, context: Context) -> None:
     if user is None or not is_admin(context, user.id, grants):
         await acknowledge(query, texts("admin.only"), alert=True)
         return
-    try:
-        grant_id = int(re.fullmatch(r"ad:rv:([0-9]{1,12})", query.data or "")[1])  # type: ignore[index]
-        person, _ = await current(update, context)
-        ended = await joining.revoke(context.bot_data.db, grant_id, person)
-    except (ValueError, IndexError, TypeError):
+    match = re.fullmatch(r"ad:rv:([0-9]{1,12})(?::(ok|no))?", query.data or "")
+    if match is None:
         await explain(update, context, Refused("forged"))
         return
+    grant_id, step = int(match[1]), match[2]
+    if step == "no":
+        await acknowledge(query, texts("confirm.kept"))
+        await mark_decided(context, query.message, texts("admin.revoke_kept"))
+        return
+    try:
+        if step is None:  # shown back first: nothing changes yet
+            async with context.bot_data.db.reading() as tx:
+                grant = await people.get_grant(tx, grant_id)
+                if grant is None or grant.revoked_at is not None:
+                    raise Refused("already_revoked")
+            await acknowledge(query)
+            if query.message is not None:
+                await context.bot.send_message(
+                    query.message.chat.id,
+                    await _grant_text(context, "admin.confirm_revoke", grant),
+                    reply_markup=InlineKeyboardMarkup(
+                        [
+                            [
+                                InlineKeyboardButton(
+                                    texts("btn.confirm_yes"), callback_data=f"ad:rv:{grant_id}:ok"
+                                ),
+                                InlineKeyboardButton(
+                                    texts("btn.confirm_no"), callback_data=f"ad:rv:{grant_id}:no"
+                                ),
+                            ]
+                        ]
+                    ),
+                )
+            return
+        person, _ = await current(update, context)
+        ended = await joining.revoke(context.bot_data.db, grant_id, person)
     except Refused as refused:
         await explain(update, context, refused)
         return
-    async with context.bot_data.db.reading() as tx:
-        holder = await people.get_person(tx, ended.person_id)
-        unit = await units.get_unit(tx, ended.unit_id) if ended.unit_id else None
+    done = await _grant_text(context, "admin.revoked", ended)
     await acknowledge(query)
+    await mark_decided(context, query.message, done)
     if query.message is not None:
-        await context.bot.send_message(
-            query.message.chat.id,
-            texts(
-                "admin.revoked",
-                name=holder.name if holder else "?",
-                unit=f"{unit.name} " if unit else "",
-                role=texts.role(ended.role),
-            ),
-        )
+        await context.bot.send_message(query.message.chat.id, done)
+
+
+async def _grant_text(context: Context, key: str, grant: RoleGrant) -> str:
+    """A text naming a role grant: its holder, unit and role."""
+    texts = context.bot_data.texts
+    async with context.bot_data.db.reading() as tx:
+        holder = await people.get_person(tx, grant.person_id)
+        unit = await units.get_unit(tx, grant.unit_id) if grant.unit_id else None
+    return texts(
+        key,
+        name=holder.name if holder else "?",
+        unit=f"{unit.name} " if unit else "",
+        role=texts.role(grant.role),
+    )
 
 
 async def correct(update: Update, context: Context) -> None:

@@ -23,10 +23,13 @@ from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from . import waits
-from .common import acknowledge, current, deliver, explain, press_chat
+from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
+from .general import flush as write_through
 from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
 
-BUTTON = re.compile(r"ed:(reg|edit|adopt|out|wd|day|ref|route):([0-9]{1,12})(?::([0-9]{1,3}))?")
+BUTTON = re.compile(
+    r"ed:(reg|edit|adopt|out|wd|wdok|wdno|day|ref|route):([0-9]{1,12})(?::([0-9]{1,3}))?"
+)
 ROUTE = re.compile(r"ed:rt:([0-9]{1,12}):([0-9]{1,15}):([0-9]{1,3}|ok)")
 
 
@@ -103,7 +106,7 @@ async def on_button(update: Update, context: Context) -> None:
                 await send_routes(context, chat_id, person, number, view)
         elif action == "edit":
             await centre.queue(services.db, person, limit=1)  # re-checks the editor role
-            waits.expect(context, PENDING_EDIT, number)
+            waits.expect(update, context, PENDING_EDIT, number)
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("centre.ask_edit"))
@@ -142,6 +145,8 @@ async def on_button(update: Update, context: Context) -> None:
                     reply_markup=adoption_keyboard(context, a.id),
                 )
             await deliver(context, adopted.notices)
+        elif action in ("wdok", "wdno"):
+            await _confirm_withdrawal(update, context, person, number, action == "wdok")
         else:  # wd, day, ref: each waits for a typed answer
             await centre.queue(services.db, person, limit=1)
             key, prompt = {
@@ -149,7 +154,7 @@ async def on_button(update: Update, context: Context) -> None:
                 "day": (PENDING_DAY, "centre.ask_day"),
                 "ref": (PENDING_REF, "centre.ask_ref"),
             }[action]
-            waits.expect(context, key, number)
+            waits.expect(update, context, key, number)
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts(prompt))
@@ -162,7 +167,7 @@ async def on_text(update: Update, context: Context) -> None:
     message, user_data = update.effective_message, context.user_data
     if message is None or not user_data or not message.text or message.text.startswith("/"):
         return
-    if not any(key in user_data for key in CENTRE_KEYS):
+    if not await waits.gate(update, context, CENTRE_KEYS):
         return
     services, texts = context.bot_data, context.bot_data.texts
     person, _ = await current(update, context)
@@ -189,18 +194,44 @@ async def on_text(update: Update, context: Context) -> None:
                 )
         elif PENDING_DAY in user_data or PENDING_REF in user_data:
             await _amend(update, context, person, user_data, message.text)
-        else:
-            adoption_id = int(user_data.pop(PENDING_WITHDRAW))
-            withdrawn, notices = await centre.withdraw(
-                services.db, person, adoption_id, message.text
-            )
-            total = notices[0].params["total"] if notices else 0
+        else:  # the reason is shown back; only ✅ 确认 withdraws
+            adoption_id = int(user_data[PENDING_WITHDRAW])
+            try:
+                adoption, reason = await centre.check_withdrawal(
+                    services.db, person, adoption_id, message.text
+                )
+            except Refused as refused:
+                if refused.key not in ("withdraw_needs_reason", "reason_too_long"):
+                    user_data.pop(PENDING_WITHDRAW, None)  # nothing left to withdraw
+                raise  # an empty reason: the question stays
+            user_data.pop(PENDING_WITHDRAW, None)
+            waits.hold(context, "withdraw", adoption=adoption_id, reason=reason)
             await message.reply_text(
-                texts("centre.withdrawn", outlet=withdrawn.outlet, total=total)
+                texts(
+                    "centre.confirm_withdraw",
+                    item=adoption.item_id,
+                    outlet=adoption.outlet,
+                    level=adoption.level,
+                    points=adoption.points,
+                    day=adoption.adopted_on.isoformat(),
+                    reason=reason,
+                ),
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                texts("btn.confirm_yes"), callback_data=f"ed:wdok:{adoption_id}"
+                            ),
+                            InlineKeyboardButton(
+                                texts("btn.confirm_no"), callback_data=f"ed:wdno:{adoption_id}"
+                            ),
+                        ]
+                    ]
+                ),
             )
-            await deliver(context, notices)
     except Refused as refused:
         await explain(update, context, refused)
+    await write_through(update, context)  # what was answered, or held to confirm, is kept
     raise ApplicationHandlerStop
 
 
@@ -387,3 +418,35 @@ async def _amend(
             reference=amended.reference or "—",
         )
     )
+
+
+async def _confirm_withdrawal(
+    update: Update, context: Context, person: Person, adoption_id: int, confirm: bool
+) -> None:
+    """✅ 确认 withdraws the adoption with the reason shown (re-checked by the service);
+    ✖️ 取消 leaves it counted."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    await centre.queue(services.db, person, limit=1)  # re-checks the editor role first
+    pending = waits.held(context, "withdraw", adoption=adoption_id)
+    if pending is None:
+        raise Refused("confirm_stale", minutes=waits.minutes(context))
+    if not confirm:
+        waits.release(context)
+        await acknowledge(query, texts("confirm.kept"))
+        await mark_decided(context, query.message, texts("centre.withdraw_kept"))
+        return
+    try:
+        withdrawn, notices = await centre.withdraw(
+            services.db, person, adoption_id, str(pending["reason"])
+        )
+    finally:
+        waits.release(context)  # done, or refused for good (withdrawn meanwhile, month closed)
+    total = notices[0].params["total"] if notices else 0
+    done = texts("centre.withdrawn", outlet=withdrawn.outlet, total=total)
+    await acknowledge(query)
+    await mark_decided(context, query.message, done)
+    if query.message is not None:
+        await context.bot.send_message(query.message.chat.id, done)
+    await deliver(context, notices)

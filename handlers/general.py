@@ -24,13 +24,16 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal."""
+    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal, and
+    a step shown back for confirmation."""
     message = update.effective_message
     if message is None:
         return
     texts = context.bot_data.texts
-    dropped = waits.forget_all(context)
-    await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
+    dropped = waits.forget_all(context, said=True)
+    held = waits.state(context).get(waits.CONFIRM) is not None
+    waits.release(context)  # a reason shown back to confirm is dropped too
+    await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))
 
 
 async def fallback(update: Update, context: Context) -> None:
@@ -42,11 +45,11 @@ async def fallback(update: Update, context: Context) -> None:
         return  # stay quiet in groups
     person, _ = await current(update, context)
     texts = context.bot_data.texts
-    waiting = context.user_data or {}
-    if PENDING_RETURN in waiting:  # a photo or sticker where the return reason was asked
+    awaited = waits.live(context)
+    if awaited == PENDING_RETURN:  # a photo or sticker where the return reason was asked
         await message.reply_text(texts("signoff.reason_empty"))
         return
-    if waits.any_awaited(context):
+    if awaited is not None:
         await message.reply_text(texts("submit.want_text"))
         return
     if person is None:
@@ -57,6 +60,8 @@ async def fallback(update: Update, context: Context) -> None:
 
 async def flush(update: object, context: Context) -> None:
     """Writes conversation state and drafts to the database after every update (no loss on kill)."""
+    if isinstance(update, Update):
+        await waits.settle(update, context)  # a command or press ends a question not its own
     app = context.application
     if app.persistence is None:
         return

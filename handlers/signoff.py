@@ -1,5 +1,6 @@
-"""Sign-off buttons (so:<item>:<round>:<step>:<a|r>), the reason typed after Return, and
-steps offered again to a signer who writes to the bot."""
+"""Sign-off buttons (so:<item>:<round>:<step>:<a|r>), the reason typed after Return and its
+confirmation (…:c confirms, …:x cancels), and steps offered again to a signer who writes to the
+bot."""
 
 from __future__ import annotations
 
@@ -8,26 +9,26 @@ import logging
 import re
 import sqlite3
 
-from telegram import Update
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from workflow import reach, signoff
 from workflow.outcomes import Refused
-from workflow.submission import clean_text
 
 from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided
+from .general import flush as write_through
 from .waits import PENDING_RETURN
 
 log = logging.getLogger(__name__)
-PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([ar])")
+PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([arcx])")
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """Approve records at once; Return first checks the step is open, then asks for a reason."""
+    """Approve records at once; Return first checks the step is open, then asks for a reason
+    (shown back for confirmation before the item is returned)."""
     query = update.callback_query
     if query is None:
         return
@@ -41,10 +42,14 @@ async def on_button(update: Update, context: Context) -> None:
         await explain(update, context, Refused("not_allowed"))
         return
     services, texts = context.bot_data, context.bot_data.texts
+    if match[4] in "cx":  # the return's reason, shown back: confirmed or cancelled
+        await on_confirm(update, context, item_id, round_, step, confirm=match[4] == "c")
+        return
     try:
         if match[4] == "r":
             await signoff.check_open(services.db, person, item_id=item_id, round_=round_, step=step)
             waits.expect(
+                update,
                 context,
                 PENDING_RETURN,
                 {
@@ -101,7 +106,8 @@ async def offer_again(update: Update, context: Context) -> None:
 
 
 async def on_reason(update: Update, context: Context) -> None:
-    """The text after a Return tap is its reason; other text passes on to other handlers."""
+    """The text after a Return tap is its reason, shown back with ✅ 确认 / ✖️ 取消 before
+    anything changes; other text passes on to other handlers."""
     user_data = context.user_data
     message = update.effective_message
     if user_data is None or PENDING_RETURN not in user_data or message is None:
@@ -109,38 +115,99 @@ async def on_reason(update: Update, context: Context) -> None:
     texts, services = context.bot_data.texts, context.bot_data
     if (message.text or "").lstrip().startswith("/"):
         return  # commands (/cancel) are handled elsewhere
-    reason = clean_text(message.text or "")
-    if not reason:
-        await message.reply_text(texts("signoff.reason_empty"))
-        raise ApplicationHandlerStop
-    pending = user_data.pop(PENDING_RETURN)
+    if not await waits.gate(update, context, (PENDING_RETURN,)):
+        return
+    pending = user_data[PENDING_RETURN]
     person, _ = await current(update, context)
+    item_id, round_, step = int(pending["item"]), int(pending["round"]), int(pending["step"])
     try:
         if person is None:
             raise Refused("not_allowed")
-        decided = await signoff.decide(
-            services.db,
-            services.rules,
-            person,
-            item_id=int(pending["item"]),
-            round_=int(pending["round"]),
-            step=int(pending["step"]),
-            approve=False,
-            reason=reason[:500],
+        reason = signoff.check_reason(message.text or "")  # the question stays: type again
+    except Refused as refused:
+        if refused.key == "return_needs_reason":
+            await message.reply_text(texts("signoff.reason_empty"))
+        else:
+            await explain(update, context, refused)
+        raise ApplicationHandlerStop from None
+    try:
+        user_data.pop(PENDING_RETURN, None)
+        item = await signoff.check_open(
+            services.db, person, item_id=item_id, round_=round_, step=step
         )
     except Refused as refused:
         await explain(update, context, refused)
         raise ApplicationHandlerStop from None
-    await message.reply_text(texts("signoff.done_returned"))
+    waits.hold(
+        context,
+        "return",
+        item=item_id,
+        round=round_,
+        step=step,
+        reason=reason,
+        chat=pending.get("chat"),
+        message=pending.get("message"),
+    )
+    data = f"so:{item_id}:{round_}:{step}"
+    await message.reply_text(
+        texts("signoff.confirm_return", item=item_id, title=item.title, reason=reason),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(texts("btn.confirm_yes"), callback_data=f"{data}:c"),
+                    InlineKeyboardButton(texts("btn.confirm_no"), callback_data=f"{data}:x"),
+                ]
+            ]
+        ),
+    )
+    await write_through(update, context)  # the held reason survives a restart
+    raise ApplicationHandlerStop
+
+
+async def on_confirm(
+    update: Update, context: Context, item_id: int, round_: int, step: int, confirm: bool
+) -> None:
+    """✅ 确认 returns the item with the reason shown (re-checking the signer and the step);
+    ✖️ 取消 leaves everything as it was."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    pending = waits.held(context, "return", item=item_id, round=round_, step=step)
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_allowed")
+        if pending is None:
+            raise Refused("confirm_stale", minutes=waits.minutes(context))
+        if not confirm:
+            waits.release(context)
+            await acknowledge(query, texts("confirm.kept"))
+            await mark_decided(context, query.message, texts("signoff.return_kept"))
+            return
+        reason = str(pending["reason"])
+        decided = await signoff.decide(
+            services.db,
+            services.rules,
+            person,
+            item_id=item_id,
+            round_=round_,
+            step=step,
+            approve=False,
+            reason=reason,
+        )
+    except Refused as refused:
+        if refused.key != "confirm_stale":
+            waits.release(context)  # decided meanwhile, or no longer theirs: nothing to confirm
+        await explain(update, context, refused)
+        return
+    waits.release(context)
+    await acknowledge(query, texts("signoff.done_returned"))
+    await mark_decided(
+        context, query.message, texts("signoff.returned", by=person.name, reason=reason)
+    )
     if pending.get("chat") and pending.get("message"):
-        with contextlib.suppress(BadRequest):
+        with contextlib.suppress(BadRequest, Forbidden):
             await context.bot.edit_message_reply_markup(
                 pending["chat"], pending["message"], reply_markup=None
             )
-    await context.bot.send_message(
-        message.chat_id,
-        texts("signoff.returned", by=person.name, reason=reason[:500]),
-        parse_mode=ParseMode.HTML,
-    )
     await deliver(context, decided.notices)
-    raise ApplicationHandlerStop

@@ -292,7 +292,7 @@ async def got_file(update: Update, context: Context) -> int:
         entry = ["photo", photo.file_id, photo.file_unique_id, None, "image/jpeg", photo.file_size]
     elif message.document is not None:
         document = message.document
-        name = document.file_name or ""
+        name = submission.clean_file_name(document.file_name) or ""  # no direction overrides
         if PurePath(name.lower()).suffix not in DOCUMENT_TYPES:
             await _say(update, texts("submit.file_type", name=name or "?"))
             return FILES
@@ -515,7 +515,7 @@ async def _confirm(update: Update, context: Context) -> int:
     if result.reached_centre:
         lines.append(texts("submit.to_centre"))
     else:
-        lines.append(texts("submit.to_chain", role=texts.role(item.chain_roles[0])))
+        lines.append(texts("submit.to_chain", role=texts.role(item.chain_roles[item.chain_step])))
     await _say(update, "\n".join(lines))
     await drop_buttons(query)  # last: a crash before it leaves Confirm, which answers again
     await deliver(context, result.notices)

@@ -10,14 +10,16 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.context import Context
 from scoring.vocab import Role
+from storage import people
+from storage import tasks as task_repo
 from storage import units as unit_repo
 from workflow import tasks
 from workflow.outcomes import Refused
 
-from .common import acknowledge, current, deliver, explain
+from .common import acknowledge, current, deliver, explain, mark_decided
 from .lookup import member
 
-BUTTON = re.compile(r"tk:(done|cancel):([0-9]{1,12})")
+BUTTON = re.compile(r"tk:(done|cancel|cancelok|keep):([0-9]{1,12})")
 
 
 async def open_task(update: Update, context: Context) -> None:
@@ -86,10 +88,13 @@ async def list_tasks(update: Update, context: Context) -> None:
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """Done / Cancel on a task; rights and state are re-checked."""
+    """Done closes a task at once; Cancel first shows the task with ✅ 确认 / ✖️ 取消
+    (`tk:cancelok:T`, `tk:keep:T`) and only the confirm cancels it; rights and state are
+    re-checked on every press."""
     query = update.callback_query
     if query is None:
         return
+    texts = context.bot_data.texts
     match = BUTTON.fullmatch(query.data or "")
     person, _ = await current(update, context)
     try:
@@ -97,15 +102,66 @@ async def on_button(update: Update, context: Context) -> None:
             raise Refused("forged")
         if person is None:
             raise Refused("not_allowed")
-        done = match[1] == "done"
-        task = await tasks.close(context.bot_data.db, person, int(match[2]), done=done)
+        action, task_id = match[1], int(match[2])
+        if action == "keep":
+            await acknowledge(query, texts("confirm.kept"))
+            await mark_decided(context, query.message, texts("task.cancel_kept"))
+            return
+        if action == "cancel":
+            await _ask_cancel(update, context, person.id, task_id)
+            return
+        done = action == "done"
+        task = await tasks.close(context.bot_data.db, person, task_id, done=done)
     except Refused as refused:
         await explain(update, context, refused)
         return
     key = "task.closed_done" if done else "task.closed_cancel"
-    await acknowledge(query, context.bot_data.texts(key, task=task.id))
-    if query.message is not None and getattr(query.message, "reply_markup", None) is not None:
+    await acknowledge(query, texts(key, task=task.id))
+    if not done:
+        await mark_decided(context, query.message, texts(key, task=task.id))
+    elif query.message is not None and getattr(query.message, "reply_markup", None) is not None:
         with contextlib.suppress(BadRequest, Forbidden):  # no buttons left, or chat gone
             await context.bot.edit_message_reply_markup(
                 query.message.chat.id, query.message.message_id, reply_markup=None
             )
+
+
+async def _ask_cancel(update: Update, context: Context, person_id: int, task_id: int) -> None:
+    """Shows the task to be cancelled with ✅ 确认 / ✖️ 取消; nothing changes yet."""
+    query = update.callback_query
+    assert query is not None
+    texts, db = context.bot_data.texts, context.bot_data.db
+    async with db.reading() as tx:
+        task = await task_repo.get_task(tx, task_id)
+        if task is None:
+            raise Refused("task_unknown")
+        if not any(g.role is Role.EDITOR for g in await people.active_roles(tx, person_id)):
+            raise Refused("not_allowed")  # cancelling is the editors' (as tasks.close says)
+        if task.closed_at is not None:
+            raise Refused("task_closed")
+        unit = await unit_repo.get_unit(tx, task.unit_id)
+    await acknowledge(query)
+    if query.message is None:
+        return
+    await context.bot.send_message(
+        query.message.chat.id,
+        texts(
+            "task.confirm_cancel",
+            task=task.id,
+            unit=unit.name if unit else "",
+            title=task.title,
+            due_on=task.due_on.isoformat(),
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts("btn.confirm_yes"), callback_data=f"tk:cancelok:{task.id}"
+                    ),
+                    InlineKeyboardButton(
+                        texts("btn.confirm_no"), callback_data=f"tk:keep:{task.id}"
+                    ),
+                ]
+            ]
+        ),
+    )

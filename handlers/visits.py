@@ -81,10 +81,10 @@ async def start_visit(update: Update, context: Context) -> None:
         await explain(update, context, refused)
         return
     if visitor is None:
-        waits.expect(context, PENDING_VISIT, {"step": "visitor"})
+        waits.expect(update, context, PENDING_VISIT, {"step": "visitor"})
         await message.reply_text(texts("visit.ask_visitor"))
         return
-    waits.expect(context, PENDING_VISIT, {"step": "kind", "visitor": visitor})
+    waits.expect(update, context, PENDING_VISIT, {"step": "kind", "visitor": visitor})
     await message.reply_text(
         texts("visit.ask_kind", visitor=visitor), reply_markup=_kind_keyboard(texts)
     )
@@ -124,11 +124,13 @@ async def _ask_confirm(context: Context, chat_id: int, draft: dict[str, Any], da
     )
 
 
-def _draft(context: Context, *steps: str) -> dict[str, Any]:
-    """The visit being logged, if it is at one of these steps; else Refused (a stale button)."""
+def _draft(update: Update, context: Context, *steps: str) -> dict[str, Any]:
+    """The visit being logged, if it is at one of these steps and its question has not
+    expired; else Refused (a stale button). A press of its own buttons keeps it going."""
     draft = waits.state(context).get(PENDING_VISIT)
-    if not isinstance(draft, dict):
+    if not isinstance(draft, dict) or waits.live(context) != PENDING_VISIT:
         raise Refused("visit_stale")
+    waits.touch(update, context)  # its own buttons, even a stale one, keep it going
     if draft.get("step") not in steps:
         raise Refused("visit_step_passed")
     return draft
@@ -150,14 +152,14 @@ async def on_button(update: Update, context: Context) -> None:
             raise Refused("not_editor")
         await visits.begin(services.db, person)
         if match[5]:  # cancel
-            _draft(context, "visitor", "kind", "unit", "date", "confirm")
+            _draft(update, context, "visitor", "kind", "unit", "date", "confirm")
             waits.state(context).pop(PENDING_VISIT, None)
             await acknowledge(query)
             await _quietly_drop(query)
             await context.bot.send_message(chat_id, texts("visit.cancelled"))
             return
         if match[1]:
-            draft = _draft(context, "kind", "unit")
+            draft = _draft(update, context, "kind", "unit")
             kind = VisitKind(match[1])
             units = await visits.choices(services.db, services.rules, person, kind)
             draft["kind"] = kind.value
@@ -182,7 +184,7 @@ async def on_button(update: Update, context: Context) -> None:
                 reply_markup=InlineKeyboardMarkup(rows),
             )
         elif match[2]:
-            draft = _draft(context, "unit")
+            draft = _draft(update, context, "unit")
             unit = await visits.unit_for(
                 services.db, services.rules, person, VisitKind(draft["kind"]), int(match[2])
             )
@@ -191,7 +193,7 @@ async def on_button(update: Update, context: Context) -> None:
             await _quietly_drop(query)
             await _ask_date(context, chat_id, draft, unit.name)
         elif match[3]:
-            draft = _draft(context, "date")
+            draft = _draft(update, context, "date")
             today = services.rules.local_now(services.db.clock()).date()
             day = visits.check_day(
                 services.rules, today - timedelta(days=int(match[3])), services.db
@@ -200,7 +202,7 @@ async def on_button(update: Update, context: Context) -> None:
             await _quietly_drop(query)
             await _ask_confirm(context, chat_id, draft, day)
         else:  # ok
-            draft = _draft(context, "confirm")
+            draft = _draft(update, context, "confirm")
             await _log(context, person, chat_id, draft)
             await acknowledge(query, texts("visit.logged_alert"))
             await _quietly_drop(query)
@@ -247,6 +249,8 @@ async def on_text(update: Update, context: Context) -> None:
     """The visitor's name and title, or a typed visit date, while /visit waits for them."""
     message, user_data = update.effective_message, context.user_data
     if message is None or not user_data or not message.text or message.text.startswith("/"):
+        return
+    if not await waits.gate(update, context, (PENDING_VISIT,)):
         return
     draft = user_data.get(PENDING_VISIT)
     if not isinstance(draft, dict):

@@ -194,7 +194,7 @@ async def on_button(update: Update, context: Context) -> None:
             await deliver(context, decided.notices)
         elif action == "r":
             await webnews.check_signable(services.db, person, news_id, round_)
-            waits.expect(context, PENDING_WEB_RETURN, _pending(query, news_id, round_))
+            waits.expect(update, context, PENDING_WEB_RETURN, _pending(query, news_id, round_))
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.ask_reason", news=news_id))
@@ -209,7 +209,7 @@ async def on_button(update: Update, context: Context) -> None:
             await deliver(context, sent.notices)
         else:  # p: the network admin published it; the URL comes next
             await webnews.check_publishable(services.db, person, news_id, round_)
-            waits.expect(context, PENDING_WEB_URL, _pending(query, news_id, round_))
+            waits.expect(update, context, PENDING_WEB_URL, _pending(query, news_id, round_))
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.ask_url", news=news_id))
@@ -233,7 +233,7 @@ async def on_text(update: Update, context: Context) -> None:
     message, user_data = update.effective_message, context.user_data
     if message is None or not user_data or not message.text or message.text.startswith("/"):
         return
-    if PENDING_WEB_RETURN not in user_data and PENDING_WEB_URL not in user_data:
+    if not await waits.gate(update, context, (PENDING_WEB_RETURN, PENDING_WEB_URL)):
         return
     services, texts = context.bot_data, context.bot_data.texts
     person, _ = await current(update, context)

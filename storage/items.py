@@ -81,12 +81,27 @@ async def items_in_state(tx: Tx, states: Sequence[ItemState], limit: int = 100) 
     return [Item.from_row(row) for row in rows]
 
 
-async def search_items(tx: Tx, text: str, limit: int = 20) -> list[Item]:
-    """Items whose title contains the text, newest first."""
+async def search_items(
+    tx: Tx,
+    text: str,
+    limit: int = 20,
+    *,
+    unit_ids: Sequence[int] | None = None,
+    author_id: int | None = None,
+) -> list[Item]:
+    """Items whose title contains the text, newest first; with `unit_ids`, only those units'
+    items and the author's own, filtered before the limit (so older own items are found)."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    where = "title LIKE ? ESCAPE '\\'"
+    params: list[Any] = [pattern]
+    if unit_ids is not None:
+        marks = ", ".join("?" for _ in unit_ids)
+        where += (
+            f" AND (unit_id IN ({marks}) OR author_id = ?)" if unit_ids else " AND author_id = ?"
+        )
+        params += [*unit_ids, author_id if author_id is not None else -1]
     rows = await tx.fetchall(
-        "SELECT * FROM items WHERE title LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
-        (pattern, limit),
+        f"SELECT * FROM items WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit)
     )
     return [Item.from_row(row) for row in rows]
 

@@ -808,6 +808,23 @@ async def _return(
             tap.outcome = "silent"
             return
         tap.answers.append(reply)
+        if "请确认退回" in reply:  # the reason shown back: confirm it
+            shown = _marker_check(h, member, base, "请确认退回")()
+            assert shown is not None
+            answer = await h.tap(member, tap, shown, f"so:{item}:{round_}:{step}:c")
+            if answer is None:
+                if tap.outcome in ("gone", "silent"):
+                    return
+                continue  # lost with the process: from the tap again
+            said = str(answer.get("text") or "")
+            if "已退回" in said:
+                tap.outcome = "done"
+                return
+            if "审签过" in said or "已经变化" in said:
+                tap.outcome = "refused"
+                return
+            tap.alert = False
+            continue  # the confirmation was lost with the process: from the tap again
         if "已退回" in reply:
             tap.outcome = "done"
             return

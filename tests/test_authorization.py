@@ -473,13 +473,17 @@ def says(text: str) -> Perform:
     return perform
 
 
-def presses(pattern: str, follow_up: str | None = None) -> Perform:
-    """The person presses a button (`{n}`: the target), then maybe types the answer asked for."""
+def presses(pattern: str, follow_up: str | None = None, confirm: str | None = None) -> Perform:
+    """The person presses a button (`{n}`: the target), then maybe types the answer asked for,
+    then maybe presses the ✅ 确认 of what was shown back."""
 
     async def perform(h: Harness, who: Who, target: int) -> Said:
         said = await h.press(who, pattern.format(n=target))
         if follow_up is not None:
             said.messages += (await h.say(who, follow_up)).messages
+        if confirm is not None:
+            confirmed = await h.press(who, confirm.format(n=target))
+            said = Said(said.told or confirmed.told, said.messages + confirmed.messages)
         return said
 
     return perform
@@ -661,6 +665,15 @@ def task_closed(state: str) -> Effect:
         async with h.db.reading() as tx:
             found = await task_repo.get_task(tx, target)
         return found is not None and found.state == state
+
+    return effect
+
+
+def asks_to_confirm(prefix: str) -> Effect:
+    """The step was shown back with its ✅ 确认 button (and, read-only, nothing changed)."""
+
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        return has_button(said.messages, prefix)
 
     return effect
 
@@ -908,15 +921,15 @@ ACTIONS = (
     ),
     Action(
         "so:r step 1",
-        "↩️ 退回 + reason at step 1 `so:N:0:0:r`",
-        presses("so:{n}:0:0:r", "请补充办件数量"),
+        "↩️ 退回 + reason + ✅ 确认 at step 1 `so:N:0:0:r` … `so:N:0:0:c`",
+        presses("so:{n}:0:0:r", "请补充办件数量", "so:{n}:0:0:c"),
         decided(0, "return"),
         fresh_item(0),
     ),
     Action(
         "so:r step 2",
-        "↩️ 退回 + reason at step 2 `so:N:0:1:r`",
-        presses("so:{n}:0:1:r", "请补充办件数量"),
+        "↩️ 退回 + reason + ✅ 确认 at step 2 `so:N:0:1:r` … `so:N:0:1:c`",
+        presses("so:{n}:0:1:r", "请补充办件数量", "so:{n}:0:1:c"),
         decided(1, "return"),
         fresh_item(1),
     ),
@@ -934,6 +947,13 @@ ACTIONS = (
         writes_then_presses("/pending", "so:{n}:0:1:a"),
         decided(1, "approve"),
         fresh_item(1),
+    ),
+    Action(
+        "so:c",
+        "a return's ✅ 确认 without its reason typed first `so:N:0:0:c`",
+        presses("so:{n}:0:0:c"),
+        decided(0, "return"),
+        fresh_item(0),
     ),
     Action("ed:reg", "登记 `ed:reg:N`", presses("ed:reg:{n}"), registered, fresh_item(2)),
     Action(
@@ -960,8 +980,15 @@ ACTIONS = (
     ),
     Action(
         "ed:wd",
-        "withdraw an adoption + reason `ed:wd:A`",
-        presses("ed:wd:{n}", "录错了渠道"),
+        "withdraw an adoption + reason + ✅ 确认 `ed:wd:A` … `ed:wdok:A`",
+        presses("ed:wd:{n}", "录错了渠道", "ed:wdok:{n}"),
+        withdrawn,
+        Harness.adoption,
+    ),
+    Action(
+        "ed:wdok",
+        "a withdrawal's ✅ 确认 without its reason typed first `ed:wdok:A`",
+        presses("ed:wdok:{n}"),
         withdrawn,
         Harness.adoption,
     ),
@@ -995,12 +1022,34 @@ ACTIONS = (
     ),
     Action(
         "tk:cancel",
-        "a writing task cancelled `tk:cancel:T`",
-        presses("tk:cancel:{n}"),
+        "a writing task cancelled, shown back and confirmed `tk:cancel:T` … `tk:cancelok:T`",
+        presses("tk:cancel:{n}", confirm="tk:cancelok:{n}"),
         task_closed("cancelled"),
         Harness.task,
     ),
-    Action("ad:rv", "revoke a role `ad:rv:G`", presses("ad:rv:{n}"), revoked, Harness.spare_grant),
+    Action(
+        "tk:cancel shown",
+        "✖ 取消任务 alone: shown back with 确认, nothing cancelled `tk:cancel:T`",
+        presses("tk:cancel:{n}"),
+        asks_to_confirm("tk:cancelok:"),
+        Harness.task,
+        read_only=True,
+    ),
+    Action(
+        "ad:rv",
+        "revoke a role, shown back and confirmed `ad:rv:G` … `ad:rv:G:ok`",
+        presses("ad:rv:{n}", confirm="ad:rv:{n}:ok"),
+        revoked,
+        Harness.spare_grant,
+    ),
+    Action(
+        "ad:rv shown",
+        "a role's revoke button alone: shown back with 确认, nothing revoked `ad:rv:G`",
+        presses("ad:rv:{n}"),
+        asks_to_confirm("ad:rv:"),
+        Harness.spare_grant,
+        read_only=True,
+    ),
     Action(
         "sub:ok",
         "`sub:ok` on someone else's /submit preview",
@@ -1248,17 +1297,21 @@ EXPECTED: dict[str, str] = {
     "/pending": "✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "so:a /item": "✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "so:a /pending": "✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "so:c": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "ed:reg": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:edit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:adopt": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:out": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:wd": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ed:wdok": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "ed:day": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:ref": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "rv": "✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "tk:done": "✓ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "tk:cancel": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "tk:cancel shown": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ad:rv": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
+    "ad:rv shown": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗",
     "sub:ok": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "/brief": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "/briefs": "✗ ✗ ✗ ✗ ✗ ✓ ✓ ✓ ✗ ✗ ✗",

@@ -441,6 +441,7 @@ class Stage:
             adoption = await self._adoption()
             await self.press("editor", f"ed:wd:{adoption}")
             await self.say("editor", "录错了")
+            await self.press("editor", f"ed:wdok:{adoption}")
             self.values["withdrawn"] = adoption
         return self.values["withdrawn"]
 
@@ -452,6 +453,7 @@ class Stage:
             item = await self.submit()
             await self.press("head", f"so:{item}:0:0:r")
             await self.say("head", "请补充数字")
+            await self.press("head", f"so:{item}:0:0:c")
             self.values["returned"] = str(item)
         return self.values["returned"]
 
@@ -493,6 +495,7 @@ class Stage:
             grant = await self._grant()
             await self.say("admin", "/revoke")
             await self.press("admin", f"ad:rv:{grant}")
+            await self.press("admin", f"ad:rv:{grant}:ok")
             self.values["revoked_grant"] = grant
         return self.values["revoked_grant"]
 
@@ -672,7 +675,7 @@ async def act(
         text = await stage.expand(text + str(action.get("suffix", "")))
     elif "click" in action or "group_text" in action:
         text = await stage.expand(str(action.get("click", action.get("group_text"))))
-    stage.clock.now = START + timedelta(days=clock_days)
+    stage.clock.now = START + timedelta(days=int(action.get("clock_days", clock_days)))
     if "text" in action:
         await user.send_text(text)
     elif "photo" in action:
@@ -931,17 +934,23 @@ async def two_editors_adopt_at_once(stage: Stage, outcome: Outcome) -> None:
 
 
 async def two_editors_withdraw_at_once(stage: Stage, outcome: Outcome) -> None:
-    """Two editors withdraw the same adoption with their reasons at the same instant."""
+    """Two editors type their reasons for withdrawing the same adoption, then confirm at the
+    same instant: one withdrawal, the other told it is done already."""
     adoption = await stage.value("adoption")
     for who in ("editor", "editor2"):
         await stage.press(who, f"ed:wd:{adoption}")
-    counts = {who: stage.user(who).sent_count() for who in ("editor", "editor2")}
     await stage.user("editor").send_text("录错渠道")
     await stage.user("editor2").send_text("重复登记")
     await stage.settle()
+    counts = {who: stage.user(who).sent_count() for who in ("editor", "editor2")}
+    data = f"ed:wdok:{adoption}"
+    answers = await _clicks_at_once(
+        stage,
+        [("editor", stage.latest("editor"), data), ("editor2", stage.latest("editor2"), data)],
+    )
     replies = {
-        who: "\n".join(_texts(stage.user(who).received()[counts[who] :]))
-        for who in ("editor", "editor2")
+        who: "\n".join([answer, *_texts(stage.user(who).received()[counts[who] :])])
+        for who, answer in zip(("editor", "editor2"), answers, strict=True)
     }
     if sorted("已撤销" in r and "已经撤销过" not in r for r in replies.values()) != [False, True]:
         outcome.problems.append(f"expected one withdrawal and one 'already': {replies}")
@@ -958,7 +967,7 @@ async def task_done_and_cancelled_at_once(stage: Stage, outcome: Outcome) -> Non
         stage,
         [
             ("informant", stage.latest("informant"), f"tk:done:{task}"),
-            ("editor", stage.latest("editor"), f"tk:cancel:{task}"),
+            ("editor", stage.latest("editor"), f"tk:cancelok:{task}"),
         ],
     )
     if sorted("已经关闭" in a for a in answers) != [False, True]:
@@ -967,12 +976,13 @@ async def task_done_and_cancelled_at_once(stage: Stage, outcome: Outcome) -> Non
 
 
 async def admin_double_revoke(stage: Stage, outcome: Outcome) -> None:
-    """The admin taps the same revoke button twice at once."""
+    """The admin taps the same revoke confirmation twice at once."""
     grant = await stage.value("grant")
     await stage.say("admin", "/revoke")
-    menu = stage.latest("admin")
+    await stage.press("admin", f"ad:rv:{grant}", stage.latest("admin"))
+    confirm = stage.latest("admin")
     answers = await _clicks_at_once(
-        stage, [("admin", menu, f"ad:rv:{grant}"), ("admin", menu, f"ad:rv:{grant}")]
+        stage, [("admin", confirm, f"ad:rv:{grant}:ok"), ("admin", confirm, f"ad:rv:{grant}:ok")]
     )
     _expect(outcome, "the second tap", answers[1], "已经撤销过")
     _expect(outcome, "the first tap", stage.latest_text("admin"), "已撤销")
@@ -1109,6 +1119,8 @@ async def html_named_person(stage: Stage, outcome: Outcome) -> None:
     menu = stage.latest("admin")
     grant = next(data for label, data in button_data_map(menu).items() if name[:10] in label)
     await stage.press("admin", grant, menu)
+    _expect(outcome, "the question", stage.latest_text("admin"), f"请确认撤销 {name}")
+    await stage.press("admin", f"{grant}:ok", stage.latest("admin"))
     _expect(outcome, "the revocation", stage.latest_text("admin"), f"已撤销：{name}")
     outcome.answered = True
 

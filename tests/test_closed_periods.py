@@ -92,7 +92,7 @@ async def test_a_posted_month_is_closed_refuses_changes_and_takes_corrections(
     assert "2026年10月已通报结算" in refused
     assert "/correct" in refused
     await tap(server, bot, editor, first, button_data(first, "ed:wd:"))
-    assert "已通报结算" in await say(server, bot, editor, "录错了")
+    assert "已通报结算" in await say(server, bot, editor, "录错了")  # refused before confirming
 
     # The admin records the late October adoption as a correction, with its reason.
     usage = await say(server, bot, admin, "/correct")

@@ -201,7 +201,12 @@ async def test_return_with_reason_then_revise(
     request = head.received()[-1]
     await tap(server, bot, head, request, button_data(request, "so:1:0:0:r"))
     assert "退回信息 #1 的原因" in texts_of(head)[-1]
-    await say(server, bot, head, "请补充办件数量")
+    shown = await say(server, bot, head, "请补充办件数量")
+    assert "请确认退回信息 #1" in shown
+    assert "请补充办件数量" in shown
+    await tap(
+        server, bot, head, head.received()[-1], button_data(head.received()[-1], "so:1:0:0:c")
+    )
     assert "请补充办件数量" in texts_of(informant)[-1]
     listing = await say(server, bot, informant, "/my")
     assert "已退回" in listing
@@ -305,7 +310,11 @@ async def test_editor_edits_amends_and_withdraws(
     # section's: 办公室 edited 综合科's item, so no share is shown or counted.
     assert "修改此信息" not in await say(server, bot, editor, "/item 1")
     await tap(server, bot, editor, recorded, button_data(recorded, "ed:wd:"))
-    assert "累计 0 分" in await say(server, bot, editor, "录错了渠道")
+    assert "请确认撤销信息 #1" in await say(server, bot, editor, "录错了渠道")
+    await tap(
+        server, bot, editor, editor.received()[-1], button_data(editor.received()[-1], "ed:wdok:")
+    )
+    assert "累计 0 分" in texts_of(editor)[-1]
     assert "累计 0 分" in texts_of(informant)[-1]
     async with ledger.reading() as tx:
         (adoption,) = await adoptions.adoptions_of(tx, 1, include_withdrawn=True)
@@ -326,9 +335,13 @@ async def test_admin_revokes_a_role(server: FakeBotApi, bot: BotApp, ledger: Dat
     assert "点击要撤销的身份" in await say(server, bot, admin, "/revoke")
     menu = admin.received()[-1]
     await tap(server, bot, admin, menu, button_data(menu, "ad:rv:"))
+    confirm = admin.received()[-1]
+    assert "请确认撤销 王芳" in str(confirm["text"])
+    await tap(server, bot, admin, confirm, button_data(confirm, "ad:rv:1:ok"))
     assert "已撤销：王芳" in texts_of(admin)[-1]
-    answer = await tap(server, bot, admin, menu, button_data(menu, "ad:rv:"))
-    assert "已经撤销过" in answer["text"]
+    again = await admin.click(confirm, "ad:rv:1:ok", forged=True)  # the old button again
+    await settle(server, bot)
+    assert "已经撤销过" in (await server.wait_for_answer(again["callback_query"]["id"]))["text"]
     assert "不是任何单位的信息员" in await say(server, bot, informant, "/submit")
     intruder = await informant.click(menu["message_id"], "ad:rv:1", chat_id=ADMIN, forged=True)
     await settle(server, bot)
@@ -471,7 +484,8 @@ async def test_submit_after_an_unanswered_return_is_not_taken_as_the_reason(
     request = head.received()[-1]
     await tap(server, bot, head, request, button_data(request, "so:1:0:0:r"))
     await say(server, bot, head, "/submit")
-    await tap(server, bot, head, head.received()[-1], "sub:cat:measures")
+    assert "已取消等待输入（退回原因）" in texts_of(head)[-1]
+    await tap(server, bot, head, head.received()[-2], "sub:cat:measures")
     assert "请输入正文" in await say(server, bot, head, "负责人自己的标题")
     async with ledger.reading() as tx:
         assert await items.signoffs_of(tx, 1) == []

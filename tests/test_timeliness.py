@@ -125,6 +125,7 @@ async def test_returned_and_resubmitted_item_is_judged_on_its_final_arrival(
     request = head.received()[-1]
     await tap(server, bot, head, request, button_data(request, "so:1:0:0:r"))
     await say(server, bot, head, "请补充办件数量")
+    await tap(server, bot, head, head.received()[-1], "so:1:0:0:c")
     clock.now = shanghai(10, 19)
     await say(server, bot, informant, "/my")
     await tap(server, bot, informant, informant.received()[-1], "rv:1")

@@ -180,13 +180,42 @@ async def adopt(
     return Adopted(adoption, stored, total, notices)
 
 
+#: The longest withdrawal reason kept; a longer one is refused with the limit, never cut.
+REASON_MAX = 500
+
+
+def _withdrawal_reason(text: str) -> str:
+    """A cleaned withdrawal reason, or Refused saying it is empty or over the limit."""
+    reason = clean_text(text)
+    if not reason:
+        raise Refused("withdraw_needs_reason")
+    if len(reason) > REASON_MAX:
+        raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
+    return reason
+
+
+async def check_withdrawal(
+    db: Database, person: Person, adoption_id: int, reason: str
+) -> tuple[Adoption, str]:
+    """Checks, changing nothing, what `withdraw` would refuse; the adoption and the cleaned
+    reason, to show back before the editor confirms."""
+    reason = _withdrawal_reason(reason)
+    async with db.reading() as tx:
+        await editor_grant(tx, person)
+        adoption = await adoptions.get_adoption(tx, adoption_id)
+        if adoption is None:
+            raise Refused("adoption_unknown")
+        if adoption.withdrawn_at is not None:
+            raise Refused("already_withdrawn")
+        await ensure_open(tx, adoption.adopted_on)
+    return adoption, reason
+
+
 async def withdraw(
     db: Database, person: Person, adoption_id: int, reason: str
 ) -> tuple[Adoption, list[Notice]]:
     """Withdraws an adoption recorded by mistake (kept and audited, no longer counted)."""
-    reason = clean_text(reason)
-    if not reason:
-        raise Refused("withdraw_needs_reason")
+    reason = _withdrawal_reason(reason)
     async with db.transaction() as tx:
         await editor_grant(tx, person)
         adoption = await adoptions.get_adoption(tx, adoption_id)

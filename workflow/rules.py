@@ -20,6 +20,13 @@ class JudgedAt(StrEnum):
     SUBMISSION = "submission"  # when the informant submits it (the sign-offs do not count)
 
 
+class OwnItem(StrEnum):
+    """Who signs a step of an item whose author holds that step's role themself."""
+
+    OTHER_HOLDER_ELSE_NEXT = "other_holder_else_next"  # another holder; none: the next step
+    NEXT_STEP = "next_step"  # always the next step up the chain (or the centre)
+
+
 @dataclass(frozen=True, slots=True)
 class Timeliness:
     """An item's deadline as of one day: how many working days are left, or how late it is."""
@@ -87,6 +94,10 @@ class CentreRules:
     title_max: int = 100
     body_max: int = 20_000
     publishing: Publishing = field(default_factory=Publishing)
+    #: A step whose role the item's author holds never goes to the author (see OwnItem).
+    own_item: OwnItem = OwnItem.OTHER_HOLDER_ELSE_NEXT
+    #: How long a typed answer awaited after a button (a return reason, a date) stays asked.
+    typed_answer: timedelta = timedelta(minutes=10)
 
     def chain(self, kind: UnitKind) -> tuple[Role, ...]:
         """The roles that sign an item of this kind of unit, in order (第三条)."""

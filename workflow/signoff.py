@@ -12,7 +12,20 @@ from storage.models import Item, Person
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import clean_text, editor_notices, roles_in_unit, signer_notices
+from workflow.submission import clean_text, reach_centre, roles_in_unit, route_step
+
+#: The longest return reason kept; a longer one is refused with the limit, never cut.
+REASON_MAX = 500
+
+
+def check_reason(text: str) -> str:
+    """A cleaned return reason, or Refused saying it is empty or over the limit."""
+    reason = clean_text(text)
+    if not reason:
+        raise Refused("return_needs_reason")
+    if len(reason) > REASON_MAX:
+        raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
+    return reason
 
 
 class Result(StrEnum):
@@ -46,6 +59,8 @@ async def _open_step(tx: Tx, signer: Person, item_id: int, round_: int, step: in
     role = item.chain_roles[step]
     if role not in await roles_in_unit(tx, signer.id, item.unit_id):
         raise Refused("not_signer", role=role.value)
+    if signer.id == item.author_id:  # nobody signs their own item (signoff.own_item)
+        raise Refused("own_item")
     return item
 
 
@@ -67,9 +82,7 @@ async def decide(
     reason: str | None = None,
 ) -> Decided:
     """Records a signer's decision on the step a button was made for, if it still stands."""
-    reason = clean_text(reason or "") or None
-    if not approve and reason is None:
-        raise Refused("return_needs_reason")
+    reason = None if approve else check_reason(reason or "")
     async with db.transaction() as tx:
         item = await _open_step(tx, signer, item_id, round_, step)
         role = item.chain_roles[step]
@@ -125,10 +138,8 @@ async def decide(
                 chain_step=step + 1,
                 step_since=tx.now,
             )
-            result = Result.NEXT_STEP
             moved = await items.get_item(tx, item.id)
             assert moved is not None
-            notices += await signer_notices(tx, moved, step + 1, unit, rules)
             if author and author.tg_user_id:
                 notices.append(
                     Notice(
@@ -139,42 +150,13 @@ async def decide(
                         event=f"{item.id}:{round_}:{step}",
                     )
                 )
+            routed = await route_step(tx, rules, moved, unit)  # the author's own step passes
+            notices += routed.notices
+            result = Result.AT_CENTRE if routed.reached_centre else Result.NEXT_STEP
         else:
-            today = rules.local_now(tx.now).date()
-            standing = rules.timeliness(item.category, item.event_date, today)
-            judged: dict[str, int] = {}
-            if rules.judged_at_centre:  # 第五条: the deadline is for reaching the centre
-                judged["late_days"] = standing.late_days
-            await items.transition(
-                tx,
-                item.id,
-                expected=ItemState.PENDING,
-                new=ItemState.SUBMITTED,
-                actor_id=signer.id,
-                action="item.reach_centre",
-                expected_round=round_,
-                expected_step=step,
-                centre_at=tx.now,
-                centre_on=today,
-                **judged,
-            )
+            _, _, arrived = await reach_centre(tx, rules, item, actor_id=signer.id, by=signer.name)
+            notices += arrived
             result = Result.AT_CENTRE
-            moved = await items.get_item(tx, item.id)
-            assert moved is not None
-            notices += await editor_notices(tx, moved)
-            if author and author.tg_user_id:
-                late = judged.get("late_days", 0)
-                notices.append(
-                    Notice(
-                        author.tg_user_id,
-                        "author_at_centre_late" if late else "author_at_centre",
-                        {"by": signer.name, "days": late, "deadline": str(standing.deadline)}
-                        if late
-                        else {"by": signer.name},
-                        item.id,
-                        event=str(item.id),
-                    )
-                )
         await post(tx, notices)
         final = await items.get_item(tx, item.id)
         assert final is not None

@@ -14,13 +14,15 @@ from storage.db import Database, Tx
 from storage.models import Item, Person, Unit
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
-from workflow.rules import CentreRules, Timeliness
+from workflow.rules import CentreRules, OwnItem, Timeliness
 
 #: How far back an event may lie; older news is no longer news.
 OLDEST_EVENT = timedelta(days=366)
 #: Blank-looking letters people use to fake an empty name (they are not "format" characters).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _KEEP = frozenset("\n\t\u200d")  # line breaks, tabs, and the joiner inside emoji sequences
+#: Days people name instead of a date.
+_DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,14 @@ def clean_text(text: str) -> str:
     return kept.strip() if visible else ""
 
 
+def clean_file_name(name: str | None) -> str | None:
+    """A file name as stored and shown: cleaned like a title (no direction overrides that
+    make "photo\u202egpj.exe" look like a picture), whitespace runs made one space."""
+    if name is None:
+        return None
+    return " ".join(clean_text(name).split()) or None
+
+
 def check_title(rules: CentreRules, text: str) -> str:
     """A cleaned title, or Refused saying what is wrong."""
     title = " ".join(clean_text(text).split())
@@ -106,9 +116,11 @@ def check_event_date(rules: CentreRules, day: date, now: datetime) -> date:
 
 
 def parse_event_date(text: str, today: date) -> date:
-    """Reads 2026-11-20, 2026/11/20, 11月20日, 2026年11月20日, 20.11 or 11-20 (without a year:
-    the latest such day not after today)."""
+    """Reads 今天, 昨天, 前天, 2026-11-20, 2026/11/20, 11月20日, 2026年11月20日, 20.11 or 11-20
+    (without a year: the latest such day not after today)."""
     value = clean_text(text).replace(" ", "")
+    if value in _DAYS_BACK:  # 今天, 昨天, 前天
+        return today - timedelta(days=_DAYS_BACK[value])
     patterns = (
         (r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", ("y", "m", "d")),
         (r"(\d{1,2})月(\d{1,2})日?", ("m", "d")),
@@ -147,9 +159,10 @@ async def roles_in_unit(tx: Tx, person_id: int, unit_id: int) -> set[Role]:
 async def signer_notices(
     tx: Tx, item: Item, step: int, unit: Unit, rules: CentreRules
 ) -> list[Notice]:
-    """Asks whoever holds the role of a chain step to sign; tells admins if nobody does."""
+    """Asks whoever holds the role of a chain step to sign (never the item's author); tells
+    admins if nobody does."""
     role = item.chain_roles[step]
-    holders = await people.role_holders(tx, unit.id, role)
+    holders = [p for p in await people.role_holders(tx, unit.id, role) if p.id != item.author_id]
     if holders:
         event = f"{item.id}:{item.chain_round}:{step}"
         return await attachment_notices(tx, item, holders, event) + [
@@ -173,6 +186,127 @@ async def signer_notices(
         )
         for admin in sorted(rules.admin_tg_ids)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """Where an item went when its current step was asked for: the item as it now stands,
+    the notices, and whether it passed its last step and reached the centre."""
+
+    item: Item
+    notices: list[Notice]
+    reached_centre: bool
+    timeliness: Timeliness | None = None  # when it reached the centre: as judged then
+
+
+def own_step_skipped(rules: CentreRules, holders: list[Person], author_id: int) -> bool:
+    """Whether a step must pass over its signers: the author holds its role and, by
+    `signoff.own_item`, nobody else signs it (no other holder, or always the next step)."""
+    if not any(p.id == author_id for p in holders):
+        return False
+    others = any(p.id != author_id for p in holders)
+    return rules.own_item is OwnItem.NEXT_STEP or not others
+
+
+async def route_step(tx: Tx, rules: CentreRules, item: Item, unit: Unit) -> Routed:
+    """Asks the signers of the item's current step. The author never signs their own item: a
+    step whose role only the author holds (or any such step, by `signoff.own_item`) is skipped
+    — an audit row says so; no sign-off is recorded for it — and the next one asked; past the
+    last step the item reaches the centre."""
+    notices: list[Notice] = []
+    author = await people.get_person(tx, item.author_id)
+    while True:
+        step, chain = item.chain_step, item.chain_roles
+        role = chain[step]
+        holders = await people.role_holders(tx, unit.id, role)
+        if not own_step_skipped(rules, holders, item.author_id):
+            notices += await signer_notices(tx, item, step, unit, rules)
+            return Routed(item, notices, False)
+        await tx.audit(
+            None,
+            "signoff.skip_own_item",
+            "item",
+            item.id,
+            round=item.chain_round,
+            step=step,
+            role=role,
+            author_id=item.author_id,
+            rule=rules.own_item.value,
+        )
+        if author is not None and author.tg_user_id is not None:
+            notices.append(
+                Notice(
+                    author.tg_user_id,
+                    "author_own_step_skipped",
+                    {"role": role, "last": step + 1 >= len(chain)},
+                    item.id,
+                    event=f"{item.id}:{item.chain_round}:{step}:own",
+                )
+            )
+        if step + 1 < len(chain):
+            moved = await items.transition(
+                tx,
+                item.id,
+                expected=ItemState.PENDING,
+                new=ItemState.PENDING,
+                actor_id=None,
+                action="item.skip_step",
+                expected_round=item.chain_round,
+                expected_step=step,
+                chain_step=step + 1,
+                step_since=tx.now,
+            )
+            assert moved
+            reloaded = await items.get_item(tx, item.id)
+            assert reloaded is not None
+            item = reloaded
+            continue
+        arrived, standing, more = await reach_centre(tx, rules, item, actor_id=None, by=None)
+        return Routed(arrived, notices + more, True, standing)
+
+
+async def reach_centre(
+    tx: Tx, rules: CentreRules, item: Item, *, actor_id: int | None, by: str | None
+) -> tuple[Item, Timeliness, list[Notice]]:
+    """Moves an item past its last sign-off step to the centre (judging its lateness there
+    when 第五条 says so) and tells the editors and the author."""
+    today = rules.local_now(tx.now).date()
+    standing = rules.timeliness(item.category, item.event_date, today)
+    judged: dict[str, int] = {}
+    if rules.judged_at_centre:  # 第五条: the deadline is for reaching the centre
+        judged["late_days"] = standing.late_days
+    moved = await items.transition(
+        tx,
+        item.id,
+        expected=ItemState.PENDING,
+        new=ItemState.SUBMITTED,
+        actor_id=actor_id,
+        action="item.reach_centre",
+        expected_round=item.chain_round,
+        expected_step=item.chain_step,
+        centre_at=tx.now,
+        centre_on=today,
+        **judged,
+    )
+    assert moved
+    arrived = await items.get_item(tx, item.id)
+    assert arrived is not None
+    notices = await editor_notices(tx, arrived)
+    author = await people.get_person(tx, item.author_id)
+    if author and author.tg_user_id:
+        late = judged.get("late_days", 0)
+        notices.append(
+            Notice(
+                author.tg_user_id,
+                "author_at_centre_late" if late else "author_at_centre",
+                {"by": by or "", "days": late, "deadline": str(standing.deadline)}
+                if late
+                else {"by": by or ""},
+                item.id,
+                event=str(item.id),
+            )
+        )
+    return arrived, standing, notices
 
 
 async def attachment_notices(
@@ -259,7 +393,7 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 kind=kind,
                 file_id=file_id,
                 file_unique_id=unique_id,
-                file_name=name,
+                file_name=clean_file_name(name),
                 mime_type=mime,
                 file_size=size,
             )
@@ -292,12 +426,16 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
         assert moved
         stored = await items.get_item(tx, item.id)
         assert stored is not None
+        reached = not chain
         if chain:
-            notices = await signer_notices(tx, stored, 0, unit, rules)
+            routed = await route_step(tx, rules, stored, unit)
+            stored, notices, reached = routed.item, routed.notices, routed.reached_centre
+            if routed.timeliness is not None:  # every step was the author's own: judged now
+                standing, judged = routed.timeliness, True
         else:
             notices = await editor_notices(tx, stored)
         await post(tx, notices)
-    return Submitted(stored, standing, not chain, judged, notices)
+    return Submitted(stored, standing, reached, judged, notices)
 
 
 async def _resubmittable(tx: Tx, person: Person, item_id: int) -> tuple[Item, Unit]:
@@ -345,7 +483,10 @@ async def resubmit(
             raise Refused("stale")
         stored = await items.get_item(tx, item.id)
         assert stored is not None
-        notices = await signer_notices(tx, stored, 0, unit, rules)
-        await post(tx, notices)
+        routed = await route_step(tx, rules, stored, unit)
+        await post(tx, routed.notices)
         standing = rules.timeliness(item.category, item.event_date, rules.local_now(tx.now).date())
-    return Submitted(stored, standing, False, not rules.judged_at_centre, notices)
+    judged = routed.reached_centre or not rules.judged_at_centre
+    return Submitted(
+        routed.item, routed.timeliness or standing, routed.reached_centre, judged, routed.notices
+    )

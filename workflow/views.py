@@ -90,11 +90,12 @@ async def search(db: Database, person: Person, text: str) -> list[Item]:
     """Items whose title contains the text, limited to what the person may see."""
     async with db.scanning() as tx:
         grants = await people.active_roles(tx, person.id)
-        found = await items.search_items(tx, text.strip()[:50], limit=50)
-    if any(g.role in CENTRE_READERS for g in grants):
-        return found[:20]
-    mine = {g.unit_id for g in grants}
-    return [i for i in found if i.unit_id in mine or i.author_id == person.id][:20]
+        if any(g.role in CENTRE_READERS for g in grants):
+            return await items.search_items(tx, text.strip()[:50], limit=20)
+        mine = sorted({g.unit_id for g in grants if g.unit_id is not None})
+        return await items.search_items(
+            tx, text.strip()[:50], limit=20, unit_ids=mine, author_id=person.id
+        )
 
 
 async def unit_views(

@@ -135,6 +135,7 @@ async def test_the_bot_delivers_after_a_5xx_without_waiting_for_the_sweep(
     clock.now += timedelta(seconds=1)  # the ledger's clock moves on as the real one does
     reply = await server.wait_for_bot_message(900, before, timeout=5)
     assert reply["text"] == "稍后送达"
+    await bot.bot_data.courier.idle()  # the pass records the send after Telegram's answer
     async with ledger.reading() as tx:
         (row,) = await tx.fetchall("SELECT state, attempts FROM outbox WHERE purpose = 'test:5xx'")
     assert (row["state"], row["attempts"]) == ("sent", 2)

@@ -134,6 +134,8 @@ async def test_item_and_pending_offer_the_buttons_to_whoever_may_sign(
     listed = leader.received()[-1]
     await tap(server, bot, leader, listed, button_data(listed, "so:1:0:1:r"))
     await say(server, bot, leader, "请补充办件数量")
+    confirm = leader.received()[-1]  # the reason is shown back: only the confirm returns it
+    await tap(server, bot, leader, confirm, button_data(confirm, "so:1:0:1:c"))
     assert await step_of(ledger, 1) == (ItemState.RETURNED, 1)
     await say(server, bot, leader, "/item 1")  # returned: nothing to sign any more
     assert buttons(leader.received()[-1]) == {}

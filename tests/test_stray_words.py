@@ -228,6 +228,10 @@ async def test_the_author_is_never_asked_and_another_head_signs(
     answer = await server.wait_for_answer(forged["callback_query"]["id"])
     assert "不能审签自己的信息" in answer["text"]
     assert await _state(ledger) == (ItemState.PENDING, 0)
+    # Nor do /pending, /item or a message to the bot offer the author their own step.
+    assert "#1" not in await say(server, bot, author, "/pending")
+    await say(server, bot, author, "/item 1")
+    assert not _asked(author, "so:1:0:0:a")
     request = other.received()[-1]
     await tap(server, bot, other, request, button_data(request, "so:1:0:0:a"))
     assert _asked(leader, "so:1:0:1:a")

@@ -106,7 +106,7 @@ async def _offers(
         by_chat[row.chat_id].append(row)
     notices = []
     for holder in holders:
-        if holder.tg_user_id is None:
+        if holder.tg_user_id is None or holder.id == item.author_id:  # never one's own item
             continue
         number = _next_offer(by_chat[holder.tg_user_id], prefix, day, asked=asked)
         if number is None:
@@ -145,7 +145,7 @@ async def _waiting_items(tx: Tx, person: Person) -> list[Item]:
     if not held:
         return []
     found = await items.pending_in_units(tx, sorted({unit for unit, _ in held}))
-    return [i for i in found if (i.unit_id, step_role(i)) in held]
+    return [i for i in found if (i.unit_id, step_role(i)) in held and i.author_id != person.id]
 
 
 async def waiting_for(db: Database, person: Person) -> list[Waiting]:
@@ -166,7 +166,7 @@ async def signable(db: Database, person: Person, item_id: int) -> Item | None:
     shown only then; a press re-checks all of it anyway)."""
     async with db.reading() as tx:
         item = await items.get_item(tx, item_id)
-        if item is None:
+        if item is None or item.author_id == person.id:  # nobody signs their own item
             return None
         role = step_role(item)
         if role is None or role not in await roles_in_unit(tx, person.id, item.unit_id):
@@ -242,16 +242,18 @@ async def digest(db: Database, since: datetime) -> Digest:
         for message in await outbox.undelivered_since(tx, since):
             person = await people.person_by_tg(tx, message.chat_id)
             undelivered.append(Undelivered(message, person))
-        holders: dict[tuple[int, Role], bool] = {}
+        holders: dict[tuple[int, Role], list[Person]] = {}
         for item in await items.all_pending(tx):
             role = step_role(item)
             if role is None:
                 continue
             key = (item.unit_id, role)
             if key not in holders:
-                found = await people.role_holders(tx, item.unit_id, role)
-                holders[key] = any(p.tg_user_id is not None for p in found)
-            if not holders[key]:
+                holders[key] = await people.role_holders(tx, item.unit_id, role)
+            reachable = [
+                p for p in holders[key] if p.tg_user_id is not None and p.id != item.author_id
+            ]
+            if not reachable:
                 unit = await units.get_unit(tx, item.unit_id)
                 assert unit is not None
                 unreached.append(Waiting(item, unit, role))

@@ -211,7 +211,11 @@ async def stale_signoffs(
             chain = item.chain_roles
             unit = await units.get_unit(tx, item.unit_id)
             assert unit is not None
-            signers = await people.role_holders(tx, item.unit_id, chain[item.chain_step])
+            signers = [  # nobody signs their own item: its author is not reminded
+                p
+                for p in await people.role_holders(tx, item.unit_id, chain[item.chain_step])
+                if p.id != item.author_id
+            ]
             escalate: list[Person] = []
             if waiting >= 2 * schedule.signoff_after_working_days:
                 for role in chain[item.chain_step + 1 :] or (Role.LEADER,):
@@ -259,7 +263,12 @@ async def signoffs_due_today(db: Database, rules: CentreRules, now: datetime) ->
                 continue
             unit = await units.get_unit(tx, item.unit_id)
             assert unit is not None
-            signers = await people.role_holders(tx, item.unit_id, item.chain_roles[item.chain_step])
+            role = item.chain_roles[item.chain_step]
+            signers = [
+                p
+                for p in await people.role_holders(tx, item.unit_id, role)
+                if p.id != item.author_id
+            ]
             due.append(DueSignoff(item, unit, today, signers))
     return due
 

@@ -84,6 +84,11 @@ _CORE_ZH: Final[dict[str, str]] = {
     "refused.title_too_long": "标题太长（{length} 字），最多 {limit} 字。请精简后重新输入。",
     "refused.body_empty": "正文不能为空，请输入正文。",
     "refused.body_too_long": "正文太长（{length} 字），最多 {limit} 字。请分成两条信息报送。",
+    "submit.body_part_refused": (
+        "刚才这一段（{part} 字）没有收下：加上它正文就有 {length} 字，超过 {limit} 字的上限。\n"
+        "已收下的正文共 {kept} 字，结尾是“{tail}”。请把这一段缩短后重新发送（不要接着发下一段），"
+        "或点击“完成”；内容太多时请分成两条信息报送。"
+    ),
     "refused.category_unknown": "请点击按钮选择类别。",
     "refused.date_in_future": "日期 {day} 还没有到。请输入已经发生的工作日期。",
     "refused.date_too_old": "日期 {day} 距今超过一年，不能再作为信息报送。",
@@ -440,6 +445,12 @@ _CORE_EN: Final[dict[str, str]] = {
     "refused.title_too_long": "The title is too long ({length} characters, at most {limit}).",
     "refused.body_empty": "The text cannot be empty; please type it.",
     "refused.body_too_long": "The text is too long ({length} characters, at most {limit}); split it in two items.",
+    "submit.body_part_refused": (
+        "That part ({part} characters) was not kept: with it the text would be {length}"
+        " characters, over the limit of {limit}.\nKept so far: {kept} characters, ending"
+        " “{tail}”. Send this part again, shorter (not the next one), or press Done; for more,"
+        " split it into two items."
+    ),
     "refused.category_unknown": "Please choose a category with the buttons.",
     "refused.date_in_future": "{day} has not happened yet. Give the date the work took place.",
     "refused.date_too_old": "{day} is more than a year ago; it can no longer be submitted.",

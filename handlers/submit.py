@@ -211,7 +211,22 @@ async def got_body(update: Update, context: Context) -> int:
     body = (draft.get("body") or "") + ("\n" if draft.get("body") else "") + text
     limit = context.bot_data.rules.body_max
     if len(body) > limit:
-        await explain(update, context, Refused("body_too_long", limit=limit, length=len(body)))
+        # Nothing of this part is kept, and the person is told exactly where the text stands,
+        # so the next part they send is this one shortened, not the one after it (no hole).
+        kept = draft.get("body") or ""
+        texts = context.bot_data.texts
+        await _say(
+            update,
+            texts(
+                "submit.body_part_refused",
+                length=len(body),
+                limit=limit,
+                part=len(text),
+                kept=len(kept),
+                tail=kept[-12:] if kept else "",
+            ),
+            _buttons([[(texts("btn.done"), "sub:body:done")]]) if kept else None,
+        )
         return BODY
     draft["body"] = body
     texts = context.bot_data.texts

@@ -548,3 +548,25 @@ async def test_full_disk_says_so_and_keeps_the_ledger_whole(
         await tx.fetchone("PRAGMA max_page_count = 1073741823")
     await tap(server, bot, informant, informant.received()[-2], "sub:ok")
     assert "已报送，编号 #1" in "\n".join(texts_of(informant)[-3:])
+
+
+async def test_a_refused_body_part_leaves_no_hole(server: FakeBotApi, bot: BotApp) -> None:
+    """A part that would take the text over the limit is not kept, and the bot says where the
+    text stands, so the person sends it again shorter instead of going on with the next."""
+    informant = server.user(101, "王芳")
+    await join(server, bot, informant, WINDOW, "informant")
+    limit = bot.bot_data.rules.body_max
+    await say(server, bot, informant, "/submit")
+    await tap(server, bot, informant, informant.received()[-1], "sub:cat:measures")
+    await say(server, bot, informant, "标题")
+    parts: list[str] = []
+    while len("\n".join(parts)) < limit - 4100:  # Telegram's messages hold 4,096 characters
+        parts.append("甲" * 3990)
+        assert f"共 {len(chr(10).join(parts))} 字" in await say(server, bot, informant, parts[-1])
+    kept = len("\n".join(parts))
+    refused = await say(server, bot, informant, "乙" * (limit - kept + 10))
+    assert "没有收下" in refused
+    assert f"已收下的正文共 {kept} 字" in refused
+    assert "不要接着发下一段" in refused
+    shorter = "乙" * (limit - kept - 1)
+    assert f"共 {limit} 字" in await say(server, bot, informant, shorter)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -25,6 +26,7 @@ from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.courier import Courier
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
+from bot.ratelimit import PacedRateLimiter
 from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.transport import AiohttpRequest
@@ -76,8 +78,9 @@ def build_application(
         .request(RetryingRequest(connection_pool_size=256))  # a chat reply survives a blip
         .get_updates_request(AiohttpRequest())  # PTB polls again itself
     )
-    if rate_limit:
-        builder = builder.rate_limiter(smooth_rate_limiter())  # type: ignore[arg-type]
+    limiter = smooth_rate_limiter() if rate_limit else None
+    if limiter is not None:
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app: BotApp = builder.build()
     services = app.bot_data
     services.setup(db, rules, settings)
@@ -90,6 +93,23 @@ def build_application(
                 await app.bot.send_message(chat.id, services.texts("flood"))
 
     processor.on_flood = tell_flooding
+
+    async def queue_reply(data: dict[str, Any]) -> bool:
+        """A chat reply Telegram kept refusing (sustained 429s) goes to the outbox instead of
+        being lost: it arrives, in order, when Telegram takes messages again."""
+        markup = data.get("reply_markup")
+        payload: dict[str, Any] = {"text": str(data.get("text") or "")}
+        if isinstance(markup, InlineKeyboardMarkup):
+            payload["markup"] = markup.to_dict()
+        if not payload["text"]:
+            return False
+        async with db.transaction() as tx:
+            await outbox.enqueue(tx, f"reply:{uuid.uuid4().hex}", int(data["chat_id"]), payload)
+        services.courier.wake()
+        return True
+
+    if isinstance(limiter, PacedRateLimiter):
+        limiter.fallback = queue_reply
 
     async def send_outbox() -> DrainReport:
         """One outbox pass with the application's bot."""

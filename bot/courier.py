@@ -44,8 +44,9 @@ class Courier:
         self._closed = False
 
     def wake(self) -> None:
-        """Something was queued: send it soon (starts a pass unless one is running)."""
-        if self._closed:
+        """Something was queued: send it soon (starts a pass unless one is running); while the
+        bot stops, it stays queued for the next start."""
+        if self._closed or not self._alive():
             return
         self._again = True
         if self._task is None or self._task.done():
@@ -95,5 +96,4 @@ class Courier:
     def _wake_on_time(self) -> None:
         """The nap is over: a pass, unless the bot is stopping meanwhile."""
         self._timer = None
-        if self._alive():
-            self.wake()
+        self.wake()

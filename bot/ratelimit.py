@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
 from telegram._utils.types import JSONDict
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.transport import surely_not_sent
@@ -38,6 +40,15 @@ class RefundableLimiter(AsyncLimiter):
         self._wake_next()
 
 
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Telegram's requested wait in seconds, read as PTB's own limiter reads it (the public
+    attribute warns while PTB moves from seconds to a timedelta)."""
+    value: object = getattr(error, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value) if isinstance(value, int | float) else 1.0
+
+
 def refused(error: BaseException) -> bool:
     """Whether Telegram surely did not take the message: it answered with an error (a 429, a
     5xx, a 400), or no connection was made (refused, or a pool or connect timeout).
@@ -55,9 +66,19 @@ def refused(error: BaseException) -> bool:
     )
 
 
+#: Queues a chat reply Telegram kept refusing in the outbox; True if it was queued.
+Fallback = Callable[[JSONDict], Coroutine[Any, Any, bool]]
+
+
+class QueuedForLater(TelegramError):
+    """A reply Telegram kept refusing (429s) was put in the outbox: it arrives later."""
+
+
 class PacedRateLimiter(AIORateLimiter):
     """AIORateLimiter whose NO_RETRY requests neither retry nor stop other requests on a 429,
-    and give their place in the pace back when Telegram refused them."""
+    and give their place in the pace back when Telegram refused them. A chat reply that still
+    meets 429s after its retries goes to the outbox (`fallback`) instead of being lost, and
+    `stop()` ends every wait for a `retry_after` at once (a shutdown never waits one out)."""
 
     def __init__(self, overall_max_rate: float, overall_time_period: float, max_retries: int):
         super().__init__(
@@ -67,6 +88,48 @@ class PacedRateLimiter(AIORateLimiter):
         )
         self._base_limiter = self._pace = RefundableLimiter(overall_max_rate, overall_time_period)
         self._busy_chats: dict[object, AsyncLimiter] = {}
+        self._retries = max_retries
+        self._stopping = asyncio.Event()
+        self.fallback: Fallback | None = None
+
+    def stop(self) -> None:
+        """The bot is stopping: no request waits for a `retry_after` any longer."""
+        self._stopping.set()
+        self._retry_after_event.set()
+
+    async def _retrying(
+        self,
+        chat_id: object,
+        group: int | str | bool,
+        data: dict[str, Any],
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        retries: int,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """PTB's retry loop, except that the wait after a 429 ends when the bot stops."""
+        for attempt in range(retries + 1):
+            try:
+                return await self._run_request(
+                    chat=chat_id is not None,
+                    group=group,
+                    allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+                    callback=callback,
+                    args=args,
+                    kwargs=kwargs,
+                )
+            except RetryAfter as error:
+                if attempt == retries or self._stopping.is_set():
+                    raise
+                wait = retry_after_seconds(error) + 0.1
+                self._retry_after_event.clear()  # nobody else sends meanwhile, as in PTB
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), wait)
+                if self._stopping.is_set():
+                    raise  # stopping: no further attempt (a reply goes to the outbox)
+            finally:
+                self._retry_after_event.set()
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _busy_chat_pace(self, chat_id: object) -> AsyncLimiter:
         """One message a second to a chat whose person keeps many updates waiting (Telegram's
@@ -94,18 +157,24 @@ class PacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         """As PTB's, except for NO_RETRY requests (one paced attempt, errors raised as they are)."""
-        if rate_limit_args != NO_RETRY:
-            if BUSY_LANE.get()():
-                await self._busy_chat_pace(data.get("chat_id")).acquire()
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
         chat_id: object = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)  # type: ignore[call-overload]
         group: int | str | bool = False
         if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str):
             group = chat_id
+        if rate_limit_args != NO_RETRY:
+            if BUSY_LANE.get()():
+                await self._busy_chat_pace(data.get("chat_id")).acquire()
+            retries = rate_limit_args if isinstance(rate_limit_args, int) else self._retries
+            try:
+                return await self._retrying(chat_id, group, data, callback, args, kwargs, retries)
+            except RetryAfter:
+                private = isinstance(chat_id, int) and chat_id > 0
+                queue = self.fallback if endpoint == "sendMessage" and private else None
+                if queue is not None and await queue(data):
+                    raise QueuedForLater("the reply went to the outbox") from None
+                raise
         try:
             return await self._run_request(
                 chat=chat_id is not None,

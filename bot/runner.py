@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.ratelimit import PacedRateLimiter
 from bot.wiring import centre_rules
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
@@ -58,6 +59,8 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
             await app.updater.start_polling(allowed_updates=["message", "callback_query"])
             log.info("polling %s", settings.telegram.api_base_url)
             await stop.wait()
+            if isinstance(app.bot.rate_limiter, PacedRateLimiter):
+                app.bot.rate_limiter.stop()  # no wait for a long retry_after holds the stop
             await app.updater.stop()
             await app.stop()
     finally:

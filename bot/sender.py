@@ -94,6 +94,9 @@ async def render(
     """The text and buttons of an outbox row: a notice rendered now, or prepared text."""
     payload: dict[str, Any] = json.loads(message.payload)
     if "notice" not in payload:  # prepared text; a reminder of a step carries its buttons
+        keyboard = payload.get("markup")
+        if isinstance(keyboard, dict):  # a chat reply Telegram refused, with its own buttons
+            return str(payload["text"]), InlineKeyboardMarkup.de_json(keyboard, None)
         step = payload.get("signoff")
         if step:
             item_no, round_no, step_no = (int(part) for part in step)

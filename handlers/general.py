@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
+from bot.ratelimit import QueuedForLater
 
 from . import waits
 from .common import acknowledge, current, is_stale_query
@@ -72,6 +73,9 @@ async def flush(update: object, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Logs the error, apologises to the user, and tells the admins (at most once a minute)."""
+    if isinstance(context.error, QueuedForLater):  # Telegram refused it; the outbox has it
+        log.info("a reply went to the outbox after repeated 429s")
+        return
     if isinstance(context.error, BadRequest) and is_stale_query(context.error):
         # a press handled before a restart came again and a handler answered it unguarded
         log.info("late button answer ignored: %s", context.error)

@@ -15,15 +15,17 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from bot.texts import Texts
+from storage.models import Person
 from workflow import webnews
 from workflow.outcomes import Refused
 from workflow.submission import clean_text
 
 from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
+from .general import flush as write_through
 from .waits import PENDING_WEB_RETURN, PENDING_WEB_URL
 
-BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arsp]):([0-9]{1,12}):([0-9]{1,6}))")
+BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arspcx]):([0-9]{1,12}):([0-9]{1,6}))")
 ITEM_ARG = re.compile(r"[#＃]?([0-9]{1,12})")
 
 
@@ -198,6 +200,8 @@ async def on_button(update: Update, context: Context) -> None:
             await acknowledge(query)
             if chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.ask_reason", news=news_id))
+        elif action in "cx":  # the return's reason, shown back: confirmed or cancelled
+            await _on_confirm(update, context, person, news_id, round_, confirm=action == "c")
         elif action == "s":
             sent = await webnews.resend(services.db, services.rules, person, news_id, round_)
             await acknowledge(query, texts("web.sent_alert"))
@@ -215,6 +219,40 @@ async def on_button(update: Update, context: Context) -> None:
                 await context.bot.send_message(chat_id, texts("web.ask_url", news=news_id))
     except Refused as refused:
         await explain(update, context, refused)
+
+
+async def _on_confirm(
+    update: Update, context: Context, person: Person, news_id: int, round_: int, confirm: bool
+) -> None:
+    """✅ 确认 returns the news with the reason shown (re-checking the leader and the round);
+    ✖️ 取消 leaves everything as it was."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    pending = waits.held(context, "web_return", news=news_id, round=round_)
+    if pending is None:
+        raise Refused("confirm_stale", minutes=waits.minutes(context))
+    if not confirm:
+        waits.release(context)
+        await acknowledge(query, texts("confirm.kept"))
+        await mark_decided(context, query.message, texts("web.return_kept"))
+        return
+    try:
+        decided = await webnews.decide(
+            services.db, person, news_id, round_, approve=False, reason=str(pending["reason"])
+        )
+    except Refused:
+        waits.release(context)  # decided meanwhile, or no longer theirs: nothing to confirm
+        raise
+    waits.release(context)
+    await acknowledge(query)
+    await mark_decided(
+        context,
+        query.message,
+        texts("web.returned_done", news=decided.news.id, reason=decided.news.return_reason),
+    )
+    await _unbutton(context, pending)
+    await deliver(context, decided.notices)
 
 
 def _pending(query: Any, news_id: int, round_: int) -> dict[str, Any]:
@@ -245,20 +283,37 @@ async def on_text(update: Update, context: Context) -> None:
             if not reason:
                 await message.reply_text(texts("web.reason_empty"))
                 raise ApplicationHandlerStop
+            if len(reason) > webnews.REASON_MAX:  # refused with the limit, never cut
+                raise Refused("reason_too_long", limit=webnews.REASON_MAX, length=len(reason))
             pending = user_data.pop(PENDING_WEB_RETURN)
-            decided = await webnews.decide(
-                services.db,
-                person,
-                int(pending["news"]),
-                int(pending["round"]),
-                approve=False,
+            news_id, round_ = int(pending["news"]), int(pending["round"])
+            await webnews.check_signable(services.db, person, news_id, round_)
+            waits.hold(
+                context,
+                "web_return",
+                news=news_id,
+                round=round_,
                 reason=reason,
+                chat=pending.get("chat"),
+                message=pending.get("message"),
             )
-            await _unbutton(context, pending)
+            data = f"wn:{{}}:{news_id}:{round_}"
             await message.reply_text(
-                texts("web.returned_done", news=decided.news.id, reason=decided.news.return_reason)
+                texts("web.confirm_return", news=news_id, reason=reason),
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                texts("btn.confirm_yes"), callback_data=data.format("c")
+                            ),
+                            InlineKeyboardButton(
+                                texts("btn.confirm_no"), callback_data=data.format("x")
+                            ),
+                        ]
+                    ]
+                ),
             )
-            await deliver(context, decided.notices)
+            await write_through(update, context)  # the held reason survives a restart
         else:
             pending = user_data[PENDING_WEB_URL]
             try:

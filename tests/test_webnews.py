@@ -107,7 +107,15 @@ async def test_register_route_sign_return_resend_approve_publish(
     request = leader.received()[-1]
     await tap(server, bot, leader, request, "wn:r:1:1")
     assert "退回网站新闻 #1 的原因" in texts_of(leader)[-1]
-    assert "已退回" in await say(server, bot, leader, "标题要写明成效")
+    shown = await say(server, bot, leader, "标题要写明成效")  # shown back: confirm first
+    assert "请确认退回网站新闻 #1" in shown and "标题要写明成效" in shown
+    assert "标题要写明成效" not in texts_of(editor)[-1]  # nothing happened yet
+    confirm = leader.received()[-1]
+    assert set(buttons(confirm).values()) == {"wn:c:1:1", "wn:x:1:1"}
+    await tap(server, bot, leader, confirm, "wn:c:1:1")
+    assert "已退回" in texts_of(leader)[-1]
+    again = await leader.click(confirm, "wn:c:1:1", forged=True)  # a second press: refused
+    assert "这个确认已失效" in await answer_of(server, bot, again)
     returned = editor.received()[-1]
     assert "标题要写明成效" in str(returned["text"])
     assert set(buttons(returned).values()) == {"ed:edit:1", "wn:s:1:1"}

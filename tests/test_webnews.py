@@ -107,8 +107,8 @@ async def test_register_route_sign_return_resend_approve_publish(
     request = leader.received()[-1]
     await tap(server, bot, leader, request, "wn:r:1:1")
     assert "退回网站新闻 #1 的原因" in texts_of(leader)[-1]
-    shown = await say(server, bot, leader, "标题要写明成效")  # shown back: confirm first
-    assert "请确认退回网站新闻 #1" in shown and "标题要写明成效" in shown
+    shown_back = await say(server, bot, leader, "标题要写明成效")  # confirm first
+    assert "请确认退回网站新闻 #1" in shown_back and "标题要写明成效" in shown_back
     assert "标题要写明成效" not in texts_of(editor)[-1]  # nothing happened yet
     confirm = leader.received()[-1]
     assert set(buttons(confirm).values()) == {"wn:c:1:1", "wn:x:1:1"}

@@ -52,6 +52,7 @@ MENU_BUTTON = re.compile(
 )
 OPEN_BUTTON = re.compile(r"bf:open:([0-9]{1,12})")
 DECISION = re.compile(r"bf:([ar]):([0-9]{1,12}):([0-9]{1,6}):(rv|sg)")
+CONFIRM = re.compile(r"bf:([cx]):([0-9]{1,12}):([0-9]{1,6}):(rv|sg)")  # a return's confirmation
 GET_BUTTON = re.compile(r"bf:get:([0-9]{1,12})")
 ENDING = {"brief_not_editable", "brief_unknown", "not_editor"}  # refusals that close the draft
 BODY_SHOWN = 3000  # of the current text shown before asking for a new one
@@ -629,7 +630,8 @@ async def decision_button(update: Update, context: Context) -> int:
 
 
 async def got_reason(update: Update, context: Context) -> int:
-    """The typed reason of a return: the issue goes back to its editor."""
+    """The typed reason of a return, shown back with ✅ 确认 / ✖️ 取消: only the confirm sends
+    the issue back to its editor."""
     message = update.effective_message
     if message is None or context.user_data is None:
         return ConversationHandler.END
@@ -638,30 +640,95 @@ async def got_reason(update: Update, context: Context) -> int:
     person, _ = await current(update, context)
     if not pending or person is None:
         return ConversationHandler.END
+    brief_id, round_, step = int(pending["id"]), int(pending["round"]), str(pending["step"])
     try:
-        decided = await briefs.return_issue(
-            services.db,
-            person,
-            brief_id=int(pending["id"]),
-            round_=int(pending["round"]),
-            step=str(pending["step"]),
-            reason=message.text or "",
-        )
+        reason = briefs.check_return_reason(message.text or "")
     except Refused as refused:
-        await explain(update, context, refused)
-        if refused.key == "return_needs_reason":
-            return REASON
+        await explain(update, context, refused)  # the question stays: type it again
+        return REASON
+    try:
+        await briefs.check_open(services.db, person, brief_id=brief_id, round_=round_, step=step)
+    except Refused as refused:
         context.user_data.pop(RETURNING, None)
+        await explain(update, context, refused)
         return ConversationHandler.END
     context.user_data.pop(RETURNING, None)
-    await _say(update, texts("brief.done_returned", number=decided.brief.number))
+    waits.hold(
+        context,
+        "brief_return",
+        id=brief_id,
+        round=round_,
+        step=step,
+        reason=reason,
+        chat=pending.get("chat"),
+        message=pending.get("message"),
+    )
+    code = next(code for code, name in briefs.STEP_CODES.items() if name == step)
+    data = f"bf:{{}}:{brief_id}:{round_}:{code}"
+    await _say(
+        update,
+        texts("brief.confirm_return", number=pending.get("number", ""), reason=reason),
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(texts("btn.confirm_yes"), callback_data=data.format("c")),
+                    InlineKeyboardButton(texts("btn.confirm_no"), callback_data=data.format("x")),
+                ]
+            ]
+        ),
+    )
+    return ConversationHandler.END
+
+
+async def confirm_button(update: Update, context: Context) -> int:
+    """✅ 确认 returns the issue with the reason shown (re-checking the person and the step);
+    ✖️ 取消 leaves everything as it was."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    match = CONFIRM.fullmatch(query.data or "")
+    person, _ = await current(update, context)
+    try:
+        if match is None:
+            raise Refused("forged")
+        if person is None:
+            raise Refused("not_allowed")
+        brief_id, round_ = int(match[2]), int(match[3])
+        step = briefs.STEP_CODES[match[4]]
+        pending = waits.held(context, "brief_return", id=brief_id, round=round_, step=step)
+        if pending is None:
+            raise Refused("confirm_stale", minutes=waits.minutes(context))
+        if match[1] == "x":
+            waits.release(context)
+            await acknowledge(query, texts("confirm.kept"))
+            await mark_decided(context, query.message, texts("brief.return_kept"))
+            return ConversationHandler.END
+        try:
+            decided = await briefs.return_issue(
+                services.db,
+                person,
+                brief_id=brief_id,
+                round_=round_,
+                step=step,
+                reason=str(pending["reason"]),
+            )
+        except Refused:
+            waits.release(context)  # decided meanwhile, or no longer theirs
+            raise
+    except Refused as refused:
+        await explain(update, context, refused)
+        return ConversationHandler.END
+    waits.release(context)
+    reason = decided.brief.return_reason or ""
+    await acknowledge(query, texts("brief.done_returned", number=decided.brief.number))
+    await mark_decided(
+        context, query.message, texts("brief.marked_returned", by=person.name, reason=reason)
+    )
     if pending.get("chat") and pending.get("message"):
         with contextlib.suppress(BadRequest, Forbidden):
             await context.bot.edit_message_reply_markup(
                 pending["chat"], pending["message"], reply_markup=None
             )
-    reason = decided.brief.return_reason or ""
-    await _say(update, texts("brief.marked_returned", by=person.name, reason=reason))
     await deliver(context, decided.notices)
     return ConversationHandler.END
 
@@ -685,7 +752,10 @@ def reviewing() -> ConversationHandler[Context]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CallbackQueryHandler(decision_button, pattern=r"^bf:[ar]:")],
+            entry_points=[
+                CallbackQueryHandler(decision_button, pattern=r"^bf:[ar]:"),
+                CallbackQueryHandler(confirm_button, pattern=r"^bf:[cx]:"),
+            ],
             states={
                 REASON: [
                     MessageHandler(filters.TEXT & ~filters.COMMAND, got_reason),

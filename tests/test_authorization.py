@@ -1144,8 +1144,8 @@ ACTIONS = (
     ),
     Action(
         "bf:r rv",
-        "退回 + reason at review `bf:r:B:1:rv`",
-        then_cancel(presses("bf:r:{n}:1:rv", "请补充一篇")),
+        "退回 + reason + ✅ 确认 at review `bf:r:B:1:rv` … `bf:c:B:1:rv`",
+        then_cancel(presses("bf:r:{n}:1:rv", "请补充一篇", "bf:c:{n}:1:rv")),
         brief_state("returned"),
         fresh_brief("review"),
     ),
@@ -1158,10 +1158,17 @@ ACTIONS = (
     ),
     Action(
         "bf:r sg",
-        "退回 + reason at signing `bf:r:B:1:sg`",
-        then_cancel(presses("bf:r:{n}:1:sg", "请补充一篇")),
+        "退回 + reason + ✅ 确认 at signing `bf:r:B:1:sg` … `bf:c:B:1:sg`",
+        then_cancel(presses("bf:r:{n}:1:sg", "请补充一篇", "bf:c:{n}:1:sg")),
         brief_state("returned"),
         fresh_brief("signing"),
+    ),
+    Action(
+        "bf:c",
+        "an issue return's ✅ 确认 without its reason typed first `bf:c:B:1:rv`",
+        then_cancel(presses("bf:c:{n}:1:rv")),
+        brief_state("returned"),
+        fresh_brief("review"),
     ),
     Action(
         "bf:get",
@@ -1336,6 +1343,7 @@ EXPECTED: dict[str, str] = {
     "bf:r rv": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
     "bf:a sg": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
     "bf:r sg": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "bf:c": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "bf:get": "✗ ✗ ✗ ✗ ✗ ✓ ✓ ✓ ✗ ✗ ✗",
     "ed:route": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:rt ok": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",

@@ -169,8 +169,11 @@ async def test_draft_review_return_revise_sign_distribute(
     assert "赵敏" in str(request["text"])
     await tap(server, bot, leader, request, "bf:r:1:1:rv")
     assert "退回第1期的原因" in texts_of(leader)[-1]
-    await say(server, bot, leader, "第二条请补充办件数据")
-    assert "已退回第1期" in "\n".join(texts_of(leader)[-2:])
+    shown_back = await say(server, bot, leader, "第二条请补充办件数据")
+    assert "请确认退回第1期" in shown_back and "第二条请补充办件数据" in shown_back
+    confirm = leader.received()[-1]
+    answer = await tap(server, bot, leader, confirm, "bf:c:1:1:rv")
+    assert "已退回第1期" in str(answer["text"])
     returned = last_with_buttons(editor, "bf:open:1")
     assert "第二条请补充办件数据" in str(returned["text"])
     assert "周中心" in str(returned["text"])

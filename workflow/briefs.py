@@ -435,13 +435,24 @@ async def _tell_author(
     return [Notice(author.tg_user_id, key, base | params, None, event=event)]
 
 
+REASON_MAX = 500
+
+
+def check_return_reason(reason: str) -> str:
+    """A return's reason, cleaned; refused when empty or over the limit (never cut)."""
+    why = clean_text(reason)
+    if not why:
+        raise Refused("return_needs_reason")
+    if len(why) > REASON_MAX:
+        raise Refused("reason_too_long", limit=REASON_MAX, length=len(why))
+    return why
+
+
 async def return_issue(
     db: Database, person: Person, *, brief_id: int, round_: int, step: str, reason: str
 ) -> Decided:
     """退回: the reviewer or the signer sends the issue back to its editor with a reason."""
-    why = clean_text(reason)[:500]
-    if not why:
-        raise Refused("return_needs_reason")
+    why = check_return_reason(reason)
     async with db.transaction() as tx:
         brief = await _open_step(tx, person, brief_id, round_, step)
         recorded = await briefs.record_decision(

@@ -244,6 +244,11 @@ async def _period_counts(
     history = await _terms(tx)
     spans = await _informant_spans(tx) if zone is not None else {}
     span_months = _months(start, end)
+    month_ends = (  # each month's closing instant, stamped once for every unit
+        {ym: to_stamp(periods.month(*ym).closes_at(zone)) for ym in span_months}
+        if zone is not None
+        else {}
+    )
     listed = sql is PERIOD_COUNTS_ITEMS_SQL
     adopted: dict[int, tuple[int, ...]] = {}
     result = []
@@ -278,7 +283,7 @@ async def _period_counts(
             missing = tuple(
                 month
                 for year, month in existed
-                if not _in_place(unit_spans, to_stamp(periods.month(year, month).closes_at(zone)))
+                if not _in_place(unit_spans, month_ends[(year, month)])
             )
             has_informant = not missing
         result.append(

@@ -532,7 +532,7 @@ def differing_units(ours: Sequence[UnitCounts], raw: Sequence[Any]) -> int:
         )
         for c in ours
     }
-    theirs = {r[0]: (bool(r[5]), *r[6:14]) for r in raw}
+    theirs = {r[0]: (bool(r[7]), *r[8:16]) for r in raw}  # after id … active, position
     return sum(mine.get(unit_id) != counts for unit_id, counts in theirs.items()) + len(
         mine.keys() - theirs.keys()
     )
@@ -584,7 +584,7 @@ async def measure(path: Path, repeat: int, world: World | None) -> int:
             " (SELECT count(*) FROM adoptions WHERE withdrawn_at IS NOT NULL),"
             " (SELECT count(*) FROM items WHERE submitted_on IS NOT NULL),"
             " (SELECT count(*) FROM items WHERE centre_on IS NOT NULL),"
-            " (SELECT count(*) FROM items WHERE late_days > 0),"
+            " (SELECT count(*) FROM items WHERE late_days > 0 AND centre_on IS NOT NULL),"
             " (SELECT ifnull(sum(points), 0) FROM adoptions WHERE withdrawn_at IS NULL"
             "   AND adopted_on BETWEEN ? AND ?),"
             " (SELECT count(*) FROM units), (SELECT count(*) FROM units WHERE kind = 'section'),"

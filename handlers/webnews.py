@@ -18,7 +18,6 @@ from bot.texts import Texts
 from storage.models import Person
 from workflow import webnews
 from workflow.outcomes import Refused
-from workflow.submission import clean_text
 
 from . import waits
 from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
@@ -279,12 +278,13 @@ async def on_text(update: Update, context: Context) -> None:
         if person is None:
             raise Refused("not_allowed")
         if PENDING_WEB_RETURN in user_data:
-            reason = clean_text(message.text)
-            if not reason:
+            try:
+                reason = webnews.check_return_reason(message.text)
+            except Refused as refused:
+                if refused.key != "web_return_needs_reason":
+                    raise
                 await message.reply_text(texts("web.reason_empty"))
-                raise ApplicationHandlerStop
-            if len(reason) > webnews.REASON_MAX:  # refused with the limit, never cut
-                raise Refused("reason_too_long", limit=webnews.REASON_MAX, length=len(reason))
+                raise ApplicationHandlerStop from None
             pending = user_data.pop(PENDING_WEB_RETURN)
             news_id, round_ = int(pending["news"]), int(pending["round"])
             await webnews.check_signable(services.db, person, news_id, round_)

@@ -19,7 +19,7 @@ from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.periods import ensure_open
 from workflow.rules import CentreRules
-from workflow.submission import check_body, check_title, clean_text
+from workflow.submission import check_body, check_reason, check_title
 
 REVIEW, SIGN = "review", "sign"
 #: The step of a decision as buttons carry it, and the role that decides it.
@@ -435,17 +435,9 @@ async def _tell_author(
     return [Notice(author.tg_user_id, key, base | params, None, event=event)]
 
 
-REASON_MAX = 500
-
-
 def check_return_reason(reason: str) -> str:
     """A return's reason, cleaned; refused when empty or over the limit (never cut)."""
-    why = clean_text(reason)
-    if not why:
-        raise Refused("return_needs_reason")
-    if len(why) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX, length=len(why))
-    return why
+    return check_reason(reason, "return_needs_reason")
 
 
 async def return_issue(

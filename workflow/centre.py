@@ -15,7 +15,7 @@ from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.periods import ensure_open
 from workflow.rules import CentreRules, Outlet
-from workflow.submission import check_body, check_title, clean_text
+from workflow.submission import check_body, check_reason, check_title
 
 REFERENCE_MAX = 300
 
@@ -180,18 +180,9 @@ async def adopt(
     return Adopted(adoption, stored, total, notices)
 
 
-#: The longest withdrawal reason kept; a longer one is refused with the limit, never cut.
-REASON_MAX = 500
-
-
 def _withdrawal_reason(text: str) -> str:
     """A cleaned withdrawal reason, or Refused saying it is empty or over the limit."""
-    reason = clean_text(text)
-    if not reason:
-        raise Refused("withdraw_needs_reason")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
-    return reason
+    return check_reason(text, "withdraw_needs_reason")
 
 
 async def check_withdrawal(

@@ -26,6 +26,7 @@ from workflow.figures import (
 )
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
+from workflow.submission import check_reason
 
 _MONTH = TypeAdapter(MonthReport)
 _YEAR = TypeAdapter(YearReport)
@@ -184,9 +185,7 @@ async def correct_adoption(
     reference: str | None = None,
 ) -> Adoption:
     """An admin records an adoption dated in a closed month as a correction (更正)."""
-    reason = reason.strip()
-    if not reason:
-        raise Refused("correction_needs_reason")
+    reason = check_reason(reason, "correction_needs_reason")
     outlet = rules.outlets.get(outlet_name)
     if outlet is None:
         raise Refused("outlet_unknown", name=outlet_name)
@@ -234,9 +233,7 @@ async def correct_withdrawal(
 ) -> Adoption:
     """An admin withdraws an item's adoption at an outlet, dated in a closed month, as a
     correction (更正)."""
-    reason = reason.strip()
-    if not reason:
-        raise Refused("correction_needs_reason")
+    reason = check_reason(reason, "correction_needs_reason")
     async with db.transaction() as tx:
         await _admin(tx, rules, admin)
         item = await items.get_item(tx, item_id)
@@ -277,9 +274,7 @@ async def _closed_month_of(tx: Tx, day: date) -> str:
 async def reopen(db: Database, period: str, reason: str) -> int:
     """Reopens a closed period with a reason (the operator, on the command line); its sheet
     is kept and the next close writes a new version. The version reopened."""
-    reason = reason.strip()
-    if not reason:
-        raise Refused("reopen_needs_reason")
+    reason = check_reason(reason, "reopen_needs_reason")
     parse_period(period)
     async with db.transaction() as tx:
         number = await periods.reopen(tx, period, reason, None)

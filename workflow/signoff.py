@@ -12,20 +12,13 @@ from storage.models import Item, Person
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import clean_text, reach_centre, roles_in_unit, route_step
-
-#: The longest return reason kept; a longer one is refused with the limit, never cut.
-REASON_MAX = 500
+from workflow.submission import check_reason as submission_check_reason
+from workflow.submission import reach_centre, roles_in_unit, route_step
 
 
 def check_reason(text: str) -> str:
     """A cleaned return reason, or Refused saying it is empty or over the limit."""
-    reason = clean_text(text)
-    if not reason:
-        raise Refused("return_needs_reason")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
-    return reason
+    return submission_check_reason(text, "return_needs_reason")
 
 
 class Result(StrEnum):

@@ -60,6 +60,21 @@ class Submitted:
         return self.timeliness.late_days
 
 
+#: The longest reason (a return, a withdrawal, a correction) kept; a longer one is refused with
+#: the limit, never cut.
+REASON_MAX = 500
+
+
+def check_reason(text: str, empty: str) -> str:
+    """A cleaned reason; Refused(`empty`) when nothing is left, or saying the limit when over it."""
+    reason = clean_text(text)
+    if not reason:
+        raise Refused(empty)
+    if len(reason) > REASON_MAX:
+        raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
+    return reason
+
+
 def clean_text(text: str) -> str:
     """Text as stored: NFC; control, format (zero-width, direction) and blank-letter characters
     removed; ends trimmed; empty if nothing visible is left."""

@@ -21,10 +21,9 @@ from workflow.centre import REFERENCE_MAX, editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import clean_text
+from workflow.submission import check_reason, clean_text
 
 PREVIEW = 1200  # characters of the body shown in a sign-off request
-REASON_MAX = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +210,11 @@ async def check_signable(db: Database, leader: Person, news_id: int, round_: int
         return await _signable(tx, leader, news_id, round_)
 
 
+def check_return_reason(text: str) -> str:
+    """A return's reason, cleaned; refused when empty or over the limit (never cut)."""
+    return check_reason(text, "web_return_needs_reason")
+
+
 async def decide(
     db: Database,
     leader: Person,
@@ -221,9 +225,8 @@ async def decide(
     reason: str | None = None,
 ) -> Decided:
     """A centre leader approves the round (network admins are asked to publish) or returns it."""
-    reason = clean_text(reason or "")[:REASON_MAX] or None
-    if not approve and reason is None:
-        raise Refused("web_return_needs_reason")
+    if not approve:
+        reason = check_return_reason(reason or "")
     async with db.transaction() as tx:
         news = await _signable(tx, leader, news_id, round_)
         item = await _item(tx, news.item_id)

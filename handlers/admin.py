@@ -16,7 +16,7 @@ from workflow import periods as closing
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
-from .common import acknowledge, current, explain, mark_decided
+from .common import acknowledge, confirm_keyboard, current, explain, mark_decided
 from .lookup import split_message
 from .start import is_admin
 
@@ -181,17 +181,8 @@ async def revoke_button(update: Update, context: Context) -> None:
                 await context.bot.send_message(
                     query.message.chat.id,
                     await _grant_text(context, "admin.confirm_revoke", grant),
-                    reply_markup=InlineKeyboardMarkup(
-                        [
-                            [
-                                InlineKeyboardButton(
-                                    texts("btn.confirm_yes"), callback_data=f"ad:rv:{grant_id}:ok"
-                                ),
-                                InlineKeyboardButton(
-                                    texts("btn.confirm_no"), callback_data=f"ad:rv:{grant_id}:no"
-                                ),
-                            ]
-                        ]
+                    reply_markup=confirm_keyboard(
+                        texts, f"ad:rv:{grant_id}:ok", f"ad:rv:{grant_id}:no"
                     ),
                 )
             return

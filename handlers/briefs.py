@@ -38,7 +38,15 @@ from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
 from . import waits
-from .common import acknowledge, current, deliver, drop_buttons, explain, mark_decided
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    deliver,
+    drop_buttons,
+    explain,
+    mark_decided,
+)
 from .lookup import split_message
 
 MENU, ADD, HEADING, BODY, DATE = range(5)
@@ -664,18 +672,11 @@ async def got_reason(update: Update, context: Context) -> int:
         message=pending.get("message"),
     )
     code = next(code for code, name in briefs.STEP_CODES.items() if name == step)
-    data = f"bf:{{}}:{brief_id}:{round_}:{code}"
+    ends = f"{brief_id}:{round_}:{code}"
     await _say(
         update,
         texts("brief.confirm_return", number=pending.get("number", ""), reason=reason),
-        InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(texts("btn.confirm_yes"), callback_data=data.format("c")),
-                    InlineKeyboardButton(texts("btn.confirm_no"), callback_data=data.format("x")),
-                ]
-            ]
-        ),
+        confirm_keyboard(texts, f"bf:c:{ends}", f"bf:x:{ends}"),
     )
     return ConversationHandler.END
 

@@ -23,7 +23,15 @@ from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from . import waits
-from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    deliver,
+    explain,
+    mark_decided,
+    press_chat,
+)
 from .general import flush as write_through
 from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
 
@@ -216,17 +224,8 @@ async def on_text(update: Update, context: Context) -> None:
                     day=adoption.adopted_on.isoformat(),
                     reason=reason,
                 ),
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                texts("btn.confirm_yes"), callback_data=f"ed:wdok:{adoption_id}"
-                            ),
-                            InlineKeyboardButton(
-                                texts("btn.confirm_no"), callback_data=f"ed:wdno:{adoption_id}"
-                            ),
-                        ]
-                    ]
+                reply_markup=confirm_keyboard(
+                    texts, f"ed:wdok:{adoption_id}", f"ed:wdno:{adoption_id}"
                 ),
             )
     except Refused as refused:

@@ -9,7 +9,7 @@ import logging
 import re
 import sqlite3
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
@@ -18,7 +18,7 @@ from workflow import reach, signoff
 from workflow.outcomes import Refused
 
 from . import waits
-from .common import acknowledge, current, deliver, explain, mark_decided
+from .common import acknowledge, confirm_keyboard, current, deliver, explain, mark_decided
 from .general import flush as write_through
 from .waits import PENDING_RETURN
 
@@ -151,14 +151,7 @@ async def on_reason(update: Update, context: Context) -> None:
     data = f"so:{item_id}:{round_}:{step}"
     await message.reply_text(
         texts("signoff.confirm_return", item=item_id, title=item.title, reason=reason),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(texts("btn.confirm_yes"), callback_data=f"{data}:c"),
-                    InlineKeyboardButton(texts("btn.confirm_no"), callback_data=f"{data}:x"),
-                ]
-            ]
-        ),
+        reply_markup=confirm_keyboard(texts, f"{data}:c", f"{data}:x"),
     )
     await write_through(update, context)  # the held reason survives a restart
     raise ApplicationHandlerStop

@@ -16,7 +16,7 @@ from storage import units as unit_repo
 from workflow import tasks
 from workflow.outcomes import Refused
 
-from .common import acknowledge, current, deliver, explain, mark_decided
+from .common import acknowledge, confirm_keyboard, current, deliver, explain, mark_decided
 from .lookup import member
 
 BUTTON = re.compile(r"tk:(done|cancel|cancelok|keep):([0-9]{1,12})")
@@ -152,16 +152,5 @@ async def _ask_cancel(update: Update, context: Context, person_id: int, task_id:
             title=task.title,
             due_on=task.due_on.isoformat(),
         ),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        texts("btn.confirm_yes"), callback_data=f"tk:cancelok:{task.id}"
-                    ),
-                    InlineKeyboardButton(
-                        texts("btn.confirm_no"), callback_data=f"tk:keep:{task.id}"
-                    ),
-                ]
-            ]
-        ),
+        reply_markup=confirm_keyboard(texts, f"tk:cancelok:{task.id}", f"tk:keep:{task.id}"),
     )

@@ -20,7 +20,15 @@ from workflow import webnews
 from workflow.outcomes import Refused
 
 from . import waits
-from .common import acknowledge, current, deliver, explain, mark_decided, press_chat
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    deliver,
+    explain,
+    mark_decided,
+    press_chat,
+)
 from .general import flush as write_through
 from .waits import PENDING_WEB_RETURN, PENDING_WEB_URL
 
@@ -297,20 +305,10 @@ async def on_text(update: Update, context: Context) -> None:
                 chat=pending.get("chat"),
                 message=pending.get("message"),
             )
-            data = f"wn:{{}}:{news_id}:{round_}"
             await message.reply_text(
                 texts("web.confirm_return", news=news_id, reason=reason),
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                texts("btn.confirm_yes"), callback_data=data.format("c")
-                            ),
-                            InlineKeyboardButton(
-                                texts("btn.confirm_no"), callback_data=data.format("x")
-                            ),
-                        ]
-                    ]
+                reply_markup=confirm_keyboard(
+                    texts, f"wn:c:{news_id}:{round_}", f"wn:x:{news_id}:{round_}"
                 ),
             )
             await write_through(update, context)  # the held reason survives a restart

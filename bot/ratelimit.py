@@ -44,9 +44,11 @@ def retry_after_seconds(error: RetryAfter) -> float:
     """Telegram's requested wait in seconds, read as PTB's own limiter reads it (the public
     attribute warns while PTB moves from seconds to a timedelta)."""
     value: object = getattr(error, "_retry_after", None)
+    if value is None:  # not where PTB 22 keeps it: the public attribute, whatever it warns
+        value = error.retry_after
     if isinstance(value, timedelta):
         return value.total_seconds()
-    return float(value) if isinstance(value, int | float) else 1.0
+    return float(str(value))
 
 
 def refused(error: BaseException) -> bool:
@@ -107,7 +109,8 @@ class PacedRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         retries: int,
     ) -> bool | JSONDict | list[JSONDict]:
-        """PTB's retry loop, except that the wait after a 429 ends when the bot stops."""
+        """PTB's retry loop, except that the wait after a 429 ends when the bot stops (with no
+        retries, a 429 is raised at once and pauses nobody)."""
         for attempt in range(retries + 1):
             try:
                 return await self._run_request(
@@ -175,15 +178,8 @@ class PacedRateLimiter(AIORateLimiter):
                 if queue is not None and await queue(data):
                     raise QueuedForLater("the reply went to the outbox") from None
                 raise
-        try:
-            return await self._run_request(
-                chat=chat_id is not None,
-                group=group,
-                allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
-                callback=callback,
-                args=args,
-                kwargs=kwargs,
-            )
+        try:  # one attempt: a 429 is the outbox's to handle, and pauses nobody else
+            return await self._retrying(chat_id, group, data, callback, args, kwargs, 0)
         except (RetryAfter, NetworkError) as error:
             if chat_id is not None and refused(error):
                 self._pace.refund()  # the outbox's two-429s-in-a-row pause still guards the pace

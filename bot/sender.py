@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.cards import card, editor_keyboard, signoff_keyboard_for
-from bot.ratelimit import NO_RETRY, PacedRateLimiter, refused
+from bot.ratelimit import NO_RETRY, PacedRateLimiter, refused, retry_after_seconds
 from bot.request import at_most_once
 from bot.texts import Raw, Texts
 from storage import files, outbox
@@ -81,11 +81,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 def retry_after_of(error: RetryAfter) -> timedelta:
-    """Telegram's requested wait (PTB gives seconds or a timedelta, by setting)."""
-    value: object = error.retry_after
-    if isinstance(value, timedelta):
-        return value
-    return timedelta(seconds=float(str(value)))
+    """Telegram's requested wait, read once for the outbox and the limiter alike."""
+    return timedelta(seconds=retry_after_seconds(error))
 
 
 async def render(

@@ -20,3 +20,12 @@ async def record(tx: Tx, key: str, **detail: Any) -> bool:
         (key, tx.stamp, json.dumps(detail, ensure_ascii=False, default=str)),
     )
     return changed > 0
+
+
+async def posted_periods(tx: Tx) -> list[str]:
+    """The periods whose bulletin ('2026-10') or year-end report ('2026') was posted, in order."""
+    rows = await tx.fetchall(
+        "SELECT key FROM job_runs WHERE key GLOB 'bulletin:[0-9]*' OR key GLOB 'annual:[0-9]*'"
+        " ORDER BY key"
+    )
+    return [str(row["key"]).partition(":")[2] for row in rows]

@@ -101,15 +101,6 @@ async def is_closed(tx: Tx, period: str) -> bool:
     return bool(row and row["closed"])
 
 
-async def closed_periods(tx: Tx) -> list[SheetRow]:
-    """The sheets in force now, by period."""
-    rows = await tx.fetchall(
-        "SELECT s.* FROM period_sheets s WHERE s.reopened_at IS NULL AND s.version ="
-        " (SELECT max(version) FROM period_sheets t WHERE t.period = s.period) ORDER BY period"
-    )
-    return [_sheet(row) for row in rows]
-
-
 async def close(tx: Tx, period: str, sheet: str, actor_id: int | None, **detail: object) -> int:
     """Stores the period's sheet as its next version; the caller checked it was open."""
     row = await tx.fetchone(
@@ -216,25 +207,21 @@ def _correction(r: sqlite3.Row) -> CorrectionRow:
 
 @dataclass(frozen=True, slots=True)
 class ClosedMonth:
-    """A closed month of a year: which version of its sheet is in force and when it closed."""
+    """A closed month of a year: which version of its sheet is in force."""
 
     month: int
     version: int
-    closed_at: datetime
 
 
 async def closed_months(tx: Tx, year: int) -> list[ClosedMonth]:
     """The year's closed months (their sheets in force), by month; no sheet text is read."""
     rows = await tx.fetchall(
-        "SELECT s.period, s.version, s.closed_at FROM period_sheets s"
+        "SELECT s.period, s.version FROM period_sheets s"
         " WHERE s.period GLOB ? AND s.reopened_at IS NULL AND s.version ="
         " (SELECT max(version) FROM period_sheets t WHERE t.period = s.period) ORDER BY s.period",
         (f"{year:04d}-[0-9][0-9]",),
     )
-    return [
-        ClosedMonth(int(str(r["period"])[5:7]), int(r["version"]), from_stamp(str(r["closed_at"])))
-        for r in rows
-    ]
+    return [ClosedMonth(int(str(r["period"])[5:7]), int(r["version"])) for r in rows]
 
 
 async def sheet_text(tx: Tx, period: str, number: int) -> str | None:

@@ -303,16 +303,7 @@ async def close_posted(db: Database, rules: CentreRules) -> list[str]:
     """Closes the months whose bulletins and the years whose reports were posted before
     periods could close (an upgrade): their figures from the ledger now, once."""
     async with db.reading() as tx:
-        done = await tx.fetchall(
-            "SELECT key FROM job_runs WHERE key GLOB 'bulletin:[0-9]*' OR key GLOB 'annual:[0-9]*'"
-            " ORDER BY key"
-        )
-        todo = []
-        for row in done:
-            kind, _, period = str(row["key"]).partition(":")
-            key = period if kind == "bulletin" else period[:4]
-            if await periods.latest(tx, key) is None:
-                todo.append(key)
+        todo = [p for p in await jobs.posted_periods(tx) if await periods.latest(tx, p) is None]
     closed = []
     for period in sorted(todo, key=lambda p: (p[:4], len(p), p)):
         try:
@@ -321,9 +312,3 @@ async def close_posted(db: Database, rules: CentreRules) -> list[str]:
             continue
         closed.append(period)
     return closed
-
-
-async def is_done(db: Database, key: str) -> bool:
-    """Whether scheduled work with this key was recorded (for the command line's checks)."""
-    async with db.reading() as tx:
-        return await jobs.is_done(tx, key)

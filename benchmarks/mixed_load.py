@@ -62,6 +62,7 @@ from storage.db import Database
 from storage.figures import PERIOD_COUNTS_SQL, period_params
 from workflow import centre, figures
 from workflow import periods as closing
+from workflow.closing import ensure_open
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.schedule import bulletin_key
@@ -122,7 +123,7 @@ async def write_load(db_path: Path, config: Path, seconds: float, rate: float, s
                     item = await items.get_item(tx, rng.choice(at_centre))
                     assert item is not None
                     try:
-                        await closing.ensure_open(tx, today)
+                        await ensure_open(tx, today)
                         await centre.record_adoption_at(
                             tx,
                             rules,

@@ -34,6 +34,7 @@ from storage.backup import BackupError, backup_database
 from storage.db import Database, MigrationError
 from storage.units import UnitSpec, sync_units
 from workflow import periods as closing
+from workflow.closing import month_period, year_period
 from workflow.figures import MonthReport, YearReport, month_report, year_report
 from workflow.joining import create_invite
 from workflow.outcomes import Refused
@@ -579,9 +580,7 @@ async def _month_report(
         status = ""
         if report.version is not None:
             async with db.reading() as tx:
-                row = await periods_store.version(
-                    tx, closing.month_period(year, month), report.version
-                )
+                row = await periods_store.version(tx, month_period(year, month), report.version)
             assert row is not None
             status = _sheet_status(settings, row)
     return report, status
@@ -617,7 +616,7 @@ async def _year_report(settings: Settings, year: int, out: TextIO) -> tuple[Year
         status = ""
         if report.version is not None:
             async with db.reading() as tx:
-                row = await periods_store.version(tx, closing.year_period(year), report.version)
+                row = await periods_store.version(tx, year_period(year), report.version)
             assert row is not None
             status = _sheet_status(settings, row)
     return report, status

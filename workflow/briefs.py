@@ -15,9 +15,9 @@ from storage.db import Database, Tx
 from storage.files import StoredFile
 from storage.models import Item, Person
 from workflow.centre import editor_grant, record_adoption_at
+from workflow.closing import ensure_open
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
-from workflow.periods import ensure_open
 from workflow.rules import CentreRules
 from workflow.submission import check_body, check_reason, check_title
 

@@ -11,9 +11,9 @@ from scoring.vocab import AT_CENTRE, ItemState, Role
 from storage import adoptions, items, people, units
 from storage.db import Database, Tx
 from storage.models import Adoption, Edit, Item, Person, RoleGrant
+from workflow.closing import ensure_open
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
-from workflow.periods import ensure_open
 from workflow.rules import CentreRules, Outlet
 from workflow.submission import check_body, check_reason, check_title
 

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
-from scoring.points import adoption_points
 from scoring.policy import ScoringPolicy
 from scoring.vocab import AT_CENTRE, Role
 from storage import adoptions, items, jobs, people, periods, units
 from storage.db import Database, Tx
 from storage.models import Adoption, Person
+from workflow.centre import record_adoption_at
+from workflow.closing import month_period, year_period
 from workflow.figures import (
     CorrectionLine,
     MonthReport,
@@ -24,22 +25,13 @@ from workflow.figures import (
     month_report,
     year_report,
 )
+from workflow.notices import post
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.submission import check_reason
 
 _MONTH = TypeAdapter(MonthReport)
 _YEAR = TypeAdapter(YearReport)
-
-
-def month_period(year: int, month: int) -> str:
-    """A month's period key: '2026-10'."""
-    return f"{year:04d}-{month:02d}"
-
-
-def year_period(year: int) -> str:
-    """A year's period key: '2026'."""
-    return f"{year:04d}"
 
 
 def parse_period(text: str) -> tuple[int, int | None]:
@@ -157,14 +149,6 @@ async def pending_corrections(db: Database) -> list[CorrectionLine]:
     return lines
 
 
-async def ensure_open(tx: Tx, day: date) -> None:
-    """Refuses a change dated in a closed month (or year) with what to do instead."""
-    if await periods.is_closed(tx, year_period(day.year)):
-        raise Refused("year_closed", year=day.year)
-    if await periods.is_closed(tx, month_period(day.year, day.month)):
-        raise Refused("month_closed", year=day.year, month=day.month)
-
-
 async def _admin(tx: Tx, rules: CentreRules, person: Person) -> None:
     """Refuses anyone who is not an admin (config.yaml's or by role): corrections are theirs."""
     if person.tg_user_id is not None and person.tg_user_id in rules.admin_tg_ids:
@@ -200,21 +184,12 @@ async def correct_adoption(
         if item.centre_on is not None and adopted_on < item.centre_on:
             raise Refused("adopted_before_centre", day=item.centre_on.isoformat())
         try:
-            adoption = await adoptions.record_adoption(
-                tx,
-                adoptions.NewAdoption(
-                    item_id=item.id,
-                    outlet=outlet.name,
-                    level=outlet.level,
-                    points=adoption_points(rules.policy, outlet.level),
-                    media=outlet.media,
-                    adopted_on=adopted_on,
-                    recorded_by=admin.id,
-                    reference=reference,
-                ),
+            adoption, notices = await record_adoption_at(
+                tx, rules, item, outlet, adopted_on=adopted_on, recorder=admin, reference=reference
             )
         except adoptions.DuplicateAdoption:
             raise Refused("already_adopted", outlet=outlet.name) from None
+        await post(tx, notices)
         await periods.add_correction(
             tx,
             period=period,

@@ -210,6 +210,19 @@ _MonthTerms = tuple[int, bool, int, int]
 _SUMS = 7  # submitted, at_centre, late, research, adoptions, own_points, edit_base_points
 
 
+def _additive(c: UnitCounts) -> tuple[int, ...]:
+    """The counts that add up across months, in the order of `_SUMS`."""
+    return (
+        c.submitted,
+        c.at_centre,
+        c.late,
+        c.research_articles,
+        c.adoptions,
+        c.own_points,
+        c.edit_base_points,
+    )
+
+
 @dataclass(slots=True)
 class _Closed:
     """The closed months of a year summed per unit, from their published sheets."""
@@ -242,17 +255,7 @@ def _summed(views: dict[int, _SheetView]) -> _Closed:
         for line in view.lines:
             c = line.counts
             sums = closed.sums.setdefault(c.unit_id, [0] * _SUMS)
-            for n, value in enumerate(
-                (
-                    c.submitted,
-                    c.at_centre,
-                    c.late,
-                    c.research_articles,
-                    c.adoptions,
-                    c.own_points,
-                    c.edit_base_points,
-                )
-            ):
+            for n, value in enumerate(_additive(c)):
                 sums[n] += value
             closed.existed.setdefault(c.unit_id, {})[month] = (
                 c.monthly_quota,
@@ -394,17 +397,7 @@ def _compose(
         for c in counts:
             unit = c.unit_id
             total = sums.setdefault(unit, [0] * _SUMS)
-            for n, value in enumerate(
-                (
-                    c.submitted,
-                    c.at_centre,
-                    c.late,
-                    c.research_articles,
-                    c.adoptions,
-                    c.own_points,
-                    c.edit_base_points,
-                )
-            ):
+            for n, value in enumerate(_additive(c)):
                 total[n] += value
             months_in = c.months_in or ()
             in_force = open_quotas.setdefault(unit, {})

@@ -201,8 +201,17 @@ async def offer_to(db: Database, rules: CentreRules, tg_user_id: int) -> int:
 
 async def _sweep_offers(tx: Tx, pending: list[Item], day: str) -> list[Notice]:
     """The offers the sweep owes for these items, to every current holder of each step."""
-    holders: dict[tuple[int, Role], list[Person]] = {}
     notices: list[Notice] = []
+    for item, _, holders in await _step_holders(tx, pending):
+        notices += await _offers(tx, item, holders, day, asked=False)
+    return notices
+
+
+async def _step_holders(tx: Tx, pending: list[Item]) -> list[tuple[Item, Role, list[Person]]]:
+    """Each waiting item with its step's role and that role's holders in the item's unit
+    (looked up once per unit and role)."""
+    holders: dict[tuple[int, Role], list[Person]] = {}
+    found = []
     for item in pending:
         role = step_role(item)
         if role is None:
@@ -210,8 +219,8 @@ async def _sweep_offers(tx: Tx, pending: list[Item], day: str) -> list[Notice]:
         key = (item.unit_id, role)
         if key not in holders:
             holders[key] = await people.role_holders(tx, item.unit_id, role)
-        notices += await _offers(tx, item, holders[key], day, asked=False)
-    return notices
+        found.append((item, role, holders[key]))
+    return found
 
 
 async def offer_waiting(db: Database, rules: CentreRules, now: datetime) -> int:
@@ -242,17 +251,8 @@ async def digest(db: Database, since: datetime) -> Digest:
         for message in await outbox.undelivered_since(tx, since):
             person = await people.person_by_tg(tx, message.chat_id)
             undelivered.append(Undelivered(message, person))
-        holders: dict[tuple[int, Role], list[Person]] = {}
-        for item in await items.all_pending(tx):
-            role = step_role(item)
-            if role is None:
-                continue
-            key = (item.unit_id, role)
-            if key not in holders:
-                holders[key] = await people.role_holders(tx, item.unit_id, role)
-            reachable = [
-                p for p in holders[key] if p.tg_user_id is not None and p.id != item.author_id
-            ]
+        for item, role, holders in await _step_holders(tx, await items.all_pending(tx)):
+            reachable = [p for p in holders if p.tg_user_id is not None and p.id != item.author_id]
             if not reachable:
                 unit = await units.get_unit(tx, item.unit_id)
                 assert unit is not None

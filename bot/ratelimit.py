@@ -111,6 +111,7 @@ class PacedRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         """PTB's retry loop, except that the wait after a 429 ends when the bot stops (with no
         retries, a 429 is raised at once and pauses nobody)."""
+        paused = False  # whether this request holds everyone else back (after its own 429)
         for attempt in range(retries + 1):
             try:
                 return await self._run_request(
@@ -126,12 +127,15 @@ class PacedRateLimiter(AIORateLimiter):
                     raise
                 wait = retry_after_seconds(error) + 0.1
                 self._retry_after_event.clear()  # nobody else sends meanwhile, as in PTB
+                paused = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), wait)
                 if self._stopping.is_set():
                     raise  # stopping: no further attempt (a reply goes to the outbox)
             finally:
-                self._retry_after_event.set()
+                if paused:  # only the request that paused the others resumes them
+                    self._retry_after_event.set()
+                    paused = False
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _busy_chat_pace(self, chat_id: object) -> AsyncLimiter:

@@ -231,6 +231,15 @@ async def import_units(
             for unit in units
         ],
     )
+    # An imported unit is history: its settings hold from the start, as the migration that
+    # introduced unit_terms assumed of the units already in the ledger.
+    await tx.executemany(
+        "INSERT INTO unit_terms (unit_id, from_month, name, kind, monthly_quota, annual_target,"
+        " active, position, recorded_at)"
+        " SELECT id, '0000-01', name, kind, monthly_quota, annual_target, active, position, ?"
+        " FROM units WHERE key = ?",
+        [(tx.stamp, unit.name) for unit in units],
+    )
     await _audit(tx, actor_id, "units", len(units), source)
     return len(units)
 

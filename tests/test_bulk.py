@@ -13,6 +13,7 @@ from scoring.vocab import ItemState, Role, UnitKind
 from storage import audit, bulk
 from storage.db import Database
 from storage.figures import period_counts
+from storage.units import UnitSpec, sync_units
 
 OCT_END = datetime(2026, 10, 31, 16, tzinfo=UTC)
 
@@ -110,3 +111,36 @@ def test_item_at_centre_needs_its_date() -> None:
             state=ItemState.SUBMITTED,
             submitted_on=date(2026, 10, 9),
         )
+
+
+async def test_imported_units_keep_their_history_when_config_changes_later(db: Database) -> None:
+    await import_history(db)
+    async with db.transaction() as tx:
+        await sync_units(
+            tx,
+            [
+                UnitSpec("市公安局窗口", UnitKind.WINDOW, 3, Decimal(20)),
+                UnitSpec("办公室", UnitKind.SECTION, 1, Decimal(6)),
+            ],
+            from_month="2026-12",
+        )
+    async with db.reading() as tx:
+        october = {
+            c.name: c
+            for c in await period_counts(
+                tx, ScoringPolicy(), date(2026, 10, 1), date(2026, 10, 31), informant_at=OCT_END
+            )
+        }
+        december = {
+            c.name: c
+            for c in await period_counts(
+                tx, ScoringPolicy(), date(2026, 12, 1), date(2026, 12, 31), informant_at=OCT_END
+            )
+        }
+    # October was judged on the imported settings; the new ones hold from December on.
+    assert (october["市公安局窗口"].monthly_quota, october["市公安局窗口"].annual_target) == (
+        2,
+        Decimal(12),
+    )
+    assert october["市公安局窗口"].own_points == 5
+    assert december["市公安局窗口"].annual_target == Decimal(20)

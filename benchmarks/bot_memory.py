@@ -4,10 +4,10 @@ Builds the year 2026 ledger of `ledger_figures` (2,000 units, 240,000 items, 500
 default), writes a config.yaml whose `units:` are exactly the ledger's (so start-up changes
 nothing), gives some of the ledger's informants Telegram ids and adds a few unit leaders with
 ids (so the bulletin is queued and sent, and /unit and /rank answer), then starts
-`python -m bot.cli run` against the emulator (`sandbox.emulator.FakeBotApi` on 127.0.0.1). It
-waits for polling, lets the start-up sweep run (last month's bulletin over every unit, with its
-chart and workbook), has strangers send /start and /help and members /unit and /rank for a
-bounded time, and samples VmRSS and VmHWM of the bot's process from /proc every 0.5 s.
+`python -m bot.cli run` against the emulator (`sandbox.telegram.server.FakeBotApi` on
+127.0.0.1). It waits for polling, lets the start-up sweep run (last month's bulletin over every
+unit, with its chart and workbook), has strangers send /start and /help and members /unit and
+/rank for a bounded time, and samples VmRSS and VmHWM of the bot's process from /proc every 0.5 s.
 Target: peak RSS under 150 MB. Figures only; the exit status is 1 only if the bot misbehaved.
 
     .venv/bin/python benchmarks/bot_memory.py [--small] [--db PATH [--reuse]] [--keep]
@@ -52,7 +52,8 @@ from benchmarks.ledger_figures import (
 )
 from bot.config import load_settings
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring import periods
 from scoring.policy import ScoringPolicy
 from storage.db import Database

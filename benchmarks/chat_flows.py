@@ -50,7 +50,8 @@ from telegram.ext import (
 from bot.app import BotApp
 from bot.config import Settings, UnitConfig
 from bot.transport import AiohttpRequest
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import AT_CENTRE, ItemState, UnitKind
 from storage import adoptions, items
 from storage.db import Database

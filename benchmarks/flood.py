@@ -33,7 +33,8 @@ if __package__ in {None, ""}:  # run as a script: the repository root holds `tes
 
 from bot.app import BotApp, build_application
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from tests.flow import ADMIN, TOKEN, flow_settings, invite_code, load_units, polling, settle
 

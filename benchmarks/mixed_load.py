@@ -54,7 +54,8 @@ from benchmarks.bot_memory import (
 from benchmarks.ledger_figures import YEAR, Scale, add_ledger_options, check_ledger_options
 from bot.config import load_settings
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring import periods
 from scoring.vocab import ItemState
 from storage import adoptions, items, jobs, people

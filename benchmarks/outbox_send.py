@@ -27,7 +27,7 @@ from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.texts import Texts
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
 

@@ -27,7 +27,7 @@ from bot.config import load_settings
 from bot.context import BotData
 from bot.jobs import sweep
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import bulk, units
 from storage.db import Database

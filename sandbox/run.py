@@ -28,8 +28,8 @@ from bot.config import Settings
 from bot.jobs import sweep
 from bot.wiring import centre_rules
 from sandbox.clock import SandboxClock, describe, resolve
-from sandbox.emulator import FakeBotApi
 from sandbox.seed import DemoCast, demo_cast, seed
+from sandbox.telegram.server import FakeBotApi
 from sandbox.web import create_app
 from storage.db import Database
 from workflow.rules import CentreRules

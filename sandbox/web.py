@@ -33,8 +33,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from sandbox.emulator import FakeBotApi, FakeUser, image_size
 from sandbox.seed import DemoCast, DemoPerson
+from sandbox.telegram.images import image_size
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 
 JSON = dict[str, Any]
 

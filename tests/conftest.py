@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import BotApp
 from bot.config import Settings
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from tests.flow import flow_settings, load_units, running
 

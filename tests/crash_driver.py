@@ -41,7 +41,9 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from bot.config import load_settings
-from sandbox.emulator import ApiError, FakeBotApi, FakeUser
+from sandbox.telegram.api import ApiError
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from storage.figures import period_counts
 

@@ -15,7 +15,8 @@ from bot.bulletin import bulletin_text
 from bot.config import Settings, load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
 from workflow.figures import MonthReport

@@ -7,7 +7,8 @@ import pytest
 from bot.app import BotApp
 from bot.config import Settings
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role, UnitKind
 from storage import announcements, audit, items
 from storage.db import Database

@@ -31,7 +31,8 @@ from bot import briefdoc
 from bot.app import BotApp
 from bot.sender import drain
 from handlers.briefs import caption_for
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import (
     adoptions,

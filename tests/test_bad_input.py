@@ -49,7 +49,9 @@ import yaml
 
 from bot.app import BotApp
 from bot.config import Settings
-from sandbox.emulator import FakeBotApi, FakeUser, make_png
+from sandbox.telegram.images import make_png
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from storage import invites
 from storage.db import Database
 from tests.conftest import FakeClock

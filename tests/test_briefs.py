@@ -13,7 +13,8 @@ from bot import briefdoc
 from bot.app import BotApp
 from bot.config import Settings, load_settings
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import adoptions, audit, briefs, items, outbox, units
 from storage.db import Database

@@ -18,7 +18,7 @@ import pytest
 import time_machine
 
 from bot.cli import main
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from workflow import joining
 

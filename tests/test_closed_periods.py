@@ -19,7 +19,8 @@ from bot.cli import main
 from bot.jobs import sweep
 from bot.texts import Texts
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from storage import periods
 from storage.db import Database
 from tests.conftest import FakeClock

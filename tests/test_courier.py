@@ -13,7 +13,7 @@ import pytest
 from bot.app import BotApp
 from bot.courier import Courier
 from bot.sender import DrainReport
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
 from tests.conftest import FakeClock

@@ -31,7 +31,10 @@ from telegram.ext import (
     filters,
 )
 
-from sandbox.emulator import FakeBotApi, detect_entities, make_png, parse_html
+from sandbox.telegram.entities import detect_entities
+from sandbox.telegram.html_mode import parse_html
+from sandbox.telegram.images import make_png
+from sandbox.telegram.server import FakeBotApi
 from tests.flow import polling, settle
 
 TOKEN = "123:ABC"

@@ -12,7 +12,8 @@ import pytest
 from bot import sender
 from bot.app import BotApp
 from bot.config import Language, Settings
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState
 from storage import adoptions, audit, items
 from storage.db import Database

@@ -17,7 +17,8 @@ from telegram import Bot
 from bot.context import BotData
 from bot.jobs import sweep
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import jobs, outbox, people, units
 from storage.db import Database

@@ -17,7 +17,8 @@ import pytest
 from bot.app import BotApp
 from bot.config import Settings
 from bot.jobs import sweep
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import items, outbox, people, units
 from storage.db import Database

@@ -10,7 +10,7 @@ from telegram.ext import ExtBot
 
 from bot.request import RetryingRequest, at_most_once
 from bot.transport import env_proxy
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from tests.flow import TOKEN
 
 

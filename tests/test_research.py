@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.jobs import sweep
 from bot.report import format_year
 from bot.workbook import year_workbook
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState
 from storage import items
 from storage.db import Database

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
 

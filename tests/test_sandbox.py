@@ -26,8 +26,8 @@ from sandbox.clock import (
     plus_working_days,
     resolve,
 )
-from sandbox.emulator import make_png
 from sandbox.run import run_sandbox
+from sandbox.telegram.images import make_png
 from sandbox.web import entities_html
 from scoring.workdays import WorkCalendar
 

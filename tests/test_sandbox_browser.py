@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from sandbox.emulator import make_png
 from sandbox.run import run_sandbox
+from sandbox.telegram.images import make_png
 
 try:
     from playwright.sync_api import (

@@ -19,7 +19,7 @@ from bot.sender import drain, smooth_rate_limiter
 from bot.texts import Texts
 from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
 from tests.conftest import FakeClock

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from bot.app import BotApp
 from bot.config import Settings
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState
 from storage import adoptions, audit, items
 from storage.db import Database

@@ -13,7 +13,8 @@ from bot.app import BotApp
 from bot.config import Settings, load_settings
 from bot.jobs import sweep
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState
 from storage import items
 from storage.db import Database

@@ -12,7 +12,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.updates import PerUserUpdateProcessor
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi
+from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from tests.flow import TOKEN, polling
 

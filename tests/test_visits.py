@@ -10,7 +10,8 @@ import pytest
 from bot.app import BotApp
 from bot.config import load_settings
 from bot.wiring import centre_rules
-from sandbox.emulator import FakeBotApi, FakeUser
+from sandbox.telegram.people import FakeUser
+from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import audit, people, tasks, units, visits
 from storage.db import Database

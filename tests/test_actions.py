@@ -4,7 +4,9 @@ chats; data no button carries (forged, garbled) decodes to None."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from chat import actions
 from chat.actions import (
+    Button,
     admin,
     announce,
     briefs,
@@ -24,6 +27,7 @@ from chat.actions import (
     visits,
     webnews,
 )
+from workflow.outcomes import Notice
 
 ids = st.integers(0, 10**12 - 1)
 rounds = st.integers(0, 10**6 - 1)
@@ -346,3 +350,30 @@ def test_routes_of_conversation_steps_take_their_presses() -> None:
     ]
     for pattern, press in routed:
         assert re.match(pattern, actions.encode(press)), (pattern, press)
+
+
+def test_a_notice_queues_its_buttons_in_wire_form() -> None:
+    """Services give presses; the outbox keeps `[[label key, data]]` rows, as it always has."""
+    rows = ((Button("btn.web_approve", webnews.NewsAction("a", 7, 1)),),)
+    notice = Notice(1, "web_sign_request", {"news": 7, "buttons": rows}, 5, event="7:1")
+    assert notice.buttons == rows
+    assert notice.stored_params() == {"news": 7, "buttons": [[["btn.web_approve", "wn:a:7:1"]]]}
+    plain = Notice(1, "item_adopted", {"item": 5})
+    assert plain.stored_params() == {"item": 5}
+    with pytest.raises(TypeError):
+        actions.stored_rows([["wn:a:7:1"]])  # type: ignore[list-item]
+
+
+def test_chat_imports_no_channel_and_no_layer_above() -> None:
+    """chat/ stays channel-neutral: no telegram, and nothing of bot, handlers or workflow."""
+    root = Path(__file__).resolve().parent.parent / "chat"
+    banned = {"telegram", "bot", "handlers", "workflow", "storage", "sandbox"}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                tops = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops = {node.module.split(".")[0]}
+            else:
+                continue
+            assert not tops & banned, f"{path.name} imports {tops & banned}"

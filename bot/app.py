@@ -31,6 +31,7 @@ from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.transport import AiohttpRequest
 from bot.updates import PerUserUpdateProcessor
+from chat import actions
 from handlers import (
     admin,
     briefs,
@@ -140,8 +141,8 @@ def build_application(
             CommandHandler("start", start.start, filters=private),
             CommandHandler("help", start.help_command),
             submit.conversation(),
-            CallbackQueryHandler(signoff.on_button, pattern=r"^so:"),
-            CallbackQueryHandler(centre.on_button, pattern=r"^ed:"),
+            CallbackQueryHandler(signoff.on_button, pattern=actions.signoff.PATTERN),
+            CallbackQueryHandler(centre.on_button, pattern=actions.editor.PATTERN),
             CommandHandler("queue", centre.queue, filters=private),
             CommandHandler("my", lookup.my_items, filters=private),
             CommandHandler("unit", lookup.my_unit, filters=private),
@@ -156,21 +157,23 @@ def build_application(
             CommandHandler("correct", admin.correct, filters=private),
             CommandHandler("task", tasks.open_task, filters=private),
             CommandHandler("tasks", tasks.list_tasks, filters=private),
-            CallbackQueryHandler(tasks.on_button, pattern=r"^tk:"),
-            CallbackQueryHandler(admin.revoke_button, pattern=r"^ad:rv:"),
+            CallbackQueryHandler(tasks.on_button, pattern=actions.tasks.PATTERN),
+            CallbackQueryHandler(admin.revoke_button, pattern=actions.admin.PATTERN),
             CommandHandler("guide", announcements.guide, filters=private),
             CommandHandler("announced", announcements.announced, filters=private),
-            CallbackQueryHandler(announcements.report_button, pattern=r"^an:rp:"),
+            CallbackQueryHandler(
+                announcements.report_button, pattern=actions.announce.REPORT_PATTERN
+            ),
             announcements.conversation(),
-            CallbackQueryHandler(announcements.stale, pattern=r"^an:"),
+            CallbackQueryHandler(announcements.stale, pattern=actions.announce.PATTERN),
             briefs.reviewing(),
             briefs.drafting(),
             CommandHandler("briefs", briefs.list_issues, filters=private),
-            CallbackQueryHandler(briefs.get_button, pattern=r"^bf:get:"),
+            CallbackQueryHandler(briefs.get_button, pattern=actions.briefs.GET_PATTERN),
             CommandHandler("news", webnews.news_command, filters=private),
-            CallbackQueryHandler(webnews.on_button, pattern=r"^wn:"),
+            CallbackQueryHandler(webnews.on_button, pattern=actions.webnews.PATTERN),
             CommandHandler("visit", visits.start_visit, filters=private),
-            CallbackQueryHandler(visits.on_button, pattern=r"^vi:"),
+            CallbackQueryHandler(visits.on_button, pattern=actions.visits.PATTERN),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),
             MessageHandler(filters.ALL, general.fallback),

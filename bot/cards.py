@@ -7,6 +7,11 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import Raw, Texts
+from chat import actions
+from chat.actions import Button, Rows
+from chat.actions import editor as ed
+from chat.actions import signoff as so
+from chat.actions import webnews as wn
 from scoring.vocab import ItemState
 from storage.models import Item
 from workflow.rules import CentreRules, Timeliness
@@ -62,34 +67,53 @@ def card(
     )
 
 
+def keyboard(texts: Texts, rows: Rows) -> InlineKeyboardMarkup:
+    """Buttons described by services and cards, as Telegram's inline keyboard: each label
+    key in the person's language, each press encoded by its family's codec."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(texts(b.label), callback_data=actions.encode(b.press))
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def signoff_buttons(item_id: int, round_: int, step: int) -> Rows:
+    """Approve / Return for one step of one round."""
+    return (
+        (
+            Button("btn.approve", so.Signoff(item_id, round_, step, "a")),
+            Button("btn.return", so.Signoff(item_id, round_, step, "r")),
+        ),
+    )
+
+
 def signoff_keyboard_for(
     texts: Texts, item_id: int, round_: int, step: int
 ) -> InlineKeyboardMarkup:
     """Approve / Return buttons for one step of one round, as a notice asked for it."""
-    base = f"so:{item_id}:{round_}:{step}"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts("btn.approve"), callback_data=f"{base}:a"),
-                InlineKeyboardButton(texts("btn.return"), callback_data=f"{base}:r"),
-            ]
-        ]
+    return keyboard(texts, signoff_buttons(item_id, round_, step))
+
+
+def editor_buttons(item_id: int) -> Rows:
+    """The centre editor's buttons for an item: register, edit, record an adoption; choose
+    where it goes (第六条) and send it to website sign-off (第七条)."""
+    return (
+        (
+            Button("btn.register", ed.ItemAction("reg", item_id)),
+            Button("btn.edit", ed.ItemAction("edit", item_id)),
+            Button("btn.adopt", ed.ItemAction("adopt", item_id)),
+        ),
+        (
+            Button("btn.route_open", ed.ItemAction("route", item_id)),
+            Button("btn.web_send", wn.SendNews(item_id)),
+        ),
     )
 
 
 def editor_keyboard(texts: Texts, item: Item) -> InlineKeyboardMarkup:
-    """The centre editor's buttons for an item: register, edit, record an adoption; choose
-    where it goes (第六条) and send it to website sign-off (第七条)."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts("btn.register"), callback_data=f"ed:reg:{item.id}"),
-                InlineKeyboardButton(texts("btn.edit"), callback_data=f"ed:edit:{item.id}"),
-                InlineKeyboardButton(texts("btn.adopt"), callback_data=f"ed:adopt:{item.id}"),
-            ],
-            [
-                InlineKeyboardButton(texts("btn.route_open"), callback_data=f"ed:route:{item.id}"),
-                InlineKeyboardButton(texts("btn.web_send"), callback_data=f"wn:send:{item.id}"),
-            ],
-        ]
-    )
+    """The centre editor's buttons for an item, as an inline keyboard."""
+    return keyboard(texts, editor_buttons(item.id))

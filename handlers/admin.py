@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.context import Context
+from chat.actions import admin as ad
 from scoring.vocab import Role
 from storage import people, units
 from storage.models import Person, RoleGrant
@@ -141,7 +140,7 @@ async def revoke_menu(update: Update, context: Context) -> None:
         [
             InlineKeyboardButton(
                 f"{unit.name + ' · ' if unit else ''}{person.name} · {texts.role(grant.role)}"[:60],
-                callback_data=f"ad:rv:{grant.id}",
+                callback_data=ad.encode(ad.Revoke(grant.id)),
             )
         ]
         for grant, person, unit in held[:60]
@@ -161,11 +160,11 @@ async def revoke_button(update: Update, context: Context) -> None:
     if user is None or not is_admin(context, user.id, grants):
         await acknowledge(query, texts("admin.only"), alert=True)
         return
-    match = re.fullmatch(r"ad:rv:([0-9]{1,12})(?::(ok|no))?", query.data or "")
-    if match is None:
+    press = ad.decode(query.data or "")
+    if press is None:
         await explain(update, context, Refused("forged"))
         return
-    grant_id, step = int(match[1]), match[2]
+    grant_id, step = press.grant_id, press.step
     if step == "no":
         await acknowledge(query, texts("confirm.kept"))
         await mark_decided(context, query.message, texts("admin.revoke_kept"))
@@ -182,7 +181,7 @@ async def revoke_button(update: Update, context: Context) -> None:
                     query.message.chat.id,
                     await _grant_text(context, "admin.confirm_revoke", grant),
                     reply_markup=confirm_keyboard(
-                        texts, f"ad:rv:{grant_id}:ok", f"ad:rv:{grant_id}:no"
+                        texts, ad.Revoke(grant_id, "ok"), ad.Revoke(grant_id, "no")
                     ),
                 )
             return

@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 import warnings
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import Context
 from bot.texts import Raw, Texts
+from chat.actions import announce as an
 from scoring.vocab import Role, UnitKind
 from storage import conversations
 from storage import units as unit_repo
@@ -45,7 +47,6 @@ ANN = "announce"  # the draft in user_data (JSON-friendly, persisted with it)
 MAX_UNIT_BUTTONS = 90
 PREVIEW_NAMES = 20
 REPORT_NAMES = 60
-REPORT = re.compile(r"an:rp:([0-9]{1,12})")
 NUMBER = re.compile(r"[0-9]{1,12}")
 KINDS = tuple(UnitKind)
 
@@ -66,14 +67,17 @@ def _audience(draft: dict[str, Any]) -> Audience:
     return Audience.from_data(draft.get("aud") or {})
 
 
-def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from (label, data) rows."""
+def _keyboard(rows: Sequence[Sequence[tuple[str, an.Press]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from (label, press) rows."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(label, callback_data=an.encode(press)) for label, press in row]
+            for row in rows
+        ]
     )
 
 
-def _pairs(buttons: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+def _pairs(buttons: Sequence[tuple[str, an.Press]]) -> list[Sequence[tuple[str, an.Press]]]:
     """Buttons two to a row."""
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
@@ -230,13 +234,13 @@ async def _audience_view(
         async with services.db.reading() as tx:
             listed = (await unit_repo.list_units(tx))[:MAX_UNIT_BUTTONS]
         chosen = set(audience.units) if audience.scope == "units" else set()
-        buttons = [(_mark(texts, u.id in chosen, u.name), f"an:u:{u.id}") for u in listed]
-        rows = [*_pairs(buttons), [(texts("btn.ann_units_done"), "an:ub")]]
+        buttons = [(_mark(texts, u.id in chosen, u.name), an.PickUnit(u.id)) for u in listed]
+        rows = [*_pairs(buttons), [(texts("btn.ann_units_done"), an.Step("ub"))]]
         text = texts("ann.units_pick", count=len(chosen))
         return text, _keyboard(rows)
     reached = await announce.recipients(services.db, audience)
     roles = [
-        (_mark(texts, r in audience.roles, texts.role(r)), f"an:r:{r.value}")
+        (_mark(texts, r in audience.roles, texts.role(r)), an.Toggle("r", r.value))
         for r in announce.AUDIENCE_ROLES
     ]
     kinds = [
@@ -246,17 +250,17 @@ async def _audience_view(
                 audience.scope == "kinds" and k in audience.kinds,
                 texts(f"ann.kind.{k.value}"),
             ),
-            f"an:k:{k.value}",
+            an.Toggle("k", k.value),
         )
         for k in KINDS
     ]
     picked = len(audience.units) if audience.scope == "units" else 0
     rows = [
         *_pairs(roles),
-        [(_mark(texts, audience.scope == "all", texts("ann.units_all")), "an:all")],
+        [(_mark(texts, audience.scope == "all", texts("ann.units_all")), an.Step("all"))],
         *_pairs(kinds),
-        [(_mark(texts, picked > 0, texts("btn.ann_pick_units", count=picked)), "an:u")],
-        [(texts("btn.ann_preview"), "an:pv"), (texts("btn.ann_cancel"), "an:x")],
+        [(_mark(texts, picked > 0, texts("btn.ann_pick_units", count=picked)), an.Step("u"))],
+        [(texts("btn.ann_preview"), an.Step("pv")), (texts("btn.ann_cancel"), an.Step("x"))],
     ]
     text = texts(
         "ann.audience",
@@ -283,27 +287,29 @@ async def audience_button(update: Update, context: Context) -> int:
     if draft is None:
         await acknowledge(query, context.bot_data.texts("ann.stale"), alert=True)
         return ConversationHandler.END
-    data = (query.data or "").split(":")[1:]
+    press = an.decode(query.data or "")
     aud = dict(draft.get("aud") or {})
-    if data == ["pv"]:
+    if press == an.Step("pv"):
         return await _preview(update, context, draft)
-    if data[0] == "r" and len(data) == 2 and data[1] in {r.value for r in announce.AUDIENCE_ROLES}:
-        roles = list(aud.get("roles") or [])
-        aud["roles"] = [r for r in roles if r != data[1]] + ([] if data[1] in roles else [data[1]])
-    elif data[0] == "k" and len(data) == 2 and data[1] in {k.value for k in KINDS}:
+    toggle = press if isinstance(press, an.Toggle) else None
+    if toggle and toggle.group == "r" and toggle.name in {r.value for r in announce.AUDIENCE_ROLES}:
+        roles, role = list(aud.get("roles") or []), toggle.name
+        aud["roles"] = [r for r in roles if r != role] + ([] if role in roles else [role])
+    elif toggle and toggle.group == "k" and toggle.name in {k.value for k in KINDS}:
         kinds = list(aud.get("kinds") or []) if aud.get("scope") == "kinds" else []
-        kinds = [k for k in kinds if k != data[1]] + ([] if data[1] in kinds else [data[1]])
+        kind = toggle.name
+        kinds = [k for k in kinds if k != kind] + ([] if kind in kinds else [kind])
         aud.update(scope="kinds" if kinds else "all", kinds=kinds, units=[])
-    elif data == ["all"]:
+    elif press == an.Step("all"):
         aud.update(scope="all", kinds=[], units=[])
-    elif data == ["u"]:
+    elif press == an.Step("u"):
         draft["view"] = "units"
-    elif data == ["ub"]:
+    elif press == an.Step("ub"):
         draft["view"] = "audience"
-    elif data[0] == "u" and len(data) == 2 and NUMBER.fullmatch(data[1]):
+    elif isinstance(press, an.PickUnit):
         async with context.bot_data.db.reading() as tx:
             known = {u.id for u in await unit_repo.list_units(tx)}
-        unit = int(data[1])
+        unit = press.unit_id
         if unit not in known:
             await explain(update, context, Refused("forged"))
             return AUDIENCE
@@ -358,9 +364,9 @@ async def _preview(update: Update, context: Context, draft: dict[str, Any]) -> i
         count=len(reached),
         names=names or "—",
     )
-    rows = [
-        [(texts("btn.ann_send"), f"an:ok:{draft['token']}")],
-        [(texts("btn.ann_edit"), "an:ed"), (texts("btn.ann_cancel"), "an:x")],
+    rows: list[list[tuple[str, an.Press]]] = [
+        [(texts("btn.ann_send"), an.Send(str(draft["token"])))],
+        [(texts("btn.ann_edit"), an.Step("ed")), (texts("btn.ann_cancel"), an.Step("x"))],
     ]
     for part in split_message(text)[:-1]:
         await _say(update, part)
@@ -380,11 +386,15 @@ async def preview_button(update: Update, context: Context) -> int:
     if query is None:
         return PREVIEW
     texts = context.bot_data.texts
-    data = query.data or ""
-    if draft is None or (data.startswith("an:ok:") and data != f"an:ok:{draft.get('token')}"):
+    press = an.decode(query.data or "")
+    sent = isinstance(press, an.Send)
+    if draft is None or (sent and press != an.Send(str(draft.get("token")))):
         await acknowledge(query, texts("ann.stale"), alert=True)
         return PREVIEW if draft is not None else ConversationHandler.END
-    if data == "an:ed":
+    if not sent and press != an.Step("ed"):  # garbled data the route let through
+        await explain(update, context, Refused("forged"))
+        return PREVIEW
+    if press == an.Step("ed"):
         await acknowledge(query)
         state = await _show_audience(update, context, draft)
         await drop_buttons(query)
@@ -430,7 +440,7 @@ async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> i
     await _say(
         update,
         texts("ann.queued", id=number, count=published.recipients),
-        _keyboard([[(texts("btn.ann_report"), f"an:rp:{number}")]]),
+        _keyboard([[(texts("btn.ann_report"), an.Report(number))]]),
     )
     await drop_buttons(query)  # last: a crash before it leaves 发送, which answers "sent"
     await deliver(context, [])
@@ -465,14 +475,12 @@ def conversation() -> ConversationHandler[Context]:
             MessageHandler(other, want_text),
         ],
         AUDIENCE: [
-            CallbackQueryHandler(
-                audience_button, pattern=r"^an:(r:[a-z_]{1,20}|k:[a-z_]{1,20}|all|u|ub|pv)$"
-            ),
-            CallbackQueryHandler(audience_button, pattern=r"^an:u:[0-9]{1,12}$"),
+            CallbackQueryHandler(audience_button, pattern=an.AUDIENCE_PATTERN),
+            CallbackQueryHandler(audience_button, pattern=an.UNIT_PATTERN),
             MessageHandler(other, use_buttons),
         ],
         PREVIEW: [
-            CallbackQueryHandler(preview_button, pattern=r"^an:(ok:[0-9a-f]{1,32}|ed)$"),
+            CallbackQueryHandler(preview_button, pattern=an.PREVIEW_PATTERN),
             MessageHandler(other, use_buttons),
         ],
     }
@@ -485,7 +493,7 @@ def conversation() -> ConversationHandler[Context]:
             states=states,
             fallbacks=[
                 CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=r"^an:x$"),
+                CallbackQueryHandler(cancel, pattern=an.CANCEL_PATTERN),
             ],
             name="announce",
             persistent=True,
@@ -549,7 +557,7 @@ async def _send_report(update: Update, context: Context, number: int) -> None:
     if update.callback_query is not None:
         await acknowledge(update.callback_query)
     parts = report_text(context, report)
-    refresh = _keyboard([[(texts("btn.ann_refresh"), f"an:rp:{number}")]])
+    refresh = _keyboard([[(texts("btn.ann_refresh"), an.Report(number))]])
     for index, part in enumerate(parts):
         await _say(update, part, refresh if index == len(parts) - 1 else None)
 
@@ -591,7 +599,7 @@ async def announced(update: Update, context: Context) -> None:
         )
     rows = _pairs(
         [
-            (texts("btn.ann_report_of", id=r.announcement.id), f"an:rp:{r.announcement.id}")
+            (texts("btn.ann_report_of", id=r.announcement.id), an.Report(r.announcement.id))
             for r in found
         ]
     )
@@ -603,11 +611,11 @@ async def report_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    match = REPORT.fullmatch(query.data or "")
-    if match is None:
+    press = an.decode(query.data or "")
+    if not isinstance(press, an.Report):
         await explain(update, context, Refused("forged"))
         return
-    await _send_report(update, context, int(match[1]))
+    await _send_report(update, context, press.announcement_id)
 
 
 # ----------------------------------------------------------------------------- /guide

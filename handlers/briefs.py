@@ -9,10 +9,9 @@ draft or returned issue, `bf:<a|r>:<issue>:<round>:<rv|sg>` review / sign decisi
 from __future__ import annotations
 
 import contextlib
-import re
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ParseMode
@@ -30,6 +29,7 @@ from telegram.warnings import PTBUserWarning
 from bot import offload
 from bot.context import Context
 from bot.texts import Raw, Texts
+from chat.actions import briefs as bf
 from scoring.vocab import Role
 from storage.models import Person
 from workflow import briefs
@@ -54,14 +54,6 @@ REASON = 10
 WAITS = {"add": ADD, "heading": HEADING, "body": BODY, "date": DATE}
 DRAFT = "brief"  # user_data: {"id": issue, "wait": None | add | heading | body | date, "item": n}
 RETURNING = "brief_return"  # user_data: the decision waiting for its typed reason
-MENU_BUTTON = re.compile(
-    r"bf:d:([0-9]{1,12}):(menu|add|date|view|send|drop|dropok|close|h|b|up|dn|rm)"
-    r"(?::([0-9]{1,12}))?"
-)
-OPEN_BUTTON = re.compile(r"bf:open:([0-9]{1,12})")
-DECISION = re.compile(r"bf:([ar]):([0-9]{1,12}):([0-9]{1,6}):(rv|sg)")
-CONFIRM = re.compile(r"bf:([cx]):([0-9]{1,12}):([0-9]{1,6}):(rv|sg)")  # a return's confirmation
-GET_BUTTON = re.compile(r"bf:get:([0-9]{1,12})")
 ENDING = {"brief_not_editable", "brief_unknown", "not_editor"}  # refusals that close the draft
 BODY_SHOWN = 3000  # of the current text shown before asking for a new one
 
@@ -143,19 +135,22 @@ def menu_keyboard(texts: Texts, view: BriefView) -> InlineKeyboardMarkup:
     """Per entry: heading, text, up, down, remove; then add, date, preview, send, save, cancel."""
     b = view.brief.id
 
-    def button(key: str, action: str, **params: Any) -> InlineKeyboardButton:
-        return InlineKeyboardButton(texts(key, **params), callback_data=f"bf:d:{b}:{action}")
+    def button(
+        key: str, verb: bf.DraftVerb | bf.EntryVerb, item: int | None = None, **params: Any
+    ) -> InlineKeyboardButton:
+        data = bf.encode(bf.DraftMenu(b, verb, item))
+        return InlineKeyboardButton(texts(key, **params), callback_data=data)
 
     rows = []
     for n, e in enumerate(view.entries, 1):
         item = e.item.id
         rows.append(
             [
-                button("btn.brief_heading", f"h:{item}", n=n),
-                button("btn.brief_body", f"b:{item}", n=n),
-                button("btn.brief_up", f"up:{item}", n=n),
-                button("btn.brief_down", f"dn:{item}", n=n),
-                button("btn.brief_remove", f"rm:{item}", n=n),
+                button("btn.brief_heading", "h", item, n=n),
+                button("btn.brief_body", "b", item, n=n),
+                button("btn.brief_up", "up", item, n=n),
+                button("btn.brief_down", "dn", item, n=n),
+                button("btn.brief_remove", "rm", item, n=n),
             ]
         )
     rows.append([button("btn.brief_add", "add"), button("btn.brief_date", "date")])
@@ -202,14 +197,14 @@ async def open_button(update: Update, context: Context) -> int:
     """bf:open:<issue>: reopens a draft or returned issue (from a return notice or /briefs)."""
     query = update.callback_query
     assert query is not None
-    match = OPEN_BUTTON.fullmatch(query.data or "")
+    press = bf.decode(query.data or "")
     person, _ = await current(update, context)
     try:
-        if match is None:
+        if not isinstance(press, bf.OpenBrief):
             raise Refused("forged")
         if person is None:
             raise Refused("not_editor")
-        view = await briefs.open_brief(context.bot_data.db, person, int(match[1]))
+        view = await briefs.open_brief(context.bot_data.db, person, press.brief_id)
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
@@ -222,17 +217,14 @@ async def menu_button(update: Update, context: Context) -> int:
     """A button of the drafting menu; every press re-checks the editor and the issue's state."""
     query = update.callback_query
     assert query is not None
-    match = MENU_BUTTON.fullmatch(query.data or "")
+    press = bf.decode(query.data or "")
     person, _ = await current(update, context)
     try:
-        if match is None:
+        if not isinstance(press, bf.DraftMenu):
             raise Refused("forged")
         if person is None:
             raise Refused("not_editor")
-        brief_id, action = int(match[1]), match[2]
-        item_id = int(match[3]) if match[3] else None
-        if action in {"h", "b", "up", "dn", "rm"} and item_id is None:
-            raise Refused("forged")
+        brief_id, action, item_id = press.brief_id, press.verb, press.item_id
         draft = _draft(context)
         draft.update({"id": brief_id, "wait": None, "item": None})
         waits.forget_all(context)  # the issue's own questions take the next text
@@ -342,9 +334,12 @@ async def _menu_action(
             [
                 [
                     InlineKeyboardButton(
-                        texts("btn.brief_drop_ok"), callback_data=f"bf:d:{b}:dropok"
+                        texts("btn.brief_drop_ok"),
+                        callback_data=bf.encode(bf.DraftMenu(b, "dropok")),
                     ),
-                    InlineKeyboardButton(texts("btn.brief_back"), callback_data=f"bf:d:{b}:menu"),
+                    InlineKeyboardButton(
+                        texts("btn.brief_back"), callback_data=bf.encode(bf.DraftMenu(b, "menu"))
+                    ),
                 ]
             ]
         )
@@ -545,8 +540,8 @@ def drafting() -> ConversationHandler[Context]:
         return ConversationHandler(
             entry_points=[
                 CommandHandler("brief", start, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(open_button, pattern=r"^bf:open:"),
-                CallbackQueryHandler(menu_button, pattern=r"^bf:d:"),
+                CallbackQueryHandler(open_button, pattern=bf.OPEN_PATTERN),
+                CallbackQueryHandler(menu_button, pattern=bf.MENU_PATTERN),
             ],
             states=states,
             fallbacks=[CommandHandler("cancel", cancel)],
@@ -584,17 +579,16 @@ async def decision_button(update: Update, context: Context) -> int:
     """审核通过 / 签发 act at once; 退回 checks the step is open, then asks for the reason."""
     query = update.callback_query
     assert query is not None
-    match = DECISION.fullmatch(query.data or "")
+    press = bf.decode(query.data or "")
     person, _ = await current(update, context)
     services, texts = context.bot_data, context.bot_data.texts
     try:
-        if match is None:
+        if not isinstance(press, bf.Decide):
             raise Refused("forged")
         if person is None:
             raise Refused("not_allowed")
-        brief_id, round_ = int(match[2]), int(match[3])
-        step = briefs.STEP_CODES[match[4]]
-        if match[1] == "r":
+        brief_id, round_, step = press.brief_id, press.round, press.step
+        if press.decision == "r":
             view = await briefs.check_open(
                 services.db, person, brief_id=brief_id, round_=round_, step=step
             )
@@ -671,12 +665,15 @@ async def got_reason(update: Update, context: Context) -> int:
         chat=pending.get("chat"),
         message=pending.get("message"),
     )
-    code = next(code for code, name in briefs.STEP_CODES.items() if name == step)
-    ends = f"{brief_id}:{round_}:{code}"
+    shown = cast(bf.Step, step)  # as the decision's press carried it
     await _say(
         update,
         texts("brief.confirm_return", number=pending.get("number", ""), reason=reason),
-        confirm_keyboard(texts, f"bf:c:{ends}", f"bf:x:{ends}"),
+        confirm_keyboard(
+            texts,
+            bf.ConfirmReturn(brief_id, round_, shown, True),
+            bf.ConfirmReturn(brief_id, round_, shown, False),
+        ),
     )
     return ConversationHandler.END
 
@@ -687,19 +684,18 @@ async def confirm_button(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
     services, texts = context.bot_data, context.bot_data.texts
-    match = CONFIRM.fullmatch(query.data or "")
+    press = bf.decode(query.data or "")
     person, _ = await current(update, context)
     try:
-        if match is None:
+        if not isinstance(press, bf.ConfirmReturn):
             raise Refused("forged")
         if person is None:
             raise Refused("not_allowed")
-        brief_id, round_ = int(match[2]), int(match[3])
-        step = briefs.STEP_CODES[match[4]]
+        brief_id, round_, step = press.brief_id, press.round, press.step
         pending = waits.held(context, "brief_return", id=brief_id, round=round_, step=step)
         if pending is None:
             raise Refused("confirm_stale", minutes=waits.minutes(context))
-        if match[1] == "x":
+        if not press.confirmed:
             waits.release(context)
             await acknowledge(query, texts("confirm.kept"))
             await mark_decided(context, query.message, texts("brief.return_kept"))
@@ -754,8 +750,8 @@ def reviewing() -> ConversationHandler[Context]:
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         return ConversationHandler(
             entry_points=[
-                CallbackQueryHandler(decision_button, pattern=r"^bf:[ar]:"),
-                CallbackQueryHandler(confirm_button, pattern=r"^bf:[cx]:"),
+                CallbackQueryHandler(decision_button, pattern=bf.DECISION_PATTERN),
+                CallbackQueryHandler(confirm_button, pattern=bf.CONFIRM_PATTERN),
             ],
             states={
                 REASON: [
@@ -806,10 +802,14 @@ async def list_issues(update: Update, context: Context) -> None:
         )
         if brief.state == "issued":
             label = texts("btn.brief_get", number=brief.number)
-            rows.append([InlineKeyboardButton(label, callback_data=f"bf:get:{brief.id}")])
+            rows.append(
+                [InlineKeyboardButton(label, callback_data=bf.encode(bf.GetBrief(brief.id)))]
+            )
         elif editor and brief.state in {"draft", "returned"}:
             label = texts("btn.brief_open", number=brief.number)
-            rows.append([InlineKeyboardButton(label, callback_data=f"bf:open:{brief.id}")])
+            rows.append(
+                [InlineKeyboardButton(label, callback_data=bf.encode(bf.OpenBrief(brief.id)))]
+            )
     await message.reply_text(
         "\n".join(lines),
         parse_mode=ParseMode.HTML,
@@ -822,15 +822,15 @@ async def get_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    match = GET_BUTTON.fullmatch(query.data or "")
+    press = bf.decode(query.data or "")
     person, _ = await current(update, context)
     services, texts = context.bot_data, context.bot_data.texts
     try:
-        if match is None:
+        if not isinstance(press, bf.GetBrief):
             raise Refused("forged")
         if person is None:
             raise Refused("brief_not_allowed")
-        brief, stored = await briefs.issued_file(services.db, person, int(match[1]))
+        brief, stored = await briefs.issued_file(services.db, person, press.brief_id)
     except Refused as refused:
         await explain(update, context, refused)
         return

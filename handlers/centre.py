@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -11,9 +10,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.cards import card, editor_keyboard
+from bot.cards import card, editor_keyboard, keyboard
 from bot.context import Context
 from bot.texts import Texts
+from chat.actions import Button
+from chat.actions import editor as ed
 from storage import units as unit_repo
 from storage.models import Person
 from workflow import centre, routing
@@ -34,11 +35,6 @@ from .common import (
 )
 from .general import flush as write_through
 from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
-
-BUTTON = re.compile(
-    r"ed:(reg|edit|adopt|out|wd|wdok|wdno|day|ref|route):([0-9]{1,12})(?::([0-9]{1,3}))?"
-)
-ROUTE = re.compile(r"ed:rt:([0-9]{1,12}):([0-9]{1,15}):([0-9]{1,3}|ok)")
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -79,7 +75,8 @@ def _outlet_keyboard(context: Context, item_id: int) -> InlineKeyboardMarkup:
             level=outlet.level,
             points=rules.policy.points_for_level(outlet.level),
         )
-        rows.append([InlineKeyboardButton(label, callback_data=f"ed:out:{item_id}:{index}")])
+        data = ed.encode(ed.Outlet(item_id, index))
+        rows.append([InlineKeyboardButton(label, callback_data=data)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -88,14 +85,20 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    if (query.data or "").startswith("ed:rt:"):
+    press = ed.decode(query.data or "")
+    if isinstance(press, ed.RouteToggle):
         await on_route(update, context)
         return
-    match = BUTTON.fullmatch(query.data or "")
-    if match is None:
+    if press is None:
         await explain(update, context, Refused("forged"))
         return
-    action, number = match[1], int(match[2])
+    action: str
+    if isinstance(press, ed.ItemAction):
+        action, number = press.verb, press.item_id
+    elif isinstance(press, ed.AdoptionAction):
+        action, number = press.verb, press.adoption_id
+    else:
+        action, number = "out", press.item_id
     person, _ = await current(update, context)
     services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
     chat_id = press_chat(query, person)
@@ -130,7 +133,7 @@ async def on_button(update: Update, context: Context) -> None:
                 )
         elif action == "out":
             names = list(rules.outlets)
-            index = int(match[3] or -1)
+            index = press.index if isinstance(press, ed.Outlet) else -1
             if not 0 <= index < len(names):
                 raise Refused("forged")
             today = rules.local_now(services.db.clock()).date()
@@ -225,7 +228,9 @@ async def on_text(update: Update, context: Context) -> None:
                     reason=reason,
                 ),
                 reply_markup=confirm_keyboard(
-                    texts, f"ed:wdok:{adoption_id}", f"ed:wdno:{adoption_id}"
+                    texts,
+                    ed.AdoptionAction("wdok", adoption_id),
+                    ed.AdoptionAction("wdno", adoption_id),
                 ),
             )
     except Refused as refused:
@@ -242,12 +247,13 @@ def route_keyboard(
     rows = []
     for index, name in enumerate(rules.outlets):
         key = "btn.route_on" if mask >> index & 1 else "btn.route_off"
-        data = f"ed:rt:{item_id}:{mask}:{index}"
+        data = ed.encode(ed.RouteToggle(item_id, mask, index))
         rows.append([InlineKeyboardButton(texts(key, outlet=name), callback_data=data)])
     rows.append(
         [
             InlineKeyboardButton(
-                texts("btn.route_confirm"), callback_data=f"ed:rt:{item_id}:{mask}:ok"
+                texts("btn.route_confirm"),
+                callback_data=ed.encode(ed.RouteToggle(item_id, mask, None)),
             )
         ]
     )
@@ -311,18 +317,18 @@ async def on_route(update: Update, context: Context) -> None:
     if query is None:
         return
     services, texts, rules = context.bot_data, context.bot_data.texts, context.bot_data.rules
-    match = ROUTE.fullmatch(query.data or "")
+    press = ed.decode(query.data or "")
     person, _ = await current(update, context)
     try:
-        if match is None:
+        if not isinstance(press, ed.RouteToggle):
             raise Refused("forged")
         if person is None:
             raise Refused("not_editor")
-        item_id, mask = int(match[1]), int(match[2])
+        item_id, mask = press.item_id, press.mask
         outlets = tuple(rules.outlets)
         chosen = routing.chosen_of(outlets, mask)
-        if match[3] != "ok":
-            index = int(match[3])
+        if press.index is not None:
+            index = press.index
             if index >= len(outlets):
                 raise Refused("forged")
             await routing.view(services.db, rules, person, item_id)  # editor, item exist
@@ -372,19 +378,15 @@ async def on_route(update: Update, context: Context) -> None:
 
 def adoption_keyboard(context: Context, adoption_id: int) -> InlineKeyboardMarkup:
     """Follow-ups of a recorded adoption: change its date, add the issue / URL, withdraw it."""
-    texts = context.bot_data.texts
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts("btn.adoption_day"), callback_data=f"ed:day:{adoption_id}"
-                ),
-                InlineKeyboardButton(
-                    texts("btn.adoption_ref"), callback_data=f"ed:ref:{adoption_id}"
-                ),
-            ],
-            [InlineKeyboardButton(texts("btn.withdraw"), callback_data=f"ed:wd:{adoption_id}")],
-        ]
+    return keyboard(
+        context.bot_data.texts,
+        (
+            (
+                Button("btn.adoption_day", ed.AdoptionAction("day", adoption_id)),
+                Button("btn.adoption_ref", ed.AdoptionAction("ref", adoption_id)),
+            ),
+            (Button("btn.withdraw", ed.AdoptionAction("wd", adoption_id)),),
+        ),
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
+from bot.cards import keyboard
 from bot.context import Context
 from bot.texts import Texts
+from chat.actions import Button, Press
 from storage.models import Person, RoleGrant
 from workflow import joining
 from workflow.outcomes import Notice, Refused
@@ -27,16 +29,9 @@ async def current(update: Update, context: Context) -> tuple[Person | None, list
     return await joining.whoami(context.bot_data.db, user.id)
 
 
-def confirm_keyboard(texts: Texts, yes: str, no: str) -> InlineKeyboardMarkup:
-    """✅ 确认 / ✖️ 取消 under a destructive step shown back, with their callback data."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts("btn.confirm_yes"), callback_data=yes),
-                InlineKeyboardButton(texts("btn.confirm_no"), callback_data=no),
-            ]
-        ]
-    )
+def confirm_keyboard(texts: Texts, yes: Press, no: Press) -> InlineKeyboardMarkup:
+    """✅ 确认 / ✖️ 取消 under a destructive step shown back, with the presses they ask for."""
+    return keyboard(texts, ((Button("btn.confirm_yes", yes), Button("btn.confirm_no", no)),))
 
 
 def press_chat(query: CallbackQuery, person: Person | None) -> int | None:

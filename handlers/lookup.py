@@ -14,6 +14,7 @@ from bot.bulletin import any_points
 from bot.cards import card, signoff_keyboard_for
 from bot.context import Context
 from bot.texts import Raw, Texts
+from chat.actions import revise as rv
 from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import ItemState
 from storage.models import Person
@@ -61,7 +62,9 @@ async def my_items(update: Update, context: Context) -> None:
         )
         if view.item.state is ItemState.RETURNED:
             label = f"{texts('btn.revise')} #{view.item.id}"
-            buttons.append([InlineKeyboardButton(label, callback_data=f"rv:{view.item.id}")])
+            buttons.append(
+                [InlineKeyboardButton(label, callback_data=rv.encode(rv.Revise(view.item.id)))]
+            )
     await message.reply_text(
         "\n".join(lines),
         parse_mode=ParseMode.HTML,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import sqlite3
 
 from telegram import Update
@@ -14,6 +13,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
+from chat.actions import signoff as so
 from workflow import reach, signoff
 from workflow.outcomes import Refused
 
@@ -23,7 +23,6 @@ from .general import flush as write_through
 from .waits import PENDING_RETURN
 
 log = logging.getLogger(__name__)
-PATTERN = re.compile(r"so:([0-9]{1,12}):([0-9]{1,6}):([0-9]{1,3}):([arcx])")
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -32,21 +31,21 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    match = PATTERN.fullmatch(query.data or "")
-    if match is None:
+    press = so.decode(query.data or "")
+    if press is None:
         await explain(update, context, Refused("forged"))
         return
-    item_id, round_, step = int(match[1]), int(match[2]), int(match[3])
+    item_id, round_, step = press.item_id, press.round, press.step
     person, _ = await current(update, context)
     if person is None:
         await explain(update, context, Refused("not_allowed"))
         return
     services, texts = context.bot_data, context.bot_data.texts
-    if match[4] in "cx":  # the return's reason, shown back: confirmed or cancelled
-        await on_confirm(update, context, item_id, round_, step, confirm=match[4] == "c")
+    if isinstance(press, so.ConfirmReturn):  # the return's reason, shown back
+        await on_confirm(update, context, item_id, round_, step, confirm=press.confirmed)
         return
     try:
-        if match[4] == "r":
+        if press.decision == "r":
             await signoff.check_open(services.db, person, item_id=item_id, round_=round_, step=step)
             waits.expect(
                 update,
@@ -148,10 +147,13 @@ async def on_reason(update: Update, context: Context) -> None:
         chat=pending.get("chat"),
         message=pending.get("message"),
     )
-    data = f"so:{item_id}:{round_}:{step}"
     await message.reply_text(
         texts("signoff.confirm_return", item=item_id, title=item.title, reason=reason),
-        reply_markup=confirm_keyboard(texts, f"{data}:c", f"{data}:x"),
+        reply_markup=confirm_keyboard(
+            texts,
+            so.ConfirmReturn(item_id, round_, step, True),
+            so.ConfirmReturn(item_id, round_, step, False),
+        ),
     )
     await write_through(update, context)  # the held reason survives a restart
     raise ApplicationHandlerStop

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import warnings
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
@@ -25,6 +26,8 @@ from telegram.warnings import PTBUserWarning
 from bot.cards import card, standing_text
 from bot.context import Context
 from bot.texts import Raw
+from chat.actions import revise as rv
+from chat.actions import submit as sub
 from scoring.vocab import Role, UnitKind
 from storage import units as unit_repo
 from storage.models import Item, Unit
@@ -52,10 +55,13 @@ def _draft(context: Context) -> dict[str, Any]:
     return draft
 
 
-def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from (label, data) rows."""
+def _buttons(rows: Sequence[Sequence[tuple[str, sub.Press]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from (label, press) rows."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(label, callback_data=sub.encode(press)) for label, press in row]
+            for row in rows
+        ]
     )
 
 
@@ -79,18 +85,20 @@ async def _ask(update: Update, context: Context, state: int) -> int:
     """Prompts for one step of the draft."""
     texts, rules = context.bot_data.texts, context.bot_data.rules
     if state == CATEGORY:
-        rows = [[(label, f"sub:cat:{key}")] for key, label in rules.categories.items()]
-        await _say(update, texts("submit.choose_category"), _buttons(rows))
+        categories = [[(label, sub.PickCategory(key))] for key, label in rules.categories.items()]
+        await _say(update, texts("submit.choose_category"), _buttons(categories))
     elif state == TITLE:
         await _say(update, texts("submit.ask_title", limit=rules.title_max))
     elif state == BODY:
         await _say(update, texts("submit.ask_body"))
     elif state == DATE:
-        rows = [[(texts("btn.today"), "sub:date:0"), (texts("btn.yesterday"), "sub:date:1")]]
+        rows = [[(texts("btn.today"), sub.PickDay(0)), (texts("btn.yesterday"), sub.PickDay(1))]]
         await _say(update, texts("submit.ask_date"), _buttons(rows))
     elif state == FILES:
         await _say(
-            update, texts("submit.ask_files"), _buttons([[(texts("btn.skip"), "sub:files:done")]])
+            update,
+            texts("submit.ask_files"),
+            _buttons([[(texts("btn.skip"), sub.Step("files:done"))]]),
         )
     else:
         return await _preview(update, context)
@@ -113,7 +121,7 @@ async def start(update: Update, context: Context) -> int:
         return await _next(update, context, draft, CATEGORY)
     async with context.bot_data.db.reading() as tx:
         names = {u: (await unit_repo.get_unit(tx, u)) for u in units}
-    rows = [[(unit.name, f"sub:unit:{uid}")] for uid, unit in names.items() if unit is not None]
+    rows = [[(unit.name, sub.PickUnit(uid))] for uid, unit in names.items() if unit is not None]
     await _say(update, context.bot_data.texts("submit.choose_unit"), _buttons(rows))
     return UNIT
 
@@ -123,15 +131,16 @@ async def revise(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
     person, _ = await current(update, context)
+    press = rv.decode(query.data or "")
+    if press is None:
+        await explain(update, context, Refused("forged"))
+        return ConversationHandler.END
     try:
-        item_id = int((query.data or "").split(":")[1])
+        item_id = press.item_id
         view = await item_view(context.bot_data.db, person, item_id)
         if person is None or view.item.author_id != person.id:
             raise Refused("item_not_yours")
         await submission.check_resubmittable(context.bot_data.db, person, item_id)
-    except (ValueError, IndexError):
-        await explain(update, context, Refused("forged"))
-        return ConversationHandler.END
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
@@ -157,10 +166,8 @@ async def chose_unit(update: Update, context: Context) -> int:
     await acknowledge(query)
     _, grants = await current(update, context)
     allowed = {g.unit_id for g in grants if g.role in AUTHOR_ROLES}
-    try:
-        unit_id = int((query.data or "").rsplit(":", 1)[1])
-    except ValueError:
-        unit_id = -1
+    press = sub.decode(query.data or "")
+    unit_id = press.unit_id if isinstance(press, sub.PickUnit) else -1
     if unit_id not in allowed:
         await explain(update, context, Refused("not_allowed"))
         return UNIT
@@ -173,7 +180,8 @@ async def chose_category(update: Update, context: Context) -> int:
     """Stores the category; asks for the title."""
     query = update.callback_query
     assert query is not None
-    key = (query.data or "").rsplit(":", 1)[-1]
+    press = sub.decode(query.data or "")
+    key = press.key if isinstance(press, sub.PickCategory) else ""
     if key not in context.bot_data.rules.categories:
         await explain(update, context, Refused("category_unknown"))
         return CATEGORY
@@ -225,7 +233,7 @@ async def got_body(update: Update, context: Context) -> int:
                 kept=len(kept),
                 tail=kept[-12:] if kept else "",
             ),
-            _buttons([[(texts("btn.done"), "sub:body:done")]]) if kept else None,
+            _buttons([[(texts("btn.done"), sub.Step("body:done"))]]) if kept else None,
         )
         return BODY
     draft["body"] = body
@@ -233,7 +241,7 @@ async def got_body(update: Update, context: Context) -> int:
     await _say(
         update,
         texts("submit.body_more", length=len(body)),
-        _buttons([[(texts("btn.done"), "sub:body:done")]]),
+        _buttons([[(texts("btn.done"), sub.Step("body:done"))]]),
     )
     return BODY
 
@@ -275,8 +283,12 @@ async def date_button(update: Update, context: Context) -> int:
     """Today / Yesterday."""
     query = update.callback_query
     assert query is not None
+    press = sub.decode(query.data or "")
+    if not isinstance(press, sub.PickDay):  # garbled data the route let through
+        await explain(update, context, Refused("forged"))
+        return DATE
     await acknowledge(query)
-    back = 1 if (query.data or "").endswith(":1") else 0
+    back = press.days_ago
     return await _set_date(update, context, _today(context) - timedelta(days=back))
 
 
@@ -330,7 +342,7 @@ async def got_file(update: Update, context: Context) -> int:
     await _say(
         update,
         texts("submit.file_added", count=len(files)),
-        _buttons([[(texts("btn.done"), "sub:files:done")]]),
+        _buttons([[(texts("btn.done"), sub.Step("files:done"))]]),
     )
     return FILES
 
@@ -429,9 +441,9 @@ async def _preview(update: Update, context: Context) -> int:
         services.db, rules, person, view.item.unit_id, view.item.category, view.item.event_date
     )
     timeliness = _timeliness(context, view.item.category, standing, settled, done=False)
-    rows = [
-        [(texts("btn.confirm"), "sub:ok")],
-        [(texts("btn.change"), "sub:chg"), (texts("btn.cancel"), "sub:cancel")],
+    rows: list[list[tuple[str, sub.Press]]] = [
+        [(texts("btn.confirm"), sub.Step("ok"))],
+        [(texts("btn.change"), sub.Change()), (texts("btn.cancel"), sub.Step("cancel"))],
     ]
     await _say(
         update,
@@ -451,21 +463,24 @@ async def preview_action(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
     texts = context.bot_data.texts
-    data = query.data or ""
+    press = sub.decode(query.data or "")
     draft = _draft(context)
-    if data == "sub:ok":
+    if press == sub.Step("ok"):
         return await _confirm(update, context)
-    if data == "sub:cancel":
+    if press == sub.Step("cancel"):
         return await cancel(update, context)
+    if not isinstance(press, sub.Change):  # garbled data the route let through
+        await explain(update, context, Refused("forged"))
+        return PREVIEW
     await acknowledge(query)
-    if data == "sub:chg":
+    if press.field is None:
         fields = ["category", "title", "body", "date", "files"]
         if draft.get("revise"):
             fields = ["title", "body"]
-        rows = [[(texts(f"submit.field.{f}"), f"sub:chg:{f}") for f in fields]]
+        rows = [[(texts(f"submit.field.{f}"), sub.Change(f)) for f in fields]]
         await _say(update, texts("submit.which_field"), _buttons(rows))
         return PREVIEW
-    field = data.rsplit(":", 1)[-1]
+    field = press.field
     states = {"category": CATEGORY, "title": TITLE, "body": BODY, "date": DATE, "files": FILES}
     if field not in states:
         return PREVIEW
@@ -572,31 +587,31 @@ def conversation() -> ConversationHandler[Context]:
     private = filters.ChatType.PRIVATE
     states: dict[object, list[BaseHandler[Update, Context, Any]]] = {
         UNIT: [
-            CallbackQueryHandler(chose_unit, pattern=r"^sub:unit:"),
+            CallbackQueryHandler(chose_unit, pattern=sub.UNIT_PATTERN),
             MessageHandler(other, use_buttons),
         ],
         CATEGORY: [
-            CallbackQueryHandler(chose_category, pattern=r"^sub:cat:"),
+            CallbackQueryHandler(chose_category, pattern=sub.CATEGORY_PATTERN),
             MessageHandler(other, use_buttons),
         ],
         TITLE: [MessageHandler(text, got_title), MessageHandler(other, want_text)],
         BODY: [
             MessageHandler(text, got_body),
-            CallbackQueryHandler(body_done, pattern=r"^sub:body:done$"),
+            CallbackQueryHandler(body_done, pattern=sub.BODY_DONE_PATTERN),
             MessageHandler(other, want_text),
         ],
         DATE: [
-            CallbackQueryHandler(date_button, pattern=r"^sub:date:[01]$"),
+            CallbackQueryHandler(date_button, pattern=sub.DAY_PATTERN),
             MessageHandler(text, date_text),
             MessageHandler(other, want_text),
         ],
         FILES: [
             MessageHandler(filters.PHOTO | filters.Document.ALL, got_file),
-            CallbackQueryHandler(files_done, pattern=r"^sub:files:done$"),
+            CallbackQueryHandler(files_done, pattern=sub.FILES_DONE_PATTERN),
             MessageHandler(other, _want_file),
         ],
         PREVIEW: [
-            CallbackQueryHandler(preview_action, pattern=r"^sub:(ok|cancel|chg(:\w+)?)$"),
+            CallbackQueryHandler(preview_action, pattern=sub.PREVIEW_PATTERN),
             MessageHandler(other, use_buttons),
         ],
     }
@@ -614,12 +629,12 @@ def _conversation(
     return ConversationHandler(
         entry_points=[
             CommandHandler("submit", start, filters=private),
-            CallbackQueryHandler(revise, pattern=r"^rv:[0-9]{1,12}$"),
+            CallbackQueryHandler(revise, pattern=rv.PATTERN),
         ],
         states=states,
         fallbacks=[
             CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=r"^sub:cancel$"),
+            CallbackQueryHandler(cancel, pattern=sub.CANCEL_PATTERN),
         ],
         name=CONVERSATION,
         persistent=True,

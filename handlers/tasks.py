@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 
 from bot.context import Context
+from chat.actions import tasks as tk
 from scoring.vocab import Role
 from storage import people
 from storage import tasks as task_repo
@@ -18,8 +18,6 @@ from workflow.outcomes import Refused
 
 from .common import acknowledge, confirm_keyboard, current, deliver, explain, mark_decided
 from .lookup import member
-
-BUTTON = re.compile(r"tk:(done|cancel|cancelok|keep):([0-9]{1,12})")
 
 
 async def open_task(update: Update, context: Context) -> None:
@@ -70,13 +68,15 @@ async def list_tasks(update: Update, context: Context) -> None:
                 [
                     [
                         InlineKeyboardButton(
-                            texts("btn.task_done"), callback_data=f"tk:done:{task.id}"
+                            texts("btn.task_done"),
+                            callback_data=tk.encode(tk.TaskAction("done", task.id)),
                         )
                     ]
                     + (
                         [
                             InlineKeyboardButton(
-                                texts("btn.task_cancel"), callback_data=f"tk:cancel:{task.id}"
+                                texts("btn.task_cancel"),
+                                callback_data=tk.encode(tk.TaskAction("cancel", task.id)),
                             )
                         ]
                         if editor
@@ -95,14 +95,14 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None:
         return
     texts = context.bot_data.texts
-    match = BUTTON.fullmatch(query.data or "")
+    press = tk.decode(query.data or "")
     person, _ = await current(update, context)
     try:
-        if match is None:
+        if press is None:
             raise Refused("forged")
         if person is None:
             raise Refused("not_allowed")
-        action, task_id = match[1], int(match[2])
+        action, task_id = press.verb, press.task_id
         if action == "keep":
             await acknowledge(query, texts("confirm.kept"))
             await mark_decided(context, query.message, texts("task.cancel_kept"))
@@ -152,5 +152,7 @@ async def _ask_cancel(update: Update, context: Context, person_id: int, task_id:
             title=task.title,
             due_on=task.due_on.isoformat(),
         ),
-        reply_markup=confirm_keyboard(texts, f"tk:cancelok:{task.id}", f"tk:keep:{task.id}"),
+        reply_markup=confirm_keyboard(
+            texts, tk.TaskAction("cancelok", task.id), tk.TaskAction("keep", task.id)
+        ),
     )

@@ -5,7 +5,6 @@ date are text answers. The state lives in user_data as plain JSON until confirme
 from __future__ import annotations
 
 import contextlib
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from bot.texts import Texts
+from chat.actions import visits as vi
 from storage.models import Person
 from workflow import visits
 from workflow.outcomes import Refused
@@ -25,17 +25,20 @@ from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain, press_chat
 from .waits import PENDING_VISIT
 
-BUTTON = re.compile(r"vi:(?:k:(city|department|township)|u:([0-9]{1,12})|d:([01])|(ok)|(x))")
-
 
 def _kind_keyboard(texts: Texts) -> InlineKeyboardMarkup:
     """The three kinds of visit of 第七条, one per row."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(texts(f"btn.visit_{kind.value}"), callback_data=f"vi:k:{kind}")]
+            [
+                InlineKeyboardButton(
+                    texts(f"btn.visit_{kind.value}"),
+                    callback_data=vi.encode(vi.PickKind(kind.value)),
+                )
+            ]
             for kind in VisitKind
         ]
-        + [[InlineKeyboardButton(texts("btn.visit_cancel"), callback_data="vi:x")]]
+        + [[InlineKeyboardButton(texts("btn.visit_cancel"), callback_data=vi.encode(vi.Cancel()))]]
     )
 
 
@@ -44,10 +47,12 @@ def _date_keyboard(texts: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts("btn.today"), callback_data="vi:d:0"),
-                InlineKeyboardButton(texts("btn.yesterday"), callback_data="vi:d:1"),
+                InlineKeyboardButton(texts("btn.today"), callback_data=vi.encode(vi.PickDay(0))),
+                InlineKeyboardButton(
+                    texts("btn.yesterday"), callback_data=vi.encode(vi.PickDay(1))
+                ),
             ],
-            [InlineKeyboardButton(texts("btn.visit_cancel"), callback_data="vi:x")],
+            [InlineKeyboardButton(texts("btn.visit_cancel"), callback_data=vi.encode(vi.Cancel()))],
         ]
     )
 
@@ -57,8 +62,12 @@ def _confirm_keyboard(texts: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(texts("btn.visit_confirm"), callback_data="vi:ok"),
-                InlineKeyboardButton(texts("btn.visit_cancel"), callback_data="vi:x"),
+                InlineKeyboardButton(
+                    texts("btn.visit_confirm"), callback_data=vi.encode(vi.Confirm())
+                ),
+                InlineKeyboardButton(
+                    texts("btn.visit_cancel"), callback_data=vi.encode(vi.Cancel())
+                ),
             ]
         ]
     )
@@ -142,25 +151,25 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None:
         return
     services, texts = context.bot_data, context.bot_data.texts
-    match = BUTTON.fullmatch(query.data or "")
+    press = vi.decode(query.data or "")
     person, _ = await current(update, context)
     chat_id = press_chat(query, person)
     try:
-        if match is None:
+        if press is None:
             raise Refused("forged")
         if person is None or chat_id is None:
             raise Refused("not_editor")
         await visits.begin(services.db, person)
-        if match[5]:  # cancel
+        if isinstance(press, vi.Cancel):
             _draft(update, context, "visitor", "kind", "unit", "date", "confirm")
             waits.state(context).pop(PENDING_VISIT, None)
             await acknowledge(query)
             await _quietly_drop(query)
             await context.bot.send_message(chat_id, texts("visit.cancelled"))
             return
-        if match[1]:
+        if isinstance(press, vi.PickKind):
             draft = _draft(update, context, "kind", "unit")
-            kind = VisitKind(match[1])
+            kind = VisitKind(press.kind)
             units = await visits.choices(services.db, services.rules, person, kind)
             draft["kind"] = kind.value
             await acknowledge(query)
@@ -172,31 +181,32 @@ async def on_button(update: Update, context: Context) -> None:
             draft["step"] = "unit"
             rows = [
                 [
-                    InlineKeyboardButton(u.name, callback_data=f"vi:u:{u.id}")
+                    InlineKeyboardButton(u.name, callback_data=vi.encode(vi.PickUnit(u.id)))
                     for u in units[i : i + 2]
                 ]
                 for i in range(0, len(units), 2)
             ]
-            rows.append([InlineKeyboardButton(texts("btn.visit_cancel"), callback_data="vi:x")])
+            cancel = vi.encode(vi.Cancel())
+            rows.append([InlineKeyboardButton(texts("btn.visit_cancel"), callback_data=cancel)])
             await context.bot.send_message(
                 chat_id,
                 texts(f"visit.ask_unit_{kind.value}"),
                 reply_markup=InlineKeyboardMarkup(rows),
             )
-        elif match[2]:
+        elif isinstance(press, vi.PickUnit):
             draft = _draft(update, context, "unit")
             unit = await visits.unit_for(
-                services.db, services.rules, person, VisitKind(draft["kind"]), int(match[2])
+                services.db, services.rules, person, VisitKind(draft["kind"]), press.unit_id
             )
             draft["unit"] = unit.id
             await acknowledge(query)
             await _quietly_drop(query)
             await _ask_date(context, chat_id, draft, unit.name)
-        elif match[3]:
+        elif isinstance(press, vi.PickDay):
             draft = _draft(update, context, "date")
             today = services.rules.local_now(services.db.clock()).date()
             day = visits.check_day(
-                services.rules, today - timedelta(days=int(match[3])), services.db
+                services.rules, today - timedelta(days=press.days_ago), services.db
             )
             await acknowledge(query)
             await _quietly_drop(query)

@@ -9,12 +9,14 @@ import contextlib
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
+from bot.cards import keyboard
 from bot.context import Context
 from bot.texts import Texts
+from chat.actions import webnews as wn
 from storage.models import Person
 from workflow import webnews
 from workflow.outcomes import Refused
@@ -32,50 +34,7 @@ from .common import (
 from .general import flush as write_through
 from .waits import PENDING_WEB_RETURN, PENDING_WEB_URL
 
-BUTTON = re.compile(r"wn:(?:send:([0-9]{1,12})|([arspcx]):([0-9]{1,12}):([0-9]{1,6}))")
 ITEM_ARG = re.compile(r"[#＃]?([0-9]{1,12})")
-
-
-def _sign_keyboard(texts: Texts, news_id: int, round_: int) -> InlineKeyboardMarkup:
-    """同意发布 / 退回 for one round."""
-    base = f"{news_id}:{round_}"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts("btn.web_approve"), callback_data=f"wn:a:{base}"),
-                InlineKeyboardButton(texts("btn.web_return"), callback_data=f"wn:r:{base}"),
-            ]
-        ]
-    )
-
-
-def _publish_keyboard(texts: Texts, news_id: int, round_: int) -> InlineKeyboardMarkup:
-    """已发布 for one approved round."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts("btn.web_published"), callback_data=f"wn:p:{news_id}:{round_}"
-                )
-            ]
-        ]
-    )
-
-
-def _returned_keyboard(
-    texts: Texts, item_id: int, news_id: int, round_: int
-) -> InlineKeyboardMarkup:
-    """修改 (the item's text) and 重新送审 after a return."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts("btn.edit"), callback_data=f"ed:edit:{item_id}"),
-                InlineKeyboardButton(
-                    texts("btn.web_resend"), callback_data=f"wn:s:{news_id}:{round_}"
-                ),
-            ]
-        ]
-    )
 
 
 async def _unbutton(context: Context, pending: dict[str, Any]) -> None:
@@ -138,7 +97,7 @@ async def news_command(update: Update, context: Context) -> None:
                 unit=entry.unit,
                 round=news.round,
             ),
-            reply_markup=_sign_keyboard(texts, news.id, news.round),
+            reply_markup=keyboard(texts, webnews.sign_buttons(news.id, news.round)),
         )
     for entry in waiting.to_publish:
         news = entry.news
@@ -150,12 +109,12 @@ async def news_command(update: Update, context: Context) -> None:
                 heading=news.heading,
                 unit=entry.unit,
             ),
-            reply_markup=_publish_keyboard(texts, news.id, news.round),
+            reply_markup=keyboard(texts, webnews.publish_buttons(news.id, news.round)),
         )
     for entry in waiting.mine:
         news = entry.news
         markup = (
-            _returned_keyboard(texts, entry.item.id, news.id, news.round)
+            keyboard(texts, webnews.returned_buttons(entry.item.id, news.id, news.round))
             if news.state == "returned"
             else None
         )
@@ -178,22 +137,22 @@ async def on_button(update: Update, context: Context) -> None:
     if query is None:
         return
     services, texts = context.bot_data, context.bot_data.texts
-    match = BUTTON.fullmatch(query.data or "")
+    press = wn.decode(query.data or "")
     person, _ = await current(update, context)
     chat_id = press_chat(query, person)
     try:
-        if match is None:
+        if press is None:
             raise Refused("forged")
         if person is None:
             raise Refused("not_allowed")
-        if match[1] is not None:  # the editor sends an item
-            sent = await webnews.send(services.db, services.rules, person, int(match[1]))
+        if isinstance(press, wn.SendNews):  # the editor sends an item
+            sent = await webnews.send(services.db, services.rules, person, press.item_id)
             await acknowledge(query, texts("web.sent_alert"))
             if chat_id is not None:
                 await context.bot.send_message(chat_id, _sent_text(texts, sent))
             await deliver(context, sent.notices)
             return
-        action, news_id, round_ = match[2], int(match[3]), int(match[4])
+        action, news_id, round_ = press.verb, press.news_id, press.round
         if action == "a":
             decided = await webnews.decide(services.db, person, news_id, round_, approve=True)
             await acknowledge(query, texts("web.approved_alert"))
@@ -308,7 +267,7 @@ async def on_text(update: Update, context: Context) -> None:
             await message.reply_text(
                 texts("web.confirm_return", news=news_id, reason=reason),
                 reply_markup=confirm_keyboard(
-                    texts, f"wn:c:{news_id}:{round_}", f"wn:x:{news_id}:{round_}"
+                    texts, wn.NewsAction("c", news_id, round_), wn.NewsAction("x", news_id, round_)
                 ),
             )
             await write_through(update, context)  # the held reason survives a restart

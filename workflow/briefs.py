@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from chat.actions import Button, Rows
+from chat.actions import briefs as bf
 from scoring.vocab import AT_CENTRE, Role
 from storage import adoptions, briefs, files, items, outbox, people, units
 from storage.briefs import Brief, BriefDecision, BriefEntry
@@ -22,8 +24,7 @@ from workflow.rules import CentreRules
 from workflow.submission import check_body, check_reason, check_title
 
 REVIEW, SIGN = "review", "sign"
-#: The step of a decision as buttons carry it, and the role that decides it.
-STEP_CODES = {"rv": REVIEW, "sg": SIGN}
+#: The role that decides each step.
 STEP_ROLES = {REVIEW: Role.CENTRE_LEADER, SIGN: Role.MAIN_LEADER}
 STEP_STATES = {REVIEW: "review", SIGN: "signing"}
 MAX_ENTRIES = 12  # an issue prints a handful; keeps the menu within Telegram's button limit
@@ -322,20 +323,20 @@ async def discard(db: Database, person: Person, brief_id: int) -> Brief:
     return cancelled
 
 
-def _buttons(brief_id: int, round_: int, code: str, approve: str, back: str) -> list[object]:
+def _buttons(brief_id: int, round_: int, step: bf.Step, approve: str, back: str) -> Rows:
     """The approve / return buttons of a step, as a notice carries them."""
-    return [
-        [
-            [approve, f"bf:a:{brief_id}:{round_}:{code}"],
-            [back, f"bf:r:{brief_id}:{round_}:{code}"],
-        ]
-    ]
+    return (
+        (
+            Button(approve, bf.Decide(brief_id, round_, step, "a")),
+            Button(back, bf.Decide(brief_id, round_, step, "r")),
+        ),
+    )
 
 
 async def _step_notices(tx: Tx, view: BriefView, step: str, by: str) -> list[Notice]:
     """Asks every holder of the step's role to decide it, with the issue's summary."""
     brief = view.brief
-    code = "rv" if step == REVIEW else "sg"
+    code: bf.Step = "review" if step == REVIEW else "sign"
     approve = "btn.brief_approve" if step == REVIEW else "btn.brief_sign"
     holders = await people.role_holders_anywhere(tx, STEP_ROLES[step])
     params = {
@@ -472,7 +473,7 @@ async def return_issue(
                 "by": person.name,
                 "role": STEP_ROLES[step].value,
                 "reason": why,
-                "buttons": [[["btn.brief_revise", f"bf:open:{brief.id}"]]],
+                "buttons": ((Button("btn.brief_revise", bf.OpenBrief(brief.id)),),),
             },
             f"{brief.id}:{round_}:{step}",
         )

@@ -26,5 +26,5 @@ async def post(tx: Tx, notices: list[Notice]) -> None:
             tx,
             notice.purpose,
             notice.tg_user_id,
-            {"notice": notice.key, "params": notice.params, "item_id": notice.item_id},
+            {"notice": notice.key, "params": notice.stored_params(), "item_id": notice.item_id},
         )

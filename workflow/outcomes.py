@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chat.actions import Rows, stored_rows
+
 
 class Refused(Exception):
     """A request the rules do not allow; `key` names the explanation the user is shown."""
@@ -24,6 +26,20 @@ class Notice:
     params: dict[str, Any] = field(default_factory=dict)
     item_id: int | None = None  # the item the notice is about, for buttons
     event: str = ""  # what happened, unique per event (with key and recipient: sent once)
+
+    @property
+    def buttons(self) -> Rows:
+        """The notice's own buttons (issues, website news): `params["buttons"]`, rows of
+        `Button`s, each a label key and the press it asks for."""
+        rows: Rows = self.params.get("buttons") or ()
+        return rows
+
+    def stored_params(self) -> dict[str, Any]:
+        """The params as the outbox keeps them: the buttons in their wire form, so a queued
+        message is sent with exactly the buttons it was queued with."""
+        if not self.buttons:
+            return self.params
+        return {**self.params, "buttons": stored_rows(self.buttons)}
 
     @property
     def purpose(self) -> str:

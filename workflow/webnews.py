@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from chat.actions import Button, Rows
+from chat.actions import editor as ed
+from chat.actions import webnews as wn
 from scoring.vocab import ItemState, Role
 from storage import adoptions, items, people, routes, units, webnews
 from storage.db import Database, Tx
@@ -107,6 +110,31 @@ async def _item(tx: Tx, item_id: int) -> Item:
     return item
 
 
+def sign_buttons(news_id: int, round_: int) -> Rows:
+    """同意发布 / 退回 for one round."""
+    return (
+        (
+            Button("btn.web_approve", wn.NewsAction("a", news_id, round_)),
+            Button("btn.web_return", wn.NewsAction("r", news_id, round_)),
+        ),
+    )
+
+
+def publish_buttons(news_id: int, round_: int) -> Rows:
+    """已发布 for one approved round."""
+    return ((Button("btn.web_published", wn.NewsAction("p", news_id, round_)),),)
+
+
+def returned_buttons(item_id: int, news_id: int, round_: int) -> Rows:
+    """修改 (the item's text) and 重新送审 after a return."""
+    return (
+        (
+            Button("btn.edit", ed.ItemAction("edit", item_id)),
+            Button("btn.web_resend", wn.NewsAction("s", news_id, round_)),
+        ),
+    )
+
+
 def _signing_notices(
     news: WebNews, item: Item, unit: str, by: str, leaders: list[Person]
 ) -> list[Notice]:
@@ -120,7 +148,7 @@ def _signing_notices(
         "body": body,
         "unit": unit,
         "by": by,
-        "buttons": [[["btn.web_approve", f"wn:a:{base}"], ["btn.web_return", f"wn:r:{base}"]]],
+        "buttons": sign_buttons(news.id, news.round),
     }
     return [
         Notice(p.tg_user_id, "web_sign_request", dict(params), item.id, event=base)
@@ -255,7 +283,7 @@ async def decide(
                             "heading": news.heading,
                             "unit": unit.name if unit else "",
                             "by": leader.name,
-                            "buttons": [[["btn.web_published", f"wn:p:{event}"]]],
+                            "buttons": publish_buttons(news.id, news.round),
                         },
                         item.id,
                         event=event,
@@ -287,12 +315,7 @@ async def decide(
                             "heading": news.heading,
                             "by": leader.name,
                             "reason": reason,
-                            "buttons": [
-                                [
-                                    ["btn.edit", f"ed:edit:{item.id}"],
-                                    ["btn.web_resend", f"wn:s:{event}"],
-                                ]
-                            ],
+                            "buttons": returned_buttons(item.id, news.id, news.round),
                         },
                         item.id,
                         event=event,

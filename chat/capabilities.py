@@ -11,12 +11,13 @@ from chat.split import split_text
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """One channel's limits: text and caption size, buttons, editing. None: no such limit."""
+    """One channel's limits: text and caption size, buttons, editing (a text limit of None:
+    not limited that way)."""
 
     channel: str
     text_chars: int | None  # characters in one text message
     text_bytes: int | None  # UTF-8 bytes in one text message
-    caption_chars: int | None  # characters of a file's caption; 0: files take no caption
+    caption_chars: int | None  # characters of a file's caption; None: files take no caption
     buttons_per_row: int
     buttons_per_message: int
     action_bytes: int  # the data a button carries back when pressed
@@ -78,7 +79,7 @@ WECOM: Final = Capabilities(
     channel="wecom",
     text_chars=None,
     text_bytes=2048,
-    caption_chars=0,
+    caption_chars=None,
     buttons_per_row=6,
     buttons_per_message=6,
     action_bytes=1024,

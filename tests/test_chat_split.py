@@ -114,7 +114,7 @@ def test_telegram_declares_the_bot_api_limits() -> None:
 def test_the_narrowest_of_channels_holds_on_each() -> None:
     both = narrowest(TELEGRAM, WECOM)
     assert both.channel == "telegram+wecom"
-    assert (both.text_chars, both.text_bytes, both.caption_chars) == (4096, 2048, 0)
+    assert (both.text_chars, both.text_bytes, both.caption_chars) == (4096, 2048, 1024)
     assert (both.buttons_per_row, both.buttons_per_message, both.action_bytes) == (6, 6, 64)
     assert not both.editable
     assert both.sure_chars() == 512  # 2,048 bytes hold 512 characters of 4 bytes

@@ -781,10 +781,6 @@ class Texts:
         }
         return self._rendered[key].format(**safe)
 
-    def markup(self, key: str) -> str:
-        """The neutral markup of a key's text, before any channel renders it."""
-        return self._catalogue.get(key) or ZH[key]
-
     def role(self, role: Role | str) -> str:
         """A role's name."""
         return self(f"role.{Role(role).value}")

@@ -25,7 +25,7 @@ PAIRED: Final[Mapping[str, bool]] = {"b": False, "i": False, "code": False, "lin
 COMMAND: Final = "cmd"
 _TAG = re.compile(r"\[(/?)([^\[\]\s]*)(?: ([^\[\]]*))?\]")
 #: A command written the Telegram way in plain text, which should be a `[cmd …]` reference.
-_BARE_COMMAND = re.compile(r"(?<![\w/<])/([a-z_]+)\b")
+_BARE_COMMAND = re.compile(r"(?<![A-Za-z0-9_/<])/([a-z_]+)(?![a-z_])")
 
 
 class MarkupError(ValueError):
@@ -99,9 +99,9 @@ def tokens(markup: str) -> Iterator[Token]:
         match = _TAG.match(markup, bracket)
         if match is None:
             raise MarkupError(f"a '[' that opens no tag at {bracket}: {markup[bracket:][:20]!r}")
-        if text:
+        if "".join(text):
             yield Text("".join(text))
-            text = []
+        text = []
         yield _tag(match)
         at = match.end()
     if "".join(text):

@@ -18,7 +18,7 @@ class Renderer(ABC):
         self.commands = commands
 
     def render(self, markup: str) -> str:
-        """The markup in this channel's format (a MarkupError if it is not valid markup)."""
+        """The markup in this channel's format (MarkupError on a malformed tag)."""
         return "".join(self.token(token) for token in tokens(markup))
 
     @abstractmethod

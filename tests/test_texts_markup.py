@@ -65,6 +65,7 @@ def test_texts_keep_no_html_and_name_commands_by_reference() -> None:
         ("发送 [cmd nope]", "unknown command id 'nope'"),
         ("发送 [cmd]", "names no command"),
         ("发送 /submit 报送", "use [cmd submit]"),
+        ("发送/submit报送", "use [cmd submit]"),
         ("[b]没有关上", "never closed"),
         ("[b]交叉[i]嵌套[/b][/i]", "closes nothing open"),
         ("多余[/b]", "closes nothing open"),

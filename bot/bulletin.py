@@ -7,12 +7,13 @@ from fractions import Fraction
 
 from bot import numbers
 from bot.texts import Raw, Texts
+from chat.capabilities import TELEGRAM
+from chat.render import TELEGRAM_HTML
+from chat.split import split_lines
 from scoring.figures import UnitMonth, UnitYear
 from scoring.policy import ScoringPolicy
 from scoring.vocab import UnitKind
 from workflow.figures import CorrectionLine, MonthReport
-
-LIMIT = 4096
 
 
 def rank_text(texts: Texts, rank: int, ranked: bool) -> str:
@@ -95,7 +96,7 @@ class BulletinText:
     def parts(self, mine: int | None = None) -> list[str]:
         """The messages of the bulletin, the reader's own unit marked when `mine` is given."""
         if mine is None or (mine not in self._month_at and mine not in self._year_at):
-            return split_lines(self.lines)
+            return messages(self.lines)
         lines = list(self.lines)
         if mine in self._month_at:
             index = self._month_at[mine]
@@ -104,7 +105,7 @@ class BulletinText:
         if mine in self._year_at:
             index = self._year_at[mine]
             lines[index] = f"<b>{lines[index]}</b>"
-        return split_lines(lines)
+        return messages(lines)
 
 
 def _ytd_line(texts: Texts, ytd: UnitYear, ranked: bool = True) -> str:
@@ -140,28 +141,13 @@ def _correction_line(texts: Texts, line: CorrectionLine) -> str:
 
 
 def bulletin_text(texts: Texts, report: MonthReport, mine: int | None = None) -> list[str]:
-    """The bulletin in messages of at most 4096 characters, split between lines."""
+    """The bulletin in messages Telegram holds, split between lines."""
     return BulletinText(texts, report).parts(mine)
 
 
-def split_lines(lines: list[str], limit: int = LIMIT) -> list[str]:
-    """Joins lines into messages no longer than the limit (a line never straddles two)."""
-    messages: list[str] = []
-    current: list[str] = []
-    size = 0  # length of the message being built ("\n".join(current))
-    for line in lines:
-        line = line[:limit]
-        if size == 0:  # nothing but blank lines yet: start afresh
-            current, size = [line], len(line)
-        elif size + 1 + len(line) > limit:
-            messages.append("\n".join(current))
-            current, size = [line], len(line)
-        else:
-            current.append(line)
-            size += 1 + len(line)
-    if size:
-        messages.append("\n".join(current))
-    return messages
+def messages(lines: list[str]) -> list[str]:
+    """Lines joined into Telegram messages, a line never straddling two (`chat.split`)."""
+    return split_lines(lines, TELEGRAM.fits, TELEGRAM_HTML.cut)
 
 
 def annual_text(
@@ -200,4 +186,4 @@ def annual_text(
         rows += ["", texts("annual.owing", units="、".join(owing))]
     if policy is not None:
         rows += ["", footer(texts, policy)]
-    return split_lines(rows)
+    return messages(rows)

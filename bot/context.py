@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.courier import Courier
 from bot.texts import Texts
 from bot.wiring import schedule_rules
+from chat.capabilities import TELEGRAM, Capabilities, narrowest
 from storage.db import Database
 from workflow.rules import CentreRules
 from workflow.schedule import ScheduleRules
@@ -25,6 +26,7 @@ class BotData:
         self._texts: Texts | None = None
         self._schedule: ScheduleRules | None = None
         self._courier: Courier | None = None
+        self.capabilities: Capabilities = narrowest(TELEGRAM)  # what holds on every channel served
 
     def setup(self, db: Database, rules: CentreRules, settings: Settings) -> None:
         """Wires the services in (called by build_application)."""

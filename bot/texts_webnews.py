@@ -6,8 +6,8 @@ from typing import Final
 
 ZH: Final[dict[str, str]] = {
     # help lines (handlers/start.py lists them in each role's help)
-    "help.news": "/news — 待我处理的网站新闻（审签、发布、我送审的）；/news 编号 — 把信息送网站审签",
-    "help.visit": "/visit — 登记领导来访，给负责撰稿的单位开写作任务",
+    "help.news": "[cmd news] — 待我处理的网站新闻（审签、发布、我送审的）；[cmd news] 编号 — 把信息送网站审签",
+    "help.visit": "[cmd visit] — 登记领导来访，给负责撰稿的单位开写作任务",
     # routing (第六条)
     "btn.route_open": "🧭 去向",
     "btn.route_on": "✅ {outlet}",
@@ -30,7 +30,7 @@ ZH: Final[dict[str, str]] = {
     "route.brief_candidate": "📰 已列为下一期“{brief}”的候选稿。",
     "route.web_started": "🌐 已送网站审签（新闻 #{news}），已通知中心分管领导 {leaders} 人。",
     "route.web_no_leader": (
-        "🌐 已送网站审签（新闻 #{news}），但目前没有中心分管领导，请管理员邀请（/invite 单位 centre_leader）。"
+        "🌐 已送网站审签（新闻 #{news}），但目前没有中心分管领导，请管理员邀请（[cmd invite] 单位 centre_leader）。"
     ),
     "route.web_stopped": "🌐 网站新闻 #{news} 的审签已撤回（已取消网站去向）。",
     "route.report_by_hand": "📤 请按去向报送：{outlets}。采用后用“登记采用”记录。",
@@ -46,10 +46,10 @@ ZH: Final[dict[str, str]] = {
     "btn.web_published": "🌐 已发布",
     "notice.web_sign_request": (
         "🌐 请审签中心网站新闻 #{news}（第 {round} 轮，信息 #{item}，{unit}，{by} 送审）：\n\n"
-        "<b>{heading}</b>\n\n{body}"
+        "[b]{heading}[/b]\n\n{body}"
     ),
     "notice.web_publish_request": (
-        "🌐 网站新闻 #{news} 已由 {by} 审签同意，请在中心网站发布：\n<b>{heading}</b>（{unit}）\n"
+        "🌐 网站新闻 #{news} 已由 {by} 审签同意，请在中心网站发布：\n[b]{heading}[/b]（{unit}）\n"
         "发布后点“已发布”，再粘贴网址。"
     ),
     "notice.web_approved": "✅ 网站新闻 #{news}「{heading}」已由 {by} 审签同意，等待网络管理员发布。",
@@ -58,7 +58,7 @@ ZH: Final[dict[str, str]] = {
         "可点“修改”改写信息 #{item}，再点“重新送审”。"
     ),
     "notice.web_published": "🌐 网站新闻 #{news}「{heading}」已由 {by} 发布：{url}",
-    "web.usage": "用法：/news 查看待我处理的网站新闻；/news 信息编号（如 /news 12）把信息送网站审签。",
+    "web.usage": "用法：[cmd news] 查看待我处理的网站新闻；[cmd news] 信息编号（如 [cmd news] 12）把信息送网站审签。",
     "web.none": "目前没有待您处理的网站新闻。",
     "web.line_sign": "🌐 待审签：网站新闻 #{news}（信息 #{item}，{unit}，第 {round} 轮）\n{heading}",
     "web.line_publish": "🌐 待发布：网站新闻 #{news}（信息 #{item}，{unit}）\n{heading}",
@@ -74,31 +74,31 @@ ZH: Final[dict[str, str]] = {
     "web.sent": "🌐 信息 #{item} 已送网站审签（新闻 #{news}，第 {round} 轮），已通知中心分管领导 {leaders} 人。",
     "web.sent_no_leader": (
         "🌐 信息 #{item} 已送网站审签（新闻 #{news}，第 {round} 轮），但目前没有中心分管领导，"
-        "请管理员邀请（/invite 单位 centre_leader）。"
+        "请管理员邀请（[cmd invite] 单位 centre_leader）。"
     ),
     "web.sent_alert": "已送审。",
     "web.approved_alert": "已同意发布，已通知网络管理员。",
     "web.approved_note": "✅ 已同意发布（{by}）",
-    "web.no_publisher": "⚠️ 目前没有网络管理员，无人发布。请管理员邀请（/invite 单位 network_admin）。",
-    "web.ask_reason": "请输入退回网站新闻 #{news} 的原因（发送 /cancel 放弃）：",
-    "web.reason_empty": "退回需要写明原因，请输入原因文字（发送 /cancel 放弃）。",
+    "web.no_publisher": "⚠️ 目前没有网络管理员，无人发布。请管理员邀请（[cmd invite] 单位 network_admin）。",
+    "web.ask_reason": "请输入退回网站新闻 #{news} 的原因（发送 [cmd cancel] 放弃）：",
+    "web.reason_empty": "退回需要写明原因，请输入原因文字（发送 [cmd cancel] 放弃）。",
     "web.returned_done": "↩️ 网站新闻 #{news} 已退回编辑。原因：{reason}",
     "web.confirm_return": "请确认退回网站新闻 #{news}：\n原因：{reason}\n\n确认后退回编辑，编辑会收到这个原因。",
     "web.return_kept": "已取消退回，网站新闻仍待您审签。",
     "web.resent_note": "🔁 已重新送审（第 {round} 轮）",
-    "web.ask_url": "请粘贴网站新闻 #{news} 发布后的网址（以 http:// 或 https:// 开头；发送 /cancel 放弃）：",
+    "web.ask_url": "请粘贴网站新闻 #{news} 发布后的网址（以 http:// 或 https:// 开头；发送 [cmd cancel] 放弃）：",
     "web.published_done": "🌐 网站新闻 #{news} 已发布：{url}",
     "web.adoption_recorded": "已记录“{outlet}”采用：{level} 级，{points} 分。",
     "web.adoption_existed": "该信息此前已记录过网站采用，不重复计分。",
     "refused.web_url_too_long": "网址太长（最多 {limit} 字）。请粘贴正确的网址。",
     "refused.web_bad_url": (
         "这不是有效的网址。请粘贴发布后的完整网址，以 http:// 或 https:// 开头，"
-        "如 https://www.example.gov.cn/news/123.html（发送 /cancel 放弃）。"
+        "如 https://www.example.gov.cn/news/123.html（发送 [cmd cancel] 放弃）。"
     ),
     "refused.web_not_registered": "信息 #{item} 还没有登记。请先登记、编辑，再送网站审签。",
-    "refused.web_stale": "这条网站新闻的状态已经变化，此按钮已失效。发送 /news 查看最新情况。",
+    "refused.web_stale": "这条网站新闻的状态已经变化，此按钮已失效。发送 [cmd news] 查看最新情况。",
     "refused.web_published": "这条信息已在网站发布（{url}）。",
-    "refused.web_in_progress": "信息 #{item} 已在网站审签流程中，发送 /news 查看进度。",
+    "refused.web_in_progress": "信息 #{item} 已在网站审签流程中，发送 [cmd news] 查看进度。",
     "refused.web_unknown": "找不到这条网站新闻。",
     "refused.web_not_leader": "只有中心分管领导可以审签网站新闻。",
     "refused.web_already_signed": "这一轮已由 {by} 审签同意，无需重复操作。",
@@ -112,7 +112,7 @@ ZH: Final[dict[str, str]] = {
     "btn.visit_township": "领导到乡镇便民服务中心（由该中心撰稿）",
     "btn.visit_confirm": "✅ 确认登记",
     "btn.visit_cancel": "✖️ 取消",
-    "visit.ask_visitor": "请输入来访领导的姓名和职务，如：张三 副市长（发送 /cancel 放弃）：",
+    "visit.ask_visitor": "请输入来访领导的姓名和职务，如：张三 副市长（发送 [cmd cancel] 放弃）：",
     "visit.ask_kind": "来访领导：{visitor}\n这是哪一类来访？（决定由谁撰稿）",
     "visit.ask_unit_department": "请选择被调研的窗口：",
     "visit.ask_unit_township": "请选择被调研的乡镇（镇）便民服务中心：",
@@ -124,7 +124,7 @@ ZH: Final[dict[str, str]] = {
         "请核对来访登记：\n来访领导：{visitor}\n类别：{kind}\n撰稿单位：{unit}\n来访日期：{day}\n\n"
         "将给 {unit} 开写作任务“{title}”，{due_on} 前报送（2 个工作日内），并通知其信息员。"
     ),
-    "visit.use_buttons": "请点击上面的按钮（发送 /cancel 放弃）。",
+    "visit.use_buttons": "请点击上面的按钮（发送 [cmd cancel] 放弃）。",
     "visit.cancelled": "已取消来访登记。",
     "visit.logged_alert": "已登记。",
     "visit.logged": (
@@ -141,13 +141,13 @@ ZH: Final[dict[str, str]] = {
     "refused.visit_unit_wrong": "这个单位不能撰写这类来访。请点击列表中的单位。",
     "refused.visit_no_units": "没有这一类单位。请联系管理员检查单位配置。",
     "refused.visit_duplicate": "这次来访已经登记过了（写作任务 #{task}），无需重复登记。",
-    "refused.visit_stale": "没有进行中的来访登记。请发送 /visit 重新开始。",
+    "refused.visit_stale": "没有进行中的来访登记。请发送 [cmd visit] 重新开始。",
     "refused.visit_step_passed": "这个按钮现在不适用，请使用最新一条消息中的按钮。",
 }
 
 EN: Final[dict[str, str]] = {
-    "help.news": "/news — website news waiting for me (to sign, to publish, mine); /news N — send item N to website sign-off",
-    "help.visit": "/visit — log a leader's visit and open the write-up task",
+    "help.news": "[cmd news] — website news waiting for me (to sign, to publish, mine); [cmd news] N — send item N to website sign-off",
+    "help.visit": "[cmd visit] — log a leader's visit and open the write-up task",
     "btn.route_open": "🧭 Routes",
     "btn.route_on": "✅ {outlet}",
     "btn.route_off": "⬜ {outlet}",
@@ -170,7 +170,7 @@ EN: Final[dict[str, str]] = {
     "route.web_started": "🌐 Sent to website sign-off (news #{news}); {leaders} centre leader(s) told.",
     "route.web_no_leader": (
         "🌐 Sent to website sign-off (news #{news}), but there is no centre leader yet: ask an "
-        "admin to invite one (/invite UNIT centre_leader)."
+        "admin to invite one ([cmd invite] UNIT centre_leader)."
     ),
     "route.web_stopped": "🌐 Website news #{news} withdrawn from sign-off (website route dropped).",
     "route.report_by_hand": "📤 Please send it to: {outlets}. Record adoptions with Record adoption.",
@@ -185,11 +185,11 @@ EN: Final[dict[str, str]] = {
     "btn.web_published": "🌐 Published",
     "notice.web_sign_request": (
         "🌐 Please sign website news #{news} (round {round}, item #{item}, {unit}, sent by {by}):"
-        "\n\n<b>{heading}</b>\n\n{body}"
+        "\n\n[b]{heading}[/b]\n\n{body}"
     ),
     "notice.web_publish_request": (
         "🌐 Website news #{news} was approved by {by}; please publish it on the centre website:\n"
-        "<b>{heading}</b> ({unit})\nThen press Published and paste the address."
+        "[b]{heading}[/b] ({unit})\nThen press Published and paste the address."
     ),
     "notice.web_approved": "✅ Website news #{news} “{heading}” approved by {by}; waiting for the network admin.",
     "notice.web_returned": (
@@ -197,7 +197,7 @@ EN: Final[dict[str, str]] = {
         "Press Edit to rewrite item #{item}, then Resend."
     ),
     "notice.web_published": "🌐 Website news #{news} “{heading}” published by {by}: {url}",
-    "web.usage": "Usage: /news lists website news waiting for you; /news N (e.g. /news 12) sends item N to sign-off.",
+    "web.usage": "Usage: [cmd news] lists website news waiting for you; [cmd news] N (e.g. [cmd news] 12) sends item N to sign-off.",
     "web.none": "No website news is waiting for you.",
     "web.line_sign": "🌐 To sign: website news #{news} (item #{item}, {unit}, round {round})\n{heading}",
     "web.line_publish": "🌐 To publish: website news #{news} (item #{item}, {unit})\n{heading}",
@@ -213,31 +213,31 @@ EN: Final[dict[str, str]] = {
     "web.sent": "🌐 Item #{item} sent to website sign-off (news #{news}, round {round}); {leaders} centre leader(s) told.",
     "web.sent_no_leader": (
         "🌐 Item #{item} sent to website sign-off (news #{news}, round {round}), but there is no "
-        "centre leader yet: ask an admin to invite one (/invite UNIT centre_leader)."
+        "centre leader yet: ask an admin to invite one ([cmd invite] UNIT centre_leader)."
     ),
     "web.sent_alert": "Sent for sign-off.",
     "web.approved_alert": "Approved; the network admins were told.",
     "web.approved_note": "✅ Approved for the website ({by})",
-    "web.no_publisher": "⚠️ There is no network admin to publish it. Ask an admin to invite one (/invite UNIT network_admin).",
-    "web.ask_reason": "Type the reason for returning website news #{news} (/cancel to give up):",
-    "web.reason_empty": "A return needs a reason; please type it (/cancel to give up).",
+    "web.no_publisher": "⚠️ There is no network admin to publish it. Ask an admin to invite one ([cmd invite] UNIT network_admin).",
+    "web.ask_reason": "Type the reason for returning website news #{news} ([cmd cancel] to give up):",
+    "web.reason_empty": "A return needs a reason; please type it ([cmd cancel] to give up).",
     "web.returned_done": "↩️ Website news #{news} returned to the editor. Reason: {reason}",
     "web.confirm_return": "Confirm returning website news #{news}:\nReason: {reason}\n\nThe editor gets this reason.",
     "web.return_kept": "Return cancelled; the news still waits for your signature.",
     "web.resent_note": "🔁 Sent again (round {round})",
-    "web.ask_url": "Paste the address of website news #{news} as published (http:// or https://; /cancel to give up):",
+    "web.ask_url": "Paste the address of website news #{news} as published (http:// or https://; [cmd cancel] to give up):",
     "web.published_done": "🌐 Website news #{news} published: {url}",
     "web.adoption_recorded": "Recorded the adoption by “{outlet}”: level {level}, {points} points.",
     "web.adoption_existed": "The website's adoption of this item was recorded before; it counts once.",
     "refused.web_url_too_long": "That address is too long (at most {limit} characters).",
     "refused.web_bad_url": (
         "That is not a valid address. Paste the full address as published, starting with "
-        "http:// or https://, e.g. https://www.example.gov.cn/news/123.html (/cancel to give up)."
+        "http:// or https://, e.g. https://www.example.gov.cn/news/123.html ([cmd cancel] to give up)."
     ),
     "refused.web_not_registered": "Item #{item} is not registered yet. Register and edit it first.",
-    "refused.web_stale": "This website news has moved on; the button no longer applies. Send /news.",
+    "refused.web_stale": "This website news has moved on; the button no longer applies. Send [cmd news].",
     "refused.web_published": "This item is already on the website ({url}).",
-    "refused.web_in_progress": "Item #{item} is already in website sign-off; send /news to follow it.",
+    "refused.web_in_progress": "Item #{item} is already in website sign-off; send [cmd news] to follow it.",
     "refused.web_unknown": "No such website news.",
     "refused.web_not_leader": "Only a centre leader signs website news.",
     "refused.web_already_signed": "{by} already approved this round; nothing to do.",
@@ -250,7 +250,7 @@ EN: Final[dict[str, str]] = {
     "btn.visit_township": "Leaders at a township centre (that centre writes it up)",
     "btn.visit_confirm": "✅ Log it",
     "btn.visit_cancel": "✖️ Cancel",
-    "visit.ask_visitor": "Type the visiting leader's name and title, e.g. 张三 副市长 (/cancel to give up):",
+    "visit.ask_visitor": "Type the visiting leader's name and title, e.g. 张三 副市长 ([cmd cancel] to give up):",
     "visit.ask_kind": "Visitor: {visitor}\nWhat kind of visit was it? (It decides who writes it up.)",
     "visit.ask_unit_department": "Which window was visited?",
     "visit.ask_unit_township": "Which township (town) centre was visited?",
@@ -263,7 +263,7 @@ EN: Final[dict[str, str]] = {
         "A writing task “{title}” will be opened for {unit}, due {due_on} (2 working days), and "
         "its informants told."
     ),
-    "visit.use_buttons": "Please tap one of the buttons above (/cancel to give up).",
+    "visit.use_buttons": "Please tap one of the buttons above ([cmd cancel] to give up).",
     "visit.cancelled": "Visit logging cancelled.",
     "visit.logged_alert": "Logged.",
     "visit.logged": (
@@ -280,6 +280,6 @@ EN: Final[dict[str, str]] = {
     "refused.visit_unit_wrong": "That unit does not write up this kind of visit. Tap one in the list.",
     "refused.visit_no_units": "There is no unit of that kind. Ask an admin to check the units.",
     "refused.visit_duplicate": "This visit is already logged (writing task #{task}).",
-    "refused.visit_stale": "No visit is being logged. Send /visit to start again.",
+    "refused.visit_stale": "No visit is being logged. Send [cmd visit] to start again.",
     "refused.visit_step_passed": "That button does not apply now; use the buttons of the newest message.",
 }

@@ -1,1 +1,1 @@
-"""The channel-neutral chat core: what people can press and be asked, with no network in it."""
+"""The channel-neutral chat layer: content, capabilities and what people can press, no network."""

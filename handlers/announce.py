@@ -28,6 +28,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import Context
 from bot.texts import Raw, Texts
 from chat.actions import announce as an
+from chat.capabilities import Capabilities
 from scoring.vocab import Role, UnitKind
 from storage import conversations
 from storage import units as unit_repo
@@ -174,7 +175,9 @@ async def got_text(update: Update, context: Context) -> int:
         return ConversationHandler.END
     head = _caption_head(context) if draft.get("file") else None
     try:
-        draft["text"] = announce.check_text(message.text or "", caption_head=head)
+        draft["text"] = announce.check_text(
+            message.text or "", _channel(context), caption_head=head
+        )
     except Refused as refused:
         await explain(update, context, refused)
         return TEXT
@@ -198,19 +201,28 @@ async def got_file(update: Update, context: Context) -> int:
     head = _caption_head(context)
     if message.caption:
         try:
-            draft["text"] = announce.check_text(message.caption, caption_head=head)
+            draft["text"] = announce.check_text(
+                message.caption, _channel(context), caption_head=head
+            )
         except Refused as refused:
             await explain(update, context, refused)
-            await _say(update, texts("ann.ask_caption", name=name, limit=_caption_limit(head)))
+            await _say(
+                update, texts("ann.ask_caption", name=name, limit=_caption_limit(context, head))
+            )
             return TEXT
         return await _show_audience(update, context, draft)
-    await _say(update, texts("ann.ask_caption", name=name, limit=_caption_limit(head)))
+    await _say(update, texts("ann.ask_caption", name=name, limit=_caption_limit(context, head)))
     return TEXT
 
 
-def _caption_limit(head: str) -> int:
+def _caption_limit(context: Context, head: str) -> int:
     """How long the text of a file announcement may be."""
-    return announce.CAPTION_MAX - len(head) - 2
+    return announce.caption_limit(_channel(context), head)
+
+
+def _channel(context: Context) -> Capabilities:
+    """What an announcement must fit: it is written once for readers on every channel."""
+    return context.bot_data.capabilities
 
 
 async def want_text(update: Update, context: Context) -> int:
@@ -426,6 +438,7 @@ async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> i
                 file_name=file[2],
             ),
             caption_head=_caption_head(context),
+            channel=_channel(context),
         )
     except Refused as refused:
         await explain(update, context, refused)

@@ -15,6 +15,9 @@ from bot.cards import card, signoff_keyboard_for
 from bot.context import Context
 from bot.texts import Raw, Texts
 from chat.actions import revise as rv
+from chat.capabilities import TELEGRAM
+from chat.render import TELEGRAM_HTML
+from chat.split import split_text, within
 from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import ItemState
 from storage.models import Person
@@ -246,27 +249,9 @@ async def find(update: Update, context: Context) -> None:
     await message.reply_text(html.escape("\n".join(lines), quote=False))
 
 
-def split_message(text: str, limit: int = 4096) -> list[str]:
-    """Splits text at line breaks into Telegram-sized pieces (a single huge line is cut)."""
-    pieces: list[str] = []
-    current_piece = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current_piece:
-                pieces.append(current_piece)
-                current_piece = ""
-            cut = limit
-            entity = line.rfind("&", max(0, limit - 10), limit)
-            if entity != -1 and ";" not in line[entity:limit]:
-                cut = entity  # never split an HTML entity such as &amp; across two messages
-            pieces.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current_piece}\n{line}" if current_piece else line
-        if len(candidate) > limit:
-            pieces.append(current_piece)
-            current_piece = line
-        else:
-            current_piece = candidate
-    if current_piece:
-        pieces.append(current_piece)
-    return pieces
+def split_message(text: str, limit: int | None = None) -> list[str]:
+    """Telegram-sized pieces of an HTML text, cut at line breaks (`chat.split`); `limit` asks
+    for pieces shorter than a message holds."""
+    if limit is None:
+        return TELEGRAM.split(text, TELEGRAM_HTML.cut)
+    return split_text(text, within(limit), TELEGRAM_HTML.cut)

@@ -7,6 +7,7 @@ import pytest
 from bot.app import BotApp
 from bot.config import Settings
 from bot.wiring import centre_rules
+from chat.capabilities import TELEGRAM, WECOM, narrowest
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role, UnitKind
@@ -235,7 +236,14 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
     )
     draft = Draft(token="t1", text="培训通知", audience=audience)
     published = await announce.publish(
-        ledger, rules, tg_user_id=ADMIN, name="管理员", username=None, draft=draft, caption_head=""
+        ledger,
+        rules,
+        tg_user_id=ADMIN,
+        name="管理员",
+        username=None,
+        draft=draft,
+        caption_head="",
+        channel=TELEGRAM,
     )
     assert published.recipients == 2
     with pytest.raises(Refused) as again:  # the same draft confirmed again (a replay)
@@ -247,6 +255,7 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
             username=None,
             draft=draft,
             caption_head="",
+            channel=TELEGRAM,
         )
     assert again.value.key == "ann_already_sent"
     with pytest.raises(Refused) as stranger:
@@ -258,6 +267,7 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
             username=None,
             draft=Draft(token="t2", text="x", audience=audience),
             caption_head="",
+            channel=TELEGRAM,
         )
     assert stranger.value.key == "ann_not_allowed"
     async with ledger.reading() as tx:
@@ -286,3 +296,24 @@ async def test_announce_takes_the_text_after_an_abandoned_edit_wait(
     async with ledger.reading() as tx:
         item = await items.get_item(tx, 1)
     assert item is not None and item.title == "市人社局窗口推行“一窗通办”"
+
+
+def test_an_announcement_fits_the_channels_limits_passed_in() -> None:
+    """The limits come from the declared capabilities: Telegram's give today's 3,500
+    characters of text and a caption of 1,000 with its heading; adding a channel whose
+    messages hold less (WeCom: 2,048 bytes, files without captions) lowers both."""
+    assert announce.text_limit(TELEGRAM) == 3500
+    assert announce.caption_limit(TELEGRAM, "📢 通知") == 1000 - len("📢 通知") - 2 == 994
+    assert announce.check_text("字" * 3500, TELEGRAM) == "字" * 3500
+    with pytest.raises(Refused) as long:
+        announce.check_text("字" * 3501, TELEGRAM)
+    assert (long.value.key, long.value.params["limit"]) == ("ann_too_long", 3500)
+    with pytest.raises(Refused) as caption:
+        announce.check_text("字" * 995, TELEGRAM, caption_head="📢 通知")
+    assert (caption.value.key, caption.value.params["limit"]) == ("ann_caption_too_long", 994)
+    both = narrowest(TELEGRAM, WECOM)
+    assert announce.text_limit(both) == 512 - announce.FRAME
+    assert announce.caption_limit(both, "📢 通知") == announce.text_limit(both)
+    assert announce.caption_limit(WECOM, "📢 通知") == announce.text_limit(WECOM)
+    with pytest.raises(Refused):
+        announce.check_text("字" * 400, both)

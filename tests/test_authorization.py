@@ -30,6 +30,7 @@ from pathlib import Path
 from bot import briefdoc
 from bot.app import BotApp
 from bot.sender import drain
+from chat.capabilities import TELEGRAM
 from handlers.briefs import caption_for
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
@@ -399,6 +400,7 @@ class Harness:
                 audience=announce.Audience(),
             ),
             caption_head="📢",
+            channel=TELEGRAM,
         )
         await self.drain()
         return published.announcement.id

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import docx
 import pytest
@@ -12,7 +14,10 @@ import pytest
 from bot import briefdoc
 from bot.app import BotApp
 from bot.config import Settings, load_settings
+from bot.texts import Texts
 from bot.wiring import centre_rules
+from chat.capabilities import TELEGRAM
+from handlers.briefs import menu_keyboard
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
@@ -34,7 +39,7 @@ from tests.flow import (
 )
 from workflow import briefs as flow
 from workflow import centre, joining, submission
-from workflow.briefs import BriefContent
+from workflow.briefs import BriefContent, BriefView
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
@@ -409,3 +414,16 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
     documents_queued = [m for m in queued if m.kind == "document"]
     assert sorted(m.chat_id for m in documents_queued) == [104, 105, 106]  # no group configured
     assert len(rendered) == 1  # the second try was refused before building anything
+
+
+def test_the_menu_of_a_full_issue_fits_telegrams_keyboard() -> None:
+    """workflow/ caps an issue at MAX_ENTRIES; the Telegram menu of such an issue (five buttons
+    an entry, then six; it reads only the ids) fits what Telegram declares it may hold."""
+    entries = [SimpleNamespace(item=SimpleNamespace(id=n)) for n in range(1, flow.MAX_ENTRIES + 1)]
+    view = cast(BriefView, SimpleNamespace(brief=SimpleNamespace(id=1), entries=entries))
+    rows = menu_keyboard(Texts("zh"), view).inline_keyboard
+    assert sum(len(row) for row in rows) == 5 * flow.MAX_ENTRIES + 6
+    assert sum(len(row) for row in rows) <= TELEGRAM.buttons_per_message
+    assert all(len(row) <= TELEGRAM.buttons_per_row for row in rows)
+    data = [b.callback_data for row in rows for b in row]
+    assert all(len(str(d).encode()) <= TELEGRAM.action_bytes for d in data)

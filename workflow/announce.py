@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from chat.capabilities import Capabilities
 from scoring.vocab import Role, UnitKind
 from storage import announcements, jobs, outbox, people, units
 from storage.announcements import Announcement, Delivery
@@ -31,8 +32,9 @@ CENTRE_AUDIENCE: tuple[Role, ...] = (
     Role.NETWORK_ADMIN,
 )
 AUDIENCE_ROLES: tuple[Role, ...] = UNIT_AUDIENCE + CENTRE_AUDIENCE
-TEXT_MAX = 3500  # a text announcement, leaving room for its heading under Telegram's 4096
-CAPTION_MAX = 1000  # a file's caption (Telegram allows 1024; the sender cuts at 1000)
+TEXT_MAX = 3500  # the centre's own cap on an announcement's text: a page, read as one message
+FRAME = 200  # what a text announcement's message adds around the text: heading and signature
+CAPTION_ROOM = 24  # a caption stays this far under its channel's limit (where the sender cuts)
 ANNOUNCERS = frozenset({Role.ADMIN, Role.EDITOR})
 Scope = Literal["all", "kinds", "units"]
 
@@ -126,12 +128,27 @@ async def check_announcer(db: Database, rules: CentreRules, tg_user_id: int) -> 
         await _announcer(tx, rules, tg_user_id)
 
 
-def check_text(text: str, *, caption_head: str | None = None) -> str:
-    """The announcement's text, cleaned; with a file it must fit in a caption with its heading."""
+def text_limit(channel: Capabilities) -> int:
+    """How long an announcement's text may be: the centre's cap, or less where one message of
+    the channel holds less (the text goes out as one message, with its heading)."""
+    return min(TEXT_MAX, channel.sure_chars() - FRAME)
+
+
+def caption_limit(channel: Capabilities, head: str) -> int:
+    """How long a file announcement's text may be: it goes in the file's caption after the
+    heading, or as a message of its own on a channel whose files take no caption."""
+    if channel.caption_chars is None:
+        return text_limit(channel)
+    return min(text_limit(channel), channel.caption_chars - CAPTION_ROOM - len(head) - 2)
+
+
+def check_text(text: str, channel: Capabilities, *, caption_head: str | None = None) -> str:
+    """The announcement's text, cleaned; it must fit what the channel passed in holds (the
+    narrowest of the channels served: one text goes to every reader), with a file its caption."""
     clean = clean_text(text)
     if not clean:
         raise Refused("ann_text_empty")
-    limit = TEXT_MAX if caption_head is None else CAPTION_MAX - len(caption_head) - 2
+    limit = text_limit(channel) if caption_head is None else caption_limit(channel, caption_head)
     if len(clean) > limit:
         key = "ann_too_long" if caption_head is None else "ann_caption_too_long"
         raise Refused(key, limit=limit, length=len(clean))
@@ -166,12 +183,13 @@ async def publish(
     username: str | None,
     draft: Draft,
     caption_head: str,
+    channel: Capabilities,
 ) -> Published:
     """Stores the announcement and queues one message per recipient, in one transaction.
 
     A draft confirmed again (a second tap, a replay after a crash) is refused and sends nothing.
     """
-    text = check_text(draft.text, caption_head=caption_head if draft.file_id else None)
+    text = check_text(draft.text, channel, caption_head=caption_head if draft.file_id else None)
     async with db.transaction() as tx:
         author = await _announcer(tx, rules, tg_user_id)
         if await jobs.is_done(tx, announcements.draft_key(draft.token)):

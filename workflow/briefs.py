@@ -27,7 +27,7 @@ REVIEW, SIGN = "review", "sign"
 #: The role that decides each step.
 STEP_ROLES = {REVIEW: Role.CENTRE_LEADER, SIGN: Role.MAIN_LEADER}
 STEP_STATES = {REVIEW: "review", SIGN: "signing"}
-MAX_ENTRIES = 12  # an issue prints a handful; keeps the menu within Telegram's button limit
+MAX_ENTRIES = 12  # an issue prints a handful (each channel's menu of a full issue must fit it)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _NUMBER = re.compile(r"#?([0-9]{1,12})")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")

@@ -15,6 +15,7 @@ import asyncio
 import html
 import json
 import logging
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
-_lock = asyncio.Lock()
+#: One drain at a time per ledger; a lock per ledger, not per module, so a lock never outlives
+#: the event loop it was first contended on (each test, the sandbox's resets, a restart).
+_locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def drain_lock(db: Database) -> asyncio.Lock:
+    """The lock an outbox pass over this ledger holds."""
+    return _locks.setdefault(db, asyncio.Lock())
+
+
 #: Notices asking for a sign-off: rendered with the item's card and the step's buttons.
 SIGNOFF_NOTICES = frozenset({"signoff_request", "signoff_again"})
 
@@ -184,7 +194,7 @@ async def drain(
     report = DrainReport()
     held: set[int] = set()  # chats whose earlier message must wait
     limited = False  # the latest send drew a 429
-    async with _lock:
+    async with drain_lock(db):
         async with db.reading() as tx:
             batch = await outbox.due(tx, limit)
         for message in sorted(batch, key=lambda m: m.id):

@@ -415,7 +415,7 @@ async def test_a_tap_is_answered_while_the_outbox_is_busy(
     await submit_quickly(server, bot, informant)
     request = head.received()[-1]
     before = len(leader.received())
-    async with sender._lock:  # another outbox pass holds the sender
+    async with sender.drain_lock(ledger):  # another outbox pass holds the sender
         update = await head.click(request, button_data(request, "so:1:0:0:a"))
         answer = await server.wait_for_answer(update["callback_query"]["id"])
         assert "转交下一步" in answer["text"]

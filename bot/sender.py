@@ -30,7 +30,7 @@ from bot.request import at_most_once
 from bot.texts import Raw, Texts
 from storage import files, outbox
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import TELEGRAM, OutboxMessage
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.views import load_item_view
@@ -146,11 +146,16 @@ async def _send_file(bot: Bot, db: Database, message: OutboxMessage) -> Message:
         caption = html.escape(caption, quote=False)
     if message.kind == "photo":
         return await bot.send_photo(
-            message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
+            _chat(message), upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
         )
     return await bot.send_document(
-        message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
+        _chat(message), upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
     )
+
+
+def _chat(message: OutboxMessage) -> int:
+    """The Telegram chat of an outbox row: its address, which for Telegram is the chat id."""
+    return int(message.address)
 
 
 def _lane(bot: Bot) -> dict[str, Any]:
@@ -167,7 +172,7 @@ async def _send(
     if message.kind == "text":
         text, markup = await render(db, texts, rules, message)
         return await bot.send_message(
-            message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
+            _chat(message), text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
         )
     return await _send_file(bot, db, message)
 
@@ -175,27 +180,27 @@ async def _send(
 async def drain(
     bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
 ) -> DrainReport:
-    """Sends every due outbox message once; safe to call from many places (one at a time).
+    """Sends every due outbox message on Telegram once; safe to call from many places (one at a time).
 
     One message at a time, so a crash leaves at most the one in flight `uncertain`. Each
     chat's messages go in the order they were queued: one that must wait holds back the
     chat's later ones (here, and in `outbox.due` on later passes).
     """
     report = DrainReport()
-    held: set[int] = set()  # chats whose earlier message must wait
+    held: set[str] = set()  # chats whose earlier message must wait
     limited = False  # the latest send drew a 429
     async with _lock:
         async with db.reading() as tx:
-            batch = await outbox.due(tx, limit)
+            batch = await outbox.due(tx, TELEGRAM, limit)
         for message in sorted(batch, key=lambda m: m.id):
-            if message.chat_id in held:
+            if message.address in held:
                 continue
             async with db.transaction() as tx:  # claimed just before its send: a crash leaves
                 if not await outbox.claim(tx, message.id):  # at most this one uncertain
                     continue
             outcome, pause = await _send_one(bot, db, texts, rules, message, report)
             if outcome == "later":
-                held.add(message.chat_id)
+                held.add(message.address)
             if outcome == "sent":
                 limited = False
             if pause is None:
@@ -238,7 +243,7 @@ async def _send_one(
         async with db.transaction() as tx:
             await outbox.mark_failed(tx, message.id, reason)
         report.failed += 1
-        report.errors.append(f"{message.chat_id}: {reason}")
+        report.errors.append(f"{message.address}: {reason}")
         return "done", None
     except (TimedOut, NetworkError) as error:
         # Not sent (no connection made), or Telegram answered with an error (no transport

@@ -35,7 +35,7 @@ from workflow.announce import Audience, DeliveryReport
 from workflow.outcomes import Refused
 
 from . import waits
-from .common import acknowledge, current, deliver, drop_buttons, explain
+from .common import acknowledge, current, deliver, drop_buttons, explain, telegram_account
 from .lookup import split_message
 from .submit import CONVERSATION as SUBMIT_CONVERSATION
 from .submit import MAX_FILE_BYTES, MAX_FILES
@@ -145,7 +145,7 @@ async def start(update: Update, context: Context) -> int:
         return ConversationHandler.END
     services = context.bot_data
     try:
-        await announce.check_announcer(services.db, services.rules, user.id)
+        await announce.check_announcer(services.db, services.rules, telegram_account(user.id))
         if await _submit_open(update, context):  # its steps would take the texts typed here
             raise Refused("ann_finish_submit")
     except Refused as refused:
@@ -404,7 +404,7 @@ async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> i
         published = await announce.publish(
             services.db,
             services.rules,
-            tg_user_id=user.id,
+            account=telegram_account(user.id),
             name=user.full_name,
             username=user.username,
             draft=announce.Draft(
@@ -522,7 +522,7 @@ def report_text(context: Context, report: DeliveryReport) -> list[str]:
             lines.append(
                 texts(
                     "ann.report_line",
-                    name=delivery.name or str(delivery.chat_id),
+                    name=delivery.name or delivery.address,
                     state=texts(f"ann.state.{delivery.state}"),
                 )
             )
@@ -542,7 +542,9 @@ async def _send_report(update: Update, context: Context, number: int) -> None:
         return
     services, texts = context.bot_data, context.bot_data.texts
     try:
-        report = await announce.delivery_report(services.db, services.rules, user.id, number)
+        report = await announce.delivery_report(
+            services.db, services.rules, telegram_account(user.id), number
+        )
     except Refused as refused:
         await explain(update, context, refused)
         return
@@ -568,7 +570,7 @@ async def announced(update: Update, context: Context) -> None:
         await _send_report(update, context, int(args[0].lstrip("#")))
         return
     try:
-        found = await announce.recent(services.db, services.rules, user.id)
+        found = await announce.recent(services.db, services.rules, telegram_account(user.id))
     except Refused as refused:
         await explain(update, context, refused)
         return
@@ -626,7 +628,7 @@ async def guide(update: Update, context: Context) -> None:
         return
     texts, rules = context.bot_data.texts, context.bot_data.rules
     person, grants = await current(update, context)
-    if person is None and not announce.may_announce(rules, user.id, grants):
+    if person is None and not announce.may_announce(rules, telegram_account(user.id), grants):
         await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
         return
     for section in await guide_sections(context, grants):

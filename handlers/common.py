@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.context import Context
 from bot.texts import Texts
-from storage.models import Person, RoleGrant
+from storage.models import TELEGRAM, Account, Person, RoleGrant
 from workflow import joining
 from workflow.outcomes import Notice, Refused
 
@@ -24,7 +24,7 @@ async def current(update: Update, context: Context) -> tuple[Person | None, list
     user = update.effective_user
     if user is None:
         return None, []
-    return await joining.whoami(context.bot_data.db, user.id)
+    return await joining.whoami(context.bot_data.db, telegram_account(user.id))
 
 
 def confirm_keyboard(texts: Texts, yes: str, no: str) -> InlineKeyboardMarkup:
@@ -39,11 +39,16 @@ def confirm_keyboard(texts: Texts, yes: str, no: str) -> InlineKeyboardMarkup:
     )
 
 
+def telegram_account(tg_user_id: int) -> Account:
+    """The account of a Telegram user, as the ledger knows it."""
+    return Account(TELEGRAM, str(tg_user_id))
+
+
 def press_chat(query: CallbackQuery, person: Person | None) -> int | None:
     """Where to answer a press: the pressed message's chat, else the person's own."""
     if query.message is not None:
         return query.message.chat.id
-    return person.tg_user_id if person is not None else None
+    return query.from_user.id if person is not None else None
 
 
 def is_stale_query(error: BaseException) -> bool:

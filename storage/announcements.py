@@ -11,6 +11,7 @@ from typing import Any
 from scoring.vocab import Role, UnitKind
 from storage.db import Tx
 from storage.models import Person, Row
+from storage.people import PERSON
 
 #: Outbox states as the delivery report groups them ('sending' is a send in flight).
 DELIVERY_STATES = ("sent", "pending", "failed", "uncertain")
@@ -39,7 +40,7 @@ class Announcement(Row):
 class Delivery:
     """One recipient's outbox row for an announcement: who, and how far the message got."""
 
-    chat_id: int
+    address: str  # the account or room it went to, as its channel writes it
     name: str | None
     state: str  # sent, pending, failed or uncertain
     error: str | None
@@ -136,7 +137,8 @@ async def recipients(
     if not clauses:
         return []
     rows = await tx.fetchall(
-        "SELECT p.* FROM people p WHERE p.tg_user_id IS NOT NULL AND EXISTS ("
+        f"SELECT {PERSON} FROM people p WHERE EXISTS ("
+        " SELECT 1 FROM accounts AS a WHERE a.person_id = p.id) AND EXISTS ("
         " SELECT 1 FROM roles r LEFT JOIN units u ON u.id = r.unit_id"
         f" WHERE r.person_id = p.id AND r.revoked_at IS NULL AND ({' OR '.join(clauses)}))"
         " ORDER BY p.name, p.id",
@@ -148,14 +150,14 @@ async def recipients(
 async def deliveries(tx: Tx, announcement_id: int) -> list[Delivery]:
     """Each recipient's outbox row for an announcement, with the name the ledger knows."""
     rows = await tx.fetchall(
-        "SELECT o.chat_id, o.state, o.last_error, p.name FROM outbox o"
-        " LEFT JOIN people p ON p.tg_user_id = o.chat_id"
-        " WHERE o.purpose = ? ORDER BY ifnull(p.name, ''), o.chat_id",
+        "SELECT o.address, o.state, o.last_error, p.name FROM outbox o"
+        " LEFT JOIN people p ON p.id = o.person_id"
+        " WHERE o.purpose = ? ORDER BY ifnull(p.name, ''), o.person_id, o.address",
         (purpose(announcement_id),),
     )
     return [
         Delivery(
-            chat_id=int(row["chat_id"]),
+            address=str(row["address"]),
             name=row["name"],
             state="pending" if row["state"] == "sending" else str(row["state"]),
             error=row["last_error"],

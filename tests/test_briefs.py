@@ -17,6 +17,8 @@ from sandbox.emulator import FakeBotApi, FakeUser
 from scoring.vocab import ItemState, Role
 from storage import adoptions, audit, briefs, items, outbox, units
 from storage.db import Database
+from storage.models import TELEGRAM
+from tests.conftest import tg_account
 from tests.flow import (
     ADMIN,
     JSON,
@@ -232,7 +234,7 @@ async def test_draft_review_return_revise_sign_distribute(
         taken = [a for item_id in (1, 2) for a in await adoptions.adoptions_of(tx, item_id)]
         decisions = await briefs.decisions_of(tx, 1)
         trail = [entry.action for entry in await audit.audit_trail(tx, "brief", 1)]
-        pending = await outbox.due(tx)
+        pending = await outbox.due(tx, TELEGRAM)
     assert issued is not None and issued.state == "issued" and issued.round == 2
     assert issued.file_key is not None
     assert first_item is not None and first_item.state is ItemState.REGISTERED
@@ -318,7 +320,9 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
         ("chief", 106, OFFICE, Role.MAIN_LEADER),
     ]:
         invite, _ = await joining.create_invite(ledger, rules, unit_name=unit, role=role)
-        joined = await joining.redeem(ledger, invite.code, tg_user_id=tg, name=key, username=None)
+        joined = await joining.redeem(
+            ledger, invite.code, account=tg_account(tg), name=key, username=None
+        )
         cast[key] = joined.person
     async with ledger.reading() as tx:
         section = await units.unit_by_name(tx, SECTION)
@@ -403,8 +407,12 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
     assert refused.value.key == "brief_already_decided"
     async with ledger.reading() as tx:
         live = [a for i in (1, 2, 3) for a in await adoptions.adoptions_of(tx, i)]
-        queued = await outbox.due(tx)
+        queued = await outbox.due(tx, TELEGRAM)
     assert sorted((a.item_id, a.reference) for a in live) == [(1, None), (3, "第1期")]
     documents_queued = [m for m in queued if m.kind == "document"]
-    assert sorted(m.chat_id for m in documents_queued) == [104, 105, 106]  # no group configured
+    assert sorted(int(m.address) for m in documents_queued) == [
+        104,
+        105,
+        106,
+    ]  # no group configured
     assert len(rendered) == 1  # the second try was refused before building anything

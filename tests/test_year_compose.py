@@ -26,7 +26,7 @@ from scoring.vocab import AT_CENTRE, Role
 from storage import people, units
 from storage.db import Database
 from storage.models import Person
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from workflow import figures
 from workflow import periods as closing
 from workflow.rules import CentreRules, Outlet
@@ -116,7 +116,7 @@ def differences(composed: list[UnitYear], live: list[UnitYear]) -> list[str]:
 async def admin(db: Database) -> Person:
     """A person holding the admin role."""
     async with db.transaction() as tx:
-        person = await people.ensure_person(tx, 9001, "管理员")
+        person = await people.ensure_person(tx, tg_account(9001), "管理员")
         await people.grant_role(tx, person.id, None, Role.ADMIN, None)
     return person
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage.models import Recipient
+
 
 class Refused(Exception):
     """A request the rules do not allow; `key` names the explanation the user is shown."""
@@ -17,9 +19,9 @@ class Refused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A message some person should get because of what just happened."""
+    """A message some person (or room) should get because of what just happened."""
 
-    tg_user_id: int
+    to: Recipient  # a person's id (reached on one of their accounts) or a room
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     item_id: int | None = None  # the item the notice is about, for buttons

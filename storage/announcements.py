@@ -18,12 +18,12 @@ DELIVERY_STATES = ("sent", "pending", "failed", "uncertain")
 
 
 class Announcement(Row):
-    """One announcement: its text, an optional Telegram file, and the audience it went to."""
+    """One announcement: its text, an optional stored file, and the audience it went to."""
 
     id: int
     author_id: int
     text: str
-    file_id: str | None
+    file_key: str | None
     file_kind: str | None
     file_name: str | None
     audience: str  # JSON: roles, scope, kinds, units
@@ -61,7 +61,7 @@ async def create_announcement(
     *,
     author_id: int,
     text: str,
-    file_id: str | None,
+    file_key: str | None,
     file_kind: str | None,
     file_name: str | None,
     audience: dict[str, Any],
@@ -69,12 +69,12 @@ async def create_announcement(
 ) -> Announcement:
     """Stores an announcement (with its audience) and audits it."""
     announcement_id = await tx.execute(
-        "INSERT INTO announcements (author_id, text, file_id, file_kind, file_name, audience,"
+        "INSERT INTO announcements (author_id, text, file_key, file_kind, file_name, audience,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             author_id,
             text,
-            file_id,
+            file_key,
             file_kind,
             file_name,
             json.dumps(audience, ensure_ascii=False, sort_keys=True),

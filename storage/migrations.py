@@ -545,6 +545,51 @@ CREATE INDEX outbox_address_pending ON outbox (channel, address, id) WHERE state
 CREATE INDEX outbox_person ON outbox (person_id);
 """,
     ),
+    (
+        13,
+        "attachments are stored files (bytes in the ledger) with each channel's id for them",
+        """
+-- A stored file's id on a channel that has it (received there, or uploaded once): sent by
+-- that id instead of its bytes. A file received on one channel is uploaded on another.
+CREATE TABLE file_remote_ids (
+    file_key     TEXT NOT NULL REFERENCES files(key),
+    channel      TEXT NOT NULL,
+    remote_id    TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    PRIMARY KEY (file_key, channel)
+);
+
+-- Attachments received so far are known only by their Telegram file ids and cannot be
+-- downloaded here: each becomes a stored file without bytes (data = x''), sent on Telegram by
+-- its old id and on no other channel.
+INSERT INTO files (key, name, mime_type, data, created_at)
+    SELECT 'item_file:' || id,
+           coalesce(file_name, CASE kind WHEN 'photo' THEN 'photo.jpg' ELSE 'file' END),
+           coalesce(mime_type,
+                    CASE kind WHEN 'photo' THEN 'image/jpeg' ELSE 'application/octet-stream' END),
+           x'', added_at
+    FROM item_files;
+INSERT INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'item_file:' || id, 'telegram', file_id, added_at FROM item_files;
+ALTER TABLE item_files ADD COLUMN file_key TEXT REFERENCES files(key);
+UPDATE item_files SET file_key = 'item_file:' || id;
+ALTER TABLE item_files DROP COLUMN file_id;
+ALTER TABLE item_files DROP COLUMN file_unique_id;
+
+INSERT INTO files (key, name, mime_type, data, created_at)
+    SELECT 'announcement:' || id,
+           coalesce(file_name, CASE file_kind WHEN 'photo' THEN 'photo.jpg' ELSE 'file' END),
+           CASE file_kind WHEN 'photo' THEN 'image/jpeg' ELSE 'application/octet-stream' END,
+           x'', created_at
+    FROM announcements WHERE file_id IS NOT NULL;
+INSERT INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'announcement:' || id, 'telegram', file_id, created_at
+    FROM announcements WHERE file_id IS NOT NULL;
+ALTER TABLE announcements ADD COLUMN file_key TEXT REFERENCES files(key);
+UPDATE announcements SET file_key = 'announcement:' || id WHERE file_id IS NOT NULL;
+ALTER TABLE announcements DROP COLUMN file_id;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

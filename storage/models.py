@@ -135,13 +135,12 @@ class Item(Row):
 
 
 class ItemFile(Row):
-    """A photo or document attached to an item, by Telegram file id."""
+    """A photo or document attached to an item: a stored file (`files`), by its key."""
 
     id: int
     item_id: int
     kind: str
-    file_id: str
-    file_unique_id: str
+    file_key: str
     file_name: str | None
     mime_type: str | None
     file_size: int | None

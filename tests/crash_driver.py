@@ -971,12 +971,15 @@ async def killer(h: Harness) -> None:
 # ----------------------------------------------------------------------------- the run
 
 
-def _config(tmp: Path) -> Path:
-    """config.yaml with one admin (who hands out invites in the chat)."""
+def _config(tmp: Path, file_base_url: str) -> Path:
+    """config.yaml with one admin (who hands out invites in the chat), downloading the files
+    people send from the fake Bot API."""
     text = (REPO / "config.yaml").read_text(encoding="utf-8")
-    assert "\nadmins: []" in text
+    files_at = "\n  file_base_url: https://api.telegram.org/file/bot"
+    assert "\nadmins: []" in text and files_at in text
+    text = text.replace("\nadmins: []", f"\nadmins: [{ADMIN}]")
     path = tmp / "config.yaml"
-    path.write_text(text.replace("\nadmins: []", f"\nadmins: [{ADMIN}]"), encoding="utf-8")
+    path.write_text(text.replace(files_at, f"\n  file_base_url: {file_base_url}"), encoding="utf-8")
     return path
 
 
@@ -1113,8 +1116,8 @@ async def _guarded(h: Harness, name: str, work: Awaitable[None]) -> None:
 async def rig(plan: Plan, tmp: Path) -> AsyncIterator[Harness]:
     """The fake Bot API, the bot process polling it, every member joined; killed at the end."""
     db_path = tmp / "crash.db"
-    config = _config(tmp)
     async with FakeBotApi() as server:
+        config = _config(tmp, server.base_file_url)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("BAOSONG_")},
             "BAOSONG_CONFIG": str(config),

@@ -20,11 +20,12 @@ from bot.texts import Texts
 from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules
 from sandbox.emulator import FakeBotApi
-from storage import outbox
+from storage import files, outbox
 from storage.db import Database
 from storage.models import TELEGRAM
 from tests.conftest import FakeClock, tg_chat
 from tests.flow import REPO, TOKEN
+from workflow import attachments
 from workflow.rules import CentreRules
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter without PTB's deprecation warning
@@ -236,3 +237,34 @@ def test_which_failures_count_as_refused() -> None:
     pool.__cause__ = aiohttp.ConnectionTimeoutError()
     assert refused(pool)  # no connection was made
     assert refused(BadRequest("Chat not found"))  # an answer too: nothing was delivered
+
+
+async def test_a_file_received_elsewhere_is_uploaded_once_then_sent_by_id(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules
+) -> None:
+    photo = server.user(1)
+    data = b"\x89PNG\r\n\x1a\n received on another channel"
+    key = await attachments.receive(
+        db,
+        data=data,
+        name="现场.png",
+        mime_type="image/png",
+        channel="wecom",
+        remote_id="media-3-days",
+        actor_id=None,
+    )
+    async with db.transaction() as tx:
+        for n in (1, 2):
+            payload = {"file": key, "caption": f"第{n}张 <原图>", "plain_caption": True}
+            await outbox.enqueue(tx, f"photo:{n}", tg_chat(photo.id), payload, kind="photo")
+    assert (await drain(bot, db, Texts("zh"), rules)).sent == 2
+    first, second = photo.received()
+    assert server.file_bytes(first["photo"][-1]["file_id"]) == data  # uploaded as bytes
+    assert first["caption"] == "第1张 <原图>"  # a plain caption, escaped for Telegram
+    sends = server.calls_of("sendPhoto")
+    by_id = [c for c in sends if c.params.get("photo") == first["photo"][-1]["file_id"]]
+    assert (len(sends), len(by_id)) == (2, 1)  # the second went by the id the first was given
+    assert server.file_bytes(second["photo"][-1]["file_id"]) == data
+    async with db.reading() as tx:
+        assert await files.remote_id(tx, key, "wecom") == "media-3-days"
+        assert await files.remote_id(tx, key, TELEGRAM) == first["photo"][-1]["file_id"]

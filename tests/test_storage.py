@@ -56,7 +56,7 @@ async def test_upgrade_from_every_earlier_version_keeps_rows(
 
 async def _seed_first_schema(db: Database, version: int) -> None:
     """Three units and a person written with the first schema's columns, as old code did (from
-    migration 11 on, units also had the key that code gave them)."""
+    migration 11 on, units also had the key that code gave them; from 12, people accounts)."""
     async with db.transaction() as tx:
         for spec in SPECS:
             await tx.execute(
@@ -72,6 +72,16 @@ async def _seed_first_schema(db: Database, version: int) -> None:
             )
         if version >= 11:
             await tx.execute("UPDATE units SET key = name")
+        if version >= 12:  # people have accounts
+            await tx.execute(
+                "INSERT INTO people (id, name, created_at) VALUES (1, '王信息员', ?)", (tx.stamp,)
+            )
+            await tx.execute(
+                "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
+                " VALUES (1, 'telegram', '1001', ?, ?)",
+                (tx.stamp, tx.stamp),
+            )
+            return
         await tx.execute(
             "INSERT INTO people (tg_user_id, name, created_at) VALUES (1001, '王信息员', ?)",
             (tx.stamp,),

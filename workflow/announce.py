@@ -79,7 +79,7 @@ class Draft:
     text: str
     audience: Audience
     file_kind: str | None = None  # photo or document
-    file_id: str | None = None  # Telegram's file id, re-sent as is
+    file_key: str | None = None  # the stored file sent with it
     file_name: str | None = None
 
 
@@ -171,7 +171,7 @@ async def publish(
 
     A draft confirmed again (a second tap, a replay after a crash) is refused and sends nothing.
     """
-    text = check_text(draft.text, caption_head=caption_head if draft.file_id else None)
+    text = check_text(draft.text, caption_head=caption_head if draft.file_key else None)
     async with db.transaction() as tx:
         author = await _announcer(tx, rules, account)
         if await jobs.is_done(tx, announcements.draft_key(draft.token)):
@@ -185,21 +185,25 @@ async def publish(
             tx,
             author_id=author.id,
             text=text,
-            file_id=draft.file_id,
-            file_kind=draft.file_kind if draft.file_id else None,
-            file_name=draft.file_name if draft.file_id else None,
+            file_key=draft.file_key,
+            file_kind=draft.file_kind if draft.file_key else None,
+            file_name=draft.file_name if draft.file_key else None,
             audience=draft.audience.to_data(),
             recipients=len(reached),
         )
         await jobs.record(tx, announcements.draft_key(draft.token), announcement=stored.id)
         purpose = announcements.purpose(stored.id)
         for person in reached:
-            if stored.file_id:
+            if stored.file_key:
                 await outbox.enqueue(
                     tx,
                     purpose,
                     person.id,
-                    {"telegram_file_id": stored.file_id, "caption": f"{caption_head}\n\n{text}"},
+                    {
+                        "file": stored.file_key,
+                        "caption": f"{caption_head}\n\n{text}",
+                        "plain_caption": True,
+                    },
                     kind=stored.file_kind or "document",
                 )
             else:

@@ -47,8 +47,9 @@ async def post(tx: Tx, notices: list[Notice]) -> None:
                 notice.purpose,
                 notice.to,
                 {
-                    "telegram_file_id": notice.params["file_id"],
+                    "file": notice.params["file"],
                     "caption": f"#{notice.item_id} {notice.params.get('name') or ''}".strip(),
+                    "plain_caption": True,  # a file name, not prepared HTML
                 },
                 kind=str(notice.params["kind"]),
             )

@@ -34,8 +34,8 @@ class Draft:
     title: str
     body: str
     event_date: date
-    files: tuple[tuple[str, str, str, str | None, str | None, int | None], ...] = ()
-    # (kind, file_id, file_unique_id, file_name, mime_type, file_size)
+    files: tuple[tuple[str, str, str | None, str | None, int | None], ...] = ()
+    # (kind, stored file's key, file_name, mime_type, file_size)
     token: str | None = None  # the draft's identity: confirming it twice stores one item
 
 
@@ -333,7 +333,7 @@ async def attachment_notices(
         Notice(
             p.id,
             "attachment",
-            {"kind": f.kind, "file_id": f.file_id, "name": f.file_name or ""},
+            {"kind": f.kind, "file": f.file_key, "name": f.file_name or ""},
             item.id,
             event=f"{event}:{f.id}",
         )
@@ -400,14 +400,13 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 submit_token=draft.token,
             ),
         )
-        for kind, file_id, unique_id, name, mime, size in draft.files:
+        for kind, key, name, mime, size in draft.files:
             await items.attach_file(
                 tx,
                 item.id,
                 actor_id=person.id,
                 kind=kind,
-                file_id=file_id,
-                file_unique_id=unique_id,
+                file_key=key,
                 file_name=clean_file_name(name),
                 mime_type=mime,
                 file_size=size,

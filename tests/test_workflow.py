@@ -11,7 +11,7 @@ import pytest
 from bot.config import load_settings
 from bot.wiring import centre_rules
 from scoring.vocab import ItemState, Role
-from storage import audit, units
+from storage import audit, outbox, people, units
 from storage.db import Database
 from storage.models import TELEGRAM, Account, Person
 from storage.units import UnitSpec
@@ -93,6 +93,39 @@ def draft(unit: int, **kw: object) -> submission.Draft:
 
 
 # Joining
+
+
+async def test_messages_go_to_the_account_used_last(
+    loaded: Database, rules: CentreRules, clock: FakeClock
+) -> None:
+    db = loaded
+    invite, _ = await joining.create_invite(db, rules, unit_name=WINDOW, role=Role.INFORMANT)
+    telegram, wecom = Account(TELEGRAM, "31"), Account("wecom", "wangfang")
+    joined = await joining.redeem(db, invite.code, account=telegram, name="王芳", username=None)
+    person = joined.person.id
+    async with db.transaction() as tx:
+        assert await outbox.enqueue(tx, "first", person, {"text": "1"})
+    clock.now += timedelta(minutes=1)
+    async with db.transaction() as tx:
+        await people.add_account(tx, person, wecom, actor_id=None)  # bound later, on WeCom
+        assert await outbox.enqueue(tx, "second", person, {"text": "2"})
+        assert not await outbox.enqueue(tx, "second", person, {"text": "again"})  # once each
+    assert (await joining.whoami(db, wecom))[0] == joined.person  # nothing changes: latest
+    clock.now += timedelta(minutes=1)
+    found, _ = await joining.whoami(db, telegram)  # writes from Telegram again
+    assert found is not None and found.id == person
+    async with db.transaction() as tx:
+        assert await outbox.enqueue(tx, "third", person, {"text": "3"})
+        accounts = await people.accounts_of(tx, person)
+        rows = await tx.fetchall("SELECT purpose, channel, address FROM outbox ORDER BY id")
+        trail = [e.action for e in await audit.audit_trail(tx, "account", 1)]
+    assert accounts == [telegram, wecom]
+    assert [tuple(r) for r in rows] == [
+        ("first", "telegram", "31"),
+        ("second", "wecom", "wangfang"),
+        ("third", "telegram", "31"),
+    ]
+    assert trail == ["account.add", "account.use"]
 
 
 async def test_invite_is_single_use(loaded: Database, rules: CentreRules) -> None:

@@ -223,21 +223,25 @@ def give_ids(conn: sqlite3.Connection, members: int, signers: int) -> tuple[list
         "SELECT r.person_id, r.unit_id, r.granted_at FROM roles r"
         " JOIN units u ON u.id = r.unit_id JOIN people p ON p.id = r.person_id"
         " WHERE r.role = 'informant' AND r.revoked_at IS NULL AND u.active = 1"
-        " AND p.tg_user_id IS NULL ORDER BY r.unit_id"
+        " AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.id) ORDER BY r.unit_id"
     ).fetchall()
     stride = max(1, len(rows) // max(1, members))
     picked = rows[::stride][:members]
     taken = {
         int(row[0])
-        for row in conn.execute("SELECT tg_user_id FROM people WHERE tg_user_id IS NOT NULL")
+        for row in conn.execute("SELECT external_id FROM accounts WHERE channel = 'telegram'")
     }
     ids: list[int] = []
     with conn:
-        for n, (person_id, _, _) in enumerate(picked, start=1):
+        for n, (person_id, _, granted_at) in enumerate(picked, start=1):
             tg = MEMBER_TG + n
             if tg in taken:
                 continue
-            conn.execute("UPDATE people SET tg_user_id = ? WHERE id = ?", (tg, person_id))
+            conn.execute(
+                "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
+                " VALUES (?, 'telegram', ?, ?, ?)",
+                (person_id, str(tg), granted_at, granted_at),
+            )
             ids.append(tg)
         added: list[int] = []
         for n, (_, unit_id, granted_at) in enumerate(picked[:signers], start=1):
@@ -245,9 +249,14 @@ def give_ids(conn: sqlite3.Connection, members: int, signers: int) -> tuple[list
             if tg in taken:
                 continue
             person = conn.execute(
-                "INSERT INTO people (tg_user_id, name, created_at) VALUES (?, ?, ?)",
-                (tg, f"基准分管领导{n:02d}", granted_at),
+                "INSERT INTO people (name, created_at) VALUES (?, ?)",
+                (f"基准分管领导{n:02d}", granted_at),
             ).lastrowid
+            conn.execute(
+                "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
+                " VALUES (?, 'telegram', ?, ?, ?)",
+                (person, str(tg), granted_at, granted_at),
+            )
             conn.execute(
                 "INSERT INTO roles (person_id, unit_id, role, granted_at) VALUES (?, ?, ?, ?)",
                 (person, unit_id, "leader", granted_at),

@@ -31,6 +31,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import bulk, units
 from storage.db import Database
+from storage.models import TELEGRAM, Account
 
 REPO = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,8 +64,12 @@ async def run(open_items: int, overdue: int, folder: Path) -> None:
         )
         unit = await units.unit_by_name(tx, "市人社局窗口")
         assert unit is not None
-        await bulk.import_people(tx, [bulk.ImportedPerson("信息员", tg_user_id=101, id=1)])
-        await bulk.import_people(tx, [bulk.ImportedPerson("负责人", tg_user_id=102, id=2)])
+        await bulk.import_people(
+            tx, [bulk.ImportedPerson("信息员", Account(TELEGRAM, "101"), id=1)]
+        )
+        await bulk.import_people(
+            tx, [bulk.ImportedPerson("负责人", Account(TELEGRAM, "102"), id=2)]
+        )
         await bulk.import_roles(
             tx,
             [

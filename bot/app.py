@@ -48,6 +48,7 @@ from handlers import (
 from handlers import announce as announcements
 from storage import outbox
 from storage.db import Database
+from storage.models import TELEGRAM, Room
 from workflow.rules import CentreRules
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ def build_application(
         if not payload["text"]:
             return False
         async with db.transaction() as tx:
-            await outbox.enqueue(tx, f"reply:{uuid.uuid4().hex}", int(data["chat_id"]), payload)
+            chat = Room(TELEGRAM, str(int(data["chat_id"])))  # a chat, whoever it belongs to
+            await outbox.enqueue(tx, f"reply:{uuid.uuid4().hex}", chat, payload)
         services.courier.wake()
         return True
 

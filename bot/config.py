@@ -37,6 +37,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from scoring.holidays import LAW_IN_FORCE_FROM, statutory_holidays
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
+from storage.models import TELEGRAM, Account, Room
 from workflow.rules import JudgedAt, OwnItem
 
 __all__ = [
@@ -154,8 +155,50 @@ def _non_empty_path(value: object) -> object:
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Count = Annotated[int, BeforeValidator(_not_bool), Field(ge=0)]
 Points = Annotated[Decimal, BeforeValidator(_not_bool), Field(ge=0)]
-UserId = Annotated[int, BeforeValidator(_not_bool), Field(gt=0)]
-ChatId = Annotated[int, BeforeValidator(_not_bool)]
+
+
+def _address(value: object) -> object:
+    """An account or a chat: an integer (a Telegram id, as always) or "channel:id"."""
+    value = _not_bool(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value)  # a quoted number is still a Telegram id
+    if isinstance(value, str):
+        channel, sep, rest = value.strip().partition(":")
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", channel) or not rest.strip():
+            raise PydanticCustomError(
+                "address",
+                "must be a whole number (a Telegram id) or channel:id, like wecom:zhangwei",
+            )
+        if channel == TELEGRAM:  # telegram:123 is the plain number
+            return int(rest) if re.fullmatch(r"-?[0-9]+", rest.strip()) else value.strip()
+        return f"{channel}:{rest.strip()}"
+    return value
+
+
+def _user_address(value: object) -> object:
+    """An account in settings: a Telegram user id is above zero."""
+    value = _address(value)
+    if isinstance(value, int) and value <= 0:
+        raise PydanticCustomError("user_id", "must be > 0")
+    return value
+
+
+def account_of(value: int | str) -> Account:
+    """The account a settings entry names: a plain number is a Telegram user id."""
+    if isinstance(value, int):
+        return Account(TELEGRAM, str(value))
+    channel, _, external_id = value.partition(":")
+    return Account(channel, external_id)
+
+
+def room_of(value: int | str) -> Room:
+    """The chat a settings entry names: a plain number is a Telegram chat id."""
+    account = account_of(value)
+    return Room(account.channel, account.external_id)
+
+
+UserId = Annotated[int | str, BeforeValidator(_user_address)]
+ChatId = Annotated[int | str, BeforeValidator(_address)]
 ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_slug)]

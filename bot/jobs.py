@@ -87,7 +87,7 @@ def _bulletin_texts(
         for part, message in enumerate(text.parts())
     ]
     for unit_id, people in leaders.items():
-        reachable = [p.tg_user_id for p in people if p.tg_user_id is not None]
+        reachable = [p.id for p in people if p.reachable]
         if not reachable:
             continue
         parts = text.parts(mine=unit_id)
@@ -104,7 +104,7 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
     leaders = await schedule.unit_leaders(services.db, services.rules)
     outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, leaders)
     chats = list(plan.bulletin_chats) + sorted(
-        {p.tg_user_id for people in leaders.values() for p in people if p.tg_user_id}
+        {p.id for people in leaders.values() for p in people if p.reachable}
     )
     png, xlsx = await offload.render_all(
         ("bot.charts:points_chart", (report,)), ("bot.workbook:month_workbook", (report,))
@@ -130,7 +130,7 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
                 kind="document",
             )
         )
-    unique = {(o.purpose, o.chat_id): o for o in outgoing}
+    unique = {(o.purpose, o.to): o for o in outgoing}
 
     async def close(tx: Tx) -> None:
         """The month closes with its bulletin: its figures are frozen as published."""
@@ -181,7 +181,7 @@ async def _research_reminders(now: datetime, services: BotData, plan: ScheduleRu
         await post_once(
             services.db,
             key,
-            [Outgoing(key, p.tg_user_id, {"text": text}) for p in informants if p.tg_user_id],
+            [Outgoing(key, p.id, {"text": text}) for p in informants if p.reachable],
         )
 
 
@@ -198,7 +198,7 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
         outgoing = [
             Outgoing(
                 f"remind:signoff:{step}:{day}",
-                p.tg_user_id,
+                p.id,
                 {
                     "text": texts(
                         "remind.signoff",
@@ -211,12 +211,12 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
                 },
             )
             for p in stale.signers
-            if p.tg_user_id
+            if p.reachable
         ]
         outgoing += [
             Outgoing(
                 f"remind:signoff-up:{step}:{day}",
-                p.tg_user_id,
+                p.id,
                 {
                     "text": texts(
                         "remind.signoff_escalate",
@@ -228,7 +228,7 @@ async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRul
                 },
             )
             for p in stale.escalate_to
-            if p.tg_user_id
+            if p.reachable
         ]
         await post_once(services.db, f"remind:signoff:{step}:{day}", outgoing)
 
@@ -257,7 +257,7 @@ async def _due_reminders(now: datetime, services: BotData) -> None:
         await post_once(
             services.db,
             key,
-            [Outgoing(key, p.tg_user_id, payload) for p in due.signers if p.tg_user_id],
+            [Outgoing(key, p.id, payload) for p in due.signers if p.reachable],
         )
 
 
@@ -278,9 +278,9 @@ async def _task_reminders(now: datetime, services: BotData) -> None:
                 services.db,
                 f"remind:task:{task.id}:due",
                 [
-                    Outgoing(f"remind:task:{task.id}:due", p.tg_user_id, {"text": text})
+                    Outgoing(f"remind:task:{task.id}:due", p.id, {"text": text})
                     for p in informants
-                    if p.tg_user_id
+                    if p.reachable
                 ],
             )
         else:
@@ -291,9 +291,9 @@ async def _task_reminders(now: datetime, services: BotData) -> None:
                 services.db,
                 f"remind:task:{task.id}:overdue",
                 [
-                    Outgoing(f"remind:task:{task.id}:overdue", p.tg_user_id, {"text": text})
+                    Outgoing(f"remind:task:{task.id}:overdue", p.id, {"text": text})
                     for p in editors + informants
-                    if p.tg_user_id
+                    if p.reachable
                 ],
             )
 
@@ -321,7 +321,7 @@ async def _quota_reminders(now: datetime, services: BotData, plan: ScheduleRules
         await post_once(
             services.db,
             key,
-            [Outgoing(key, p.tg_user_id, {"text": text}) for p in people if p.tg_user_id],
+            [Outgoing(key, p.id, {"text": text}) for p in people if p.reachable],
         )
 
 
@@ -402,9 +402,9 @@ def _undelivered_line(texts: Texts, entry: reach.Undelivered) -> str:
     """One undelivered message: to whom, what it was, its state, and what to do about it."""
     message = entry.message
     who = (
-        texts("digest.who_person", name=entry.person.name, chat=message.chat_id)
+        texts("digest.who_person", name=entry.person.name, chat=message.address)
         if entry.person is not None
-        else texts("digest.who_chat", chat=message.chat_id)
+        else texts("digest.who_chat", chat=message.address)
     )
     signoff = message.purpose.startswith(("notice:signoff_request:", "notice:signoff_again:"))
     state = "uncertain" if message.state == "uncertain" else "failed"

@@ -30,8 +30,8 @@ from bot.ratelimit import NO_RETRY, PacedRateLimiter, refused, retry_after_secon
 from bot.request import at_most_once
 from bot.texts import Raw, Texts
 from storage import files, outbox
-from storage.db import Database
-from storage.models import OutboxMessage
+from storage.db import Database, Tx
+from storage.models import TELEGRAM, OutboxMessage
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.views import load_item_view
@@ -139,28 +139,64 @@ async def render(
     return texts(f"notice.{key}", **params), markup
 
 
+async def telegram_upload(db: Database, key: str) -> InputFile | str:
+    """What Telegram is sent for a stored file: its Telegram id when it has one (received on
+    Telegram, or uploaded once), else its bytes."""
+    async with db.reading() as tx:
+        known = await files.remote_id(tx, key, TELEGRAM)
+        stored = None if known else await files.get(tx, key)
+    if known:
+        return known
+    if stored is None or not stored.data:
+        raise Refused("file_missing")
+    return InputFile(stored.data, filename=stored.name)
+
+
+def telegram_id_of(sent: Message) -> str | None:
+    """The id Telegram gave a photo or document it was sent (to send it by id next time)."""
+    if sent.photo:
+        return sent.photo[-1].file_id
+    return sent.document.file_id if sent.document is not None else None
+
+
+async def remember_upload(tx: Tx, key: str, sent: Message) -> None:
+    """Keeps the Telegram id of a stored file just uploaded, so it is never uploaded again."""
+    remote = telegram_id_of(sent)
+    if remote is not None:
+        await files.remember_remote_id(tx, key, TELEGRAM, remote)
+
+
+async def remember_sent_file(db: Database, key: str, sent: Message) -> None:
+    """After a chat reply uploaded a stored file: keeps its Telegram id (a transaction)."""
+    if telegram_id_of(sent) is None:
+        return
+    async with db.transaction() as tx:
+        await remember_upload(tx, key, sent)
+
+
 async def _send_file(bot: Bot, db: Database, message: OutboxMessage) -> Message:
     """Sends a stored file as a photo or a document, with its caption."""
     payload: dict[str, Any] = json.loads(message.payload)
     upload: InputFile | str
-    if "telegram_file_id" in payload:  # a file Telegram already has (an item's attachment)
+    if "telegram_file_id" in payload:  # queued before attachments were stored as bytes
         upload = str(payload["telegram_file_id"])
     else:
-        async with db.reading() as tx:
-            stored = await files.get(tx, str(payload["file"]))
-        if stored is None:
-            raise Refused("file_missing")
-        upload = InputFile(stored.data, filename=stored.name)
+        upload = await telegram_upload(db, str(payload["file"]))
     caption = str(payload.get("caption") or "")[:1000] or None
-    if caption and "telegram_file_id" in payload:  # a plain file name, not prepared HTML
-        caption = html.escape(caption, quote=False)
+    if caption and ("telegram_file_id" in payload or payload.get("plain_caption")):
+        caption = html.escape(caption, quote=False)  # a plain file name, not prepared HTML
     if message.kind == "photo":
         return await bot.send_photo(
-            message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
+            _chat(message), upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
         )
     return await bot.send_document(
-        message.chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
+        _chat(message), upload, caption=caption, parse_mode=ParseMode.HTML, **_lane(bot)
     )
+
+
+def _chat(message: OutboxMessage) -> int:
+    """The Telegram chat of an outbox row: its address, which for Telegram is the chat id."""
+    return int(message.address)
 
 
 def _lane(bot: Bot) -> dict[str, Any]:
@@ -177,7 +213,7 @@ async def _send(
     if message.kind == "text":
         text, markup = await render(db, texts, rules, message)
         return await bot.send_message(
-            message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
+            _chat(message), text, parse_mode=ParseMode.HTML, reply_markup=markup, **_lane(bot)
         )
     return await _send_file(bot, db, message)
 
@@ -185,27 +221,27 @@ async def _send(
 async def drain(
     bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
 ) -> DrainReport:
-    """Sends every due outbox message once; safe to call from many places (one at a time).
+    """Sends every due outbox message on Telegram once; safe to call from many places (one at a time).
 
     One message at a time, so a crash leaves at most the one in flight `uncertain`. Each
     chat's messages go in the order they were queued: one that must wait holds back the
     chat's later ones (here, and in `outbox.due` on later passes).
     """
     report = DrainReport()
-    held: set[int] = set()  # chats whose earlier message must wait
+    held: set[str] = set()  # chats whose earlier message must wait
     limited = False  # the latest send drew a 429
     async with drain_lock(db):
         async with db.reading() as tx:
-            batch = await outbox.due(tx, limit)
+            batch = await outbox.due(tx, TELEGRAM, limit)
         for message in sorted(batch, key=lambda m: m.id):
-            if message.chat_id in held:
+            if message.address in held:
                 continue
             async with db.transaction() as tx:  # claimed just before its send: a crash leaves
                 if not await outbox.claim(tx, message.id):  # at most this one uncertain
                     continue
             outcome, pause = await _send_one(bot, db, texts, rules, message, report)
             if outcome == "later":
-                held.add(message.chat_id)
+                held.add(message.address)
             if outcome == "sent":
                 limited = False
             if pause is None:
@@ -248,7 +284,7 @@ async def _send_one(
         async with db.transaction() as tx:
             await outbox.mark_failed(tx, message.id, reason)
         report.failed += 1
-        report.errors.append(f"{message.chat_id}: {reason}")
+        report.errors.append(f"{message.address}: {reason}")
         return "done", None
     except (TimedOut, NetworkError) as error:
         # Not sent (no connection made), or Telegram answered with an error (no transport
@@ -269,5 +305,9 @@ async def _send_one(
         return "done", None
     async with db.transaction() as tx:
         await outbox.mark_sent(tx, message.id, sent.message_id)
+        if message.kind != "text":  # a stored file uploaded now is sent by id from now on
+            key = json.loads(message.payload).get("file")
+            if key is not None:
+                await remember_upload(tx, str(key), sent)
     report.sent += 1
     return "sent", None

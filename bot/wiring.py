@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.config import Settings
+from bot.config import Settings, account_of, room_of
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules
@@ -27,11 +27,18 @@ def centre_rules(
         timeliness_judged_at=settings.timeliness_judged_at,
         deadline_exempt_categories=frozenset(settings.deadline_exempt_categories),
         invite_ttl=timedelta(hours=settings.invites.ttl_hours),
-        admin_tg_ids=frozenset(settings.admins),
+        admins=tuple(dict.fromkeys(account_of(a) for a in _numbers_first(settings.admins))),
         publishing=publishing(settings),
         own_item=settings.signoff.own_item,
         typed_answer=timedelta(minutes=settings.chat.typed_answer_minutes),
     )
+
+
+def _numbers_first(values: tuple[int | str, ...]) -> list[int | str]:
+    """Telegram admins in the order of their ids (as the bot always listed them), then others."""
+    return sorted(v for v in values if isinstance(v, int)) + [
+        v for v in values if isinstance(v, str)
+    ]
 
 
 def work_calendar(
@@ -58,7 +65,7 @@ def publishing(settings: Settings) -> Publishing:
         report_to=tuple(config.report_to),
         send_to=tuple(config.send_to),
         issue_to=tuple(config.issue_to),
-        brief_chat_ids=tuple(config.brief_chat_ids),
+        brief_rooms=tuple(room_of(c) for c in config.brief_chat_ids),
         office_unit=config.office_unit,
         routing=tuple(
             RoutingHint(h.label, tuple(h.categories), tuple(h.markers), tuple(h.outlets))
@@ -72,7 +79,7 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
     reminders = settings.reminders
     return ScheduleRules(
         bulletin_time=settings.bulletin.time,
-        bulletin_chats=tuple(settings.bulletin.chat_ids),
+        bulletin_chats=tuple(room_of(c) for c in settings.bulletin.chat_ids),
         annual_report_day=settings.bulletin.annual_report_day,
         signoff_after_working_days=reminders.signoff_after_working_days,
         quota_warning_days=reminders.quota_warning_working_days_before_month_end,

@@ -15,7 +15,14 @@ from workflow import periods as closing
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
-from .common import acknowledge, confirm_keyboard, current, explain, mark_decided
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    explain,
+    mark_decided,
+    telegram_account,
+)
 from .lookup import split_message
 from .start import is_admin
 
@@ -275,4 +282,6 @@ async def _person(update: Update, context: Context) -> Person:
     if person is not None:
         return person
     async with context.bot_data.db.transaction() as tx:
-        return await people.ensure_person(tx, user.id, user.full_name, user.username)
+        return await people.ensure_person(
+            tx, telegram_account(user.id), user.full_name, user.username
+        )

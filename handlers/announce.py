@@ -38,10 +38,19 @@ from workflow.announce import Audience, DeliveryReport
 from workflow.outcomes import Refused
 
 from . import waits
-from .common import acknowledge, current, deliver, drop_buttons, explain
+from .common import (
+    acknowledge,
+    current,
+    deliver,
+    drop_buttons,
+    explain,
+    keep_telegram_file,
+    send_stored_file,
+    telegram_account,
+)
 from .lookup import split_message
 from .submit import CONVERSATION as SUBMIT_CONVERSATION
-from .submit import MAX_FILE_BYTES, MAX_FILES
+from .submit import MAX_FILE_BYTES, MAX_FILES, OCTET, PHOTO_NAME
 
 TEXT, AUDIENCE, PREVIEW = range(3)
 ANN = "announce"  # the draft in user_data (JSON-friendly, persisted with it)
@@ -150,7 +159,7 @@ async def start(update: Update, context: Context) -> int:
         return ConversationHandler.END
     services = context.bot_data
     try:
-        await announce.check_announcer(services.db, services.rules, user.id)
+        await announce.check_announcer(services.db, services.rules, telegram_account(user.id))
         if await _submit_open(update, context):  # its steps would take the texts typed here
             raise Refused("ann_finish_submit")
     except Refused as refused:
@@ -184,18 +193,37 @@ async def got_text(update: Update, context: Context) -> int:
     return await _show_audience(update, context, draft)
 
 
+async def _kept(context: Context, file: list[Any]) -> str:
+    """The draft's file as a stored file's key; a draft saved before files were stored holds a
+    Telegram file id, downloaded now."""
+    key = str(file[1])
+    if key.startswith("sha256:"):
+        return key
+    kind, name = str(file[0]), file[2]
+    mime = "image/jpeg" if kind == "photo" else OCTET
+    file[1] = await keep_telegram_file(context, key, name or PHOTO_NAME, mime)
+    return str(file[1])
+
+
 async def got_file(update: Update, context: Context) -> int:
-    """A photo or document: kept by its Telegram id; its caption is the text, else asked for."""
+    """A photo or document: its bytes stored; its caption is the text, else asked for."""
     message, draft = update.effective_message, _draft(context)
     if message is None or draft is None:
         return ConversationHandler.END
     texts = context.bot_data.texts
     if message.photo:
-        draft["file"] = ["photo", message.photo[-1].file_id, None]
+        key = await keep_telegram_file(context, message.photo[-1].file_id, PHOTO_NAME, "image/jpeg")
+        draft["file"] = ["photo", key, None]
         name = texts("ann.file_kind.photo")
     elif message.document is not None:
         name = message.document.file_name or texts("ann.file_kind.document")
-        draft["file"] = ["document", message.document.file_id, message.document.file_name]
+        key = await keep_telegram_file(
+            context,
+            message.document.file_id,
+            message.document.file_name or "file",
+            message.document.mime_type or OCTET,
+        )
+        draft["file"] = ["document", key, message.document.file_name]
     else:
         return await want_text(update, context)
     head = _caption_head(context)
@@ -358,10 +386,9 @@ async def _preview(update: Update, context: Context, draft: dict[str, Any]) -> i
     if file and chat_id is not None:  # the file exactly as it will go out
         caption = html.escape(f"{_caption_head(context)}\n\n{draft['text']}", quote=False)
         with contextlib.suppress(Forbidden):
-            if file[0] == "photo":
-                await context.bot.send_photo(chat_id, file[1], caption=caption)
-            else:
-                await context.bot.send_document(chat_id, file[1], caption=caption)
+            await send_stored_file(
+                context, chat_id, str(file[0]), await _kept(context, file), caption
+            )
         body = texts("ann.preview_file")
     else:
         body = texts("notice.ann_text", text=draft["text"], author=_name(update), id="")
@@ -426,7 +453,7 @@ async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> i
         published = await announce.publish(
             services.db,
             services.rules,
-            tg_user_id=user.id,
+            account=telegram_account(user.id),
             name=user.full_name,
             username=user.username,
             draft=announce.Draft(
@@ -434,7 +461,7 @@ async def _confirm(update: Update, context: Context, draft: dict[str, Any]) -> i
                 text=str(draft.get("text") or ""),
                 audience=_audience(draft),
                 file_kind=file[0],
-                file_id=file[1],
+                file_key=await _kept(context, file) if file[1] else None,
                 file_name=file[2],
             ),
             caption_head=_caption_head(context),
@@ -543,7 +570,7 @@ def report_text(context: Context, report: DeliveryReport) -> list[str]:
             lines.append(
                 texts(
                     "ann.report_line",
-                    name=delivery.name or str(delivery.chat_id),
+                    name=delivery.name or delivery.address,
                     state=texts(f"ann.state.{delivery.state}"),
                 )
             )
@@ -563,7 +590,9 @@ async def _send_report(update: Update, context: Context, number: int) -> None:
         return
     services, texts = context.bot_data, context.bot_data.texts
     try:
-        report = await announce.delivery_report(services.db, services.rules, user.id, number)
+        report = await announce.delivery_report(
+            services.db, services.rules, telegram_account(user.id), number
+        )
     except Refused as refused:
         await explain(update, context, refused)
         return
@@ -589,7 +618,7 @@ async def announced(update: Update, context: Context) -> None:
         await _send_report(update, context, int(args[0].lstrip("#")))
         return
     try:
-        found = await announce.recent(services.db, services.rules, user.id)
+        found = await announce.recent(services.db, services.rules, telegram_account(user.id))
     except Refused as refused:
         await explain(update, context, refused)
         return
@@ -647,7 +676,7 @@ async def guide(update: Update, context: Context) -> None:
         return
     texts, rules = context.bot_data.texts, context.bot_data.rules
     person, grants = await current(update, context)
-    if person is None and not announce.may_announce(rules, user.id, grants):
+    if person is None and not announce.may_announce(rules, telegram_account(user.id), grants):
         await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
         return
     for section in await guide_sections(context, grants):

@@ -354,7 +354,7 @@ async def on_route(update: Update, context: Context) -> None:
                 parse_mode=ParseMode.HTML,
                 reply_markup=None,
             )
-    chat_id = message.chat.id if message is not None else person.tg_user_id
+    chat_id = message.chat.id if message is not None else query.from_user.id
     if chat_id is not None:
         notes = []
         if rules.publishing.brief_outlet in routed.added:

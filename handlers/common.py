@@ -11,10 +11,11 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.cards import keyboard
 from bot.context import Context
+from bot.sender import remember_sent_file, telegram_upload
 from bot.texts import Texts
 from chat.actions import Button, Press
-from storage.models import Person, RoleGrant
-from workflow import joining
+from storage.models import TELEGRAM, Account, Person, RoleGrant
+from workflow import attachments, joining
 from workflow.outcomes import Notice, Refused
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ async def current(update: Update, context: Context) -> tuple[Person | None, list
     user = update.effective_user
     if user is None:
         return None, []
-    return await joining.whoami(context.bot_data.db, user.id)
+    return await joining.whoami(context.bot_data.db, telegram_account(user.id))
 
 
 def confirm_keyboard(texts: Texts, yes: Press, no: Press) -> InlineKeyboardMarkup:
@@ -34,11 +35,60 @@ def confirm_keyboard(texts: Texts, yes: Press, no: Press) -> InlineKeyboardMarku
     return keyboard(texts, ((Button("btn.confirm_yes", yes), Button("btn.confirm_no", no)),))
 
 
+def telegram_account(tg_user_id: int) -> Account:
+    """The account of a Telegram user, as the ledger knows it."""
+    return Account(TELEGRAM, str(tg_user_id))
+
+
 def press_chat(query: CallbackQuery, person: Person | None) -> int | None:
     """Where to answer a press: the pressed message's chat, else the person's own."""
     if query.message is not None:
         return query.message.chat.id
-    return person.tg_user_id if person is not None else None
+    return query.from_user.id if person is not None else None
+
+
+async def keep_telegram_file(context: Context, file_id: str, name: str, mime_type: str) -> str:
+    """Downloads a file someone sent on Telegram and stores its bytes in the ledger (with its
+    Telegram id, so Telegram is sent the id again); the stored file's key."""
+    received = await context.bot.get_file(file_id)
+    data = bytes(await received.download_as_bytearray())
+    return await attachments.receive(
+        context.bot_data.db,
+        data=data,
+        name=name,
+        mime_type=mime_type,
+        channel=TELEGRAM,
+        remote_id=file_id,
+        actor_id=None,
+    )
+
+
+async def reply_stored_file(
+    context: Context, message: Message, kind: str, key: str, caption: str | None = None
+) -> None:
+    """Replies with a stored file as a photo or document: by its Telegram id, else uploaded
+    (and its new id kept)."""
+    upload = await telegram_upload(context.bot_data.db, key)
+    if kind == "photo":
+        sent = await message.reply_photo(upload, caption=caption)
+    else:
+        sent = await message.reply_document(upload, caption=caption)
+    if not isinstance(upload, str):
+        await remember_sent_file(context.bot_data.db, key, sent)
+
+
+async def send_stored_file(
+    context: Context, chat_id: int, kind: str, key: str, caption: str | None = None
+) -> None:
+    """Sends a stored file to a chat as a photo or document: by its Telegram id, else uploaded
+    (and its new id kept)."""
+    upload = await telegram_upload(context.bot_data.db, key)
+    if kind == "photo":
+        sent = await context.bot.send_photo(chat_id, upload, caption=caption)
+    else:
+        sent = await context.bot.send_document(chat_id, upload, caption=caption)
+    if not isinstance(upload, str):
+        await remember_sent_file(context.bot_data.db, key, sent)
 
 
 def is_stale_query(error: BaseException) -> bool:

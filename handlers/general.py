@@ -14,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
 from bot.ratelimit import QueuedForLater
+from storage.models import TELEGRAM
 
 from . import waits
 from .common import acknowledge, current, is_stale_query
@@ -95,7 +96,10 @@ async def on_error(update: object, context: Context) -> None:
         return
     _last_alert[kind] = now
     summary = html.escape(f"{kind}: {context.error}"[:300], quote=False)
-    for admin in sorted(context.bot_data.rules.admin_tg_ids):
+    telegram_admins = [
+        int(a.external_id) for a in context.bot_data.rules.admins if a.channel == TELEGRAM
+    ]
+    for admin in telegram_admins:
         try:
             await context.bot.send_message(admin, texts("admin_error", error=summary))
         except TelegramError:

@@ -25,7 +25,7 @@ from workflow import centre, reach, views
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
-from .common import current, explain
+from .common import current, explain, reply_stored_file
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # typed with a Chinese IME
 
@@ -192,10 +192,10 @@ async def show_item(update: Update, context: Context) -> None:
             chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
         )
     for attached in view.files:
-        if attached.kind == "photo":
-            await message.reply_photo(attached.file_id)
-        else:
-            await message.reply_document(attached.file_id)
+        try:
+            await reply_stored_file(context, message, attached.kind, attached.file_key)
+        except Refused:  # neither bytes nor a Telegram id: nothing to show
+            continue
 
 
 PENDING_SHOWN = 20  # items /pending lists at once, each a message with its buttons

@@ -18,7 +18,15 @@ from workflow import reach, signoff
 from workflow.outcomes import Refused
 
 from . import waits
-from .common import acknowledge, confirm_keyboard, current, deliver, explain, mark_decided
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    deliver,
+    explain,
+    mark_decided,
+    telegram_account,
+)
 from .general import flush as write_through
 from .waits import PENDING_RETURN
 
@@ -96,7 +104,7 @@ async def offer_again(update: Update, context: Context) -> None:
         return
     services = context.bot_data
     try:
-        offered = await reach.offer_to(services.db, services.rules, user.id)
+        offered = await reach.offer_to(services.db, services.rules, telegram_account(user.id))
     except sqlite3.OperationalError as error:  # busy: the next sweep offers it instead
         log.warning("could not offer waiting sign-offs to %s now: %s", user.id, error)
         return

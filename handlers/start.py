@@ -16,7 +16,7 @@ from storage.models import RoleGrant
 from workflow import joining, reach
 from workflow.outcomes import Refused
 
-from .common import current, explain
+from .common import current, explain, telegram_account
 
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 AUTHORS = {Role.INFORMANT, Role.SECTION_STAFF}
@@ -83,7 +83,7 @@ def help_text(texts: Texts, names: list[str]) -> str:
 
 def is_admin(context: Context, tg_user_id: int, grants: list[RoleGrant]) -> bool:
     """Admins are listed in config.yaml or hold the admin role."""
-    return tg_user_id in context.bot_data.rules.admin_tg_ids or any(
+    return telegram_account(tg_user_id) in context.bot_data.rules.admins or any(
         g.role is Role.ADMIN for g in grants
     )
 
@@ -113,7 +113,7 @@ async def start(update: Update, context: Context) -> None:
             joined = await joining.redeem(
                 context.bot_data.db,
                 code,
-                tg_user_id=user.id,
+                account=telegram_account(user.id),
                 name=user.full_name,
                 username=user.username,
             )
@@ -135,7 +135,9 @@ async def start(update: Update, context: Context) -> None:
         )
         await set_commands(context, user.id, names)
         # A new holder of a role (a head who joins later, a successor) gets what waits for it.
-        if await reach.offer_to(context.bot_data.db, context.bot_data.rules, user.id):
+        if await reach.offer_to(
+            context.bot_data.db, context.bot_data.rules, telegram_account(user.id)
+        ):
             context.bot_data.courier.wake()
         return
     await help_command(update, context)

@@ -37,13 +37,15 @@ from workflow.rules import Timeliness
 from workflow.views import ItemView, item_view
 
 from . import waits
-from .common import acknowledge, current, deliver, drop_buttons, explain
+from .common import acknowledge, current, deliver, drop_buttons, explain, keep_telegram_file
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
 CONVERSATION = "submit"  # its name in the persisted conversation states
 DRAFT = "draft"
 MAX_FILES = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024
+PHOTO_NAME = "photo.jpg"  # what a stored photo is called (Telegram gives photos no name)
+OCTET = "application/octet-stream"
 DOCUMENT_TYPES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".jpg", ".jpeg", ".png"}
 AUTHOR_ROLES = {Role.INFORMANT, Role.SECTION_STAFF}
 
@@ -316,7 +318,8 @@ async def got_file(update: Update, context: Context) -> int:
         return FILES
     if message.photo:
         photo = message.photo[-1]
-        entry = ["photo", photo.file_id, photo.file_unique_id, None, "image/jpeg", photo.file_size]
+        key = await keep_telegram_file(context, photo.file_id, PHOTO_NAME, "image/jpeg")
+        entry = ["photo", key, None, "image/jpeg", photo.file_size]
     elif message.document is not None:
         document = message.document
         name = submission.clean_file_name(document.file_name) or ""  # no direction overrides
@@ -327,14 +330,9 @@ async def got_file(update: Update, context: Context) -> int:
             size = round((document.file_size or 0) / 1024 / 1024, 1)
             await _say(update, texts("submit.file_big", size=size))
             return FILES
-        entry = [
-            "document",
-            document.file_id,
-            document.file_unique_id,
-            name,
-            document.mime_type,
-            document.file_size,
-        ]
+        mime = document.mime_type or OCTET
+        key = await keep_telegram_file(context, document.file_id, name or "file", mime)
+        entry = ["document", key, name, document.mime_type, document.file_size]
     else:
         await _say(update, texts("submit.want_file"))
         return FILES
@@ -345,6 +343,25 @@ async def got_file(update: Update, context: Context) -> int:
         _buttons([[(texts("btn.done"), sub.Step("files:done"))]]),
     )
     return FILES
+
+
+async def _stored_files(
+    context: Context, entries: list[list[Any]]
+) -> tuple[tuple[str, str, str | None, str | None, int | None], ...]:
+    """The draft's attachments as stored files: (kind, key, name, type, size). A draft saved
+    before files were stored lists Telegram ids (six fields): those are downloaded now."""
+    stored = []
+    for entry in entries:
+        if len(entry) == 6:  # (kind, file_id, file_unique_id, name, mime_type, size)
+            kind, file_id, _, name, mime, size = entry
+            fallback = "image/jpeg" if kind == "photo" else OCTET
+            key = await keep_telegram_file(
+                context, str(file_id), name or PHOTO_NAME, mime or fallback
+            )
+        else:
+            kind, key, name, mime, size = entry
+        stored.append((str(kind), str(key), name, mime, size))
+    return tuple(stored)
 
 
 async def files_done(update: Update, context: Context) -> int:
@@ -522,7 +539,7 @@ async def _confirm(update: Update, context: Context) -> int:
                     title=str(draft["title"]),
                     body=str(draft["body"]),
                     event_date=date.fromisoformat(str(draft["event_date"])),
-                    files=tuple(tuple(f) for f in draft.get("files", [])),
+                    files=await _stored_files(context, draft.get("files", [])),
                     token=draft.get("token"),
                 ),
             )

@@ -26,7 +26,7 @@ from scoring.vocab import ItemState, Role, UnitKind
 from scoring.workdays import WorkCalendar
 from storage import bulk, jobs, people, units
 from storage.db import Database, Tx
-from storage.models import Person, Unit
+from storage.models import TELEGRAM, Account, Person, Unit
 from storage.units import UnitSpec, sync_units
 from workflow import periods as closing
 from workflow import schedule
@@ -211,7 +211,9 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
         by_name = {u.name: u for u in await units.list_units(tx)}
         persons: dict[int, Person] = {}
         for member in cast.people:
-            person = await people.ensure_person(tx, member.tg_id, member.name)
+            person = await people.ensure_person(
+                tx, Account(TELEGRAM, str(member.tg_id)), member.name
+            )
             unit_id = by_name[member.unit].id if member.unit else None
             await people.grant_role(tx, person.id, unit_id, member.role, None)
             persons[member.tg_id] = person

@@ -11,18 +11,19 @@ from typing import Any
 from scoring.vocab import Role, UnitKind
 from storage.db import Tx
 from storage.models import Person, Row
+from storage.people import PERSON
 
 #: Outbox states as the delivery report groups them ('sending' is a send in flight).
 DELIVERY_STATES = ("sent", "pending", "failed", "uncertain")
 
 
 class Announcement(Row):
-    """One announcement: its text, an optional Telegram file, and the audience it went to."""
+    """One announcement: its text, an optional stored file, and the audience it went to."""
 
     id: int
     author_id: int
     text: str
-    file_id: str | None
+    file_key: str | None
     file_kind: str | None
     file_name: str | None
     audience: str  # JSON: roles, scope, kinds, units
@@ -39,7 +40,7 @@ class Announcement(Row):
 class Delivery:
     """One recipient's outbox row for an announcement: who, and how far the message got."""
 
-    chat_id: int
+    address: str  # the account or room it went to, as its channel writes it
     name: str | None
     state: str  # sent, pending, failed or uncertain
     error: str | None
@@ -60,7 +61,7 @@ async def create_announcement(
     *,
     author_id: int,
     text: str,
-    file_id: str | None,
+    file_key: str | None,
     file_kind: str | None,
     file_name: str | None,
     audience: dict[str, Any],
@@ -68,12 +69,12 @@ async def create_announcement(
 ) -> Announcement:
     """Stores an announcement (with its audience) and audits it."""
     announcement_id = await tx.execute(
-        "INSERT INTO announcements (author_id, text, file_id, file_kind, file_name, audience,"
+        "INSERT INTO announcements (author_id, text, file_key, file_kind, file_name, audience,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             author_id,
             text,
-            file_id,
+            file_key,
             file_kind,
             file_name,
             json.dumps(audience, ensure_ascii=False, sort_keys=True),
@@ -136,7 +137,8 @@ async def recipients(
     if not clauses:
         return []
     rows = await tx.fetchall(
-        "SELECT p.* FROM people p WHERE p.tg_user_id IS NOT NULL AND EXISTS ("
+        f"SELECT {PERSON} FROM people p WHERE EXISTS ("
+        " SELECT 1 FROM accounts AS a WHERE a.person_id = p.id) AND EXISTS ("
         " SELECT 1 FROM roles r LEFT JOIN units u ON u.id = r.unit_id"
         f" WHERE r.person_id = p.id AND r.revoked_at IS NULL AND ({' OR '.join(clauses)}))"
         " ORDER BY p.name, p.id",
@@ -148,14 +150,14 @@ async def recipients(
 async def deliveries(tx: Tx, announcement_id: int) -> list[Delivery]:
     """Each recipient's outbox row for an announcement, with the name the ledger knows."""
     rows = await tx.fetchall(
-        "SELECT o.chat_id, o.state, o.last_error, p.name FROM outbox o"
-        " LEFT JOIN people p ON p.tg_user_id = o.chat_id"
-        " WHERE o.purpose = ? ORDER BY ifnull(p.name, ''), o.chat_id",
+        "SELECT o.address, o.state, o.last_error, p.name FROM outbox o"
+        " LEFT JOIN people p ON p.id = o.person_id"
+        " WHERE o.purpose = ? ORDER BY ifnull(p.name, ''), o.person_id, o.address",
         (purpose(announcement_id),),
     )
     return [
         Delivery(
-            chat_id=int(row["chat_id"]),
+            address=str(row["address"]),
             name=row["name"],
             state="pending" if row["state"] == "sending" else str(row["state"]),
             error=row["last_error"],

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 from scoring.vocab import AT_CENTRE, ItemState, Role, UnitKind
 from storage.db import Tx, to_stamp
+from storage.models import Account
 from storage.units import decimal_text
 
 #: Tables the importer writes, for `next_id`.
@@ -57,10 +58,10 @@ class ImportedUnit:
 
 @dataclass(frozen=True, slots=True)
 class ImportedPerson:
-    """A person known from the records; the Telegram id is often unknown for history."""
+    """A person known from the records; their account is often unknown for history."""
 
     name: str
-    tg_user_id: int | None = None
+    account: Account | None = None
     username: str | None = None
     created_at: datetime | None = None  # None: the import's own time
     id: int | None = None
@@ -254,17 +255,33 @@ async def import_people(
     """Inserts people; returns how many."""
     if not people:
         return 0
+    row = await tx.fetchone("SELECT ifnull(max(id), 0) AS top FROM people")
+    top = max([int(row["top"]) if row else 0] + [p.id for p in people if p.id is not None])
+    ids = []
+    for person in people:  # ids given up front, so each account finds its person
+        if person.id is None:
+            top += 1
+        ids.append(person.id if person.id is not None else top)
     await tx.executemany(
-        "INSERT INTO people (id, tg_user_id, name, username, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO people (id, name, username, created_at) VALUES (?, ?, ?, ?)",
+        [
+            (person_id, person.name, person.username, _stamp(person.created_at, tx.stamp))
+            for person_id, person in zip(ids, people, strict=True)
+        ],
+    )
+    await tx.executemany(
+        "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
+        " VALUES (?, ?, ?, ?, ?)",
         [
             (
-                person.id,
-                person.tg_user_id,
-                person.name,
-                person.username,
+                person_id,
+                person.account.channel,
+                person.account.external_id,
+                _stamp(person.created_at, tx.stamp),
                 _stamp(person.created_at, tx.stamp),
             )
-            for person in people
+            for person_id, person in zip(ids, people, strict=True)
+            if person.account is not None
         ],
     )
     await _audit(tx, actor_id, "people", len(people), source)

@@ -269,17 +269,16 @@ async def attach_file(
     *,
     actor_id: int,
     kind: str,
-    file_id: str,
-    file_unique_id: str,
+    file_key: str,
     file_name: str | None = None,
     mime_type: str | None = None,
     file_size: int | None = None,
 ) -> ItemFile:
-    """Attaches a photo or document (by Telegram file id) to an item."""
+    """Attaches a photo or document (a stored file, by key) to an item."""
     file_row_id = await tx.execute(
-        "INSERT INTO item_files (item_id, kind, file_id, file_unique_id, file_name, mime_type,"
-        " file_size, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (item_id, kind, file_id, file_unique_id, file_name, mime_type, file_size, tx.stamp),
+        "INSERT INTO item_files (item_id, kind, file_key, file_name, mime_type, file_size,"
+        " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item_id, kind, file_key, file_name, mime_type, file_size, tx.stamp),
     )
     await tx.audit(actor_id, "item.attach", "item", item_id, file=file_row_id, kind=kind)
     row = await tx.fetchone("SELECT * FROM item_files WHERE id = ?", (file_row_id,))

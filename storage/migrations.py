@@ -483,6 +483,113 @@ CREATE TABLE corrections (
 CREATE INDEX corrections_unshown ON corrections (shown_in, id);
 """,
     ),
+    (
+        12,
+        "people have accounts on channels; the outbox addresses a person (or a room) on one",
+        """
+-- A person's accounts: (channel, external_id), the id a string only that channel's adapter
+-- parses. The outbox delivers to the account used last (used_at, set when it was added and
+-- again when the person writes from it after using another).
+CREATE TABLE accounts (
+    id           INTEGER PRIMARY KEY,
+    person_id    INTEGER NOT NULL REFERENCES people(id),
+    channel      TEXT NOT NULL CHECK (length(channel) > 0),
+    external_id  TEXT NOT NULL CHECK (length(external_id) > 0),
+    added_at     TEXT NOT NULL,
+    used_at      TEXT NOT NULL,
+    UNIQUE (channel, external_id)
+);
+CREATE INDEX accounts_person ON accounts (person_id, used_at);
+INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)
+    SELECT id, 'telegram', CAST(tg_user_id AS TEXT), created_at, created_at
+    FROM people WHERE tg_user_id IS NOT NULL ORDER BY id;
+-- SQLite drops no UNIQUE column, and rebuilding people (which every table references) fails
+-- its foreign keys inside this transaction: the column stays, emptied, and nothing reads it.
+UPDATE people SET tg_user_id = NULL;
+
+-- One message per (purpose, person) for persons, per (purpose, channel, address) for rooms
+-- (group chats); the account is resolved when the message is queued.
+CREATE TABLE outbox_new (
+    id               INTEGER PRIMARY KEY,
+    purpose          TEXT NOT NULL,
+    person_id        INTEGER REFERENCES people(id),
+    channel          TEXT NOT NULL,
+    address          TEXT NOT NULL,
+    kind             TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text','photo','document')),
+    payload          TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (state IN ('pending','sending','sent','failed','uncertain')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    message_id       INTEGER,
+    created_at       TEXT NOT NULL,
+    sent_at          TEXT
+);
+INSERT INTO outbox_new (id, purpose, person_id, channel, address, kind, payload, state, attempts,
+                        next_attempt_at, last_error, message_id, created_at, sent_at)
+    SELECT o.id, o.purpose,
+           (SELECT a.person_id FROM accounts a
+            WHERE a.channel = 'telegram' AND a.external_id = CAST(o.chat_id AS TEXT)),
+           'telegram', CAST(o.chat_id AS TEXT), o.kind, o.payload, o.state, o.attempts,
+           o.next_attempt_at, o.last_error, o.message_id, o.created_at, o.sent_at
+    FROM outbox o;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE UNIQUE INDEX outbox_once_per_person ON outbox (purpose, person_id)
+    WHERE person_id IS NOT NULL;
+CREATE UNIQUE INDEX outbox_once_per_room ON outbox (purpose, channel, address)
+    WHERE person_id IS NULL;
+CREATE INDEX outbox_address_pending ON outbox (channel, address, id) WHERE state = 'pending';
+CREATE INDEX outbox_person ON outbox (person_id);
+""",
+    ),
+    (
+        13,
+        "attachments are stored files (bytes in the ledger) with each channel's id for them",
+        """
+-- A stored file's id on a channel that has it (received there, or uploaded once): sent by
+-- that id instead of its bytes. A file received on one channel is uploaded on another.
+CREATE TABLE file_remote_ids (
+    file_key     TEXT NOT NULL REFERENCES files(key),
+    channel      TEXT NOT NULL,
+    remote_id    TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    PRIMARY KEY (file_key, channel)
+);
+
+-- Attachments received so far are known only by their Telegram file ids and cannot be
+-- downloaded here: each becomes a stored file without bytes (data = x''), sent on Telegram by
+-- its old id and on no other channel.
+INSERT INTO files (key, name, mime_type, data, created_at)
+    SELECT 'item_file:' || id,
+           coalesce(file_name, CASE kind WHEN 'photo' THEN 'photo.jpg' ELSE 'file' END),
+           coalesce(mime_type,
+                    CASE kind WHEN 'photo' THEN 'image/jpeg' ELSE 'application/octet-stream' END),
+           x'', added_at
+    FROM item_files;
+INSERT INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'item_file:' || id, 'telegram', file_id, added_at FROM item_files;
+ALTER TABLE item_files ADD COLUMN file_key TEXT REFERENCES files(key);
+UPDATE item_files SET file_key = 'item_file:' || id;
+ALTER TABLE item_files DROP COLUMN file_id;
+ALTER TABLE item_files DROP COLUMN file_unique_id;
+
+INSERT INTO files (key, name, mime_type, data, created_at)
+    SELECT 'announcement:' || id,
+           coalesce(file_name, CASE file_kind WHEN 'photo' THEN 'photo.jpg' ELSE 'file' END),
+           CASE file_kind WHEN 'photo' THEN 'image/jpeg' ELSE 'application/octet-stream' END,
+           x'', created_at
+    FROM announcements WHERE file_id IS NOT NULL;
+INSERT INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'announcement:' || id, 'telegram', file_id, created_at
+    FROM announcements WHERE file_id IS NOT NULL;
+ALTER TABLE announcements ADD COLUMN file_key TEXT REFERENCES files(key);
+UPDATE announcements SET file_key = 'announcement:' || id WHERE file_id IS NOT NULL;
+ALTER TABLE announcements DROP COLUMN file_id;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,14 +40,38 @@ class Unit(Row):
     created_at: datetime
 
 
+#: The channel every account had before there were others (migration 12's back-fill).
+TELEGRAM: Final = "telegram"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A person's identity on one channel: an id only that channel's adapter parses."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A chat that is not a person (a group the bulletin or issues go to), on one channel."""
+
+    channel: str
+    address: str
+
+
+#: Whom a message goes to: a person (by id, delivered on one of their accounts) or a room.
+Recipient = int | Room
+
+
 class Person(Row):
-    """Somebody known to the bot, usually by Telegram user id."""
+    """Somebody known to the bot; reachable when they have an account on some channel."""
 
     id: int
-    tg_user_id: int | None
     name: str
     username: str | None
     created_at: datetime
+    reachable: bool
 
 
 class RoleGrant(Row):
@@ -110,13 +135,12 @@ class Item(Row):
 
 
 class ItemFile(Row):
-    """A photo or document attached to an item, by Telegram file id."""
+    """A photo or document attached to an item: a stored file (`files`), by its key."""
 
     id: int
     item_id: int
     kind: str
-    file_id: str
-    file_unique_id: str
+    file_key: str
     file_name: str | None
     mime_type: str | None
     file_size: int | None
@@ -201,7 +225,9 @@ class OutboxMessage(Row):
 
     id: int
     purpose: str
-    chat_id: int
+    person_id: int | None
+    channel: str
+    address: str
     kind: str
     payload: str
     state: str

@@ -1,4 +1,5 @@
-"""Outbox repository: messages to send, each once per (purpose, recipient), with retry state."""
+"""Outbox repository: messages to send, each once per (purpose, person or room), with retry
+state; a person's account is resolved when the message is queued."""
 
 from __future__ import annotations
 
@@ -7,25 +8,48 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Tx, to_stamp
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Recipient, Room
+
+
+async def address_of(tx: Tx, to: Recipient) -> tuple[int | None, str, str] | None:
+    """Where a message to a person or a room goes: (person, channel, address); a person is
+    reached on the account they used last (ties: the one added first), None if they have none."""
+    if isinstance(to, Room):
+        return None, to.channel, to.address
+    row = await tx.fetchone(
+        "SELECT channel, external_id FROM accounts WHERE person_id = ?"
+        " ORDER BY used_at DESC, id LIMIT 1",
+        (to,),
+    )
+    if row is None:
+        return None
+    return to, str(row["channel"]), str(row["external_id"])
 
 
 async def enqueue(
     tx: Tx,
     purpose: str,
-    chat_id: int,
+    to: Recipient,
     payload: dict[str, Any],
     *,
     kind: str = "text",
     not_before: datetime | None = None,
 ) -> bool:
-    """Queues a message; a (purpose, recipient) already queued is left alone. True if new."""
+    """Queues a message to a person (on one account, chosen now) or a room; a (purpose,
+    person) or (purpose, room) already queued, or a person with no account, is left alone.
+    True if new."""
+    where = await address_of(tx, to)
+    if where is None:
+        return False
+    person_id, channel, address = where
     changed = await tx.changed(
-        "INSERT INTO outbox (purpose, chat_id, kind, payload, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (purpose, chat_id) DO NOTHING",
+        "INSERT INTO outbox (purpose, person_id, channel, address, kind, payload,"
+        " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             purpose,
-            chat_id,
+            person_id,
+            channel,
+            address,
             kind,
             json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
             to_stamp(not_before) if not_before else tx.stamp,
@@ -35,25 +59,27 @@ async def enqueue(
     return changed > 0
 
 
-async def due(tx: Tx, limit: int = 100) -> list[OutboxMessage]:
-    """Pending messages whose time has come, oldest first; none behind an earlier message to
-    the same chat that still waits (a chat's messages arrive in the order they were queued)."""
+async def due(tx: Tx, channel: str, limit: int = 100) -> list[OutboxMessage]:
+    """A channel's pending messages whose time has come, oldest first; none behind an earlier
+    message to the same address that still waits (an address gets them in queued order)."""
     rows = await tx.fetchall(
         "SELECT * FROM outbox AS o WHERE o.state = 'pending' AND o.next_attempt_at <= ?"
-        " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.chat_id = o.chat_id"
-        " AND e.state = 'pending' AND e.id < o.id AND e.next_attempt_at > ?)"
+        " AND o.channel = ?"
+        " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.channel = o.channel"
+        " AND e.address = o.address AND e.state = 'pending' AND e.id < o.id"
+        " AND e.next_attempt_at > ?)"
         " ORDER BY o.next_attempt_at, o.id LIMIT ?",
-        (tx.stamp, tx.stamp, limit),
+        (tx.stamp, channel, tx.stamp, limit),
     )
     return [OutboxMessage.from_row(row) for row in rows]
 
 
-async def mark_sent(tx: Tx, message_id: int, telegram_message_id: int | None) -> None:
+async def mark_sent(tx: Tx, message_id: int, remote_message_id: int | None) -> None:
     """Records a delivered message."""
     await tx.execute(
         "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?, attempts = attempts + 1"
         " WHERE id = ?",
-        (tx.stamp, telegram_message_id, message_id),
+        (tx.stamp, remote_message_id, message_id),
     )
 
 

@@ -4,40 +4,110 @@ from __future__ import annotations
 
 from scoring.vocab import Role
 from storage.db import Tx
-from storage.models import Person, RoleGrant, Unit
+from storage.models import Account, Person, RoleGrant, Unit
+
+#: A person's columns and whether they have an account on some channel (Person.reachable).
+PERSON = "p.*, EXISTS (SELECT 1 FROM accounts AS acc WHERE acc.person_id = p.id) AS reachable"
 
 
-async def ensure_person(tx: Tx, tg_user_id: int, name: str, username: str | None = None) -> Person:
-    """The person with this Telegram id, created or with name and username refreshed."""
-    row = await tx.fetchone("SELECT * FROM people WHERE tg_user_id = ?", (tg_user_id,))
+async def ensure_person(tx: Tx, account: Account, name: str, username: str | None = None) -> Person:
+    """The person with this account, created (with the account) or with name and username
+    refreshed; an account used after another of the person's becomes the one delivered to."""
+    row = await tx.fetchone(
+        "SELECT person_id FROM accounts WHERE channel = ? AND external_id = ?",
+        (account.channel, account.external_id),
+    )
     if row is None:
         person_id = await tx.execute(
-            "INSERT INTO people (tg_user_id, name, username, created_at) VALUES (?, ?, ?, ?)",
-            (tg_user_id, name, username, tx.stamp),
+            "INSERT INTO people (name, username, created_at) VALUES (?, ?, ?)",
+            (name, username, tx.stamp),
         )
-        await tx.audit(person_id, "person.add", "person", person_id, tg_user_id=tg_user_id)
+        await add_account(tx, person_id, account, actor_id=person_id)
+        await tx.audit(person_id, "person.add", "person", person_id)
     else:
-        person_id = int(row["id"])
-        if row["name"] != name or row["username"] != username:
-            await tx.execute(
-                "UPDATE people SET name = ?, username = ? WHERE id = ?",
-                (name, username, person_id),
-            )
+        person_id = int(row["person_id"])
+        await tx.execute(
+            "UPDATE people SET name = ?, username = ? WHERE id = ? AND"
+            " (name IS NOT ? OR username IS NOT ?)",
+            (name, username, person_id, name, username),
+        )
+        await use_account(tx, account)
     person = await get_person(tx, person_id)
     assert person is not None
     return person
 
 
+async def add_account(tx: Tx, person_id: int, account: Account, *, actor_id: int | None) -> None:
+    """Gives a person an account on a channel (it becomes the one delivered to)."""
+    account_id = await tx.execute(
+        "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (person_id, account.channel, account.external_id, tx.stamp, tx.stamp),
+    )
+    await tx.audit(
+        actor_id,
+        "account.add",
+        "account",
+        account_id,
+        person_id=person_id,
+        channel=account.channel,
+        external_id=account.external_id,
+    )
+
+
+async def use_account(tx: Tx, account: Account) -> bool:
+    """Marks an account used now if its person last used another one (a write only when a
+    person changes channel); True if it became the one delivered to."""
+    changed = await tx.changed(
+        "UPDATE accounts SET used_at = ? WHERE channel = ? AND external_id = ? AND EXISTS ("
+        " SELECT 1 FROM accounts AS other WHERE other.person_id = accounts.person_id"
+        " AND other.id != accounts.id AND other.used_at >= accounts.used_at)",
+        (tx.stamp, account.channel, account.external_id),
+    )
+    if changed:
+        row = await tx.fetchone(
+            "SELECT id, person_id FROM accounts WHERE channel = ? AND external_id = ?",
+            (account.channel, account.external_id),
+        )
+        assert row is not None
+        await tx.audit(int(row["person_id"]), "account.use", "account", int(row["id"]))
+    return changed > 0
+
+
+async def needs_use(tx: Tx, account: Account) -> bool:
+    """Whether the account's person last used another account (a read before `use_account`)."""
+    row = await tx.fetchone(
+        "SELECT 1 FROM accounts AS a JOIN accounts AS other ON other.person_id = a.person_id"
+        " AND other.id != a.id AND other.used_at >= a.used_at"
+        " WHERE a.channel = ? AND a.external_id = ?",
+        (account.channel, account.external_id),
+    )
+    return row is not None
+
+
 async def get_person(tx: Tx, person_id: int) -> Person | None:
     """One person by id."""
-    row = await tx.fetchone("SELECT * FROM people WHERE id = ?", (person_id,))
+    row = await tx.fetchone(f"SELECT {PERSON} FROM people AS p WHERE p.id = ?", (person_id,))
     return Person.from_row(row) if row else None
 
 
-async def person_by_tg(tx: Tx, tg_user_id: int) -> Person | None:
-    """One person by Telegram user id."""
-    row = await tx.fetchone("SELECT * FROM people WHERE tg_user_id = ?", (tg_user_id,))
+async def person_by_account(tx: Tx, account: Account) -> Person | None:
+    """The person who has this account on its channel."""
+    row = await tx.fetchone(
+        f"SELECT {PERSON} FROM people AS p JOIN accounts AS a ON a.person_id = p.id"
+        " WHERE a.channel = ? AND a.external_id = ?",
+        (account.channel, account.external_id),
+    )
     return Person.from_row(row) if row else None
+
+
+async def accounts_of(tx: Tx, person_id: int) -> list[Account]:
+    """A person's accounts, the one delivered to first (the latest used; ties: the first)."""
+    rows = await tx.fetchall(
+        "SELECT channel, external_id FROM accounts WHERE person_id = ? ORDER BY used_at DESC, id",
+        (person_id,),
+    )
+    return [Account(str(row["channel"]), str(row["external_id"])) for row in rows]
 
 
 async def grant_role(
@@ -92,7 +162,7 @@ async def active_roles(tx: Tx, person_id: int) -> list[RoleGrant]:
 async def role_holders(tx: Tx, unit_id: int | None, role: Role) -> list[Person]:
     """Everybody holding a role in a unit now (unit None: centre-wide roles)."""
     rows = await tx.fetchall(
-        "SELECT p.* FROM people p JOIN roles r ON r.person_id = p.id"
+        f"SELECT {PERSON} FROM people p JOIN roles r ON r.person_id = p.id"
         " WHERE ifnull(r.unit_id, 0) = ifnull(?, 0) AND r.role = ? AND r.revoked_at IS NULL"
         " ORDER BY p.id",
         (unit_id, role.value),
@@ -113,7 +183,7 @@ async def units_without_informant(tx: Tx) -> list[Unit]:
 async def role_holders_anywhere(tx: Tx, role: Role) -> list[Person]:
     """Everybody holding a role now, in any unit (e.g. every centre editor)."""
     rows = await tx.fetchall(
-        "SELECT DISTINCT p.* FROM people p JOIN roles r ON r.person_id = p.id"
+        f"SELECT DISTINCT {PERSON} FROM people p JOIN roles r ON r.person_id = p.id"
         " WHERE r.role = ? AND r.revoked_at IS NULL ORDER BY p.id",
         (role.value,),
     )

@@ -13,7 +13,18 @@ from bot.app import BotApp
 from bot.config import Settings
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
+from storage.models import TELEGRAM, Account, Room
 from tests.flow import flow_settings, load_units, running
+
+
+def tg_account(user_id: int) -> Account:
+    """A Telegram user's account, as the ledger knows it."""
+    return Account(TELEGRAM, str(user_id))
+
+
+def tg_chat(chat_id: int) -> Room:
+    """A Telegram chat addressed as a room (not through a person's account)."""
+    return Room(TELEGRAM, str(chat_id))
 
 
 class FakeClock:

@@ -973,12 +973,15 @@ async def killer(h: Harness) -> None:
 # ----------------------------------------------------------------------------- the run
 
 
-def _config(tmp: Path) -> Path:
-    """config.yaml with one admin (who hands out invites in the chat)."""
+def _config(tmp: Path, file_base_url: str) -> Path:
+    """config.yaml with one admin (who hands out invites in the chat), downloading the files
+    people send from the fake Bot API."""
     text = (REPO / "config.yaml").read_text(encoding="utf-8")
-    assert "\nadmins: []" in text
+    files_at = "\n  file_base_url: https://api.telegram.org/file/bot"
+    assert "\nadmins: []" in text and files_at in text
+    text = text.replace("\nadmins: []", f"\nadmins: [{ADMIN}]")
     path = tmp / "config.yaml"
-    path.write_text(text.replace("\nadmins: []", f"\nadmins: [{ADMIN}]"), encoding="utf-8")
+    path.write_text(text.replace(files_at, f"\n  file_base_url: {file_base_url}"), encoding="utf-8")
     return path
 
 
@@ -1115,8 +1118,8 @@ async def _guarded(h: Harness, name: str, work: Awaitable[None]) -> None:
 async def rig(plan: Plan, tmp: Path) -> AsyncIterator[Harness]:
     """The fake Bot API, the bot process polling it, every member joined; killed at the end."""
     db_path = tmp / "crash.db"
-    config = _config(tmp)
     async with FakeBotApi() as server:
+        config = _config(tmp, server.base_file_url)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("BAOSONG_")},
             "BAOSONG_CONFIG": str(config),
@@ -1322,13 +1325,20 @@ def _log_error(log: list[str], index: int) -> str:
     return f"{log[index][:200]} → {tail[-1].strip()[:300] if tail else ''} (at {places})"
 
 
+#: Every person with their Telegram id (the crash runs are all on Telegram).
+PEOPLE_SQL = (
+    "SELECT p.*, CAST(a.external_id AS INTEGER) AS tg FROM people p"
+    " JOIN accounts a ON a.person_id = p.id AND a.channel = 'telegram'"
+)
+
+
 def _ledger(conn: sqlite3.Connection) -> dict[str, Any]:
     """The tables the checks need, keyed for lookups."""
-    people = {int(r["id"]): r for r in _rows(conn, "SELECT * FROM people")}
+    people = {int(r["id"]): r for r in _rows(conn, PEOPLE_SQL)}
     holders: dict[tuple[int, str], list[int]] = defaultdict(list)
     editors: list[int] = []
     for r in _rows(conn, "SELECT * FROM roles WHERE revoked_at IS NULL ORDER BY id"):
-        tg = people[int(r["person_id"])]["tg_user_id"]
+        tg = people[int(r["person_id"])]["tg"]
         if r["role"] == "editor":
             editors.append(int(tg))
         elif r["unit_id"] is not None:
@@ -1489,7 +1499,7 @@ def _check_ledger(h: Harness, conn: sqlite3.Connection) -> None:
     for item_id, item in items.items():
         if item["state"] == "draft":
             continue
-        author = int(people[int(item["author_id"])]["tg_user_id"])
+        author = int(people[int(item["author_id"])]["tg"])
         chain = [c for c in str(item["chain"]).split(",") if c]
         if chain:
             signers(item, 0, 0)
@@ -1507,12 +1517,12 @@ def _check_ledger(h: Harness, conn: sqlite3.Connection) -> None:
                 owed.add((f"notice:author_at_centre:{item_id}", author))
     for row in live:
         item = items[int(row["item_id"])]
-        told = {int(people[int(item["author_id"])]["tg_user_id"])}
+        told = {int(people[int(item["author_id"])]["tg"])}
         for role in [c for c in str(item["chain"]).split(",") if c]:
             told.update(holders.get((int(item["unit_id"]), role), []))
         owed.update((f"notice:adoption_adopted:{row['id']}", tg) for tg in told)
     queued = {
-        (str(r["purpose"]), int(r["chat_id"]))
+        (str(r["purpose"]), int(r["address"]))
         for r in data["outbox"]
         if str(r["purpose"]).startswith("notice:")
     }
@@ -1568,7 +1578,7 @@ def _check_outbox(h: Harness, conn: sqlite3.Connection) -> None:
     matched: set[tuple[int, tuple[Any, ...]]] = set()
     interrupted: list[sqlite3.Row] = []
     for row in rows:
-        state, chat, purpose = str(row["state"]), int(row["chat_id"]), str(row["purpose"])
+        state, chat, purpose = str(row["state"]), int(row["address"]), str(row["purpose"])
         key = _purpose_key(purpose, adoptions)
         if key is None:
             payload = json.loads(row["payload"])
@@ -1621,7 +1631,7 @@ def _check_outbox(h: Harness, conn: sqlite3.Connection) -> None:
 def _check_taps(h: Harness, conn: sqlite3.Connection) -> None:
     """Each tap is wholly in the ledger (with what the checks above demand) or wholly not."""
     report = h.report
-    tg_person = {int(r["tg_user_id"]): int(r["id"]) for r in _rows(conn, "SELECT * FROM people")}
+    tg_person = {int(r["tg"]): int(r["id"]) for r in _rows(conn, PEOPLE_SQL)}
     items = {int(r["id"]): r for r in _rows(conn, "SELECT * FROM items")}
     signoffs = {
         (int(r["item_id"]), int(r["round"]), int(r["step"])): r
@@ -1697,7 +1707,7 @@ def _check_taps(h: Harness, conn: sqlite3.Connection) -> None:
 def _check_flows(h: Harness, conn: sqlite3.Connection) -> None:
     """Confirmed submissions exist once; nothing was submitted twice; drafts resumed or told."""
     report, server = h.report, h.server
-    people = {int(r["id"]): int(r["tg_user_id"]) for r in _rows(conn, "SELECT * FROM people")}
+    people = {int(r["id"]): int(r["tg"]) for r in _rows(conn, PEOPLE_SQL)}
     items = {int(r["id"]): r for r in _rows(conn, "SELECT * FROM items")}
     titles: dict[int, list[str]] = {m.tg: m.titles for m in h.members}
     shown: Counter[int] = Counter()

@@ -9,6 +9,7 @@ from scoring.vocab import Role, UnitKind
 from storage import items, people, units
 from storage.db import Database
 from storage.models import Item
+from tests.conftest import tg_account
 
 SPECS = [
     units.UnitSpec("市人社局窗口", UnitKind.WINDOW, 2, Decimal(20)),
@@ -22,9 +23,9 @@ async def seed(db: Database) -> dict[str, int]:
     async with db.transaction() as tx:
         await units.sync_units(tx, SPECS)
         ids = {unit.name: unit.id for unit in await units.list_units(tx)}
-        informant = await people.ensure_person(tx, 1001, "王信息员")
-        head = await people.ensure_person(tx, 1002, "李负责人")
-        editor = await people.ensure_person(tx, 1003, "赵编辑")
+        informant = await people.ensure_person(tx, tg_account(1001), "王信息员")
+        head = await people.ensure_person(tx, tg_account(1002), "李负责人")
+        editor = await people.ensure_person(tx, tg_account(1003), "赵编辑")
         await people.grant_role(tx, informant.id, ids["市人社局窗口"], Role.INFORMANT, None)
         await people.grant_role(tx, head.id, ids["市人社局窗口"], Role.WINDOW_HEAD, None)
         await people.grant_role(tx, editor.id, ids["综合科"], Role.EDITOR, None)

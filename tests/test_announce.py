@@ -13,6 +13,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role, UnitKind
 from storage import announcements, audit, items
 from storage.db import Database
+from tests.conftest import tg_account
 from tests.flow import ADMIN, JSON, button_data, buttons, running, settle
 from tests.flow import texts_of as all_texts
 from tests.test_flows import join, say, submit_quickly, tap
@@ -135,7 +136,7 @@ async def test_file_to_township_informants_once_with_report(
     assert len(stored) == 1
     assert stored[0].file_kind == "document"
     assert stored[0].audience_data["kinds"] == ["township"]
-    assert sorted(r.chat_id for r in rows) == sorted(u.id for u in informants)
+    assert sorted(int(r.address) for r in rows) == sorted(u.id for u in informants)
     assert trail == ["announce.create"]
 
 
@@ -225,7 +226,9 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
 
     async def person(tg: int, unit: str, role: Role) -> None:
         invite, _ = await joining.create_invite(ledger, rules, unit_name=unit, role=role)
-        await joining.redeem(ledger, invite.code, tg_user_id=tg, name=f"用户{tg}", username=None)
+        await joining.redeem(
+            ledger, invite.code, account=tg_account(tg), name=f"用户{tg}", username=None
+        )
 
     await person(301, TOWNSHIPS[0], Role.INFORMANT)
     await person(301, TOWNSHIPS[1], Role.INFORMANT)  # two townships: still one message
@@ -238,7 +241,7 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
     published = await announce.publish(
         ledger,
         rules,
-        tg_user_id=ADMIN,
+        account=tg_account(ADMIN),
         name="管理员",
         username=None,
         draft=draft,
@@ -250,7 +253,7 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
         await announce.publish(
             ledger,
             rules,
-            tg_user_id=ADMIN,
+            account=tg_account(ADMIN),
             name="管理员",
             username=None,
             draft=draft,
@@ -262,7 +265,7 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
         await announce.publish(
             ledger,
             rules,
-            tg_user_id=302,
+            account=tg_account(302),
             name="用户302",
             username=None,
             draft=Draft(token="t2", text="x", audience=audience),
@@ -274,7 +277,7 @@ async def test_publish_once_per_draft_and_person(ledger: Database, settings: Set
         rows = await announcements.deliveries(tx, published.announcement.id)
         counts = await announcements.delivery_counts(tx, published.announcement.id)
         assert len(await announcements.recent_announcements(tx)) == 1
-    assert sorted(r.chat_id for r in rows) == [301, 303]
+    assert sorted(int(r.address) for r in rows) == [301, 303]
     assert counts == {"sent": 0, "pending": 2, "failed": 0, "uncertain": 0}
 
 

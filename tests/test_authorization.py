@@ -53,7 +53,7 @@ from storage import visits as visit_repo
 from storage import webnews as news_repo
 from storage.db import Database
 from storage.models import Item, Person
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from tests.flow import ADMIN, JSON, REPO, buttons, flow_settings, load_units, running, settle
 from workflow import announce, centre, joining, signoff, submission, webnews
 from workflow import briefs as brief_flow
@@ -144,7 +144,7 @@ class Harness:
 
     async def person(self, who: Who) -> Person | None:
         """The ledger's person behind a column (None: never joined)."""
-        found, _ = await joining.whoami(self.db, who.tg)
+        found, _ = await joining.whoami(self.db, tg_account(who.tg))
         return found
 
     async def drain(self) -> None:
@@ -314,7 +314,7 @@ class Harness:
         joined = await joining.redeem(
             self.db,
             await self.invite(),
-            tg_user_id=7000 + number,
+            account=tg_account(7000 + number),
             name=f"临时{number}",
             username=None,
         )
@@ -387,11 +387,11 @@ class Harness:
     async def announcement(self) -> int:
         """A fresh announcement by the editor to every informant, sent."""
         editor = self.crew["editor"]
-        assert editor.tg_user_id is not None
+        editor_tg = next(who.tg for who in WHO if who.key == "editor")
         published = await announce.publish(
             self.db,
             self.app.bot_data.rules,
-            tg_user_id=editor.tg_user_id,
+            account=tg_account(editor_tg),
             name=editor.name,
             username=None,
             draft=announce.Draft(
@@ -575,7 +575,7 @@ async def join_by_invite(h: Harness, who: Who, target: int) -> Said:
 
 
 async def joined(h: Harness, who: Who, target: int, said: Said) -> bool:
-    _, grants = await joining.whoami(h.db, who.tg)
+    _, grants = await joining.whoami(h.db, tg_account(who.tg))
     spare = await h.unit_id(SPARE)
     return any(g.unit_id == spare and g.role is Role.SECTION_STAFF for g in grants)
 
@@ -875,8 +875,8 @@ async def announced(h: Harness, who: Who, target: int, said: Said) -> bool:
     async with h.db.reading() as tx:
         found = await announcements.recent_announcements(tx, 1000)
         authors = {a.author_id for a in found if a.text == notice_text(who)}
-        by = [await people.get_person(tx, author) for author in authors]
-    return any(p is not None and p.tg_user_id == who.tg for p in by)
+        person = await people.person_by_account(tx, tg_account(who.tg))
+    return person is not None and person.id in authors
 
 
 ACTIONS = (

@@ -482,8 +482,9 @@ class Stage:
     async def _grant(self) -> str:
         """A live role of a bystander (for the admin's revoke buttons), granted anew if need be."""
         sql = (
-            "SELECT r.id FROM roles r JOIN people p ON p.id = r.person_id"
-            " WHERE p.tg_user_id = ? AND r.revoked_at IS NULL"
+            "SELECT r.id FROM roles r JOIN accounts a ON a.person_id = r.person_id"
+            " WHERE a.channel = 'telegram' AND a.external_id = CAST(? AS TEXT)"
+            " AND r.revoked_at IS NULL"
         )
         live = await self.scalar(sql, (PEOPLE["bystander"][0],))
         if live is None:
@@ -995,8 +996,8 @@ async def _outbox_state(stage: Stage, chat_id: int, purpose: str) -> list[str]:
     """States of the outbox rows to a chat whose purpose contains a word."""
     async with stage.db.reading() as tx:
         rows = await tx.fetchall(
-            "SELECT state FROM outbox WHERE chat_id = ? AND purpose LIKE ?",
-            (chat_id, f"%{purpose}%"),
+            "SELECT state FROM outbox WHERE address = ? AND purpose LIKE ?",
+            (str(chat_id), f"%{purpose}%"),
         )
     return [str(row[0]) for row in rows]
 
@@ -1090,7 +1091,7 @@ async def blocked_after_tapping_approve(stage: Stage, outcome: Outcome) -> None:
     if count != 1:
         outcome.problems.append(f"{count} sign-offs after the approval")
     waiting = await stage.scalar(
-        "SELECT group_concat(purpose || ' → ' || chat_id, '; ') FROM outbox WHERE state = 'pending'"
+        "SELECT group_concat(purpose || ' → ' || address, '; ') FROM outbox WHERE state = 'pending'"
     )
     if waiting:
         outcome.problems.append(f"notices left for the 15 s retry job: {waiting}")

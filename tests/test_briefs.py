@@ -16,13 +16,15 @@ from bot.app import BotApp
 from bot.config import Settings, load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
-from chat.capabilities import TELEGRAM
+from chat import capabilities
 from handlers.briefs import menu_keyboard
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import adoptions, audit, briefs, items, outbox, units
 from storage.db import Database
+from storage.models import TELEGRAM
+from tests.conftest import tg_account
 from tests.flow import (
     ADMIN,
     JSON,
@@ -238,7 +240,7 @@ async def test_draft_review_return_revise_sign_distribute(
         taken = [a for item_id in (1, 2) for a in await adoptions.adoptions_of(tx, item_id)]
         decisions = await briefs.decisions_of(tx, 1)
         trail = [entry.action for entry in await audit.audit_trail(tx, "brief", 1)]
-        pending = await outbox.due(tx)
+        pending = await outbox.due(tx, TELEGRAM)
     assert issued is not None and issued.state == "issued" and issued.round == 2
     assert issued.file_key is not None
     assert first_item is not None and first_item.state is ItemState.REGISTERED
@@ -324,7 +326,9 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
         ("chief", 106, OFFICE, Role.MAIN_LEADER),
     ]:
         invite, _ = await joining.create_invite(ledger, rules, unit_name=unit, role=role)
-        joined = await joining.redeem(ledger, invite.code, tg_user_id=tg, name=key, username=None)
+        joined = await joining.redeem(
+            ledger, invite.code, account=tg_account(tg), name=key, username=None
+        )
         cast[key] = joined.person
     async with ledger.reading() as tx:
         section = await units.unit_by_name(tx, SECTION)
@@ -409,10 +413,14 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
     assert refused.value.key == "brief_already_decided"
     async with ledger.reading() as tx:
         live = [a for i in (1, 2, 3) for a in await adoptions.adoptions_of(tx, i)]
-        queued = await outbox.due(tx)
+        queued = await outbox.due(tx, TELEGRAM)
     assert sorted((a.item_id, a.reference) for a in live) == [(1, None), (3, "第1期")]
     documents_queued = [m for m in queued if m.kind == "document"]
-    assert sorted(m.chat_id for m in documents_queued) == [104, 105, 106]  # no group configured
+    assert sorted(int(m.address) for m in documents_queued) == [
+        104,
+        105,
+        106,
+    ]  # no group configured
     assert len(rendered) == 1  # the second try was refused before building anything
 
 
@@ -423,7 +431,7 @@ def test_the_menu_of_a_full_issue_fits_telegrams_keyboard() -> None:
     view = cast(BriefView, SimpleNamespace(brief=SimpleNamespace(id=1), entries=entries))
     rows = menu_keyboard(Texts("zh"), view).inline_keyboard
     assert sum(len(row) for row in rows) == 5 * flow.MAX_ENTRIES + 6
-    assert sum(len(row) for row in rows) <= TELEGRAM.buttons_per_message
-    assert all(len(row) <= TELEGRAM.buttons_per_row for row in rows)
+    assert sum(len(row) for row in rows) <= capabilities.TELEGRAM.buttons_per_message
+    assert all(len(row) <= capabilities.TELEGRAM.buttons_per_row for row in rows)
     data = [b.callback_data for row in rows for b in row]
-    assert all(len(str(d).encode()) <= TELEGRAM.action_bytes for d in data)
+    assert all(len(str(d).encode()) <= capabilities.TELEGRAM.action_bytes for d in data)

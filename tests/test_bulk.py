@@ -14,6 +14,7 @@ from storage import audit, bulk
 from storage.db import Database
 from storage.figures import period_counts
 from storage.units import UnitSpec, sync_units
+from tests.conftest import tg_account
 
 OCT_END = datetime(2026, 10, 31, 16, tzinfo=UTC)
 
@@ -29,7 +30,7 @@ async def import_history(db: Database) -> None:
             ],
             source="2026 年报表",
         )
-        await bulk.import_people(tx, [bulk.ImportedPerson("刘洋", tg_user_id=7, id=1)])
+        await bulk.import_people(tx, [bulk.ImportedPerson("刘洋", account=tg_account(7), id=1)])
         await bulk.import_roles(
             tx, [bulk.ImportedRole(1, 1, Role.INFORMANT, datetime(2026, 1, 1, tzinfo=UTC))]
         )

@@ -20,6 +20,7 @@ import time_machine
 from bot.cli import main
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
+from tests.conftest import tg_account
 from workflow import joining
 
 REPO = Path(__file__).resolve().parent.parent
@@ -197,7 +198,7 @@ async def test_bulletin_send_posts_once(workdir: Path) -> None:
         )
         code = json.loads(text)["code"]
         async with await Database.open(workdir / "data" / "baosong.db") as db:
-            await joining.redeem(db, code, tg_user_id=102, name="李明", username=None)
+            await joining.redeem(db, code, account=tg_account(102), name="李明", username=None)
         head = server.user(102, "李明")
         status, text = await asyncio.to_thread(
             run, "bulletin", "--month", "2026-10", "--send", "--yes"

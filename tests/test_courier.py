@@ -16,7 +16,7 @@ from bot.sender import DrainReport
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_chat
 from tests.flow import settle
 
 
@@ -129,7 +129,7 @@ async def test_the_bot_delivers_after_a_5xx_without_waiting_for_the_sweep(
     before = server.sent_count(900)
     server.fail_next("sendMessage", 502)
     async with ledger.transaction() as tx:
-        await outbox.enqueue(tx, "test:5xx", 900, {"text": "稍后送达"})
+        await outbox.enqueue(tx, "test:5xx", tg_chat(900), {"text": "稍后送达"})
     bot.bot_data.courier.wake()
     await bot.bot_data.courier.idle()  # the first attempt met the 502; 1 s of backoff
     clock.now += timedelta(seconds=1)  # the ledger's clock moves on as the real one does

@@ -288,7 +288,8 @@ async def test_kill_while_a_signoff_request_is_sent_leaves_the_item_signable(
     assert "转交下一步" in str(answer.get("text")), answer
     with closing(sqlite3.connect(f"file:{h.db_path}?mode=ro", uri=True)) as conn:
         decided = conn.execute(
-            "SELECT s.decision, p.tg_user_id FROM signoffs s JOIN people p ON p.id = s.signer_id"
+            "SELECT s.decision, CAST(a.external_id AS INTEGER) FROM signoffs s"
+            " JOIN accounts a ON a.person_id = s.signer_id AND a.channel = 'telegram'"
             " WHERE s.item_id = 1 AND s.round = 0 AND s.step = 0"
         ).fetchall()
     assert decided == [("approve", head.tg)]
@@ -300,8 +301,8 @@ def _request_states(db: Path, chat_id: int) -> list[str]:
             str(r[0])
             for r in conn.execute(
                 "SELECT state FROM outbox WHERE purpose LIKE 'notice:signoff_request:%'"
-                " AND chat_id = ?",
-                (chat_id,),
+                " AND address = ?",
+                (str(chat_id),),
             )
         ]
 

@@ -22,7 +22,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import jobs, outbox, people, units
 from storage.db import Database
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from tests.flow import TOKEN, flow_settings, load_units
 from workflow import joining, submission, tasks
 from workflow.rules import CentreRules
@@ -66,14 +66,14 @@ async def services(server: FakeBotApi, db: Database, tmp_path: Path) -> BotData:
 async def person(db: Database, rules: CentreRules, tg: int, unit: str, role: Role) -> None:
     """Someone joined by invite."""
     invite, _ = await joining.create_invite(db, rules, unit_name=unit, role=role)
-    await joining.redeem(db, invite.code, tg_user_id=tg, name=f"用户{tg}", username=None)
+    await joining.redeem(db, invite.code, account=tg_account(tg), name=f"用户{tg}", username=None)
 
 
 async def sent_purposes(db: Database) -> list[str]:
     """Every outbox purpose sent, in order."""
     async with db.reading() as tx:
-        rows = await tx.fetchall("SELECT purpose, chat_id FROM outbox WHERE state = 'sent'")
-    return [f"{r['purpose']}→{r['chat_id']}" for r in rows]
+        rows = await tx.fetchall("SELECT purpose, address FROM outbox WHERE state = 'sent'")
+    return [f"{r['purpose']}→{r['address']}" for r in rows]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,7 @@ async def signoff_waiting_since(services: BotData, clock: FakeClock, moment: dat
     clock.now = moment
     async with db.reading() as tx:
         unit = await units.unit_by_name(tx, WINDOW)
-        informant = await people.person_by_tg(tx, 101)
+        informant = await people.person_by_account(tx, tg_account(101))
     assert unit is not None
     assert informant is not None
     await submission.submit(
@@ -302,7 +302,7 @@ async def test_task_due_and_overdue_reminders_once(
     await person(db, rules, 104, "综合科", Role.EDITOR)
     informant, editor = server.user(101), server.user(104)
     async with db.reading() as tx:
-        opener = await people.person_by_tg(tx, 104)
+        opener = await people.person_by_account(tx, tg_account(104))
     assert opener is not None
     clock.now = shanghai(2026, 10, 15, 10)
     task, _, _ = await tasks.open_task(db, rules, opener, unit_name=WINDOW, title="市领导视察")

@@ -22,7 +22,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import items, outbox, people, units
 from storage.db import Database
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from tests.flow import ADMIN, JSON, button_data, buttons, running, settle, texts_of
 from tests.test_flows import join, say, submit_quickly, tap
 
@@ -231,7 +231,7 @@ async def test_the_sweep_offers_a_request_that_was_never_queued(
     await submit_quickly(server, bot, people_["informant"])
     head = server.user(102, "李明")
     async with ledger.transaction() as tx:  # a role granted outside the chat (no offer then)
-        person = await people.ensure_person(tx, 102, "李明")
+        person = await people.ensure_person(tx, tg_account(102), "李明")
         unit = await units.unit_by_name(tx, WINDOW)
         assert unit is not None
         await people.grant_role(tx, person.id, unit.id, Role.WINDOW_HEAD, None)

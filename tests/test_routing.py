@@ -12,6 +12,7 @@ from scoring.vocab import Role
 from storage import audit, people, routes, webnews
 from storage.db import Database
 from storage.models import Person
+from tests.conftest import tg_account
 from tests.flow import REPO, TOKEN, load_units
 from workflow import centre, routing, submission
 from workflow import webnews as news_flow
@@ -101,7 +102,7 @@ async def crew(db: Database) -> dict[str, Person]:
             (2, "editor", "办公室", Role.EDITOR),
             (3, "leader", "办公室", Role.CENTRE_LEADER),
         ):
-            person = await people.ensure_person(tx, tg, key)
+            person = await people.ensure_person(tx, tg_account(tg), key)
             unit = await tx.fetchone("SELECT id FROM units WHERE name = ?", (unit_name,))
             assert unit is not None
             await people.grant_role(tx, person.id, int(unit["id"]), role, None)
@@ -175,7 +176,7 @@ async def test_a_published_website_route_stays(db: Database, rules: CentreRules)
     people_ = await crew(db)
     editor = people_["editor"]
     async with db.transaction() as tx:
-        admin = await people.ensure_person(tx, 4, "netadmin")
+        admin = await people.ensure_person(tx, tg_account(4), "netadmin")
         await people.grant_role(tx, admin.id, None, Role.NETWORK_ADMIN, None)
     item_id = await item(db, rules, people_["informant"])
     await centre.register(db, editor, item_id)

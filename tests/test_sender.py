@@ -20,10 +20,12 @@ from bot.texts import Texts
 from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules
 from sandbox.telegram.server import FakeBotApi
-from storage import outbox
+from storage import files, outbox
 from storage.db import Database
-from tests.conftest import FakeClock
+from storage.models import TELEGRAM
+from tests.conftest import FakeClock, tg_chat
 from tests.flow import REPO, TOKEN
+from workflow import attachments
 from workflow.rules import CentreRules
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter without PTB's deprecation warning
@@ -58,14 +60,14 @@ async def queue(db: Database, purpose: str, *chats: int) -> None:
     """Queues a plain text for each chat."""
     async with db.transaction() as tx:
         for chat in chats:
-            await outbox.enqueue(tx, purpose, chat, {"text": f"{purpose} → {chat}"})
+            await outbox.enqueue(tx, purpose, tg_chat(chat), {"text": f"{purpose} → {chat}"})
 
 
 async def states(db: Database) -> dict[int, str]:
     """Outbox state by recipient."""
     async with db.reading() as tx:
-        rows = await tx.fetchall("SELECT chat_id, state FROM outbox")
-    return {int(r["chat_id"]): str(r["state"]) for r in rows}
+        rows = await tx.fetchall("SELECT address, state FROM outbox")
+    return {int(r["address"]): str(r["state"]) for r in rows}
 
 
 async def test_each_recipient_gets_one_message(
@@ -129,7 +131,7 @@ async def test_blocked_and_missing_chats_fail_for_good(
     assert await states(db) == {1: "failed", 424242: "failed"}
     async with db.reading() as tx:
         listed = await outbox.undelivered(tx)
-    assert {m.chat_id for m in listed} == {1, 424242}
+    assert {int(m.address) for m in listed} == {1, 424242}
     assert any("blocked" in (m.last_error or "") for m in listed)
 
 
@@ -139,7 +141,7 @@ async def test_crash_mid_send_is_never_resent(
     user = server.user(1)
     await queue(db, "bulletin", user.id)
     async with db.transaction() as tx:
-        (message,) = await outbox.due(tx)
+        (message,) = await outbox.due(tx, TELEGRAM)
         assert await outbox.claim(tx, message.id)  # then the process dies
     async with db.transaction() as tx:
         assert await outbox.orphaned_claims(tx) == 1
@@ -173,8 +175,8 @@ async def test_a_chats_messages_keep_their_order_when_one_must_wait(
     user, other = server.user(1), server.user(2)
     async with db.transaction() as tx:
         for n in (1, 2):
-            await outbox.enqueue(tx, f"part:{n}", user.id, {"text": f"第{n}部分"})
-        await outbox.enqueue(tx, "other", other.id, {"text": "另一位"})
+            await outbox.enqueue(tx, f"part:{n}", tg_chat(user.id), {"text": f"第{n}部分"})
+        await outbox.enqueue(tx, "other", tg_chat(other.id), {"text": "另一位"})
     server.fail_next("sendMessage", 500)  # the user's first part
     first = await drain(bot, db, Texts("zh"), rules)
     assert (first.sent, first.retried) == (1, 1)  # the other chat is not held up
@@ -191,7 +193,7 @@ async def test_several_chats_keep_each_chats_order(
     async with db.transaction() as tx:
         for n in (1, 2, 3):
             for user in users:
-                await outbox.enqueue(tx, f"part:{n}", user.id, {"text": f"第{n}部分"})
+                await outbox.enqueue(tx, f"part:{n}", tg_chat(user.id), {"text": f"第{n}部分"})
     report = await drain(bot, db, Texts("zh"), rules)
     assert report.sent == 18
     for user in users:
@@ -235,3 +237,34 @@ def test_which_failures_count_as_refused() -> None:
     pool.__cause__ = aiohttp.ConnectionTimeoutError()
     assert refused(pool)  # no connection was made
     assert refused(BadRequest("Chat not found"))  # an answer too: nothing was delivered
+
+
+async def test_a_file_received_elsewhere_is_uploaded_once_then_sent_by_id(
+    server: FakeBotApi, bot: Bot, db: Database, rules: CentreRules
+) -> None:
+    photo = server.user(1)
+    data = b"\x89PNG\r\n\x1a\n received on another channel"
+    key = await attachments.receive(
+        db,
+        data=data,
+        name="现场.png",
+        mime_type="image/png",
+        channel="wecom",
+        remote_id="media-3-days",
+        actor_id=None,
+    )
+    async with db.transaction() as tx:
+        for n in (1, 2):
+            payload = {"file": key, "caption": f"第{n}张 <原图>", "plain_caption": True}
+            await outbox.enqueue(tx, f"photo:{n}", tg_chat(photo.id), payload, kind="photo")
+    assert (await drain(bot, db, Texts("zh"), rules)).sent == 2
+    first, second = photo.received()
+    assert server.file_bytes(first["photo"][-1]["file_id"]) == data  # uploaded as bytes
+    assert first["caption"] == "第1张 <原图>"  # a plain caption, escaped for Telegram
+    sends = server.calls_of("sendPhoto")
+    by_id = [c for c in sends if c.params.get("photo") == first["photo"][-1]["file_id"]]
+    assert (len(sends), len(by_id)) == (2, 1)  # the second went by the id the first was given
+    assert server.file_bytes(second["photo"][-1]["file_id"]) == data
+    async with db.reading() as tx:
+        assert await files.remote_id(tx, key, "wecom") == "media-3-days"
+        assert await files.remote_id(tx, key, TELEGRAM) == first["photo"][-1]["file_id"]

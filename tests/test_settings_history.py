@@ -17,7 +17,7 @@ from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
 from storage import people, units
 from storage.db import Database
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from workflow import periods as closing
 from workflow.figures import month_report, year_report
 from workflow.outcomes import Refused
@@ -45,7 +45,7 @@ async def informant(db: Database, clock: FakeClock, unit_id: int, tg: int, since
     """Someone holding the informant role from a moment on; returns the grant id."""
     clock.now = since
     async with db.transaction() as tx:
-        person = await people.ensure_person(tx, tg, f"信息员{tg}")
+        person = await people.ensure_person(tx, tg_account(tg), f"信息员{tg}")
         grant = await people.grant_role(tx, person.id, unit_id, Role.INFORMANT, None)
     return grant.id
 

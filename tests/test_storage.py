@@ -18,7 +18,7 @@ from storage.backup import BackupError, backup_database
 from storage.db import Database, MigrationError
 from storage.figures import period_counts
 from storage.migrations import LATEST_VERSION, MIGRATIONS
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from tests.ledger import SPECS, new_item, seed
 
 # Migrations
@@ -45,17 +45,18 @@ async def test_upgrade_from_every_earlier_version_keeps_rows(
 ) -> None:
     async with await Database.open(tmp_path / "old.db", clock=clock) as old:
         assert await old.migrate(target=start) == list(range(1, start + 1))
-        await _seed_first_schema(old)
+        await _seed_first_schema(old, start)
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
         applied = await upgraded.migrate()
         assert applied == list(range(start + 1, LATEST_VERSION + 1))
         async with upgraded.reading() as tx:
             assert len(await units.list_units(tx)) == 3
-            assert (await people.person_by_tg(tx, 1001)) is not None
+            assert (await people.person_by_account(tx, tg_account(1001))) is not None
 
 
-async def _seed_first_schema(db: Database) -> None:
-    """Three units and a person written with the first schema's columns, as old code did."""
+async def _seed_first_schema(db: Database, version: int) -> None:
+    """Three units and a person written with the first schema's columns, as old code did (from
+    migration 11 on, units also had the key that code gave them; from 12, people accounts)."""
     async with db.transaction() as tx:
         for spec in SPECS:
             await tx.execute(
@@ -69,6 +70,18 @@ async def _seed_first_schema(db: Database) -> None:
                     tx.stamp,
                 ),
             )
+        if version >= 11:
+            await tx.execute("UPDATE units SET key = name")
+        if version >= 12:  # people have accounts
+            await tx.execute(
+                "INSERT INTO people (id, name, created_at) VALUES (1, '王信息员', ?)", (tx.stamp,)
+            )
+            await tx.execute(
+                "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
+                " VALUES (1, 'telegram', '1001', ?, ?)",
+                (tx.stamp, tx.stamp),
+            )
+            return
         await tx.execute(
             "INSERT INTO people (tg_user_id, name, created_at) VALUES (1001, '王信息员', ?)",
             (tx.stamp,),
@@ -534,7 +547,7 @@ async def test_informant_judged_at_period_end(db: Database, clock: FakeClock) ->
     clock.now = datetime(2026, 11, 20, tzinfo=UTC)
     async with db.transaction() as tx:
         township = ids["城关镇便民服务中心"]
-        person = await people.ensure_person(tx, 2001, "新信息员")
+        person = await people.ensure_person(tx, tg_account(2001), "新信息员")
         await people.grant_role(tx, person.id, township, Role.INFORMANT, None)
     async with db.reading() as tx:
         october = await period_counts(

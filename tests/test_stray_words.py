@@ -301,7 +301,9 @@ async def test_find_filters_to_ones_units_before_the_newest(
     await join(server, bot, outsider, "城关镇便民服务中心", "informant")
     await submit_quickly(server, bot, informant)  # #1: 市人社局窗口推行“一窗通办”
     async with ledger.reading() as tx:
-        row = await tx.fetchone("SELECT id FROM people WHERE tg_user_id = 120")
+        row = await tx.fetchone(
+            "SELECT person_id AS id FROM accounts WHERE channel = 'telegram' AND external_id = '120'"
+        )
         unit = await tx.fetchone("SELECT id FROM units WHERE name = '城关镇便民服务中心'")
     assert row is not None and unit is not None
     async with ledger.transaction() as tx:

@@ -15,6 +15,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import audit, people, tasks, units, visits
 from storage.db import Database
+from tests.conftest import tg_account
 from tests.flow import (
     JSON,
     REPO,
@@ -167,7 +168,7 @@ async def test_the_same_visit_is_logged_once(db: Database) -> None:
     rules = centre_rules(settings)
     await load_units(db, settings)
     async with db.transaction() as tx:
-        editor = await people.ensure_person(tx, 2, "editor")
+        editor = await people.ensure_person(tx, tg_account(2), "editor")
         await people.grant_role(tx, editor.id, None, Role.EDITOR, None)
     logged = await flow.log_visit(
         db,

@@ -16,6 +16,7 @@ from scoring.vocab import Role
 from storage import adoptions, audit, people, routes, webnews
 from storage.db import Database
 from storage.models import Person
+from tests.conftest import tg_account
 from tests.flow import (
     JSON,
     REPO,
@@ -269,7 +270,7 @@ async def _crew(db: Database, rules: CentreRules) -> dict[str, Person]:
             (3, "leader", "办公室", "centre_leader"),
             (4, "netadmin", "办公室", "network_admin"),
         ):
-            person = await people.ensure_person(tx, tg, name)
+            person = await people.ensure_person(tx, tg_account(tg), name)
             unit = await tx.fetchone("SELECT id FROM units WHERE name = ?", (unit_name,))
             assert unit is not None
             await people.grant_role(tx, person.id, int(unit["id"]), Role(role), None)

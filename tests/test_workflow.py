@@ -11,9 +11,9 @@ import pytest
 from bot.config import load_settings
 from bot.wiring import centre_rules
 from scoring.vocab import ItemState, Role
-from storage import audit, units
+from storage import audit, outbox, people, units
 from storage.db import Database
-from storage.models import Person
+from storage.models import TELEGRAM, Account, Person
 from storage.units import UnitSpec
 from tests.conftest import FakeClock
 from workflow import centre, joining, signoff, submission
@@ -64,7 +64,9 @@ async def cast(loaded: Database, rules: CentreRules) -> dict[str, Person]:
         ("section_staff", 107, SECTION, Role.SECTION_STAFF),
     ]:
         invite, _ = await joining.create_invite(db, rules, unit_name=unit, role=role)
-        joined = await joining.redeem(db, invite.code, tg_user_id=tg, name=key, username=None)
+        joined = await joining.redeem(
+            db, invite.code, account=Account(TELEGRAM, str(tg)), name=key, username=None
+        )
         people[key] = joined.person
     return people
 
@@ -93,14 +95,49 @@ def draft(unit: int, **kw: object) -> submission.Draft:
 # Joining
 
 
+async def test_messages_go_to_the_account_used_last(
+    loaded: Database, rules: CentreRules, clock: FakeClock
+) -> None:
+    db = loaded
+    invite, _ = await joining.create_invite(db, rules, unit_name=WINDOW, role=Role.INFORMANT)
+    telegram, wecom = Account(TELEGRAM, "31"), Account("wecom", "wangfang")
+    joined = await joining.redeem(db, invite.code, account=telegram, name="王芳", username=None)
+    person = joined.person.id
+    async with db.transaction() as tx:
+        assert await outbox.enqueue(tx, "first", person, {"text": "1"})
+    clock.now += timedelta(minutes=1)
+    async with db.transaction() as tx:
+        await people.add_account(tx, person, wecom, actor_id=None)  # bound later, on WeCom
+        assert await outbox.enqueue(tx, "second", person, {"text": "2"})
+        assert not await outbox.enqueue(tx, "second", person, {"text": "again"})  # once each
+    assert (await joining.whoami(db, wecom))[0] == joined.person  # nothing changes: latest
+    clock.now += timedelta(minutes=1)
+    found, _ = await joining.whoami(db, telegram)  # writes from Telegram again
+    assert found is not None and found.id == person
+    async with db.transaction() as tx:
+        assert await outbox.enqueue(tx, "third", person, {"text": "3"})
+        accounts = await people.accounts_of(tx, person)
+        rows = await tx.fetchall("SELECT purpose, channel, address FROM outbox ORDER BY id")
+        trail = [e.action for e in await audit.audit_trail(tx, "account", 1)]
+    assert accounts == [telegram, wecom]
+    assert [tuple(r) for r in rows] == [
+        ("first", "telegram", "31"),
+        ("second", "wecom", "wangfang"),
+        ("third", "telegram", "31"),
+    ]
+    assert trail == ["account.add", "account.use"]
+
+
 async def test_invite_is_single_use(loaded: Database, rules: CentreRules) -> None:
     db = loaded
     invite, unit = await joining.create_invite(db, rules, unit_name=WINDOW, role=Role.INFORMANT)
     assert unit is not None
     assert len(invite.code) <= 64
-    await joining.redeem(db, invite.code, tg_user_id=1, name="甲", username=None)
+    await joining.redeem(db, invite.code, account=Account(TELEGRAM, "1"), name="甲", username=None)
     with pytest.raises(Refused) as refused:
-        await joining.redeem(db, invite.code, tg_user_id=2, name="乙", username=None)
+        await joining.redeem(
+            db, invite.code, account=Account(TELEGRAM, "2"), name="乙", username=None
+        )
     assert refused.value.key == "invite_used"
 
 
@@ -109,14 +146,16 @@ async def test_invite_expires(loaded: Database, rules: CentreRules, clock: FakeC
     invite, _ = await joining.create_invite(db, rules, unit_name=WINDOW, role=Role.INFORMANT)
     clock.now += rules.invite_ttl + timedelta(seconds=1)
     with pytest.raises(Refused) as refused:
-        await joining.redeem(db, invite.code, tg_user_id=1, name="甲", username=None)
+        await joining.redeem(
+            db, invite.code, account=Account(TELEGRAM, "1"), name="甲", username=None
+        )
     assert refused.value.key == "invite_expired"
 
 
 @pytest.mark.parametrize("code", ["nope", "", "x" * 64])
 async def test_unknown_invite(db: Database, code: str) -> None:
     with pytest.raises(Refused) as refused:
-        await joining.redeem(db, code, tg_user_id=1, name="甲", username=None)
+        await joining.redeem(db, code, account=Account(TELEGRAM, "1"), name="甲", username=None)
     assert refused.value.key == "invite_unknown"
 
 
@@ -147,7 +186,7 @@ async def test_submit_judges_lateness_in_working_days(
     assert (result.judged, result.item.late_days) == (False, 0)  # judged when at the centre
     assert result.item.state is ItemState.PENDING
     assert result.item.chain_roles == (Role.WINDOW_HEAD, Role.LEADER)
-    assert [n.tg_user_id for n in result.notices] == [102]
+    assert [n.to for n in result.notices] == [cast["head"].id]
 
 
 async def test_submit_on_time(db: Database, rules: CentreRules, cast: dict[str, Person]) -> None:
@@ -198,7 +237,7 @@ async def test_section_head_item_goes_straight_to_centre(
     result = await submission.submit(db, rules, cast["section_head"], draft(section))
     assert result.reached_centre
     assert result.item.state is ItemState.SUBMITTED
-    assert [(n.tg_user_id, n.key) for n in result.notices] == [(104, "editor_new_item")]
+    assert [(n.to, n.key) for n in result.notices] == [(cast["editor"].id, "editor_new_item")]
 
 
 async def test_item_without_sign_offs_is_judged_at_submission(
@@ -221,7 +260,7 @@ async def test_section_staff_item_goes_through_section_head(
     section = await unit_id(db, SECTION)
     result = await submission.submit(db, rules, cast["section_staff"], draft(section))
     assert result.item.chain_roles == (Role.INFORMANT,)
-    assert [n.tg_user_id for n in result.notices] == [105]
+    assert [n.to for n in result.notices] == [cast["section_head"].id]
 
 
 @pytest.mark.parametrize(
@@ -280,9 +319,9 @@ async def test_two_step_chain_reaches_centre(
         db, rules, cast["head"], item_id=item.id, round_=0, step=0, approve=True
     )
     assert first.result is signoff.Result.NEXT_STEP
-    assert sorted((n.tg_user_id, n.key) for n in first.notices) == [
-        (101, "author_step_approved"),
-        (103, "signoff_request"),
+    assert sorted((n.to, n.key) for n in first.notices) == [
+        (cast["informant"].id, "author_step_approved"),
+        (cast["leader"].id, "signoff_request"),
     ]
     with pytest.raises(Refused) as refused:
         await signoff.decide(
@@ -296,7 +335,7 @@ async def test_two_step_chain_reaches_centre(
     assert second.result is signoff.Result.AT_CENTRE
     assert second.item.state is ItemState.SUBMITTED
     assert second.item.centre_on == date(2026, 10, 15)
-    assert (104, "editor_new_item") in {(n.tg_user_id, n.key) for n in second.notices}
+    assert (cast["editor"].id, "editor_new_item") in {(n.to, n.key) for n in second.notices}
 
 
 async def test_return_revise_resubmit_restarts_chain(
@@ -388,7 +427,11 @@ async def test_adoptions_edit_credit_and_withdrawal(
         totals.append(adopted.item_points)
     assert totals == [1, 3, 6]
     assert adopted.item.state is ItemState.REGISTERED
-    assert {n.tg_user_id for n in adopted.notices} == {101, 102, 103}
+    assert {n.to for n in adopted.notices} == {
+        cast["informant"].id,
+        cast["head"].id,
+        cast["leader"].id,
+    }
     with pytest.raises(Refused) as refused:
         await centre.adopt(
             db, rules, editor, item_id, outlet_name="省级报纸", adopted_on=date(2026, 10, 20)

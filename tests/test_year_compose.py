@@ -26,7 +26,7 @@ from scoring.vocab import AT_CENTRE, Role
 from storage import people, units
 from storage.db import Database
 from storage.models import Person
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, tg_account
 from workflow import figures
 from workflow import periods as closing
 from workflow.rules import CentreRules, Outlet
@@ -57,12 +57,7 @@ async def ledger(path: Path, clock: FakeClock, seed: int) -> Database:
     await build(db, Scale(14, 700, 1200, seed, 20, 500), ScoringPolicy())
     rng = random.Random(seed)
     async with db.transaction() as tx:
-        # the import writes no settings history: the units have always been as imported
-        await tx.execute(
-            "INSERT INTO unit_terms (unit_id, from_month, name, kind, monthly_quota,"
-            " annual_target, active, position, recorded_at) SELECT id, '0000-01', name, kind,"
-            " monthly_quota, annual_target, 1, position, created_at FROM units"
-        )
+        # the import wrote each unit's settings history from the start (storage.bulk)
         current = await units.list_units(tx)
         specs = [units.UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target) for u in current]
         for changed in rng.sample(range(len(specs)), 3):
@@ -116,7 +111,7 @@ def differences(composed: list[UnitYear], live: list[UnitYear]) -> list[str]:
 async def admin(db: Database) -> Person:
     """A person holding the admin role."""
     async with db.transaction() as tx:
-        person = await people.ensure_person(tx, 9001, "管理员")
+        person = await people.ensure_person(tx, tg_account(9001), "管理员")
         await people.grant_role(tx, person.id, None, Role.ADMIN, None)
     return person
 

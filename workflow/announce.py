@@ -11,7 +11,7 @@ from scoring.vocab import Role, UnitKind
 from storage import announcements, jobs, outbox, people, units
 from storage.announcements import Announcement, Delivery
 from storage.db import Database, Tx
-from storage.models import Person, RoleGrant, Unit
+from storage.models import Account, Person, RoleGrant, Unit
 from workflow.joining import UNIT_ROLES
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
@@ -81,7 +81,7 @@ class Draft:
     text: str
     audience: Audience
     file_kind: str | None = None  # photo or document
-    file_id: str | None = None  # Telegram's file id, re-sent as is
+    file_key: str | None = None  # the stored file sent with it
     file_name: str | None = None
 
 
@@ -108,24 +108,24 @@ class DeliveryReport:
         return sum(self.counts.values())
 
 
-def may_announce(rules: CentreRules, tg_user_id: int, grants: Iterable[RoleGrant]) -> bool:
+def may_announce(rules: CentreRules, account: Account, grants: Iterable[RoleGrant]) -> bool:
     """Admins (configured or by role) and centre editors may announce and see reports."""
-    return tg_user_id in rules.admin_tg_ids or any(g.role in ANNOUNCERS for g in grants)
+    return account in rules.admins or any(g.role in ANNOUNCERS for g in grants)
 
 
-async def _announcer(tx: Tx, rules: CentreRules, tg_user_id: int) -> Person | None:
+async def _announcer(tx: Tx, rules: CentreRules, account: Account) -> Person | None:
     """The person if they may announce (None for a configured admin not yet in the ledger)."""
-    person = await people.person_by_tg(tx, tg_user_id)
+    person = await people.person_by_account(tx, account)
     grants = await people.active_roles(tx, person.id) if person else []
-    if not may_announce(rules, tg_user_id, grants):
+    if not may_announce(rules, account, grants):
         raise Refused("ann_not_allowed")
     return person
 
 
-async def check_announcer(db: Database, rules: CentreRules, tg_user_id: int) -> None:
+async def check_announcer(db: Database, rules: CentreRules, account: Account) -> None:
     """Refuses anybody who may not announce."""
     async with db.reading() as tx:
-        await _announcer(tx, rules, tg_user_id)
+        await _announcer(tx, rules, account)
 
 
 def text_limit(channel: Capabilities) -> int:
@@ -178,7 +178,7 @@ async def publish(
     db: Database,
     rules: CentreRules,
     *,
-    tg_user_id: int,
+    account: Account,
     name: str,
     username: str | None,
     draft: Draft,
@@ -189,13 +189,13 @@ async def publish(
 
     A draft confirmed again (a second tap, a replay after a crash) is refused and sends nothing.
     """
-    text = check_text(draft.text, channel, caption_head=caption_head if draft.file_id else None)
+    text = check_text(draft.text, channel, caption_head=caption_head if draft.file_key else None)
     async with db.transaction() as tx:
-        author = await _announcer(tx, rules, tg_user_id)
+        author = await _announcer(tx, rules, account)
         if await jobs.is_done(tx, announcements.draft_key(draft.token)):
             raise Refused("ann_already_sent")
         if author is None:  # a configured admin who never joined: known from now on
-            author = await people.ensure_person(tx, tg_user_id, name, username)
+            author = await people.ensure_person(tx, account, name, username)
         reached = await _recipients(tx, draft.audience)
         if not reached:
             raise Refused("ann_no_recipients")
@@ -203,29 +203,32 @@ async def publish(
             tx,
             author_id=author.id,
             text=text,
-            file_id=draft.file_id,
-            file_kind=draft.file_kind if draft.file_id else None,
-            file_name=draft.file_name if draft.file_id else None,
+            file_key=draft.file_key,
+            file_kind=draft.file_kind if draft.file_key else None,
+            file_name=draft.file_name if draft.file_key else None,
             audience=draft.audience.to_data(),
             recipients=len(reached),
         )
         await jobs.record(tx, announcements.draft_key(draft.token), announcement=stored.id)
         purpose = announcements.purpose(stored.id)
         for person in reached:
-            assert person.tg_user_id is not None
-            if stored.file_id:
+            if stored.file_key:
                 await outbox.enqueue(
                     tx,
                     purpose,
-                    person.tg_user_id,
-                    {"telegram_file_id": stored.file_id, "caption": f"{caption_head}\n\n{text}"},
+                    person.id,
+                    {
+                        "file": stored.file_key,
+                        "caption": f"{caption_head}\n\n{text}",
+                        "plain_caption": True,
+                    },
                     kind=stored.file_kind or "document",
                 )
             else:
                 await outbox.enqueue(
                     tx,
                     purpose,
-                    person.tg_user_id,
+                    person.id,
                     {
                         "notice": "ann_text",
                         "params": {"text": text, "author": author.name, "id": stored.id},
@@ -236,11 +239,11 @@ async def publish(
 
 
 async def delivery_report(
-    db: Database, rules: CentreRules, tg_user_id: int, announcement_id: int
+    db: Database, rules: CentreRules, account: Account, announcement_id: int
 ) -> DeliveryReport:
     """An announcement's delivery, read from its outbox rows (for admins and editors)."""
     async with db.reading() as tx:
-        await _announcer(tx, rules, tg_user_id)
+        await _announcer(tx, rules, account)
         found = await announcements.get_announcement(tx, announcement_id)
         if found is None:
             raise Refused("ann_unknown", id=announcement_id)
@@ -251,12 +254,12 @@ async def delivery_report(
 
 
 async def recent(
-    db: Database, rules: CentreRules, tg_user_id: int, limit: int = 10
+    db: Database, rules: CentreRules, account: Account, limit: int = 10
 ) -> list[DeliveryReport]:
     """The latest announcements with their delivery counts (names left out)."""
     found = []
     async with db.reading() as tx:
-        await _announcer(tx, rules, tg_user_id)
+        await _announcer(tx, rules, account)
         for item in await announcements.recent_announcements(tx, limit):
             author = await people.get_person(tx, item.author_id)
             counts = await announcements.delivery_counts(tx, item.id)

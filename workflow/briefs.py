@@ -15,7 +15,7 @@ from storage import adoptions, briefs, files, items, outbox, people, units
 from storage.briefs import Brief, BriefDecision, BriefEntry
 from storage.db import Database, Tx
 from storage.files import StoredFile
-from storage.models import Item, Person
+from storage.models import Item, Person, Recipient
 from workflow.centre import editor_grant, record_adoption_at
 from workflow.closing import ensure_open
 from workflow.notices import post
@@ -351,15 +351,15 @@ async def _step_notices(tx: Tx, view: BriefView, step: str, by: str) -> list[Not
     }
     key = "brief_review" if step == REVIEW else "brief_sign"
     return [
-        Notice(p.tg_user_id, key, params, None, event=f"{brief.id}:{brief.round}")
+        Notice(p.id, key, params, None, event=f"{brief.id}:{brief.round}")
         for p in holders
-        if p.tg_user_id is not None
+        if p.reachable
     ]
 
 
 async def _has_holder(tx: Tx, role: Role) -> bool:
     """Whether anybody reachable in Telegram holds the role."""
-    return any(p.tg_user_id for p in await people.role_holders_anywhere(tx, role))
+    return any(p.reachable for p in await people.role_holders_anywhere(tx, role))
 
 
 async def send_for_review(
@@ -430,10 +430,10 @@ async def _tell_author(
 ) -> list[Notice]:
     """A notice to the editor who drafted the issue (if reachable)."""
     author = await people.get_person(tx, brief.created_by)
-    if author is None or author.tg_user_id is None:
+    if author is None or not author.reachable:
         return []
     base: dict[str, object] = {"year": brief.year, "number": brief.number}
-    return [Notice(author.tg_user_id, key, base | params, None, event=event)]
+    return [Notice(author.id, key, base | params, None, event=event)]
 
 
 def check_return_reason(reason: str) -> str:
@@ -596,11 +596,11 @@ async def issue(
             str(brief.id),
         )
         await post(tx, notices)
-        for chat_id in await _distribution(tx, rules):
+        for recipient in await _distribution(tx, rules):
             await outbox.enqueue(
                 tx,
                 f"brief:{brief.id}",
-                chat_id,
+                recipient,
                 {"file": key, "caption": text},
                 kind="document",
             )
@@ -609,14 +609,14 @@ async def issue(
     return Decided(issued, notices, adopted, skipped)
 
 
-async def _distribution(tx: Tx, rules: CentreRules) -> list[int]:
+async def _distribution(tx: Tx, rules: CentreRules) -> list[Recipient]:
     """Where an issued document goes: the configured chats, then the centre's leaders, main
     leaders and editors, each once."""
-    chats: dict[int, None] = dict.fromkeys(rules.publishing.brief_chat_ids)
+    chats: dict[Recipient, None] = dict.fromkeys(rules.publishing.brief_rooms)
     for role in (Role.CENTRE_LEADER, Role.MAIN_LEADER, Role.EDITOR):
         for holder in await people.role_holders_anywhere(tx, role):
-            if holder.tg_user_id is not None:
-                chats[holder.tg_user_id] = None
+            if holder.reachable:
+                chats[holder.id] = None
     return list(chats)
 
 

@@ -232,12 +232,12 @@ async def adoption_notices(
     """Tells the author and the unit's signers of an adoption or its withdrawal."""
     recipients: dict[int, None] = {}
     author = await people.get_person(tx, item.author_id)
-    if author and author.tg_user_id:
-        recipients[author.tg_user_id] = None
+    if author and author.reachable:
+        recipients[author.id] = None
     for role in item.chain_roles:
         for holder in await people.role_holders(tx, item.unit_id, role):
-            if holder.tg_user_id:
-                recipients[holder.tg_user_id] = None
+            if holder.reachable:
+                recipients[holder.id] = None
     params = {
         "outlet": adoption.outlet,
         "level": adoption.level,

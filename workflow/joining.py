@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from scoring.vocab import Role, UnitKind
 from storage import invites, people, units
 from storage.db import Database
-from storage.models import Invite, Person, RoleGrant, Unit
+from storage.models import Account, Invite, Person, RoleGrant, Unit
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
@@ -62,9 +62,10 @@ async def create_invite(
 
 
 async def redeem(
-    db: Database, code: str, *, tg_user_id: int, name: str, username: str | None
+    db: Database, code: str, *, account: Account, name: str, username: str | None
 ) -> Joined:
-    """Binds the Telegram user to the invite's unit and role; refuses unknown or spent codes."""
+    """Binds whoever holds the account (a new person, or the one who has it) to the invite's
+    unit and role; refuses unknown or spent codes."""
     async with db.transaction() as tx:
         invite = await invites.get_invite(tx, code)
         if invite is None:
@@ -75,7 +76,7 @@ async def redeem(
             raise Refused("invite_revoked")
         if invite.expires_at <= tx.now:
             raise Refused("invite_expired")
-        person = await people.ensure_person(tx, tg_user_id, name, username)
+        person = await people.ensure_person(tx, account, name, username)
         if not await invites.mark_used(tx, code, person.id):
             raise Refused("invite_used")
         grant = await people.grant_role(tx, person.id, invite.unit_id, invite.role, person.id)
@@ -83,11 +84,16 @@ async def redeem(
     return Joined(person, grant, unit)
 
 
-async def whoami(db: Database, tg_user_id: int) -> tuple[Person | None, list[RoleGrant]]:
-    """The person behind a Telegram user and the roles they hold now."""
+async def whoami(db: Database, account: Account) -> tuple[Person | None, list[RoleGrant]]:
+    """The person behind an account and the roles they hold now; a person writing from
+    another account than the one they used last is reached on this one from now on."""
     async with db.reading() as tx:
-        person = await people.person_by_tg(tx, tg_user_id)
+        person = await people.person_by_account(tx, account)
         grants = await people.active_roles(tx, person.id) if person else []
+        switched = person is not None and await people.needs_use(tx, account)
+    if switched:
+        async with db.transaction() as tx:
+            await people.use_account(tx, account)
     return person, grants
 
 

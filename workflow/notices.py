@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
-from storage import outbox
+from collections.abc import Iterable
+
+from scoring.vocab import Role
+from storage import outbox, people
 from storage.db import Tx
+from storage.models import Account, Recipient, Room
 from workflow.outcomes import Notice
+from workflow.rules import CentreRules
+
+
+async def configured_admins(tx: Tx, rules: CentreRules) -> list[Recipient]:
+    """config.yaml's admins as recipients: the person holding the account, or, for an account
+    no person has yet, its private chat on that channel (a room), in the configured order."""
+    found: dict[Recipient, None] = {}
+    for account in rules.admins:
+        person = await people.person_by_account(tx, account)
+        found[person.id if person else Room(account.channel, account.external_id)] = None
+    return list(found)
+
+
+async def admins_with(tx: Tx, rules: CentreRules, roles: Iterable[Role]) -> list[Recipient]:
+    """config.yaml's admins, then every reachable holder of the roles, each once."""
+    found = dict.fromkeys(await configured_admins(tx, rules))
+    for role in roles:
+        for person in await people.role_holders_anywhere(tx, role):
+            if person.reachable:
+                found[person.id] = None
+    return list(found)
+
+
+async def is_configured_admin(tx: Tx, rules: CentreRules, person_id: int) -> bool:
+    """Whether one of the person's accounts is among config.yaml's admins."""
+    admins: set[Account] = set(rules.admins)
+    return any(account in admins for account in await people.accounts_of(tx, person_id))
 
 
 async def post(tx: Tx, notices: list[Notice]) -> None:
@@ -14,10 +45,11 @@ async def post(tx: Tx, notices: list[Notice]) -> None:
             await outbox.enqueue(
                 tx,
                 notice.purpose,
-                notice.tg_user_id,
+                notice.to,
                 {
-                    "telegram_file_id": notice.params["file_id"],
+                    "file": notice.params["file"],
                     "caption": f"#{notice.item_id} {notice.params.get('name') or ''}".strip(),
+                    "plain_caption": True,  # a file name, not prepared HTML
                 },
                 kind=str(notice.params["kind"]),
             )
@@ -25,6 +57,6 @@ async def post(tx: Tx, notices: list[Notice]) -> None:
         await outbox.enqueue(
             tx,
             notice.purpose,
-            notice.tg_user_id,
+            notice.to,
             {"notice": notice.key, "params": notice.stored_params(), "item_id": notice.item_id},
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chat.actions import Rows, stored_rows
+from storage.models import Recipient
 
 
 class Refused(Exception):
@@ -19,9 +20,9 @@ class Refused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A message some person should get because of what just happened."""
+    """A message some person (or room) should get because of what just happened."""
 
-    tg_user_id: int
+    to: Recipient  # a person's id (reached on one of their accounts) or a room
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     item_id: int | None = None  # the item the notice is about, for buttons

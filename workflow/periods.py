@@ -25,7 +25,7 @@ from workflow.figures import (
     month_report,
     year_report,
 )
-from workflow.notices import post
+from workflow.notices import is_configured_admin, post
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.submission import check_reason
@@ -151,7 +151,7 @@ async def pending_corrections(db: Database) -> list[CorrectionLine]:
 
 async def _admin(tx: Tx, rules: CentreRules, person: Person) -> None:
     """Refuses anyone who is not an admin (config.yaml's or by role): corrections are theirs."""
-    if person.tg_user_id is not None and person.tg_user_id in rules.admin_tg_ids:
+    if await is_configured_admin(tx, rules, person.id):
         return
     if not any(grant.role is Role.ADMIN for grant in await people.active_roles(tx, person.id)):
         raise Refused("not_admin")

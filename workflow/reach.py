@@ -19,7 +19,7 @@ from datetime import datetime
 from scoring.vocab import ItemState, Role
 from storage import items, outbox, people, units
 from storage.db import Database, Tx
-from storage.models import Item, OutboxMessage, Person, Unit
+from storage.models import Account, Item, OutboxMessage, Person, Unit
 from workflow.notices import post
 from workflow.outcomes import Notice
 from workflow.rules import CentreRules
@@ -101,19 +101,19 @@ async def _offers(
         return []
     step = _step(item)
     prefix = f"notice:{AGAIN}:{step}:"
-    by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+    by_person: dict[int | None, list[OutboxMessage]] = defaultdict(list)
     for row in await outbox.by_purpose(tx, f"notice:{REQUEST}:{step}", prefix):
-        by_chat[row.chat_id].append(row)
+        by_person[row.person_id].append(row)
     notices = []
     for holder in holders:
-        if holder.tg_user_id is None or holder.id == item.author_id:  # never one's own item
+        if not holder.reachable or holder.id == item.author_id:  # never one's own item
             continue
-        number = _next_offer(by_chat[holder.tg_user_id], prefix, day, asked=asked)
+        number = _next_offer(by_person[holder.id], prefix, day, asked=asked)
         if number is None:
             continue
         notices.append(
             Notice(
-                holder.tg_user_id,
+                holder.id,
                 AGAIN,
                 {"round": item.chain_round, "step": item.chain_step, "role": role},
                 item.id,
@@ -133,7 +133,7 @@ async def _queue(tx: Tx, notices: list[Notice], actor_id: int | None) -> None:
             "item.offer_again",
             "item",
             notice.item_id,
-            chat_id=notice.tg_user_id,
+            person_id=notice.to,
             round=notice.params["round"],
             step=notice.params["step"],
         )
@@ -174,9 +174,9 @@ async def signable(db: Database, person: Person, item_id: int) -> Item | None:
     return item
 
 
-async def _offers_to(tx: Tx, tg_user_id: int, day: str) -> tuple[Person | None, list[Notice]]:
-    """The person behind a Telegram id and the offers due to them."""
-    person = await people.person_by_tg(tx, tg_user_id)
+async def _offers_to(tx: Tx, account: Account, day: str) -> tuple[Person | None, list[Notice]]:
+    """The person behind an account and the offers due to them."""
+    person = await people.person_by_account(tx, account)
     if person is None:
         return None, []
     notices = []
@@ -185,16 +185,16 @@ async def _offers_to(tx: Tx, tg_user_id: int, day: str) -> tuple[Person | None, 
     return person, notices
 
 
-async def offer_to(db: Database, rules: CentreRules, tg_user_id: int) -> int:
+async def offer_to(db: Database, rules: CentreRules, account: Account) -> int:
     """Offers again, at once, every step waiting for a person whose request never reached them
     (they just wrote to the bot, or joined); how many offers were queued."""
     day = rules.local_now(db.clock()).date().isoformat()
     async with db.reading() as tx:  # most messages find nothing: no write lock for them
-        _, found = await _offers_to(tx, tg_user_id, day)
+        _, found = await _offers_to(tx, account, day)
     if not found:
         return 0
     async with db.transaction() as tx:
-        person, notices = await _offers_to(tx, tg_user_id, day)  # again, under the write lock
+        person, notices = await _offers_to(tx, account, day)  # again, under the write lock
         await _queue(tx, notices, person.id if person else None)
     return len(notices)
 
@@ -249,10 +249,14 @@ async def digest(db: Database, since: datetime) -> Digest:
     unreached = []
     async with db.reading() as tx:
         for message in await outbox.undelivered_since(tx, since):
-            person = await people.person_by_tg(tx, message.chat_id)
+            person = (
+                await people.get_person(tx, message.person_id)
+                if message.person_id is not None
+                else None
+            )
             undelivered.append(Undelivered(message, person))
         for item, role, holders in await _step_holders(tx, await items.all_pending(tx)):
-            reachable = [p for p in holders if p.tg_user_id is not None and p.id != item.author_id]
+            reachable = [p for p in holders if p.reachable and p.id != item.author_id]
             if not reachable:
                 unit = await units.get_unit(tx, item.unit_id)
                 assert unit is not None

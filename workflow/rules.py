@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import WorkCalendar
+from storage.models import Account, Room
 
 
 class JudgedAt(StrEnum):
@@ -71,7 +72,7 @@ class Publishing:
     report_to: tuple[str, ...] = ()
     send_to: tuple[str, ...] = ()
     issue_to: tuple[str, ...] = ()
-    brief_chat_ids: tuple[int, ...] = ()
+    brief_rooms: tuple[Room, ...] = ()  # chats an issued 《工作简报》 goes to
     office_unit: str = "办公室"
     routing: tuple[RoutingHint, ...] = ()
 
@@ -90,7 +91,7 @@ class CentreRules:
     timeliness_judged_at: JudgedAt = JudgedAt.CENTRE
     deadline_exempt_categories: frozenset[str] = frozenset({"research"})
     invite_ttl: timedelta = timedelta(hours=72)
-    admin_tg_ids: frozenset[int] = field(default_factory=frozenset)
+    admins: tuple[Account, ...] = ()  # config.yaml's admins: accounts, held without a role
     title_max: int = 100
     body_max: int = 20_000
     publishing: Publishing = field(default_factory=Publishing)

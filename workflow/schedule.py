@@ -16,9 +16,10 @@ from scoring import periods
 from scoring.vocab import Role
 from storage import items, jobs, outbox, people, tasks, units
 from storage.db import Database, Tx
-from storage.models import Item, Person, Unit, WritingTask
+from storage.models import Item, Person, Recipient, Room, Unit, WritingTask
 from workflow import periods as closing
 from workflow.figures import MonthReport, YearReport, year_report
+from workflow.notices import admins_with
 from workflow.rules import CentreRules
 
 
@@ -27,7 +28,7 @@ class ScheduleRules:
     """When the centre wants its scheduled messages."""
 
     bulletin_time: time = time(9, 0)
-    bulletin_chats: tuple[int, ...] = ()
+    bulletin_chats: tuple[Room, ...] = ()
     annual_report_day: int = 10  # the year-end report: first working day on/after it
     signoff_after_working_days: int = 1
     quota_warning_days: int = 5
@@ -48,7 +49,7 @@ class Outgoing:
     """One message to queue: who gets it, under which once-only purpose, with what payload."""
 
     purpose: str
-    chat_id: int
+    to: Recipient  # a person's id or a room
     payload: dict[str, Any]
     kind: str = "text"
 
@@ -89,7 +90,7 @@ async def post_once(
             return False
         for message in messages:
             await outbox.enqueue(
-                tx, message.purpose, message.chat_id, message.payload, kind=message.kind
+                tx, message.purpose, message.to, message.payload, kind=message.kind
             )
         if then is not None:
             await then(tx)
@@ -290,25 +291,16 @@ async def editors(db: Database) -> list[Person]:
         return await people.role_holders_anywhere(tx, Role.EDITOR)
 
 
-async def admins(db: Database, rules: CentreRules) -> list[int]:
-    """Telegram ids of the admins (config's and the admin role's): calendar gaps go to them."""
-    ids = set(rules.admin_tg_ids)
+async def admins(db: Database, rules: CentreRules) -> list[Recipient]:
+    """The admins (config's and the admin role's): calendar gaps go to them."""
     async with db.reading() as tx:
-        ids |= {
-            p.tg_user_id for p in await people.role_holders_anywhere(tx, Role.ADMIN) if p.tg_user_id
-        }
-    return sorted(ids)
+        return await admins_with(tx, rules, (Role.ADMIN,))
 
 
-async def admins_and_leaders(db: Database, rules: CentreRules) -> list[int]:
-    """Telegram ids of the admins and the centre's leaders (the year-end report)."""
-    ids = set(rules.admin_tg_ids)
+async def admins_and_leaders(db: Database, rules: CentreRules) -> list[Recipient]:
+    """The admins and the centre's leaders (the year-end report)."""
     async with db.reading() as tx:
-        for role in (Role.ADMIN, Role.CENTRE_LEADER, Role.MAIN_LEADER):
-            ids |= {
-                p.tg_user_id for p in await people.role_holders_anywhere(tx, role) if p.tg_user_id
-            }
-    return sorted(ids)
+        return await admins_with(tx, rules, (Role.ADMIN, Role.CENTRE_LEADER, Role.MAIN_LEADER))
 
 
 def quota_warning_day(rules: CentreRules, schedule: ScheduleRules, today: date) -> bool:

@@ -108,10 +108,10 @@ async def decide(
                 expected_step=step,
             )
             result = Result.RETURNED
-            if author and author.tg_user_id:
+            if author and author.reachable:
                 notices.append(
                     Notice(
-                        author.tg_user_id,
+                        author.id,
                         "author_returned",
                         {"reason": recorded.reason, "by": signer.name, "role": role},
                         item.id,
@@ -133,10 +133,10 @@ async def decide(
             )
             moved = await items.get_item(tx, item.id)
             assert moved is not None
-            if author and author.tg_user_id:
+            if author and author.reachable:
                 notices.append(
                     Notice(
-                        author.tg_user_id,
+                        author.id,
                         "author_step_approved",
                         {"by": signer.name, "role": role},
                         item.id,

@@ -12,7 +12,7 @@ from scoring.vocab import ItemState, Role, UnitKind
 from storage import items, people, units
 from storage.db import Database, Tx
 from storage.models import Item, Person, Unit
-from workflow.notices import post
+from workflow.notices import configured_admins, post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules, OwnItem, Timeliness
 
@@ -34,8 +34,8 @@ class Draft:
     title: str
     body: str
     event_date: date
-    files: tuple[tuple[str, str, str, str | None, str | None, int | None], ...] = ()
-    # (kind, file_id, file_unique_id, file_name, mime_type, file_size)
+    files: tuple[tuple[str, str, str | None, str | None, int | None], ...] = ()
+    # (kind, stored file's key, file_name, mime_type, file_size)
     token: str | None = None  # the draft's identity: confirming it twice stores one item
 
 
@@ -182,14 +182,14 @@ async def signer_notices(
         event = f"{item.id}:{item.chain_round}:{step}"
         return await attachment_notices(tx, item, holders, event) + [
             Notice(
-                p.tg_user_id,
+                p.id,
                 "signoff_request",
                 {"round": item.chain_round, "step": step, "role": role},
                 item.id,
                 event=f"{item.id}:{item.chain_round}:{step}",
             )
             for p in holders
-            if p.tg_user_id is not None
+            if p.reachable
         ]
     return [
         Notice(
@@ -199,7 +199,7 @@ async def signer_notices(
             item.id,
             event=f"{item.id}:{item.chain_round}:{step}",
         )
-        for admin in sorted(rules.admin_tg_ids)
+        for admin in await configured_admins(tx, rules)
     ]
 
 
@@ -248,10 +248,10 @@ async def route_step(tx: Tx, rules: CentreRules, item: Item, unit: Unit) -> Rout
             author_id=item.author_id,
             rule=rules.own_item.value,
         )
-        if author is not None and author.tg_user_id is not None:
+        if author is not None and author.reachable:
             notices.append(
                 Notice(
-                    author.tg_user_id,
+                    author.id,
                     "author_own_step_skipped",
                     {"role": role, "last": step + 1 >= len(chain)},
                     item.id,
@@ -308,11 +308,11 @@ async def reach_centre(
     assert arrived is not None
     notices = await editor_notices(tx, arrived)
     author = await people.get_person(tx, item.author_id)
-    if author and author.tg_user_id:
+    if author and author.reachable:
         late = judged.get("late_days", 0)
         notices.append(
             Notice(
-                author.tg_user_id,
+                author.id,
                 "author_at_centre_late" if late else "author_at_centre",
                 {"by": by or "", "days": late, "deadline": str(standing.deadline)}
                 if late
@@ -331,15 +331,15 @@ async def attachment_notices(
     files = await items.files_of(tx, item.id)
     return [
         Notice(
-            p.tg_user_id,
+            p.id,
             "attachment",
-            {"kind": f.kind, "file_id": f.file_id, "name": f.file_name or ""},
+            {"kind": f.kind, "file": f.file_key, "name": f.file_name or ""},
             item.id,
             event=f"{event}:{f.id}",
         )
         for f in files
         for p in recipients
-        if p.tg_user_id is not None
+        if p.reachable
     ]
 
 
@@ -347,9 +347,9 @@ async def editor_notices(tx: Tx, item: Item) -> list[Notice]:
     """Tells every centre editor a new item has reached the centre."""
     editors = await people.role_holders_anywhere(tx, Role.EDITOR)
     return await attachment_notices(tx, item, editors, str(item.id)) + [
-        Notice(p.tg_user_id, "editor_new_item", {}, item.id, event=str(item.id))
+        Notice(p.id, "editor_new_item", {}, item.id, event=str(item.id))
         for p in editors
-        if p.tg_user_id is not None
+        if p.reachable
     ]
 
 
@@ -400,14 +400,13 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 submit_token=draft.token,
             ),
         )
-        for kind, file_id, unique_id, name, mime, size in draft.files:
+        for kind, key, name, mime, size in draft.files:
             await items.attach_file(
                 tx,
                 item.id,
                 actor_id=person.id,
                 kind=kind,
-                file_id=file_id,
-                file_unique_id=unique_id,
+                file_key=key,
                 file_name=clean_file_name(name),
                 mime_type=mime,
                 file_size=size,

@@ -59,14 +59,14 @@ async def open_task_in(
     )
     notices = [
         Notice(
-            p.tg_user_id,
+            p.id,
             "task_opened",
             {"title": clean, "due_on": due.isoformat(), "task": task.id},
             None,
             event=str(task.id),
         )
         for p in await people.role_holders(tx, unit.id, Role.INFORMANT)
-        if p.tg_user_id
+        if p.reachable
     ]
     await post(tx, notices)
     return task, unit, notices

@@ -151,9 +151,9 @@ def _signing_notices(
         "buttons": sign_buttons(news.id, news.round),
     }
     return [
-        Notice(p.tg_user_id, "web_sign_request", dict(params), item.id, event=base)
+        Notice(p.id, "web_sign_request", dict(params), item.id, event=base)
         for p in leaders
-        if p.tg_user_id
+        if p.reachable
     ]
 
 
@@ -188,7 +188,7 @@ async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Se
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
     notices = _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
     await post(tx, notices)
-    return Sent(news, item, len([p for p in leaders if p.tg_user_id]), notices)
+    return Sent(news, item, len([p for p in leaders if p.reachable]), notices)
 
 
 async def propose_in(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
@@ -266,17 +266,15 @@ async def decide(
             if not await webnews.approve_news(tx, news.id, round_=round_, signer_id=leader.id):
                 raise Refused("web_stale")
             admins = [
-                p
-                for p in await people.role_holders_anywhere(tx, Role.NETWORK_ADMIN)
-                if p.tg_user_id
+                p for p in await people.role_holders_anywhere(tx, Role.NETWORK_ADMIN) if p.reachable
             ]
             publishers = len(admins)
             unit = await units.get_unit(tx, item.unit_id)
             for admin in admins:
-                assert admin.tg_user_id is not None
+                assert admin.reachable
                 notices.append(
                     Notice(
-                        admin.tg_user_id,
+                        admin.id,
                         "web_publish_request",
                         {
                             "news": news.id,
@@ -289,10 +287,10 @@ async def decide(
                         event=event,
                     )
                 )
-            if proposer and proposer.tg_user_id:
+            if proposer and proposer.reachable:
                 notices.append(
                     Notice(
-                        proposer.tg_user_id,
+                        proposer.id,
                         "web_approved",
                         {"news": news.id, "heading": news.heading, "by": leader.name},
                         item.id,
@@ -305,10 +303,10 @@ async def decide(
                 tx, news.id, round_=round_, signer_id=leader.id, reason=reason
             ):
                 raise Refused("web_stale")
-            if proposer and proposer.tg_user_id:
+            if proposer and proposer.reachable:
                 notices.append(
                     Notice(
-                        proposer.tg_user_id,
+                        proposer.id,
                         "web_returned",
                         {
                             "news": news.id,
@@ -384,10 +382,10 @@ async def publish(
         ):
             raise Refused("web_stale")
         proposer = await people.get_person(tx, news.proposed_by)
-        if proposer and proposer.tg_user_id:
+        if proposer and proposer.reachable:
             notices.append(
                 Notice(
-                    proposer.tg_user_id,
+                    proposer.id,
                     "web_published",
                     {"news": news.id, "heading": news.heading, "url": url, "by": admin.name},
                     item.id,

@@ -4,41 +4,72 @@ from __future__ import annotations
 
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.texts import Raw, Texts
-from chat import actions
+from channels.telegram.render import card_html, keyboard, phrase
 from chat.actions import Button, Rows
 from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import webnews as wn
+from chat.cards import Card, Standing, item_card, standing_phrase
 from scoring.vocab import ItemState
 from storage.models import Item
 from workflow.rules import CentreRules, Timeliness
 from workflow.views import ItemView
 
-BODY_PREVIEW = 1500
+__all__ = [
+    "card",
+    "editor_buttons",
+    "editor_keyboard",
+    "item_card_of",
+    "keyboard",
+    "signoff_buttons",
+    "signoff_keyboard_for",
+    "standing_text",
+]
+
+
+def _standing(standing: Timeliness) -> Standing | None:
+    """A deadline's standing as a card shows it (None: the category has no deadline)."""
+    if standing.deadline is None:
+        return None
+    return Standing(standing.deadline, standing.days_left, standing.late_days)
 
 
 def standing_text(texts: Texts, standing: Timeliness) -> str:
     """How a deadline stands: working days left, due today, or working days past it."""
-    if standing.late_days:
-        return texts("due.overdue", days=standing.late_days)
-    if standing.days_left:
-        return texts("due.left", days=standing.days_left)
-    return texts("due.today")
+    return phrase(
+        texts,
+        standing_phrase(Standing(date.min, standing.days_left, standing.late_days)),
+    )
 
 
-def due_line(texts: Texts, rules: CentreRules, item: Item, today: date) -> str:
-    """A pending item's deadline for its signers ("时限 12-08，还剩 1 个工作日"): only while the
-    sign-offs count against it (judged at the centre) and its category has a deadline."""
-    if item.state is not ItemState.PENDING or not rules.judged_at_centre:
-        return ""
-    standing = rules.timeliness(item.category, item.event_date, today)
-    if standing.deadline is None:
-        return ""
-    return texts(
-        "card.due", due=f"{standing.deadline:%m-%d}", standing=Raw(standing_text(texts, standing))
+def item_card_of(
+    rules: CentreRules,
+    view: ItemView,
+    full: bool = False,
+    today: date | None = None,
+    rows: Rows = (),
+) -> Card:
+    """An item as a channel-neutral card; given today's date, a pending item also shows its
+    deadline and the working days left (only while sign-offs count against it)."""
+    item = view.item
+    standing = None
+    if today is not None and item.state is ItemState.PENDING and rules.judged_at_centre:
+        standing = _standing(rules.timeliness(item.category, item.event_date, today))
+    return item_card(
+        number=item.id,
+        title=item.title,
+        unit=view.unit.name,
+        category=rules.categories.get(item.category, item.category),
+        event_date=item.event_date,
+        state=ItemState(item.state).value,
+        body=item.body,
+        late_days=item.late_days,
+        standing=standing,
+        full=full,
+        rows=rows,
     )
 
 
@@ -47,38 +78,7 @@ def card(
 ) -> Raw:
     """An item as a message: number, title, unit, category, date, state, lateness, text; given
     today's date, a pending item also shows its deadline and the working days left."""
-    item = view.item
-    body = item.body if full or len(item.body) <= BODY_PREVIEW else item.body[:BODY_PREVIEW] + "…"
-    late = texts("card.late", days=item.late_days) if item.late_days else ""
-    if today is not None:
-        late += due_line(texts, rules, item, today)
-    return Raw(
-        texts(
-            "card",
-            number=f"#{item.id} " if item.id else "",
-            title=item.title,
-            unit=view.unit.name,
-            category=rules.categories.get(item.category, item.category),
-            event_date=item.event_date.isoformat(),
-            state=texts.state(item.state),
-            late=Raw(late),
-            body=body,
-        )
-    )
-
-
-def keyboard(texts: Texts, rows: Rows) -> InlineKeyboardMarkup:
-    """Buttons described by services and cards, as Telegram's inline keyboard: each label
-    key in the person's language, each press encoded by its family's codec."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(texts(b.label), callback_data=actions.encode(b.press))
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
+    return card_html(texts, item_card_of(rules, view, full=full, today=today))
 
 
 def signoff_buttons(item_id: int, round_: int, step: int) -> Rows:

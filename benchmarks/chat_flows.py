@@ -49,7 +49,7 @@ from telegram.ext import (
 
 from bot.app import BotApp
 from bot.config import Settings, UnitConfig
-from bot.transport import AiohttpRequest
+from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import AT_CENTRE, ItemState, UnitKind

@@ -23,10 +23,10 @@ from telegram import Bot
 from telegram.ext import ExtBot
 
 from bot.config import load_settings
-from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.request import RetryingRequest
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database

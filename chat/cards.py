@@ -26,9 +26,6 @@ class Phrase:
     params: Mapping[str, Value] = field(default_factory=dict)
 
 
-Value = str | int | Phrase
-
-
 @dataclass(frozen=True, slots=True)
 class Card:
     """What a channel shows as one card: `layout` names the catalogue text that lays the
@@ -42,6 +39,10 @@ class Card:
     layout: str = "card"
 
 
+#: What a phrase's parameter or a card's field holds: text, a number, a phrase, a card.
+Value = str | int | Phrase | Card
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """A pending item's deadline as its signers see it: working days left or past it."""
@@ -51,12 +52,12 @@ class Standing:
     late_days: int
 
 
-def standing_phrase(standing: Standing) -> Phrase:
+def standing_phrase(days_left: int, late_days: int) -> Phrase:
     """How a deadline stands: working days left, due today, or working days past it."""
-    if standing.late_days:
-        return Phrase("due.overdue", {"days": standing.late_days})
-    if standing.days_left:
-        return Phrase("due.left", {"days": standing.days_left})
+    if late_days:
+        return Phrase("due.overdue", {"days": late_days})
+    if days_left:
+        return Phrase("due.left", {"days": days_left})
     return Phrase("due.today")
 
 
@@ -83,7 +84,12 @@ def item_card(
         notes.append(Phrase("card.late", {"days": late_days}))
     if standing is not None:
         due = f"{standing.deadline:%m-%d}"
-        notes.append(Phrase("card.due", {"due": due, "standing": standing_phrase(standing)}))
+        notes.append(
+            Phrase(
+                "card.due",
+                {"due": due, "standing": standing_phrase(standing.days_left, standing.late_days)},
+            )
+        )
     return Card(
         title=title,
         fields={

@@ -21,8 +21,13 @@ def phrase(texts: Texts, value: Phrase) -> Raw:
 
 
 def _param(texts: Texts, value: Value) -> str:
-    """A parameter for the catalogue: text is escaped by it, a phrase is HTML already."""
-    return phrase(texts, value) if isinstance(value, Phrase) else str(value)
+    """A parameter for the catalogue: text is escaped by it; a phrase or a card (a notice
+    about an item holds its card) is rendered to HTML first."""
+    if isinstance(value, Phrase):
+        return phrase(texts, value)
+    if isinstance(value, Card):
+        return card_html(texts, value)
+    return str(value)
 
 
 def card_html(texts: Texts, card: Card) -> Raw:

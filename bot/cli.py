@@ -18,12 +18,14 @@ from typing import TextIO
 from telegram import Bot
 
 from bot.bulletin import bulletin_text
-from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
 from bot.context import BotData
 from bot.jobs import post_bulletin
 from bot.report import format_month, format_year
 from bot.runner import serve
 from bot.sender import DrainReport, drain
+from bot.settings.errors import ConfigError
+from bot.settings.loader import ENV_BOT_TOKEN, load_settings
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules, work_calendar
 from scoring.holidays import LAW_IN_FORCE_FROM

@@ -13,7 +13,8 @@ import pytest
 
 from bot import briefdoc
 from bot.app import BotApp
-from bot.config import Settings, load_settings
+from bot.settings.loader import load_settings
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from chat import capabilities

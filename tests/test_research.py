@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from bot.app import BotApp
 from bot.bulletin import annual_text
 from bot.cli import annual_files
-from bot.config import Settings
 from bot.jobs import sweep
 from bot.report import format_year
+from bot.settings.schema import Settings
 from bot.workbook import year_workbook
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

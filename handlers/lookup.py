@@ -10,9 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot import numbers
-from bot.bulletin import any_points
 from bot.cards import card, signoff_keyboard_for
 from bot.context import Context
+from bot.documents.bulletin import any_points
 from bot.texts import Raw, Texts
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM

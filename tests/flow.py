@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from telegram.ext import Application
 
 from bot.app import BotApp, build_application
-from bot.bulletin import bulletin_text
+from bot.documents.bulletin import bulletin_text
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts

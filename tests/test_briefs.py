@@ -11,8 +11,8 @@ from typing import cast
 import docx
 import pytest
 
-from bot import briefdoc
 from bot.app import BotApp
+from bot.documents import briefdoc
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts

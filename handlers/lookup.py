@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import numbers
 from bot.cards import card, signoff_keyboard_for
 from bot.context import Context
 from bot.texts import Raw, Texts
+from chat import numbers
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML

@@ -21,11 +21,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
 from bot.sender import drain
+from bot.settings.schema import Settings
 from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
 from channels.telegram.ratelimit import PacedRateLimiter
 from channels.telegram.request import RetryingRequest

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from chat.cards import Phrase
 from chat.channel import Blocked, File, Flooded, Lost, MemoryChannel, Prepared, Text, Unreachable

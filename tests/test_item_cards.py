@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.cards import card, editor_keyboard, item_card_of, signoff_keyboard_for
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.render import card_html, keyboard, render_card

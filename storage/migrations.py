@@ -590,6 +590,26 @@ UPDATE announcements SET file_key = 'announcement:' || id WHERE file_id IS NOT N
 ALTER TABLE announcements DROP COLUMN file_id;
 """,
     ),
+    (
+        16,
+        "dialogue sessions: one per person and channel (flow, step, draft, when asked)",
+        """
+-- Where a person is in a dialogue on a channel, written in the transaction of the step's
+-- effects. Dialogues still run by the Telegram layer's conversation handlers keep their
+-- state in `conversations` until they move here.
+CREATE TABLE sessions (
+    person_id   INTEGER NOT NULL REFERENCES people(id),
+    channel     TEXT NOT NULL,
+    flow        TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    draft       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(draft)),
+    asked_at    TEXT NOT NULL,
+    asked_by    TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (person_id, channel)
+);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

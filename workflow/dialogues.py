@@ -1,0 +1,332 @@
+"""The dialogues as flows of the conversation engine (`chat.dialogue`), channel-neutral:
+each step's validator is the service's own check, and each flow finishes with the service
+call whose transaction also ends the session.
+
+Ported so far: /submit (one unit, no files: a channel that sends files passes them through
+its own layer), a sign-off's return with its typed reason and ✅ 确认, and an adoption's
+typed date. The Telegram layer still runs its own handlers for these; see
+docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chat.actions import Button
+from chat.actions import editor as ed
+from chat.actions import signoff as so
+from chat.actions import submit as sub
+from chat.dialogue import Engine, Flow, Inbound, Ref, Reply, SessionStore, Step
+from scoring.vocab import Role
+from storage import people
+from storage.db import Database
+from storage.models import Person
+
+from . import centre, signoff, submission
+from .outcomes import Refused
+from .rules import CentreRules
+
+AUTHOR_ROLES = frozenset({Role.INFORMANT, Role.SECTION_STAFF})
+Draft = Mapping[str, Any]
+
+
+def explain(error: BaseException) -> Reply | None:
+    """A refusal as the reply that explains it (`refused.<key>`); None for anything else."""
+    if isinstance(error, Refused):
+        return Reply(f"refused.{error.key}", dict(error.params))
+    return None
+
+
+class Dialogues:
+    """The flows over one ledger and its rules."""
+
+    def __init__(self, db: Database, rules: CentreRules) -> None:
+        self.db = db
+        self.rules = rules
+
+    def engine(self, store: SessionStore, *, clock: Callable[[], datetime] | None = None) -> Engine:
+        """An engine running these flows, sessions kept in `store`."""
+        return Engine(
+            store,
+            (self.submit(), self.return_reason(), self.adoption_day()),
+            clock=clock or self.db.clock,
+            typed_answer=self.rules.typed_answer,
+            explain=explain,
+        )
+
+    async def _person(self, person_id: int) -> Person:
+        """The person writing (refused if unknown)."""
+        async with self.db.reading() as tx:
+            person = await people.get_person(tx, person_id)
+        if person is None:
+            raise Refused("not_allowed")
+        return person
+
+    def _today(self) -> date:
+        """The centre's local day."""
+        return self.rules.local_now(self.db.clock()).date()
+
+    # /submit -------------------------------------------------------------------------------
+
+    def submit(self) -> Flow:
+        """/submit: category, title, body, day, then the preview's ✅ 确认."""
+        rules = self.rules
+
+        async def start(event: Inbound) -> Draft | None:
+            """The author's unit (one; several are chosen on Telegram's own flow)."""
+            if event.command != "submit":
+                return None
+            async with self.db.reading() as tx:
+                grants = await people.active_roles(tx, event.person_id)
+            units = sorted({g.unit_id for g in grants if g.role in AUTHOR_ROLES and g.unit_id})
+            if not units:
+                raise Refused("not_allowed")
+            return {"unit_id": units[0], "token": f"{event.channel}:{event.event_id}"}
+
+        async def category(event: Inbound, draft: Draft) -> Draft:
+            """A category button."""
+            assert isinstance(event.press, sub.PickCategory)
+            if event.press.key not in rules.categories:
+                raise Refused("category_unknown")
+            return {"category": event.press.key}
+
+        async def title(event: Inbound, draft: Draft) -> Draft:
+            """The title, checked as /submit checks it."""
+            return {"title": submission.check_title(rules, event.text or "")}
+
+        async def body(event: Inbound, draft: Draft) -> Draft:
+            """The body, checked as /submit checks it."""
+            return {"body": submission.check_body(rules, event.text or "")}
+
+        async def day(event: Inbound, draft: Draft) -> Draft:
+            """Today / yesterday buttons or a typed date."""
+            today = self._today()
+            if isinstance(event.press, sub.PickDay):
+                picked = today - timedelta(days=event.press.days_ago)
+            else:
+                picked = submission.parse_event_date(event.text or "", today)
+            checked = submission.check_event_date(rules, picked, self.db.clock())
+            return {"event_date": checked.isoformat()}
+
+        async def confirm(event: Inbound, draft: Draft) -> Draft:
+            """Only ✅ 确认 goes on (✖️ 取消 is a command on every channel)."""
+            if event.press != sub.Step("ok"):
+                raise Refused("forged")
+            return {}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """Submits the item; the session ends in the same transaction."""
+            person = await self._person(event.person_id)
+            result = await submission.submit(
+                self.db,
+                rules,
+                person,
+                submission.Draft(
+                    unit_id=int(draft["unit_id"]),
+                    category=str(draft["category"]),
+                    title=str(draft["title"]),
+                    body=str(draft["body"]),
+                    event_date=date.fromisoformat(str(draft["event_date"])),
+                    token=draft.get("token"),
+                ),
+            )
+            item = result.item
+            follow = (
+                Reply("submit.to_centre")
+                if result.reached_centre
+                else Reply(
+                    "submit.to_chain", {"role": Ref(f"role.{item.chain_roles[item.chain_step]}")}
+                )
+            )
+            return [Reply("submit.done", {"item": result.item.id}), follow]
+
+        categories = tuple(  # a label that is no catalogue key is shown as it is
+            (Button(label, sub.PickCategory(key)),) for key, label in rules.categories.items()
+        )
+        return Flow(
+            name="submit",
+            what="help.submit",
+            start=start,
+            steps=(
+                Step(
+                    "category",
+                    lambda draft: Reply("submit.choose_category", buttons=categories),
+                    category,
+                    next="title",
+                    presses=(sub.PickCategory,),
+                    takes_text=False,
+                ),
+                Step(
+                    "title",
+                    lambda draft: Reply("submit.ask_title", {"limit": rules.title_max}),
+                    title,
+                    next="body",
+                ),
+                Step("body", lambda draft: Reply("submit.ask_body"), body, next="date"),
+                Step(
+                    "date",
+                    lambda draft: Reply(
+                        "submit.ask_date",
+                        buttons=(
+                            (
+                                Button("btn.today", sub.PickDay(0)),
+                                Button("btn.yesterday", sub.PickDay(1)),
+                            ),
+                        ),
+                    ),
+                    day,
+                    next="preview",
+                    presses=(sub.PickDay,),
+                ),
+                Step(
+                    "preview",
+                    lambda draft: Reply(
+                        "submit.preview",
+                        {
+                            "card": f"{draft.get('title', '')}\n{draft.get('body', '')}",
+                            "files": 0,
+                            "timeliness": draft.get("event_date", ""),
+                        },
+                        buttons=((Button("btn.confirm", sub.Step("ok")),),),
+                    ),
+                    confirm,
+                    presses=(sub.Step,),
+                    takes_text=False,
+                ),
+            ),
+            finish=finish,
+        )
+
+    # a sign-off's return -------------------------------------------------------------------
+
+    def return_reason(self) -> Flow:
+        """退回: the press asks the reason, the reason is shown back, ✅ 确认 returns the item."""
+
+        async def start(event: Inbound) -> Draft | None:
+            """A return press on a step the signer may still decide."""
+            press = event.press
+            if not isinstance(press, so.Signoff) or press.decision != "r":
+                return None
+            person = await self._person(event.person_id)
+            item = await signoff.check_open(
+                self.db, person, item_id=press.item_id, round_=press.round, step=press.step
+            )
+            return {"item": item.id, "round": press.round, "step": press.step, "title": item.title}
+
+        async def reason(event: Inbound, draft: Draft) -> Draft:
+            """The reason, checked as today (empty or too long is refused; the question stands)."""
+            return {"reason": signoff.check_reason(event.text or "")}
+
+        async def confirm(event: Inbound, draft: Draft) -> Draft:
+            """✅ 确认 or ✖️ 取消 for this very step."""
+            press = event.press
+            assert isinstance(press, so.ConfirmReturn)
+            if (press.item_id, press.round, press.step) != (
+                draft["item"],
+                draft["round"],
+                draft["step"],
+            ):
+                raise Refused(
+                    "confirm_stale", minutes=int(self.rules.typed_answer.total_seconds() // 60)
+                )
+            return {"confirmed": press.confirmed}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """Returns the item with the reason shown (or keeps it, on ✖️ 取消)."""
+            if not draft["confirmed"]:
+                return [Reply("signoff.return_kept")]
+            person = await self._person(event.person_id)
+            await signoff.decide(
+                self.db,
+                self.rules,
+                person,
+                item_id=int(draft["item"]),
+                round_=int(draft["round"]),
+                step=int(draft["step"]),
+                approve=False,
+                reason=str(draft["reason"]),
+            )
+            return [Reply("signoff.done_returned")]
+
+        def shown(draft: Draft) -> Reply:
+            """The reason shown back with its two buttons."""
+            item, round_, step = int(draft["item"]), int(draft["round"]), int(draft["step"])
+            return Reply(
+                "signoff.confirm_return",
+                {"item": item, "title": draft["title"], "reason": draft.get("reason", "")},
+                buttons=(
+                    (
+                        Button("btn.confirm_yes", so.ConfirmReturn(item, round_, step, True)),
+                        Button("btn.confirm_no", so.ConfirmReturn(item, round_, step, False)),
+                    ),
+                ),
+            )
+
+        return Flow(
+            name="return",
+            what="wait.pending_return",
+            start=start,
+            steps=(
+                Step(
+                    "reason",
+                    lambda draft: Reply("signoff.ask_reason", {"item": draft["item"]}),
+                    reason,
+                    next="confirm",
+                ),
+                Step(
+                    "confirm",
+                    shown,
+                    confirm,
+                    presses=(so.ConfirmReturn,),
+                    takes_text=False,
+                ),
+            ),
+            finish=finish,
+        )
+
+    # an adoption's date --------------------------------------------------------------------
+
+    def adoption_day(self) -> Flow:
+        """An adoption's date: the editor's press asks it, the typed day corrects it."""
+
+        async def start(event: Inbound) -> Draft | None:
+            """The 改日期 press of an adoption."""
+            press = event.press
+            if not isinstance(press, ed.AdoptionAction) or press.verb != "day":
+                return None
+            return {"adoption": press.adoption_id}
+
+        async def day(event: Inbound, draft: Draft) -> Draft:
+            """A date as /submit reads one (昨天, 11月20日, …)."""
+            return {"day": submission.parse_event_date(event.text or "", self._today()).isoformat()}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """Corrects the adoption; a refusal (future, closed month) leaves the question."""
+            person = await self._person(event.person_id)
+            amended = await centre.amend(
+                self.db,
+                self.rules,
+                person,
+                int(draft["adoption"]),
+                adopted_on=date.fromisoformat(str(draft["day"])),
+            )
+            return [
+                Reply(
+                    "centre.amended",
+                    {
+                        "outlet": amended.outlet,
+                        "day": amended.adopted_on.isoformat(),
+                        "reference": amended.reference or "—",
+                    },
+                )
+            ]
+
+        return Flow(
+            name="adoption_day",
+            what="wait.pending_adoption_day",
+            start=start,
+            steps=(Step("day", lambda draft: Reply("centre.ask_day"), day),),
+            finish=finish,
+        )

@@ -36,6 +36,7 @@ from handlers import (
     admin,
     briefs,
     centre,
+    dialogue,
     general,
     lookup,
     signoff,
@@ -43,7 +44,6 @@ from handlers import (
     submit,
     tasks,
     visits,
-    waits,
     webnews,
 )
 from handlers import announce as announcements
@@ -132,7 +132,8 @@ def build_application(
     private = filters.ChatType.PRIVATE
     text = filters.TEXT & ~filters.COMMAND & private
     # First, and never stopping the update: a signer who writes gets waiting steps again.
-    app.add_handler(TypeHandler(Update, waits.end_first), group=-20)
+    # Then: typed answers another action overrides end, and the conversation engine's turn.
+    app.add_handler(TypeHandler(Update, dialogue.route), group=-20)
     app.add_handler(MessageHandler(private, signoff.offer_again), group=-10)
     # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).
     app.add_handler(MessageHandler(text, centre.on_text), group=-2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -20,7 +19,6 @@ from storage.models import Person
 from workflow import centre, routing
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
-from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from . import waits
@@ -34,7 +32,7 @@ from .common import (
     press_chat,
 )
 from .general import flush as write_through
-from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
+from .waits import CENTRE_KEYS, PENDING_EDIT, PENDING_WITHDRAW
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -158,17 +156,14 @@ async def on_button(update: Update, context: Context) -> None:
             await deliver(context, adopted.notices)
         elif action in ("wdok", "wdno"):
             await _confirm_withdrawal(update, context, person, number, action == "wdok")
-        else:  # wd, day, ref: each waits for a typed answer
+        elif action == "wd":  # waits for the typed reason (day, ref: handlers/dialogue.py)
             await centre.queue(services.db, person, limit=1)
-            key, prompt = {
-                "wd": (PENDING_WITHDRAW, "centre.ask_withdraw"),
-                "day": (PENDING_DAY, "centre.ask_day"),
-                "ref": (PENDING_REF, "centre.ask_ref"),
-            }[action]
-            waits.expect(update, context, key, number)
+            waits.expect(update, context, PENDING_WITHDRAW, number)
             await acknowledge(query)
             if chat_id is not None:
-                await context.bot.send_message(chat_id, texts(prompt))
+                await context.bot.send_message(chat_id, texts("centre.ask_withdraw"))
+        else:
+            raise Refused("forged")  # day and ref are the engine's, taken before this
     except Refused as refused:
         await explain(update, context, refused)
 
@@ -203,8 +198,6 @@ async def on_text(update: Update, context: Context) -> None:
                 await message.reply_text(
                     texts("centre.edited", item=item_id, section=section.name if section else "")
                 )
-        elif PENDING_DAY in user_data or PENDING_REF in user_data:
-            await _amend(update, context, person, user_data, message.text)
         else:  # the reason is shown back; only ✅ 确认 withdraws
             adoption_id = int(user_data[PENDING_WITHDRAW])
             try:
@@ -387,37 +380,6 @@ def adoption_keyboard(context: Context, adoption_id: int) -> InlineKeyboardMarku
             ),
             (Button("btn.withdraw", ed.AdoptionAction("wd", adoption_id)),),
         ),
-    )
-
-
-async def _amend(
-    update: Update, context: Context, person: Person, user_data: dict[str, Any], text: str
-) -> None:
-    """Applies a typed adoption date or issue number / URL to the pending adoption."""
-    services, texts = context.bot_data, context.bot_data.texts
-    message = update.effective_message
-    assert message is not None
-    if PENDING_DAY in user_data:
-        today = services.rules.local_now(services.db.clock()).date()
-        day = parse_event_date(text, today)  # Refused explains a bad date; the question stays
-        adoption_id = int(user_data[PENDING_DAY])
-        amended = await centre.amend(
-            services.db, services.rules, person, adoption_id, adopted_on=day
-        )
-        user_data.pop(PENDING_DAY, None)
-    else:
-        adoption_id = int(user_data[PENDING_REF])
-        amended = await centre.amend(
-            services.db, services.rules, person, adoption_id, reference=text
-        )
-        user_data.pop(PENDING_REF, None)
-    await message.reply_text(
-        texts(
-            "centre.amended",
-            outlet=amended.outlet,
-            day=amended.adopted_on.isoformat(),
-            reference=amended.reference or "—",
-        )
     )
 
 

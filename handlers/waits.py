@@ -1,5 +1,6 @@
-"""Typed answers awaited after a button: a return reason, an edited text, an adoption's date or
-reference, a withdrawal reason, website news' reason or URL, the steps of /visit.
+"""Typed answers awaited after a button: a return reason, an edited text, a withdrawal reason,
+website news' reason or URL, the steps of /visit. (An adoption's date and reference are the
+conversation engine's, `handlers/dialogue.py`, under the same rules.)
 
 One at a time per person: asking for one forgets every other, so the next text always
 answers the latest question. They live in `user_data`, which is written through to SQLite,
@@ -27,13 +28,12 @@ from storage.db import to_stamp
 PENDING_RETURN = "pending_return"
 PENDING_EDIT = "pending_edit"
 PENDING_WITHDRAW = "pending_withdraw"
-PENDING_DAY = "pending_adoption_day"
-PENDING_REF = "pending_adoption_ref"
 PENDING_WEB_RETURN = "pending_web_return"
 PENDING_WEB_URL = "pending_web_url"
 PENDING_VISIT = "pending_visit"
-#: The centre editor's typed answers about an item or an adoption.
-CENTRE_KEYS = (PENDING_EDIT, PENDING_WITHDRAW, PENDING_DAY, PENDING_REF)
+#: The centre editor's typed answers about an item or an adoption (an adoption's date and
+#: issue number / URL are the conversation engine's: `handlers/dialogue.py`).
+CENTRE_KEYS = (PENDING_EDIT, PENDING_WITHDRAW)
 ALL_KEYS = (PENDING_RETURN, *CENTRE_KEYS, PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT)
 #: When and by which update the awaited question was asked: {"key", "since", "update"}.
 WAIT = "wait_since"

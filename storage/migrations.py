@@ -608,6 +608,34 @@ CREATE TABLE sessions (
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (person_id, channel)
 );
+
+-- An adoption's date or issue number / URL awaited as a typed answer on Telegram (kept in the
+-- person's chat data until now) becomes the engine's session, with when and by which update
+-- it was asked; the chat data forgets it. Other waits stay in the chat data.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram',
+           CASE w.key WHEN 'pending_adoption_day' THEN 'adoption_day' ELSE 'adoption_ref' END,
+           CASE w.key WHEN 'pending_adoption_day' THEN 'day' ELSE 'ref' END,
+           json_object('adoption', json_extract(c.data, '$.' || w.key)),
+           w.since, CAST(w.updt AS TEXT), c.updated_at
+    FROM conversations AS c
+    JOIN (SELECT name, key AS row_key,
+                 json_extract(data, '$.wait_since.key') AS key,
+                 json_extract(data, '$.wait_since.since') AS since,
+                 json_extract(data, '$.wait_since.update') AS updt
+          FROM conversations WHERE name = '__user_data__' AND json_valid(data)) AS w
+      ON w.name = c.name AND w.row_key = c.key
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = c.key
+    WHERE w.key IN ('pending_adoption_day', 'pending_adoption_ref')
+      AND json_type(c.data, '$.' || w.key) = 'integer' AND w.since IS NOT NULL;
+UPDATE conversations
+    SET data = json_remove(data, '$.wait_since')
+    WHERE name = '__user_data__' AND json_valid(data)
+      AND json_extract(data, '$.wait_since.key')
+          IN ('pending_adoption_day', 'pending_adoption_ref');
+UPDATE conversations
+    SET data = json_remove(data, '$.pending_adoption_day', '$.pending_adoption_ref')
+    WHERE name = '__user_data__' AND json_valid(data);
 """,
     ),
 )

@@ -4,7 +4,8 @@ for a wait (ended by another action, said first; a late answer not taken)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,60 @@ async def test_the_session_rides_the_effects_transaction(
 def committed(ride: Rider) -> bool:
     """Whether the riding write was committed (read afresh each time)."""
     return ride.committed
+
+
+async def test_migration_carries_an_awaited_adoption_date_over(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """An adoption's date awaited in a person's chat data becomes their Telegram session,
+    asked when and by the update it was; other waits and the draft stay in the chat data."""
+    async with await Database.open(tmp_path / "old.db", clock=clock) as old:
+        await old.migrate(target=13)
+        async with old.transaction() as tx:
+            editor = await people.ensure_person(tx, tg_account(501), "赵编辑")
+            signer = await people.ensure_person(tx, tg_account(502), "李负责人")
+            for key, data in [
+                (
+                    "501",
+                    {
+                        "pending_adoption_day": 7,
+                        "wait_since": {
+                            "key": "pending_adoption_day",
+                            "since": "2026-10-15T01:58:00+00:00",
+                            "update": 42,
+                        },
+                        "draft": {"title": "半截草稿"},
+                    },
+                ),
+                (
+                    "502",
+                    {
+                        "pending_return": {"item": 1, "round": 0, "step": 0},
+                        "wait_since": {"key": "pending_return", "since": "x", "update": 3},
+                    },
+                ),
+            ]:
+                await tx.execute(
+                    "INSERT INTO conversations (name, key, state, data, updated_at)"
+                    " VALUES ('__user_data__', ?, '', ?, ?)",
+                    (key, json.dumps(data), tx.stamp),
+                )
+    async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
+        await upgraded.migrate()
+        async with upgraded.reading() as tx:
+            carried = await sessions.load(tx, editor.id, "telegram")
+            assert await sessions.load(tx, signer.id, "telegram") is None
+            rows = await tx.fetchall("SELECT key, data FROM conversations ORDER BY key")
+        assert carried == Session(
+            editor.id,
+            "telegram",
+            "adoption_day",
+            "day",
+            {"adoption": 7},
+            datetime(2026, 10, 15, 1, 58, tzinfo=UTC),
+            "42",
+        )
+        left = {str(row["key"]): json.loads(row["data"]) for row in rows}
+        assert left["501"] == {"draft": {"title": "半截草稿"}}
+        assert left["502"]["pending_return"] == {"item": 1, "round": 0, "step": 0}
+        assert left["502"]["wait_since"]["key"] == "pending_return"

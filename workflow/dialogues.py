@@ -2,15 +2,14 @@
 each step's validator is the service's own check, and each flow finishes with the service
 call whose transaction also ends the session.
 
-Ported so far: /submit (one unit, no files: a channel that sends files passes them through
-its own layer), a sign-off's return with its typed reason and ✅ 确认, and an adoption's
-typed date. The Telegram layer still runs its own handlers for these; see
-docs/architecture.md.
+Flows: /submit (one unit, no files), a sign-off's return with its typed reason and ✅ 确认,
+an adoption's typed date and its issue number / URL. Telegram runs the last two on the engine
+(`handlers/dialogue.py`); the others are its own handlers still (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,22 +45,37 @@ class Dialogues:
         self.db = db
         self.rules = rules
 
-    def engine(self, store: SessionStore, *, clock: Callable[[], datetime] | None = None) -> Engine:
-        """An engine running these flows, sessions kept in `store`."""
+    def engine(
+        self,
+        store: SessionStore,
+        *,
+        flows: Sequence[str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Engine:
+        """An engine running these flows (all, or those named), sessions kept in `store`."""
+        every = {
+            flow.name: flow
+            for flow in (
+                self.submit(),
+                self.return_reason(),
+                self.adoption_day(),
+                self.adoption_reference(),
+            )
+        }
         return Engine(
             store,
-            (self.submit(), self.return_reason(), self.adoption_day()),
+            [every[name] for name in flows] if flows is not None else list(every.values()),
             clock=clock or self.db.clock,
             typed_answer=self.rules.typed_answer,
             explain=explain,
         )
 
-    async def _person(self, person_id: int) -> Person:
+    async def _person(self, person_id: int, refused: str = "not_allowed") -> Person:
         """The person writing (refused if unknown)."""
         async with self.db.reading() as tx:
             person = await people.get_person(tx, person_id)
         if person is None:
-            raise Refused("not_allowed")
+            raise Refused(refused)
         return person
 
     def _today(self) -> date:
@@ -286,47 +300,75 @@ class Dialogues:
             finish=finish,
         )
 
-    # an adoption's date --------------------------------------------------------------------
+    # an adoption's date or reference ------------------------------------------------------
+
+    def _adoption_start(self, verb: str) -> Callable[[Inbound], Awaitable[Draft | None]]:
+        """The start of an adoption's typed correction: its press, by an editor."""
+
+        async def start(event: Inbound) -> Draft | None:
+            """The press of this verb on an adoption; the editor's role is checked first."""
+            press = event.press
+            if not isinstance(press, ed.AdoptionAction) or press.verb != verb:
+                return None
+            person = await self._person(event.person_id, refused="not_editor")
+            await centre.queue(self.db, person, limit=1)  # re-checks the editor role
+            return {"adoption": press.adoption_id}
+
+        return start
+
+    async def _amended(
+        self, event: Inbound, draft: Draft, *, day: date | None = None, ref: str | None = None
+    ) -> list[Reply]:
+        """Corrects the adoption; a refusal (future, closed month) leaves the question."""
+        person = await self._person(event.person_id, refused="not_editor")
+        amended = await centre.amend(
+            self.db, self.rules, person, int(draft["adoption"]), adopted_on=day, reference=ref
+        )
+        return [
+            Reply(
+                "centre.amended",
+                {
+                    "outlet": amended.outlet,
+                    "day": amended.adopted_on.isoformat(),
+                    "reference": amended.reference or "—",
+                },
+            )
+        ]
 
     def adoption_day(self) -> Flow:
         """An adoption's date: the editor's press asks it, the typed day corrects it."""
-
-        async def start(event: Inbound) -> Draft | None:
-            """The 改日期 press of an adoption."""
-            press = event.press
-            if not isinstance(press, ed.AdoptionAction) or press.verb != "day":
-                return None
-            return {"adoption": press.adoption_id}
 
         async def day(event: Inbound, draft: Draft) -> Draft:
             """A date as /submit reads one (昨天, 11月20日, …)."""
             return {"day": submission.parse_event_date(event.text or "", self._today()).isoformat()}
 
         async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-            """Corrects the adoption; a refusal (future, closed month) leaves the question."""
-            person = await self._person(event.person_id)
-            amended = await centre.amend(
-                self.db,
-                self.rules,
-                person,
-                int(draft["adoption"]),
-                adopted_on=date.fromisoformat(str(draft["day"])),
-            )
-            return [
-                Reply(
-                    "centre.amended",
-                    {
-                        "outlet": amended.outlet,
-                        "day": amended.adopted_on.isoformat(),
-                        "reference": amended.reference or "—",
-                    },
-                )
-            ]
+            """The typed day becomes the adoption's date."""
+            return await self._amended(event, draft, day=date.fromisoformat(str(draft["day"])))
 
         return Flow(
             name="adoption_day",
             what="wait.pending_adoption_day",
-            start=start,
+            start=self._adoption_start("day"),
             steps=(Step("day", lambda draft: Reply("centre.ask_day"), day),),
+            finish=finish,
+        )
+
+    def adoption_reference(self) -> Flow:
+        """An adoption's issue number or URL: the editor's press asks it, the text records it."""
+
+        async def reference(event: Inbound, draft: Draft) -> Draft:
+            """Any text; its length is the service's to check."""
+            return {"reference": event.text or ""}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """The typed reference is recorded on the adoption."""
+            return await self._amended(event, draft, ref=str(draft["reference"]))
+
+        return Flow(
+            name="adoption_ref",
+            what="wait.pending_adoption_ref",
+            start=self._adoption_start("ref"),
+            steps=(Step("ref", lambda draft: Reply("centre.ask_ref"), reference),),
             finish=finish,
         )

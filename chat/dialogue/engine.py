@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from .session import Inbound, Ref, Reply, Session, SessionStore
 from .steps import Flow, Step
@@ -76,25 +77,32 @@ class Engine:
                     )
                     done.taken = True
                     return done
-            elif event.is_action and session.asked_by != event.event_id:
+            elif event.is_action:
                 await self.store.write(event.person_id, event.channel, None)
-                if live:  # said first: before whatever the command or press answers
-                    done.replies.append(Reply("wait.ended", {"what": Ref(flow.what)}))
+                started = await self._start(event, now, done)
+                again = started == (session.flow, dict(session.draft))
+                if live and not again and session.asked_by != event.event_id:
+                    # said first: before whatever the command or press answers
+                    done.replies.insert(0, Reply("wait.ended", {"what": Ref(flow.what)}))
+                return done
             else:
                 return done  # a sticker, a file where text is asked: the channel explains
         if event.is_action:
             await self._start(event, now, done)
         return done
 
-    async def _start(self, event: Inbound, now: datetime, done: Handled) -> None:
-        """Starts the first flow this command or press opens, asking its first question."""
+    async def _start(
+        self, event: Inbound, now: datetime, done: Handled
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Starts the first flow this command or press opens, asking its first question; the
+        flow and its initial draft, if one started."""
         for flow in self.flows.values():
             try:
                 draft = await flow.start(event)
             except Exception as error:
                 done.replies.append(self._refusal(error))
                 done.taken = True
-                return
+                return None
             if draft is None:
                 continue
             first = flow.steps[0]
@@ -104,7 +112,8 @@ class Engine:
             await self.store.write(event.person_id, event.channel, session)
             done.replies.append(first.prompt(draft))
             done.taken = True
-            return
+            return flow.name, dict(draft)
+        return None
 
     async def _answer(
         self, event: Inbound, session: Session, flow: Flow, step: Step, done: Handled

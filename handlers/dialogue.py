@@ -1,6 +1,7 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
-replies become messages. Runs first (group -20): typed answers kept in `user_data` end before
-anything answers a command or a press (`waits.end_first`), then the engine ends, answers or
+replies become messages. Runs before anything answers (group -5, after the sign-off steps
+offered again to whoever writes): typed answers kept in `user_data` end before anything
+answers a command or a press (`waits.end_first`), then the engine ends, answers or
 starts its own dialogue. Telegram runs these flows on it: an adoption's typed date and its
 issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
 """
@@ -98,7 +99,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
 
 
 async def route(update: Update, context: Context) -> None:
-    """First for every update: ends typed answers another action overrides, then lets the
+    """Before any answer to an update: ends typed answers another action overrides, then lets the
     engine take what is its own (the update stops there) and passes the rest on."""
     await waits.end_first(update, context)
     user, chat = update.effective_user, update.effective_chat

@@ -50,7 +50,7 @@ from benchmarks.ledger_figures import (
     build,
     check_ledger_options,
 )
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -48,7 +48,8 @@ from telegram.ext import (
 )
 
 from bot.app import BotApp
-from bot.config import Settings, UnitConfig
+from bot.settings.schema import Settings
+from bot.settings.sections import UnitConfig
 from bot.transport import AiohttpRequest
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Bot
 from telegram.ext import ExtBot
 
-from bot.config import load_settings
 from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
+from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.telegram.server import FakeBotApi

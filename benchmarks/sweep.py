@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Bot
 
-from bot.config import load_settings
 from bot.context import BotData
 from bot.jobs import sweep
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role

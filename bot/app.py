@@ -21,7 +21,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.courier import Courier
 from bot.jobs import SWEEP_INTERVAL, sweep_job
@@ -29,6 +28,7 @@ from bot.persistence import SqlitePersistence
 from bot.ratelimit import PacedRateLimiter
 from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
+from bot.settings.schema import Settings
 from bot.transport import AiohttpRequest
 from bot.updates import PerUserUpdateProcessor
 from chat import actions

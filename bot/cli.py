@@ -17,13 +17,15 @@ from typing import TextIO
 
 from telegram import Bot
 
-from bot.bulletin import bulletin_text
-from bot.config import ENV_BOT_TOKEN, ConfigError, Settings, load_settings
 from bot.context import BotData
+from bot.documents.bulletin import bulletin_text
 from bot.jobs import post_bulletin
 from bot.report import format_month, format_year
 from bot.runner import serve
 from bot.sender import DrainReport, drain
+from bot.settings.errors import ConfigError
+from bot.settings.loader import ENV_BOT_TOKEN, load_settings
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules, work_calendar
 from scoring.holidays import LAW_IN_FORCE_FROM
@@ -512,12 +514,12 @@ def bulletin_files(
     for part in bulletin_text(texts, report):
         print(re.sub(r"</?b>", "", html.unescape(part)), file=out)
     if xlsx is not None:
-        from bot.workbook import month_workbook  # heavy: only for this command
+        from bot.documents.workbook import month_workbook  # heavy: only for this command
 
         xlsx.write_bytes(month_workbook(report))
         print(f"已写入: {xlsx}", file=out)
     if png is not None:
-        from bot.charts import points_chart  # heavy: only for this command
+        from bot.documents.charts import points_chart  # heavy: only for this command
 
         png.write_bytes(points_chart(report))
         print(f"已写入: {png}", file=out)
@@ -596,7 +598,7 @@ def annual_files(settings: Settings, year: int, xlsx: Path | None, out: TextIO) 
         print(status, file=out)
     print(format_year(year, report.lines), file=out)
     if xlsx is not None:
-        from bot.workbook import year_workbook  # heavy: only for this command
+        from bot.documents.workbook import year_workbook  # heavy: only for this command
 
         xlsx.write_bytes(year_workbook(year, report.lines))
         print(f"已写入: {xlsx}", file=out)

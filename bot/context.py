@@ -6,8 +6,8 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.config import Settings
 from bot.courier import Courier
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import schedule_rules
 from chat.capabilities import TELEGRAM, Capabilities, narrowest

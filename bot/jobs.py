@@ -10,10 +10,11 @@ from datetime import datetime
 
 from telegram import Bot
 
-from bot import offload, sender
-from bot.bulletin import BulletinText, annual_text
+from bot import sender
 from bot.cards import card
 from bot.context import BotData, Context
+from bot.documents import offload
+from bot.documents.bulletin import BulletinText, annual_text
 from bot.sender import drain
 from bot.texts import Raw, Texts
 from handlers.lookup import split_message
@@ -107,7 +108,8 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
         {p.id for people in leaders.values() for p in people if p.reachable}
     )
     png, xlsx = await offload.render_all(
-        ("bot.charts:points_chart", (report,)), ("bot.workbook:month_workbook", (report,))
+        ("bot.documents.charts:points_chart", (report,)),
+        ("bot.documents.workbook:month_workbook", (report,)),
     )
     async with services.db.transaction() as tx:
         await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)
@@ -151,7 +153,7 @@ async def _annual(now: datetime, services: BotData, plan: ScheduleRules) -> None
         return
     year, lines = due.year, due.lines
     texts = services.texts
-    xlsx = await offload.render("bot.workbook:year_workbook", year, lines)
+    xlsx = await offload.render("bot.documents.workbook:year_workbook", year, lines)
     async with services.db.transaction() as tx:
         await files.put(tx, f"annual:{year}:xlsx", f"年度考核-{year}.xlsx", XLSX, xlsx)
     outgoing = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from bot import numbers
+from chat import numbers
 from scoring.figures import DeductionReason, UnitYear
 from workflow.figures import MonthReport
 

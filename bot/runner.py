@@ -9,8 +9,8 @@ import signal
 from datetime import datetime
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.ratelimit import PacedRateLimiter
+from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from storage.db import Database
 from storage.units import UnitSpec, sync_units

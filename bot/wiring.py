@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.config import Settings, account_of, room_of
+from bot.settings.fields import account_of, room_of
+from bot.settings.schema import Settings
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules

@@ -26,8 +26,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import offload
 from bot.context import Context
+from bot.documents import offload
 from bot.texts import Raw, Texts
 from chat.actions import briefs as bf
 from scoring.vocab import Role
@@ -572,7 +572,7 @@ def caption_for(texts: Texts) -> Callable[[BriefContent], str]:
 
 async def render_issue(content: BriefContent) -> bytes:
     """The issue's .docx, made in a child process (python-docx stays out of the bot)."""
-    return await offload.render("bot.briefdoc:render", content)
+    return await offload.render("bot.documents.briefdoc:render", content)
 
 
 async def decision_button(update: Update, context: Context) -> int:

@@ -9,16 +9,15 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import numbers
-from bot.bulletin import any_points
 from bot.cards import card, signoff_keyboard_for
 from bot.context import Context
 from bot.texts import Raw, Texts
+from chat import numbers
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_text, within
-from scoring.figures import UnitMonth, UnitYear
+from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState
 from storage.models import Person
 from workflow import centre, reach, views

@@ -24,8 +24,8 @@ from typing import Any, TextIO
 from aiohttp import web
 
 from bot.app import BotApp, build_application
-from bot.config import Settings
 from bot.jobs import sweep
+from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from sandbox.clock import SandboxClock, describe, resolve
 from sandbox.seed import DemoCast, demo_cast, seed

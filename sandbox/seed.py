@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot.config import Settings
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from scoring import periods

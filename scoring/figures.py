@@ -150,6 +150,11 @@ def month_figures(policy: ScoringPolicy, units: Sequence[UnitCounts]) -> list[Un
     return lines
 
 
+def any_points(lines: Sequence[UnitMonth] | Sequence[UnitYear]) -> bool:
+    """Whether some unit has points: only then do ranks mean anything."""
+    return any(line.score != 0 for line in lines)
+
+
 def _listing_order(line: UnitMonth | UnitYear) -> tuple[int, int, str]:
     """Best first; equal ranks in config.yaml's order of the units (then by name)."""
     return (line.rank, line.counts.position, line.counts.name)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotApp
-from bot.config import Settings
+from bot.settings.schema import Settings
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from storage.models import TELEGRAM, Account, Room

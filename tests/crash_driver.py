@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from sandbox.telegram.api import ApiError
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

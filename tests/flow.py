@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 from telegram.ext import Application
 
 from bot.app import BotApp, build_application
-from bot.bulletin import bulletin_text
-from bot.config import Settings, load_settings
+from bot.documents.bulletin import bulletin_text
+from bot.settings.loader import load_settings
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from sandbox.telegram.people import FakeUser

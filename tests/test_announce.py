@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import BotApp
-from bot.config import Settings
+from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from chat.capabilities import TELEGRAM, WECOM, narrowest
 from sandbox.telegram.people import FakeUser

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot import briefdoc
 from bot.app import BotApp
+from bot.documents import briefdoc
 from bot.sender import drain
 from chat.capabilities import TELEGRAM
 from handlers.briefs import caption_for

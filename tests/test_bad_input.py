@@ -48,7 +48,7 @@ import pytest_asyncio
 import yaml
 
 from bot.app import BotApp
-from bot.config import Settings
+from bot.settings.schema import Settings
 from sandbox.telegram.images import make_png
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from bot.briefdoc import BODY_FONT, render
+from bot.documents.briefdoc import BODY_FONT, render
 from workflow.briefs import BriefContent
 
 CONTENT = BriefContent(

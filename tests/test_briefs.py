@@ -11,9 +11,10 @@ from typing import cast
 import docx
 import pytest
 
-from bot import briefdoc
 from bot.app import BotApp
-from bot.config import Settings, load_settings
+from bot.documents import briefdoc
+from bot.settings.loader import load_settings
+from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from chat import capabilities

@@ -12,9 +12,9 @@ from matplotlib.ft2font import FT2Font
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot import charts
-from bot.charts import cjk_font_family, cjk_font_path, points_chart, year_chart
-from bot.workbook import month_workbook, year_workbook
+from bot.documents import charts
+from bot.documents.charts import cjk_font_family, cjk_font_path, points_chart, year_chart
+from bot.documents.workbook import month_workbook, year_workbook
 from scoring.figures import UnitCounts, UnitYear, month_figures, year_figures
 from scoring.policy import ScoringPolicy
 from scoring.vocab import UnitKind
@@ -252,7 +252,7 @@ def test_an_unknown_highlight_changes_nothing() -> None:
 
 def test_months_are_written_as_runs() -> None:
     """A year's months without an informant or below quota read as a person writes them."""
-    from bot.workbook import month_ranges
+    from bot.documents.workbook import month_ranges
 
     assert month_ranges([1, 2, 3, 4, 5, 6, 7, 8, 9]) == "1—9月"
     assert month_ranges([2, 3, 12]) == "2、3、12月"

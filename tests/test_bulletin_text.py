@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.bulletin import BulletinText
+from bot.documents.bulletin import BulletinText
 from bot.texts import Texts
 from tests.test_bulletin_files import month_report
 

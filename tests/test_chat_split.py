@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.bulletin import messages
+from bot.documents.bulletin import messages
 from chat.capabilities import TELEGRAM, WECOM, Capabilities, narrowest
 from chat.render import TELEGRAM_HTML, WECOM_TEXT
 from chat.split import split_lines, split_text, within

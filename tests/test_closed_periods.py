@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from bot.app import BotApp
-from bot.bulletin import bulletin_text
 from bot.cli import main
+from bot.documents.bulletin import bulletin_text
 from bot.jobs import sweep
 from bot.texts import Texts
 from bot.wiring import centre_rules

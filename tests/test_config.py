@@ -1,4 +1,4 @@
-"""Tests of bot.config: the shipped config.yaml, environment overrides, and error messages."""
+"""Tests of bot.settings: the shipped config.yaml, environment overrides, and error messages."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.settings.errors import ConfigError
+from bot.settings.loader import load_settings
+from bot.settings.schema import Settings
+from bot.settings.sections import (
     DEFAULT_CATEGORIES,
     DEFAULT_OUTLETS,
     DEFAULT_SIGNOFF_CHAINS,
-    ConfigError,
     Language,
     QuietHours,
-    Settings,
-    load_settings,
 )
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.texts import Raw, Texts
 from bot.wiring import centre_rules
 from chat.actions import editor as ed

@@ -11,7 +11,8 @@ import pytest
 
 from bot import sender
 from bot.app import BotApp
-from bot.config import Language, Settings
+from bot.settings.schema import Settings
+from bot.settings.sections import Language
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState

@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from bot import offload
+from bot.documents import offload
 
 REPO = Path(__file__).resolve().parent.parent
 PARENT = """
 import asyncio, sys
 sys.path.insert(0, sys.argv[1])
-from bot import offload
+from bot.documents import offload
 asyncio.run(offload.render("time:sleep", 120))  # a render that outlives the test
 """
 

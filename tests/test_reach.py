@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import BotApp
-from bot.config import Settings
 from bot.jobs import sweep
+from bot.settings.schema import Settings
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from bot.app import BotApp
-from bot.bulletin import annual_text
 from bot.cli import annual_files
-from bot.config import Settings
+from bot.documents.bulletin import annual_text
+from bot.documents.workbook import year_workbook
 from bot.jobs import sweep
 from bot.report import format_year
-from bot.workbook import year_workbook
+from bot.settings.schema import Settings
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from scoring.vocab import Role
 from storage import audit, people, routes, webnews

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from bot.config import Settings, load_settings
+from bot.settings.loader import load_settings
+from bot.settings.schema import Settings
 from sandbox.clock import (
     SandboxClock,
     after_holiday,

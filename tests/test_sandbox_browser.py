@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from sandbox.run import run_sandbox
 from sandbox.telegram.images import make_png
 

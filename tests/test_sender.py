@@ -13,9 +13,9 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.config import load_settings
 from bot.ratelimit import PacedRateLimiter, refused
 from bot.sender import drain, smooth_rate_limiter
+from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules

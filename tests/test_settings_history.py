@@ -120,7 +120,7 @@ async def test_quota_changes_apply_from_their_month_and_a_rename_keeps_history(
 
 
 async def test_an_editor_joins_a_section_only(db: Database, clock: FakeClock) -> None:
-    from bot.config import load_settings
+    from bot.settings.loader import load_settings
     from bot.wiring import centre_rules
     from tests.flow import REPO
     from workflow import joining

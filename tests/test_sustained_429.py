@@ -8,8 +8,8 @@ import os
 import time
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.ratelimit import PacedRateLimiter
+from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database

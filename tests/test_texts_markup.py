@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from bot.app import build_application
-from bot.config import Settings
+from bot.settings.schema import Settings
 from bot.texts import CATALOGUES, ZH, Raw, Texts
 from bot.wiring import centre_rules
 from chat.commands import COMMANDS, TELEGRAM_COMMANDS, WECOM_COMMANDS

@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import BotApp
-from bot.config import Settings, load_settings
 from bot.jobs import sweep
+from bot.settings.loader import load_settings
+from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -9,7 +9,7 @@ from datetime import datetime
 from telegram import Chat, Message, Update, User
 
 from bot.app import build_application
-from bot.config import Settings
+from bot.settings.schema import Settings
 from bot.updates import PerUserUpdateProcessor
 from bot.wiring import centre_rules
 from sandbox.telegram.server import FakeBotApi

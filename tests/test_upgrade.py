@@ -9,8 +9,8 @@ from pathlib import Path
 
 from telegram import Bot
 
-from bot.config import load_settings
 from bot.sender import drain
+from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules

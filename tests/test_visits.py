@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from bot.app import BotApp
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from scoring.vocab import ItemState, Role
 from storage import audit, outbox, people, units

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from benchmarks.ledger_figures import OUTLETS, Scale, build
-from bot.config import load_settings
+from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from scoring.figures import UnitYear
 from scoring.policy import ScoringPolicy

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from fractions import Fraction
 
-from bot import numbers
 from bot.texts import Raw, Texts
+from chat import numbers
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_lines
-from scoring.figures import UnitMonth, UnitYear
+from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.policy import ScoringPolicy
 from scoring.vocab import UnitKind
 from workflow.figures import CorrectionLine, MonthReport
@@ -19,11 +18,6 @@ from workflow.figures import CorrectionLine, MonthReport
 def rank_text(texts: Texts, rank: int, ranked: bool) -> str:
     """A rank as a listing prints it; "—" when nobody has points yet (no 第 1 名 for 0)."""
     return str(rank) if ranked else texts("bulletin.no_rank")
-
-
-def any_points(lines: Sequence[UnitMonth] | Sequence[UnitYear]) -> bool:
-    """Whether some unit has points: only then do ranks mean anything."""
-    return any(line.score != 0 for line in lines)
 
 
 def footer(texts: Texts, policy: ScoringPolicy) -> str:

@@ -1,0 +1,1 @@
+"""The bot's settings: schema (fields, sections, the whole), loader and error messages."""

@@ -2,8 +2,8 @@
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
 offered again to whoever writes): typed answers kept in `user_data` end before anything
 answers a command or a press (`waits.end_first`), then the engine ends, answers or
-starts its own dialogue. Telegram runs these flows on it: an adoption's typed date and its
-issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
+starts its own dialogue. Telegram runs these flows on it: an editor's rewrite of an item,
+an adoption's typed date and its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from . import waits
 from .common import acknowledge, explain, press_chat, telegram_account
 
 #: The flows Telegram runs on the engine.
-FLOWS: Final = ("adoption_day", "adoption_ref")
+FLOWS: Final = ("edit", "adoption_day", "adoption_ref")
 
 
 def engine(context: Context) -> Engine:

@@ -1,5 +1,5 @@
-"""Typed answers awaited after a button: a return reason, an edited text, a withdrawal reason,
-website news' reason or URL, the steps of /visit. (An adoption's date and reference are the
+"""Typed answers awaited after a button: a return reason, a withdrawal reason, website news'
+reason or URL, the steps of /visit. (An edited text, an adoption's date and reference are the
 conversation engine's, `handlers/dialogue.py`, under the same rules.)
 
 One at a time per person: asking for one forgets every other, so the next text always
@@ -26,14 +26,13 @@ from chat.actions import visits as vi
 from storage.db import to_stamp
 
 PENDING_RETURN = "pending_return"
-PENDING_EDIT = "pending_edit"
 PENDING_WITHDRAW = "pending_withdraw"
 PENDING_WEB_RETURN = "pending_web_return"
 PENDING_WEB_URL = "pending_web_url"
 PENDING_VISIT = "pending_visit"
-#: The centre editor's typed answers about an item or an adoption (an adoption's date and
-#: issue number / URL are the conversation engine's: `handlers/dialogue.py`).
-CENTRE_KEYS = (PENDING_EDIT, PENDING_WITHDRAW)
+#: The centre editor's typed answers about an adoption (an edited text, an adoption's date
+#: and its issue number / URL are the conversation engine's: `handlers/dialogue.py`).
+CENTRE_KEYS = (PENDING_WITHDRAW,)
 ALL_KEYS = (PENDING_RETURN, *CENTRE_KEYS, PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT)
 #: When and by which update the awaited question was asked: {"key", "since", "update"}.
 WAIT = "wait_since"

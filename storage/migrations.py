@@ -609,14 +609,17 @@ CREATE TABLE sessions (
     PRIMARY KEY (person_id, channel)
 );
 
--- An adoption's date or issue number / URL awaited as a typed answer on Telegram (kept in the
--- person's chat data until now) becomes the engine's session, with when and by which update
--- it was asked; the chat data forgets it. Other waits stay in the chat data.
+-- An edited text, an adoption's date or its issue number / URL awaited as a typed answer on
+-- Telegram (kept in the person's chat data until now) becomes the engine's session, with
+-- when and by which update it was asked; the chat data forgets it. Other waits stay there.
 INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
     SELECT a.person_id, 'telegram',
-           CASE w.key WHEN 'pending_adoption_day' THEN 'adoption_day' ELSE 'adoption_ref' END,
-           CASE w.key WHEN 'pending_adoption_day' THEN 'day' ELSE 'ref' END,
-           json_object('adoption', json_extract(c.data, '$.' || w.key)),
+           CASE w.key WHEN 'pending_adoption_day' THEN 'adoption_day'
+                      WHEN 'pending_adoption_ref' THEN 'adoption_ref' ELSE 'edit' END,
+           CASE w.key WHEN 'pending_adoption_day' THEN 'day'
+                      WHEN 'pending_adoption_ref' THEN 'ref' ELSE 'text' END,
+           json_object(CASE w.key WHEN 'pending_edit' THEN 'item' ELSE 'adoption' END,
+                       json_extract(c.data, '$.' || w.key)),
            w.since, CAST(w.updt AS TEXT), c.updated_at
     FROM conversations AS c
     JOIN (SELECT name, key AS row_key,
@@ -626,15 +629,16 @@ INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by,
           FROM conversations WHERE name = '__user_data__' AND json_valid(data)) AS w
       ON w.name = c.name AND w.row_key = c.key
     JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = c.key
-    WHERE w.key IN ('pending_adoption_day', 'pending_adoption_ref')
+    WHERE w.key IN ('pending_edit', 'pending_adoption_day', 'pending_adoption_ref')
       AND json_type(c.data, '$.' || w.key) = 'integer' AND w.since IS NOT NULL;
 UPDATE conversations
     SET data = json_remove(data, '$.wait_since')
     WHERE name = '__user_data__' AND json_valid(data)
       AND json_extract(data, '$.wait_since.key')
-          IN ('pending_adoption_day', 'pending_adoption_ref');
+          IN ('pending_edit', 'pending_adoption_day', 'pending_adoption_ref');
 UPDATE conversations
-    SET data = json_remove(data, '$.pending_adoption_day', '$.pending_adoption_ref')
+    SET data = json_remove(data, '$.pending_edit', '$.pending_adoption_day',
+                           '$.pending_adoption_ref')
     WHERE name = '__user_data__' AND json_valid(data);
 """,
     ),

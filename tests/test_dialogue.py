@@ -285,6 +285,7 @@ async def test_migration_carries_an_awaited_adoption_date_over(
         async with old.transaction() as tx:
             editor = await people.ensure_person(tx, tg_account(501), "赵编辑")
             signer = await people.ensure_person(tx, tg_account(502), "李负责人")
+            rewriter = await people.ensure_person(tx, tg_account(503), "钱编辑")
             for key, data in [
                 (
                     "501",
@@ -296,6 +297,17 @@ async def test_migration_carries_an_awaited_adoption_date_over(
                             "update": 42,
                         },
                         "draft": {"title": "半截草稿"},
+                    },
+                ),
+                (
+                    "503",
+                    {
+                        "pending_edit": 5,
+                        "wait_since": {
+                            "key": "pending_edit",
+                            "since": "2026-10-15T01:59:00+00:00",
+                            "update": 43,
+                        },
                     },
                 ),
                 (
@@ -326,7 +338,16 @@ async def test_migration_carries_an_awaited_adoption_date_over(
             datetime(2026, 10, 15, 1, 58, tzinfo=UTC),
             "42",
         )
+        async with upgraded.reading() as tx:
+            rewriting = await sessions.load(tx, rewriter.id, "telegram")
+        assert rewriting is not None
+        assert (rewriting.flow, rewriting.step, dict(rewriting.draft)) == (
+            "edit",
+            "text",
+            {"item": 5},
+        )
         left = {str(row["key"]): json.loads(row["data"]) for row in rows}
         assert left["501"] == {"draft": {"title": "半截草稿"}}
+        assert left["503"] == {}
         assert left["502"]["pending_return"] == {"item": 1, "round": 0, "step": 0}
         assert left["502"]["wait_since"]["key"] == "pending_return"

@@ -3,7 +3,8 @@ each step's validator is the service's own check, and each flow finishes with th
 call whose transaction also ends the session.
 
 Flows: /submit (one unit, no files), a sign-off's return with its typed reason and ✅ 确认,
-an adoption's typed date and its issue number / URL. Telegram runs the last two on the engine
+an editor's rewrite of an item, an adoption's typed date and its issue number / URL. Telegram
+runs the last three on the engine
 (`handlers/dialogue.py`); the others are its own handlers still (docs/architecture.md).
 """
 
@@ -17,9 +18,9 @@ from chat.actions import Button
 from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import submit as sub
-from chat.dialogue import Engine, Flow, Inbound, Ref, Reply, SessionStore, Step
+from chat.dialogue import Engine, Flow, Inbound, Invalid, Ref, Reply, SessionStore, Step
 from scoring.vocab import Role
-from storage import people
+from storage import people, units
 from storage.db import Database
 from storage.models import Person
 
@@ -60,6 +61,7 @@ class Dialogues:
                 self.return_reason(),
                 self.adoption_day(),
                 self.adoption_reference(),
+                self.edit(),
             )
         }
         return Engine(
@@ -297,6 +299,57 @@ class Dialogues:
                     takes_text=False,
                 ),
             ),
+            finish=finish,
+        )
+
+    # an editor's rewrite ------------------------------------------------------------------
+
+    def edit(self) -> Flow:
+        """编辑: the editor's press asks for the whole text, the text replaces the item's."""
+
+        async def start(event: Inbound) -> Draft | None:
+            """The 编辑 press of an item, by an editor."""
+            press = event.press
+            if not isinstance(press, ed.ItemAction) or press.verb != "edit":
+                return None
+            person = await self._person(event.person_id, refused="not_editor")
+            await centre.queue(self.db, person, limit=1)  # re-checks the editor role
+            return {"item": press.item_id}
+
+        async def text(event: Inbound, draft: Draft) -> Draft:
+            """The title on the first line, the body below it (else asked again)."""
+            title, _, body = (event.text or "").strip().partition("\n")
+            if not body.strip():
+                raise Invalid(Reply("centre.edit_format"))
+            return {"title": title, "body": body}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """Records the edit, credited to the editor's section (or nothing, if unchanged)."""
+            person = await self._person(event.person_id, refused="not_editor")
+            item_id = int(draft["item"])
+            edit = await centre.edit(
+                self.db,
+                self.rules,
+                person,
+                item_id,
+                title=str(draft["title"]),
+                body=str(draft["body"]),
+            )
+            if edit is None:
+                return [Reply("centre.edit_same")]
+            async with self.db.reading() as tx:
+                section = await units.get_unit(tx, edit.section_unit_id)
+            return [
+                Reply(
+                    "centre.edited", {"item": item_id, "section": section.name if section else ""}
+                )
+            ]
+
+        return Flow(
+            name="edit",
+            what="wait.pending_edit",
+            start=start,
+            steps=(Step("text", lambda draft: Reply("centre.ask_edit"), text),),
             finish=finish,
         )
 

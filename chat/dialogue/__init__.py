@@ -3,7 +3,7 @@ session (flow, step, draft), linear dialogues are steps as data, and one router 
 flow an inbound text, press, file or command belongs to."""
 
 from .engine import Engine, Handled
-from .session import Inbound, Ref, Reply, Session, SessionStore
+from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore
 from .steps import Flow, Step
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Flow",
     "Handled",
     "Inbound",
+    "Invalid",
     "Ref",
     "Reply",
     "Session",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .session import Inbound, Ref, Reply, Session, SessionStore
+from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore
 from .steps import Flow, Step
 
 #: Turns a service's refusal into the reply explaining it; None for an exception it is not.
@@ -124,7 +124,7 @@ class Engine:
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Exception as error:
-            done.replies.append(self._refusal(error))
+            done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
             await self.store.write(  # the question stands, its time starts afresh
                 event.person_id,
                 event.channel,

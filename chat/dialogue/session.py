@@ -81,6 +81,15 @@ class Reply:
     buttons: Rows = ()
 
 
+class Invalid(Exception):
+    """Raised by a step's validator: the answer is not one, this reply says why, and the
+    question stands (for checks of the dialogue's own, not the services' refusals)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.key)
+        self.reply = reply
+
+
 class Ride(Protocol):
     """A session write handed to the next transaction the step's effect commits."""
 

@@ -591,7 +591,7 @@ ALTER TABLE announcements DROP COLUMN file_id;
 """,
     ),
     (
-        16,
+        14,
         "dialogue sessions: one per person and channel (flow, step, draft, when asked)",
         """
 -- Where a person is in a dialogue on a channel, written in the transaction of the step's

@@ -39,6 +39,7 @@ from handlers import (
     admin,
     briefs,
     centre,
+    dialogue,
     general,
     lookup,
     signoff,
@@ -138,6 +139,8 @@ def build_application(
     text = filters.TEXT & ~filters.COMMAND & private
     # First, and never stopping the update: a signer who writes gets waiting steps again.
     app.add_handler(MessageHandler(private, signoff.offer_again), group=-10)
+    # Then: typed answers another action overrides end, and the conversation engine's turn.
+    app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
     # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).
     app.add_handler(MessageHandler(text, centre.on_text), group=-2)
     app.add_handler(MessageHandler(text, visits.on_text), group=-4)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -15,12 +14,10 @@ from bot.context import Context
 from bot.texts import Texts
 from chat.actions import Button
 from chat.actions import editor as ed
-from storage import units as unit_repo
 from storage.models import Person
 from workflow import centre, routing
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
-from workflow.submission import parse_event_date
 from workflow.views import load_item_view
 
 from . import waits
@@ -34,7 +31,7 @@ from .common import (
     press_chat,
 )
 from .general import flush as write_through
-from .waits import CENTRE_KEYS, PENDING_DAY, PENDING_EDIT, PENDING_REF, PENDING_WITHDRAW
+from .waits import CENTRE_KEYS, PENDING_WITHDRAW
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -115,12 +112,6 @@ async def on_button(update: Update, context: Context) -> None:
             await acknowledge(query)
             if chat_id is not None:
                 await send_routes(context, chat_id, person, number, view)
-        elif action == "edit":
-            await centre.queue(services.db, person, limit=1)  # re-checks the editor role
-            waits.expect(update, context, PENDING_EDIT, number)
-            await acknowledge(query)
-            if chat_id is not None:
-                await context.bot.send_message(chat_id, texts("centre.ask_edit"))
         elif action == "adopt":
             await centre.queue(services.db, person, limit=1)
             await acknowledge(query)
@@ -158,23 +149,21 @@ async def on_button(update: Update, context: Context) -> None:
             await deliver(context, adopted.notices)
         elif action in ("wdok", "wdno"):
             await _confirm_withdrawal(update, context, person, number, action == "wdok")
-        else:  # wd, day, ref: each waits for a typed answer
+        elif action == "wd":  # waits for the typed reason (edit, day, ref: handlers/dialogue.py)
             await centre.queue(services.db, person, limit=1)
-            key, prompt = {
-                "wd": (PENDING_WITHDRAW, "centre.ask_withdraw"),
-                "day": (PENDING_DAY, "centre.ask_day"),
-                "ref": (PENDING_REF, "centre.ask_ref"),
-            }[action]
-            waits.expect(update, context, key, number)
+            waits.expect(update, context, PENDING_WITHDRAW, number)
             await acknowledge(query)
             if chat_id is not None:
-                await context.bot.send_message(chat_id, texts(prompt))
+                await context.bot.send_message(chat_id, texts("centre.ask_withdraw"))
+        else:
+            raise Refused("forged")  # edit, day, ref: the engine's, taken before this
     except Refused as refused:
         await explain(update, context, refused)
 
 
 async def on_text(update: Update, context: Context) -> None:
-    """Text after Edit (the new version) or after Withdraw (the reason); else passes on."""
+    """Text after Withdraw (the reason); else passes on. (An edit's text, an adoption's date
+    and reference are the conversation engine's: `handlers/dialogue.py`.)"""
     message, user_data = update.effective_message, context.user_data
     if message is None or not user_data or not message.text or message.text.startswith("/"):
         return
@@ -185,54 +174,34 @@ async def on_text(update: Update, context: Context) -> None:
     try:
         if person is None:
             raise Refused("not_editor")
-        if PENDING_EDIT in user_data:
-            title, _, body = message.text.strip().partition("\n")
-            if not body.strip():
-                await message.reply_text(texts("centre.edit_format"))
-                raise ApplicationHandlerStop
-            item_id = int(user_data[PENDING_EDIT])
-            edit = await centre.edit(
-                services.db, services.rules, person, item_id, title=title, body=body
+        # the reason is shown back; only ✅ 确认 withdraws
+        adoption_id = int(user_data[PENDING_WITHDRAW])
+        try:
+            adoption, reason = await centre.check_withdrawal(
+                services.db, person, adoption_id, message.text
             )
-            user_data.pop(PENDING_EDIT, None)  # only once it worked: a refusal lets them retype
-            if edit is None:
-                await message.reply_text(texts("centre.edit_same"))
-            else:
-                async with services.db.reading() as tx:
-                    section = await unit_repo.get_unit(tx, edit.section_unit_id)
-                await message.reply_text(
-                    texts("centre.edited", item=item_id, section=section.name if section else "")
-                )
-        elif PENDING_DAY in user_data or PENDING_REF in user_data:
-            await _amend(update, context, person, user_data, message.text)
-        else:  # the reason is shown back; only ✅ 确认 withdraws
-            adoption_id = int(user_data[PENDING_WITHDRAW])
-            try:
-                adoption, reason = await centre.check_withdrawal(
-                    services.db, person, adoption_id, message.text
-                )
-            except Refused as refused:
-                if refused.key not in ("withdraw_needs_reason", "reason_too_long"):
-                    user_data.pop(PENDING_WITHDRAW, None)  # nothing left to withdraw
-                raise  # an empty reason: the question stays
-            user_data.pop(PENDING_WITHDRAW, None)
-            waits.hold(context, "withdraw", adoption=adoption_id, reason=reason)
-            await message.reply_text(
-                texts(
-                    "centre.confirm_withdraw",
-                    item=adoption.item_id,
-                    outlet=adoption.outlet,
-                    level=adoption.level,
-                    points=adoption.points,
-                    day=adoption.adopted_on.isoformat(),
-                    reason=reason,
-                ),
-                reply_markup=confirm_keyboard(
-                    texts,
-                    ed.AdoptionAction("wdok", adoption_id),
-                    ed.AdoptionAction("wdno", adoption_id),
-                ),
-            )
+        except Refused as refused:
+            if refused.key not in ("withdraw_needs_reason", "reason_too_long"):
+                user_data.pop(PENDING_WITHDRAW, None)  # nothing left to withdraw
+            raise  # an empty reason: the question stays
+        user_data.pop(PENDING_WITHDRAW, None)
+        waits.hold(context, "withdraw", adoption=adoption_id, reason=reason)
+        await message.reply_text(
+            texts(
+                "centre.confirm_withdraw",
+                item=adoption.item_id,
+                outlet=adoption.outlet,
+                level=adoption.level,
+                points=adoption.points,
+                day=adoption.adopted_on.isoformat(),
+                reason=reason,
+            ),
+            reply_markup=confirm_keyboard(
+                texts,
+                ed.AdoptionAction("wdok", adoption_id),
+                ed.AdoptionAction("wdno", adoption_id),
+            ),
+        )
     except Refused as refused:
         await explain(update, context, refused)
     await write_through(update, context)  # what was answered, or held to confirm, is kept
@@ -387,37 +356,6 @@ def adoption_keyboard(context: Context, adoption_id: int) -> InlineKeyboardMarku
             ),
             (Button("btn.withdraw", ed.AdoptionAction("wd", adoption_id)),),
         ),
-    )
-
-
-async def _amend(
-    update: Update, context: Context, person: Person, user_data: dict[str, Any], text: str
-) -> None:
-    """Applies a typed adoption date or issue number / URL to the pending adoption."""
-    services, texts = context.bot_data, context.bot_data.texts
-    message = update.effective_message
-    assert message is not None
-    if PENDING_DAY in user_data:
-        today = services.rules.local_now(services.db.clock()).date()
-        day = parse_event_date(text, today)  # Refused explains a bad date; the question stays
-        adoption_id = int(user_data[PENDING_DAY])
-        amended = await centre.amend(
-            services.db, services.rules, person, adoption_id, adopted_on=day
-        )
-        user_data.pop(PENDING_DAY, None)
-    else:
-        adoption_id = int(user_data[PENDING_REF])
-        amended = await centre.amend(
-            services.db, services.rules, person, adoption_id, reference=text
-        )
-        user_data.pop(PENDING_REF, None)
-    await message.reply_text(
-        texts(
-            "centre.amended",
-            outlet=amended.outlet,
-            day=amended.adopted_on.isoformat(),
-            reference=amended.reference or "—",
-        )
     )
 
 

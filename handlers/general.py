@@ -16,7 +16,7 @@ from bot.context import Context
 from bot.ratelimit import QueuedForLater
 from storage.models import TELEGRAM
 
-from . import waits
+from . import dialogue, waits
 from .common import acknowledge, current, is_stale_query
 from .waits import PENDING_RETURN
 
@@ -32,7 +32,7 @@ async def cancel(update: Update, context: Context) -> None:
     if message is None:
         return
     texts = context.bot_data.texts
-    dropped = waits.forget_all(context, said=True)
+    dropped = [*waits.forget_all(context, said=True), *await dialogue.cancel(update, context)]
     held = waits.state(context).get(waits.CONFIRM) is not None
     waits.release(context)  # a reason shown back to confirm is dropped too
     await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))

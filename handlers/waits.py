@@ -1,11 +1,12 @@
-"""Typed answers awaited after a button: a return reason, an edited text, an adoption's date or
-reference, a withdrawal reason, website news' reason or URL, the steps of /visit.
+"""Typed answers awaited after a button: a return reason, a withdrawal reason, website news'
+reason or URL, the steps of /visit. (An edited text, an adoption's date and reference are the
+conversation engine's, `handlers/dialogue.py`, under the same rules.)
 
 One at a time per person: asking for one forgets every other, so the next text always
 answers the latest question. They live in `user_data`, which is written through to SQLite,
 with when the question was asked and by which update (`WAIT`), so that a stray word can never
 act: a wait ends when the person sends another command or presses another button (said once,
-at the end of that update), and a text arriving after `chat.typed_answer_minutes` is not taken
+before that command's or button's own reply), and a text arriving after `chat.typed_answer_minutes` is not taken
 as the answer — across restarts too, since the start is stored with the wait.
 """
 
@@ -21,18 +22,17 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from bot.texts import Raw
+from chat.actions import visits as vi
 from storage.db import to_stamp
 
 PENDING_RETURN = "pending_return"
-PENDING_EDIT = "pending_edit"
 PENDING_WITHDRAW = "pending_withdraw"
-PENDING_DAY = "pending_adoption_day"
-PENDING_REF = "pending_adoption_ref"
 PENDING_WEB_RETURN = "pending_web_return"
 PENDING_WEB_URL = "pending_web_url"
 PENDING_VISIT = "pending_visit"
-#: The centre editor's typed answers about an item or an adoption.
-CENTRE_KEYS = (PENDING_EDIT, PENDING_WITHDRAW, PENDING_DAY, PENDING_REF)
+#: The centre editor's typed answers about an adoption (an edited text, an adoption's date
+#: and its issue number / URL are the conversation engine's: `handlers/dialogue.py`).
+CENTRE_KEYS = (PENDING_WITHDRAW,)
 ALL_KEYS = (PENDING_RETURN, *CENTRE_KEYS, PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT)
 #: When and by which update the awaited question was asked: {"key", "since", "update"}.
 WAIT = "wait_since"
@@ -146,17 +146,53 @@ def _other_action(update: Update) -> bool:
     return message is not None and (message.text or "").lstrip().startswith("/")
 
 
+def _own_press(update: Update, key: str) -> bool:
+    """Whether the press belongs to the awaited question itself (/visit's own buttons)."""
+    query = update.callback_query
+    return key == PENDING_VISIT and query is not None and vi.decode(query.data or "") is not None
+
+
+def _cancel(update: Update) -> bool:
+    """Whether the update is /cancel (it ends the wait itself and says so)."""
+    message = update.effective_message
+    words = (message.text or "").split() if message is not None else []
+    return bool(words) and words[0].split("@")[0] == "/cancel"
+
+
+async def end_first(update: Update, context: Context) -> None:
+    """Before anything answers a command or a press: it ends a question it did not ask, and the
+    person is told so first, before that command's own reply."""
+    user_data = context.user_data
+    if user_data is None or not _other_action(update) or _cancel(update):
+        return
+    key = next((k for k in ALL_KEYS if k in user_data), None)
+    meta = user_data.get(WAIT)
+    began_here = isinstance(meta, dict) and meta.get("update") == update.update_id
+    if key is None or began_here or _own_press(update, key):
+        return  # a press delivered again after a restart asked it: not another action
+    forget_all(context)
+    await _say_ended(update, context)
+
+
 async def settle(update: Update, context: Context) -> None:
     """At the end of an update: a command or a press the awaited question did not come from
-    ends it; every wait ended during the update is said once, briefly."""
+    ends it (unless `end_first` did already); every wait ended during the update by another
+    action (a new question replacing it) is said once, briefly."""
     if context.user_data is None:
         return
     user_data = context.user_data
     if _other_action(update):
         meta = user_data.get(WAIT)
         began_here = isinstance(meta, dict) and meta.get("update") == update.update_id
-        if not began_here and any(key in user_data for key in ALL_KEYS):
+        key = next((k for k in ALL_KEYS if k in user_data), None)
+        if not began_here and key is not None and not _own_press(update, key):
             forget_all(context)
+    await _say_ended(update, context)
+
+
+async def _say_ended(update: Update, context: Context) -> None:
+    """Says, once, which awaited questions ended during this update."""
+    user_data = state(context)
     ended = user_data.pop(ENDED, None)
     if not ended or update.effective_user is None:
         return

@@ -30,6 +30,7 @@ from storage.models import TELEGRAM, Account, Person, Unit
 from storage.units import UnitSpec, sync_units
 from workflow import periods as closing
 from workflow import schedule
+from workflow.rules import CentreRules
 from workflow.submission import Draft, submit
 
 Clock = Callable[[], datetime]
@@ -214,15 +215,29 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
             person = await people.ensure_person(
                 tx, Account(TELEGRAM, str(member.tg_id)), member.name
             )
-            unit_id = by_name[member.unit].id if member.unit else None
-            await people.grant_role(tx, person.id, unit_id, member.role, None)
             persons[member.tg_id] = person
+        # The demo centre has run the regulation all year: its people held their roles since
+        # January, so the year's figures judge each month with its informants in place.
+        since = year_start(rules, now)
+        await bulk.import_roles(
+            tx,
+            [
+                bulk.ImportedRole(
+                    persons[member.tg_id].id,
+                    by_name[member.unit].id if member.unit else None,
+                    member.role,
+                    since,
+                )
+                for member in cast.people
+            ],
+            source="sandbox seed",
+        )
         authors = {
             member.unit: persons[member.tg_id].id
             for member in cast.people
             if member.role is Role.INFORMANT and member.unit is not None
         }
-        authors |= await _other_informants(tx, by_name, authors, now)
+        authors |= await _other_informants(tx, by_name, authors, since)
         editor = next(m for m in cast.people if m.role is Role.EDITOR)
         history = _History(settings, rules.calendar, now, persons[editor.tg_id].id)
         section = by_name.get(editor.unit or "")
@@ -237,16 +252,21 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
     return cast
 
 
+def year_start(rules: CentreRules, now: datetime) -> datetime:
+    """Midnight of January 1 of the centre's current year, as a UTC moment."""
+    local = rules.local_now(now)
+    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
 async def _other_informants(
-    tx: Tx, by_name: dict[str, Unit], taken: dict[str, int], now: datetime
+    tx: Tx, by_name: dict[str, Unit], taken: dict[str, int], since: datetime
 ) -> dict[str, int]:
-    """Informants without Telegram for units with history (imported, granted 60 days ago)."""
+    """Informants without Telegram for units with history (imported, in place since `since`)."""
     wanted = [(unit, name) for unit, name in _OTHER_INFORMANTS if unit in by_name]
     wanted = [(unit, name) for unit, name in wanted if unit not in taken]
     if not wanted:
         return {}
     first = await bulk.next_id(tx, "people")
-    since = now - timedelta(days=60)
     await bulk.import_people(
         tx,
         [

@@ -5,8 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +29,32 @@ T = TypeVar("T")
 #: Results `Database.memoized` keeps (a few periods' figures).
 MEMO_ENTRIES = 8
 Params = Sequence[Any] | dict[str, Any]
+
+
+class Rider:
+    """A write that joins the next transaction committed in its block (`riding`): a dialogue's
+    session saved together with the effects of the step that moved it."""
+
+    def __init__(self, write: Callable[[Tx], Awaitable[None]]) -> None:
+        self.write = write
+        self.committed = False
+        self.closed = False  # the block is over (a task started in it keeps its context)
+
+
+_rider: ContextVar[Rider | None] = ContextVar("transaction_rider", default=None)
+
+
+@contextmanager
+def riding(write: Callable[[Tx], Awaitable[None]]) -> Iterator[Rider]:
+    """Within the block, the first write transaction that commits runs `write` before COMMIT;
+    `committed` says whether one did (if not, the caller writes it on its own)."""
+    rider = Rider(write)
+    token = _rider.set(rider)
+    try:
+        yield rider
+    finally:
+        rider.closed = True
+        _rider.reset(token)
 
 
 def utc_now() -> datetime:
@@ -195,8 +230,13 @@ class Database:
             await self._begin_immediate()
             raw = self._raw
             tx = Tx(self._conn, raw, self.clock(), inline=True)
+            rider = _rider.get()
             try:
                 yield tx
+                if rider is not None and not (rider.committed or rider.closed):
+                    await rider.write(tx)
+                else:
+                    rider = None
             except BaseException:
                 if raw.in_transaction:  # SQLite already rolled back on SQLITE_FULL etc.
                     raw.execute("ROLLBACK")
@@ -209,6 +249,8 @@ class Database:
                         raw.execute("ROLLBACK")
                     raise
                 self._commits += 1
+                if rider is not None:
+                    rider.committed = True
 
     async def _begin_immediate(self) -> None:
         """Takes the write lock; if another process holds it, waits on the connection's thread

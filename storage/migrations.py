@@ -590,6 +590,58 @@ UPDATE announcements SET file_key = 'announcement:' || id WHERE file_id IS NOT N
 ALTER TABLE announcements DROP COLUMN file_id;
 """,
     ),
+    (
+        14,
+        "dialogue sessions: one per person and channel (flow, step, draft, when asked)",
+        """
+-- Where a person is in a dialogue on a channel, written in the transaction of the step's
+-- effects. Dialogues still run by the Telegram layer's conversation handlers keep their
+-- state in `conversations` until they move here.
+CREATE TABLE sessions (
+    person_id   INTEGER NOT NULL REFERENCES people(id),
+    channel     TEXT NOT NULL,
+    flow        TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    draft       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(draft)),
+    asked_at    TEXT NOT NULL,
+    asked_by    TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (person_id, channel)
+);
+
+-- An edited text, an adoption's date or its issue number / URL awaited as a typed answer on
+-- Telegram (kept in the person's chat data until now) becomes the engine's session, with
+-- when and by which update it was asked; the chat data forgets it. Other waits stay there.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram',
+           CASE w.key WHEN 'pending_adoption_day' THEN 'adoption_day'
+                      WHEN 'pending_adoption_ref' THEN 'adoption_ref' ELSE 'edit' END,
+           CASE w.key WHEN 'pending_adoption_day' THEN 'day'
+                      WHEN 'pending_adoption_ref' THEN 'ref' ELSE 'text' END,
+           json_object(CASE w.key WHEN 'pending_edit' THEN 'item' ELSE 'adoption' END,
+                       json_extract(c.data, '$.' || w.key)),
+           w.since, CAST(w.updt AS TEXT), c.updated_at
+    FROM conversations AS c
+    JOIN (SELECT name, key AS row_key,
+                 json_extract(data, '$.wait_since.key') AS key,
+                 json_extract(data, '$.wait_since.since') AS since,
+                 json_extract(data, '$.wait_since.update') AS updt
+          FROM conversations WHERE name = '__user_data__' AND json_valid(data)) AS w
+      ON w.name = c.name AND w.row_key = c.key
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = c.key
+    WHERE w.key IN ('pending_edit', 'pending_adoption_day', 'pending_adoption_ref')
+      AND json_type(c.data, '$.' || w.key) = 'integer' AND w.since IS NOT NULL;
+UPDATE conversations
+    SET data = json_remove(data, '$.wait_since')
+    WHERE name = '__user_data__' AND json_valid(data)
+      AND json_extract(data, '$.wait_since.key')
+          IN ('pending_edit', 'pending_adoption_day', 'pending_adoption_ref');
+UPDATE conversations
+    SET data = json_remove(data, '$.pending_edit', '$.pending_adoption_day',
+                           '$.pending_adoption_ref')
+    WHERE name = '__user_data__' AND json_valid(data);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

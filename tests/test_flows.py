@@ -485,9 +485,11 @@ async def test_submit_after_an_unanswered_return_is_not_taken_as_the_reason(
     await submit_quickly(server, bot, informant)
     request = head.received()[-1]
     await tap(server, bot, head, request, button_data(request, "so:1:0:0:r"))
+    before = len(texts_of(head))
     await say(server, bot, head, "/submit")
-    assert "已取消等待输入（退回原因）" in texts_of(head)[-1]
-    await tap(server, bot, head, head.received()[-2], "sub:cat:measures")
+    said = texts_of(head)[before:]  # the wait's end first, then /submit's own question
+    assert "已取消等待输入（退回原因）" in said[0] and "类别" in said[-1]
+    await tap(server, bot, head, head.received()[-1], "sub:cat:measures")
     assert "请输入正文" in await say(server, bot, head, "负责人自己的标题")
     async with ledger.reading() as tx:
         assert await items.signoffs_of(tx, 1) == []

@@ -388,3 +388,34 @@ async def send_a_photo(page: Page) -> None:
     form.add_field("photo", b"not an image", filename="x.txt", content_type="text/plain")
     async with page.session.post(page.url + f"api/chats/{EDITOR}/photo", data=form) as response:
         assert response.status == 400
+
+
+async def test_the_demo_centre_had_its_informants_all_year(tmp_path: Path) -> None:
+    """The seeded year deducts 信息员未落实 only from units that have no informant at all."""
+    from bot.wiring import centre_rules
+    from sandbox import seed
+    from scoring.figures import DeductionReason
+    from scoring.vocab import Role
+    from storage.db import Database
+    from workflow.figures import year_report
+
+    settings = load_settings(REPO / "config.yaml", {})
+    rules = centre_rules(settings)
+    now = datetime(2026, 12, 4, 3, tzinfo=UTC)
+    db = await Database.open(tmp_path / "demo.db", clock=lambda: now)
+    try:
+        await db.migrate()
+        cast = await seed.seed(db, settings, lambda: now)
+        lines = await year_report(db, rules.policy, rules.zone, 2026)
+    finally:
+        await db.close()
+    staffed = {m.unit for m in cast.people if m.role is Role.INFORMANT}
+    staffed |= {unit for unit, _ in seed._OTHER_INFORMANTS}
+    deducted = {
+        line.counts.name
+        for line in lines
+        if any(d.reason is DeductionReason.NO_INFORMANT for d in line.deductions)
+    }
+    assert staffed & {line.counts.name for line in lines} == staffed
+    assert deducted == {line.counts.name for line in lines} - staffed
+    assert deducted  # the demo keeps units without an informant, for /noinformant

@@ -48,7 +48,7 @@ async def test_upgrade_from_every_earlier_version_keeps_rows(
         await _seed_first_schema(old, start)
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
         applied = await upgraded.migrate()
-        assert applied == list(range(start + 1, LATEST_VERSION + 1))
+        assert applied == [v for v, _, _ in MIGRATIONS if v > start]
         async with upgraded.reading() as tx:
             assert len(await units.list_units(tx)) == 3
             assert (await people.person_by_account(tx, tg_account(1001))) is not None

@@ -46,8 +46,10 @@ async def test_another_command_ends_the_return_reason_wait(
     server: FakeBotApi, bot: BotApp, ledger: Database
 ) -> None:
     _, head = await _returning(server, bot)
+    before = len(texts_of(head))
     await say(server, bot, head, "/my")
-    assert "已取消等待输入（退回原因）" in texts_of(head)[-1]
+    said = texts_of(head)[before:]  # said first, before /my's own answer
+    assert "已取消等待输入（退回原因）" in said[0] and len(said) > 1
     await say(server, bot, head, "好的")
     assert "请确认退回" not in "\n".join(texts_of(head)[-2:])
     assert await _state(ledger) == (ItemState.PENDING, 0)
@@ -59,8 +61,10 @@ async def test_another_button_ends_the_return_reason_wait(
     informant, head = await _returning(server, bot)
     await submit_quickly(server, bot, informant)  # item #2, its request is the newest message
     request = head.received()[-1]
+    before = len(texts_of(head))
     await tap(server, bot, head, request, button_data(request, "so:2:0:0:a"))
-    assert "已取消等待输入（退回原因）" in texts_of(head)[-1]
+    said = texts_of(head)[before:]
+    assert "已取消等待输入（退回原因）" in said[0]
     await say(server, bot, head, "收到")
     assert await _state(ledger) == (ItemState.PENDING, 0)
 
@@ -355,3 +359,47 @@ async def test_adoption_date_prompt_and_yesterday(
     assert "昨天" in str(prompt["text"])
     assert "按钮" not in str(prompt["text"]) or buttons(prompt)  # names no button it lacks
     assert "日期 2026-10-15" in await say(server, bot, editor, "昨天")
+
+
+async def _adopted_on(ledger: Database) -> date:
+    """The date of item #1's adoption."""
+    async with ledger.reading() as tx:
+        found = await adoptions.adoptions_of(tx, 1)
+    return found[0].adopted_on
+
+
+async def test_an_adoption_date_asked_before_a_restart_is_taken_after_it(
+    server: FakeBotApi, settings: Settings, ledger: Database, clock: FakeClock
+) -> None:
+    async with running(settings, ledger) as app:
+        _, editor, recorded = await _adopted(server, app)
+        await tap(server, app, editor, recorded, button_data(recorded, "ed:day:"))
+        assert "请输入采用日期" in texts_of(editor)[-1]
+    clock.now += timedelta(minutes=9)
+    async with running(settings, ledger) as app:
+        assert "不能早于" in await say(server, app, editor, "2026-10-01")  # asked again
+        assert "日期 2026-10-15" in await say(server, app, editor, "10月15日")
+        assert (await _adopted_on(ledger)).isoformat() == "2026-10-15"
+        assert "当前没有进行中的操作" in await say(server, app, editor, "/cancel")
+
+
+async def test_an_adoption_date_wait_ends_on_another_command_said_first(
+    server: FakeBotApi, bot: BotApp, ledger: Database, clock: FakeClock
+) -> None:
+    _, editor, recorded = await _adopted(server, bot)
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:day:"))
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:day:"))  # same question
+    assert "已取消等待输入" not in "\n".join(texts_of(editor)[-2:])
+    before = len(texts_of(editor))
+    await say(server, bot, editor, "/my")
+    said = texts_of(editor)[before:]
+    assert "已取消等待输入（采用日期）" in said[0] and len(said) > 1
+    await say(server, bot, editor, "10月14日")  # no longer an answer
+    assert (await _adopted_on(ledger)).isoformat() == "2026-10-15"
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:ref:"))
+    assert "已取消" in await say(server, bot, editor, "/cancel")
+    clock.now += timedelta(minutes=1)
+    await tap(server, bot, editor, recorded, button_data(recorded, "ed:ref:"))
+    clock.now += timedelta(minutes=11)
+    late = await say(server, bot, editor, "第12期")
+    assert "已超过 10 分钟，已失效" in late and "期号/网址" in late

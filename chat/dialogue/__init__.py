@@ -1,0 +1,20 @@
+"""One conversation engine for every channel: a person's place in a dialogue is a persisted
+session (flow, step, draft), linear dialogues are steps as data, and one router decides which
+flow an inbound text, press, file or command belongs to."""
+
+from .engine import Engine, Handled
+from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore
+from .steps import Flow, Step
+
+__all__ = [
+    "Engine",
+    "Flow",
+    "Handled",
+    "Inbound",
+    "Invalid",
+    "Ref",
+    "Reply",
+    "Session",
+    "SessionStore",
+    "Step",
+]

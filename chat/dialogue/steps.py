@@ -1,0 +1,61 @@
+"""Linear dialogues as data: a flow is what starts it, its steps (name, question, validator,
+next) and what finishing it does."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .session import Inbound, Reply
+
+Draft = Mapping[str, Any]
+#: Reads an answer into the draft's new fields; raises the service's refusal when it is not
+#: one (the question stands). Today's validators in `workflow/` do the checking.
+Take = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
+#: Whether an event starts the flow: the initial draft, or None (raises a refusal when it may
+#: not start it).
+Start = Callable[[Inbound], Awaitable[Mapping[str, Any] | None]]
+#: Finishing: the flow's effects (its transaction also ends the session) and the replies.
+Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One question: its name, how it is asked, how an answer is read, and the step after it
+    (None: the flow finishes). `presses` are the button types that answer it (a press of
+    another type ends the dialogue like a command)."""
+
+    name: str
+    prompt: Callable[[Draft], Reply]
+    take: Take
+    next: str | None = None
+    presses: tuple[type, ...] = ()
+    takes_text: bool = True
+    takes_files: bool = False
+
+    def answers(self, event: Inbound) -> bool:
+        """Whether the event is meant as this step's answer."""
+        if event.press is not None:
+            return isinstance(event.press, self.presses)
+        if event.command is not None:
+            return False
+        if event.file is not None:
+            return self.takes_files
+        return self.takes_text and event.text is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
+    wait ends or expires)."""
+
+    name: str
+    what: str
+    start: Start
+    steps: tuple[Step, ...]
+    finish: Finish
+
+    def step(self, name: str) -> Step | None:
+        """The step of that name (None for a step this code no longer has)."""
+        return next((step for step in self.steps if step.name == name), None)

@@ -1,0 +1,160 @@
+"""Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
+replies become messages. Runs before anything answers (group -5, after the sign-off steps
+offered again to whoever writes): typed answers kept in `user_data` end before anything
+answers a command or a press (`waits.end_first`), then the engine ends, answers or
+starts its own dialogue. Telegram runs these flows on it: an editor's rewrite of an item,
+an adoption's typed date and its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Final
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ApplicationHandlerStop
+
+from bot.cards import keyboard
+from bot.context import Context
+from bot.texts import Raw
+from chat.actions import decode
+from chat.dialogue import Engine, Inbound, Ref, Reply
+from storage import people
+from storage.models import TELEGRAM, Person
+from storage.sessions import LedgerSessions
+from workflow.dialogues import Dialogues
+from workflow.outcomes import Refused
+
+from . import waits
+from .common import acknowledge, explain, press_chat, telegram_account
+
+#: The flows Telegram runs on the engine.
+FLOWS: Final = ("edit", "adoption_day", "adoption_ref")
+
+
+def engine(context: Context) -> Engine:
+    """The engine over the bot's ledger and rules, for Telegram's flows."""
+    services = context.bot_data
+    return Dialogues(services.db, services.rules).engine(LedgerSessions(services.db), flows=FLOWS)
+
+
+def _inbound(update: Update, person_id: int) -> Inbound | None:
+    """The update as the engine reads it: a press, a command, a text or a file."""
+    event_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        press = decode(query.data or "")
+        return None if press is None else Inbound(person_id, TELEGRAM, event_id, press=press)
+    message = update.effective_message
+    if message is None:
+        return None
+    text = message.text or ""
+    if text.lstrip().startswith("/"):
+        word, _, argument = text.strip().partition(" ")
+        command = word[1:].split("@")[0]
+        return Inbound(person_id, TELEGRAM, event_id, command=command, argument=argument)
+    if message.text is not None:
+        return Inbound(person_id, TELEGRAM, event_id, text=message.text)
+    return Inbound(person_id, TELEGRAM, event_id)  # a photo, a sticker: no answer
+
+
+def _params(context: Context, reply: Reply) -> dict[str, Any]:
+    """A reply's parameters, catalogue references rendered."""
+    texts = context.bot_data.texts
+    return {
+        name: Raw(texts(value.key)) if isinstance(value, Ref) else value
+        for name, value in reply.params.items()
+    }
+
+
+async def _send(update: Update, context: Context, replies: list[Reply], person: Person) -> None:
+    """The engine's replies as today's messages: a refusal explained (an alert on a press),
+    a wait's end to the person's chat, other texts under the press or as replies."""
+    texts = context.bot_data.texts
+    query, message, user = update.callback_query, update.effective_message, update.effective_user
+    answered = False
+    for reply in replies:
+        if reply.key.startswith("refused."):
+            await explain(
+                update, context, Refused(reply.key.removeprefix("refused."), **reply.params)
+            )
+            answered = True
+            continue
+        text = texts(reply.key, **_params(context, reply))
+        markup = keyboard(texts, reply.buttons) if reply.buttons else None
+        if reply.key == "wait.ended":
+            if user is not None:
+                with contextlib.suppress(BadRequest, Forbidden):
+                    await context.bot.send_message(user.id, text)
+        elif query is not None:
+            if not answered:
+                await acknowledge(query)
+                answered = True
+            chat_id = press_chat(query, person)
+            if chat_id is not None:
+                await context.bot.send_message(chat_id, text, reply_markup=markup)
+        elif message is not None:
+            await message.reply_text(text, reply_markup=markup)
+
+
+async def route(update: Update, context: Context) -> None:
+    """Before any answer to an update: ends typed answers another action overrides, then lets the
+    engine take what is its own (the update stops there) and passes the rest on."""
+    await waits.end_first(update, context)
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    if update.callback_query is None and chat.type != "private":
+        return  # texts and commands in groups are never answers
+    async with context.bot_data.db.reading() as tx:
+        person = await people.person_by_account(tx, telegram_account(user.id))
+    if person is None:
+        return
+    event = _inbound(update, person.id)
+    if event is None:
+        return
+    dialogues = engine(context)
+    if not event.is_action and event.text is None:  # a file or sticker where text is asked
+        session = await dialogues.store.load(person.id, TELEGRAM)
+        if session is not None and session.live(dialogues.clock(), dialogues.typed_answer):
+            message = update.effective_message
+            if message is not None:
+                await message.reply_text(context.bot_data.texts("submit.want_text"))
+            raise ApplicationHandlerStop
+        return
+    if event.command == "cancel":
+        return  # /cancel ends the engine's dialogue itself (`cancel`)
+    handled = await dialogues.handle(event)
+    if handled.taken:
+        waits.forget_all(context, said=True)  # one question at a time: the engine's now
+    await _send(update, context, handled.replies, person)
+    if handled.taken:
+        await _write_through(update, context)
+        raise ApplicationHandlerStop
+
+
+async def _write_through(update: Update, context: Context) -> None:
+    """Persists the person's chat state now (the update stops here, before the last group)."""
+    app, user = context.application, update.effective_user
+    if app.persistence is None or user is None:
+        return
+    app.mark_data_for_update_persistence(user_ids=user.id)
+    await app.update_persistence()
+
+
+async def cancel(update: Update, context: Context) -> list[str]:
+    """/cancel: ends the engine's dialogue, if one waits; the flow it ended (none: [])."""
+    user = update.effective_user
+    if user is None:
+        return []
+    async with context.bot_data.db.reading() as tx:
+        person = await people.person_by_account(tx, telegram_account(user.id))
+    if person is None:
+        return []
+    store = engine(context).store
+    session = await store.load(person.id, TELEGRAM)
+    if session is None:
+        return []
+    await store.write(person.id, TELEGRAM, None)
+    return [session.flow]

@@ -1,0 +1,353 @@
+"""The conversation engine on the in-memory channel, no HTTP: /submit to the end, a sign-off
+returned with its reason, an adoption's typed date, a restart mid-dialogue, and today's rules
+for a wait (ended by another action, said first; a late answer not taken)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.settings.loader import load_settings
+from bot.texts import Raw, Texts
+from bot.wiring import centre_rules
+from chat.actions import editor as ed
+from chat.actions import signoff as so
+from chat.actions import submit as sub
+from chat.commands import TELEGRAM_COMMANDS
+from chat.dialogue import Reply
+from chat.dialogue.session import Ref, Session
+from chat.memory import MemoryChannel
+from chat.render import PlainText
+from scoring.vocab import ItemState, Role
+from storage import adoptions, items, people, sessions, units
+from storage.db import Database, Rider
+from storage.sessions import LedgerSessions
+from storage.units import UnitSpec
+from tests.conftest import FakeClock, tg_account
+from workflow import centre
+from workflow.dialogues import Dialogues
+from workflow.rules import CentreRules
+
+REPO = Path(__file__).resolve().parent.parent
+WINDOW = "市人社局窗口"
+SECTION = "综合科"
+TEXTS = Texts("zh", PlainText(TELEGRAM_COMMANDS))
+
+
+def render(reply: Reply) -> str:
+    """A reply as plain text, catalogue references rendered first."""
+    params = {
+        name: Raw(TEXTS(value.key)) if isinstance(value, Ref) else value
+        for name, value in reply.params.items()
+    }
+    return TEXTS(reply.key, **params)
+
+
+def label(key: str) -> str:
+    """A button's label: a catalogue key, or a label given as it is (a category)."""
+    return TEXTS(key) if TEXTS.has(key) else key
+
+
+@pytest.fixture
+def rules() -> CentreRules:
+    """The rules of the shipped config.yaml."""
+    return centre_rules(load_settings(REPO / "config.yaml", {}))
+
+
+@pytest.fixture
+async def cast(db: Database) -> dict[str, int]:
+    """The shipped units; an informant and the head of a window, an editor and a section's
+    informant."""
+    settings = load_settings(REPO / "config.yaml", {})
+    async with db.transaction() as tx:
+        await units.sync_units(
+            tx,
+            [
+                UnitSpec(u.name, u.kind, u.monthly_quota, u.annual_target, u.key)
+                for u in settings.units
+            ],
+        )
+        by_name = {unit.name: unit.id for unit in await units.list_units(tx)}
+        ids = {}
+        for name, tg, unit, role in [
+            ("informant", 101, WINDOW, Role.INFORMANT),
+            ("head", 102, WINDOW, Role.WINDOW_HEAD),
+            ("editor", 103, SECTION, Role.EDITOR),
+            ("writer", 104, SECTION, Role.INFORMANT),  # a section's own: straight to the centre
+        ]:
+            person = await people.ensure_person(tx, tg_account(tg), name)
+            await people.grant_role(tx, person.id, by_name[unit], role, None)
+            ids[name] = person.id
+    return ids
+
+
+async def return_press(db: Database, item_id: int) -> so.Signoff:
+    """The 退回 press of the item's current sign-off step."""
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+    assert item is not None
+    return so.Signoff(item_id, item.chain_round, item.chain_step, "r")
+
+
+def channel(db: Database, rules: CentreRules) -> MemoryChannel:
+    """A fresh engine over the ledger (as after a restart) on the in-memory channel."""
+    engine = Dialogues(db, rules).engine(LedgerSessions(db))
+    return MemoryChannel(engine, render, label)
+
+
+async def submit_item(chat: MemoryChannel, person: int, title: str = "一窗通办上线") -> int:
+    """/submit from the command to ✅ 确认; the new item's id."""
+    await chat.command(person, "submit")
+    await chat.press(person, chat.last(person).press("调研报告"))
+    await chat.text(person, title)
+    await chat.text(person, "今天起市人社局窗口实行一窗通办，群众办事只需跑一次。")
+    await chat.press(person, chat.last(person).press("今天"))
+    done = await chat.press(person, chat.last(person).press("✅ 确认报送"))
+    assert done[0].reply is not None and done[0].reply.key == "submit.done"
+    return int(done[0].reply.params["item"])
+
+
+async def test_submit_to_the_end(db: Database, rules: CentreRules, cast: dict[str, int]) -> None:
+    chat = channel(db, rules)
+    informant = cast["informant"]
+    first = await chat.command(informant, "submit")
+    assert [s.text for s in first] == ["请选择信息类别："]
+    await chat.press(informant, first[0].press("调研报告"))
+    assert chat.last(informant).text == "请输入标题（最多 100 字）："
+    refused = await chat.text(informant, "   ")  # today's validator: the question stands
+    assert refused[0].reply is not None and refused[0].reply.key.startswith("refused.")
+    await chat.text(informant, "一窗通办上线")
+    await chat.text(informant, "今天起市人社局窗口实行一窗通办。")
+    assert chat.last(informant).reply == Reply(
+        "submit.ask_date",
+        buttons=chat.last(informant).reply.buttons,  # type: ignore[union-attr]
+    )
+    await chat.text(informant, "明年")  # not a date: asked again
+    await chat.text(informant, "昨天")
+    assert "一窗通办上线" in chat.last(informant).text
+    done = await chat.press(informant, sub.Step("ok"))
+    assert [s.text for s in done][1] == "已送 窗口负责人 审签，结果会通知您。"
+    item_id = int(done[0].reply.params["item"])  # type: ignore[union-attr]
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+        assert await sessions.load(tx, informant, chat.name) is None
+    assert item is not None and item.title == "一窗通办上线"
+    assert item.event_date == rules.local_now(db.clock()).date() - timedelta(days=1)
+    assert chat.unhandled == []
+
+
+async def test_signoff_returned_with_a_reason(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    stale = await return_press(db, item_id)
+    asked = await chat.press(head, stale)
+    assert asked[0].text == f"请输入退回信息 #{item_id} 的原因（发送 /cancel 放弃）："
+    empty = await chat.text(head, "  ")
+    assert empty[0].reply is not None and empty[0].reply.key == "refused.return_needs_reason"
+    shown = await chat.text(head, "数据需要核实")
+    assert "原因：数据需要核实" in shown[0].text
+    async with db.reading() as tx:  # nothing changes before ✅ 确认
+        before = await items.get_item(tx, item_id)
+    assert before is not None and before.state is not ItemState.RETURNED
+    done = await chat.press(head, shown[0].press("✅ 确认"))
+    assert [s.text for s in done] == ["已退回，并通知了作者。"]
+    async with db.reading() as tx:
+        after = await items.get_item(tx, item_id)
+        assert await sessions.load(tx, head, chat.name) is None
+    assert after is not None and after.state is ItemState.RETURNED
+    again = await chat.press(head, await return_press(db, item_id))  # decided: refused
+    assert again[0].reply is not None and again[0].reply.key.startswith("refused.")
+
+
+async def test_adoption_typed_date(
+    db: Database, rules: CentreRules, cast: dict[str, int], clock: FakeClock
+) -> None:
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["writer"])
+    assert chat.last(cast["writer"]).text == "已直接报送市政务服务中心。"
+    async with db.reading() as tx:
+        editor = await people.get_person(tx, cast["editor"])
+    assert editor is not None
+    submitted_on = rules.local_now(clock()).date()
+    clock.now += timedelta(days=3)
+    today = rules.local_now(clock()).date()
+    adopted = await centre.adopt(
+        db, rules, editor, item_id, outlet_name=next(iter(rules.outlets)), adopted_on=today
+    )
+    asked = await chat.press(editor.id, ed.AdoptionAction("day", adopted.adoption.id))
+    assert asked[0].reply == Reply("centre.ask_day")
+    wrong = await chat.text(editor.id, "下个月")
+    assert wrong[0].reply is not None and wrong[0].reply.key.startswith("refused.")
+    early = await chat.text(editor.id, (submitted_on - timedelta(days=1)).isoformat())
+    assert early[0].text == f"采用日期不能早于报送到中心的日期（{submitted_on}）。"
+    done = await chat.text(editor.id, "前天")
+    day = today - timedelta(days=2)
+    assert done[0].reply is not None and done[0].reply.params["day"] == day.isoformat()
+    async with db.reading() as tx:
+        stored = await adoptions.get_adoption(tx, adopted.adoption.id)
+        assert await sessions.load(tx, editor.id, chat.name) is None
+    assert stored is not None and stored.adopted_on == day
+
+
+async def test_restart_mid_dialogue_resumes_where_the_person_was(
+    rules: CentreRules, cast: dict[str, int], db: Database, clock: FakeClock
+) -> None:
+    informant = cast["informant"]
+    before = channel(db, rules)
+    await before.command(informant, "submit")
+    await before.press(informant, before.last(informant).press("调研报告"))
+    await before.text(informant, "重启前的标题")
+    del before  # the process is gone; another opens the same ledger file
+    async with await Database.open(db.path, clock=clock) as reopened:
+        after = channel(reopened, rules)
+        asked = await after.text(informant, "重启后的正文。")
+        assert asked[0].reply is not None and asked[0].reply.key == "submit.ask_date"
+        await after.press(informant, sub.PickDay(0))
+        done = await after.press(informant, sub.Step("ok"))
+        item_id = int(done[0].reply.params["item"])  # type: ignore[union-attr]
+        async with reopened.reading() as tx:
+            item = await items.get_item(tx, item_id)
+        assert item is not None and (item.title, item.body) == ("重启前的标题", "重启后的正文。")
+
+
+async def test_another_action_ends_the_wait_said_before_its_reply(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    await chat.press(head, await return_press(db, item_id))
+    # /submit from a head who is no author: the wait ends first, then /submit's own answer
+    said = await chat.command(head, "submit")
+    assert said[0].text == "已取消等待输入（退回原因）。"
+    assert said[1].reply is not None and said[1].reply.key == "refused.not_allowed"
+    assert await chat.text(head, "数据需要核实") == []  # no longer an answer to anything
+    assert chat.unhandled[-1].text == "数据需要核实"
+    await chat.command(head, "help")  # nothing waits: nothing said
+    assert chat.unhandled[-1].command == "help" and chat.last(head) is said[-1]
+
+
+async def test_a_late_answer_is_not_taken(
+    db: Database, rules: CentreRules, cast: dict[str, int], clock: FakeClock
+) -> None:
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    await chat.press(head, await return_press(db, item_id))
+    clock.now += rules.typed_answer + timedelta(seconds=1)
+    late = await chat.text(head, "数据需要核实")
+    assert late[0].reply is not None and late[0].reply.key == "wait.expired"
+    assert "10 分钟" in late[0].text
+    async with db.reading() as tx:
+        assert await sessions.load(tx, head, chat.name) is None
+    assert await chat.text(head, "数据需要核实") == []  # the next text is nobody's answer
+
+
+async def test_the_session_rides_the_effects_transaction(
+    db: Database, cast: dict[str, int], clock: FakeClock
+) -> None:
+    store = LedgerSessions(db)
+    person = cast["editor"]
+    waiting = Session(person, "memory", "adoption_day", "day", {"adoption": 1}, clock())
+    await store.write(person, "memory", waiting)
+    with pytest.raises(RuntimeError), store.riding(person, "memory", None) as ride:
+        async with db.transaction() as tx:
+            await tx.audit(person, "test.effect", "item", 1)
+            raise RuntimeError("killed before COMMIT")
+    assert not committed(ride) and await store.load(person, "memory") == waiting
+    with store.riding(person, "memory", None) as ride:
+        async with db.reading():
+            pass  # a read carries nothing
+        assert not committed(ride)
+        async with db.transaction() as tx:
+            await tx.audit(person, "test.effect", "item", 1)
+    assert committed(ride) and await store.load(person, "memory") is None
+
+
+def committed(ride: Rider) -> bool:
+    """Whether the riding write was committed (read afresh each time)."""
+    return ride.committed
+
+
+async def test_migration_carries_an_awaited_adoption_date_over(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """An adoption's date awaited in a person's chat data becomes their Telegram session,
+    asked when and by the update it was; other waits and the draft stay in the chat data."""
+    async with await Database.open(tmp_path / "old.db", clock=clock) as old:
+        await old.migrate(target=13)
+        async with old.transaction() as tx:
+            editor = await people.ensure_person(tx, tg_account(501), "赵编辑")
+            signer = await people.ensure_person(tx, tg_account(502), "李负责人")
+            rewriter = await people.ensure_person(tx, tg_account(503), "钱编辑")
+            for key, data in [
+                (
+                    "501",
+                    {
+                        "pending_adoption_day": 7,
+                        "wait_since": {
+                            "key": "pending_adoption_day",
+                            "since": "2026-10-15T01:58:00+00:00",
+                            "update": 42,
+                        },
+                        "draft": {"title": "半截草稿"},
+                    },
+                ),
+                (
+                    "503",
+                    {
+                        "pending_edit": 5,
+                        "wait_since": {
+                            "key": "pending_edit",
+                            "since": "2026-10-15T01:59:00+00:00",
+                            "update": 43,
+                        },
+                    },
+                ),
+                (
+                    "502",
+                    {
+                        "pending_return": {"item": 1, "round": 0, "step": 0},
+                        "wait_since": {"key": "pending_return", "since": "x", "update": 3},
+                    },
+                ),
+            ]:
+                await tx.execute(
+                    "INSERT INTO conversations (name, key, state, data, updated_at)"
+                    " VALUES ('__user_data__', ?, '', ?, ?)",
+                    (key, json.dumps(data), tx.stamp),
+                )
+    async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
+        await upgraded.migrate()
+        async with upgraded.reading() as tx:
+            carried = await sessions.load(tx, editor.id, "telegram")
+            assert await sessions.load(tx, signer.id, "telegram") is None
+            rows = await tx.fetchall("SELECT key, data FROM conversations ORDER BY key")
+        assert carried == Session(
+            editor.id,
+            "telegram",
+            "adoption_day",
+            "day",
+            {"adoption": 7},
+            datetime(2026, 10, 15, 1, 58, tzinfo=UTC),
+            "42",
+        )
+        async with upgraded.reading() as tx:
+            rewriting = await sessions.load(tx, rewriter.id, "telegram")
+        assert rewriting is not None
+        assert (rewriting.flow, rewriting.step, dict(rewriting.draft)) == (
+            "edit",
+            "text",
+            {"item": 5},
+        )
+        left = {str(row["key"]): json.loads(row["data"]) for row in rows}
+        assert left["501"] == {"draft": {"title": "半截草稿"}}
+        assert left["503"] == {}
+        assert left["502"]["pending_return"] == {"item": 1, "round": 0, "step": 0}
+        assert left["502"]["wait_since"]["key"] == "pending_return"

@@ -21,10 +21,13 @@ from storage import periods as closed_periods
 from storage.db import Database, Tx
 from storage.figures import (
     CorrectedItem,
+    LedgerMark,
     UnitPlace,
     corrected_items,
+    ledger_mark,
     period_counts,
     period_counts_with_items,
+    touched_units,
     unit_places,
 )
 
@@ -33,6 +36,11 @@ from storage.figures import (
 COMPOSE_YEAR = True
 #: Closed-month aggregates kept per database (a new one is built when a month closes).
 CLOSED_ENTRIES = 4
+#: Keep an open month's counts and recount only the units a commit touched (False: recount
+#: the whole month after every commit, the path before; the benchmarks set it to compare).
+KEEP_OPEN_MONTH = True
+#: Open months' counts kept per database.
+OPEN_ENTRIES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +102,8 @@ async def _month_report(
     composed from the closed months and this month's own aggregate."""
     if not COMPOSE_YEAR:
         return await _month_report_live(db, policy, zone, year, month)
-    span = periods.month(year, month)
     async with db.scanning() as tx:
-        counts, adopted = await period_counts_with_items(
-            tx,
-            policy,
-            span.first,
-            span.last,
-            informant_at=span.closes_at(zone),
-            monthly=True,
-            zone=zone,
-        )
+        counts, adopted = await _month_counts(db, tx, policy, zone, year, month)
         ytd_counts = await _year_counts(
             db, tx, policy, zone, year, month, known=(month, counts, adopted)
         )
@@ -185,6 +184,81 @@ async def _live_year_counts(
         monthly=True,
         zone=zone,
     )
+
+
+@dataclass(slots=True)
+class _OpenMonth:
+    """A month's counts as of an audit row, kept so that a commit recounts only its units."""
+
+    policy: ScoringPolicy
+    mark: LedgerMark
+    places: dict[int, UnitPlace]
+    counts: dict[int, UnitCounts]  # unit -> its counts, in the listing's order
+    adopted: dict[int, tuple[int, ...]]  # unit -> its items with a live adoption in the month
+
+
+_OPEN: weakref.WeakKeyDictionary[Database, dict[object, _OpenMonth]] = weakref.WeakKeyDictionary()
+
+
+async def _month_counts(
+    db: Database, tx: Tx, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
+) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+    """One month's counts (monthly, with adopted item ids) in this snapshot.
+
+    Kept per database: when only items, adoptions and informant grants changed since (their
+    audit rows say which), only the units they touch are counted again, by index, and put in
+    place of their old counts; anything else (a unit's settings, a period closed or reopened,
+    an import, a new schema, a changed unit list) counts the whole month again.
+    """
+    span = periods.month(year, month)
+
+    async def count(
+        units: frozenset[int] | None,
+    ) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+        """The month's counts, of only `units` if given."""
+        return await period_counts_with_items(
+            tx,
+            policy,
+            span.first,
+            span.last,
+            informant_at=span.closes_at(zone),
+            monthly=True,
+            zone=zone,
+            units=units,
+        )
+
+    if not KEEP_OPEN_MONTH:
+        return await count(None)
+    mark = await ledger_mark(tx)
+    places = await unit_places(tx)
+    key = (id(policy), zone.key, year, month)
+    kept = _OPEN.setdefault(db, {})
+    state = kept.get(key)
+    if (
+        state is not None
+        and state.policy is policy
+        and state.mark.schema == mark.schema
+        and state.mark.audit_id <= mark.audit_id
+        and state.places == places
+    ):
+        touched = await touched_units(tx, state.mark.audit_id, mark.audit_id)
+        if touched is not None:
+            units, adopted = await count(touched) if touched else ([], {})
+            if {c.unit_id for c in units} == touched & state.counts.keys():  # none came or went
+                for c in units:
+                    state.counts[c.unit_id] = c
+                    if c.unit_id in adopted:
+                        state.adopted[c.unit_id] = adopted[c.unit_id]
+                    else:
+                        state.adopted.pop(c.unit_id, None)
+                state.mark = mark
+                return list(state.counts.values()), dict(state.adopted)
+    counts, adopted = await count(None)
+    kept.pop(key, None)
+    kept[key] = _OpenMonth(policy, mark, places, {c.unit_id: c for c in counts}, dict(adopted))
+    while len(kept) > OPEN_ENTRIES:
+        del kept[next(iter(kept))]
+    return counts, adopted
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +404,9 @@ async def _year_counts(
     for first, last in _runs(open_months):
         if known is not None and (first, last) == (known[0], known[0]):
             parts.append((known[1], known[2]))
+            continue
+        if first == last:
+            parts.append(await _month_counts(db, tx, policy, zone, year, first))
             continue
         run = periods.Period(periods.month(year, first).first, periods.month(year, last).last)
         parts.append(

@@ -8,6 +8,7 @@ still open (see docs/architecture.md, "The year from closed months").
 from __future__ import annotations
 
 import weakref
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -438,34 +439,116 @@ async def _year_counts(
             date(year, 1, 1),
             periods.month(year, upto).last,
         )
-    return _compose(
-        policy,
-        closed,
+    return _composed(
+        db,
+        (id(policy), zone.key, year, upto),
+        _Inputs(
+            policy,
+            closed,
+            places,
+            [(row.adoption_id, row.unit_id, row.kind, row.points) for row in corrections],
+            corrected,
+        ),
         parts,
-        places,
-        [(row.adoption_id, row.unit_id, row.kind, row.points) for row in corrections],
-        corrected,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What a year's composition takes besides its open parts."""
+
+    policy: ScoringPolicy
+    closed: _Closed
+    places: dict[int, UnitPlace]
+    corrections: list[tuple[int, int, str, int]]
+    corrected: dict[int, CorrectedItem]
+
+    def same(self, other: _Inputs) -> bool:
+        """Whether a composition from `other` holds for these (the same sheets' sums, unit
+        list and corrections)."""
+        return (
+            self.policy is other.policy
+            and self.closed is other.closed
+            and self.places == other.places
+            and self.corrections == other.corrections
+            and self.corrected == other.corrected
+        )
+
+
+_Part = tuple[list[UnitCounts], dict[int, tuple[int, ...]]]
+
+
+@dataclass(slots=True)
+class _Composition:
+    """A year's composed counts, with the inputs and the open parts' counts they came from."""
+
+    inputs: _Inputs
+    parts: list[tuple[dict[int, UnitCounts], dict[int, tuple[int, ...]]]]
+    lines: dict[int, UnitCounts]  # unit -> its year's counts, in the listing's order
+
+
+_COMPOSED: weakref.WeakKeyDictionary[Database, dict[object, _Composition]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Above this many units changed, the year is composed whole rather than patched.
+PATCH_UNITS = 200
+
+
+def _composed(db: Database, key: object, inputs: _Inputs, parts: list[_Part]) -> list[UnitCounts]:
+    """The year's counts composed from closed sums and open parts (see `_compose`); kept per
+    database, so that when only some units' open counts changed (kept open months hand back the
+    very objects of the units no commit touched), only those units are composed again."""
+    maps = [({c.unit_id: c for c in counts}, adopted) for counts, adopted in parts]
+    kept = _COMPOSED.setdefault(db, {})
+    state = kept.get(key)
+    if state is not None and state.inputs.same(inputs) and len(state.parts) == len(maps):
+        changed: set[int] | None = set()
+        for (was, was_adopted), (now, now_adopted) in zip(state.parts, maps, strict=True):
+            if changed is None or was.keys() != now.keys():
+                changed = None
+                break
+            changed.update(unit for unit, c in now.items() if was[unit] is not c)
+            changed.update(
+                unit
+                for unit in was_adopted.keys() | now_adopted.keys()
+                if was_adopted.get(unit) is not now_adopted.get(unit)
+            )
+        if changed is not None and len(changed) <= PATCH_UNITS:
+            fresh = _compose(inputs, parts, only=changed)
+            if {c.unit_id for c in fresh} == changed & state.lines.keys():
+                for c in fresh:
+                    state.lines[c.unit_id] = c
+                state.parts = maps
+                return list(state.lines.values())
+    lines = _compose(inputs, parts)
+    kept.pop(key, None)
+    kept[key] = _Composition(inputs, maps, {c.unit_id: c for c in lines})
+    while len(kept) > OPEN_ENTRIES:
+        del kept[next(iter(kept))]
+    return lines
+
+
 def _compose(
-    policy: ScoringPolicy,
-    closed: _Closed,
-    parts: list[tuple[list[UnitCounts], dict[int, tuple[int, ...]]]],
-    places: dict[int, UnitPlace],
-    corrections: list[tuple[int, int, str, int]],
-    corrected: dict[int, CorrectedItem],
+    inputs: _Inputs, parts: list[_Part], only: AbstractSet[int] | None = None
 ) -> list[UnitCounts]:
-    """The year's counts per unit: closed sums + corrections + open parts (see _year_counts).
+    """The year's counts per unit: closed sums + corrections + open parts (see _year_counts);
+    of only the units in `only` if given (each unit's line depends on its own counts alone).
 
     Distinct adopted items are a union, not a sum: an item counts once however many months
     adopted it; an item a correction touched counts by whether it has a live adoption in the
     span now.
     """
-    sums = {unit: list(values) for unit, values in closed.sums.items()}
-    distinct = dict(closed.distinct)
-    existed: dict[int, dict[int, _MonthTerms]] = {u: dict(m) for u, m in closed.existed.items()}
-    last: dict[int, tuple[int, UnitCounts]] = dict(closed.last)
+    policy, closed, places = inputs.policy, inputs.closed, inputs.places
+    corrections, corrected = inputs.corrections, inputs.corrected
+    if only is None:
+        sums = {unit: list(values) for unit, values in closed.sums.items()}
+        distinct = dict(closed.distinct)
+        last: dict[int, tuple[int, UnitCounts]] = dict(closed.last)
+    else:
+        sums = {unit: list(closed.sums[unit]) for unit in only if unit in closed.sums}
+        distinct = {unit: closed.distinct[unit] for unit in only if unit in closed.distinct}
+        last = {unit: closed.last[unit] for unit in only if unit in closed.last}
+    existed = closed.existed  # read only
     missing: dict[int, set[int]] = {}
     open_counts: dict[int, list[int]] = {}
     open_quotas: dict[int, dict[int, int]] = {}
@@ -473,6 +556,8 @@ def _compose(
     for counts, adopted in parts:
         for c in counts:
             unit = c.unit_id
+            if only is not None and unit not in only:
+                continue
             total = sums.setdefault(unit, [0] * _SUMS)
             for n, value in enumerate(_additive(c)):
                 total[n] += value
@@ -487,6 +572,8 @@ def _compose(
             if months_in and max(months_in) > last.get(unit, (0, c))[0]:
                 last[unit] = (max(months_in), c)
         for unit, ids in adopted.items():
+            if only is not None and unit not in only:
+                continue
             fresh = 0
             for item_id in ids:
                 if not closed.was_seen(item_id) and item_id not in counted_open:

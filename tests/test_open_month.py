@@ -254,9 +254,11 @@ def _sheets(path: Path) -> list[tuple[object, ...]]:
 
 async def _figures(db: Database, rules: CentreRules, keep: bool) -> tuple[object, ...]:
     """December's lines, the year to date beside them and the year's lines: with the month
-    kept and the years patched, or counted and composed afresh (the kept state left as is)."""
+    kept and the year and the ranks patched, or all counted, composed and ranked afresh (the
+    kept state left as is)."""
     figures.KEEP_OPEN_MONTH = keep
     composed = None if keep else figures._COMPOSED.pop(db, None)
+    ranked = None if keep else figures._RANKED.pop(db, None)
     try:
         report = await figures._month_report(db, rules.policy, SHANGHAI, YEAR, 12)
         year = await figures._year_report(db, rules.policy, SHANGHAI, YEAR)
@@ -264,6 +266,8 @@ async def _figures(db: Database, rules: CentreRules, keep: bool) -> tuple[object
         figures.KEEP_OPEN_MONTH = True
         if composed is not None:
             figures._COMPOSED[db] = composed
+        if ranked is not None:
+            figures._RANKED[db] = ranked
     return report.lines, report.year_to_date, report.adopted_ids, year
 
 

@@ -8,16 +8,26 @@ still open (see docs/architecture.md, "The year from closed months").
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
 from scoring import periods
-from scoring.figures import UnitCounts, UnitMonth, UnitYear, month_figures, year_figures
+from scoring.figures import (
+    UnitCounts,
+    UnitMonth,
+    UnitYear,
+    _listing_order,
+    month_figures,
+    year_figures,
+)
 from scoring.policy import QuotaBasis, ScoringPolicy
+from scoring.ranking import competition_ranks
 from storage import periods as closed_periods
 from storage.db import Database, Tx
 from storage.figures import (
@@ -111,8 +121,20 @@ async def _month_report(
     return MonthReport(
         year=year,
         month=month,
-        lines=month_figures(policy, [replace(c, monthly_quota_counts=()) for c in counts]),
-        year_to_date=year_figures(policy, ytd_counts, months=month),
+        lines=_ranked(
+            db,
+            ("month", id(policy), zone.key, year, month),
+            counts,
+            lambda units: month_figures(
+                policy, [replace(c, monthly_quota_counts=()) for c in units]
+            ),
+        ),
+        year_to_date=_ranked(
+            db,
+            ("year", id(policy), zone.key, year, month),
+            ytd_counts,
+            lambda units: year_figures(policy, units, months=month),
+        ),
         policy=policy,
         adopted_ids=adopted,
     )
@@ -167,8 +189,66 @@ async def _year_report(
         if COMPOSE_YEAR:
             counts = await _year_counts(db, tx, policy, zone, year, 12)
         else:
-            counts = await _live_year_counts(tx, policy, zone, year, 12)
-    return year_figures(policy, counts)
+            return year_figures(policy, await _live_year_counts(tx, policy, zone, year, 12))
+    return _ranked(
+        db,
+        ("year", id(policy), zone.key, year, 12),
+        counts,
+        lambda units: year_figures(policy, units),
+    )
+
+
+_Line = TypeVar("_Line", UnitMonth, UnitYear)
+
+
+@dataclass(slots=True)
+class _Lines:
+    """Ranked lines kept with the counts each was computed from."""
+
+    keep: object  # what computed them (held so the id() of its policy in the key stays its own)
+    lines: dict[int, tuple[UnitCounts, UnitMonth | UnitYear]]  # unit -> (its counts, line)
+
+
+_RANKED: weakref.WeakKeyDictionary[Database, dict[object, _Lines]] = weakref.WeakKeyDictionary()
+
+
+def _ranked(
+    db: Database,
+    key: object,
+    counts: list[UnitCounts],
+    compute: Callable[[list[UnitCounts]], list[_Line]],
+) -> list[_Line]:
+    """`compute(counts)`: every unit's line, ranked, in listing order; kept per database, so
+    that when only some units' counts changed (the kept month and year hand back the very
+    objects of the others) only their lines are computed again and everyone is ranked again.
+
+    A line's figures depend on its unit's counts alone and its rank on every unit's score,
+    so the lines of the changed units, computed among themselves, take the ranks of all.
+    """
+    kept = _RANKED.setdefault(db, {})
+    state = kept.get(key)
+    if state is not None and state.lines.keys() == {c.unit_id for c in counts}:
+        changed = [c for c in counts if state.lines[c.unit_id][0] is not c]
+        if len(changed) <= PATCH_UNITS:
+            fresh: dict[int, UnitMonth | UnitYear] = {
+                line.counts.unit_id: line for line in compute(changed)
+            }
+            lines = [fresh.get(c.unit_id) or state.lines[c.unit_id][1] for c in counts]
+            ranks = competition_ranks([line.score for line in lines])
+            ranked = [
+                line if line.rank == rank else replace(line, rank=rank)
+                for line, rank in zip(lines, ranks, strict=True)
+            ]
+            state.lines = {c.unit_id: (c, line) for c, line in zip(counts, ranked, strict=True)}
+            ranked.sort(key=_listing_order)
+            return ranked  # type: ignore[return-value]
+    result = compute(counts)
+    by_unit = {line.counts.unit_id: line for line in result}
+    kept.pop(key, None)
+    kept[key] = _Lines(compute, {c.unit_id: (c, by_unit[c.unit_id]) for c in counts})
+    while len(kept) > OPEN_ENTRIES * 2:
+        del kept[next(iter(kept))]
+    return result
 
 
 async def _live_year_counts(

@@ -38,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -187,7 +188,9 @@ async def write_load(db_path: Path, config: Path, seconds: float, rate: float, s
         writer = Writer(db, rules_of(config), seed)
         await writer.load()
         began = time.monotonic()
-        for n in range(int(seconds * rate) + 1):
+        if rate <= 0:  # no writes: the load's answers alone
+            await asyncio.sleep(seconds)
+        for n in range(int(seconds * rate) + 1 if rate > 0 else 0):
             wait = began + n / rate - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -233,10 +236,20 @@ async def close_months(db_path: Path, rules: CentreRules, today: date) -> list[i
 # --- the figures in this process: the year against the open month's raw SQL -------------
 
 
+#: Per path, the figures' kept state in this process (each path keeps its own, as each bot
+#: run does; shared, one path's recount would replace what another path kept).
+_KEPT: dict[tuple[bool, bool], tuple[Any, Any, Any]] = {}
+
+
 def set_path(compose: bool, keep: bool) -> None:
     """Chooses the figures' path in this process (as the bot's command line does in its own)."""
     figures.COMPOSE_YEAR = compose
     figures.KEEP_OPEN_MONTH = keep
+    state = _KEPT.setdefault(
+        (compose, keep),
+        (weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()),
+    )
+    figures._OPEN, figures._COMPOSED, figures._RANKED = state
 
 
 async def clocked(call: Callable[[], Awaitable[object]]) -> float:

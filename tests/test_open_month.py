@@ -24,6 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.ledger_figures import OUTLETS, Scale, build
+from bot.config import load_settings
+from bot.wiring import centre_rules
+from scoring.policy import ScoringPolicy
 from scoring.vocab import AT_CENTRE, ItemState, Role
 from storage import adoptions, items, people, units
 from storage.db import Database
@@ -53,13 +56,12 @@ OPERATIONS = (
 
 def shipped_rules() -> CentreRules:
     """The shipped rules with the generator's outlets (as tests.test_year_compose has them)."""
-    from bot.config import load_settings
-    from bot.wiring import centre_rules
-    from scoring.policy import ScoringPolicy
-
-    settings_ = load_settings(REPO / "config.yaml", {})
     outlets = {name: Outlet(name, level) for name, level, _ in OUTLETS}
-    return replace(centre_rules(settings_), outlets=outlets, policy=ScoringPolicy())
+    return replace(
+        centre_rules(load_settings(REPO / "config.yaml", {})),
+        outlets=outlets,
+        policy=ScoringPolicy(),
+    )
 
 
 async def _template(path: Path, rules: CentreRules) -> None:

@@ -22,16 +22,19 @@ from telegram.ext import (
 )
 
 from bot.context import CONTEXT_TYPES, BotData, Context
-from bot.courier import Courier
 from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
-from bot.ratelimit import PacedRateLimiter
-from bot.request import RetryingRequest
-from bot.sender import DrainReport, drain, smooth_rate_limiter
+from bot.sender import drain
 from bot.settings.schema import Settings
-from bot.transport import AiohttpRequest
-from bot.updates import PerUserUpdateProcessor
+from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
+from channels.telegram.ratelimit import PacedRateLimiter
+from channels.telegram.request import RetryingRequest
+from channels.telegram.transport import AiohttpRequest
+from channels.telegram.updates import PerUserUpdateProcessor
 from chat import actions
+from delivery import outbox as delivery
+from delivery.courier import Courier
+from delivery.outbox import DrainReport
 from handlers import (
     admin,
     briefs,
@@ -115,9 +118,12 @@ def build_application(
     if isinstance(limiter, PacedRateLimiter):
         limiter.fallback = queue_reply
 
+    channels = {TELEGRAM: TelegramChannel(app.bot, db, services.texts)}
+
     async def send_outbox() -> DrainReport:
-        """One outbox pass with the application's bot."""
-        return await drain(app.bot, db, services.texts, rules)
+        """One outbox pass through the channels the bot serves (Telegram: the application's
+        bot)."""
+        return await delivery.drain(channels, db, rules)
 
     async def next_retry() -> float | None:
         """Seconds until the outbox's soonest retry is due."""

@@ -24,7 +24,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotData, Context
 from bot.courier import Courier
-from bot.jobs import SWEEP_INTERVAL, sweep_job
+from bot.jobs import sweep
 from bot.persistence import SqlitePersistence
 from bot.ratelimit import PacedRateLimiter
 from bot.request import RetryingRequest
@@ -52,6 +52,7 @@ from workflow.rules import CentreRules
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = 15.0  # seconds between passes that retry the outbox
+SWEEP_INTERVAL = 300.0  # seconds between due-work sweeps
 
 BotApp = Application[Any, Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
@@ -194,7 +195,7 @@ async def _post_init(app: BotApp) -> None:
         log.warning("%d outbox messages were being sent at a crash: marked uncertain", interrupted)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_drain_job, interval=OUTBOX_INTERVAL, first=1, name="outbox")
-        app.job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL, first=2, name="sweep")
+        app.job_queue.run_repeating(_sweep_job, interval=SWEEP_INTERVAL, first=2, name="sweep")
     texts = services.texts
     await app.bot.set_my_commands(
         [
@@ -208,3 +209,8 @@ async def _drain_job(context: Context) -> None:
     """Retries what is due in the outbox (429 waits, 5xx, lost connections)."""
     services = context.bot_data
     await drain(context.bot, services.db, services.texts, services.rules)
+
+
+async def _sweep_job(context: Context) -> None:
+    """Runs one sweep with the bot's services (the job's callback)."""
+    await sweep(context.bot_data.db.clock(), context.bot_data)

@@ -183,7 +183,7 @@ class Sandbox:
         if app is None:
             return
         try:
-            await sweep(self.clock(), app.bot, app.bot_data)
+            await sweep(self.clock(), app.bot_data)
         except Exception:  # the clock has moved; the scheduler's own sweep will retry
             log.exception("sweep after time travel failed")
 

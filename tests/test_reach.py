@@ -49,7 +49,7 @@ async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
 async def sweep_at(server: FakeBotApi, app: BotApp, clock: FakeClock, moment: datetime) -> None:
     """The due-work sweep at a moment, and whatever it queued delivered."""
     clock.now = moment
-    await sweep(moment, app.bot, app.bot_data)
+    await sweep(moment, app.bot_data)
     await settle(server, app)
 
 

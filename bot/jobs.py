@@ -1,5 +1,5 @@
-"""The due-work sweep (run on a timer by the composition root): bulletins, reminders and calendar
-warnings, then the outbox."""
+"""The due-work sweep (run by `bot.scheduler`): bulletins, reminders and calendar warnings, then
+the outbox."""
 
 from __future__ import annotations
 

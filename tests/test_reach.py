@@ -38,11 +38,9 @@ def shanghai(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 @pytest.fixture
 async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot without its own timed sweeps: each test sweeps at the moment it sets."""
+    """The running bot without its own timed sweeps (its scheduler is not started): each test
+    sweeps at the moment it sets."""
     async with running(settings, ledger) as app:
-        assert app.job_queue is not None
-        for job in app.job_queue.jobs():
-            job.schedule_removal()
         yield app
 
 

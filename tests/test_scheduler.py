@@ -18,19 +18,21 @@ import pytest
 
 from bot import jobs as sweeping
 from bot import scheduler as timing
-from bot.app import build_application
+from bot.app import build_application, scheduler_for
+from bot.config import Settings
 from bot.context import BotData
 from bot.courier import Courier
 from bot.runner import recover_outbox
 from bot.scheduler import Job, Scheduler, timed_work
 from bot.sender import DrainReport
 from bot.wiring import centre_rules
+from handlers import general
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import jobs, outbox, people, units
 from storage.db import Database
 from tests.conftest import FakeClock
-from tests.flow import TOKEN, flow_settings, load_units
+from tests.flow import ADMIN, TOKEN, flow_settings, load_units, running
 from workflow import joining, submission
 from workflow.schedule import post_once
 
@@ -171,8 +173,8 @@ async def test_the_scheduler_sweeps_and_retries_without_an_application(
     channel = FakeChannel(db)
     services = services_on(db, server, tmp_path, channel)
     await waiting_items(services, clock, 1)
-    clock.now = shanghai(11, 3)  # Tuesday: 3 working days waited; October's bulletin is out
-    async with db.transaction() as tx:  # (posted already, so nothing is rendered here)
+    clock.now = shanghai(11, 3)  # the head is reminded, the leader told; October's bulletin
+    async with db.transaction() as tx:  # is posted already (nothing rendered here)
         await jobs.record(tx, "bulletin:2026-10")
     channel.put_off = "remind:signoff-up:1:0:0:2026-11-03"  # the leader's: a busy first try
     scheduler = timed_work(services)
@@ -205,7 +207,36 @@ async def test_the_bot_runs_nothing_on_ptbs_job_queue(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PTB warns that no JobQueue is set up: none is
         assert app.job_queue is None
-    assert isinstance(timed_work(app.bot_data), Scheduler)
+
+
+async def test_a_failed_sweep_reaches_the_bots_error_handler(
+    settings: Settings,
+    ledger: Database,
+    server: FakeBotApi,
+    quick: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failures = 0
+
+    async def broken(now: datetime, services: object) -> None:
+        """A sweep that fails (the ledger is locked, say)."""
+        nonlocal failures
+        failures += 1
+        raise RuntimeError("sweep broke")
+
+    monkeypatch.setattr(timing, "sweep", broken)
+    monkeypatch.setattr(general, "_last_alert", {})  # no alert of another test holds this one
+    admin = server.user(ADMIN, "管理员")
+    async with running(settings, ledger) as app:
+        scheduler = scheduler_for(app)
+        scheduler.start()
+        try:
+            told = await server.wait_for_bot_message(ADMIN, 0, timeout=20)
+            await wait_until(lambda: failures >= 3)
+        finally:
+            await scheduler.stop()
+    assert "机器人出错：RuntimeError: sweep broke" in str(told["text"])
+    assert len(admin.received()) == 1  # told once (a minute apart at most), though it kept failing
 
 
 async def test_runs_of_a_job_never_overlap() -> None:

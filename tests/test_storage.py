@@ -44,11 +44,11 @@ async def test_upgrade_from_every_earlier_version_keeps_rows(
     tmp_path: Path, clock: FakeClock, start: int
 ) -> None:
     async with await Database.open(tmp_path / "old.db", clock=clock) as old:
-        assert await old.migrate(target=start) == list(range(1, start + 1))
+        assert await old.migrate(target=start) == [v for v, _, _ in MIGRATIONS if v <= start]
         await _seed_first_schema(old)
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
         applied = await upgraded.migrate()
-        assert applied == list(range(start + 1, LATEST_VERSION + 1))
+        assert applied == [v for v, _, _ in MIGRATIONS if v > start]
         async with upgraded.reading() as tx:
             assert len(await units.list_units(tx)) == 3
             assert (await people.person_by_tg(tx, 1001)) is not None
@@ -69,6 +69,8 @@ async def _seed_first_schema(db: Database) -> None:
                     tx.stamp,
                 ),
             )
+        if any(row["name"] == "key" for row in await tx.fetchall("PRAGMA table_info(units)")):
+            await tx.execute("UPDATE units SET key = name")  # as code from version 11 on did
         await tx.execute(
             "INSERT INTO people (tg_user_id, name, created_at) VALUES (1001, '王信息员', ?)",
             (tx.stamp,),

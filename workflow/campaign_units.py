@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from scoring.assessment import Answer, ScoreOutOfRange, Verdict, check_score
-from storage import campaign_scores, campaigns, files
+from storage import campaign_scores, campaigns, files, people
 from storage.campaign_scores import Evidence, SelfCheck
 from storage.campaigns import CampaignUnit
 from storage.db import Database, Tx
@@ -29,6 +29,8 @@ from workflow.campaign_common import (
     unit_people,
     works_for,
 )
+from workflow.campaign_sheet import compose
+from workflow.campaign_workbook import ScoreWorkbookError, read_score_workbook, score_workbook
 from workflow.campaigns import ASSESSOR, LEADING
 from workflow.outcomes import Refused
 
@@ -289,6 +291,49 @@ async def score(
     steps of 0.1; scoring again replaces it. False when nothing changed."""
     async with db.transaction() as tx:
         return await score_in(tx, member, campaign_id, unit_id, check_id, points, comment)
+
+
+async def score_sheet(db: Database, office: Person, campaign_id: int) -> bytes:
+    """The blank score workbook the group fills in on site (one sheet per unit)."""
+    async with db.reading() as tx:
+        await office_only(tx, office)
+        campaign, template = await load(tx, campaign_id)
+        expect_state(campaign, "running")
+        sheet = await compose(tx, campaign, template, version=0)
+    return score_workbook(sheet)
+
+
+async def upload_scores(
+    db: Database, office: Person, campaign_id: int, member_id: int, data: bytes
+) -> int:
+    """Records a group member's filled score workbook, uploaded by the office: every score or
+    none (one bad cell refuses the file, naming the cell). Returns the scores changed."""
+    async with db.transaction() as tx:
+        await office_only(tx, office)
+        _, template = await load(tx, campaign_id)
+        member = await people.get_person(tx, member_id)
+        if member is None:
+            raise Refused("campaign_not_assessor")
+        try:
+            rows = read_score_workbook(data, template)
+        except ScoreWorkbookError as error:
+            raise Refused(
+                "campaign_workbook_unreadable", where=error.where, problem=error.problem
+            ) from None
+        changed = 0
+        for row in rows:
+            changed += await score_in(
+                tx,
+                member,
+                campaign_id,
+                row.unit_id,
+                row.check_id,
+                row.points,
+                row.comment,
+                source="workbook",
+                actor_id=office.id,
+            )
+        return changed
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from workflow.campaign_common import (
     unit_people,
 )
 from workflow.campaign_sheet import compose, unit_lines
+from workflow.campaign_workbook import campaign_workbook
 from workflow.outcomes import Refused
 
 LEADING = "leading"
@@ -596,6 +597,26 @@ async def results(
         if not mine:
             raise Refused("not_allowed")
         return {**found.sheet, "units": mine}
+
+
+async def workbook(
+    db: Database, person: Person, campaign_id: int, version: int | None = None
+) -> bytes:
+    """The campaign workbook: of a published version (the same bytes every time), or, for the
+    office while the campaign runs, of the scores so far."""
+    async with db.reading() as tx:
+        campaign, template = await load(tx, campaign_id)
+        if campaign.state == "closed":
+            found = await campaigns.sheet(tx, campaign_id, version)
+            if found is None:
+                raise Refused("campaign_no_results")
+            sheet = found.sheet
+        else:
+            await office_only(tx, person)
+            sheet = await compose(tx, campaign, template, version=0)
+    if campaign.state == "closed":
+        await results(db, person, campaign_id, version)  # the same rights as the results
+    return campaign_workbook(sheet)
 
 
 # --- consequences ------------------------------------------------------------------------------

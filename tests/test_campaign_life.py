@@ -441,6 +441,9 @@ async def test_a_campaign_from_plan_to_rectification(
     assert [line["unit_id"] for line in own["units"]] == [cast.township]
     await refused("not_allowed", cs.results(db, cast.outsider, campaign_id))
     assert (await cu.view_selfcheck(db, cast.township_staff, campaign_id, cast.window)).answers
+    await refused(
+        "campaign_not_yours", cu.view_selfcheck(db, cast.outsider, campaign_id, cast.window)
+    )
 
     # A closed campaign takes no more scores, self-checks or survey answers.
     await refused(

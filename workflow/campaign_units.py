@@ -215,7 +215,7 @@ async def view_selfcheck(
     db: Database, person: Person, campaign_id: int, unit_id: int
 ) -> SelfCheckView:
     """A unit's self-check and evidence: for its own people, the office, the leading group and
-    the assessment group; another unit's people only once the results are out."""
+    the assessment group; the people of the campaign's other units once the results are out."""
     async with db.reading() as tx:
         campaign, _ = await load(tx, campaign_id)
         line = await unit_in_campaign(tx, campaign_id, unit_id)
@@ -224,7 +224,15 @@ async def view_selfcheck(
             or await is_office(tx, person)
             or person.id in await member_ids(tx, campaign_id, LEADING)
             or person.id in await member_ids(tx, campaign_id, ASSESSOR)
-            or campaign.state == "closed"
+            or (
+                campaign.state == "closed"
+                and any(
+                    [
+                        await works_for(tx, person, other.unit_id)
+                        for other in await campaigns.units_of(tx, campaign_id)
+                    ]
+                )
+            )
         )
         if not allowed:
             raise Refused("campaign_not_yours")

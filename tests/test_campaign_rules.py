@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.assessment import (
@@ -199,9 +199,11 @@ def test_praise_list_keeps_ties_at_the_cut() -> None:
 
 # --- rules: properties ---------------------------------------------------------------------------
 
+PROPERTY = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 tenths = st.integers(min_value=0, max_value=200).map(lambda n: Decimal(n) / 10)
 
 
+@PROPERTY
 @given(st.lists(tenths, min_size=1, max_size=9), st.sampled_from(list(Settlement)))
 def test_a_settled_score_lies_between_the_members(scores: list[Decimal], rule: Settlement) -> None:
     settled = settle(scores, rule)
@@ -210,6 +212,7 @@ def test_a_settled_score_lies_between_the_members(scores: list[Decimal], rule: S
     assert settle([scores[0]] * len(scores), rule) == scores[0]
 
 
+@PROPERTY
 @given(
     st.integers(0, 500),
     st.integers(0, 500),
@@ -235,6 +238,7 @@ def test_survey_points_stay_within_the_check(
     assert abs(shares - 1) < Decimal("1e-20")
 
 
+@PROPERTY
 @given(st.data())
 def test_total_is_the_sum_and_grade_is_monotone(data: st.DataObject) -> None:
     template = shipped()[data.draw(st.sampled_from(["county", "bureau"]))]

@@ -30,7 +30,6 @@ from workflow.campaign_common import (
     works_for,
 )
 from workflow.campaign_sheet import compose
-from workflow.campaign_workbook import ScoreWorkbookError, read_score_workbook, score_workbook
 from workflow.campaigns import ASSESSOR, LEADING
 from workflow.outcomes import Refused
 
@@ -303,6 +302,8 @@ async def score(
 
 async def score_sheet(db: Database, office: Person, campaign_id: int) -> bytes:
     """The blank score workbook the group fills in on site (one sheet per unit)."""
+    from workflow.campaign_workbook import score_workbook  # openpyxl on demand
+
     async with db.reading() as tx:
         await office_only(tx, office)
         campaign, template = await load(tx, campaign_id)
@@ -316,6 +317,8 @@ async def upload_scores(
 ) -> int:
     """Records a group member's filled score workbook, uploaded by the office: every score or
     none (one bad cell refuses the file, naming the cell). Returns the scores changed."""
+    from workflow.campaign_workbook import ScoreWorkbookError, read_score_workbook
+
     async with db.transaction() as tx:
         await office_only(tx, office)
         _, template = await load(tx, campaign_id)

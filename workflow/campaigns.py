@@ -33,7 +33,6 @@ from workflow.campaign_common import (
     unit_people,
 )
 from workflow.campaign_sheet import compose, unit_lines
-from workflow.campaign_workbook import campaign_workbook
 from workflow.outcomes import Refused
 
 LEADING = "leading"
@@ -603,7 +602,10 @@ async def workbook(
     db: Database, person: Person, campaign_id: int, version: int | None = None
 ) -> bytes:
     """The campaign workbook: of a published version (the same bytes every time), or, for the
-    office while the campaign runs, of the scores so far."""
+    office while the campaign runs, of the scores so far. openpyxl is imported only here, as
+    the bot keeps it out of its long-running process (bot/offload.py renders in a child)."""
+    from workflow.campaign_workbook import campaign_workbook
+
     async with db.reading() as tx:
         campaign, template = await load(tx, campaign_id)
         if campaign.state == "closed":

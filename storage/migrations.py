@@ -642,6 +642,230 @@ UPDATE conversations
     WHERE name = '__user_data__' AND json_valid(data);
 """,
     ),
+    (
+        15,
+        "assessment campaigns (考核): plans, units and on-site dates, members, decisions,"
+        " self-checks and evidence, scores, settlements, grades, survey, consequences, sheets",
+        """
+-- A campaign keeps the template it was planned with (JSON), so a later edit of a template
+-- file changes no running or closed campaign. Rounds count submissions for approval.
+CREATE TABLE campaigns (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    year          INTEGER NOT NULL,
+    template_key  TEXT NOT NULL,
+    template      TEXT NOT NULL,
+    scope         TEXT NOT NULL CHECK (scope IN ('general', 'focus')),
+    state         TEXT NOT NULL DEFAULT 'draft'
+                    CHECK (state IN ('draft', 'plan_review', 'running', 'grade_review', 'closed')),
+    plan_round    INTEGER NOT NULL DEFAULT 0,
+    grade_round   INTEGER NOT NULL DEFAULT 0,
+    created_by    INTEGER NOT NULL REFERENCES people(id),
+    created_at    TEXT NOT NULL,
+    approved_at   TEXT,
+    closed_at     TEXT
+);
+
+CREATE TABLE campaign_units (
+    campaign_id   INTEGER NOT NULL REFERENCES campaigns(id),
+    unit_id       INTEGER NOT NULL REFERENCES units(id),
+    onsite_on     TEXT NOT NULL,  -- local date of the on-site assessment
+    notified_at   TEXT,
+    report_text   TEXT,           -- the self-check report (自查汇报材料) as text, or
+    report_file   TEXT REFERENCES files(key),  -- as a document
+    report_by     INTEGER REFERENCES people(id),
+    report_at     TEXT,
+    signed_by     INTEGER REFERENCES people(id),  -- the unit's leader
+    signed_at     TEXT,
+    PRIMARY KEY (campaign_id, unit_id),
+    CHECK (signed_at IS NULL OR report_at IS NOT NULL)
+);
+
+-- The leading group (its approval chain, in position order) and the assessment group.
+CREATE TABLE campaign_members (
+    campaign_id  INTEGER NOT NULL REFERENCES campaigns(id),
+    role         TEXT NOT NULL CHECK (role IN ('leading', 'assessor')),
+    person_id    INTEGER NOT NULL REFERENCES people(id),
+    position     INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, role, person_id),
+    UNIQUE (campaign_id, role, position)
+);
+
+-- One decision per (campaign, subject, round, step): a second tap changes nothing.
+CREATE TABLE campaign_decisions (
+    id           INTEGER PRIMARY KEY,
+    campaign_id  INTEGER NOT NULL REFERENCES campaigns(id),
+    subject      TEXT NOT NULL CHECK (subject IN ('plan', 'grades')),
+    round        INTEGER NOT NULL,
+    step         INTEGER NOT NULL,
+    person_id    INTEGER NOT NULL REFERENCES people(id),
+    decision     TEXT NOT NULL CHECK (decision IN ('approve', 'return')),
+    reason       TEXT,
+    decided_at   TEXT NOT NULL,
+    UNIQUE (campaign_id, subject, round, step),
+    CHECK (decision = 'approve' OR length(trim(ifnull(reason, ''))) > 0)
+);
+
+CREATE TABLE campaign_selfchecks (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    check_id     TEXT NOT NULL,
+    verdict      TEXT NOT NULL CHECK (verdict IN ('met', 'partly', 'not_met')),
+    note         TEXT NOT NULL DEFAULT '',
+    entered_by   INTEGER NOT NULL REFERENCES people(id),
+    entered_at   TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id, check_id),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- Evidence: a text, or a photo or file whose bytes are in `files`.
+CREATE TABLE campaign_evidence (
+    id           INTEGER PRIMARY KEY,
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    check_id     TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('text', 'photo', 'document')),
+    text         TEXT NOT NULL DEFAULT '',
+    file_key     TEXT REFERENCES files(key),
+    added_by     INTEGER NOT NULL REFERENCES people(id),
+    added_at     TEXT NOT NULL,
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id),
+    CHECK ((kind = 'text') = (file_key IS NULL))
+);
+CREATE INDEX campaign_evidence_by_check ON campaign_evidence (campaign_id, unit_id, check_id);
+
+-- Each group member's score per unit and check (decimal text, one place).
+CREATE TABLE campaign_scores (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    check_id     TEXT NOT NULL,
+    member_id    INTEGER NOT NULL REFERENCES people(id),
+    points       TEXT NOT NULL,
+    comment      TEXT NOT NULL DEFAULT '',
+    source       TEXT NOT NULL CHECK (source IN ('chat', 'workbook')),
+    scored_at    TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id, check_id, member_id),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- The office's settled score of a check, with its reason: version 0 while the campaign runs,
+-- n + 1 for a correction made after sheet version n was published.
+CREATE TABLE campaign_settlements (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    check_id     TEXT NOT NULL,
+    version      INTEGER NOT NULL DEFAULT 0,
+    points       TEXT NOT NULL,
+    reason       TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    settled_by   INTEGER NOT NULL REFERENCES people(id),
+    settled_at   TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id, check_id, version),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- The preliminary grade the office proposes and the one the leading group approves; a
+-- changed grade carries its reason.
+CREATE TABLE campaign_grades (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    total        TEXT NOT NULL,
+    preliminary  TEXT NOT NULL,
+    final        TEXT,
+    reason       TEXT,
+    changed_by   INTEGER REFERENCES people(id),
+    changed_at   TEXT,
+    PRIMARY KEY (campaign_id, unit_id),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id),
+    CHECK (final IS NULL OR final = preliminary OR length(trim(ifnull(reason, ''))) > 0)
+);
+
+-- 民主测评: one answer per account per unit per campaign; the account only as a keyed hash.
+CREATE TABLE campaign_survey (
+    campaign_id   INTEGER NOT NULL,
+    unit_id       INTEGER NOT NULL,
+    account_hash  TEXT NOT NULL CHECK (length(account_hash) = 64),
+    answer        TEXT NOT NULL CHECK (answer IN ('satisfied', 'basic', 'dissatisfied')),
+    comment       TEXT NOT NULL DEFAULT '' CHECK (length(comment) <= 500),
+    answered_at   TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id, account_hash),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- Consequences by grade: 通报表扬, 通报批评, the result sent to the target-assessment office.
+CREATE TABLE campaign_outcomes (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('praise', 'criticism', 'reported')),
+    recorded_at  TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id, kind),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- 诫勉谈话: who talked with whom, when.
+CREATE TABLE campaign_talks (
+    id           INTEGER PRIMARY KEY,
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    held_on      TEXT NOT NULL,
+    talker       TEXT NOT NULL CHECK (length(trim(talker)) > 0),
+    with_whom    TEXT NOT NULL CHECK (length(trim(with_whom)) > 0),
+    note         TEXT NOT NULL DEFAULT '',
+    recorded_by  INTEGER NOT NULL REFERENCES people(id),
+    recorded_at  TEXT NOT NULL,
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- 限期整改: opened for a 不合格 unit, closed only when the office accepts its report.
+CREATE TABLE campaign_rectifications (
+    campaign_id    INTEGER NOT NULL,
+    unit_id        INTEGER NOT NULL,
+    due_on         TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'submitted', 'accepted')),
+    report_text    TEXT,
+    report_file    TEXT REFERENCES files(key),
+    submitted_by   INTEGER REFERENCES people(id),
+    submitted_at   TEXT,
+    return_reason  TEXT,
+    accepted_by    INTEGER REFERENCES people(id),
+    accepted_at    TEXT,
+    opened_at      TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+CREATE INDEX campaign_rectifications_open ON campaign_rectifications (state, due_on);
+
+-- A closed campaign's results as published (JSON); a correction writes version + 1.
+CREATE TABLE campaign_sheets (
+    campaign_id  INTEGER NOT NULL REFERENCES campaigns(id),
+    version      INTEGER NOT NULL CHECK (version >= 1),
+    sheet        TEXT NOT NULL,
+    closed_at    TEXT NOT NULL,
+    closed_by    INTEGER REFERENCES people(id),
+    reason       TEXT,
+    PRIMARY KEY (campaign_id, version),
+    CHECK (version = 1 OR length(trim(ifnull(reason, ''))) > 0)
+);
+CREATE TRIGGER campaign_sheets_frozen BEFORE UPDATE ON campaign_sheets
+BEGIN SELECT RAISE(ABORT, 'a closed campaign sheet never changes'); END;
+CREATE TRIGGER campaign_sheets_kept BEFORE DELETE ON campaign_sheets
+BEGIN SELECT RAISE(ABORT, 'a closed campaign sheet is kept'); END;
+
+-- A closed campaign's self-checks, scores and survey never change (corrections are versioned
+-- settlements).
+CREATE TRIGGER campaign_scores_closed BEFORE INSERT ON campaign_scores
+WHEN (SELECT state FROM campaigns WHERE id = NEW.campaign_id) = 'closed'
+BEGIN SELECT RAISE(ABORT, 'the campaign is closed'); END;
+CREATE TRIGGER campaign_scores_closed_update BEFORE UPDATE ON campaign_scores
+WHEN (SELECT state FROM campaigns WHERE id = NEW.campaign_id) = 'closed'
+BEGIN SELECT RAISE(ABORT, 'the campaign is closed'); END;
+CREATE TRIGGER campaign_selfchecks_closed BEFORE UPDATE ON campaign_selfchecks
+WHEN (SELECT state FROM campaigns WHERE id = NEW.campaign_id) = 'closed'
+BEGIN SELECT RAISE(ABORT, 'the campaign is closed'); END;
+CREATE TRIGGER campaign_survey_closed BEFORE INSERT ON campaign_survey
+WHEN (SELECT state FROM campaigns WHERE id = NEW.campaign_id) = 'closed'
+BEGIN SELECT RAISE(ABORT, 'the campaign is closed'); END;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -1,0 +1,113 @@
+"""What the campaign services share: who to tell what, who may do what, the loaded campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from scoring.assessment import AssessmentTemplate
+from scoring.vocab import Role
+from storage import campaigns, people
+from storage.campaigns import Campaign
+from storage.db import Tx
+from storage.models import Person
+from workflow.outcomes import Refused
+
+#: Who runs campaigns (领导小组办公室): the centre's editors and admins.
+OFFICE_ROLES: Final = frozenset({Role.ADMIN, Role.EDITOR})
+#: Who answers a unit's self-check and writes its reports: anyone working for the unit.
+UNIT_ROLES: Final = frozenset({Role.INFORMANT, Role.WINDOW_HEAD, Role.LEADER, Role.SECTION_STAFF})
+#: Who signs a unit's self-check report (its leader).
+SIGNER_ROLE: Final = Role.LEADER
+#: The longest note, comment or reason kept.
+TEXT_LIMIT: Final = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Tell:
+    """Who to tell what, by person id (not a chat id: people may reach the bot on several
+    channels). The chat layer renders `key` with `params` and sends it once per `event`."""
+
+    person_id: int
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    event: str = ""
+
+
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    """The centre's calendar day at a moment."""
+    return now.astimezone(zone).date()
+
+
+def clean_text(text: str, *, required: bool, key: str = "campaign_reason_missing") -> str:
+    """A reason, note or comment trimmed; refused empty (when required) or over the limit."""
+    clean = text.strip()
+    if required and not clean:
+        raise Refused(key)
+    if len(clean) > TEXT_LIMIT:
+        raise Refused("campaign_text_too_long", limit=TEXT_LIMIT)
+    return clean
+
+
+async def load(tx: Tx, campaign_id: int) -> tuple[Campaign, AssessmentTemplate]:
+    """The campaign and the template it was planned with, or Refused."""
+    campaign = await campaigns.get(tx, campaign_id)
+    if campaign is None:
+        raise Refused("campaign_unknown")
+    return campaign, AssessmentTemplate.model_validate(campaign.template)
+
+
+def expect_state(campaign: Campaign, *states: str) -> None:
+    """Refuses a step the campaign's state does not allow now."""
+    if campaign.state not in states:
+        raise Refused("campaign_wrong_state", state=campaign.state)
+
+
+async def is_office(tx: Tx, person: Person) -> bool:
+    """Whether the person works in the office."""
+    return any(grant.role in OFFICE_ROLES for grant in await people.active_roles(tx, person.id))
+
+
+async def office_only(tx: Tx, person: Person) -> None:
+    """Refuses anyone outside the office."""
+    if not await is_office(tx, person):
+        raise Refused("not_allowed")
+
+
+async def works_for(
+    tx: Tx, person: Person, unit_id: int, roles: frozenset[Role] = UNIT_ROLES
+) -> bool:
+    """Whether the person holds one of the roles in the unit."""
+    return any(
+        grant.unit_id == unit_id and grant.role in roles
+        for grant in await people.active_roles(tx, person.id)
+    )
+
+
+async def member_ids(tx: Tx, campaign_id: int, role: str) -> list[int]:
+    """The people of the leading group (in approval order) or the assessment group."""
+    return [member.person_id for member in await campaigns.members(tx, campaign_id, role)]
+
+
+async def unit_people(tx: Tx, unit_id: int, roles: frozenset[Role] = UNIT_ROLES) -> list[int]:
+    """The ids of everyone holding one of the roles in the unit."""
+    found: set[int] = set()
+    for role in roles:
+        found.update(person.id for person in await people.role_holders(tx, unit_id, role))
+    return sorted(found)
+
+
+async def unit_in_campaign(tx: Tx, campaign_id: int, unit_id: int) -> campaigns.CampaignUnit:
+    """The unit's line in the campaign, or Refused."""
+    line = await campaigns.unit_of(tx, campaign_id, unit_id)
+    if line is None:
+        raise Refused("campaign_unit_not_assessed")
+    return line
+
+
+def check_known(template: AssessmentTemplate, check_id: str) -> None:
+    """Refuses a check the campaign's template does not have."""
+    if template.check(check_id) is None:
+        raise Refused("campaign_unknown_check", check=check_id)

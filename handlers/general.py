@@ -18,7 +18,6 @@ from storage.models import TELEGRAM
 
 from . import dialogue, waits
 from .common import acknowledge, current, is_stale_query
-from .waits import PENDING_RETURN
 
 log = logging.getLogger(__name__)
 ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
@@ -26,8 +25,8 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal, and
-    a step shown back for confirmation."""
+    """/cancel when no /submit is open: drops a typed answer awaited (the engine's or one in
+    the chat data) and a step shown back for confirmation."""
     message = update.effective_message
     if message is None:
         return
@@ -47,11 +46,7 @@ async def fallback(update: Update, context: Context) -> None:
         return  # stay quiet in groups
     person, _ = await current(update, context)
     texts = context.bot_data.texts
-    awaited = waits.live(context)
-    if awaited == PENDING_RETURN:  # a photo or sticker where the return reason was asked
-        await message.reply_text(texts("signoff.reason_empty"))
-        return
-    if awaited is not None:
+    if waits.live(context) is not None:
         await message.reply_text(texts("submit.want_text"))
         return
     if person is None:

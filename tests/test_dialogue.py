@@ -17,7 +17,7 @@ from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import submit as sub
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import Reply
+from chat.dialogue import Reply, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
@@ -149,20 +149,66 @@ async def test_signoff_returned_with_a_reason(
     asked = await chat.press(head, stale)
     assert asked[0].text == f"请输入退回信息 #{item_id} 的原因（发送 /cancel 放弃）："
     empty = await chat.text(head, "  ")
-    assert empty[0].reply is not None and empty[0].reply.key == "refused.return_needs_reason"
+    assert [s.text for s in empty] == ["原因不能为空，请输入退回原因。"]
     shown = await chat.text(head, "数据需要核实")
     assert "原因：数据需要核实" in shown[0].text
     async with db.reading() as tx:  # nothing changes before ✅ 确认
         before = await items.get_item(tx, item_id)
     assert before is not None and before.state is not ItemState.RETURNED
     done = await chat.press(head, shown[0].press("✅ 确认"))
-    assert [s.text for s in done] == ["已退回，并通知了作者。"]
+    assert [(s.reply.how if s.reply else "", s.text) for s in done] == [
+        ("toast", "已退回，并通知了作者。"),
+        ("mark", "↩️ 已退回（head）：数据需要核实"),
+    ]
     async with db.reading() as tx:
         after = await items.get_item(tx, item_id)
         assert await sessions.load(tx, head, chat.name) is None
+        assert await sessions.load(tx, head, held_channel(chat.name)) is None
     assert after is not None and after.state is ItemState.RETURNED
     again = await chat.press(head, await return_press(db, item_id))  # decided: refused
     assert again[0].reply is not None and again[0].reply.key.startswith("refused.")
+
+
+async def test_a_held_return_outlives_other_actions_and_questions(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """The reason shown back is held: a command, another question, even a wrong ✅ leave it
+    (nothing said about it), and its own ✅ still returns the item."""
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    await chat.press(head, await return_press(db, item_id))
+    shown = await chat.text(head, "数据需要核实")
+    assert await chat.command(head, "help") == []  # not ended, and nothing said
+    asked = await chat.press(head, await return_press(db, item_id))  # a new typed question
+    assert [s.reply.key for s in asked if s.reply] == ["signoff.ask_reason"]
+    press = shown[0].press("✅ 确认")
+    assert isinstance(press, so.ConfirmReturn)
+    other = so.ConfirmReturn(press.item_id + 1, press.round, press.step, True)
+    wrong = await chat.press(head, other)  # ends the typed question, the held one stays
+    assert [s.reply.key for s in wrong if s.reply] == ["wait.ended", "refused.confirm_stale"]
+    done = await chat.press(head, press)
+    assert done[0].text == "已退回，并通知了作者。"
+    async with db.reading() as tx:
+        after = await items.get_item(tx, item_id)
+    assert after is not None and after.state is ItemState.RETURNED
+
+
+async def test_a_held_return_expires(
+    db: Database, rules: CentreRules, cast: dict[str, int], clock: FakeClock
+) -> None:
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    await chat.press(head, await return_press(db, item_id))
+    shown = await chat.text(head, "数据需要核实")
+    clock.now += rules.typed_answer + timedelta(seconds=1)
+    late = await chat.press(head, shown[0].press("✅ 确认"))
+    assert [s.reply.key for s in late if s.reply] == ["refused.confirm_stale"]
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+        assert await sessions.load(tx, head, held_channel(chat.name)) is None
+    assert item is not None and item.state is not ItemState.RETURNED
 
 
 async def test_adoption_typed_date(

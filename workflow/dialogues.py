@@ -18,7 +18,7 @@ from chat.actions import Button
 from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import submit as sub
-from chat.dialogue import Engine, Flow, Inbound, Invalid, Ref, Reply, SessionStore, Step
+from chat.dialogue import Engine, Flow, Inbound, Invalid, Ref, Reply, SessionStore, Step, Stop
 from scoring.vocab import Role
 from storage import people, units
 from storage.db import Database
@@ -218,7 +218,8 @@ class Dialogues:
     # a sign-off's return -------------------------------------------------------------------
 
     def return_reason(self) -> Flow:
-        """退回: the press asks the reason, the reason is shown back, ✅ 确认 returns the item."""
+        """退回: the press asks the reason, the reason is shown back (held), ✅ 确认 returns
+        the item and ✖️ 取消 keeps it; the one return of every channel."""
 
         async def start(event: Inbound) -> Draft | None:
             """A return press on a step the signer may still decide."""
@@ -229,14 +230,37 @@ class Dialogues:
             item = await signoff.check_open(
                 self.db, person, item_id=press.item_id, round_=press.round, step=press.step
             )
-            return {"item": item.id, "round": press.round, "step": press.step, "title": item.title}
+            return {
+                "item": item.id,
+                "round": press.round,
+                "step": press.step,
+                "origin": dict(event.origin) if event.origin is not None else None,
+            }
 
         async def reason(event: Inbound, draft: Draft) -> Draft:
-            """The reason, checked as today (empty or too long is refused; the question stands)."""
-            return {"reason": signoff.check_reason(event.text or "")}
+            """The reason, checked as today (empty or too long: the question stands); a step
+            decided meanwhile ends the wait."""
+            try:
+                checked = signoff.check_reason(event.text or "")
+            except Refused as refused:
+                if refused.key == "return_needs_reason":
+                    raise Invalid(Reply("signoff.reason_empty")) from None
+                raise
+            person = await self._person(event.person_id)
+            try:
+                item = await signoff.check_open(
+                    self.db,
+                    person,
+                    item_id=int(draft["item"]),
+                    round_=int(draft["round"]),
+                    step=int(draft["step"]),
+                )
+            except Refused as refused:
+                raise Stop(Reply(f"refused.{refused.key}", dict(refused.params))) from None
+            return {"reason": checked, "title": item.title}
 
         async def confirm(event: Inbound, draft: Draft) -> Draft:
-            """✅ 确认 or ✖️ 取消 for this very step."""
+            """✅ 确认 or ✖️ 取消 for this very step (another's is stale; this one stays)."""
             press = event.press
             assert isinstance(press, so.ConfirmReturn)
             if (press.item_id, press.round, press.step) != (
@@ -250,21 +274,35 @@ class Dialogues:
             return {"confirmed": press.confirmed}
 
         async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-            """Returns the item with the reason shown (or keeps it, on ✖️ 取消)."""
+            """Returns the item with the reason shown (or keeps it, on ✖️ 取消); a step decided
+            meanwhile or no longer theirs ends the confirmation."""
             if not draft["confirmed"]:
-                return [Reply("signoff.return_kept")]
-            person = await self._person(event.person_id)
-            await signoff.decide(
-                self.db,
-                self.rules,
-                person,
-                item_id=int(draft["item"]),
-                round_=int(draft["round"]),
-                step=int(draft["step"]),
-                approve=False,
-                reason=str(draft["reason"]),
-            )
-            return [Reply("signoff.done_returned")]
+                return [
+                    Reply("confirm.kept", how="toast"),
+                    Reply("signoff.return_kept", how="mark"),
+                ]
+            reason = str(draft["reason"])
+            try:
+                person = await self._person(event.person_id)
+                await signoff.decide(
+                    self.db,
+                    self.rules,
+                    person,
+                    item_id=int(draft["item"]),
+                    round_=int(draft["round"]),
+                    step=int(draft["step"]),
+                    approve=False,
+                    reason=reason,
+                )
+            except Refused as refused:
+                raise Stop(Reply(f"refused.{refused.key}", dict(refused.params))) from None
+            done = [
+                Reply("signoff.done_returned", how="toast"),
+                Reply("signoff.returned", {"by": person.name, "reason": reason}, how="mark"),
+            ]
+            if draft.get("origin"):  # the request's own buttons go too
+                done.append(Reply("", {"origin": draft["origin"]}, how="clear"))
+            return done
 
         def shown(draft: Draft) -> Reply:
             """The reason shown back with its two buttons."""
@@ -297,9 +335,11 @@ class Dialogues:
                     confirm,
                     presses=(so.ConfirmReturn,),
                     takes_text=False,
+                    held=True,
                 ),
             ),
             finish=finish,
+            not_text="signoff.reason_empty",
         )
 
     # an editor's rewrite ------------------------------------------------------------------

@@ -24,7 +24,9 @@ Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
 class Step:
     """One question: its name, how it is asked, how an answer is read, and the step after it
     (None: the flow finishes). `presses` are the button types that answer it (a press of
-    another type ends the dialogue like a command)."""
+    another type ends the dialogue like a command). A `held` step is a destructive step shown
+    back for its ✅ 确认: kept apart from the typed wait (one of each at a time), neither ended
+    by other actions nor replacing the wait, but expiring like it."""
 
     name: str
     prompt: Callable[[Draft], Reply]
@@ -33,6 +35,7 @@ class Step:
     presses: tuple[type, ...] = ()
     takes_text: bool = True
     takes_files: bool = False
+    held: bool = False
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
@@ -48,13 +51,14 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
-    wait ends or expires)."""
+    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets."""
 
     name: str
     what: str
     start: Start
     steps: tuple[Step, ...]
     finish: Finish
+    not_text: str = "submit.want_text"
 
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""

@@ -136,7 +136,6 @@ def build_application(
     # Then: typed answers another action overrides end, and the conversation engine's turn.
     app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
     # Typed answers awaited after a button (a withdrawal reason, website news', /visit's).
-    app.add_handler(MessageHandler(text, centre.on_text), group=-2)
     app.add_handler(MessageHandler(text, visits.on_text), group=-4)
     app.add_handler(MessageHandler(text, webnews.on_text), group=-3)
     # Group 0: one handler per update, first match wins.

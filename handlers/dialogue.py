@@ -2,8 +2,8 @@
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
 offered again to whoever writes): typed answers kept in `user_data` end before anything
 answers a command or a press (`waits.end_first`), then the engine ends, answers or
-starts its own dialogue. Telegram runs these flows on it: a sign-off's return with its reason
-(shown back and held for ✅ 确认), an editor's rewrite of an item, an adoption's typed date and
+starts its own dialogue. Telegram runs these flows on it: a sign-off's return and an
+adoption's withdrawal with their reasons (shown back and held for ✅ 确认), an editor's rewrite of an item, an adoption's typed date and
 its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
 """
 
@@ -31,7 +31,7 @@ from . import waits
 from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
 
 #: The flows Telegram runs on the engine.
-FLOWS: Final = ("return", "edit", "adoption_day", "adoption_ref")
+FLOWS: Final = ("return", "withdraw", "edit", "adoption_day", "adoption_ref")
 
 
 def engine(context: Context) -> Engine:
@@ -105,6 +105,9 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
             answered = True
             continue
         if reply.how == "mark" and query is not None:
+            if not answered:
+                await acknowledge(query)
+                answered = True
             await mark_decided(context, query.message, text)
             continue
         markup = keyboard(texts, reply.buttons) if reply.buttons else None

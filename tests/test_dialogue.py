@@ -241,6 +241,44 @@ async def test_adoption_typed_date(
     assert stored is not None and stored.adopted_on == day
 
 
+async def test_an_adoption_withdrawn_with_its_reason_shown_back(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """撤销: an empty reason is asked again, the reason is shown back and held, another
+    adoption's ✅ is stale, ✖️ 取消 keeps the adoption and a second round's ✅ withdraws it."""
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["writer"])
+    async with db.reading() as tx:
+        editor = await people.get_person(tx, cast["editor"])
+    assert editor is not None
+    today = rules.local_now(db.clock()).date()
+    adopted = await centre.adopt(
+        db, rules, editor, item_id, outlet_name=next(iter(rules.outlets)), adopted_on=today
+    )
+    adoption = adopted.adoption.id
+    for verb in ("wdno", "wdok"):
+        asked = await chat.press(editor.id, ed.AdoptionAction("wd", adoption))
+        assert asked[0].reply == Reply("centre.ask_withdraw")
+        empty = await chat.text(editor.id, " ")
+        assert [s.text for s in empty] == ["撤销采用需要写明原因。"]
+        shown = await chat.text(editor.id, "重复登记")
+        assert "原因：重复登记" in shown[0].text
+        assert shown[0].press("✅ 确认") == ed.AdoptionAction("wdok", adoption)
+        stale = await chat.press(editor.id, ed.AdoptionAction("wdok", adoption + 1))
+        assert [s.reply.key for s in stale if s.reply] == ["refused.confirm_stale"]
+        done = await chat.press(editor.id, ed.AdoptionAction(verb, adoption))
+        async with db.reading() as tx:
+            stored = await adoptions.get_adoption(tx, adoption)
+            assert await sessions.load(tx, editor.id, held_channel(chat.name)) is None
+        assert stored is not None
+        if verb == "wdno":
+            assert [s.text for s in done] == ["已取消，没有任何改变。", "✖️ 未撤销（已取消）"]
+            assert stored.withdrawn_at is None
+        else:
+            assert [s.reply.how for s in done if s.reply] == ["mark", "say"]
+            assert done[-1].text.startswith("已撤销“") and stored.withdrawn_at is not None
+
+
 async def test_restart_mid_dialogue_resumes_where_the_person_was(
     rules: CentreRules, cast: dict[str, int], db: Database, clock: FakeClock
 ) -> None:

@@ -36,11 +36,15 @@ class Step:
     takes_text: bool = True
     takes_files: bool = False
     held: bool = False
+    #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
+    press_test: Callable[[object], bool] | None = None
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
         if event.press is not None:
-            return isinstance(event.press, self.presses)
+            return isinstance(event.press, self.presses) and (
+                self.press_test is None or self.press_test(event.press)
+            )
         if event.command is not None:
             return False
         if event.file is not None:

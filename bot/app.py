@@ -137,7 +137,6 @@ def build_application(
     app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
     # Typed answers awaited after a button (a withdrawal reason, website news', /visit's).
     app.add_handler(MessageHandler(text, visits.on_text), group=-4)
-    app.add_handler(MessageHandler(text, webnews.on_text), group=-3)
     # Group 0: one handler per update, first match wins.
     app.add_handlers(
         [

@@ -2,8 +2,9 @@
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
 offered again to whoever writes): typed answers kept in `user_data` end before anything
 answers a command or a press (`waits.end_first`), then the engine ends, answers or
-starts its own dialogue. Telegram runs these flows on it: a sign-off's return and an
-adoption's withdrawal with their reasons (shown back and held for ✅ 确认), an editor's rewrite of an item, an adoption's typed date and
+starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
+withdrawal's and website news' return with their reasons (shown back and held for ✅ 确认),
+website news' URL, an editor's rewrite of an item, an adoption's typed date and
 its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
 """
 
@@ -31,7 +32,15 @@ from . import waits
 from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
 
 #: The flows Telegram runs on the engine.
-FLOWS: Final = ("return", "withdraw", "edit", "adoption_day", "adoption_ref")
+FLOWS: Final = (
+    "return",
+    "withdraw",
+    "web_return",
+    "web_url",
+    "edit",
+    "adoption_day",
+    "adoption_ref",
+)
 
 
 def engine(context: Context) -> Engine:
@@ -99,7 +108,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                     origin.get("chat"), origin.get("message"), reply_markup=None
                 )
             continue
-        text = texts(reply.key, **_params(context, reply))
+        text = "\n".join(texts(part.key, **_params(context, part)) for part in (reply, *reply.also))
         if reply.how == "toast" and query is not None:
             await acknowledge(query, text)
             answered = True

@@ -1,5 +1,5 @@
-"""Typed answers awaited after a button: website news' reason or URL, the steps of /visit. (A
-return's or a withdrawal's reason, an edited text, an adoption's date and reference are the
+"""Typed answers awaited after a button: the steps of /visit. (A return's or a withdrawal's
+reason, website news' reason and URL, an edited text, an adoption's date and reference are the
 conversation engine's, `handlers/dialogue.py`, under the same rules.)
 
 One at a time per person: asking for one forgets every other, so the next text always
@@ -25,10 +25,8 @@ from bot.texts import Raw
 from chat.actions import visits as vi
 from storage.db import to_stamp
 
-PENDING_WEB_RETURN = "pending_web_return"
-PENDING_WEB_URL = "pending_web_url"
 PENDING_VISIT = "pending_visit"
-ALL_KEYS = (PENDING_WEB_RETURN, PENDING_WEB_URL, PENDING_VISIT)
+ALL_KEYS = (PENDING_VISIT,)
 #: When and by which update the awaited question was asked: {"key", "since", "update"}.
 WAIT = "wait_since"
 #: The waits ended during this update by another action, said once at its end.

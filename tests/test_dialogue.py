@@ -43,7 +43,8 @@ def render(reply: Reply) -> str:
         name: Raw(TEXTS(value.key)) if isinstance(value, Ref) else value
         for name, value in reply.params.items()
     }
-    return TEXTS(reply.key, **params)
+    said = TEXTS(reply.key, **params)
+    return "\n".join([said, *(render(part) for part in reply.also)])
 
 
 def label(key: str) -> str:

@@ -142,10 +142,17 @@ class Engine:
         return True
 
     async def _finish(
-        self, event: Inbound, channel: str, flow: Flow, draft: dict[str, Any], done: Handled
+        self,
+        event: Inbound,
+        channel: str,
+        flow: Flow,
+        draft: dict[str, Any],
+        done: Handled,
+        *,
+        again: Session | None = None,
     ) -> None:
         """Runs the flow's effects; the session on `channel` ends in their transaction (a
-        refusal leaves it standing, a `Stop` ends it)."""
+        refusal leaves it standing, asked `again` if given; a `Stop` ends it)."""
         try:
             with self.store.riding(event.person_id, channel, None) as ride:
                 done.replies.extend(await flow.finish(event, draft))
@@ -155,6 +162,8 @@ class Engine:
             return
         except Exception as error:
             done.replies.append(self._refusal(error))  # nothing changed: the question stands
+            if again is not None:  # its time starts afresh
+                await self.store.write(event.person_id, channel, again)
             return
         if not ride.committed:  # the effect wrote nothing: end the session on its own
             await self.store.write(event.person_id, channel, None)
@@ -222,7 +231,8 @@ class Engine:
             )
             done.replies.append(following.prompt(draft))
             return
-        await self._finish(event, event.channel, flow, draft, done)
+        again = session.asked(step.name, session.draft, now, event.event_id)
+        await self._finish(event, event.channel, flow, draft, done, again=again)
 
     def _refusal(self, error: Exception) -> Reply:
         """The reply explaining a refusal; anything else is a bug and propagates."""

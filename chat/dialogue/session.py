@@ -79,12 +79,14 @@ class Reply:
     """A message for the person, channel-neutral: a catalogue key, its parameters and rows of
     buttons (label key and press), rendered by the channel. `how` says where it goes: "say" a
     message of its own, "toast" the press's brief answer, "mark" a note under the pressed
-    message (its buttons removed), "clear" no text: the buttons of `params["origin"]` go."""
+    message (its buttons removed), "clear" no text: the buttons of `params["origin"]` go.
+    `also`: texts that follow in the same message, each on a line of its own."""
 
     key: str
     params: Mapping[str, Any] = field(default_factory=dict)
     buttons: Rows = ()
     how: str = "say"
+    also: tuple[Reply, ...] = ()
 
 
 class Invalid(Exception):

@@ -2,10 +2,11 @@
 each step's validator is the service's own check, and each flow finishes with the service
 call whose transaction also ends the session.
 
-Flows: /submit (one unit, no files), a sign-off's return and an adoption's withdrawal with
-their typed reasons and ✅ 确认, an editor's rewrite of an item, an adoption's typed date and
-its issue number / URL. Telegram runs all but /submit on the engine
-(`handlers/dialogue.py`); the others are its own handlers still (docs/architecture.md).
+Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
+news' return with their typed reasons and ✅ 确认, website news' published URL, an editor's
+rewrite of an item, an adoption's typed date and its issue number / URL. Telegram runs all
+but /submit on the engine (`handlers/dialogue.py`); /submit there is its own handler still
+(docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from .base import Base, explain
 from .centre import CentreFlows
 from .signoff import SignoffFlows
 from .submit import SubmitFlows
+from .webnews import WebnewsFlows
 
 __all__ = ["Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, Base):
+class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, Base):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -42,6 +44,8 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, Base):
                 self.adoption_day(),
                 self.adoption_reference(),
                 self.withdraw(),
+                self.web_return(),
+                self.web_url(),
                 self.edit(),
             )
         }

@@ -1,10 +1,8 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
-offered again to whoever writes): typed answers kept in `user_data` end before anything
-answers a command or a press (`waits.end_first`), then the engine ends, answers or
-starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
+offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
 withdrawal's and website news' return with their reasons (shown back and held for ✅ 确认),
-website news' URL, an editor's rewrite of an item, an adoption's typed date and
+website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed date and
 its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
 """
 
@@ -13,14 +11,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Final
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.cards import keyboard
 from bot.context import Context
 from bot.texts import Raw
-from chat.actions import decode
+from chat.actions import decode, encode
 from chat.dialogue import Engine, Inbound, Ref, Reply, held_channel
 from storage import people
 from storage.models import TELEGRAM, Person
@@ -28,7 +25,6 @@ from storage.sessions import LedgerSessions
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
-from . import waits
 from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
 
 #: The flows Telegram runs on the engine.
@@ -37,6 +33,7 @@ FLOWS: Final = (
     "withdraw",
     "web_return",
     "web_url",
+    "visit",
     "edit",
     "adoption_day",
     "adoption_ref",
@@ -86,6 +83,23 @@ def _params(context: Context, reply: Reply) -> dict[str, Any]:
     }
 
 
+def _keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
+    """A reply's buttons; a label that is no catalogue key (a unit's name) shown as it is."""
+    texts = context.bot_data.texts
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts(b.label) if texts.has(b.label) else b.label,
+                    callback_data=encode(b.press),
+                )
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
 async def _send(update: Update, context: Context, replies: list[Reply], person: Person) -> None:
     """The engine's replies as today's messages: a refusal explained (an alert on a press),
     a wait's end to the person's chat, a press's brief answer, a note under the pressed
@@ -102,6 +116,9 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
             answered = True
             continue
         if reply.how == "clear":
+            if query is not None and not answered:
+                await acknowledge(query)
+                answered = True
             origin = reply.params.get("origin") or {}
             with contextlib.suppress(BadRequest, Forbidden):
                 await context.bot.edit_message_reply_markup(
@@ -119,7 +136,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 answered = True
             await mark_decided(context, query.message, text)
             continue
-        markup = keyboard(texts, reply.buttons) if reply.buttons else None
+        markup = _keyboard(context, reply) if reply.buttons else None
         if reply.key == "wait.ended":
             if user is not None:
                 with contextlib.suppress(BadRequest, Forbidden):
@@ -137,9 +154,8 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
 
 
 async def route(update: Update, context: Context) -> None:
-    """Before any answer to an update: ends typed answers another action overrides, then lets the
-    engine take what is its own (the update stops there) and passes the rest on."""
-    await waits.end_first(update, context)
+    """Before any answer to an update: the engine takes what is its own (the update stops
+    there; a wait another action overrides ends, said first) and passes the rest on."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -166,8 +182,6 @@ async def route(update: Update, context: Context) -> None:
     if event.command == "cancel":
         return  # /cancel ends the engine's dialogue itself (`cancel`)
     handled = await dialogues.handle(event)
-    if handled.taken:
-        waits.forget_all(context, said=True)  # one question at a time: the engine's now
     await _send(update, context, handled.replies, person)
     if handled.taken:
         context.bot_data.courier.wake()  # notices the step's service queued go out

@@ -16,6 +16,7 @@ from bot.wiring import centre_rules
 from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import submit as sub
+from chat.actions import visits as vi
 from chat.commands import TELEGRAM_COMMANDS
 from chat.dialogue import Reply, held_channel
 from chat.dialogue.session import Ref, Session
@@ -43,6 +44,8 @@ def render(reply: Reply) -> str:
         name: Raw(TEXTS(value.key)) if isinstance(value, Ref) else value
         for name, value in reply.params.items()
     }
+    if reply.how == "clear":
+        return ""  # no text: an earlier message's buttons go
     said = TEXTS(reply.key, **params)
     return "\n".join([said, *(render(part) for part in reply.also)])
 
@@ -280,6 +283,52 @@ async def test_an_adoption_withdrawn_with_its_reason_shown_back(
             assert done[-1].text.startswith("已撤销“") and stored.withdrawn_at is not None
 
 
+async def test_a_visit_step_by_step_with_its_kind_chosen_again(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """/visit: the visitor typed, a department's units offered, the kind chosen again from the
+    unit step (a city visit: the office, straight on to the date), a typed date, 确认登记."""
+    chat = channel(db, rules)
+    editor = cast["editor"]
+    asked = await chat.command(editor, "visit")
+    assert asked[0].reply == Reply("visit.ask_visitor")
+    kinds = await chat.text(editor, "李四  市人社局局长")
+    assert kinds[0].reply is not None and kinds[0].reply.params == {"visitor": "李四 市人社局局长"}
+    assert [s.text for s in await chat.text(editor, "随便写")] == [
+        "请点击上面的按钮（发送 /cancel 放弃）。"
+    ]
+    units = await chat.press(editor, vi.PickKind("department"))
+    assert units[-1].reply is not None and units[-1].reply.key == "visit.ask_unit_department"
+    assert WINDOW in {label for row in units[-1].buttons for label, _ in row}
+    passed = await chat.press(editor, vi.PickDay(0))  # the date is not asked yet
+    assert [s.reply.key for s in passed if s.reply] == ["refused.visit_step_passed"]
+    dated = await chat.press(editor, vi.PickKind("city"))
+    assert [s.reply.key for s in dated if s.reply] == ["visit.ask_date"]
+    today = rules.local_now(db.clock()).date()
+    summary = await chat.text(editor, today.isoformat())
+    assert summary[0].reply is not None and summary[0].reply.key == "visit.summary"
+    done = await chat.press(editor, vi.Confirm())
+    assert [s.reply.how for s in done if s.reply] == ["toast", "say"]
+    assert done[-1].text.startswith("📝 来访已登记（#1）。已给 办公室 开写作任务 #1")
+    async with db.reading() as tx:
+        assert await sessions.load(tx, editor, chat.name) is None
+    assert chat.unhandled == []
+
+
+async def test_a_visit_cancelled_by_its_button(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    chat = channel(db, rules)
+    editor = cast["editor"]
+    await chat.command(editor, "visit", "张三 副市长")
+    gone = await chat.press(editor, vi.Cancel())
+    assert [s.text for s in gone][-1] == "已取消来访登记。"
+    async with db.reading() as tx:
+        assert await sessions.load(tx, editor, chat.name) is None
+    stale = await chat.press(editor, vi.Cancel())  # nothing left: another handler's
+    assert stale == [] and chat.unhandled[-1].press == vi.Cancel()
+
+
 async def test_restart_mid_dialogue_resumes_where_the_person_was(
     rules: CentreRules, cast: dict[str, int], db: Database, clock: FakeClock
 ) -> None:
@@ -409,7 +458,7 @@ async def test_migration_carries_an_awaited_adoption_date_over(
                     (key, json.dumps(data), tx.stamp),
                 )
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
-        await upgraded.migrate()
+        await upgraded.migrate(target=14)
         async with upgraded.reading() as tx:
             carried = await sessions.load(tx, editor.id, "telegram")
             assert await sessions.load(tx, signer.id, "telegram") is None

@@ -133,7 +133,7 @@ class Engine:
             draft = {**held.draft, **await step.take(event, held.draft)}
         except Stop as stop:
             await self.store.write(event.person_id, channel, None)
-            done.replies.append(stop.reply)
+            done.replies.extend(stop.replies)
             return True
         except Exception as error:  # not this one (another item's, a forged press): it stays
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
@@ -158,7 +158,7 @@ class Engine:
                 done.replies.extend(await flow.finish(event, draft))
         except Stop as stop:
             await self.store.write(event.person_id, channel, None)
-            done.replies.append(stop.reply)
+            done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(self._refusal(error))  # nothing changed: the question stands
@@ -182,7 +182,8 @@ class Engine:
                 return None
             if draft is None:
                 continue
-            first = flow.steps[0]
+            first = flow.asking(flow.steps[0].name, draft)
+            assert first is not None, f"{flow.name}: a flow asks something"
             session = Session(
                 event.person_id, event.channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
@@ -202,7 +203,7 @@ class Engine:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Stop as stop:
             await self.store.write(event.person_id, event.channel, None)
-            done.replies.append(stop.reply)
+            done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
@@ -212,9 +213,10 @@ class Engine:
                 session.asked(step.name, session.draft, now, event.event_id),
             )
             return
-        if step.next is not None:
-            following = flow.step(step.next)
-            assert following is not None, f"{flow.name}: no step {step.next}"
+        if step.clears and event.press is not None and event.origin is not None:
+            done.replies.append(Reply("", {"origin": dict(event.origin)}, how="clear"))
+        following = flow.following(step, draft)
+        if following is not None:
             if following.held:  # shown back: the typed wait is over, the step is held
                 await self.store.write(event.person_id, event.channel, None)
                 await self.store.write(

@@ -99,12 +99,12 @@ class Invalid(Exception):
 
 
 class Stop(Exception):
-    """Raised by a step or a finish: the dialogue cannot go on (decided meanwhile, no longer
-    theirs), this reply says why, and the session ends."""
+    """Raised by a step or a finish: the dialogue ends here (decided meanwhile, no longer
+    theirs, or given up), these replies say so, and the session ends."""
 
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.key)
-        self.reply = reply
+    def __init__(self, *replies: Reply) -> None:
+        super().__init__(*(reply.key for reply in replies))
+        self.replies = replies
 
 
 class Ride(Protocol):

@@ -36,6 +36,13 @@ class Step:
     takes_text: bool = True
     takes_files: bool = False
     held: bool = False
+    #: The step after it, chosen by the draft (overrides `next`).
+    after: Callable[[Draft], str | None] | None = None
+    #: Whether the draft already holds this step's answer (a /visit with its visitor typed):
+    #: the flow goes straight on to the step after it.
+    skip: Callable[[Draft], bool] | None = None
+    #: A press answering it takes the pressed message's buttons off.
+    clears: bool = False
     #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
     press_test: Callable[[object], bool] | None = None
 
@@ -67,3 +74,18 @@ class Flow:
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""
         return next((step for step in self.steps if step.name == name), None)
+
+    def asking(self, name: str | None, draft: Draft) -> Step | None:
+        """The step to ask from `name` on, past those the draft already answers (None: the
+        flow finishes)."""
+        while name is not None:
+            step = self.step(name)
+            assert step is not None, f"{self.name}: no step {name}"
+            if step.skip is None or not step.skip(draft):
+                return step
+            name = step.after(draft) if step.after is not None else step.next
+        return None
+
+    def following(self, step: Step, draft: Draft) -> Step | None:
+        """The step asked after this one's answer (None: the flow finishes)."""
+        return self.asking(step.after(draft) if step.after is not None else step.next, draft)

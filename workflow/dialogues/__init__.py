@@ -3,7 +3,7 @@ each step's validator is the service's own check, and each flow finishes with th
 call whose transaction also ends the session.
 
 Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
-news' return with their typed reasons and ✅ 确认, website news' published URL, an editor's
+news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
 rewrite of an item, an adoption's typed date and its issue number / URL. Telegram runs all
 but /submit on the engine (`handlers/dialogue.py`); /submit there is its own handler still
 (docs/architecture.md).
@@ -20,12 +20,13 @@ from .base import Base, explain
 from .centre import CentreFlows
 from .signoff import SignoffFlows
 from .submit import SubmitFlows
+from .visits import VisitFlows
 from .webnews import WebnewsFlows
 
 __all__ = ["Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, Base):
+class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, Base):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -46,6 +47,7 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, Base):
                 self.withdraw(),
                 self.web_return(),
                 self.web_url(),
+                self.visit(),
                 self.edit(),
             )
         }

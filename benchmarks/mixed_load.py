@@ -4,22 +4,30 @@ Builds the year 2026 ledger of `ledger_figures` (2,000 units, 240,000 items, 500
 by default), closes the months before the bot's current one as the bot does when it posts their
 bulletins (figures, then `close_month`, and the bulletin recorded as posted), then runs the real
 bot (`bot.cli run`, its own process, against the emulator on 127.0.0.1, helpers of
-`bot_memory`) twice on copies of that ledger: on today's path (every figure live over the whole
-year, `workflow.figures.COMPOSE_YEAR = False`) and on the composed year. Each time 100 members
-send /unit and /rank while a writer process (its own connection, the bot's services) records
-adoptions and sign-offs at 5 per second. In this process it also times the year's figures
-against the open month's raw SQL aggregate. Figures only; exit status 1 if the bot misbehaved
-or the composed year differs from the live one.
+`bot_memory`) on copies of that ledger, once per path of the figures: today's path (every
+figure live over the whole year, `workflow.figures.COMPOSE_YEAR = False`), the composed year
+with the open month counted again after every commit (`KEEP_OPEN_MONTH = False`), and the
+composed year with the open month kept (only the units a commit touched counted again). Each
+time 100 members send /unit and /rank and 10 strangers /help while a writer process (its own
+connection, the bot's services) records adoptions and sign-offs at 5 per second, in two shapes
+of load: closed loop (each person's next command 0.5-2 s after the answer to the last, the
+shape before) and open loop (each person's commands at Poisson times, `--interval` seconds
+apart on average, answered or not). In this process it also times the year's and the month's
+figures after a commit against the open month's raw SQL aggregate. Figures only; exit status 1
+if the bot misbehaved or the paths' figures differ.
 
     .venv/bin/python benchmarks/mixed_load.py [--quick] [--small] [--db PATH [--reuse]]
-        [--members N] [--drive SECONDS] [--rate N] [--repeat N]
+        [--members N] [--drive SECONDS] [--rate N] [--repeat N] [--shape closed|open|both]
+        [--interval SECONDS] [--paths live,recount,kept]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
+import functools
 import json
 import os
 import random
@@ -30,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -52,6 +61,7 @@ from benchmarks.bot_memory import (
     write_config,
 )
 from benchmarks.ledger_figures import YEAR, Scale, add_ledger_options, check_ledger_options
+from bot import texts
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from sandbox.telegram.people import FakeUser
@@ -61,6 +71,7 @@ from scoring.vocab import ItemState
 from storage import adoptions, items, jobs, people
 from storage.db import Database
 from storage.figures import PERIOD_COUNTS_SQL, period_params
+from storage.models import Person
 from workflow import centre, figures
 from workflow import periods as closing
 from workflow.closing import ensure_open
@@ -74,7 +85,14 @@ TARGET_P99_MS = 200
 TARGET_RATIO = 2.0
 TARGET_MB = 150
 MAX_DRIVE = 120.0
-PATHS = (("today's path (live year)", False), ("composed year", True))
+GRACE = 30.0  # open loop: seconds to await answers still due after the load
+SHAPES = ("closed", "open")
+#: The figures' paths compared: (label, COMPOSE_YEAR, KEEP_OPEN_MONTH).
+PATHS = (
+    ("today's path (live year)", False, False),
+    ("composed, month recounted", True, False),
+    ("composed, month kept", True, True),
+)
 
 
 def rules_of(config: Path) -> CentreRules:
@@ -85,77 +103,105 @@ def rules_of(config: Path) -> CentreRules:
 # --- the writer: a second process with its own connection --------------------------------
 
 
-async def write_load(db_path: Path, config: Path, seconds: float, rate: float, seed: int) -> None:
-    """Adoptions and sign-offs, alternating, at `rate` per second for `seconds` (bounded in
-    count too), through the bot's services; prints a JSON summary line."""
-    rules = rules_of(config)
-    rng = random.Random(seed)
-    outlets = list(rules.outlets.values())
-    done = {"adoptions": 0, "signoffs": 0, "duplicates": 0, "refused": 0}
-    db = await Database.open(db_path)
-    try:
-        async with db.reading() as tx:
-            at_centre = [
+class Writer:
+    """Records adoptions and sign-offs through the bot's services, alternating (the writes of
+    the mixed load, by the writer process and between the timed figures)."""
+
+    def __init__(self, db: Database, rules: CentreRules, seed: int) -> None:
+        self.db = db
+        self.rules = rules
+        self.rng = random.Random(seed)
+        self.outlets = list(rules.outlets.values())
+        self.done = {"adoptions": 0, "signoffs": 0, "duplicates": 0, "refused": 0}
+        self.at_centre: list[int] = []
+        self.pending: list[int] = []
+        self.editor: Person | None = None
+        self.count = 0
+
+    async def load(self) -> None:
+        """The items it may adopt or bring to the centre, and the editor who records it."""
+        async with self.db.reading() as tx:
+            self.at_centre = [
                 int(r[0])
                 for r in await tx.fetchall(
                     "SELECT id FROM items WHERE state IN ('submitted', 'registered')"
                 )
             ]
-            pending = [
+            self.pending = [
                 int(r[0]) for r in await tx.fetchall("SELECT id FROM items WHERE state = 'pending'")
             ]
             editor_row = await tx.fetchone(
                 "SELECT person_id FROM roles WHERE role = 'editor' AND revoked_at IS NULL"
             )
             assert editor_row is not None
-            editor = await people.get_person(tx, int(editor_row[0]))
+            self.editor = await people.get_person(tx, int(editor_row[0]))
+        assert self.editor is not None
+        self.rng.shuffle(self.pending)
+
+    async def write(self) -> None:
+        """One write in its own transaction: an adoption, or a sign-off bringing an item to
+        the centre (every other one)."""
+        editor = self.editor
         assert editor is not None
-        rng.shuffle(pending)
+        n, self.count = self.count, self.count + 1
+        rules, done = self.rules, self.done
+        async with self.db.transaction() as tx:
+            today = rules.local_now(tx.now).date()
+            if n % 2 == 0 or not self.pending:
+                item = await items.get_item(tx, self.rng.choice(self.at_centre))
+                assert item is not None
+                try:
+                    await ensure_open(tx, today)
+                    await centre.record_adoption_at(
+                        tx,
+                        rules,
+                        item,
+                        self.rng.choice(self.outlets),
+                        adopted_on=today,
+                        recorder=editor,
+                        reference=None,
+                    )
+                    done["adoptions"] += 1
+                except adoptions.DuplicateAdoption:
+                    done["duplicates"] += 1
+                except Refused:
+                    done["refused"] += 1
+            else:
+                moved = await items.transition(
+                    tx,
+                    self.pending.pop(),
+                    expected=ItemState.PENDING,
+                    new=ItemState.SUBMITTED,
+                    actor_id=editor.id,
+                    action="item.reach_centre",
+                    centre_at=tx.now,
+                    centre_on=today,
+                    late_days=0,
+                )
+                done["signoffs"] += moved
+
+
+async def write_load(db_path: Path, config: Path, seconds: float, rate: float, seed: int) -> None:
+    """Adoptions and sign-offs, alternating, at `rate` per second for `seconds` (bounded in
+    count too), through the bot's services; prints a JSON summary line."""
+    db = await Database.open(db_path)
+    try:
+        writer = Writer(db, rules_of(config), seed)
+        await writer.load()
         began = time.monotonic()
-        for n in range(int(seconds * rate) + 1):
+        if rate <= 0:  # no writes: the load's answers alone
+            await asyncio.sleep(seconds)
+        for n in range(int(seconds * rate) + 1 if rate > 0 else 0):
             wait = began + n / rate - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
             if time.monotonic() - began > seconds:
                 break
-            async with db.transaction() as tx:
-                today = rules.local_now(tx.now).date()
-                if n % 2 == 0 or not pending:
-                    item = await items.get_item(tx, rng.choice(at_centre))
-                    assert item is not None
-                    try:
-                        await ensure_open(tx, today)
-                        await centre.record_adoption_at(
-                            tx,
-                            rules,
-                            item,
-                            rng.choice(outlets),
-                            adopted_on=today,
-                            recorder=editor,
-                            reference=None,
-                        )
-                        done["adoptions"] += 1
-                    except adoptions.DuplicateAdoption:
-                        done["duplicates"] += 1
-                    except Refused:
-                        done["refused"] += 1
-                else:
-                    moved = await items.transition(
-                        tx,
-                        pending.pop(),
-                        expected=ItemState.PENDING,
-                        new=ItemState.SUBMITTED,
-                        actor_id=editor.id,
-                        action="item.reach_centre",
-                        centre_at=tx.now,
-                        centre_on=today,
-                        late_days=0,
-                    )
-                    done["signoffs"] += moved
+            await writer.write()
         elapsed = time.monotonic() - began
     finally:
         await db.close()
-    print(json.dumps({**done, "seconds": round(elapsed, 1)}), flush=True)
+    print(json.dumps({**writer.done, "seconds": round(elapsed, 1)}), flush=True)
 
 
 # --- preparing the ledger: months closed as their bulletins were posted -----------------
@@ -191,19 +237,33 @@ async def close_months(db_path: Path, rules: CentreRules, today: date) -> list[i
 # --- the figures in this process: the year against the open month's raw SQL -------------
 
 
-async def timed(call: Callable[[], Awaitable[object]], repeat: int) -> list[float]:
-    """Wall times of `repeat` calls, ms."""
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - began) * 1000)
-    return samples
+#: Per path, the figures' kept state in this process (each path keeps its own, as each bot
+#: run does; shared, one path's recount would replace what another path kept).
+_KEPT: dict[tuple[bool, bool], tuple[Any, Any, Any]] = {}
+
+
+def set_path(compose: bool, keep: bool) -> None:
+    """Chooses the figures' path in this process (as the bot's command line does in its own)."""
+    figures.COMPOSE_YEAR = compose
+    figures.KEEP_OPEN_MONTH = keep
+    state = _KEPT.setdefault(
+        (compose, keep),
+        (weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()),
+    )
+    figures._OPEN, figures._COMPOSED, figures._RANKED = state
+
+
+async def clocked(call: Callable[[], Awaitable[object]]) -> float:
+    """The wall time of one call, ms."""
+    began = time.perf_counter()
+    await call()
+    return (time.perf_counter() - began) * 1000
 
 
 async def figure_times(db_path: Path, rules: CentreRules, today: date, repeat: int) -> bool:
-    """Prints the year's and the month's figures on both paths next to the open month's raw
-    aggregate (same run, warm cache); whether the composed year equals the live one."""
+    """Prints the year's and the month's figures on every path after a commit (an adoption or
+    a sign-off through the services, as under load), next to the open month's raw aggregate
+    timed in the same round (warm cache); whether every path gives the same figures."""
     month = today.month if today.year == YEAR else 12
     span = periods.month(YEAR, month)
     params = period_params(
@@ -216,42 +276,73 @@ async def figure_times(db_path: Path, rules: CentreRules, today: date, repeat: i
     policy, zone = rules.policy, rules.zone
     db = await Database.open(db_path)
     raw = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    times: dict[str, list[float]] = {"raw open month": []}
+    ratios: dict[str, list[float]] = {}
+    first: dict[str, float] = {}
     try:
+        writer = Writer(db, rules, MEMBER_TG)
+        await writer.load()
         raw.execute(PERIOD_COUNTS_SQL, params).fetchall()  # warm the cache
 
         async def raw_month() -> None:
             """The open month's aggregate with the stdlib module: the floor."""
             raw.execute(PERIOD_COUNTS_SQL, params).fetchall()
 
-        first = await timed(lambda: figures._year_report(db, policy, zone, YEAR), 1)
-        results: dict[str, list[float]] = {"raw open month": await timed(raw_month, repeat)}
-        for label, compose in PATHS:
-            figures.COMPOSE_YEAR = compose
-            results[f"year, {label}"] = await timed(
-                lambda: figures._year_report(db, policy, zone, YEAR), repeat
-            )
-            results[f"/unit+/rank figures, {label}"] = await timed(
-                lambda: figures._month_report(db, policy, zone, YEAR, month), repeat
-            )
-        figures.COMPOSE_YEAR = True
-        composed = await figures._year_report(db, policy, zone, YEAR)
-        figures.COMPOSE_YEAR = False
-        live = await figures._year_report(db, policy, zone, YEAR)
-        figures.COMPOSE_YEAR = True
+        def year() -> Awaitable[object]:
+            """The year's report lines."""
+            return figures._year_report(db, policy, zone, YEAR)
+
+        def month_and_year() -> Awaitable[object]:
+            """What /unit and /rank show: the month's lines and the year to date."""
+            return figures._month_report(db, policy, zone, YEAR, month)
+
+        for label, compose, keep in PATHS:  # the first call: sheets read, the month counted
+            set_path(compose, keep)
+            first[label] = await clocked(year)
+            await clocked(month_and_year)
+        for _ in range(repeat):
+            for what, call in (("year", year), ("/unit+/rank figures", month_and_year)):
+                await writer.write()
+                floor = await clocked(raw_month)
+                times["raw open month"].append(floor)
+                for label, compose, keep in PATHS:
+                    set_path(compose, keep)
+                    took = await clocked(call)
+                    times.setdefault(f"{what}, {label}", []).append(took)
+                    ratios.setdefault(f"{what}, {label}", []).append(took / floor)
+        results = {}
+        for label, compose, keep in PATHS:
+            set_path(compose, keep)
+            report = await figures._month_report(db, policy, zone, YEAR, month)
+            results[label] = (await year(), report.lines, report.year_to_date)
+        set_path(True, True)
     finally:
         raw.close()
         await db.close()
-    floor = statistics.median(results["raw open month"])
-    print(f"\nFigures in this process (ms, median of {repeat}; open month {YEAR}-{month:02d}):")
-    for label, samples in results.items():
-        ratio = statistics.median(samples) / floor
-        print(f"  {label:<46} {statistics.median(samples):8.1f}   {ratio:5.2f}x the raw month")
-    print(f"  {'year, composed: first call (reads the sheets)':<46} {first[0]:8.1f}")
-    ratio = statistics.median(results["year, composed year"]) / floor
-    flag = "" if ratio <= TARGET_RATIO else "  (above the target)"
-    print(f"Year composed / open month raw: {ratio:.2f}x (target ≤ {TARGET_RATIO:.0f}x){flag}")
-    agree = composed == live
-    print(f"Composed year equals the live year: {'yes' if agree else 'NO'}")
+    print(
+        f"\nFigures in this process after each commit (ms, median of {repeat}; open month"
+        f" {YEAR}-{month:02d}; {writer.done['adoptions']} adoptions and"
+        f" {writer.done['signoffs']} sign-offs recorded between them; the ratio is to the raw"
+        " aggregate timed in the same round):"
+    )
+    print(
+        f"  {'raw open month (sqlite3, the floor)':<58} {statistics.median(times['raw open month']):8.1f}"
+    )
+    for label, samples in ratios.items():
+        print(
+            f"  {label:<58} {statistics.median(times[label]):8.1f}"
+            f"   {statistics.median(samples):5.2f}x the raw month"
+        )
+    for label, took in first.items():
+        print(f"  {'year, first call (sheets read, month counted), ' + label:<58} {took:8.1f}")
+    kept = statistics.median(ratios[f"year, {PATHS[-1][0]}"])
+    flag = "met" if kept <= TARGET_RATIO else "NOT met"
+    print(
+        f"Year after a commit / open month raw, {PATHS[-1][0]}: {kept:.2f}x"
+        f" (target ≤ {TARGET_RATIO:.0f}x: {flag})"
+    )
+    agree = all(result == results[PATHS[0][0]] for result in results.values())
+    print(f"Every path gives the same month and year: {'yes' if agree else 'NO'}")
     return agree
 
 
@@ -264,10 +355,92 @@ def percentile(samples: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def notice_prefixes() -> tuple[str, ...]:
+    """How the notices a member may get meanwhile begin (their unit's items adopted): these
+    messages are not answers to the member's commands."""
+    catalogue = texts.ZH
+    return tuple(
+        catalogue[key].split("{", 1)[0]
+        for key in ("notice.adoption_adopted", "notice.adoption_withdrawn")
+    )
+
+
+async def drive_open(
+    server: FakeBotApi,
+    users: Sequence[tuple[FakeUser, tuple[str, ...]]],
+    seconds: float,
+    interval: float,
+    load: Load,
+) -> None:
+    """Open loop: each person sends their commands in turn at Poisson times (one every
+    `interval` seconds on average), whether or not the last was answered yet; each answer
+    is matched to the oldest unanswered command (a person's updates are answered in order).
+    Answers still due when the time is up are awaited up to GRACE seconds more."""
+    deadline = time.monotonic() + seconds
+    notices = notice_prefixes()
+
+    async def person(user: FakeUser, commands: tuple[str, ...], rng: random.Random) -> None:
+        """One person's commands and the answers to them."""
+        waiting: collections.deque[tuple[str, float]] = collections.deque()
+        seen = server.sent_count(user.id)
+        sending = True
+
+        async def send() -> None:
+            """Commands at Poisson times until the deadline."""
+            nonlocal sending
+            due = time.monotonic() + rng.expovariate(1 / interval)
+            n = 0
+            while due < deadline:
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                waiting.append((commands[n % len(commands)], time.monotonic()))
+                n += 1
+                await user.send_text(waiting[-1][0])
+                due += rng.expovariate(1 / interval)
+            sending = False
+
+        def news(after: int) -> bool:
+            """Whether the bot sent more to this person, or nothing is left to wait for."""
+            return server.sent_count(user.id) > after or (not sending and not waiting)
+
+        sender = asyncio.ensure_future(send())
+        try:
+            while sending or waiting:
+                left = deadline + GRACE - time.monotonic()
+                if left <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await server.wait_until(functools.partial(news, seen), left)
+                count = server.sent_count(user.id)
+                if count <= seen:
+                    continue
+                arrived = time.monotonic()
+                for message in server.sent_to(user.id, include_deleted=True)[seen:count]:
+                    if str(message.get("text", "")).startswith(notices) or not waiting:
+                        continue
+                    command, sent_at = waiting.popleft()
+                    load.latencies.setdefault(command, []).append(arrived - sent_at)
+                seen = count
+        finally:
+            await sender
+        for command, _ in waiting:
+            load.unanswered[command] += 1
+
+    await asyncio.gather(
+        *(person(user, commands, random.Random(user.id)) for user, commands in users)
+    )
+
+
 async def bot_run(
-    args: argparse.Namespace, db_path: Path, config: Path, members: list[int], compose: bool
+    args: argparse.Namespace,
+    db_path: Path,
+    config: Path,
+    members: list[int],
+    path: tuple[str, bool, bool],
+    shape: str,
 ) -> dict[str, Any]:
-    """The bot on one path under the mixed load; its latencies, writes and peak RSS."""
+    """The bot on one path under the mixed load of one shape; its latencies, writes and peak
+    RSS."""
+    _, compose, keep = path
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BAOSONG_")},
         "BAOSONG_CONFIG": str(config),
@@ -276,7 +449,7 @@ async def bot_run(
     }
     code = (
         "import sys, workflow.figures as f; from bot.cli import main; "
-        f"f.COMPOSE_YEAR = {compose}; sys.exit(main(['run']))"
+        f"f.COMPOSE_YEAR = {compose}; f.KEEP_OPEN_MONTH = {keep}; sys.exit(main(['run']))"
     )
     load = Load()
     log_path = db_path.with_suffix(".log")
@@ -322,7 +495,10 @@ async def bot_run(
                     cwd=REPO,
                     stdout=asyncio.subprocess.PIPE,
                 )
-                await drive(server, users, seconds, 10_000, load)
+                if shape == "open":
+                    await drive_open(server, users, seconds, args.interval, load)
+                else:
+                    await drive(server, users, seconds, 10_000, load)
                 out, _ = await asyncio.wait_for(writer.communicate(), 60)
                 written = json.loads(out.decode().strip().splitlines()[-1])
                 process.send_signal(signal.SIGTERM)
@@ -341,6 +517,7 @@ async def bot_run(
     ]
     return {
         "load": load,
+        "users": users,
         "written": written,
         "peak_mb": mb(max((s.hwm_kb for s in sampler.samples), default=0)),
         "cpu_s": sampler.samples[-1].cpu_s if sampler.samples else 0.0,
@@ -349,10 +526,19 @@ async def bot_run(
     }
 
 
-def print_runs(runs: dict[str, dict[str, Any]], seconds: float) -> bool:
-    """The two paths side by side; whether the bot behaved in both."""
+def print_runs(
+    runs: dict[str, dict[str, Any]], seconds: float, shape: str, args: argparse.Namespace
+) -> bool:
+    """The paths side by side under one shape of load; whether the bot behaved in all."""
     labels = list(runs)
-    print(f"\nThe bot under load ({seconds:.0f} s each; latency of the answer, ms):")
+    about = (
+        f"open loop: each person a command every {args.interval:g} s on average (Poisson),"
+        f" {len(runs[labels[0]]['users'])} people, {len(runs[labels[0]]['users']) / args.interval:.0f}"
+        " commands/s offered"
+        if shape == "open"
+        else "closed loop: each person's next command 0.5-2 s after the answer to the last"
+    )
+    print(f"\nThe bot under load, {about} ({seconds:.0f} s each; latency of the answer, ms):")
     print(f"  {'':<30}" + "".join(f"{label:>28}" for label in labels))
     for command in ("/unit", "/rank", "/help"):
         for name, share in (("p50", 0.50), ("p99", 0.99)):
@@ -380,21 +566,24 @@ def print_runs(runs: dict[str, dict[str, Any]], seconds: float) -> bool:
     ]
     for name, cell in rows:
         print(f"  {name:<30}" + "".join(f"{cell(runs[label]):>28}" for label in labels))
-    composed = runs[labels[-1]]
-    worst = max(
-        (
-            percentile(v, 0.99) * 1000
-            for command, v in composed["load"].latencies.items()
-            if v and command != "/help"
-        ),
-        default=float("inf"),
-    )
-    print(
-        f"Composed year: worst p99 {worst:.0f} ms (target < {TARGET_P99_MS} ms),"
-        f" peak RSS {composed['peak_mb']:.0f} MB (target < {TARGET_MB} MB)"
-    )
     ok = True
     for label, run in runs.items():
+        worst = max(
+            (
+                percentile(v, 0.99) * 1000
+                for command, v in run["load"].latencies.items()
+                if v and command != "/help"
+            ),
+            default=float("inf"),
+        )
+        missed = sum(run["load"].unanswered.values())
+        met = worst < TARGET_P99_MS and not missed
+        print(
+            f"  {label}: worst /unit, /rank p99 {worst:.0f} ms (target < {TARGET_P99_MS} ms:"
+            f" {'met' if met else 'NOT met'}{f', {missed} unanswered' if missed else ''}),"
+            f" peak RSS {run['peak_mb']:.0f} MB (target < {TARGET_MB} MB:"
+            f" {'met' if run['peak_mb'] < TARGET_MB else 'NOT met'})"
+        )
         if run["exit"] != 0 or run["errors"]:
             print(f"FAILED ({label}): exit {run['exit']}, {len(run['errors'])} error lines")
             for line in run["errors"][:5]:
@@ -433,13 +622,17 @@ async def run(args: argparse.Namespace) -> int:
         )
         print(f"{len(members)} members send /unit and /rank; writer at {args.rate:g} writes/s")
         agree = await figure_times(prepared, rules, today, args.repeat)
-        runs = {}
-        for label, compose in PATHS:
-            copy = workdir / f"run-{int(compose)}.db"
-            copy_ledger(prepared, copy)
-            runs[label] = await bot_run(args, copy, config, members, compose)
-            copy.unlink()
-        ok = print_runs(runs, min(args.drive, MAX_DRIVE))
+        ok = True
+        for shape in SHAPES if args.shape == "both" else (args.shape,):
+            runs = {}
+            for n, path in enumerate(PATHS):
+                if path[0] not in args.paths:
+                    continue
+                copy = workdir / f"run-{n}.db"
+                copy_ledger(prepared, copy)
+                runs[path[0]] = await bot_run(args, copy, config, members, path, shape)
+                copy.unlink()
+            ok = print_runs(runs, min(args.drive, MAX_DRIVE), shape, args) and ok
         return 0 if ok and agree else 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -453,6 +646,20 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--drive", type=float, default=60.0, help=f"seconds (≤ {MAX_DRIVE:.0f})")
     parser.add_argument("--rate", type=float, default=5.0, help="writes per second")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each figure")
+    parser.add_argument(
+        "--shape",
+        choices=(*SHAPES, "both"),
+        default="both",
+        help="closed loop (the next command after the answer), open loop (Poisson), or both",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, help="open loop: mean seconds between commands"
+    )
+    parser.add_argument(
+        "--paths",
+        default="live,recount,kept",
+        help="the figures' paths to run the bot on: live, recount, kept (comma-separated)",
+    )
     parser.add_argument("--quick", action="store_true", help="15 s of load, 3 timed runs")
     parser.add_argument("--writer", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
@@ -461,6 +668,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         check_ledger_options(parser, args)
     if args.quick:
         args.drive, args.repeat = 15.0, 3
+    names = dict(zip(("live", "recount", "kept"), (path[0] for path in PATHS), strict=True))
+    wanted = [name.strip() for name in str(args.paths).split(",") if name.strip()]
+    if not wanted or set(wanted) - set(names):
+        parser.error(f"--paths: a comma-separated choice of {', '.join(names)}")
+    args.paths = [names[name] for name in wanted]
     return args
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -81,6 +81,89 @@ PERIOD_COUNTS_ITEMS_SQL: Final[str] = PERIOD_COUNTS_SQL.replace(
 )
 assert PERIOD_COUNTS_ITEMS_SQL.count("item_ids") == 2, "PERIOD_COUNTS_SQL changed shape"
 
+#: PERIOD_COUNTS_ITEMS_SQL for only the units in :units (a JSON list): their own items, and the
+#: items their sections edited (edit credit), found by index instead of over the whole period.
+UNIT_COUNTS_ITEMS_SQL: Final[str] = """
+WITH
+chosen AS (SELECT value AS unit_id FROM json_each(:units)),
+sub AS (
+    SELECT unit_id, count(*) AS submitted
+    FROM items WHERE unit_id IN (SELECT unit_id FROM chosen)
+        AND submitted_on BETWEEN :start AND :end
+    GROUP BY unit_id
+),
+cen AS (
+    SELECT unit_id, count(*) AS at_centre, sum(category = :research) AS research,
+           sum(late_days > 0) AS late
+    FROM items WHERE unit_id IN (SELECT unit_id FROM chosen)
+        AND centre_on BETWEEN :start AND :end
+    GROUP BY unit_id
+),
+candidates AS (
+    SELECT id AS item_id FROM items WHERE unit_id IN (SELECT unit_id FROM chosen)
+    UNION
+    SELECT item_id FROM edits WHERE section_unit_id IN (SELECT unit_id FROM chosen)
+),
+per_item AS (
+    SELECT a.item_id, count(*) AS adoptions, sum(a.points) AS points
+    FROM candidates c  -- CROSS JOIN: the candidates first, then their live adoptions by index
+    CROSS JOIN adoptions a INDEXED BY adoptions_once_per_outlet ON a.item_id = c.item_id
+    WHERE a.withdrawn_at IS NULL AND a.adopted_on BETWEEN :start AND :end
+    GROUP BY a.item_id
+),
+adopted AS (
+    SELECT p.item_id, i.unit_id, p.adoptions, p.points
+    FROM per_item p JOIN items i ON i.id = p.item_id
+),
+ado AS (
+    SELECT unit_id, sum(adoptions) AS adoptions, count(*) AS adopted_items,
+           sum(points) AS points, group_concat(item_id) AS item_ids
+    FROM adopted WHERE unit_id IN (SELECT unit_id FROM chosen)
+    GROUP BY unit_id
+),
+edited AS (
+    SELECT c.section_unit_id AS unit_id, sum(c.points) AS points
+    FROM (SELECT DISTINCT a.item_id, a.unit_id, a.points, e.section_unit_id
+          FROM adopted a JOIN edits e ON e.item_id = a.item_id
+          WHERE e.section_unit_id IN (SELECT unit_id FROM chosen)) c
+    JOIN units editor ON editor.id = c.section_unit_id AND editor.kind = 'section'
+    JOIN units author ON author.id = c.unit_id AND c.unit_id != c.section_unit_id
+        AND author.kind IN (SELECT value FROM json_each(:credit_kinds))
+    GROUP BY c.section_unit_id
+),
+inf AS (
+    SELECT DISTINCT unit_id FROM roles
+    WHERE unit_id IN (SELECT unit_id FROM chosen) AND role = 'informant'
+        AND granted_at < :at AND (revoked_at IS NULL OR revoked_at >= :at)
+)
+SELECT u.id, u.name, u.kind, u.monthly_quota, u.annual_target, u.active, u.position,
+       u.id IN (SELECT unit_id FROM inf) AS has_informant,
+       ifnull(sub.submitted, 0) AS submitted, ifnull(cen.late, 0) AS late,
+       ifnull(cen.at_centre, 0) AS at_centre, ifnull(cen.research, 0) AS research,
+       ifnull(ado.adoptions, 0) AS adoptions, ifnull(ado.adopted_items, 0) AS adopted_items,
+       ifnull(ado.points, 0) AS points, ifnull(edited.points, 0) AS edit_points, ado.item_ids
+FROM units u
+LEFT JOIN sub ON sub.unit_id = u.id
+LEFT JOIN cen ON cen.unit_id = u.id
+LEFT JOIN ado ON ado.unit_id = u.id
+LEFT JOIN edited ON edited.unit_id = u.id
+WHERE u.id IN (SELECT unit_id FROM chosen)
+ORDER BY u.position, u.name
+"""
+
+_MONTHLY_UNITS_SQL: Final[dict[QuotaBasis, str]] = {
+    basis: f"""
+SELECT unit_id, CAST(substr({column}, 6, 2) AS INTEGER) AS month, count(*) AS n
+FROM items WHERE unit_id IN (SELECT value FROM json_each(:units))
+    AND {column} BETWEEN :start AND :end
+GROUP BY unit_id, month
+"""
+    for basis, column in (
+        (QuotaBasis.AT_CENTRE, "centre_on"),
+        (QuotaBasis.SUBMITTED, "submitted_on"),
+    )
+}
+
 _MONTHLY_SQL: Final[dict[QuotaBasis, str]] = {
     basis: f"""
 SELECT unit_id, CAST(substr({column}, 6, 2) AS INTEGER) AS month, count(*) AS n
@@ -132,9 +215,16 @@ def _months(start: date, end: date) -> list[tuple[int, int]]:
     return months
 
 
-async def _terms(tx: Tx) -> dict[int, list[_Terms]]:
-    """Every unit's settings history, oldest first."""
-    rows = await tx.fetchall("SELECT * FROM unit_terms ORDER BY unit_id, from_month")
+async def _terms(tx: Tx, units: str | None = None) -> dict[int, list[_Terms]]:
+    """Every unit's settings history, oldest first (only the units of a JSON list if given)."""
+    if units is None:
+        rows = await tx.fetchall("SELECT * FROM unit_terms ORDER BY unit_id, from_month")
+    else:
+        rows = await tx.fetchall(
+            "SELECT * FROM unit_terms WHERE unit_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY unit_id, from_month",
+            (units,),
+        )
     history: dict[int, list[_Terms]] = {}
     for row in rows:
         history.setdefault(int(row["unit_id"]), []).append(
@@ -160,12 +250,22 @@ def _in_force(history: list[_Terms], month: str) -> _Terms | None:
     return found
 
 
-async def _informant_spans(tx: Tx) -> dict[int, list[tuple[str, str | None]]]:
-    """Per unit, when someone held the informant role: (granted_at, revoked_at) stamps."""
-    rows = await tx.fetchall(
-        "SELECT unit_id, granted_at, revoked_at FROM roles"
-        " WHERE role = 'informant' AND unit_id IS NOT NULL"
-    )
+async def _informant_spans(
+    tx: Tx, units: str | None = None
+) -> dict[int, list[tuple[str, str | None]]]:
+    """Per unit, when someone held the informant role: (granted_at, revoked_at) stamps (only
+    the units of a JSON list if given)."""
+    if units is None:
+        rows = await tx.fetchall(
+            "SELECT unit_id, granted_at, revoked_at FROM roles"
+            " WHERE role = 'informant' AND unit_id IS NOT NULL"
+        )
+    else:
+        rows = await tx.fetchall(
+            "SELECT unit_id, granted_at, revoked_at FROM roles WHERE role = 'informant'"
+            " AND unit_id IN (SELECT value FROM json_each(?))",
+            (units,),
+        )
     spans: dict[int, list[tuple[str, str | None]]] = {}
     for row in rows:
         spans.setdefault(int(row["unit_id"]), []).append(
@@ -198,7 +298,7 @@ async def period_counts(
     calendar month of the period's year.
     """
     counts, _ = await _period_counts(
-        tx, policy, start, end, PERIOD_COUNTS_SQL, informant_at, monthly, zone
+        tx, policy, start, end, PERIOD_COUNTS_SQL, informant_at, monthly, zone, None
     )
     return counts
 
@@ -212,11 +312,17 @@ async def period_counts_with_items(
     informant_at: datetime,
     monthly: bool = False,
     zone: ZoneInfo | None = None,
+    units: Collection[int] | None = None,
 ) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
     """`period_counts`, and per unit the ids of its items with a live adoption dated in the
-    period (what makes distinct adopted items add up over months)."""
+    period (what makes distinct adopted items add up over months). With `units`, only those
+    units are counted (by index: what a commit touched), each exactly as the whole count has it."""
+    if units is None:
+        return await _period_counts(
+            tx, policy, start, end, PERIOD_COUNTS_ITEMS_SQL, informant_at, monthly, zone, None
+        )
     return await _period_counts(
-        tx, policy, start, end, PERIOD_COUNTS_ITEMS_SQL, informant_at, monthly, zone
+        tx, policy, start, end, UNIT_COUNTS_ITEMS_SQL, informant_at, monthly, zone, units
     )
 
 
@@ -229,27 +335,32 @@ async def _period_counts(
     informant_at: datetime,
     monthly: bool,
     zone: ZoneInfo | None,
+    units: Collection[int] | None,
 ) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
-    """The counts of `period_counts` from one of the two statements, with the adopted items'
-    ids per unit when the statement lists them."""
+    """The counts of `period_counts` from one of the statements, with the adopted items'
+    ids per unit when the statement lists them (only `units` when given)."""
     params = period_params(
         start, end, informant_at, policy.research_category, policy.edit_credit_author_kinds
     )
+    chosen = None if units is None else json.dumps(sorted(set(units)))
+    if chosen is not None:
+        params["units"] = chosen
     rows = await tx.fetchall(sql, params)
     per_month: dict[int, list[int]] = {}
     if monthly:
-        for row in await tx.fetchall(_MONTHLY_SQL[policy.quota_basis], params):
+        monthly_sql = (_MONTHLY_SQL if chosen is None else _MONTHLY_UNITS_SQL)[policy.quota_basis]
+        for row in await tx.fetchall(monthly_sql, params):
             months = per_month.setdefault(int(row["unit_id"]), [0] * 12)
             months[int(row["month"]) - 1] = int(row["n"])
-    history = await _terms(tx)
-    spans = await _informant_spans(tx) if zone is not None else {}
+    history = await _terms(tx, chosen)
+    spans = await _informant_spans(tx, chosen) if zone is not None else {}
     span_months = _months(start, end)
     month_ends = (  # each month's closing instant, stamped once for every unit
         {ym: to_stamp(periods.month(*ym).closes_at(zone)) for ym in span_months}
         if zone is not None
         else {}
     )
-    listed = sql is PERIOD_COUNTS_ITEMS_SQL
+    listed = sql is not PERIOD_COUNTS_SQL
     adopted: dict[int, tuple[int, ...]] = {}
     result = []
     for row in rows:
@@ -386,3 +497,92 @@ async def corrected_items(
         )
         for r in rows
     }
+
+
+#: Audit entities whose rows never feed the figures: a change to them that does (an issue's or
+#: a website story's adoption) is recorded as an adoption, with an audit row on its item.
+QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
+    {
+        "person",
+        "account",
+        "file",
+        "invite",
+        "brief",
+        "web_news",
+        "task",
+        "visit",
+        "outbox",
+        "announcement",
+    }
+)
+#: More audit rows than this since the last look: count everything again.
+TOUCHED_ROWS: Final[int] = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerMark:
+    """Where the ledger stands for the figures: its last audit row and its schema's version."""
+
+    audit_id: int
+    schema: int
+
+
+async def ledger_mark(tx: Tx) -> LedgerMark:
+    """The ledger's mark in this snapshot (every state change writes an audit row)."""
+    audit = await tx.fetchone("SELECT ifnull(max(id), 0) FROM audit_log")
+    schema = await tx.fetchone("PRAGMA schema_version")
+    return LedgerMark(int(audit[0]) if audit else 0, int(schema[0]) if schema else 0)
+
+
+async def touched_units(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
+    """The units whose counts the audit rows after..upto may have changed: the units of the
+    items changed (an adoption, a sign-off, an edit, a registration), the sections that edited
+    them (edit credit), the units of informant grants changed; None when a row could change
+    more (a unit's settings, a period, an import, an unknown entity): count everything."""
+    rows = await tx.fetchall(
+        "SELECT entity, entity_id FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+        (after, upto, TOUCHED_ROWS + 1),
+    )
+    if len(rows) > TOUCHED_ROWS:
+        return None
+    items: set[int] = set()
+    adoption_ids: set[int] = set()
+    grants: set[int] = set()
+    for row in rows:
+        entity, entity_id = str(row["entity"]), row["entity_id"]
+        if entity in QUIET_ENTITIES:
+            continue
+        kept = {"item": items, "adoption": adoption_ids, "role": grants}.get(entity)
+        if kept is None or entity_id is None:
+            return None
+        kept.add(int(entity_id))
+    if adoption_ids:
+        items.update(
+            int(r[0])
+            for r in await tx.fetchall(
+                "SELECT item_id FROM adoptions WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(adoption_ids)),),
+            )
+        )
+    units: set[int] = set()
+    if grants:
+        units.update(
+            int(r[0])
+            for r in await tx.fetchall(
+                "SELECT unit_id FROM roles WHERE unit_id IS NOT NULL"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(grants)),),
+            )
+        )
+    if items:
+        chosen = json.dumps(sorted(items))
+        units.update(
+            int(r[0])
+            for r in await tx.fetchall(
+                "SELECT unit_id FROM items WHERE id IN (SELECT value FROM json_each(?))"
+                " UNION SELECT section_unit_id FROM edits"
+                " WHERE item_id IN (SELECT value FROM json_each(?))",
+                (chosen, chosen),
+            )
+        )
+    return frozenset(units)

@@ -8,23 +8,37 @@ still open (see docs/architecture.md, "The year from closed months").
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 
 from scoring import periods
-from scoring.figures import UnitCounts, UnitMonth, UnitYear, month_figures, year_figures
+from scoring.figures import (
+    UnitCounts,
+    UnitMonth,
+    UnitYear,
+    _listing_order,
+    month_figures,
+    year_figures,
+)
 from scoring.policy import QuotaBasis, ScoringPolicy
+from scoring.ranking import competition_ranks
 from storage import periods as closed_periods
 from storage.db import Database, Tx
 from storage.figures import (
     CorrectedItem,
+    LedgerMark,
     UnitPlace,
     corrected_items,
+    ledger_mark,
     period_counts,
     period_counts_with_items,
+    touched_units,
     unit_places,
 )
 
@@ -33,6 +47,11 @@ from storage.figures import (
 COMPOSE_YEAR = True
 #: Closed-month aggregates kept per database (a new one is built when a month closes).
 CLOSED_ENTRIES = 4
+#: Keep an open month's counts and recount only the units a commit touched (False: recount
+#: the whole month after every commit, the path before; the benchmarks set it to compare).
+KEEP_OPEN_MONTH = True
+#: Open months' counts kept per database.
+OPEN_ENTRIES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,25 +113,28 @@ async def _month_report(
     composed from the closed months and this month's own aggregate."""
     if not COMPOSE_YEAR:
         return await _month_report_live(db, policy, zone, year, month)
-    span = periods.month(year, month)
     async with db.scanning() as tx:
-        counts, adopted = await period_counts_with_items(
-            tx,
-            policy,
-            span.first,
-            span.last,
-            informant_at=span.closes_at(zone),
-            monthly=True,
-            zone=zone,
-        )
+        counts, adopted = await _month_counts(db, tx, policy, zone, year, month)
         ytd_counts = await _year_counts(
             db, tx, policy, zone, year, month, known=(month, counts, adopted)
         )
     return MonthReport(
         year=year,
         month=month,
-        lines=month_figures(policy, [replace(c, monthly_quota_counts=()) for c in counts]),
-        year_to_date=year_figures(policy, ytd_counts, months=month),
+        lines=_ranked(
+            db,
+            ("month", id(policy), zone.key, year, month),
+            counts,
+            lambda units: month_figures(
+                policy, [replace(c, monthly_quota_counts=()) for c in units]
+            ),
+        ),
+        year_to_date=_ranked(
+            db,
+            ("year", id(policy), zone.key, year, month),
+            ytd_counts,
+            lambda units: year_figures(policy, units, months=month),
+        ),
         policy=policy,
         adopted_ids=adopted,
     )
@@ -167,8 +189,66 @@ async def _year_report(
         if COMPOSE_YEAR:
             counts = await _year_counts(db, tx, policy, zone, year, 12)
         else:
-            counts = await _live_year_counts(tx, policy, zone, year, 12)
-    return year_figures(policy, counts)
+            return year_figures(policy, await _live_year_counts(tx, policy, zone, year, 12))
+    return _ranked(
+        db,
+        ("year", id(policy), zone.key, year, 12),
+        counts,
+        lambda units: year_figures(policy, units),
+    )
+
+
+_Line = TypeVar("_Line", UnitMonth, UnitYear)
+
+
+@dataclass(slots=True)
+class _Lines:
+    """Ranked lines kept with the counts each was computed from."""
+
+    keep: object  # what computed them (held so the id() of its policy in the key stays its own)
+    lines: dict[int, tuple[UnitCounts, UnitMonth | UnitYear]]  # unit -> (its counts, line)
+
+
+_RANKED: weakref.WeakKeyDictionary[Database, dict[object, _Lines]] = weakref.WeakKeyDictionary()
+
+
+def _ranked(
+    db: Database,
+    key: object,
+    counts: list[UnitCounts],
+    compute: Callable[[list[UnitCounts]], list[_Line]],
+) -> list[_Line]:
+    """`compute(counts)`: every unit's line, ranked, in listing order; kept per database, so
+    that when only some units' counts changed (the kept month and year hand back the very
+    objects of the others) only their lines are computed again and everyone is ranked again.
+
+    A line's figures depend on its unit's counts alone and its rank on every unit's score,
+    so the lines of the changed units, computed among themselves, take the ranks of all.
+    """
+    kept = _RANKED.setdefault(db, {})
+    state = kept.get(key)
+    if state is not None and state.lines.keys() == {c.unit_id for c in counts}:
+        changed = [c for c in counts if state.lines[c.unit_id][0] is not c]
+        if len(changed) <= PATCH_UNITS:
+            fresh: dict[int, UnitMonth | UnitYear] = {
+                line.counts.unit_id: line for line in compute(changed)
+            }
+            lines = [fresh.get(c.unit_id) or state.lines[c.unit_id][1] for c in counts]
+            ranks = competition_ranks([line.score for line in lines])
+            ranked = [
+                line if line.rank == rank else replace(line, rank=rank)
+                for line, rank in zip(lines, ranks, strict=True)
+            ]
+            state.lines = {c.unit_id: (c, line) for c, line in zip(counts, ranked, strict=True)}
+            ranked.sort(key=_listing_order)
+            return ranked  # type: ignore[return-value]
+    result = compute(counts)
+    by_unit = {line.counts.unit_id: line for line in result}
+    kept.pop(key, None)
+    kept[key] = _Lines(compute, {c.unit_id: (c, by_unit[c.unit_id]) for c in counts})
+    while len(kept) > OPEN_ENTRIES * 2:
+        del kept[next(iter(kept))]
+    return result
 
 
 async def _live_year_counts(
@@ -185,6 +265,81 @@ async def _live_year_counts(
         monthly=True,
         zone=zone,
     )
+
+
+@dataclass(slots=True)
+class _OpenMonth:
+    """A month's counts as of an audit row, kept so that a commit recounts only its units."""
+
+    policy: ScoringPolicy
+    mark: LedgerMark
+    places: dict[int, UnitPlace]
+    counts: dict[int, UnitCounts]  # unit -> its counts, in the listing's order
+    adopted: dict[int, tuple[int, ...]]  # unit -> its items with a live adoption in the month
+
+
+_OPEN: weakref.WeakKeyDictionary[Database, dict[object, _OpenMonth]] = weakref.WeakKeyDictionary()
+
+
+async def _month_counts(
+    db: Database, tx: Tx, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
+) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+    """One month's counts (monthly, with adopted item ids) in this snapshot.
+
+    Kept per database: when only items, adoptions and informant grants changed since (their
+    audit rows say which), only the units they touch are counted again, by index, and put in
+    place of their old counts; anything else (a unit's settings, a period closed or reopened,
+    an import, a new schema, a changed unit list) counts the whole month again.
+    """
+    span = periods.month(year, month)
+
+    async def count(
+        units: frozenset[int] | None,
+    ) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+        """The month's counts, of only `units` if given."""
+        return await period_counts_with_items(
+            tx,
+            policy,
+            span.first,
+            span.last,
+            informant_at=span.closes_at(zone),
+            monthly=True,
+            zone=zone,
+            units=units,
+        )
+
+    if not KEEP_OPEN_MONTH:
+        return await count(None)
+    mark = await ledger_mark(tx)
+    places = await unit_places(tx)
+    key = (id(policy), zone.key, year, month)
+    kept = _OPEN.setdefault(db, {})
+    state = kept.get(key)
+    if (
+        state is not None
+        and state.policy is policy
+        and state.mark.schema == mark.schema
+        and state.mark.audit_id <= mark.audit_id
+        and state.places == places
+    ):
+        touched = await touched_units(tx, state.mark.audit_id, mark.audit_id)
+        if touched is not None:
+            units, adopted = await count(touched) if touched else ([], {})
+            if {c.unit_id for c in units} == touched & state.counts.keys():  # none came or went
+                for c in units:
+                    state.counts[c.unit_id] = c
+                    if c.unit_id in adopted:
+                        state.adopted[c.unit_id] = adopted[c.unit_id]
+                    else:
+                        state.adopted.pop(c.unit_id, None)
+                state.mark = mark
+                return list(state.counts.values()), dict(state.adopted)
+    counts, adopted = await count(None)
+    kept.pop(key, None)
+    kept[key] = _OpenMonth(policy, mark, places, {c.unit_id: c for c in counts}, dict(adopted))
+    while len(kept) > OPEN_ENTRIES:
+        del kept[next(iter(kept))]
+    return counts, adopted
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +486,9 @@ async def _year_counts(
         if known is not None and (first, last) == (known[0], known[0]):
             parts.append((known[1], known[2]))
             continue
+        if first == last:
+            parts.append(await _month_counts(db, tx, policy, zone, year, first))
+            continue
         run = periods.Period(periods.month(year, first).first, periods.month(year, last).last)
         parts.append(
             await period_counts_with_items(
@@ -361,34 +519,116 @@ async def _year_counts(
             date(year, 1, 1),
             periods.month(year, upto).last,
         )
-    return _compose(
-        policy,
-        closed,
+    return _composed(
+        db,
+        (id(policy), zone.key, year, upto),
+        _Inputs(
+            policy,
+            closed,
+            places,
+            [(row.adoption_id, row.unit_id, row.kind, row.points) for row in corrections],
+            corrected,
+        ),
         parts,
-        places,
-        [(row.adoption_id, row.unit_id, row.kind, row.points) for row in corrections],
-        corrected,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What a year's composition takes besides its open parts."""
+
+    policy: ScoringPolicy
+    closed: _Closed
+    places: dict[int, UnitPlace]
+    corrections: list[tuple[int, int, str, int]]
+    corrected: dict[int, CorrectedItem]
+
+    def same(self, other: _Inputs) -> bool:
+        """Whether a composition from `other` holds for these (the same sheets' sums, unit
+        list and corrections)."""
+        return (
+            self.policy is other.policy
+            and self.closed is other.closed
+            and self.places == other.places
+            and self.corrections == other.corrections
+            and self.corrected == other.corrected
+        )
+
+
+_Part = tuple[list[UnitCounts], dict[int, tuple[int, ...]]]
+
+
+@dataclass(slots=True)
+class _Composition:
+    """A year's composed counts, with the inputs and the open parts' counts they came from."""
+
+    inputs: _Inputs
+    parts: list[tuple[dict[int, UnitCounts], dict[int, tuple[int, ...]]]]
+    lines: dict[int, UnitCounts]  # unit -> its year's counts, in the listing's order
+
+
+_COMPOSED: weakref.WeakKeyDictionary[Database, dict[object, _Composition]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Above this many units changed, the year is composed whole rather than patched.
+PATCH_UNITS = 200
+
+
+def _composed(db: Database, key: object, inputs: _Inputs, parts: list[_Part]) -> list[UnitCounts]:
+    """The year's counts composed from closed sums and open parts (see `_compose`); kept per
+    database, so that when only some units' open counts changed (kept open months hand back the
+    very objects of the units no commit touched), only those units are composed again."""
+    maps = [({c.unit_id: c for c in counts}, adopted) for counts, adopted in parts]
+    kept = _COMPOSED.setdefault(db, {})
+    state = kept.get(key)
+    if state is not None and state.inputs.same(inputs) and len(state.parts) == len(maps):
+        changed: set[int] | None = set()
+        for (was, was_adopted), (now, now_adopted) in zip(state.parts, maps, strict=True):
+            if changed is None or was.keys() != now.keys():
+                changed = None
+                break
+            changed.update(unit for unit, c in now.items() if was[unit] is not c)
+            changed.update(
+                unit
+                for unit in was_adopted.keys() | now_adopted.keys()
+                if was_adopted.get(unit) is not now_adopted.get(unit)
+            )
+        if changed is not None and len(changed) <= PATCH_UNITS:
+            fresh = _compose(inputs, parts, only=changed)
+            if {c.unit_id for c in fresh} == changed & state.lines.keys():
+                for c in fresh:
+                    state.lines[c.unit_id] = c
+                state.parts = maps
+                return list(state.lines.values())
+    lines = _compose(inputs, parts)
+    kept.pop(key, None)
+    kept[key] = _Composition(inputs, maps, {c.unit_id: c for c in lines})
+    while len(kept) > OPEN_ENTRIES:
+        del kept[next(iter(kept))]
+    return lines
+
+
 def _compose(
-    policy: ScoringPolicy,
-    closed: _Closed,
-    parts: list[tuple[list[UnitCounts], dict[int, tuple[int, ...]]]],
-    places: dict[int, UnitPlace],
-    corrections: list[tuple[int, int, str, int]],
-    corrected: dict[int, CorrectedItem],
+    inputs: _Inputs, parts: list[_Part], only: AbstractSet[int] | None = None
 ) -> list[UnitCounts]:
-    """The year's counts per unit: closed sums + corrections + open parts (see _year_counts).
+    """The year's counts per unit: closed sums + corrections + open parts (see _year_counts);
+    of only the units in `only` if given (each unit's line depends on its own counts alone).
 
     Distinct adopted items are a union, not a sum: an item counts once however many months
     adopted it; an item a correction touched counts by whether it has a live adoption in the
     span now.
     """
-    sums = {unit: list(values) for unit, values in closed.sums.items()}
-    distinct = dict(closed.distinct)
-    existed: dict[int, dict[int, _MonthTerms]] = {u: dict(m) for u, m in closed.existed.items()}
-    last: dict[int, tuple[int, UnitCounts]] = dict(closed.last)
+    policy, closed, places = inputs.policy, inputs.closed, inputs.places
+    corrections, corrected = inputs.corrections, inputs.corrected
+    if only is None:
+        sums = {unit: list(values) for unit, values in closed.sums.items()}
+        distinct = dict(closed.distinct)
+        last: dict[int, tuple[int, UnitCounts]] = dict(closed.last)
+    else:
+        sums = {unit: list(closed.sums[unit]) for unit in only if unit in closed.sums}
+        distinct = {unit: closed.distinct[unit] for unit in only if unit in closed.distinct}
+        last = {unit: closed.last[unit] for unit in only if unit in closed.last}
+    existed = closed.existed  # read only
     missing: dict[int, set[int]] = {}
     open_counts: dict[int, list[int]] = {}
     open_quotas: dict[int, dict[int, int]] = {}
@@ -396,6 +636,8 @@ def _compose(
     for counts, adopted in parts:
         for c in counts:
             unit = c.unit_id
+            if only is not None and unit not in only:
+                continue
             total = sums.setdefault(unit, [0] * _SUMS)
             for n, value in enumerate(_additive(c)):
                 total[n] += value
@@ -410,6 +652,8 @@ def _compose(
             if months_in and max(months_in) > last.get(unit, (0, c))[0]:
                 last[unit] = (max(months_in), c)
         for unit, ids in adopted.items():
+            if only is not None and unit not in only:
+                continue
             fresh = 0
             for item_id in ids:
                 if not closed.was_seen(item_id) and item_id not in counted_open:

@@ -50,7 +50,7 @@ from telegram.ext import (
 from bot.app import BotApp
 from bot.settings.schema import Settings
 from bot.settings.sections import UnitConfig
-from bot.transport import AiohttpRequest
+from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import AT_CENTRE, ItemState, UnitKind

@@ -19,6 +19,9 @@ if the bot misbehaved or the paths' figures differ.
     .venv/bin/python benchmarks/mixed_load.py [--quick] [--small] [--db PATH [--reuse]]
         [--members N] [--drive SECONDS] [--rate N] [--repeat N] [--shape closed|open|both]
         [--interval SECONDS] [--paths live,recount,kept]
+
+Long because it is one self-contained harness (ledger, writer process, load shapes, report)
+that a reader runs and reads top to bottom.
 """
 
 from __future__ import annotations

@@ -22,14 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Bot
 from telegram.ext import ExtBot
 
-from bot.request import RetryingRequest
 from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.request import RetryingRequest
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
+from storage.models import TELEGRAM, Room
 
 REPO = Path(__file__).resolve().parent.parent
 LIMIT = 30.0  # Telegram's overall messages per second
@@ -47,7 +48,9 @@ async def scenario(recipients: int, fault_rate: float, workdir: Path) -> dict[st
         await db.migrate()
         async with db.transaction() as tx:
             for user in users:
-                await outbox.enqueue(tx, "bulletin:bench", user.id, {"text": "2026年10月 通报"})
+                await outbox.enqueue(
+                    tx, "bulletin:bench", Room(TELEGRAM, str(user.id)), {"text": "2026年10月 通报"}
+                )
         bot: Bot = ExtBot(
             "4242:bench",
             base_url=server.base_url,

@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Bot
 
 from bot.context import BotData
+from bot.courier import Courier
 from bot.jobs import sweep
+from bot.sender import drain
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from sandbox.telegram.server import FakeBotApi
@@ -106,14 +108,20 @@ async def run(open_items: int, overdue: int, folder: Path) -> None:
         services = BotData()
         services.setup(db, centre_rules(settings), settings)
         async with Bot("4242:sweep", base_url=server.base_url) as bot:
+            services.use_courier(
+                Courier(
+                    lambda: drain(bot, db, services.texts, services.rules),
+                    spawn=asyncio.get_running_loop().create_task,
+                )
+            )
             start = time.perf_counter()
-            await sweep(now, bot, services)
+            await sweep(now, services)
             first = (time.perf_counter() - start) * 1000
             times = []
             for minute in range(1, 21):
                 clock.now = now + timedelta(minutes=5 * minute)
                 start = time.perf_counter()
-                await sweep(clock.now, bot, services)
+                await sweep(clock.now, services)
                 times.append((time.perf_counter() - start) * 1000)
         sent = len(server.sent_to(102))
     await db.close()

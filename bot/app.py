@@ -1,9 +1,9 @@
-"""The composition root: builds the PTB Application with every handler, in order."""
+"""The composition root: builds the PTB Application with every handler, in order, and the
+scheduler of its timed work."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import uuid
 from typing import Any
 
@@ -22,16 +22,18 @@ from telegram.ext import (
 )
 
 from bot.context import CONTEXT_TYPES, BotData, Context
-from bot.courier import Courier
-from bot.jobs import SWEEP_INTERVAL, sweep_job
 from bot.persistence import SqlitePersistence
-from bot.ratelimit import PacedRateLimiter
-from bot.request import RetryingRequest
-from bot.sender import DrainReport, drain, smooth_rate_limiter
+from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
-from bot.transport import AiohttpRequest
-from bot.updates import PerUserUpdateProcessor
+from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
+from channels.telegram.ratelimit import PacedRateLimiter
+from channels.telegram.request import RetryingRequest
+from channels.telegram.transport import AiohttpRequest
+from channels.telegram.updates import PerUserUpdateProcessor
 from chat import actions
+from delivery import outbox as delivery
+from delivery.courier import Courier
+from delivery.outbox import DrainReport
 from handlers import (
     admin,
     briefs,
@@ -51,9 +53,6 @@ from storage import outbox
 from storage.db import Database
 from storage.models import TELEGRAM, Room
 from workflow.rules import CentreRules
-
-log = logging.getLogger(__name__)
-OUTBOX_INTERVAL = 15.0  # seconds between passes that retry the outbox
 
 BotApp = Application[Any, Context, dict[Any, Any], dict[Any, Any], BotData, Any]
 
@@ -77,6 +76,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML-escaped by Texts
         .persistence(SqlitePersistence(db))
         .post_init(_post_init)
+        .job_queue(None)  # timed work is the scheduler's (`scheduler_for`), not PTB's
         .concurrent_updates(processor)
         .request(RetryingRequest(connection_pool_size=256))  # a chat reply survives a blip
         .get_updates_request(AiohttpRequest())  # PTB polls again itself
@@ -115,9 +115,12 @@ def build_application(
     if isinstance(limiter, PacedRateLimiter):
         limiter.fallback = queue_reply
 
+    channels = {TELEGRAM: TelegramChannel(app.bot, db, services.texts)}
+
     async def send_outbox() -> DrainReport:
-        """One outbox pass with the application's bot."""
-        return await drain(app.bot, db, services.texts, rules)
+        """One outbox pass through the channels the bot serves (Telegram: the application's
+        bot)."""
+        return await delivery.drain(channels, db, rules)
 
     async def next_retry() -> float | None:
         """Seconds until the outbox's soonest retry is due."""
@@ -185,16 +188,8 @@ def build_application(
 
 
 async def _post_init(app: BotApp) -> None:
-    """Recovers the outbox after a restart, schedules its retries, sets the default menu."""
-    services = app.bot_data
-    async with services.db.transaction() as tx:
-        interrupted = await outbox.orphaned_claims(tx)
-    if interrupted:
-        log.warning("%d outbox messages were being sent at a crash: marked uncertain", interrupted)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(_drain_job, interval=OUTBOX_INTERVAL, first=1, name="outbox")
-        app.job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL, first=2, name="sweep")
-    texts = services.texts
+    """Sets the default command menu."""
+    texts = app.bot_data.texts
     await app.bot.set_my_commands(
         [
             BotCommand("start", "开始 / start"),
@@ -203,7 +198,12 @@ async def _post_init(app: BotApp) -> None:
     )
 
 
-async def _drain_job(context: Context) -> None:
-    """Retries what is due in the outbox (429 waits, 5xx, lost connections)."""
-    services = context.bot_data
-    await drain(context.bot, services.db, services.texts, services.rules)
+def scheduler_for(app: BotApp) -> Scheduler:
+    """The bot's timed work (sweep, outbox retries) on its services; a failed run goes to the
+    application's error handler, which logs it and tells the admins."""
+
+    async def report(error: Exception) -> None:
+        """Hands a failed run to the error handlers, as PTB did for its own jobs."""
+        await app.process_error(None, error)
+
+    return timed_work(app.bot_data, on_error=report)

@@ -1,4 +1,5 @@
-"""The due-work sweep (PTB JobQueue): bulletins, reminders and calendar warnings, then the outbox."""
+"""The due-work sweep (run by `bot.scheduler`): bulletins, reminders and calendar warnings, then
+the outbox."""
 
 from __future__ import annotations
 
@@ -7,19 +8,17 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-
-from telegram import Bot
+from typing import Protocol
 
 from bot import sender
 from bot.cards import card
-from bot.context import BotData, Context
+from bot.courier import Courier
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
-from bot.sender import drain
 from bot.texts import Raw, Texts
 from handlers.lookup import split_message
 from storage import files, items, jobs, units
-from storage.db import Tx
+from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Person
 from workflow import periods as closing
 from workflow import reach, schedule
@@ -29,18 +28,38 @@ from workflow.schedule import Outgoing, ScheduleRules, post_once
 from workflow.views import ItemView
 
 log = logging.getLogger(__name__)
-SWEEP_INTERVAL = 300.0  # seconds
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def sweep_job(context: Context) -> None:
-    """Runs one sweep with the bot's services (the job's callback)."""
-    await sweep(context.bot_data.db.clock(), context.bot, context.bot_data)
+class Services(Protocol):
+    """What the sweep needs of the composition root (the bot's `BotData` is one): the ledger,
+    the rules, the texts, the schedule, and the outbox's sender; no chat network's types."""
+
+    @property
+    def db(self) -> Database:
+        """The ledger."""
+
+    @property
+    def rules(self) -> CentreRules:
+        """The centre's rules."""
+
+    @property
+    def texts(self) -> Texts:
+        """The text catalogue."""
+
+    @property
+    def schedule(self) -> ScheduleRules:
+        """When scheduled messages go out."""
+
+    @property
+    def courier(self) -> Courier:
+        """The outbox's sender, woken to send what the sweep queued."""
 
 
-async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
-    """Does whatever is due at `now` and not yet done, then sends the outbox."""
-    db, rules, texts = services.db, services.rules, services.texts
+async def sweep(now: datetime, services: Services) -> None:
+    """Does whatever is due at `now` and not yet done, then has the courier send the outbox
+    and waits until it did."""
+    db, rules = services.db, services.rules
     plan = services.schedule
     await _bulletin(now, services, plan)
     await _annual(now, services, plan)
@@ -58,14 +77,16 @@ async def sweep(now: datetime, bot: Bot, services: BotData) -> None:
         await _research_reminders(now, services, plan)
         if schedule.quota_warning_day(rules, plan, today):
             await _quota_reminders(now, services, plan)
-    report = await drain(bot, db, texts, rules)
-    if report.sent or report.failed or report.uncertain:
-        log.info(
-            "sweep sent %d, failed %d, uncertain %d", report.sent, report.failed, report.uncertain
-        )
+    await deliver(services.courier)
 
 
-async def _bulletin(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+async def deliver(courier: Courier) -> None:
+    """Sends what is due in the outbox through the channel's courier, and waits until it did."""
+    courier.wake()
+    await courier.idle()
+
+
+async def _bulletin(now: datetime, services: Services, plan: ScheduleRules) -> None:
     """Last month's bulletin to the bulletin chats and to each unit's signers, once."""
     report = await schedule.due_bulletin(services.db, services.rules, plan, now)
     if report is not None:
@@ -98,7 +119,7 @@ def _bulletin_texts(
     return outgoing
 
 
-async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthReport) -> bool:
+async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthReport) -> bool:
     """Queues a month's bulletin (text, chart, workbook) once; False if it was already posted."""
     texts = services.texts
     period = f"{report.year}-{report.month:02d}"
@@ -146,7 +167,7 @@ async def post_bulletin(services: BotData, plan: ScheduleRules, report: MonthRep
     )
 
 
-async def _annual(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+async def _annual(now: datetime, services: Services, plan: ScheduleRules) -> None:
     """In January: last year's report (text and workbook) to admins and centre leaders, once."""
     due = await schedule.due_annual(services.db, services.rules, plan, now)
     if due is None:
@@ -171,7 +192,7 @@ async def _annual(now: datetime, services: BotData, plan: ScheduleRules) -> None
     await post_once(services.db, f"annual:{year}", outgoing, then=close)
 
 
-async def _research_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+async def _research_reminders(now: datetime, services: Services, plan: ScheduleRules) -> None:
     """In December: each section still without a research article is reminded once."""
     texts, rules = services.texts, services.rules
     year = rules.local_now(now).year
@@ -187,7 +208,7 @@ async def _research_reminders(now: datetime, services: BotData, plan: ScheduleRu
         )
 
 
-async def _signoff_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+async def _signoff_reminders(now: datetime, services: Services, plan: ScheduleRules) -> None:
     """Reminds signers of items waiting too long; past twice that, tells the next level."""
     texts, rules = services.texts, services.rules
     today = rules.local_now(now).date()
@@ -240,7 +261,7 @@ def _step_of(item: Item) -> list[int]:
     return [item.id, item.chain_round, item.chain_step]
 
 
-async def _due_reminders(now: datetime, services: BotData) -> None:
+async def _due_reminders(now: datetime, services: Services) -> None:
     """On an item's due day, its current step's signers hear that it must reach the centre
     today; once per item and step (第五条)."""
     texts, rules = services.texts, services.rules
@@ -263,7 +284,7 @@ async def _due_reminders(now: datetime, services: BotData) -> None:
         )
 
 
-async def _task_reminders(now: datetime, services: BotData) -> None:
+async def _task_reminders(now: datetime, services: Services) -> None:
     """Writing tasks: informants on the due day; editors once a task is overdue."""
     texts = services.texts
     today = services.rules.local_now(now).date()
@@ -300,7 +321,7 @@ async def _task_reminders(now: datetime, services: BotData) -> None:
             )
 
 
-async def _quota_reminders(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+async def _quota_reminders(now: datetime, services: Services, plan: ScheduleRules) -> None:
     """N working days before month end: units below quota hear it, informants and signers."""
     texts, rules = services.texts, services.rules
     today = rules.local_now(now).date()
@@ -327,7 +348,7 @@ async def _quota_reminders(now: datetime, services: BotData, plan: ScheduleRules
         )
 
 
-async def _calendar_gaps(now: datetime, services: BotData) -> None:
+async def _calendar_gaps(now: datetime, services: Services) -> None:
     """Tells the admins (only), once a year, when the calendar lacks this or next year's
     schedule; the sweep calls it on working days outside quiet hours only."""
     rules: CentreRules = services.rules
@@ -343,7 +364,7 @@ async def _calendar_gaps(now: datetime, services: BotData) -> None:
         await post_once(services.db, key, [Outgoing(key, chat, {"text": text}) for chat in admins])
 
 
-async def _admin_digest(now: datetime, services: BotData, plan: ScheduleRules) -> None:
+async def _admin_digest(now: datetime, services: Services, plan: ScheduleRules) -> None:
     """Once a working day: admins hear of messages that failed or may not have arrived since
     the last working day's digest, and of steps nobody can sign, each with what to do.
     Nothing is sent (nor recorded) while all is well."""

@@ -1,4 +1,5 @@
-"""Running the bot: open and upgrade the ledger, build the application, poll until stopped."""
+"""Running the bot: open and upgrade the ledger, build the application and its scheduler, poll
+until stopped."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import logging
 import signal
 from datetime import datetime
 
-from bot.app import build_application
+from bot.app import build_application, scheduler_for
 from bot.ratelimit import PacedRateLimiter
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from storage import outbox
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
 from workflow import periods as closing
@@ -20,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 async def prepare(settings: Settings) -> Database:
-    """Opens the ledger, applies pending migrations and syncs units from the configuration."""
+    """Opens the ledger, applies pending migrations, syncs units from the configuration and
+    marks what was being sent when the last run died uncertain (never sent again)."""
     db = await Database.open(
         settings.storage.path, busy_timeout_ms=settings.storage.busy_timeout_ms
     )
@@ -37,7 +40,18 @@ async def prepare(settings: Settings) -> Database:
     closed = await closing.close_posted(db, centre_rules(settings))
     if closed:
         log.info("closed the periods posted before this version: %s", ", ".join(closed))
+    await recover_outbox(db)
     return db
+
+
+async def recover_outbox(db: Database) -> int:
+    """Marks the messages a crash left being sent uncertain, before anything sends again: they
+    may have arrived, so they are never resent (the admins' digest lists them)."""
+    async with db.transaction() as tx:
+        interrupted = await outbox.orphaned_claims(tx)
+    if interrupted:
+        log.warning("%d outbox messages were being sent at a crash: marked uncertain", interrupted)
+    return interrupted
 
 
 async def serve(settings: Settings, token: str, stop: asyncio.Event | None = None) -> None:
@@ -50,17 +64,22 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
     db = await prepare(settings)
     rules = centre_rules(settings, on_gap=lambda gap: log.warning("%s", gap.message))
     app = build_application(settings, db, rules, token=token)
+    scheduler = scheduler_for(app)
     try:
         async with app:
             if app.post_init is not None:  # PTB runs post_init only inside run_polling
                 await app.post_init(app)
             await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=["message", "callback_query"])
-            log.info("polling %s", settings.telegram.api_base_url)
-            await stop.wait()
-            if isinstance(app.bot.rate_limiter, PacedRateLimiter):
-                app.bot.rate_limiter.stop()  # no wait for a long retry_after holds the stop
+            scheduler.start()  # the sweep and outbox retries, once the application runs
+            try:
+                assert app.updater is not None
+                await app.updater.start_polling(allowed_updates=["message", "callback_query"])
+                log.info("polling %s", settings.telegram.api_base_url)
+                await stop.wait()
+                if isinstance(app.bot.rate_limiter, PacedRateLimiter):
+                    app.bot.rate_limiter.stop()  # no wait for a long retry_after holds the stop
+            finally:
+                await scheduler.stop()  # a sweep in progress finishes first
             await app.updater.stop()
             await app.stop()
     finally:

@@ -23,8 +23,8 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
-from bot.app import BotApp, build_application
-from bot.jobs import sweep
+from bot.app import BotApp, build_application, scheduler_for
+from bot.scheduler import Scheduler
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from sandbox.clock import SandboxClock, describe, resolve
@@ -86,6 +86,7 @@ class Sandbox:
         self._rules: CentreRules | None = None
         self._db: Database | None = None
         self._app: BotApp | None = None
+        self._scheduler: Scheduler | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -178,12 +179,12 @@ class Sandbox:
             await self._open()
 
     async def _sweep(self) -> None:
-        """One scheduler sweep at the sandbox's now."""
-        app = self._app
-        if app is None:
+        """One scheduler sweep at the sandbox's now (after any sweep in progress)."""
+        scheduler = self._scheduler
+        if scheduler is None:
             return
         try:
-            await sweep(self.clock(), app.bot, app.bot_data)
+            await scheduler.run_now("sweep")
         except Exception:  # the clock has moved; the scheduler's own sweep will retry
             log.exception("sweep after time travel failed")
 
@@ -207,9 +208,14 @@ class Sandbox:
             timeout=POLL_TIMEOUT, allowed_updates=["message", "callback_query"]
         )
         await app.start()
+        self._scheduler = scheduler_for(app)
+        self._scheduler.start()
 
     async def _close(self) -> None:
         """Stops the bot and closes the ledger (whatever of them is running)."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            await scheduler.stop()
         app, self._app = self._app, None
         if app is not None:
             if app.updater is not None and app.updater.running:

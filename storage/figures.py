@@ -1,4 +1,9 @@
-"""Aggregate queries that turn the ledger into per-unit counts for the scoring rules (in SQL)."""
+"""Aggregate queries that turn the ledger into per-unit counts for the scoring rules (in SQL).
+
+Long because the whole-ledger aggregate, its per-unit form for the open month and the audit
+change feed that says which units to recount must agree column for column; they are kept side
+by side so a change to one is seen next to the others (a split by query is the next step).
+"""
 
 from __future__ import annotations
 

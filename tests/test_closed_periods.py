@@ -41,7 +41,7 @@ def shanghai(year: int, month: int, day: int, hour: int = 10) -> datetime:
 async def sweep_at(app: BotApp, clock: FakeClock, server: FakeBotApi, moment: datetime) -> None:
     """The scheduler's sweep at a moment (the bot's clock moved there first)."""
     clock.now = moment.astimezone(UTC)
-    await sweep(clock.now, app.bot, app.bot_data)
+    await sweep(clock.now, app.bot_data)
     await server.wait_idle()
 
 

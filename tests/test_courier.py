@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp
-from bot.courier import Courier
-from bot.sender import DrainReport
+from delivery.courier import Courier
+from delivery.outbox import DrainReport
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
@@ -79,7 +79,7 @@ async def test_a_failed_pass_is_logged_and_the_next_wake_tries_again(
     outbox = Outbox()
     courier = Courier(outbox.drain, spawn)
     outbox.fail, outbox.queued = True, 3
-    with caplog.at_level(logging.ERROR, logger="bot.courier"):
+    with caplog.at_level(logging.ERROR, logger="delivery.courier"):
         courier.wake()
         await courier.idle()
     assert "outbox pass failed" in caplog.text and outbox.queued == 3

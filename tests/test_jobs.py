@@ -3,6 +3,7 @@ working days only (National Day off, make-up days on), nothing twice across rest
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from collections.abc import AsyncIterator
@@ -15,7 +16,9 @@ from openpyxl import load_workbook
 from telegram import Bot
 
 from bot.context import BotData
+from bot.courier import Courier
 from bot.jobs import sweep
+from bot.sender import drain
 from bot.wiring import centre_rules
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
@@ -51,14 +54,21 @@ async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-async def services(server: FakeBotApi, db: Database, tmp_path: Path) -> BotData:
-    """The bot's services on the test ledger, with a bulletin chat and units loaded."""
+async def services(server: FakeBotApi, bot: Bot, db: Database, tmp_path: Path) -> BotData:
+    """The bot's services on the test ledger, with a bulletin chat and units loaded, and the
+    outbox sent through `bot` (no Application)."""
     settings = flow_settings(server, tmp_path / "unused.db")
     bulletin = settings.bulletin.model_copy(update={"chat_ids": (-100,)})
     settings = settings.model_copy(update={"bulletin": bulletin})
     await load_units(db, settings)
     data = BotData()
     data.setup(db, centre_rules(settings), settings)
+    data.use_courier(
+        Courier(
+            lambda: drain(bot, db, data.texts, data.rules),
+            spawn=asyncio.get_running_loop().create_task,
+        )
+    )
     server.group(-100, "信息通报群")
     return data
 
@@ -98,10 +108,10 @@ async def test_bulletin_on_the_first_working_day(
     holiday = shanghai(2026, 11, 1, 12) if period == "2026-10" else shanghai(2026, 10, 1, 12)
     for moment in (holiday, before):
         clock.now = moment
-        await sweep(moment, bot, services)
+        await sweep(moment, services)
         assert not [p for p in await sent_purposes(db) if p.startswith("bulletin")]
     clock.now = at
-    await sweep(at, bot, services)
+    await sweep(at, services)
     sent = [p for p in await sent_purposes(db) if p.startswith("bulletin")]
     assert f"bulletin:{period}:0→-100" in sent
     assert f"bulletin:{period}:0→102" in sent
@@ -116,7 +126,7 @@ async def test_bulletin_on_the_first_working_day(
     assert "👉" in str(server.sent_to(102)[0]["text"])  # the head's own unit is marked
     # A restart and another sweep: nothing new.
     count = len(server.sent_to(-100))
-    await sweep(at, bot, services)
+    await sweep(at, services)
     assert len(server.sent_to(-100)) == count
     async with db.reading() as tx:
         assert await jobs.is_done(tx, f"bulletin:{period}")
@@ -126,7 +136,7 @@ async def test_bulletin_missed_by_downtime_goes_out_later_that_month(
     services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
 ) -> None:
     clock.now = shanghai(2026, 11, 5, 14)
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
     assert "2026年10月" in str(server.sent_to(-100)[0]["text"])
 
 
@@ -157,7 +167,7 @@ async def reminders_at(
 ) -> list[str]:
     """Sweeps at a moment; returns the reminder purposes sent so far."""
     clock.now = moment
-    await sweep(moment, bot, services)
+    await sweep(moment, services)
     return [p for p in await sent_purposes(services.db) if p.startswith("remind:signoff")]
 
 
@@ -194,7 +204,7 @@ async def test_calendar_gap_told_to_admins_once(
     admin = server.user(900)
     for _ in range(2):
         clock.now = shanghai(2026, 11, 24, 10)
-        await sweep(clock.now, bot, services)
+        await sweep(clock.now, services)
     gap = [str(m["text"]) for m in admin.received() if "2027" in str(m["text"])]
     assert len(gap) == 1
     assert "调休上班日和调休放假日未知" in gap[0]
@@ -211,7 +221,7 @@ async def test_calendar_gap_not_told_to_centre_leaders(
     await person(db, rules, 108, "综合科", Role.ADMIN)
     admin, leader, main_leader, role_admin = (server.user(t) for t in (900, 106, 107, 108))
     clock.now = shanghai(2026, 11, 24, 10)
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
 
     def gaps(user: FakeUser) -> list[str]:
         """The calendar-gap texts a user received."""
@@ -235,12 +245,12 @@ async def test_calendar_gap_waits_for_working_hours(
         shanghai(2026, 11, 29, 10),  # Sunday
     ):
         clock.now = moment
-        await sweep(moment, bot, services)
+        await sweep(moment, services)
         assert not [m for m in admin.received() if "2027" in str(m.get("text"))], moment
     clock.now = shanghai(2026, 11, 30, 9)  # Monday morning
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
     clock.now = shanghai(2026, 12, 1, 9)
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
     assert len([m for m in admin.received() if "2027" in str(m.get("text"))]) == 1
 
 
@@ -254,7 +264,7 @@ async def test_quota_reminder_five_working_days_before_month_end(
     day = rules.calendar.working_days_before_month_end(2026, 11, 5)
     assert day == date(2026, 11, 23)
     clock.now = shanghai(2026, 11, 23, 10)
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
     texts = [str(m["text"]) for m in server.sent_to(101)]
     assert any("还差 2 条" in text and WINDOW in text for text in texts)
     async with db.reading() as tx:
@@ -266,11 +276,11 @@ async def test_year_end_report_in_january(
 ) -> None:
     admin = server.user(900)
     clock.now = shanghai(2027, 1, 8, 10)  # the report waits for bulletin.annual_report_day (10)
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
     assert not [m for m in admin.received() if "年度信息工作考核" in str(m.get("text"))]
     clock.now = shanghai(2027, 1, 11, 10)  # Jan 10 is a Sunday: the next working day
-    await sweep(clock.now, bot, services)
-    await sweep(clock.now, bot, services)
+    await sweep(clock.now, services)
+    await sweep(clock.now, services)
     texts = [str(m.get("text") or "") for m in admin.received()]
     reports = [t for t in texts if "2026 年度信息工作考核" in t]
     assert len(reports) == 1
@@ -288,7 +298,7 @@ async def test_research_reminder_in_december(
     head = server.user(105)
     for day in (1, 2):
         clock.now = shanghai(2026, 12, day, 10)
-        await sweep(clock.now, bot, services)
+        await sweep(clock.now, services)
     reminders = [str(m["text"]) for m in head.received() if "调研文章" in str(m["text"])]
     assert len(reminders) == 1
     assert "综合科" in reminders[0]
@@ -309,11 +319,11 @@ async def test_task_due_and_overdue_reminders_once(
     assert task.due_on == date(2026, 10, 19)
     for moment in (shanghai(2026, 10, 19, 10), shanghai(2026, 10, 19, 11)):
         clock.now = moment
-        await sweep(moment, bot, services)
+        await sweep(moment, services)
     due = [m for m in informant.received() if "今天到期" in str(m.get("text"))]
     assert len(due) == 1
     for moment in (shanghai(2026, 10, 20, 10), shanghai(2026, 10, 21, 10)):
         clock.now = moment
-        await sweep(moment, bot, services)
+        await sweep(moment, services)
     overdue = [m for m in editor.received() if "已逾期" in str(m.get("text"))]
     assert len(overdue) == 1

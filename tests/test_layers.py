@@ -5,6 +5,8 @@ Layers, lowest first; a package may import only packages of a lower layer (docs/
     scoring, chat   pure rules; channel-neutral content (neither imports anything of the project)
     storage         the ledger (uses scoring's vocabulary and figures' input type)
     workflow        services over the ledger (button presses and capabilities from chat)
+    delivery        the outbox drained through channel adapters (the protocol is chat's)
+    channels        the adapters: channels/telegram (PTB's bot, transport, limiter, rendering)
     handlers        the Telegram glue
     bot             the composition root: settings, wiring, the application, CLI, jobs, documents
     sandbox         the bot wired to a local Telegram emulator and a demo centre
@@ -26,6 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scoring", "chat"),
     ("storage",),
     ("workflow",),
+    ("delivery",),
+    ("channels",),
     ("handlers",),
     ("bot",),
     ("sandbox",),
@@ -45,6 +49,8 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
         ("handlers", "bot.ratelimit"),
         ("handlers", "bot.sender"),
         ("handlers", "bot.texts"),
+        # The Telegram channel renders with the catalogue, which is still in bot/.
+        ("channels", "bot.texts"),
         # handlers/briefs.py renders an issue's .docx through offload (a service to hand in).
         ("handlers", "bot.documents.offload"),
         # bot/cli.py starts the sandbox (`baosong sandbox`, `baosong run` without a token),
@@ -55,7 +61,9 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
 
 #: Top-level packages that import each other (through the upward imports above), each as the
 #: packages of one cycle in import order from its lowest-sorting package.
-KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset({("bot", "handlers"), ("bot", "sandbox")})
+KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
+    {("bot", "channels"), ("bot", "handlers"), ("bot", "sandbox")}
+)
 
 
 @dataclass(frozen=True)

@@ -38,18 +38,16 @@ def shanghai(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 
 @pytest.fixture
 async def bot(settings: Settings, ledger: Database) -> AsyncIterator[BotApp]:
-    """The running bot without its own timed sweeps: each test sweeps at the moment it sets."""
+    """The running bot without its own timed sweeps (its scheduler is not started): each test
+    sweeps at the moment it sets."""
     async with running(settings, ledger) as app:
-        assert app.job_queue is not None
-        for job in app.job_queue.jobs():
-            job.schedule_removal()
         yield app
 
 
 async def sweep_at(server: FakeBotApi, app: BotApp, clock: FakeClock, moment: datetime) -> None:
     """The due-work sweep at a moment, and whatever it queued delivered."""
     clock.now = moment
-    await sweep(moment, app.bot, app.bot_data)
+    await sweep(moment, app.bot_data)
     await settle(server, app)
 
 

@@ -8,8 +8,8 @@ import pytest
 from telegram.error import NetworkError
 from telegram.ext import ExtBot
 
-from bot.request import RetryingRequest, at_most_once
-from bot.transport import env_proxy
+from channels.telegram.request import RetryingRequest, at_most_once
+from channels.telegram.transport import env_proxy
 from sandbox.telegram.server import FakeBotApi
 from tests.flow import TOKEN
 
@@ -46,7 +46,7 @@ async def test_an_outbox_send_is_tried_once_and_the_error_comes_back() -> None:
 async def test_a_refused_connection_is_tried_again_even_for_the_outbox(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.request")
+    caplog.set_level(logging.INFO, logger="channels.telegram.request")
     async with FakeBotApi() as server:
         url = server.base_url
     # The server is gone: every attempt is refused before anything is sent.

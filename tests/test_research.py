@@ -110,7 +110,7 @@ async def test_section_research_article_meets_the_duty(
         clock.now = datetime(2026, 12, day, 10, tzinfo=SHANGHAI)
         owing_units = await schedule.research_owing(ledger, rules, bot.bot_data.schedule, clock.now)
         assert [p.name for _, informants in owing_units for p in informants] == ["吴刚"]
-        await sweep(clock.now, bot.bot, bot.bot_data)
+        await sweep(clock.now, bot.bot_data)
         await settle(server, bot)
     reminders = [t for t in texts_of(office_head)[before[office_head.id] :] if "调研文章" in t]
     assert len(reminders) == 1

@@ -17,8 +17,8 @@ from bot.ratelimit import PacedRateLimiter, refused
 from bot.sender import drain, smooth_rate_limiter
 from bot.settings.loader import load_settings
 from bot.texts import Texts
-from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules
+from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.server import FakeBotApi
 from storage import files, outbox
 from storage.db import Database

@@ -177,14 +177,14 @@ async def test_signers_are_reminded_once_on_the_due_day(
 
     for moment in (shanghai(10, 15, 16), shanghai(10, 16, 7), shanghai(10, 16, 10)):
         clock.now = moment  # the day before, then quiet hours, then the due day's morning
-        await sweep(moment, bot.bot, bot.bot_data)
+        await sweep(moment, bot.bot_data)
         await settle(server, bot)
     (reminder,) = due_reminders(leader)
     assert "信息 #1（市人社局窗口）的报送时限是今天（2026-10-16）" in reminder
     assert "时限 10-16，今天截止" in reminder
     assert due_reminders(head) == []  # not their step any more; #2 has no deadline
     clock.now = shanghai(10, 16, 11)
-    await sweep(clock.now, bot.bot, bot.bot_data)
+    await sweep(clock.now, bot.bot_data)
     await settle(server, bot)
     assert len(due_reminders(leader)) == 1
     async with ledger.reading() as tx:

@@ -10,8 +10,8 @@ from telegram import Chat, Message, Update, User
 
 from bot.app import build_application
 from bot.settings.schema import Settings
-from bot.updates import PerUserUpdateProcessor
 from bot.wiring import centre_rules
+from channels.telegram.updates import PerUserUpdateProcessor
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from tests.flow import TOKEN, polling

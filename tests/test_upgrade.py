@@ -12,8 +12,8 @@ from telegram import Bot
 from bot.sender import drain
 from bot.settings.loader import load_settings
 from bot.texts import Texts
-from bot.transport import AiohttpRequest
 from bot.wiring import centre_rules
+from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.server import FakeBotApi
 from scoring.figures import month_figures
 from scoring.policy import ScoringPolicy

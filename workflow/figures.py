@@ -3,6 +3,10 @@
 The year (and a bulletin's year to date) is composed: the closed months' published sheets,
 plus the corrections recorded against them since, plus a live aggregate over only the months
 still open (see docs/architecture.md, "The year from closed months").
+
+Long because the kept open month, the summed closed sheets and the composed year share one set
+of per-database memos and their invalidation rules; splitting the closed-sheet composition into
+its own module is the next step, once the kept figures have settled.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A reply in a chat (a prompt, a button's answer, an edited keyboard) that meets a dropped
 connection, a 5xx or a timeout is tried again a few times: at least once, since a repeated
 prompt costs little and a missing one strands the person. Outbox sends opt out (`at_most_once`):
-their ambiguous failures are the outbox's to record (see `bot.sender`).
+their ambiguous failures are the outbox's to record (see `delivery.outbox`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import AiohttpRequest, surely_not_sent
+from channels.telegram.transport import AiohttpRequest, surely_not_sent
 
 log = logging.getLogger(__name__)
 ATTEMPTS: Final = 4

@@ -31,7 +31,7 @@ PENDING_CAP = 10_000
 FloodNotice = Callable[[Update], Awaitable[None]]
 
 #: Whether the update being handled comes from a busy lane (several of the person's updates
-#: waiting when an answer is sent): its answers then take a per-chat pace (`bot.ratelimit`),
+#: waiting when an answer is sent): its answers then take a per-chat pace (`channels.telegram.ratelimit`),
 #: so the shared 29 msg/s stays free for everyone else.
 BUSY_LANE: ContextVar[Callable[[], bool]] = ContextVar("busy_lane", default=lambda: False)
 

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns the core's content into one network's messages and back."""

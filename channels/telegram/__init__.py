@@ -1,0 +1,1 @@
+"""Telegram through python-telegram-bot: transport, pacing, retries, rendering, the adapter."""

@@ -1,0 +1,211 @@
+"""Telegram as a channel: PTB's `Bot` behind the adapter protocol of `chat/channel.py`.
+
+It renders neutral content as today's HTML and inline keyboards, sends through the bot's
+transport and paced limiter (outbox sends in the limiter's no-retry lane: a 429 is the
+outbox's to handle), and sorts PTB's errors into the outbox's retry rules.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.texts import Texts
+from channels.telegram.ratelimit import (
+    NO_RETRY,
+    PacedRateLimiter,
+    refused,
+    retry_after_seconds,
+)
+from channels.telegram.render import phrase, render_card, stored_keyboard
+from channels.telegram.request import at_most_once
+from chat.capabilities import TELEGRAM as TELEGRAM_CAPABILITIES
+from chat.capabilities import Capabilities
+from chat.cards import Card
+from chat.channel import (
+    Content,
+    Fail,
+    File,
+    Prepared,
+    PressRef,
+    Retry,
+    SentRef,
+    Text,
+    Uncertain,
+    Verdict,
+)
+from storage import files
+from storage.db import Database, Tx
+from storage.models import TELEGRAM
+from workflow.outcomes import Refused
+
+TIMER_SLACK = 0.05  # of one message's place in the pace
+
+
+def smooth_rate_limiter(per_second: float = 29, max_retries: int = 3) -> AIORateLimiter:
+    """PTB's limiter paced evenly (one message every 1/N s) instead of N-message bursts.
+
+    Telegram counts messages over short windows; a burst of 30 at the start of a second plus
+    a steady 30/s after it draws 429s. Outbox sends use its NO_RETRY lane (`_lane`).
+    """
+    # A bucket of 1.05 messages: a wake-up the event loop runs a millisecond late is made up
+    # on the next message instead of lost (about 3% of the pace otherwise), and any one
+    # second still holds at most per_second + 1 messages.
+    return PacedRateLimiter(
+        overall_max_rate=1 + TIMER_SLACK,
+        overall_time_period=(1 + TIMER_SLACK) / per_second,
+        max_retries=max_retries,
+    )
+
+
+def retry_after_of(error: RetryAfter) -> timedelta:
+    """Telegram's requested wait, read once for the outbox and the limiter alike."""
+    return timedelta(seconds=retry_after_seconds(error))
+
+
+async def telegram_upload(db: Database, key: str) -> InputFile | str:
+    """What Telegram is sent for a stored file: its Telegram id when it has one (received on
+    Telegram, or uploaded once), else its bytes."""
+    async with db.reading() as tx:
+        known = await files.remote_id(tx, key, TELEGRAM)
+        stored = None if known else await files.get(tx, key)
+    if known:
+        return known
+    if stored is None or not stored.data:
+        raise Refused("file_missing")
+    return InputFile(stored.data, filename=stored.name)
+
+
+def telegram_id_of(sent: Message) -> str | None:
+    """The id Telegram gave a photo or document it was sent (to send it by id next time)."""
+    if sent.photo:
+        return sent.photo[-1].file_id
+    return sent.document.file_id if sent.document is not None else None
+
+
+async def remember_upload(tx: Tx, key: str, sent: Message) -> None:
+    """Keeps the Telegram id of a stored file just uploaded, so it is never uploaded again."""
+    remote = telegram_id_of(sent)
+    if remote is not None:
+        await files.remember_remote_id(tx, key, TELEGRAM, remote)
+
+
+async def remember_sent_file(db: Database, key: str, sent: Message) -> None:
+    """After a chat reply uploaded a stored file: keeps its Telegram id (a transaction)."""
+    if telegram_id_of(sent) is None:
+        return
+    async with db.transaction() as tx:
+        await remember_upload(tx, key, sent)
+
+
+class TelegramChannel:
+    """The Telegram adapter: one PTB bot, the ledger (for stored files), the catalogue in
+    Telegram's HTML."""
+
+    name = TELEGRAM
+    capabilities: Capabilities = TELEGRAM_CAPABILITIES
+
+    def __init__(self, bot: Bot, db: Database, texts: Texts) -> None:
+        self.bot = bot
+        self.db = db
+        self.texts = texts
+
+    async def start(self) -> None:
+        """Initializes the bot (PTB does nothing when it already is)."""
+        await self.bot.initialize()
+
+    async def stop(self) -> None:
+        """Shuts the bot's connections down."""
+        await self.bot.shutdown()
+
+    def _lane(self) -> dict[str, Any]:
+        """Outbox sends go paced but unretried through the limiter: a 429 is the outbox's."""
+        bot = self.bot
+        if isinstance(bot, ExtBot) and isinstance(bot.rate_limiter, PacedRateLimiter):
+            return {"rate_limit_args": NO_RETRY}
+        return {}
+
+    async def send(self, address: str, content: Content) -> SentRef:
+        """One message, at most once (an ambiguous failure is the outbox's to record)."""
+        with at_most_once():
+            sent = await self._send(int(address), content)
+        remote = telegram_id_of(sent) if isinstance(content, File) and content.key else None
+        return SentRef(TELEGRAM, address, sent.message_id, remote)
+
+    async def _send(self, chat: int, content: Content) -> Message:
+        """Renders the content as Telegram shows it and sends it."""
+        if isinstance(content, File):
+            return await self._send_file(chat, content)
+        text: str
+        markup: InlineKeyboardMarkup | None
+        if isinstance(content, Card):
+            text, markup = render_card(self.texts, content)
+        else:
+            text, markup = self._text(content)
+        return await self.bot.send_message(
+            chat, text, parse_mode=ParseMode.HTML, reply_markup=markup, **self._lane()
+        )
+
+    def _text(self, content: Text) -> tuple[str, InlineKeyboardMarkup | None]:
+        """A text message's HTML and keyboard."""
+        text: str
+        if isinstance(content.text, Prepared):
+            text = content.text.text
+        else:
+            text = phrase(self.texts, content.text)
+        if content.native is not None:
+            return text, InlineKeyboardMarkup.de_json(dict(content.native), None)
+        return text, stored_keyboard(self.texts, content.buttons) if content.buttons else None
+
+    async def _send_file(self, chat: int, content: File) -> Message:
+        """A stored file as a photo or a document, with its caption."""
+        upload: InputFile | str
+        if content.remote_id is not None:
+            upload = content.remote_id
+        elif content.key is not None:
+            upload = await telegram_upload(self.db, content.key)
+        else:
+            raise Refused("file_missing")
+        caption = content.caption
+        if caption and content.plain_caption:
+            caption = html.escape(caption, quote=False)  # a plain file name, not prepared HTML
+        send = self.bot.send_photo if content.photo else self.bot.send_document
+        return await send(chat, upload, caption=caption, parse_mode=ParseMode.HTML, **self._lane())
+
+    async def settle(self, sent: SentRef, card: Card) -> None:
+        """Edits a sent card to show it as it now stands (no buttons: `card.rows` empty)."""
+        text, markup = render_card(self.texts, card)
+        await self.bot.edit_message_text(
+            text,
+            chat_id=int(sent.address),
+            message_id=sent.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
+
+    async def answer(self, press: PressRef, text: str | None = None) -> None:
+        """Answers the callback query (a toast when there is text)."""
+        await self.bot.answer_callback_query(press.id, text=text)
+
+    def classify(self, error: BaseException) -> Verdict | None:
+        """Telegram's errors as the outbox treats them: a 429 waits as asked; 403 and 400
+        fail; no connection made or an error answer (5xx) is retried; anything else on the
+        way (a read timeout, a dropped connection) may have arrived."""
+        if isinstance(error, RetryAfter):
+            return Retry(retry_after_of(error))
+        if isinstance(error, (Forbidden, BadRequest)):
+            return Fail(str(error))
+        if isinstance(error, (TimedOut, NetworkError)):
+            return Retry() if refused(error) else Uncertain(str(error))
+        return None
+
+    async def download(self, remote_file: str) -> bytes:
+        """A file people sent, by its Telegram file id (getFile, then the download)."""
+        found = await self.bot.get_file(remote_file)
+        return bytes(await found.download_as_bytearray())

@@ -1,0 +1,1 @@
+"""Delivery: the outbox drained through whichever channel adapter each message is for."""

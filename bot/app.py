@@ -133,16 +133,10 @@ def build_application(
         Courier(send_outbox, app.create_task, next_retry, alive=lambda: app.running)
     )
     private = filters.ChatType.PRIVATE
-    text = filters.TEXT & ~filters.COMMAND & private
     # First, and never stopping the update: a signer who writes gets waiting steps again.
     app.add_handler(MessageHandler(private, signoff.offer_again), group=-10)
     # Then: typed answers another action overrides end, and the conversation engine's turn.
     app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
-    # Typed answers awaited after a button (a return reason; an edit or withdrawal reason).
-    app.add_handler(MessageHandler(text, centre.on_text), group=-2)
-    app.add_handler(MessageHandler(text, visits.on_text), group=-4)
-    app.add_handler(MessageHandler(text, webnews.on_text), group=-3)
-    app.add_handler(MessageHandler(text, signoff.on_reason), group=-1)
     # Group 0: one handler per update, first match wins.
     app.add_handlers(
         [

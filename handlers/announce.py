@@ -37,7 +37,6 @@ from workflow import announce
 from workflow.announce import Audience, DeliveryReport
 from workflow.outcomes import Refused
 
-from . import waits
 from .common import (
     acknowledge,
     current,
@@ -165,7 +164,6 @@ async def start(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
-    waits.forget_all(context)
     context.user_data[ANN] = {
         "token": secrets.token_hex(12),
         "text": "",

@@ -189,7 +189,6 @@ async def start(update: Update, context: Context) -> int:
     except Refused as refused:
         await explain(update, context, refused)
         return ConversationHandler.END
-    waits.forget_all(context)
     return await _show_menu(update, context, view)
 
 
@@ -209,7 +208,6 @@ async def open_button(update: Update, context: Context) -> int:
         await explain(update, context, refused)
         return ConversationHandler.END
     await acknowledge(query)
-    waits.forget_all(context)
     return await _show_menu(update, context, view)
 
 
@@ -227,7 +225,6 @@ async def menu_button(update: Update, context: Context) -> int:
         brief_id, action, item_id = press.brief_id, press.verb, press.item_id
         draft = _draft(context)
         draft.update({"id": brief_id, "wait": None, "item": None})
-        waits.forget_all(context)  # the issue's own questions take the next text
         return await _menu_action(update, context, person, brief_id, action, item_id)
     except Refused as refused:
         await explain(update, context, refused)
@@ -593,7 +590,6 @@ async def decision_button(update: Update, context: Context) -> int:
                 services.db, person, brief_id=brief_id, round_=round_, step=step
             )
             assert context.user_data is not None
-            waits.forget_all(context)
             context.user_data[RETURNING] = {
                 "id": brief_id,
                 "round": round_,

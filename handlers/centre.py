@@ -7,7 +7,6 @@ import contextlib
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import ApplicationHandlerStop
 
 from bot.cards import card, editor_keyboard, keyboard
 from bot.context import Context
@@ -20,18 +19,13 @@ from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.views import load_item_view
 
-from . import waits
 from .common import (
     acknowledge,
-    confirm_keyboard,
     current,
     deliver,
     explain,
-    mark_decided,
     press_chat,
 )
-from .general import flush as write_through
-from .waits import CENTRE_KEYS, PENDING_WITHDRAW
 
 
 async def queue(update: Update, context: Context) -> None:
@@ -147,65 +141,14 @@ async def on_button(update: Update, context: Context) -> None:
                     reply_markup=adoption_keyboard(context, a.id),
                 )
             await deliver(context, adopted.notices)
-        elif action in ("wdok", "wdno"):
-            await _confirm_withdrawal(update, context, person, number, action == "wdok")
-        elif action == "wd":  # waits for the typed reason (edit, day, ref: handlers/dialogue.py)
-            await centre.queue(services.db, person, limit=1)
-            waits.expect(update, context, PENDING_WITHDRAW, number)
-            await acknowledge(query)
-            if chat_id is not None:
-                await context.bot.send_message(chat_id, texts("centre.ask_withdraw"))
+        elif action in ("wdok", "wdno"):  # the engine takes one held: nothing is
+            await centre.queue(services.db, person, limit=1)  # the editor role first
+            minutes = int(rules.typed_answer.total_seconds() // 60)
+            raise Refused("confirm_stale", minutes=minutes)
         else:
-            raise Refused("forged")  # edit, day, ref: the engine's, taken before this
+            raise Refused("forged")  # wd, edit, day, ref: the engine's, taken before this
     except Refused as refused:
         await explain(update, context, refused)
-
-
-async def on_text(update: Update, context: Context) -> None:
-    """Text after Withdraw (the reason); else passes on. (An edit's text, an adoption's date
-    and reference are the conversation engine's: `handlers/dialogue.py`.)"""
-    message, user_data = update.effective_message, context.user_data
-    if message is None or not user_data or not message.text or message.text.startswith("/"):
-        return
-    if not await waits.gate(update, context, CENTRE_KEYS):
-        return
-    services, texts = context.bot_data, context.bot_data.texts
-    person, _ = await current(update, context)
-    try:
-        if person is None:
-            raise Refused("not_editor")
-        # the reason is shown back; only ✅ 确认 withdraws
-        adoption_id = int(user_data[PENDING_WITHDRAW])
-        try:
-            adoption, reason = await centre.check_withdrawal(
-                services.db, person, adoption_id, message.text
-            )
-        except Refused as refused:
-            if refused.key not in ("withdraw_needs_reason", "reason_too_long"):
-                user_data.pop(PENDING_WITHDRAW, None)  # nothing left to withdraw
-            raise  # an empty reason: the question stays
-        user_data.pop(PENDING_WITHDRAW, None)
-        waits.hold(context, "withdraw", adoption=adoption_id, reason=reason)
-        await message.reply_text(
-            texts(
-                "centre.confirm_withdraw",
-                item=adoption.item_id,
-                outlet=adoption.outlet,
-                level=adoption.level,
-                points=adoption.points,
-                day=adoption.adopted_on.isoformat(),
-                reason=reason,
-            ),
-            reply_markup=confirm_keyboard(
-                texts,
-                ed.AdoptionAction("wdok", adoption_id),
-                ed.AdoptionAction("wdno", adoption_id),
-            ),
-        )
-    except Refused as refused:
-        await explain(update, context, refused)
-    await write_through(update, context)  # what was answered, or held to confirm, is kept
-    raise ApplicationHandlerStop
 
 
 def route_keyboard(
@@ -357,35 +300,3 @@ def adoption_keyboard(context: Context, adoption_id: int) -> InlineKeyboardMarku
             (Button("btn.withdraw", ed.AdoptionAction("wd", adoption_id)),),
         ),
     )
-
-
-async def _confirm_withdrawal(
-    update: Update, context: Context, person: Person, adoption_id: int, confirm: bool
-) -> None:
-    """✅ 确认 withdraws the adoption with the reason shown (re-checked by the service);
-    ✖️ 取消 leaves it counted."""
-    query = update.callback_query
-    assert query is not None
-    services, texts = context.bot_data, context.bot_data.texts
-    await centre.queue(services.db, person, limit=1)  # re-checks the editor role first
-    pending = waits.held(context, "withdraw", adoption=adoption_id)
-    if pending is None:
-        raise Refused("confirm_stale", minutes=waits.minutes(context))
-    if not confirm:
-        waits.release(context)
-        await acknowledge(query, texts("confirm.kept"))
-        await mark_decided(context, query.message, texts("centre.withdraw_kept"))
-        return
-    try:
-        withdrawn, notices = await centre.withdraw(
-            services.db, person, adoption_id, str(pending["reason"])
-        )
-    finally:
-        waits.release(context)  # done, or refused for good (withdrawn meanwhile, month closed)
-    total = notices[0].params["total"] if notices else 0
-    done = texts("centre.withdrawn", outlet=withdrawn.outlet, total=total)
-    await acknowledge(query)
-    await mark_decided(context, query.message, done)
-    if query.message is not None:
-        await context.bot.send_message(query.message.chat.id, done)
-    await deliver(context, notices)

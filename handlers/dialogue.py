@@ -1,9 +1,9 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
-offered again to whoever writes): typed answers kept in `user_data` end before anything
-answers a command or a press (`waits.end_first`), then the engine ends, answers or
-starts its own dialogue. Telegram runs these flows on it: an editor's rewrite of an item,
-an adoption's typed date and its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
+offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
+withdrawal's and website news' return with their reasons (shown back and held for ✅ 确认),
+website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed date and
+its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -11,26 +11,33 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Final
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.cards import keyboard
 from bot.context import Context
 from bot.texts import Raw
-from chat.actions import decode
-from chat.dialogue import Engine, Inbound, Ref, Reply
+from chat.actions import decode, encode
+from chat.dialogue import Engine, Inbound, Ref, Reply, held_channel
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
-from . import waits
-from .common import acknowledge, explain, press_chat, telegram_account
+from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
 
 #: The flows Telegram runs on the engine.
-FLOWS: Final = ("edit", "adoption_day", "adoption_ref")
+FLOWS: Final = (
+    "return",
+    "withdraw",
+    "web_return",
+    "web_url",
+    "visit",
+    "edit",
+    "adoption_day",
+    "adoption_ref",
+)
 
 
 def engine(context: Context) -> Engine:
@@ -45,7 +52,15 @@ def _inbound(update: Update, person_id: int) -> Inbound | None:
     query = update.callback_query
     if query is not None:
         press = decode(query.data or "")
-        return None if press is None else Inbound(person_id, TELEGRAM, event_id, press=press)
+        if press is None:
+            return None
+        pressed = query.message
+        origin = (
+            {"chat": pressed.chat.id, "message": pressed.message_id}
+            if pressed is not None
+            else None
+        )
+        return Inbound(person_id, TELEGRAM, event_id, press=press, origin=origin)
     message = update.effective_message
     if message is None:
         return None
@@ -68,9 +83,28 @@ def _params(context: Context, reply: Reply) -> dict[str, Any]:
     }
 
 
+def _keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
+    """A reply's buttons; a label that is no catalogue key (a unit's name) shown as it is."""
+    texts = context.bot_data.texts
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts(b.label) if texts.has(b.label) else b.label,
+                    callback_data=encode(b.press),
+                )
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
 async def _send(update: Update, context: Context, replies: list[Reply], person: Person) -> None:
     """The engine's replies as today's messages: a refusal explained (an alert on a press),
-    a wait's end to the person's chat, other texts under the press or as replies."""
+    a wait's end to the person's chat, a press's brief answer, a note under the pressed
+    message, an earlier message's buttons removed, other texts under the press or as
+    replies."""
     texts = context.bot_data.texts
     query, message, user = update.callback_query, update.effective_message, update.effective_user
     answered = False
@@ -81,8 +115,28 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
             )
             answered = True
             continue
-        text = texts(reply.key, **_params(context, reply))
-        markup = keyboard(texts, reply.buttons) if reply.buttons else None
+        if reply.how == "clear":
+            if query is not None and not answered:
+                await acknowledge(query)
+                answered = True
+            origin = reply.params.get("origin") or {}
+            with contextlib.suppress(BadRequest, Forbidden):
+                await context.bot.edit_message_reply_markup(
+                    origin.get("chat"), origin.get("message"), reply_markup=None
+                )
+            continue
+        text = "\n".join(texts(part.key, **_params(context, part)) for part in (reply, *reply.also))
+        if reply.how == "toast" and query is not None:
+            await acknowledge(query, text)
+            answered = True
+            continue
+        if reply.how == "mark" and query is not None:
+            if not answered:
+                await acknowledge(query)
+                answered = True
+            await mark_decided(context, query.message, text)
+            continue
+        markup = _keyboard(context, reply) if reply.buttons else None
         if reply.key == "wait.ended":
             if user is not None:
                 with contextlib.suppress(BadRequest, Forbidden):
@@ -93,15 +147,15 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 answered = True
             chat_id = press_chat(query, person)
             if chat_id is not None:
-                await context.bot.send_message(chat_id, text, reply_markup=markup)
+                with contextlib.suppress(Forbidden):  # blocked since pressing: nobody to tell
+                    await context.bot.send_message(chat_id, text, reply_markup=markup)
         elif message is not None:
             await message.reply_text(text, reply_markup=markup)
 
 
 async def route(update: Update, context: Context) -> None:
-    """Before any answer to an update: ends typed answers another action overrides, then lets the
-    engine take what is its own (the update stops there) and passes the rest on."""
-    await waits.end_first(update, context)
+    """Before any answer to an update: the engine takes what is its own (the update stops
+    there; a wait another action overrides ends, said first) and passes the rest on."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -118,18 +172,19 @@ async def route(update: Update, context: Context) -> None:
     if not event.is_action and event.text is None:  # a file or sticker where text is asked
         session = await dialogues.store.load(person.id, TELEGRAM)
         if session is not None and session.live(dialogues.clock(), dialogues.typed_answer):
+            flow = dialogues.flows.get(session.flow)
             message = update.effective_message
             if message is not None:
-                await message.reply_text(context.bot_data.texts("submit.want_text"))
+                said = flow.not_text if flow is not None else "submit.want_text"
+                await message.reply_text(context.bot_data.texts(said))
             raise ApplicationHandlerStop
         return
     if event.command == "cancel":
         return  # /cancel ends the engine's dialogue itself (`cancel`)
     handled = await dialogues.handle(event)
-    if handled.taken:
-        waits.forget_all(context, said=True)  # one question at a time: the engine's now
     await _send(update, context, handled.replies, person)
     if handled.taken:
+        context.bot_data.courier.wake()  # notices the step's service queued go out
         await _write_through(update, context)
         raise ApplicationHandlerStop
 
@@ -144,7 +199,8 @@ async def _write_through(update: Update, context: Context) -> None:
 
 
 async def cancel(update: Update, context: Context) -> list[str]:
-    """/cancel: ends the engine's dialogue, if one waits; the flow it ended (none: [])."""
+    """/cancel: ends the engine's dialogue and its held step, if any; the flows it ended
+    (none: [])."""
     user = update.effective_user
     if user is None:
         return []
@@ -153,8 +209,10 @@ async def cancel(update: Update, context: Context) -> list[str]:
     if person is None:
         return []
     store = engine(context).store
-    session = await store.load(person.id, TELEGRAM)
-    if session is None:
-        return []
-    await store.write(person.id, TELEGRAM, None)
-    return [session.flow]
+    ended = []
+    for channel in (TELEGRAM, held_channel(TELEGRAM)):
+        session = await store.load(person.id, channel)
+        if session is not None:
+            await store.write(person.id, channel, None)
+            ended.append(session.flow)
+    return ended

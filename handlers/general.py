@@ -18,7 +18,6 @@ from storage.models import TELEGRAM
 
 from . import dialogue, waits
 from .common import acknowledge, current, is_stale_query
-from .waits import PENDING_RETURN
 
 log = logging.getLogger(__name__)
 ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
@@ -26,13 +25,13 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops a pending return reason, edit or withdrawal, and
-    a step shown back for confirmation."""
+    """/cancel when no /submit is open: drops the engine's dialogue (a typed answer awaited, a
+    step held for ✅ 确认) and an issue's return held for confirmation."""
     message = update.effective_message
     if message is None:
         return
     texts = context.bot_data.texts
-    dropped = [*waits.forget_all(context, said=True), *await dialogue.cancel(update, context)]
+    dropped = await dialogue.cancel(update, context)
     held = waits.state(context).get(waits.CONFIRM) is not None
     waits.release(context)  # a reason shown back to confirm is dropped too
     await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))
@@ -47,13 +46,6 @@ async def fallback(update: Update, context: Context) -> None:
         return  # stay quiet in groups
     person, _ = await current(update, context)
     texts = context.bot_data.texts
-    awaited = waits.live(context)
-    if awaited == PENDING_RETURN:  # a photo or sticker where the return reason was asked
-        await message.reply_text(texts("signoff.reason_empty"))
-        return
-    if awaited is not None:
-        await message.reply_text(texts("submit.want_text"))
-        return
     if person is None:
         await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
     else:
@@ -62,8 +54,6 @@ async def fallback(update: Update, context: Context) -> None:
 
 async def flush(update: object, context: Context) -> None:
     """Writes conversation state and drafts to the database after every update (no loss on kill)."""
-    if isinstance(update, Update):
-        await waits.settle(update, context)  # a command or press ends a question not its own
     app = context.application
     if app.persistence is None:
         return

@@ -36,7 +36,6 @@ from workflow.outcomes import Refused
 from workflow.rules import Timeliness
 from workflow.views import ItemView, item_view
 
-from . import waits
 from .common import acknowledge, current, deliver, drop_buttons, explain, keep_telegram_file
 
 UNIT, CATEGORY, TITLE, BODY, DATE, FILES, PREVIEW = range(7)
@@ -115,7 +114,6 @@ async def start(update: Update, context: Context) -> int:
         await _say(update, context.bot_data.texts("submit.no_unit"))
         return ConversationHandler.END
     assert context.user_data is not None
-    waits.forget_all(context)  # a new /submit takes the next texts
     context.user_data[DRAFT] = {"files": [], "token": secrets.token_hex(12)}
     draft = _draft(context)
     if len(units) == 1:

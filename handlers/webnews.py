@@ -1,49 +1,32 @@
 """Website news in chat: /news (what waits for me; /news N sends item N to sign-off), the
 buttons `wn:send:<item>` (editor), `wn:a|r:<news>:<round>` (centre leader: 同意发布 / 退回),
 `wn:s:<news>:<round>` (editor: resend after a return), `wn:p:<news>:<round>` (network admin:
-已发布, then the URL is pasted), and the typed return reason or URL."""
+已发布, then the URL is pasted). The return's typed reason and its confirmation, and the URL,
+are the conversation engine's (`workflow.dialogues`, `handlers/dialogue.py`)."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
-from telegram.ext import ApplicationHandlerStop
 
 from bot.cards import keyboard
 from bot.context import Context
 from bot.texts import Texts
 from chat.actions import webnews as wn
-from storage.models import Person
 from workflow import webnews
 from workflow.outcomes import Refused
 
-from . import waits
 from .common import (
     acknowledge,
-    confirm_keyboard,
     current,
     deliver,
     explain,
     mark_decided,
     press_chat,
 )
-from .general import flush as write_through
-from .waits import PENDING_WEB_RETURN, PENDING_WEB_URL
 
 ITEM_ARG = re.compile(r"[#＃]?([0-9]{1,12})")
-
-
-async def _unbutton(context: Context, pending: dict[str, Any]) -> None:
-    """Removes the buttons of the message a typed answer was asked from."""
-    if pending.get("chat") and pending.get("message"):
-        with contextlib.suppress(BadRequest, Forbidden):
-            await context.bot.edit_message_reply_markup(
-                pending["chat"], pending["message"], reply_markup=None
-            )
 
 
 def _sent_text(texts: Texts, sent: webnews.Sent) -> str:
@@ -160,14 +143,9 @@ async def on_button(update: Update, context: Context) -> None:
             if not decided.publishers and chat_id is not None:
                 await context.bot.send_message(chat_id, texts("web.no_publisher"))
             await deliver(context, decided.notices)
-        elif action == "r":
-            await webnews.check_signable(services.db, person, news_id, round_)
-            waits.expect(update, context, PENDING_WEB_RETURN, _pending(query, news_id, round_))
-            await acknowledge(query)
-            if chat_id is not None:
-                await context.bot.send_message(chat_id, texts("web.ask_reason", news=news_id))
-        elif action in "cx":  # the return's reason, shown back: confirmed or cancelled
-            await _on_confirm(update, context, person, news_id, round_, confirm=action == "c")
+        elif action in "cx":  # the engine takes one held: nothing is
+            minutes = int(services.rules.typed_answer.total_seconds() // 60)
+            raise Refused("confirm_stale", minutes=minutes)
         elif action == "s":
             sent = await webnews.resend(services.db, services.rules, person, news_id, round_)
             await acknowledge(query, texts("web.sent_alert"))
@@ -177,138 +155,7 @@ async def on_button(update: Update, context: Context) -> None:
             if chat_id is not None:
                 await context.bot.send_message(chat_id, _sent_text(texts, sent))
             await deliver(context, sent.notices)
-        else:  # p: the network admin published it; the URL comes next
-            await webnews.check_publishable(services.db, person, news_id, round_)
-            waits.expect(update, context, PENDING_WEB_URL, _pending(query, news_id, round_))
-            await acknowledge(query)
-            if chat_id is not None:
-                await context.bot.send_message(chat_id, texts("web.ask_url", news=news_id))
+        else:  # r, p: the engine's, taken before this
+            raise Refused("forged")
     except Refused as refused:
         await explain(update, context, refused)
-
-
-async def _on_confirm(
-    update: Update, context: Context, person: Person, news_id: int, round_: int, confirm: bool
-) -> None:
-    """✅ 确认 returns the news with the reason shown (re-checking the leader and the round);
-    ✖️ 取消 leaves everything as it was."""
-    query = update.callback_query
-    assert query is not None
-    services, texts = context.bot_data, context.bot_data.texts
-    pending = waits.held(context, "web_return", news=news_id, round=round_)
-    if pending is None:
-        raise Refused("confirm_stale", minutes=waits.minutes(context))
-    if not confirm:
-        waits.release(context)
-        await acknowledge(query, texts("confirm.kept"))
-        await mark_decided(context, query.message, texts("web.return_kept"))
-        return
-    try:
-        decided = await webnews.decide(
-            services.db, person, news_id, round_, approve=False, reason=str(pending["reason"])
-        )
-    except Refused:
-        waits.release(context)  # decided meanwhile, or no longer theirs: nothing to confirm
-        raise
-    waits.release(context)
-    await acknowledge(query)
-    await mark_decided(
-        context,
-        query.message,
-        texts("web.returned_done", news=decided.news.id, reason=decided.news.return_reason),
-    )
-    await _unbutton(context, pending)
-    await deliver(context, decided.notices)
-
-
-def _pending(query: Any, news_id: int, round_: int) -> dict[str, Any]:
-    """What a typed answer needs: the news round, and the message to take the buttons off."""
-    message = query.message
-    return {
-        "news": news_id,
-        "round": round_,
-        "chat": message.chat.id if message else None,
-        "message": message.message_id if message else None,
-    }
-
-
-async def on_text(update: Update, context: Context) -> None:
-    """A return reason or a published URL, when one is awaited; other text passes on."""
-    message, user_data = update.effective_message, context.user_data
-    if message is None or not user_data or not message.text or message.text.startswith("/"):
-        return
-    if not await waits.gate(update, context, (PENDING_WEB_RETURN, PENDING_WEB_URL)):
-        return
-    services, texts = context.bot_data, context.bot_data.texts
-    person, _ = await current(update, context)
-    try:
-        if person is None:
-            raise Refused("not_allowed")
-        if PENDING_WEB_RETURN in user_data:
-            try:
-                reason = webnews.check_return_reason(message.text)
-            except Refused as refused:
-                if refused.key != "web_return_needs_reason":
-                    raise
-                await message.reply_text(texts("web.reason_empty"))
-                raise ApplicationHandlerStop from None
-            pending = user_data.pop(PENDING_WEB_RETURN)
-            news_id, round_ = int(pending["news"]), int(pending["round"])
-            await webnews.check_signable(services.db, person, news_id, round_)
-            waits.hold(
-                context,
-                "web_return",
-                news=news_id,
-                round=round_,
-                reason=reason,
-                chat=pending.get("chat"),
-                message=pending.get("message"),
-            )
-            await message.reply_text(
-                texts("web.confirm_return", news=news_id, reason=reason),
-                reply_markup=confirm_keyboard(
-                    texts, wn.NewsAction("c", news_id, round_), wn.NewsAction("x", news_id, round_)
-                ),
-            )
-            await write_through(update, context)  # the held reason survives a restart
-        else:
-            pending = user_data[PENDING_WEB_URL]
-            try:
-                published = await webnews.publish(
-                    services.db,
-                    services.rules,
-                    person,
-                    int(pending["news"]),
-                    int(pending["round"]),
-                    message.text,
-                )
-            except Refused as refused:
-                if refused.key not in ("web_bad_url", "web_url_too_long"):
-                    user_data.pop(PENDING_WEB_URL, None)  # nothing left to publish
-                raise  # a bad address: the question stays, to paste it again
-            user_data.pop(PENDING_WEB_URL, None)
-            await _unbutton(context, pending)
-            adoption = published.adoption
-            await message.reply_text(
-                texts(
-                    "web.published_done",
-                    news=published.news.id,
-                    url=published.news.url,
-                    outlet=services.rules.publishing.website_outlet,
-                )
-                + "\n"
-                + (
-                    texts(
-                        "web.adoption_recorded",
-                        outlet=adoption.outlet,
-                        level=adoption.level,
-                        points=adoption.points,
-                    )
-                    if adoption is not None
-                    else texts("web.adoption_existed")
-                )
-            )
-            await deliver(context, published.notices)
-    except Refused as refused:
-        await explain(update, context, refused)
-    raise ApplicationHandlerStop

@@ -866,6 +866,114 @@ WHEN (SELECT state FROM campaigns WHERE id = NEW.campaign_id) = 'closed'
 BEGIN SELECT RAISE(ABORT, 'the campaign is closed'); END;
 """,
     ),
+    (
+        16,
+        "typed answers awaited on Telegram and steps held for confirmation become sessions",
+        """
+-- A return's, a withdrawal's or website news' reason, website news' URL or a /visit step
+-- awaited in a person's chat data becomes their Telegram session, asked when and by the
+-- update it was; the message pressed (whose buttons go once done) comes along.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram',
+           CASE w.key WHEN 'pending_return' THEN 'return'
+                      WHEN 'pending_withdraw' THEN 'withdraw'
+                      WHEN 'pending_web_return' THEN 'web_return'
+                      WHEN 'pending_web_url' THEN 'web_url' ELSE 'visit' END,
+           CASE w.key WHEN 'pending_web_url' THEN 'url'
+                      WHEN 'pending_visit' THEN json_extract(c.data, '$.pending_visit.step')
+                      ELSE 'reason' END,
+           CASE w.key
+               WHEN 'pending_return' THEN json_object(
+                   'item', json_extract(c.data, '$.pending_return.item'),
+                   'round', json_extract(c.data, '$.pending_return.round'),
+                   'step', json_extract(c.data, '$.pending_return.step'),
+                   'origin', CASE WHEN json_extract(c.data, '$.pending_return.message') IS NULL
+                                  THEN NULL
+                                  ELSE json_object(
+                                      'chat', json_extract(c.data, '$.pending_return.chat'),
+                                      'message', json_extract(c.data, '$.pending_return.message'))
+                             END)
+               WHEN 'pending_withdraw' THEN json_object(
+                   'adoption', json_extract(c.data, '$.pending_withdraw'))
+               WHEN 'pending_visit' THEN json_remove(json_extract(c.data, '$.pending_visit'),
+                                                     '$.step')
+               ELSE json_object(
+                   'news', json_extract(c.data, '$.' || w.key || '.news'),
+                   'round', json_extract(c.data, '$.' || w.key || '.round'),
+                   'origin', CASE WHEN json_extract(c.data, '$.' || w.key || '.message') IS NULL
+                                  THEN NULL
+                                  ELSE json_object(
+                                      'chat', json_extract(c.data, '$.' || w.key || '.chat'),
+                                      'message', json_extract(c.data, '$.' || w.key || '.message'))
+                             END)
+           END,
+           w.since, CAST(w.updt AS TEXT), c.updated_at
+    FROM conversations AS c
+    JOIN (SELECT name, key AS row_key,
+                 json_extract(data, '$.wait_since.key') AS key,
+                 json_extract(data, '$.wait_since.since') AS since,
+                 json_extract(data, '$.wait_since.update') AS updt
+          FROM conversations WHERE name = '__user_data__' AND json_valid(data)) AS w
+      ON w.name = c.name AND w.row_key = c.key
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = c.key
+    WHERE w.key IN ('pending_return', 'pending_withdraw', 'pending_web_return',
+                    'pending_web_url', 'pending_visit')
+      AND json_type(c.data, '$.' || w.key) IS NOT NULL AND datetime(w.since) IS NOT NULL
+      AND (w.key != 'pending_visit' OR json_extract(c.data, '$.pending_visit.step')
+           IN ('visitor', 'kind', 'unit', 'date', 'confirm'));
+
+-- A return's, a withdrawal's or website news' reason shown back for ✅ 确认 becomes the
+-- person's held step, shown when it was.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram:held',
+           CASE h.kind WHEN 'return' THEN 'return' WHEN 'withdraw' THEN 'withdraw'
+                       ELSE 'web_return' END,
+           'confirm',
+           CASE h.kind
+               WHEN 'withdraw' THEN json_object(
+                   'adoption', json_extract(c.data, '$.confirm_pending.adoption'),
+                   'reason', json_extract(c.data, '$.confirm_pending.reason'))
+               ELSE json_patch(
+                   json_remove(json_extract(c.data, '$.confirm_pending'),
+                               '$.kind', '$.since', '$.chat', '$.message'),
+                   json_object(
+                       'origin', CASE WHEN json_extract(c.data, '$.confirm_pending.message')
+                                           IS NULL THEN NULL
+                                      ELSE json_object(
+                                          'chat', json_extract(c.data, '$.confirm_pending.chat'),
+                                          'message',
+                                          json_extract(c.data, '$.confirm_pending.message'))
+                                 END,
+                       'title', ''))
+           END,
+           h.since, NULL, c.updated_at
+    FROM conversations AS c
+    JOIN (SELECT name, key AS row_key,
+                 json_extract(data, '$.confirm_pending.kind') AS kind,
+                 json_extract(data, '$.confirm_pending.since') AS since
+          FROM conversations WHERE name = '__user_data__' AND json_valid(data)) AS h
+      ON h.name = c.name AND h.row_key = c.key
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = c.key
+    WHERE h.kind IN ('return', 'withdraw', 'web_return') AND datetime(h.since) IS NOT NULL;
+
+-- The chat data forgets them (an issue's return held for confirmation stays there).
+UPDATE conversations
+    SET data = json_remove(data, '$.wait_since')
+    WHERE name = '__user_data__' AND json_valid(data)
+      AND json_extract(data, '$.wait_since.key')
+          IN ('pending_return', 'pending_withdraw', 'pending_web_return', 'pending_web_url',
+              'pending_visit');
+UPDATE conversations
+    SET data = json_remove(data, '$.confirm_pending')
+    WHERE name = '__user_data__' AND json_valid(data)
+      AND json_extract(data, '$.confirm_pending.kind') IN ('return', 'withdraw', 'web_return');
+UPDATE conversations
+    SET data = json_remove(data, '$.pending_return', '$.pending_withdraw',
+                           '$.pending_web_return', '$.pending_web_url', '$.pending_visit',
+                           '$.wait_ended')
+    WHERE name = '__user_data__' AND json_valid(data);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -4,8 +4,7 @@ for a wait (ended by another action, said first; a late answer not taken)."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,9 @@ from bot.wiring import centre_rules
 from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import submit as sub
+from chat.actions import visits as vi
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import Reply
+from chat.dialogue import Reply, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
@@ -43,7 +43,10 @@ def render(reply: Reply) -> str:
         name: Raw(TEXTS(value.key)) if isinstance(value, Ref) else value
         for name, value in reply.params.items()
     }
-    return TEXTS(reply.key, **params)
+    if reply.how == "clear":
+        return ""  # no text: an earlier message's buttons go
+    said = TEXTS(reply.key, **params)
+    return "\n".join([said, *(render(part) for part in reply.also)])
 
 
 def label(key: str) -> str:
@@ -149,20 +152,66 @@ async def test_signoff_returned_with_a_reason(
     asked = await chat.press(head, stale)
     assert asked[0].text == f"请输入退回信息 #{item_id} 的原因（发送 /cancel 放弃）："
     empty = await chat.text(head, "  ")
-    assert empty[0].reply is not None and empty[0].reply.key == "refused.return_needs_reason"
+    assert [s.text for s in empty] == ["原因不能为空，请输入退回原因。"]
     shown = await chat.text(head, "数据需要核实")
     assert "原因：数据需要核实" in shown[0].text
     async with db.reading() as tx:  # nothing changes before ✅ 确认
         before = await items.get_item(tx, item_id)
     assert before is not None and before.state is not ItemState.RETURNED
     done = await chat.press(head, shown[0].press("✅ 确认"))
-    assert [s.text for s in done] == ["已退回，并通知了作者。"]
+    assert [(s.reply.how if s.reply else "", s.text) for s in done] == [
+        ("toast", "已退回，并通知了作者。"),
+        ("mark", "↩️ 已退回（head）：数据需要核实"),
+    ]
     async with db.reading() as tx:
         after = await items.get_item(tx, item_id)
         assert await sessions.load(tx, head, chat.name) is None
+        assert await sessions.load(tx, head, held_channel(chat.name)) is None
     assert after is not None and after.state is ItemState.RETURNED
     again = await chat.press(head, await return_press(db, item_id))  # decided: refused
     assert again[0].reply is not None and again[0].reply.key.startswith("refused.")
+
+
+async def test_a_held_return_outlives_other_actions_and_questions(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """The reason shown back is held: a command, another question, even a wrong ✅ leave it
+    (nothing said about it), and its own ✅ still returns the item."""
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    await chat.press(head, await return_press(db, item_id))
+    shown = await chat.text(head, "数据需要核实")
+    assert await chat.command(head, "help") == []  # not ended, and nothing said
+    asked = await chat.press(head, await return_press(db, item_id))  # a new typed question
+    assert [s.reply.key for s in asked if s.reply] == ["signoff.ask_reason"]
+    press = shown[0].press("✅ 确认")
+    assert isinstance(press, so.ConfirmReturn)
+    other = so.ConfirmReturn(press.item_id + 1, press.round, press.step, True)
+    wrong = await chat.press(head, other)  # ends the typed question, the held one stays
+    assert [s.reply.key for s in wrong if s.reply] == ["wait.ended", "refused.confirm_stale"]
+    done = await chat.press(head, press)
+    assert done[0].text == "已退回，并通知了作者。"
+    async with db.reading() as tx:
+        after = await items.get_item(tx, item_id)
+    assert after is not None and after.state is ItemState.RETURNED
+
+
+async def test_a_held_return_expires(
+    db: Database, rules: CentreRules, cast: dict[str, int], clock: FakeClock
+) -> None:
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["informant"])
+    head = cast["head"]
+    await chat.press(head, await return_press(db, item_id))
+    shown = await chat.text(head, "数据需要核实")
+    clock.now += rules.typed_answer + timedelta(seconds=1)
+    late = await chat.press(head, shown[0].press("✅ 确认"))
+    assert [s.reply.key for s in late if s.reply] == ["refused.confirm_stale"]
+    async with db.reading() as tx:
+        item = await items.get_item(tx, item_id)
+        assert await sessions.load(tx, head, held_channel(chat.name)) is None
+    assert item is not None and item.state is not ItemState.RETURNED
 
 
 async def test_adoption_typed_date(
@@ -193,6 +242,90 @@ async def test_adoption_typed_date(
         stored = await adoptions.get_adoption(tx, adopted.adoption.id)
         assert await sessions.load(tx, editor.id, chat.name) is None
     assert stored is not None and stored.adopted_on == day
+
+
+async def test_an_adoption_withdrawn_with_its_reason_shown_back(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """撤销: an empty reason is asked again, the reason is shown back and held, another
+    adoption's ✅ is stale, ✖️ 取消 keeps the adoption and a second round's ✅ withdraws it."""
+    chat = channel(db, rules)
+    item_id = await submit_item(chat, cast["writer"])
+    async with db.reading() as tx:
+        editor = await people.get_person(tx, cast["editor"])
+    assert editor is not None
+    today = rules.local_now(db.clock()).date()
+    adopted = await centre.adopt(
+        db, rules, editor, item_id, outlet_name=next(iter(rules.outlets)), adopted_on=today
+    )
+    adoption = adopted.adoption.id
+    for verb in ("wdno", "wdok"):
+        asked = await chat.press(editor.id, ed.AdoptionAction("wd", adoption))
+        assert asked[0].reply == Reply("centre.ask_withdraw")
+        empty = await chat.text(editor.id, " ")
+        assert [s.text for s in empty] == ["撤销采用需要写明原因。"]
+        shown = await chat.text(editor.id, "重复登记")
+        assert "原因：重复登记" in shown[0].text
+        assert shown[0].press("✅ 确认") == ed.AdoptionAction("wdok", adoption)
+        stale = await chat.press(editor.id, ed.AdoptionAction("wdok", adoption + 1))
+        assert [s.reply.key for s in stale if s.reply] == ["refused.confirm_stale"]
+        done = await chat.press(editor.id, ed.AdoptionAction(verb, adoption))
+        async with db.reading() as tx:
+            stored = await adoptions.get_adoption(tx, adoption)
+            assert await sessions.load(tx, editor.id, held_channel(chat.name)) is None
+        assert stored is not None
+        if verb == "wdno":
+            assert [s.text for s in done] == ["已取消，没有任何改变。", "✖️ 未撤销（已取消）"]
+            assert stored.withdrawn_at is None
+        else:
+            assert [s.reply.how for s in done if s.reply] == ["mark", "say"]
+            assert done[-1].text.startswith("已撤销“") and stored.withdrawn_at is not None
+
+
+async def test_a_visit_step_by_step_with_its_kind_chosen_again(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """/visit: the visitor typed, a department's units offered, the kind chosen again from the
+    unit step (a city visit: the office, straight on to the date), a typed date, 确认登记."""
+    chat = channel(db, rules)
+    editor = cast["editor"]
+    asked = await chat.command(editor, "visit")
+    assert asked[0].reply == Reply("visit.ask_visitor")
+    kinds = await chat.text(editor, "李四  市人社局局长")
+    assert kinds[0].reply is not None and kinds[0].reply.params == {"visitor": "李四 市人社局局长"}
+    assert [s.text for s in await chat.text(editor, "随便写")] == [
+        "请点击上面的按钮（发送 /cancel 放弃）。"
+    ]
+    units = await chat.press(editor, vi.PickKind("department"))
+    assert units[-1].reply is not None and units[-1].reply.key == "visit.ask_unit_department"
+    assert WINDOW in {label for row in units[-1].buttons for label, _ in row}
+    passed = await chat.press(editor, vi.PickDay(0))  # the date is not asked yet
+    assert [s.reply.key for s in passed if s.reply] == ["refused.visit_step_passed"]
+    dated = await chat.press(editor, vi.PickKind("city"))
+    assert [s.reply.key for s in dated if s.reply] == ["visit.ask_date"]
+    today = rules.local_now(db.clock()).date()
+    summary = await chat.text(editor, today.isoformat())
+    assert summary[0].reply is not None and summary[0].reply.key == "visit.summary"
+    done = await chat.press(editor, vi.Confirm())
+    assert [s.reply.how for s in done if s.reply] == ["toast", "say"]
+    assert done[-1].text.startswith("📝 来访已登记（#1）。已给 办公室 开写作任务 #1")
+    async with db.reading() as tx:
+        assert await sessions.load(tx, editor, chat.name) is None
+    assert chat.unhandled == []
+
+
+async def test_a_visit_cancelled_by_its_button(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    chat = channel(db, rules)
+    editor = cast["editor"]
+    await chat.command(editor, "visit", "张三 副市长")
+    gone = await chat.press(editor, vi.Cancel())
+    assert [s.text for s in gone][-1] == "已取消来访登记。"
+    async with db.reading() as tx:
+        assert await sessions.load(tx, editor, chat.name) is None
+    stale = await chat.press(editor, vi.Cancel())  # nothing left: another handler's
+    assert stale == [] and chat.unhandled[-1].press == vi.Cancel()
 
 
 async def test_restart_mid_dialogue_resumes_where_the_person_was(
@@ -273,81 +406,3 @@ async def test_the_session_rides_the_effects_transaction(
 def committed(ride: Rider) -> bool:
     """Whether the riding write was committed (read afresh each time)."""
     return ride.committed
-
-
-async def test_migration_carries_an_awaited_adoption_date_over(
-    tmp_path: Path, clock: FakeClock
-) -> None:
-    """An adoption's date awaited in a person's chat data becomes their Telegram session,
-    asked when and by the update it was; other waits and the draft stay in the chat data."""
-    async with await Database.open(tmp_path / "old.db", clock=clock) as old:
-        await old.migrate(target=13)
-        async with old.transaction() as tx:
-            editor = await people.ensure_person(tx, tg_account(501), "赵编辑")
-            signer = await people.ensure_person(tx, tg_account(502), "李负责人")
-            rewriter = await people.ensure_person(tx, tg_account(503), "钱编辑")
-            for key, data in [
-                (
-                    "501",
-                    {
-                        "pending_adoption_day": 7,
-                        "wait_since": {
-                            "key": "pending_adoption_day",
-                            "since": "2026-10-15T01:58:00+00:00",
-                            "update": 42,
-                        },
-                        "draft": {"title": "半截草稿"},
-                    },
-                ),
-                (
-                    "503",
-                    {
-                        "pending_edit": 5,
-                        "wait_since": {
-                            "key": "pending_edit",
-                            "since": "2026-10-15T01:59:00+00:00",
-                            "update": 43,
-                        },
-                    },
-                ),
-                (
-                    "502",
-                    {
-                        "pending_return": {"item": 1, "round": 0, "step": 0},
-                        "wait_since": {"key": "pending_return", "since": "x", "update": 3},
-                    },
-                ),
-            ]:
-                await tx.execute(
-                    "INSERT INTO conversations (name, key, state, data, updated_at)"
-                    " VALUES ('__user_data__', ?, '', ?, ?)",
-                    (key, json.dumps(data), tx.stamp),
-                )
-    async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
-        await upgraded.migrate()
-        async with upgraded.reading() as tx:
-            carried = await sessions.load(tx, editor.id, "telegram")
-            assert await sessions.load(tx, signer.id, "telegram") is None
-            rows = await tx.fetchall("SELECT key, data FROM conversations ORDER BY key")
-        assert carried == Session(
-            editor.id,
-            "telegram",
-            "adoption_day",
-            "day",
-            {"adoption": 7},
-            datetime(2026, 10, 15, 1, 58, tzinfo=UTC),
-            "42",
-        )
-        async with upgraded.reading() as tx:
-            rewriting = await sessions.load(tx, rewriter.id, "telegram")
-        assert rewriting is not None
-        assert (rewriting.flow, rewriting.step, dict(rewriting.draft)) == (
-            "edit",
-            "text",
-            {"item": 5},
-        )
-        left = {str(row["key"]): json.loads(row["data"]) for row in rows}
-        assert left["501"] == {"draft": {"title": "半截草稿"}}
-        assert left["503"] == {}
-        assert left["502"]["pending_return"] == {"item": 1, "round": 0, "step": 0}
-        assert left["502"]["wait_since"]["key"] == "pending_return"

@@ -2,8 +2,8 @@
 session (flow, step, draft), linear dialogues are steps as data, and one router decides which
 flow an inbound text, press, file or command belongs to."""
 
-from .engine import Engine, Handled
-from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore
+from .engine import Engine, Handled, held_channel
+from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
 from .steps import Flow, Step
 
 __all__ = [
@@ -17,4 +17,6 @@ __all__ = [
     "Session",
     "SessionStore",
     "Step",
+    "Stop",
+    "held_channel",
 ]

@@ -5,6 +5,11 @@ or a press that is not the waiting step's answer ends the wait, said once and be
 command's own reply; a typed answer after the configured minutes is not taken (the person is
 told, nothing changes). A step's answer that the validator refuses leaves the question
 standing (asked afresh); a finished flow's session ends in the transaction of its effects.
+
+A held step (a destructive step shown back for its ✅ 确认) is kept in a session of its own,
+on `held_channel(channel)`: another action neither ends it nor is ended by it (a new
+question leaves it, a press of it ends a typed wait like any press), a newer held step
+replaces it, and it expires after the same minutes (its press is then refused as stale).
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore
+from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
 from .steps import Flow, Step
 
 #: Turns a service's refusal into the reply explaining it; None for an exception it is not.
 Explain = Callable[[BaseException], Reply | None]
+
+
+def held_channel(channel: str) -> str:
+    """Where a channel's held step is kept (apart from its typed wait)."""
+    return f"{channel}:held"
 
 
 @dataclass(slots=True)
@@ -57,13 +67,15 @@ class Engine:
         """Handles one inbound event: answers the waiting step, starts a flow, or ends the
         wait and leaves the event to the channel's other handlers."""
         now = self.clock()
+        done = Handled()
+        if await self._held(event, now, done):
+            return done
         session = await self.store.load(event.person_id, event.channel)
         flow = self.flows.get(session.flow) if session is not None else None
         step = flow.step(session.step) if flow is not None and session is not None else None
         if session is not None and (flow is None or step is None):
             await self.store.write(event.person_id, event.channel, None)  # a flow this code
             session = None  # no longer has: nothing can answer it
-        done = Handled()
         if session is not None and flow is not None and step is not None:
             live = session.live(now, self.typed_answer)
             if step.answers(event):
@@ -91,6 +103,71 @@ class Engine:
             await self._start(event, now, done)
         return done
 
+    async def _held(self, event: Inbound, now: datetime, done: Handled) -> bool:
+        """Answers the held step if the event is its press (ending a typed wait first, as any
+        press does); whether it was."""
+        if event.press is None:
+            return False
+        channel = held_channel(event.channel)
+        held = await self.store.load(event.person_id, channel)
+        flow = self.flows.get(held.flow) if held is not None else None
+        step = flow.step(held.step) if flow is not None and held is not None else None
+        if held is None or flow is None or step is None or not step.answers(event):
+            return False
+        waiting = await self.store.load(event.person_id, event.channel)
+        if waiting is not None:
+            await self.store.write(event.person_id, event.channel, None)
+            known = self.flows.get(waiting.flow)
+            if (
+                known is not None
+                and waiting.live(now, self.typed_answer)
+                and waiting.asked_by != event.event_id
+            ):
+                done.replies.append(Reply("wait.ended", {"what": Ref(known.what)}))
+        done.taken = True
+        if not held.live(now, self.typed_answer):
+            await self.store.write(event.person_id, channel, None)
+            done.replies.append(Reply("refused.confirm_stale", {"minutes": self.minutes}))
+            return True
+        try:
+            draft = {**held.draft, **await step.take(event, held.draft)}
+        except Stop as stop:
+            await self.store.write(event.person_id, channel, None)
+            done.replies.extend(stop.replies)
+            return True
+        except Exception as error:  # not this one (another item's, a forged press): it stays
+            done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
+            return True
+        await self._finish(event, channel, flow, draft, done)
+        return True
+
+    async def _finish(
+        self,
+        event: Inbound,
+        channel: str,
+        flow: Flow,
+        draft: dict[str, Any],
+        done: Handled,
+        *,
+        again: Session | None = None,
+    ) -> None:
+        """Runs the flow's effects; the session on `channel` ends in their transaction (a
+        refusal leaves it standing, asked `again` if given; a `Stop` ends it)."""
+        try:
+            with self.store.riding(event.person_id, channel, None) as ride:
+                done.replies.extend(await flow.finish(event, draft))
+        except Stop as stop:
+            await self.store.write(event.person_id, channel, None)
+            done.replies.extend(stop.replies)
+            return
+        except Exception as error:
+            done.replies.append(self._refusal(error))  # nothing changed: the question stands
+            if again is not None:  # its time starts afresh
+                await self.store.write(event.person_id, channel, again)
+            return
+        if not ride.committed:  # the effect wrote nothing: end the session on its own
+            await self.store.write(event.person_id, channel, None)
+
     async def _start(
         self, event: Inbound, now: datetime, done: Handled
     ) -> tuple[str, dict[str, Any]] | None:
@@ -105,7 +182,8 @@ class Engine:
                 return None
             if draft is None:
                 continue
-            first = flow.steps[0]
+            first = flow.asking(flow.steps[0].name, draft)
+            assert first is not None, f"{flow.name}: a flow asks something"
             session = Session(
                 event.person_id, event.channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
@@ -123,6 +201,10 @@ class Engine:
         now = self.clock()
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
+        except Stop as stop:
+            await self.store.write(event.person_id, event.channel, None)
+            done.replies.extend(stop.replies)
+            return
         except Exception as error:
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
             await self.store.write(  # the question stands, its time starts afresh
@@ -131,9 +213,19 @@ class Engine:
                 session.asked(step.name, session.draft, now, event.event_id),
             )
             return
-        if step.next is not None:
-            following = flow.step(step.next)
-            assert following is not None, f"{flow.name}: no step {step.next}"
+        if step.clears and event.press is not None and event.origin is not None:
+            done.replies.append(Reply("", {"origin": dict(event.origin)}, how="clear"))
+        following = flow.following(step, draft)
+        if following is not None:
+            if following.held:  # shown back: the typed wait is over, the step is held
+                await self.store.write(event.person_id, event.channel, None)
+                await self.store.write(
+                    event.person_id,
+                    held_channel(event.channel),
+                    session.asked(following.name, draft, now, event.event_id),
+                )
+                done.replies.append(following.prompt(draft))
+                return
             await self.store.write(
                 event.person_id,
                 event.channel,
@@ -141,14 +233,8 @@ class Engine:
             )
             done.replies.append(following.prompt(draft))
             return
-        try:
-            with self.store.riding(event.person_id, event.channel, None) as ride:
-                done.replies.extend(await flow.finish(event, draft))
-        except Exception as error:
-            done.replies.append(self._refusal(error))  # nothing changed: the question stands
-            return
-        if not ride.committed:  # the effect wrote nothing: end the session on its own
-            await self.store.write(event.person_id, event.channel, None)
+        again = session.asked(step.name, session.draft, now, event.event_id)
+        await self._finish(event, event.channel, flow, draft, done, again=again)
 
     def _refusal(self, error: Exception) -> Reply:
         """The reply explaining a refusal; anything else is a bug and propagates."""

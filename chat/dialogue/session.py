@@ -57,6 +57,9 @@ class Inbound:
     command: str | None = None
     argument: str = ""
     file: FileIn | None = None
+    #: The channel's reference to the message pressed (plain JSON), for a later reply that
+    #: removes its buttons.
+    origin: Mapping[str, Any] | None = None
 
     @property
     def is_action(self) -> bool:
@@ -74,11 +77,16 @@ class Ref:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A message for the person, channel-neutral: a catalogue key, its parameters and rows of
-    buttons (label key and press), rendered by the channel."""
+    buttons (label key and press), rendered by the channel. `how` says where it goes: "say" a
+    message of its own, "toast" the press's brief answer, "mark" a note under the pressed
+    message (its buttons removed), "clear" no text: the buttons of `params["origin"]` go.
+    `also`: texts that follow in the same message, each on a line of its own."""
 
     key: str
     params: Mapping[str, Any] = field(default_factory=dict)
     buttons: Rows = ()
+    how: str = "say"
+    also: tuple[Reply, ...] = ()
 
 
 class Invalid(Exception):
@@ -88,6 +96,15 @@ class Invalid(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__(reply.key)
         self.reply = reply
+
+
+class Stop(Exception):
+    """Raised by a step or a finish: the dialogue ends here (decided meanwhile, no longer
+    theirs, or given up), these replies say so, and the session ends."""
+
+    def __init__(self, *replies: Reply) -> None:
+        super().__init__(*(reply.key for reply in replies))
+        self.replies = replies
 
 
 class Ride(Protocol):

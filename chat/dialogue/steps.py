@@ -24,7 +24,9 @@ Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
 class Step:
     """One question: its name, how it is asked, how an answer is read, and the step after it
     (None: the flow finishes). `presses` are the button types that answer it (a press of
-    another type ends the dialogue like a command)."""
+    another type ends the dialogue like a command). A `held` step is a destructive step shown
+    back for its ✅ 确认: kept apart from the typed wait (one of each at a time), neither ended
+    by other actions nor replacing the wait, but expiring like it."""
 
     name: str
     prompt: Callable[[Draft], Reply]
@@ -33,11 +35,23 @@ class Step:
     presses: tuple[type, ...] = ()
     takes_text: bool = True
     takes_files: bool = False
+    held: bool = False
+    #: The step after it, chosen by the draft (overrides `next`).
+    after: Callable[[Draft], str | None] | None = None
+    #: Whether the draft already holds this step's answer (a /visit with its visitor typed):
+    #: the flow goes straight on to the step after it.
+    skip: Callable[[Draft], bool] | None = None
+    #: A press answering it takes the pressed message's buttons off.
+    clears: bool = False
+    #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
+    press_test: Callable[[object], bool] | None = None
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
         if event.press is not None:
-            return isinstance(event.press, self.presses)
+            return isinstance(event.press, self.presses) and (
+                self.press_test is None or self.press_test(event.press)
+            )
         if event.command is not None:
             return False
         if event.file is not None:
@@ -48,14 +62,30 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
-    wait ends or expires)."""
+    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets."""
 
     name: str
     what: str
     start: Start
     steps: tuple[Step, ...]
     finish: Finish
+    not_text: str = "submit.want_text"
 
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""
         return next((step for step in self.steps if step.name == name), None)
+
+    def asking(self, name: str | None, draft: Draft) -> Step | None:
+        """The step to ask from `name` on, past those the draft already answers (None: the
+        flow finishes)."""
+        while name is not None:
+            step = self.step(name)
+            assert step is not None, f"{self.name}: no step {name}"
+            if step.skip is None or not step.skip(draft):
+                return step
+            name = step.after(draft) if step.after is not None else step.next
+        return None
+
+    def following(self, step: Step, draft: Draft) -> Step | None:
+        """The step asked after this one's answer (None: the flow finishes)."""
+        return self.asking(step.after(draft) if step.after is not None else step.next, draft)

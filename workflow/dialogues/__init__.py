@@ -1,0 +1,60 @@
+"""The dialogues as flows of the conversation engine (`chat.dialogue`), channel-neutral:
+each step's validator is the service's own check, and each flow finishes with the service
+call whose transaction also ends the session.
+
+Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
+news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
+rewrite of an item, an adoption's typed date and its issue number / URL. Telegram runs all
+but /submit on the engine (`handlers/dialogue.py`); /submit there is its own handler still
+(docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from chat.dialogue import Engine, SessionStore
+
+from .base import Base, explain
+from .centre import CentreFlows
+from .signoff import SignoffFlows
+from .submit import SubmitFlows
+from .visits import VisitFlows
+from .webnews import WebnewsFlows
+
+__all__ = ["Dialogues", "explain"]
+
+
+class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, Base):
+    """The flows over one ledger and its rules."""
+
+    def engine(
+        self,
+        store: SessionStore,
+        *,
+        flows: Sequence[str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Engine:
+        """An engine running these flows (all, or those named), sessions kept in `store`."""
+        every = {
+            flow.name: flow
+            for flow in (
+                self.submit(),
+                self.return_reason(),
+                self.adoption_day(),
+                self.adoption_reference(),
+                self.withdraw(),
+                self.web_return(),
+                self.web_url(),
+                self.visit(),
+                self.edit(),
+            )
+        }
+        return Engine(
+            store,
+            [every[name] for name in flows] if flows is not None else list(every.values()),
+            clock=clock or self.db.clock,
+            typed_answer=self.rules.typed_answer,
+            explain=explain,
+        )

@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Bot
 from telegram.ext import ExtBot
 
-from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.adapter import drain, smooth_rate_limiter
 from channels.telegram.request import RetryingRequest
+from delivery.outbox import DrainReport
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database

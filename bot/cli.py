@@ -17,17 +17,18 @@ from typing import TextIO
 
 from telegram import Bot
 
-from bot.context import BotData
 from bot.documents.bulletin import bulletin_text
 from bot.jobs import post_bulletin
 from bot.report import format_month, format_year
 from bot.runner import serve
-from bot.sender import DrainReport, drain
 from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules, work_calendar
+from channels.telegram.adapter import drain
+from channels.telegram.context import BotData
+from delivery.outbox import DrainReport
 from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import DaySource

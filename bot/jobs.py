@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
-from bot import sender
-from bot.cards import card
-from bot.courier import Courier
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
 from bot.texts import Raw, Texts
-from handlers.lookup import split_message
+from channels.telegram.cards import card
+from channels.telegram.handlers.lookup import split_message
+from delivery import outbox as sender
+from delivery.courier import Courier
 from storage import files, items, jobs, units
 from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Person

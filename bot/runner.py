@@ -9,10 +9,10 @@ import logging
 import signal
 from datetime import datetime
 
-from bot.app import build_application, scheduler_for
-from bot.ratelimit import PacedRateLimiter
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.app import build_application, scheduler_for
+from channels.telegram.ratelimit import PacedRateLimiter
 from storage import outbox
 from storage.db import Database
 from storage.units import UnitSpec, sync_units

@@ -6,8 +6,8 @@ Layers, lowest first; a package may import only packages of a lower layer (docs/
     storage         the ledger (uses scoring's vocabulary and figures' input type)
     workflow        services over the ledger (button presses and capabilities from chat)
     delivery        the outbox drained through channel adapters (the protocol is chat's)
-    channels        the adapters: channels/telegram (PTB's bot, transport, limiter, rendering)
-    handlers        the Telegram glue
+    channels        the adapters: channels/telegram (PTB's bot, transport, limiter, rendering, and
+                    its handlers: the Telegram glue)
     bot             the composition root: settings, wiring, the application, CLI, jobs, documents
     sandbox         the bot wired to a local Telegram emulator and a demo centre
 
@@ -30,7 +30,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("workflow",),
     ("delivery",),
     ("channels",),
-    ("handlers",),
     ("bot",),
     ("sandbox",),
 )
@@ -41,18 +40,16 @@ RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 #: so does one that is gone (delete it here).
 KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     {
-        # bot/ still holds what the handlers stand on, below its composition root: the catalogue,
-        # the typed bot_data, item cards, the outbox and the limiter.
-        # They leave bot/ with the chat layer, the delivery path and the Telegram channel.
-        ("handlers", "bot.cards"),
-        ("handlers", "bot.context"),
-        ("handlers", "bot.ratelimit"),
-        ("handlers", "bot.sender"),
-        ("handlers", "bot.texts"),
-        # The Telegram channel renders with the catalogue, which is still in bot/.
+        # The Telegram channel words phrases and cards with the catalogue, which is still in bot/.
         ("channels", "bot.texts"),
-        # handlers/briefs.py renders an issue's .docx through offload (a service to hand in).
-        ("handlers", "bot.documents.offload"),
+        # The Telegram application (channels/telegram/app.py, context.py) takes the settings,
+        # their schedule rules and the scheduler of the composition root.
+        ("channels", "bot.settings.schema"),
+        ("channels", "bot.wiring"),
+        ("channels", "bot.scheduler"),
+        # channels/telegram/handlers/briefs.py renders an issue's .docx through offload (a
+        # service to hand in).
+        ("channels", "bot.documents.offload"),
         # bot/cli.py starts the sandbox (`baosong sandbox`, `baosong run` without a token),
         # which wires the bot; the command belongs above both.
         ("bot", "sandbox.run"),
@@ -62,7 +59,7 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
 #: Top-level packages that import each other (through the upward imports above), each as the
 #: packages of one cycle in import order from its lowest-sorting package.
 KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
-    {("bot", "channels"), ("bot", "handlers"), ("bot", "sandbox")}
+    {("bot", "channels"), ("bot", "sandbox"), ("bot", "sandbox", "channels")}
 )
 
 

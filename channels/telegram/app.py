@@ -21,20 +21,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import CONTEXT_TYPES, BotData, Context
-from bot.persistence import SqlitePersistence
 from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
 from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
-from channels.telegram.ratelimit import PacedRateLimiter
-from channels.telegram.request import RetryingRequest
-from channels.telegram.transport import AiohttpRequest
-from channels.telegram.updates import PerUserUpdateProcessor
-from chat import actions
-from delivery import outbox as delivery
-from delivery.courier import Courier
-from delivery.outbox import DrainReport
-from handlers import (
+from channels.telegram.context import CONTEXT_TYPES, BotData, Context
+from channels.telegram.handlers import (
     admin,
     briefs,
     centre,
@@ -48,7 +39,16 @@ from handlers import (
     visits,
     webnews,
 )
-from handlers import announce as announcements
+from channels.telegram.handlers import announce as announcements
+from channels.telegram.persistence import SqlitePersistence
+from channels.telegram.ratelimit import PacedRateLimiter
+from channels.telegram.request import RetryingRequest
+from channels.telegram.transport import AiohttpRequest
+from channels.telegram.updates import PerUserUpdateProcessor
+from chat import actions
+from delivery import outbox as delivery
+from delivery.courier import Courier
+from delivery.outbox import DrainReport
 from storage import outbox
 from storage.db import Database
 from storage.models import TELEGRAM, Room

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from channels.telegram.app import BotApp, build_application, scheduler_for
@@ -208,7 +208,7 @@ class Sandbox:
             timeout=POLL_TIMEOUT, allowed_updates=["message", "callback_query"]
         )
         await app.start()
-        self._scheduler = scheduler_for(app)
+        self._scheduler = scheduler_for(app, timed_work)
         self._scheduler.start()
 
     async def _close(self) -> None:

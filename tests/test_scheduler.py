@@ -229,7 +229,7 @@ async def test_a_failed_sweep_reaches_the_bots_error_handler(
     monkeypatch.setattr(general, "_last_alert", {})  # no alert of another test holds this one
     admin = server.user(ADMIN, "管理员")
     async with running(settings, ledger) as app:
-        scheduler = scheduler_for(app)
+        scheduler = scheduler_for(app, timed_work)
         scheduler.start()
         try:
             told = await server.wait_for_bot_message(ADMIN, 0, timeout=20)

@@ -220,3 +220,17 @@ async def drain(
     """Sends every due Telegram outbox message once, through the bot given."""
     channel = TelegramChannel(bot, db, texts)
     return await delivery.drain({TELEGRAM: channel}, db, rules, limit)
+
+
+async def send_outbox(
+    token: str,
+    api_base_url: str,
+    file_base_url: str,
+    db: Database,
+    texts: Texts,
+    rules: CentreRules,
+) -> DrainReport:
+    """One outbox pass through a bot of its own, for a command run beside (or without) the
+    polling bot."""
+    async with Bot(token, base_url=api_base_url, base_file_url=file_base_url) as bot:
+        return await drain(bot, db, texts, rules)

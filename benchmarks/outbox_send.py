@@ -56,7 +56,7 @@ async def scenario(recipients: int, fault_rate: float, workdir: Path) -> dict[st
             "4242:bench",
             base_url=server.base_url,
             rate_limiter=smooth_rate_limiter(SEND_RATE, max_retries=0),
-            request=RetryingRequest(connection_pool_size=256),  # as the bot's own (bot/app.py)
+            request=RetryingRequest(connection_pool_size=256),  # as channels/telegram/app.py
         )
         total = DrainReport()
         start = time.monotonic()

@@ -14,7 +14,7 @@ import pytest
 
 from scoring.assessment import Answer, AssessmentTemplate, Scope, Verdict
 from scoring.vocab import Role
-from storage import audit, campaigns, people, units
+from storage import audit, campaign_decisions, campaign_outcomes, people, units
 from storage.db import Database
 from storage.models import Person
 from tests.conftest import FakeClock, tg_account
@@ -387,7 +387,7 @@ async def test_a_campaign_from_plan_to_rectification(
     tells = await cs.propose_grades(db, cast.office, campaign_id)
     assert keys(tells) == {(cast.leaders[0].id, "campaign_grades_to_approve")}
     async with db.reading() as tx:
-        grades = await campaigns.grades(tx, campaign_id)
+        grades = await campaign_decisions.grades(tx, campaign_id)
     top, fail = template.praise_grade, template.fail_grade
     assert Decimal(grades[cast.window].total) == window_total
     assert (grades[cast.window].preliminary, grades[cast.township].preliminary) == (top, fail)
@@ -505,8 +505,8 @@ async def test_a_campaign_from_plan_to_rectification(
     tells = await cs.review_rectification(db, cast.office, campaign_id, cast.township, accept=True)
     assert (cast.township_leader.id, "campaign_rectification_accepted") in keys(tells)
     async with db.reading() as tx:
-        task = await campaigns.rectification(tx, campaign_id, cast.township)
-        talks = await campaigns.talks(tx, campaign_id)
+        task = await campaign_outcomes.rectification(tx, campaign_id, cast.township)
+        talks = await campaign_outcomes.talks(tx, campaign_id)
     assert task is not None and task.state == "accepted" and task.report_file is not None
     assert [(t.talker, t.with_whom) for t in talks] == [("县纪委书记", "镇长、分管副镇长")]
     assert not [t for t in await cs.reminders(db, ZONE) if t.key.endswith("rectification_reminder")]

@@ -34,7 +34,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "handlers/briefs.py",
         "handlers/submit.py",
         "sandbox/web.py",
-        "storage/campaigns.py",
         "storage/migrations.py",
         "tests/crash_driver.py",
         "tests/test_authorization.py",

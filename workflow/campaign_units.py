@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from scoring.assessment import Answer, ScoreOutOfRange, Verdict, check_score
-from storage import campaign_scores, campaigns, files, people
+from storage import campaign_outcomes, campaign_scores, campaigns, files, people
 from storage.campaign_scores import Evidence, SelfCheck
 from storage.campaigns import CampaignUnit
 from storage.db import Database, Tx
@@ -480,14 +480,14 @@ async def submit_rectification(
         campaign, _ = await load(tx, campaign_id)
         if not await works_for(tx, person, unit_id):
             raise Refused("not_allowed")
-        if await campaigns.rectification(tx, campaign_id, unit_id) is None:
+        if await campaign_outcomes.rectification(tx, campaign_id, unit_id) is None:
             raise Refused("campaign_no_rectification")
         if upload is not None:
             key: str | None = await _store(tx, campaign_id, unit_id, upload)
             body: str | None = None
         else:
             key, body = None, clean_text(text, required=True, key="campaign_report_empty")
-        if not await campaigns.submit_rectification(
+        if not await campaign_outcomes.submit_rectification(
             tx, campaign_id, unit_id, text=body, file_key=key, by=person.id
         ):
             raise Refused("campaign_rectification_submitted")

@@ -16,7 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scoring.assessment import AssessmentTemplate, Scope, ScoreOutOfRange, check_score
-from storage import campaign_scores, campaigns, people, units
+from storage import (
+    campaign_decisions,
+    campaign_outcomes,
+    campaign_scores,
+    campaign_sheets,
+    campaigns,
+    people,
+    units,
+)
 from storage.campaigns import Campaign
 from storage.db import Database, Tx
 from storage.models import Person
@@ -149,7 +157,7 @@ async def _waiting(tx: Tx, campaign: Campaign, subject: str) -> Step | None:
         return None
     round_ = campaign.plan_round if subject == "plan" else campaign.grade_round
     chain = await member_ids(tx, campaign.id, LEADING)
-    done = await campaigns.decisions(tx, campaign.id, subject, round_)
+    done = await campaign_decisions.decisions(tx, campaign.id, subject, round_)
     step = len(done) + 1
     if step > len(chain):
         return None
@@ -202,7 +210,7 @@ async def _decide(
     if waiting.person_id != person.id:
         raise Refused("not_allowed")
     clean = None if approve else clean_text(reason, required=True)
-    if not await campaigns.decide(
+    if not await campaign_decisions.decide(
         tx,
         campaign.id,
         subject=step.subject,
@@ -370,7 +378,7 @@ async def reminders(db: Database, zone: ZoneInfo) -> list[Tell]:
                                 f"{campaign.id}:{line.unit_id}:{today.isoformat()}",
                             )
                         )
-        for task in await campaigns.open_rectifications(tx):
+        for task in await campaign_outcomes.open_rectifications(tx):
             owner = await campaigns.get(tx, task.campaign_id)
             assert owner is not None
             template = AssessmentTemplate.model_validate(owner.template)
@@ -409,7 +417,7 @@ async def propose_grades(db: Database, office: Person, campaign_id: int) -> list
         )
         if missing:
             raise Refused("campaign_scores_missing", count=missing)
-        await campaigns.put_preliminary(
+        await campaign_decisions.put_preliminary(
             tx,
             campaign_id,
             {unit_id: (str(line.total), line.grade) for unit_id, line in lines.items()},
@@ -434,11 +442,11 @@ async def change_grade(
             raise Refused("not_allowed")
         if grade not in [g.name for g in template.grades]:
             raise Refused("campaign_unknown_grade", grade=grade)
-        row = (await campaigns.grades(tx, campaign_id)).get(unit_id)
+        row = (await campaign_decisions.grades(tx, campaign_id)).get(unit_id)
         if row is None:
             raise Refused("campaign_unit_not_assessed")
         clean = clean_text(reason, required=grade != row.preliminary)
-        await campaigns.change_grade(tx, campaign_id, unit_id, grade, clean, person.id)
+        await campaign_decisions.change_grade(tx, campaign_id, unit_id, grade, clean, person.id)
 
 
 async def decide_grades(
@@ -490,13 +498,13 @@ async def _close(
     tells: list[Tell] = []
     due = today + timedelta(days=template.rectification_days)
     for unit_id in draft["praise"]:
-        await campaigns.add_outcome(tx, campaign.id, unit_id, "praise", person.id)
+        await campaign_outcomes.add_outcome(tx, campaign.id, unit_id, "praise", person.id)
     for line in draft["units"]:
         unit_id = int(line["unit_id"])
         if line["grade"] == template.fail_grade:
             for kind in ("criticism", "reported"):
-                await campaigns.add_outcome(tx, campaign.id, unit_id, kind, person.id)
-            await campaigns.open_rectification(tx, campaign.id, unit_id, due, person.id)
+                await campaign_outcomes.add_outcome(tx, campaign.id, unit_id, kind, person.id)
+            await campaign_outcomes.open_rectification(tx, campaign.id, unit_id, due, person.id)
         for person_id in await unit_people(tx, unit_id):
             tells.append(
                 Tell(
@@ -515,7 +523,7 @@ async def _close(
                 )
             )
     sheet = await compose(tx, campaign, template, version=0)
-    await campaigns.add_sheet(tx, campaign.id, {**sheet, "version": 1}, person.id, None)
+    await campaign_sheets.add_sheet(tx, campaign.id, {**sheet, "version": 1}, person.id, None)
     tells.append(
         Tell(
             campaign.created_by,
@@ -559,14 +567,14 @@ async def correct(
         except ScoreOutOfRange:
             raise Refused("campaign_score_out_of_range", max=str(check.max_points)) from None
         clean = clean_text(reason, required=True)
-        latest = await campaigns.sheet(tx, campaign_id)
+        latest = await campaign_sheets.sheet(tx, campaign_id)
         assert latest is not None
         version = latest.version + 1
         await campaign_scores.settle(
             tx, campaign_id, unit_id, check_id, value, clean, version=version, by=office.id
         )
         sheet = await compose(tx, campaign, template, version=version)
-        return await campaigns.add_sheet(
+        return await campaign_sheets.add_sheet(
             tx, campaign_id, {**sheet, "version": version}, office.id, clean
         )
 
@@ -578,7 +586,7 @@ async def results(
     and the leading group see all; a unit's people see their own unit's line only."""
     async with db.reading() as tx:
         await load(tx, campaign_id)
-        found = await campaigns.sheet(tx, campaign_id, version)
+        found = await campaign_sheets.sheet(tx, campaign_id, version)
         if found is None:
             raise Refused("campaign_no_results")
         if person.id in await member_ids(tx, campaign_id, LEADING):
@@ -609,7 +617,7 @@ async def workbook(
     async with db.reading() as tx:
         campaign, template = await load(tx, campaign_id)
         if campaign.state == "closed":
-            found = await campaigns.sheet(tx, campaign_id, version)
+            found = await campaign_sheets.sheet(tx, campaign_id, version)
             if found is None:
                 raise Refused("campaign_no_results")
             sheet = found.sheet
@@ -640,9 +648,11 @@ async def record_talk(
         await office_only(tx, office)
         campaign, _ = await load(tx, campaign_id)
         expect_state(campaign, "closed")
-        if "criticism" not in (await campaigns.outcomes(tx, campaign_id)).get(unit_id, set()):
+        if "criticism" not in (await campaign_outcomes.outcomes(tx, campaign_id)).get(
+            unit_id, set()
+        ):
             raise Refused("campaign_unit_not_failed")
-        return await campaigns.add_talk(
+        return await campaign_outcomes.add_talk(
             tx,
             campaign_id,
             unit_id,
@@ -661,11 +671,11 @@ async def review_rectification(
     a reason (the task stays open, its deadline unchanged)."""
     async with db.transaction() as tx:
         await office_only(tx, office)
-        task = await campaigns.rectification(tx, campaign_id, unit_id)
+        task = await campaign_outcomes.rectification(tx, campaign_id, unit_id)
         if task is None:
             raise Refused("campaign_no_rectification")
         clean = None if accept else clean_text(reason, required=True)
-        if not await campaigns.review_rectification(
+        if not await campaign_outcomes.review_rectification(
             tx, campaign_id, unit_id, accept=accept, reason=clean, by=office.id
         ):
             raise Refused("campaign_rectification_not_submitted")

@@ -19,9 +19,13 @@ from storage.db import Database
 from storage.models import Person
 from tests.conftest import FakeClock, tg_account
 from tests.ledger import SPECS
+from workflow import campaign_consequences as cc
+from workflow import campaign_grades as cg
+from workflow import campaign_notices as cn
+from workflow import campaign_scoring as sc
 from workflow import campaign_units as cu
 from workflow import campaigns as cs
-from workflow.campaign_common import Tell
+from workflow.campaign_common import Tell, Upload
 from workflow.campaign_templates import SHIPPED_DIR, load_templates
 from workflow.outcomes import Refused
 
@@ -260,7 +264,7 @@ async def test_a_campaign_from_plan_to_rectification(
     await cu.add_evidence(
         db, cast.window_staff, campaign_id, cast.window, checks[0], text="领导小组成立文件"
     )
-    photo = cu.Upload("公开栏.jpg", "image/jpeg", b"\xff\xd8 a photo of the board")
+    photo = Upload("公开栏.jpg", "image/jpeg", b"\xff\xd8 a photo of the board")
     evidence_id = await cu.add_evidence(
         db, cast.window_staff, campaign_id, cast.window, checks[1], upload=photo, photo=True
     )
@@ -295,48 +299,48 @@ async def test_a_campaign_from_plan_to_rectification(
         await cu.answer_check(
             db, cast.township_staff, campaign_id, cast.township, check_id, Verdict.PARTLY
         )
-    ready = await cs.progress(db, cast.office, campaign_id)
+    ready = await cn.progress(db, cast.office, campaign_id)
     assert [(p.unit_id, p.answered, p.signed) for p in ready] == [
         (cast.township, 2, False),
         (cast.window, len(checks), True),
     ]
-    await refused("not_allowed", cs.progress(db, cast.window_staff, campaign_id))
+    await refused("not_allowed", cn.progress(db, cast.window_staff, campaign_id))
 
     # Reminders: the days before the township's date, once a day, only for who has not.
     clock.now += timedelta(days=(later - TODAY).days - template.reminder_days[0])
-    reminded = await cs.reminders(db, ZONE)
+    reminded = await cn.reminders(db, ZONE)
     assert keys(reminded) == {
         (cast.township_staff.id, "campaign_selfcheck_reminder"),
         (cast.township_leader.id, "campaign_selfcheck_reminder"),
     }
     clock.now += timedelta(days=1)
     assert template.reminder_days == (3, 1)
-    assert await cs.reminders(db, ZONE) == []  # two days before: not a reminder day
+    assert await cn.reminders(db, ZONE) == []  # two days before: not a reminder day
 
     # On-site scoring: out of range, a member of another campaign, a non-member.
     first = template.check(checks[0])
     assert first is not None
     await refused(
         "campaign_score_out_of_range",
-        cu.score(db, cast.assessors[0], campaign_id, cast.window, checks[0], first.max_points + 1),
+        sc.score(db, cast.assessors[0], campaign_id, cast.window, checks[0], first.max_points + 1),
     )
     await refused(
         "campaign_score_out_of_range",
-        cu.score(db, cast.assessors[0], campaign_id, cast.window, checks[0], Decimal("-1")),
+        sc.score(db, cast.assessors[0], campaign_id, cast.window, checks[0], Decimal("-1")),
     )
     await refused(
         "campaign_not_assessor",
-        cu.score(db, cast.outsider, campaign_id, cast.window, checks[0], Decimal(1)),
+        sc.score(db, cast.outsider, campaign_id, cast.window, checks[0], Decimal(1)),
     )
     await refused(
         "campaign_not_assessor",
-        cu.score(db, cast.assessors[0], other_id, cast.section, checks[0], Decimal(1)),
+        sc.score(db, cast.assessors[0], other_id, cast.section, checks[0], Decimal(1)),
     )
     await refused(
         "campaign_unit_not_assessed",
-        cu.score(db, cast.assessors[0], campaign_id, cast.section, checks[0], Decimal(1)),
+        sc.score(db, cast.assessors[0], campaign_id, cast.section, checks[0], Decimal(1)),
     )
-    await refused("campaign_scores_missing", cs.propose_grades(db, cast.office, campaign_id))
+    await refused("campaign_scores_missing", cg.propose_grades(db, cast.office, campaign_id))
     for check_id in checks:
         check = template.check(check_id)
         assert check is not None
@@ -344,47 +348,47 @@ async def test_a_campaign_from_plan_to_rectification(
             given = check.max_points - (
                 1 if member is cast.assessors[1] and check_id == checks[0] else 0
             )
-            assert await cu.score(db, member, campaign_id, cast.window, check_id, given, "")
-            await cu.score(db, member, campaign_id, cast.township, check_id, check.max_points / 2)
-    assert not await cu.score(  # the same score again changes nothing
+            assert await sc.score(db, member, campaign_id, cast.window, check_id, given, "")
+            await sc.score(db, member, campaign_id, cast.township, check_id, check.max_points / 2)
+    assert not await sc.score(  # the same score again changes nothing
         db, cast.assessors[0], campaign_id, cast.window, checks[0], first.max_points
     )
 
     # Settlement of differing scores: listed for the office, settled with a reason.
-    found = await cu.differing(db, cast.office, campaign_id)
+    found = await sc.differing(db, cast.office, campaign_id)
     assert [(d.unit_id, d.check_id, d.settled) for d in found] == [(cast.window, checks[0], None)]
     await refused(
         "campaign_reason_missing",
-        cu.settle(db, cast.office, campaign_id, cast.window, checks[0], first.max_points, " "),
+        sc.settle(db, cast.office, campaign_id, cast.window, checks[0], first.max_points, " "),
     )
     settled = first.max_points - Decimal("0.5")
-    await cu.settle(db, cast.office, campaign_id, cast.window, checks[0], settled, "两位考核员合议")
-    assert (await cu.differing(db, cast.office, campaign_id))[0].settled == settled
+    await sc.settle(db, cast.office, campaign_id, cast.window, checks[0], settled, "两位考核员合议")
+    assert (await sc.differing(db, cast.office, campaign_id))[0].settled == settled
 
     # 民主测评 for the window: 8 满意, 1 基本满意, 1 不满意; one answer per account, after a restart too.
     answers = [Answer.SATISFIED] * 8 + [Answer.BASIC, Answer.DISSATISFIED]
     for n, answer in enumerate(answers):
-        await cu.answer_survey(db, SECRET, campaign_id, cast.window, f"tg:{9000 + n}", answer)
+        await sc.answer_survey(db, SECRET, campaign_id, cast.window, f"tg:{9000 + n}", answer)
     await refused(
         "campaign_survey_answered",
-        cu.answer_survey(db, SECRET, campaign_id, cast.window, "tg:9000", Answer.DISSATISFIED),
+        sc.answer_survey(db, SECRET, campaign_id, cast.window, "tg:9000", Answer.DISSATISFIED),
     )
     async with await Database.open(db.path, clock=clock) as restarted:
         await refused(
             "campaign_survey_answered",
-            cu.answer_survey(restarted, SECRET, campaign_id, cast.window, "tg:9000", Answer.BASIC),
+            sc.answer_survey(restarted, SECRET, campaign_id, cast.window, "tg:9000", Answer.BASIC),
         )
         async with restarted.reading() as tx:
             stored = await tx.fetchall("SELECT * FROM campaign_survey")
     assert len(stored) == 10
     assert all("9000" not in str(tuple(row)) for row in stored)  # only a keyed hash is kept
-    await cu.answer_survey(db, SECRET, campaign_id, cast.township, "tg:9000", Answer.BASIC)
+    await sc.answer_survey(db, SECRET, campaign_id, cast.township, "tg:9000", Answer.BASIC)
 
     # Preliminary grades and the leading group's approval (a changed grade needs a reason).
     survey = template.check(template.survey_check() or "")
     assert survey is not None
     window_total = 100 - Decimal("0.5") - survey.max_points / 10  # 0.9 of the survey's points
-    tells = await cs.propose_grades(db, cast.office, campaign_id)
+    tells = await cg.propose_grades(db, cast.office, campaign_id)
     assert keys(tells) == {(cast.leaders[0].id, "campaign_grades_to_approve")}
     async with db.reading() as tx:
         grades = await campaign_decisions.grades(tx, campaign_id)
@@ -393,13 +397,13 @@ async def test_a_campaign_from_plan_to_rectification(
     assert (grades[cast.window].preliminary, grades[cast.township].preliminary) == (top, fail)
     await refused(
         "campaign_reason_missing",
-        cs.change_grade(db, cast.leaders[0], campaign_id, cast.window, "合格", ""),
+        cg.change_grade(db, cast.leaders[0], campaign_id, cast.window, "合格", ""),
     )
     await refused(
-        "not_allowed", cs.change_grade(db, cast.office, campaign_id, cast.window, "合格", "x")
+        "not_allowed", cg.change_grade(db, cast.office, campaign_id, cast.window, "合格", "x")
     )
-    await cs.change_grade(db, cast.leaders[0], campaign_id, cast.window, "合格", "材料不全")
-    await cs.decide_grades(
+    await cg.change_grade(db, cast.leaders[0], campaign_id, cast.window, "合格", "材料不全")
+    await cg.decide_grades(
         db,
         cast.leaders[0],
         ZONE,
@@ -409,10 +413,10 @@ async def test_a_campaign_from_plan_to_rectification(
         approve=False,
         reason="请复核窗口得分",
     )
-    await cu.score(db, cast.assessors[0], campaign_id, cast.township, checks[-1], Decimal(0))
-    await cs.propose_grades(db, cast.office, campaign_id)  # round 2: no changed grade left
-    await cs.decide_grades(db, cast.leaders[0], ZONE, campaign_id, round_=2, step=1, approve=True)
-    tells = await cs.decide_grades(
+    await sc.score(db, cast.assessors[0], campaign_id, cast.township, checks[-1], Decimal(0))
+    await cg.propose_grades(db, cast.office, campaign_id)  # round 2: no changed grade left
+    await cg.decide_grades(db, cast.leaders[0], ZONE, campaign_id, round_=2, step=1, approve=True)
+    tells = await cg.decide_grades(
         db, cast.leaders[1], ZONE, campaign_id, round_=2, step=2, approve=True
     )
 
@@ -428,7 +432,7 @@ async def test_a_campaign_from_plan_to_rectification(
     assert {t.params["rectify_by"] for t in results if t.params["grade"] == fail} == {
         due.isoformat()
     }
-    sheet = await cs.results(db, cast.office, campaign_id)
+    sheet = await cg.results(db, cast.office, campaign_id)
     assert sheet["version"] == 1 and sheet["praise"] == [cast.window]
     lines = {line["unit_id"]: line for line in sheet["units"]}
     assert Decimal(lines[cast.window]["total"]) == window_total
@@ -437,9 +441,9 @@ async def test_a_campaign_from_plan_to_rectification(
     assert lines[cast.window]["survey"] == {"satisfied": 8, "basic": 1, "dissatisfied": 1}
     assert lines[cast.window]["outcomes"] == ["praise"]
     assert lines[cast.township]["outcomes"] == ["criticism", "reported"]
-    own = await cs.results(db, cast.township_staff, campaign_id)
+    own = await cg.results(db, cast.township_staff, campaign_id)
     assert [line["unit_id"] for line in own["units"]] == [cast.township]
-    await refused("not_allowed", cs.results(db, cast.outsider, campaign_id))
+    await refused("not_allowed", cg.results(db, cast.outsider, campaign_id))
     assert (await cu.view_selfcheck(db, cast.township_staff, campaign_id, cast.window)).answers
     await refused(
         "campaign_not_yours", cu.view_selfcheck(db, cast.outsider, campaign_id, cast.window)
@@ -448,21 +452,21 @@ async def test_a_campaign_from_plan_to_rectification(
     # A closed campaign takes no more scores, self-checks or survey answers.
     await refused(
         "campaign_wrong_state",
-        cu.score(db, cast.assessors[0], campaign_id, cast.window, checks[0], Decimal(1)),
+        sc.score(db, cast.assessors[0], campaign_id, cast.window, checks[0], Decimal(1)),
     )
     await refused(
         "campaign_wrong_state",
-        cu.answer_survey(db, SECRET, campaign_id, cast.window, "tg:1", Answer.SATISFIED),
+        sc.answer_survey(db, SECRET, campaign_id, cast.window, "tg:1", Answer.SATISFIED),
     )
 
     # 诫勉谈话 and 限期整改 for the failing unit.
     await refused(
         "campaign_unit_not_failed",
-        cs.record_talk(
+        cc.record_talk(
             db, cast.office, campaign_id, cast.window, held_on=due, talker="纪委书记", with_whom="x"
         ),
     )
-    await cs.record_talk(
+    await cc.record_talk(
         db,
         cast.office,
         campaign_id,
@@ -473,55 +477,55 @@ async def test_a_campaign_from_plan_to_rectification(
     )
     await refused(
         "campaign_rectification_not_submitted",
-        cs.review_rectification(db, cast.office, campaign_id, cast.township, accept=True),
+        cc.review_rectification(db, cast.office, campaign_id, cast.township, accept=True),
     )
     await refused(
         "campaign_no_rectification",
-        cu.submit_rectification(db, cast.window_staff, campaign_id, cast.window, text="整改"),
+        cc.submit_rectification(db, cast.window_staff, campaign_id, cast.window, text="整改"),
     )
     clock.now = clock.now.replace(year=due.year, month=due.month, day=due.day) - timedelta(
         days=template.reminder_days[0]
     )
     assert (cast.township_staff.id, "campaign_rectification_reminder") in keys(
-        await cs.reminders(db, ZONE)
+        await cn.reminders(db, ZONE)
     )
-    await cu.submit_rectification(
+    await cc.submit_rectification(
         db, cast.township_staff, campaign_id, cast.township, text="整改报告(第一稿)"
     )
     await refused(
         "campaign_rectification_submitted",
-        cu.submit_rectification(db, cast.township_staff, campaign_id, cast.township, text="再交"),
+        cc.submit_rectification(db, cast.township_staff, campaign_id, cast.township, text="再交"),
     )
-    await cs.review_rectification(
+    await cc.review_rectification(
         db, cast.office, campaign_id, cast.township, accept=False, reason="缺少整改台账"
     )
-    await cu.submit_rectification(
+    await cc.submit_rectification(
         db,
         cast.township_staff,
         campaign_id,
         cast.township,
-        upload=cu.Upload("整改报告.docx", "application/msword", b"report bytes"),
+        upload=Upload("整改报告.docx", "application/msword", b"report bytes"),
     )
-    tells = await cs.review_rectification(db, cast.office, campaign_id, cast.township, accept=True)
+    tells = await cc.review_rectification(db, cast.office, campaign_id, cast.township, accept=True)
     assert (cast.township_leader.id, "campaign_rectification_accepted") in keys(tells)
     async with db.reading() as tx:
         task = await campaign_outcomes.rectification(tx, campaign_id, cast.township)
         talks = await campaign_outcomes.talks(tx, campaign_id)
     assert task is not None and task.state == "accepted" and task.report_file is not None
     assert [(t.talker, t.with_whom) for t in talks] == [("县纪委书记", "镇长、分管副镇长")]
-    assert not [t for t in await cs.reminders(db, ZONE) if t.key.endswith("rectification_reminder")]
+    assert not [t for t in await cn.reminders(db, ZONE) if t.key.endswith("rectification_reminder")]
 
     # A correction after closing: a new numbered sheet, the old one kept as published.
     await refused(
         "campaign_reason_missing",
-        cs.correct(db, cast.office, campaign_id, cast.window, checks[0], first.max_points, ""),
+        cg.correct(db, cast.office, campaign_id, cast.window, checks[0], first.max_points, ""),
     )
-    version = await cs.correct(
+    version = await cg.correct(
         db, cast.office, campaign_id, cast.window, checks[0], first.max_points, "复核更正"
     )
     assert version == 2
-    old = await cs.results(db, cast.office, campaign_id, 1)
-    new = await cs.results(db, cast.office, campaign_id)
+    old = await cg.results(db, cast.office, campaign_id, 1)
+    new = await cg.results(db, cast.office, campaign_id)
     assert old == sheet
     corrected = {line["unit_id"]: line for line in new["units"]}[cast.window]
     assert Decimal(corrected["total"]) == window_total + Decimal("0.5")

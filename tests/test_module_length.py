@@ -45,8 +45,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "tests/test_workdays.py",
         "tests/test_workflow.py",
         "workflow/briefs.py",
-        "workflow/campaign_units.py",
-        "workflow/campaigns.py",
         "workflow/submission.py",
     }
 )

@@ -12,8 +12,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from storage import campaign_scores
 from storage.db import Database
+from tests.campaign_cast import TEMPLATES, TODAY, ZONE, Cast, make_cast, plan_focus, refused
 from tests.conftest import FakeClock
-from tests.test_campaign_life import TEMPLATES, TODAY, ZONE, Cast, _cast, _plan, refused
 from workflow import campaign_grades as cg
 from workflow import campaign_scoring as sc
 from workflow import campaigns as cs
@@ -21,8 +21,8 @@ from workflow import campaigns as cs
 
 async def _running(db: Database) -> tuple[Cast, int]:
     """A county campaign over the window and the township, approved and running."""
-    cast = await _cast(db)
-    campaign_id = await _plan(db, cast, TEMPLATES["county"], TODAY + timedelta(days=20))
+    cast = await make_cast(db)
+    campaign_id = await plan_focus(db, cast, TEMPLATES["county"], TODAY + timedelta(days=20))
     await cs.submit_plan(db, cast.office, ZONE, campaign_id)
     for step, leader in enumerate(cast.leaders, start=1):
         await cs.decide_plan(db, leader, ZONE, campaign_id, round_=1, step=step, approve=True)

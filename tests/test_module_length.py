@@ -38,7 +38,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "tests/crash_driver.py",
         "tests/test_authorization.py",
         "tests/test_bad_input.py",
-        "tests/test_campaign_life.py",
         "tests/test_fake_bot_api.py",
         "tests/test_flows.py",
         "tests/test_storage.py",

@@ -1,4 +1,4 @@
-"""A running campaign's scores: each group member's (in chat or by workbook), settlements, the survey."""
+"""A running campaign's scores: each member's (in chat or by workbook), settlements, the survey."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A running campaign's self-checks, unit by unit: answers with evidence, the signed report, who reads it."""
+"""A running campaign's self-checks: each unit's answers and evidence, its signed report."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from storage import audit, campaign_scores, campaigns, people
+from storage import audit, campaign_decisions, campaign_scores, campaign_sheets, campaigns, people
 from storage.db import Database
 from tests.conftest import tg_account
 from tests.ledger import seed
@@ -40,7 +40,7 @@ async def test_a_second_move_or_decision_changes_nothing(db: Database) -> None:
         assert await campaigns.move(tx, campaign_id, "draft", "plan_review", office)
         assert not await campaigns.move(tx, campaign_id, "draft", "plan_review", office)
         for expected in (True, False):
-            decided = await campaigns.decide(
+            decided = await campaign_decisions.decide(
                 tx,
                 campaign_id,
                 subject="plan",
@@ -65,7 +65,7 @@ async def test_a_return_needs_its_reason(db: Database) -> None:
     campaign_id, _, office = await _campaign(db)
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as tx:
-            await campaigns.decide(
+            await campaign_decisions.decide(
                 tx,
                 campaign_id,
                 subject="plan",
@@ -95,7 +95,7 @@ async def test_closed_sheets_and_scores_never_change(db: Database) -> None:
         for state in ("plan_review", "running", "grade_review", "closed"):
             previous = (await campaigns.get(tx, campaign_id)).state  # type: ignore[union-attr]
             assert await campaigns.move(tx, campaign_id, previous, state, office)
-        assert await campaigns.add_sheet(tx, campaign_id, {"total": 1}, office, None) == 1
+        assert await campaign_sheets.add_sheet(tx, campaign_id, {"total": 1}, office, None) == 1
     for statement in (
         "UPDATE campaign_sheets SET sheet = '{}'",
         "DELETE FROM campaign_sheets",
@@ -105,9 +105,9 @@ async def test_closed_sheets_and_scores_never_change(db: Database) -> None:
             async with db.transaction() as tx:
                 await tx.execute(statement)
     async with db.transaction() as tx:
-        assert await campaigns.add_sheet(tx, campaign_id, {"total": 2}, office, "更正") == 2
-        first = await campaigns.sheet(tx, campaign_id, 1)
-        latest = await campaigns.sheet(tx, campaign_id)
+        assert await campaign_sheets.add_sheet(tx, campaign_id, {"total": 2}, office, "更正") == 2
+        first = await campaign_sheets.sheet(tx, campaign_id, 1)
+        latest = await campaign_sheets.sheet(tx, campaign_id)
     assert first is not None and first.sheet == {"total": 1}
     assert latest is not None and (latest.version, latest.reason) == (2, "更正")
 

@@ -12,16 +12,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from storage import campaign_scores
 from storage.db import Database
+from tests.campaign_cast import TEMPLATES, TODAY, ZONE, Cast, make_cast, plan_focus, refused
 from tests.conftest import FakeClock
-from tests.test_campaign_life import TEMPLATES, TODAY, ZONE, Cast, _cast, _plan, refused
-from workflow import campaign_units as cu
+from workflow import campaign_grades as cg
+from workflow import campaign_scoring as sc
 from workflow import campaigns as cs
 
 
 async def _running(db: Database) -> tuple[Cast, int]:
     """A county campaign over the window and the township, approved and running."""
-    cast = await _cast(db)
-    campaign_id = await _plan(db, cast, TEMPLATES["county"], TODAY + timedelta(days=20))
+    cast = await make_cast(db)
+    campaign_id = await plan_focus(db, cast, TEMPLATES["county"], TODAY + timedelta(days=20))
     await cs.submit_plan(db, cast.office, ZONE, campaign_id)
     for step, leader in enumerate(cast.leaders, start=1):
         await cs.decide_plan(db, leader, ZONE, campaign_id, round_=1, step=step, approve=True)
@@ -48,9 +49,9 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
 ) -> None:
     cast, campaign_id = await _running(db)
     template = TEMPLATES["county"]
-    await refused("not_allowed", cu.score_sheet(db, cast.window_staff, campaign_id))
-    blank = await cu.score_sheet(db, cast.office, campaign_id)
-    assert blank == await cu.score_sheet(db, cast.office, campaign_id)
+    await refused("not_allowed", sc.score_sheet(db, cast.window_staff, campaign_id))
+    blank = await sc.score_sheet(db, cast.office, campaign_id)
+    assert blank == await sc.score_sheet(db, cast.office, campaign_id)
     assert load_workbook(io.BytesIO(blank)).sheetnames == ["市人社局窗口", "城关镇便民服务中心"]
     full = {
         check_id: str(template.check(check_id).max_points)  # type: ignore[union-attr]
@@ -60,7 +61,7 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
     # A bad cell refuses the whole file and records nothing.
     error = await refused(
         "campaign_workbook_unreadable",
-        cu.upload_scores(
+        sc.upload_scores(
             db,
             cast.office,
             campaign_id,
@@ -71,7 +72,7 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
     assert error.params["where"] == "市人社局窗口!E8"  # the fourth check, under the header
     await refused(
         "campaign_score_out_of_range",
-        cu.upload_scores(
+        sc.upload_scores(
             db,
             cast.office,
             campaign_id,
@@ -81,21 +82,21 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
     )
     await refused(
         "campaign_not_assessor",
-        cu.upload_scores(db, cast.office, campaign_id, cast.outsider.id, _filled(blank, full)),
+        sc.upload_scores(db, cast.office, campaign_id, cast.outsider.id, _filled(blank, full)),
     )
     await refused(
         "campaign_workbook_unreadable",
-        cu.upload_scores(db, cast.office, campaign_id, cast.assessors[0].id, b"not a workbook"),
+        sc.upload_scores(db, cast.office, campaign_id, cast.assessors[0].id, b"not a workbook"),
     )
     async with db.reading() as tx:
         assert await campaign_scores.scores(tx, campaign_id) == []
 
     checks = len(template.check_ids())
-    changed = await cu.upload_scores(
+    changed = await sc.upload_scores(
         db, cast.office, campaign_id, cast.assessors[0].id, _filled(blank, full)
     )
     assert changed == 2 * checks
-    assert not await cu.upload_scores(
+    assert not await sc.upload_scores(
         db, cast.office, campaign_id, cast.assessors[0].id, _filled(blank, full)
     )
     async with db.reading() as tx:
@@ -104,20 +105,20 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
     assert sum(s.points for s in stored) == 200
 
     # Live workbook for the office, then the published one: the same bytes at any time.
-    live = await cs.workbook(db, cast.office, campaign_id)
+    live = await cg.workbook(db, cast.office, campaign_id)
     assert load_workbook(io.BytesIO(live))["结果"]["A1"].value.endswith("考核进行中,未定稿)")
-    await cs.propose_grades(db, cast.office, campaign_id)
+    await cg.propose_grades(db, cast.office, campaign_id)
     for step, leader in enumerate(cast.leaders, start=1):
-        await cs.decide_grades(db, leader, ZONE, campaign_id, round_=1, step=step, approve=True)
-    first = await cs.workbook(db, cast.office, campaign_id)
+        await cg.decide_grades(db, leader, ZONE, campaign_id, round_=1, step=step, approve=True)
+    first = await cg.workbook(db, cast.office, campaign_id)
     clock.now += timedelta(days=400)
-    assert await cs.workbook(db, cast.window_staff, campaign_id) == first
-    await refused("not_allowed", cs.workbook(db, cast.outsider, campaign_id))
-    await cs.correct(
+    assert await cg.workbook(db, cast.window_staff, campaign_id) == first
+    await refused("not_allowed", cg.workbook(db, cast.outsider, campaign_id))
+    await cg.correct(
         db, cast.office, campaign_id, cast.window, "effect.survey", Decimal(10), "测评复核"
     )
-    assert await cs.workbook(db, cast.office, campaign_id, 1) == first
-    second = await cs.workbook(db, cast.office, campaign_id)
+    assert await cg.workbook(db, cast.office, campaign_id, 1) == first
+    second = await cg.workbook(db, cast.office, campaign_id)
     assert second != first
 
     book = load_workbook(io.BytesIO(second))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.assessment import AssessmentTemplate
 from scoring.vocab import Role
-from storage import campaigns, people
+from storage import campaigns, files, people
 from storage.campaigns import Campaign
 from storage.db import Tx
 from storage.models import Person
@@ -23,6 +24,11 @@ UNIT_ROLES: Final = frozenset({Role.INFORMANT, Role.WINDOW_HEAD, Role.LEADER, Ro
 SIGNER_ROLE: Final = Role.LEADER
 #: The longest note, comment or reason kept.
 TEXT_LIMIT: Final = 500
+#: Evidence and reports larger than this are refused (the ledger keeps their bytes).
+FILE_LIMIT: Final = 20 * 1024 * 1024
+#: The plan's two groups: the leading group (approves, in order) and the assessment group.
+LEADING: Final = "leading"
+ASSESSOR: Final = "assessor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +117,24 @@ def check_known(template: AssessmentTemplate, check_id: str) -> None:
     """Refuses a check the campaign's template does not have."""
     if template.check(check_id) is None:
         raise Refused("campaign_unknown_check", check=check_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A photo or document someone sent: its name, type and bytes."""
+
+    name: str
+    mime_type: str
+    data: bytes
+
+
+async def store_file(tx: Tx, campaign_id: int, unit_id: int, upload: Upload) -> str:
+    """Keeps a file's bytes in the ledger, once per content; returns its key."""
+    if not upload.data:
+        raise Refused("campaign_file_empty")
+    if len(upload.data) > FILE_LIMIT:
+        raise Refused("campaign_file_too_large", limit_mb=FILE_LIMIT // (1024 * 1024))
+    digest = hashlib.sha256(upload.data).hexdigest()
+    key = f"campaign:{campaign_id}:{unit_id}:{digest}"
+    await files.put(tx, key, upload.name, upload.mime_type, upload.data)
+    return key

@@ -15,7 +15,7 @@ from scoring.assessment import (
     survey_rates,
     unit_totals,
 )
-from storage import campaign_scores, campaigns, people, units
+from storage import campaign_decisions, campaign_outcomes, campaign_scores, campaigns, people, units
 from storage.campaigns import Campaign
 from storage.db import Tx
 from storage.units import decimal_text
@@ -69,8 +69,8 @@ async def compose(
     the final score of each check (and how it was reached), sections, total, grades, the
     survey's counts and consequences. Deterministic: the same ledger gives the same sheet."""
     lines, raw = await _compute(tx, campaign, template, version)
-    grade_rows = await campaigns.grades(tx, campaign.id)
-    outcomes = await campaigns.outcomes(tx, campaign.id)
+    grade_rows = await campaign_decisions.grades(tx, campaign.id)
+    outcomes = await campaign_outcomes.outcomes(tx, campaign.id)
     selfchecks = {
         (s.unit_id, s.check_id): s.verdict
         for s in await campaign_scores.selfchecks(tx, campaign.id)

@@ -1,0 +1,261 @@
+"""A campaign's grades and closing: preliminary grades, their approval, results and corrections."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scoring.assessment import AssessmentTemplate, ScoreOutOfRange, check_score
+from storage import (
+    campaign_decisions,
+    campaign_outcomes,
+    campaign_scores,
+    campaign_sheets,
+    campaigns,
+)
+from storage.campaigns import Campaign
+from storage.db import Database, Tx
+from storage.models import Person
+from workflow.campaign_common import (
+    LEADING,
+    Tell,
+    check_known,
+    clean_text,
+    expect_state,
+    load,
+    local_today,
+    member_ids,
+    office_only,
+    unit_in_campaign,
+    unit_people,
+)
+from workflow.campaign_sheet import compose, unit_lines
+from workflow.campaigns import Step, ask, record_decision, step_waiting
+from workflow.outcomes import Refused
+
+
+async def propose_grades(db: Database, office: Person, campaign_id: int) -> list[Tell]:
+    """The office's preliminary grades (初步考核等次) from the final scores, sent to the leading
+    group; refused while any unit's check has no score."""
+    async with db.transaction() as tx:
+        await office_only(tx, office)
+        campaign, template = await load(tx, campaign_id)
+        expect_state(campaign, "running")
+        lines = await unit_lines(tx, campaign, template, 0)
+        missing = sum(
+            1 for line in lines.values() for value in line.checks.values() if value is None
+        )
+        if missing:
+            raise Refused("campaign_scores_missing", count=missing)
+        await campaign_decisions.put_preliminary(
+            tx,
+            campaign_id,
+            {unit_id: (str(line.total), line.grade) for unit_id, line in lines.items()},
+            office.id,
+        )
+        if not await campaigns.move(tx, campaign_id, "running", "grade_review", office.id):
+            raise Refused("campaign_wrong_state", state=campaign.state)
+        moved, _ = await load(tx, campaign_id)
+        step = await step_waiting(tx, moved, "grades")
+        assert step is not None
+        return [ask(step, moved)]
+
+
+async def change_grade(
+    db: Database, person: Person, campaign_id: int, unit_id: int, grade: str, reason: str
+) -> None:
+    """A leading-group member changes a unit's grade under review; a change needs a reason."""
+    async with db.transaction() as tx:
+        campaign, template = await load(tx, campaign_id)
+        expect_state(campaign, "grade_review")
+        if person.id not in await member_ids(tx, campaign_id, LEADING):
+            raise Refused("not_allowed")
+        if grade not in [g.name for g in template.grades]:
+            raise Refused("campaign_unknown_grade", grade=grade)
+        row = (await campaign_decisions.grades(tx, campaign_id)).get(unit_id)
+        if row is None:
+            raise Refused("campaign_unit_not_assessed")
+        clean = clean_text(reason, required=grade != row.preliminary)
+        await campaign_decisions.change_grade(tx, campaign_id, unit_id, grade, clean, person.id)
+
+
+async def decide_grades(
+    db: Database,
+    person: Person,
+    zone: ZoneInfo,
+    campaign_id: int,
+    *,
+    round_: int,
+    step: int,
+    approve: bool,
+    reason: str = "",
+) -> list[Tell]:
+    """A leading-group member approves the grades (审定) or returns them with a reason. The
+    last approval closes the campaign: results published as sheet version 1, each unit told,
+    and the consequences by grade recorded (通报表扬; 通报批评, the result sent on to the
+    target-assessment office and a 限期整改 task for a failing unit)."""
+    async with db.transaction() as tx:
+        campaign, template = await load(tx, campaign_id)
+        expect_state(campaign, "grade_review")
+        done, clean = await record_decision(
+            tx, person, campaign, Step("grades", round_, step, person.id), approve, reason
+        )
+        if not approve:
+            await campaigns.move(
+                tx, campaign_id, "grade_review", "running", person.id, reason=clean
+            )
+            return [
+                Tell(
+                    campaign.created_by,
+                    "campaign_grades_returned",
+                    {"campaign": campaign_id, "reason": clean},
+                    f"{campaign_id}:{round_}",
+                )
+            ]
+        if not done:
+            nxt = await step_waiting(tx, campaign, "grades")
+            assert nxt is not None
+            return [ask(nxt, campaign)]
+        return await _close(tx, person, campaign, template, local_today(tx.now, zone))
+
+
+async def _close(
+    tx: Tx, person: Person, campaign: Campaign, template: AssessmentTemplate, today: date
+) -> list[Tell]:
+    """Closes the campaign: consequences recorded, sheet version 1 stored, everyone told."""
+    await campaigns.move(tx, campaign.id, "grade_review", "closed", person.id)
+    draft = await compose(tx, campaign, template, version=0)
+    tells: list[Tell] = []
+    due = today + timedelta(days=template.rectification_days)
+    for unit_id in draft["praise"]:
+        await campaign_outcomes.add_outcome(tx, campaign.id, unit_id, "praise", person.id)
+    for line in draft["units"]:
+        unit_id = int(line["unit_id"])
+        if line["grade"] == template.fail_grade:
+            for kind in ("criticism", "reported"):
+                await campaign_outcomes.add_outcome(tx, campaign.id, unit_id, kind, person.id)
+            await campaign_outcomes.open_rectification(tx, campaign.id, unit_id, due, person.id)
+        for person_id in await unit_people(tx, unit_id):
+            tells.append(
+                Tell(
+                    person_id,
+                    "campaign_result",
+                    {
+                        "campaign": campaign.id,
+                        "unit": unit_id,
+                        "grade": line["grade"],
+                        "total": line["total"],
+                        "rectify_by": due.isoformat()
+                        if line["grade"] == template.fail_grade
+                        else None,
+                    },
+                    f"{campaign.id}:{unit_id}:1",
+                )
+            )
+    sheet = await compose(tx, campaign, template, version=0)
+    await campaign_sheets.add_sheet(tx, campaign.id, {**sheet, "version": 1}, person.id, None)
+    tells.append(
+        Tell(
+            campaign.created_by,
+            "campaign_closed",
+            {
+                "campaign": campaign.id,
+                "praise": sheet["praise"],
+                "failed": [
+                    u["unit_id"] for u in sheet["units"] if u["grade"] == template.fail_grade
+                ],
+            },
+            f"{campaign.id}:1",
+        )
+    )
+    return tells
+
+
+async def correct(
+    db: Database,
+    office: Person,
+    campaign_id: int,
+    unit_id: int,
+    check_id: str,
+    points: Decimal,
+    reason: str,
+) -> int:
+    """A correction of a closed campaign (as in the scoring rules): the check's settled score
+    becomes a new settlement version and the results a new numbered sheet; the old kept.
+    Grades the leading group changed stay; others follow the corrected total. Returns the
+    new version."""
+    async with db.transaction() as tx:
+        await office_only(tx, office)
+        campaign, template = await load(tx, campaign_id)
+        expect_state(campaign, "closed")
+        await unit_in_campaign(tx, campaign_id, unit_id)
+        check_known(template, check_id)
+        check = template.check(check_id)
+        assert check is not None
+        try:
+            value = check_score(points, check.max_points)
+        except ScoreOutOfRange:
+            raise Refused("campaign_score_out_of_range", max=str(check.max_points)) from None
+        clean = clean_text(reason, required=True)
+        latest = await campaign_sheets.sheet(tx, campaign_id)
+        assert latest is not None
+        version = latest.version + 1
+        await campaign_scores.settle(
+            tx, campaign_id, unit_id, check_id, value, clean, version=version, by=office.id
+        )
+        sheet = await compose(tx, campaign, template, version=version)
+        return await campaign_sheets.add_sheet(
+            tx, campaign_id, {**sheet, "version": version}, office.id, clean
+        )
+
+
+async def results(
+    db: Database, person: Person, campaign_id: int, version: int | None = None
+) -> dict[str, Any]:
+    """A closed campaign's published results (the latest version unless named): the office
+    and the leading group see all; a unit's people see their own unit's line only."""
+    async with db.reading() as tx:
+        await load(tx, campaign_id)
+        found = await campaign_sheets.sheet(tx, campaign_id, version)
+        if found is None:
+            raise Refused("campaign_no_results")
+        if person.id in await member_ids(tx, campaign_id, LEADING):
+            return found.sheet
+        try:
+            await office_only(tx, person)
+            return found.sheet
+        except Refused:
+            pass
+        mine = [
+            line
+            for line in found.sheet["units"]
+            if person.id in await unit_people(tx, int(line["unit_id"]))
+        ]
+        if not mine:
+            raise Refused("not_allowed")
+        return {**found.sheet, "units": mine}
+
+
+async def workbook(
+    db: Database, person: Person, campaign_id: int, version: int | None = None
+) -> bytes:
+    """The campaign workbook: of a published version (the same bytes every time), or, for the
+    office while the campaign runs, of the scores so far. openpyxl is imported only here, as
+    the bot keeps it out of its long-running process (bot/offload.py renders in a child)."""
+    from workflow.campaign_workbook import campaign_workbook
+
+    async with db.reading() as tx:
+        campaign, template = await load(tx, campaign_id)
+        if campaign.state == "closed":
+            found = await campaign_sheets.sheet(tx, campaign_id, version)
+            if found is None:
+                raise Refused("campaign_no_results")
+            sheet = found.sheet
+        else:
+            await office_only(tx, person)
+            sheet = await compose(tx, campaign, template, version=0)
+    if campaign.state == "closed":
+        await results(db, person, campaign_id, version)  # the same rights as the results
+    return campaign_workbook(sheet)

@@ -975,11 +975,14 @@ async def killer(h: Harness) -> None:
 
 def _config(tmp: Path, file_base_url: str) -> Path:
     """config.yaml with one admin (who hands out invites in the chat), downloading the files
-    people send from the fake Bot API."""
+    people send from the fake Bot API, and no quiet hours: the sweep at each start offers
+    waiting steps again (and reminds) whatever the hour, so a run does not depend on it."""
     text = (REPO / "config.yaml").read_text(encoding="utf-8")
     files_at = "\n  file_base_url: https://api.telegram.org/file/bot"
-    assert "\nadmins: []" in text and files_at in text
+    quiet = '\n    start: "20:00"\n'
+    assert "\nadmins: []" in text and files_at in text and text.count(quiet) == 1
     text = text.replace("\nadmins: []", f"\nadmins: [{ADMIN}]")
+    text = text.replace(quiet, '\n    start: "08:00"\n')  # start = end: none
     path = tmp / "config.yaml"
     path.write_text(text.replace(files_at, f"\n  file_base_url: {file_base_url}"), encoding="utf-8")
     return path
@@ -1313,6 +1316,18 @@ async def check(h: Harness) -> None:
         h.problem(f"{name} was shown the error message: {text}", kind)
 
 
+def ledger_problems(h: Harness, db_path: Path) -> list[str]:
+    """What the ledger's checks (tables, audit, the notices each change owes) find in one
+    database, for a placed run that stops short of `check`."""
+    before = len(h.report.problems)
+    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        _check_ledger(h, conn)
+    found = [text for _, text in h.report.problems[before:]]
+    del h.report.problems[before:]
+    return found
+
+
 def _log_error(log: list[str], index: int) -> str:
     """An ERROR line of the bot's log with the exception its traceback ends in, and where."""
     tail = []
@@ -1524,7 +1539,7 @@ def _check_ledger(h: Harness, conn: sqlite3.Connection) -> None:
     queued = {
         (str(r["purpose"]), int(r["address"]))
         for r in data["outbox"]
-        if str(r["purpose"]).startswith("notice:")
+        if str(r["purpose"]).startswith("notice:") and not str(r["purpose"]).startswith(AGAIN)
     }
     for purpose, chat in sorted(owed - queued):
         h.problem(
@@ -1534,6 +1549,56 @@ def _check_ledger(h: Harness, conn: sqlite3.Connection) -> None:
         h.problem(
             f"half recorded: notice {purpose} to {chat} is queued but the change it announces is not in the ledger"
         )
+    _check_offers(h, data, owed)
+
+
+#: The purposes of sign-off steps offered again (`workflow/reach.py`): item:round:step:day:n.
+AGAIN = "notice:signoff_again:"
+
+
+def _check_offers(h: Harness, data: dict[str, Any], owed: set[tuple[str, int]]) -> None:
+    """Steps offered again announce no change (they ask again for a step that waits), so no
+    change owes them; each must still be for a step its item reached, to a holder whom nothing
+    about that step surely reached before, made before the step was decided, and queued with
+    its `item.offer_again` audit row (one transaction): a row lacking any of these is an orphan."""
+    people: dict[int, sqlite3.Row] = data["people"]
+    decided: set[str] = set()  # item:round:step of the decisions audited so far
+    signoffs = {int(r["id"]): r for r in data["signoffs"]}
+    audited: Counter[tuple[str, int]] = Counter()
+    for row in data["audit"]:
+        detail: JSON = json.loads(row["detail"])
+        if row["action"] in {"signoff.approve", "signoff.return"}:
+            decision = signoffs.get(int(detail["signoff_id"]))
+            if decision is not None:
+                decided.add(f"{decision['item_id']}:{decision['round']}:{decision['step']}")
+        elif row["action"] == "item.offer_again":
+            step = f"{row['entity_id']}:{detail['round']}:{detail['step']}"
+            person = people.get(int(detail["person_id"]))
+            chat = int(person["tg"]) if person is not None else -1
+            audited[(step, chat)] += 1
+            if step in decided:  # audit rows come in commit order
+                h.problem(f"step {step} offered again to {chat} after it was decided")
+    reached: dict[tuple[str, int], list[sqlite3.Row]] = defaultdict(list)  # request, offers
+    offered: Counter[tuple[str, int]] = Counter()
+    for row in data["outbox"]:
+        purpose, chat = str(row["purpose"]), int(row["address"])
+        if purpose.startswith("notice:signoff_request:"):
+            reached[(purpose.removeprefix("notice:signoff_request:"), chat)].append(row)
+        elif purpose.startswith(AGAIN):
+            step = ":".join(purpose.removeprefix(AGAIN).split(":")[:3])
+            label = f"offer {purpose} to {chat}"
+            if (f"notice:signoff_request:{step}", chat) not in owed:
+                h.problem(f"{label} is queued but its item never waited at that step for them")
+            if any(r["state"] == "sent" for r in reached[(step, chat)]):
+                h.problem(f"{label} is queued though the step had already reached them")
+            reached[(step, chat)].append(row)
+            offered[(step, chat)] += 1
+    for step, chat in sorted(set(offered) | set(audited)):
+        if offered[(step, chat)] != audited[(step, chat)]:
+            h.problem(
+                f"half recorded: step {step} offered to {chat} {offered[(step, chat)]} times in"
+                f" the outbox, {audited[(step, chat)]} in the audit log (one transaction each)"
+            )
 
 
 def _plain_key(kind: str, text: str, file_name: str) -> tuple[Any, ...]:

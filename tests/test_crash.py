@@ -31,6 +31,7 @@ from tests.crash_driver import (
     buttons,
     confirm,
     fill_draft,
+    ledger_problems,
     poll,
     rig,
     run_crash,
@@ -293,6 +294,24 @@ async def test_kill_while_a_signoff_request_is_sent_leaves_the_item_signable(
             " WHERE s.item_id = 1 AND s.round = 0 AND s.step = 0"
         ).fetchall()
     assert decided == [("approve", head.tg)]
+    # The offer announces no change of its own: the ledger's checks take it as it is.
+    assert ledger_problems(h, h.db_path) == []
+    # A copy of it queued without its audit row, a day later, to a step never waiting for
+    # that head (the leader's) is an orphan, and the checks say so.
+    forged = tmp_path / "forged.db"
+    with closing(sqlite3.connect(h.db_path)) as source, closing(sqlite3.connect(forged)) as copy:
+        source.backup(copy)
+        columns = [str(r[1]) for r in copy.execute("PRAGMA table_info(outbox)") if r[1] != "id"]
+        listed = ", ".join(columns)
+        picked = listed.replace("purpose", "'notice:signoff_again:1:0:1:2099-01-01:0'")
+        with copy:
+            copy.execute(
+                f"INSERT INTO outbox ({listed}) SELECT {picked} FROM outbox"
+                " WHERE purpose LIKE 'notice:signoff_again:1:0:0:%' LIMIT 1"
+            )
+    found = ledger_problems(h, forged)
+    assert any("signoff_again:1:0:1:" in p and "never waited" in p for p in found), found
+    assert any("step 1:0:1 offered" in p and "0 in the audit log" in p for p in found), found
 
 
 def _request_states(db: Path, chat_id: int) -> list[str]:

@@ -8,8 +8,10 @@ arrive and of steps nobody can sign. Each test failed before these were built.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,10 +23,11 @@ from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import items, outbox, people, units
-from storage.db import Database
+from storage.db import Database, Tx
 from tests.conftest import FakeClock, tg_account
 from tests.flow import ADMIN, JSON, button_data, buttons, running, settle, texts_of
 from tests.test_flows import join, say, submit_quickly, tap
+from workflow import reach
 
 WINDOW = "市人社局窗口"
 TOWNSHIP = "城关镇便民服务中心"
@@ -187,6 +190,38 @@ async def test_a_blocked_signer_who_writes_again_gets_the_request(
     await head.send_text("谢谢")  # nothing waits for the head any more: nothing comes
     await settle(server, bot)
     assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 1
+
+
+async def offers_and_audits(ledger: Database) -> tuple[int, int]:
+    """How many steps offered again are in the outbox, and how many in the audit log."""
+    async with ledger.reading() as tx:
+        queued = await tx.fetchall(
+            "SELECT id FROM outbox WHERE purpose LIKE 'notice:signoff_again:%'"
+        )
+        audited = await tx.fetchall("SELECT id FROM audit_log WHERE action = 'item.offer_again'")
+    return len(queued), len(audited)
+
+
+async def test_an_offer_is_queued_with_its_audit_row_or_not_at_all(
+    server: FakeBotApi, bot: BotApp, ledger: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people_ = await window(server, bot, "informant", "window_head")
+    await submit_quickly(server, bot, people_["informant"])
+    await make_uncertain(ledger, "notice:signoff_request:%")
+    audit = Tx.audit
+
+    async def failing(self: Tx, actor_id: int | None, action: str, *args: Any, **kw: Any) -> None:
+        if action == "item.offer_again":  # the write after the outbox row fails
+            raise sqlite3.OperationalError("disk I/O error")
+        await audit(self, actor_id, action, *args, **kw)
+
+    monkeypatch.setattr(Tx, "audit", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        await reach.offer_to(ledger, bot.bot_data.rules, tg_account(102))
+    assert await offers_and_audits(ledger) == (0, 0)  # no orphan notice in the outbox
+    monkeypatch.undo()
+    assert await reach.offer_to(ledger, bot.bot_data.rules, tg_account(102)) == 1
+    assert await offers_and_audits(ledger) == (1, 1)
 
 
 async def test_a_head_who_joins_later_gets_the_waiting_request(

@@ -1,6 +1,6 @@
 """Chat-flow benchmark: the real bot handling whole submit → sign-off → adoption paths over HTTP.
 
-Both the bot (`bot.app.build_application`, SQLite ledger in a temporary directory, the shipped
+Both the bot (`channels.telegram.app.build_application`, SQLite ledger in a temporary directory, the shipped
 config.yaml) and a bare python-telegram-bot echo bot poll the fake Bot API server of
 `tests/fake_bot_api.py` on 127.0.0.1 with the same builder and polling settings. Simulated people
 act concurrently (at most `--concurrency` updates in flight), each waiting for the bot's reply
@@ -47,9 +47,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import BotApp
 from bot.settings.schema import Settings
 from bot.settings.sections import UnitConfig
+from channels.telegram.app import BotApp
 from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -1,6 +1,6 @@
 """Flood benchmark: one person's burst of updates must not stall anyone else.
 
-The real bot (`bot.app.build_application`, SQLite ledger in a temporary directory, the shipped
+The real bot (`channels.telegram.app.build_application`, SQLite ledger in a temporary directory, the shipped
 config.yaml) polls the fake Bot API on 127.0.0.1. A member (an informant of 市人社局窗口) sends
 `/unit` one at a time, waiting for each answer, in three phases of one run:
 
@@ -31,8 +31,8 @@ from pathlib import Path
 if __package__ in {None, ""}:  # run as a script: the repository root holds `tests`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import BotApp, build_application
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp, build_application
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database

@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Bot
 from telegram.ext import ExtBot
 
-from bot.sender import DrainReport, drain, smooth_rate_limiter
 from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.adapter import drain, smooth_rate_limiter
 from channels.telegram.request import RetryingRequest
+from delivery.outbox import DrainReport
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox
 from storage.db import Database
@@ -55,7 +56,7 @@ async def scenario(recipients: int, fault_rate: float, workdir: Path) -> dict[st
             "4242:bench",
             base_url=server.base_url,
             rate_limiter=smooth_rate_limiter(SEND_RATE, max_retries=0),
-            request=RetryingRequest(connection_pool_size=256),  # as the bot's own (bot/app.py)
+            request=RetryingRequest(connection_pool_size=256),  # as channels/telegram/app.py
         )
         total = DrainReport()
         start = time.monotonic()

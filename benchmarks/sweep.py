@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Bot
 
-from bot.context import BotData
-from bot.courier import Courier
 from bot.jobs import sweep
-from bot.sender import drain
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
+from channels.telegram.adapter import drain
+from channels.telegram.context import BotData
+from delivery.courier import Courier
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
 from storage import bulk, units

@@ -15,19 +15,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from telegram import Bot
-
-from bot.context import BotData
 from bot.documents.bulletin import bulletin_text
 from bot.jobs import post_bulletin
 from bot.report import format_month, format_year
 from bot.runner import serve
-from bot.sender import DrainReport, drain
 from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules, work_calendar
+from channels.telegram.adapter import send_outbox
+from channels.telegram.context import BotData
+from delivery.outbox import DrainReport
 from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind
 from scoring.workdays import DaySource
@@ -559,13 +558,14 @@ async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[boo
         services.setup(db, centre_rules(settings), settings)
         report = await closing.bulletin_report(db, settings.scoring, settings.zone, year, month)
         posted = await post_bulletin(services, services.schedule, report)
-        bot = Bot(
+        sent = await send_outbox(
             settings.bot_token.get_secret_value(),
-            base_url=str(settings.telegram.api_base_url),
-            base_file_url=str(settings.telegram.file_base_url),
+            str(settings.telegram.api_base_url),
+            str(settings.telegram.file_base_url),
+            db,
+            services.texts,
+            services.rules,
         )
-        async with bot:
-            sent = await drain(bot, db, services.texts, services.rules)
     return posted, sent
 
 

@@ -10,13 +10,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
-from bot import sender
-from bot.cards import card
-from bot.courier import Courier
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
 from bot.texts import Raw, Texts
-from handlers.lookup import split_message
+from channels.telegram.cards import card
+from chat.capabilities import TELEGRAM
+from chat.render import TELEGRAM_HTML
+from delivery.courier import Courier
+from delivery.outbox import SIGNOFF_NOTICES
 from storage import files, items, jobs, units
 from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Person
@@ -377,7 +378,7 @@ async def _admin_digest(now: datetime, services: Services, plan: ScheduleRules) 
     found = await reach.digest(services.db, schedule.digest_since(rules, plan, today))
     if found.empty:
         return
-    parts = split_message(digest_text(texts, today.isoformat(), found))
+    parts = TELEGRAM.split(digest_text(texts, today.isoformat(), found), TELEGRAM_HTML.cut)
     admins = await schedule.admins(services.db, rules)
     await post_once(
         services.db,
@@ -446,7 +447,7 @@ def _what(texts: Texts, message: OutboxMessage) -> str:
     """What an outbox message was, in words: a sign-off request, a notice, a reminder, …"""
     parts = message.purpose.split(":")
     if parts[0] == "notice" and len(parts) > 2:
-        if parts[1] in sender.SIGNOFF_NOTICES:
+        if parts[1] in SIGNOFF_NOTICES:
             return texts("digest.what_signoff", item=parts[2])
         item = json.loads(message.payload).get("item_id")
         if item is not None:

@@ -1,5 +1,5 @@
-"""Running the bot: open and upgrade the ledger, build the application and its scheduler, poll
-until stopped."""
+"""Running the bot: open and upgrade the ledger, then serve it on Telegram with the scheduler's
+timed work (`channels.telegram.polling.serve`) until stopped."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import logging
 import signal
 from datetime import datetime
 
-from bot.app import build_application, scheduler_for
-from bot.ratelimit import PacedRateLimiter
+from bot.scheduler import timed_work
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.polling import serve as serve_telegram
 from storage import outbox
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
@@ -63,24 +63,7 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
             loop.add_signal_handler(sig, stop.set)
     db = await prepare(settings)
     rules = centre_rules(settings, on_gap=lambda gap: log.warning("%s", gap.message))
-    app = build_application(settings, db, rules, token=token)
-    scheduler = scheduler_for(app)
     try:
-        async with app:
-            if app.post_init is not None:  # PTB runs post_init only inside run_polling
-                await app.post_init(app)
-            await app.start()
-            scheduler.start()  # the sweep and outbox retries, once the application runs
-            try:
-                assert app.updater is not None
-                await app.updater.start_polling(allowed_updates=["message", "callback_query"])
-                log.info("polling %s", settings.telegram.api_base_url)
-                await stop.wait()
-                if isinstance(app.bot.rate_limiter, PacedRateLimiter):
-                    app.bot.rate_limiter.stop()  # no wait for a long retry_after holds the stop
-            finally:
-                await scheduler.stop()  # a sweep in progress finishes first
-            await app.updater.stop()
-            await app.stop()
+        await serve_telegram(settings, db, rules, token=token, stop=stop, timed_work=timed_work)
     finally:
         await db.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 ZH: Final[dict[str, str]] = {
-    # help lines (handlers/start.py lists them in each role's help)
+    # help lines (channels/telegram/handlers/start.py lists them in each role's help)
     "help.announce": "[cmd announce] — 发布通知或培训材料（按角色、单位选择接收人）",
     "help.announced": "[cmd announced] — 已发通知的送达情况；[cmd announced] 编号 — 查看一条",
     "help.guide": "[cmd guide] — 信息报送指南：报送重点、写作格式、时限、审签、计分",

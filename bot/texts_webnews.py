@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 ZH: Final[dict[str, str]] = {
-    # help lines (handlers/start.py lists them in each role's help)
+    # help lines (channels/telegram/handlers/start.py lists them in each role's help)
     "help.news": "[cmd news] — 待我处理的网站新闻（审签、发布、我送审的）；[cmd news] 编号 — 把信息送网站审签",
     "help.visit": "[cmd visit] — 登记领导来访，给负责撰稿的单位开写作任务",
     # routing (第六条)

@@ -2,7 +2,7 @@
 
 `run_sandbox` is what `baosong sandbox` (and `baosong run` without a token) calls. Everything
 listens on 127.0.0.1: the Bot API emulator on a free port, the page on `port` (or the next free
-one of the few after it). The bot is the production one (`bot.app.build_application`, its
+one of the few after it). The bot is the production one (`channels.telegram.app.build_application`, its
 handlers, outbox and scheduler) pointed at the emulator through `base_url`; only its ledger's
 clock is the sandbox clock. Every start (and every reset) begins from a freshly seeded demo
 centre: the emulator keeps chats in memory only, so an old database would not match them.
@@ -23,10 +23,10 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
-from bot.app import BotApp, build_application, scheduler_for
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp, build_application, scheduler_for
 from sandbox.clock import SandboxClock, describe, resolve
 from sandbox.seed import DemoCast, demo_cast, seed
 from sandbox.telegram.server import FakeBotApi
@@ -208,7 +208,7 @@ class Sandbox:
             timeout=POLL_TIMEOUT, allowed_updates=["message", "callback_query"]
         )
         await app.start()
-        self._scheduler = scheduler_for(app)
+        self._scheduler = scheduler_for(app, timed_work)
         self._scheduler.start()
 
     async def _close(self) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import BotApp
 from bot.settings.schema import Settings
+from channels.telegram.app import BotApp
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from storage.models import TELEGRAM, Account, Room

@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 
 from telegram.ext import Application
 
-from bot.app import BotApp, build_application
 from bot.documents.bulletin import bulletin_text
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp, build_application
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import BotApp
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp
 from chat.capabilities import TELEGRAM, WECOM, narrowest
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.app import BotApp
 from bot.documents import briefdoc
-from bot.sender import drain
+from channels.telegram.adapter import drain
+from channels.telegram.app import BotApp
+from channels.telegram.handlers.briefs import caption_for
 from chat.capabilities import TELEGRAM
-from handlers.briefs import caption_for
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role

@@ -47,8 +47,8 @@ import pytest
 import pytest_asyncio
 import yaml
 
-from bot.app import BotApp
 from bot.settings.schema import Settings
+from channels.telegram.app import BotApp
 from sandbox.telegram.images import make_png
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi

@@ -11,14 +11,14 @@ from typing import cast
 import docx
 import pytest
 
-from bot.app import BotApp
 from bot.documents import briefdoc
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp
+from channels.telegram.handlers.briefs import menu_keyboard
 from chat import capabilities
-from handlers.briefs import menu_keyboard
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role

@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.documents.bulletin import messages
+from channels.telegram.handlers.lookup import split_message
 from chat.capabilities import TELEGRAM, WECOM, Capabilities, narrowest
 from chat.render import TELEGRAM_HTML, WECOM_TEXT
 from chat.split import split_lines, split_text, within
-from handlers.lookup import split_message
 
 
 def split_message_before(text: str, limit: int = 4096) -> list[str]:

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.app import BotApp
 from bot.cli import main
 from bot.documents.bulletin import bulletin_text
 from bot.jobs import sweep
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from storage import periods

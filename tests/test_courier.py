@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import BotApp
+from channels.telegram.app import BotApp
 from delivery.courier import Courier
 from delivery.outbox import DrainReport
 from sandbox.telegram.server import FakeBotApi

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import sender
-from bot.app import BotApp
 from bot.settings.schema import Settings
 from bot.settings.sections import Language
+from channels.telegram.app import BotApp
+from delivery import outbox as sender
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState

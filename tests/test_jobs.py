@@ -15,11 +15,11 @@ import pytest
 from openpyxl import load_workbook
 from telegram import Bot
 
-from bot.context import BotData
-from bot.courier import Courier
 from bot.jobs import sweep
-from bot.sender import drain
 from bot.wiring import centre_rules
+from channels.telegram.adapter import drain
+from channels.telegram.context import BotData
+from delivery.courier import Courier
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role

@@ -6,9 +6,10 @@ Layers, lowest first; a package may import only packages of a lower layer (docs/
     storage         the ledger (uses scoring's vocabulary and figures' input type)
     workflow        services over the ledger (button presses and capabilities from chat)
     delivery        the outbox drained through channel adapters (the protocol is chat's)
-    channels        the adapters: channels/telegram (PTB's bot, transport, limiter, rendering)
-    handlers        the Telegram glue
-    bot             the composition root: settings, wiring, the application, CLI, jobs, documents
+    channels        the adapters: channels/telegram (PTB's bot, transport, limiter, rendering, and
+                    its handlers: the Telegram glue)
+    bot             the composition root: settings, wiring, CLI, runner, jobs, scheduler, documents;
+                    it reaches Telegram only through channels/telegram and never imports PTB
     sandbox         the bot wired to a local Telegram emulator and a demo centre
 
 Every import counts, at the top of a module or inside a function, under TYPE_CHECKING or not: a
@@ -18,6 +19,7 @@ deferred import is still a dependency. Tests and benchmarks stand outside and im
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("workflow",),
     ("delivery",),
     ("channels",),
-    ("handlers",),
     ("bot",),
     ("sandbox",),
 )
@@ -41,18 +42,15 @@ RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 #: so does one that is gone (delete it here).
 KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     {
-        # bot/ still holds what the handlers stand on, below its composition root: the catalogue,
-        # the typed bot_data, item cards, the outbox and the limiter.
-        # They leave bot/ with the chat layer, the delivery path and the Telegram channel.
-        ("handlers", "bot.cards"),
-        ("handlers", "bot.context"),
-        ("handlers", "bot.ratelimit"),
-        ("handlers", "bot.sender"),
-        ("handlers", "bot.texts"),
-        # The Telegram channel renders with the catalogue, which is still in bot/.
+        # The Telegram channel words phrases and cards with the catalogue, which is still in bot/.
         ("channels", "bot.texts"),
-        # handlers/briefs.py renders an issue's .docx through offload (a service to hand in).
-        ("handlers", "bot.documents.offload"),
+        # The Telegram application (channels/telegram/app.py, context.py, polling.py) is built
+        # from the settings and their schedule rules, which the composition root loads.
+        ("channels", "bot.settings.schema"),
+        ("channels", "bot.wiring"),
+        # channels/telegram/handlers/briefs.py renders an issue's .docx through offload (a
+        # service to hand in).
+        ("channels", "bot.documents.offload"),
         # bot/cli.py starts the sandbox (`baosong sandbox`, `baosong run` without a token),
         # which wires the bot; the command belongs above both.
         ("bot", "sandbox.run"),
@@ -62,7 +60,7 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
 #: Top-level packages that import each other (through the upward imports above), each as the
 #: packages of one cycle in import order from its lowest-sorting package.
 KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
-    {("bot", "channels"), ("bot", "handlers"), ("bot", "sandbox")}
+    {("bot", "channels"), ("bot", "sandbox"), ("bot", "sandbox", "channels")}
 )
 
 
@@ -187,3 +185,30 @@ def test_the_cycle_finder_finds_cycles() -> None:
     edges = {("a", "b"), ("b", "a"), ("b", "c"), ("c", "d"), ("d", "b"), ("a", "e")}
     assert cycles(edges) == {("a", "b"), ("b", "c", "d")}
     assert cycles({("a", "b"), ("b", "c")}) == set()
+
+
+#: Where python-telegram-bot may be imported: the Telegram adapter, its emulator, and the tests
+#: and benchmarks that drive a bot through it.
+MAY_IMPORT_TELEGRAM = ("channels/telegram/", "sandbox/telegram/", "tests/", "benchmarks/")
+TELEGRAM_IMPORT = re.compile(r"^\s*(from|import) telegram\b", re.MULTILINE)
+
+
+def telegram_importers() -> list[str]:
+    """Every module of the repository outside MAY_IMPORT_TELEGRAM that imports `telegram`, at its
+    top or inside a function (`^(from|import) telegram`, indented too)."""
+    found = []
+    for source in sorted(REPO.rglob("*.py")):
+        relative = source.relative_to(REPO).as_posix()
+        if relative.startswith(".") or "/." in relative or relative.startswith(MAY_IMPORT_TELEGRAM):
+            continue
+        if TELEGRAM_IMPORT.search(source.read_text(encoding="utf-8")):
+            found.append(relative)
+    return found
+
+
+def test_telegram_lives_only_in_its_adapter() -> None:
+    """Only the Telegram adapter (and its emulator, tests and benchmarks) imports PTB: the chat
+    layer, services, delivery and the composition root stand without Telegram."""
+    assert telegram_importers() == []
+    assert TELEGRAM_IMPORT.search("x = 1\n    from telegram.ext import Application\n")
+    assert not TELEGRAM_IMPORT.search("from telegramish import x\nimport channels.telegram\n")

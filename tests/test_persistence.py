@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.persistence import SqlitePersistence
+from channels.telegram.persistence import SqlitePersistence
 from storage.db import Database, Tx
 
 

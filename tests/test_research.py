@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from bot.app import BotApp
 from bot.cli import annual_files
 from bot.documents.bulletin import annual_text
 from bot.documents.workbook import year_workbook
 from bot.jobs import sweep
 from bot.report import format_year
 from bot.settings.schema import Settings
+from channels.telegram.app import BotApp
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState

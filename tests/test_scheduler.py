@@ -18,15 +18,15 @@ import pytest
 
 from bot import jobs as sweeping
 from bot import scheduler as timing
-from bot.app import build_application, scheduler_for
-from bot.context import BotData
-from bot.courier import Courier
 from bot.runner import recover_outbox
 from bot.scheduler import Job, Scheduler, timed_work
-from bot.sender import DrainReport
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
-from handlers import general
+from channels.telegram.app import build_application, scheduler_for
+from channels.telegram.context import BotData
+from channels.telegram.handlers import general
+from delivery.courier import Courier
+from delivery.outbox import DrainReport
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import jobs, outbox, people, units
@@ -229,7 +229,7 @@ async def test_a_failed_sweep_reaches_the_bots_error_handler(
     monkeypatch.setattr(general, "_last_alert", {})  # no alert of another test holds this one
     admin = server.user(ADMIN, "管理员")
     async with running(settings, ledger) as app:
-        scheduler = scheduler_for(app)
+        scheduler = scheduler_for(app, timed_work)
         scheduler.start()
         try:
             told = await server.wait_for_bot_message(ADMIN, 0, timeout=20)

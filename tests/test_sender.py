@@ -13,11 +13,11 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.ratelimit import PacedRateLimiter, refused
-from bot.sender import drain, smooth_rate_limiter
 from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.adapter import drain, smooth_rate_limiter
+from channels.telegram.ratelimit import PacedRateLimiter, refused
 from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.server import FakeBotApi
 from storage import files, outbox

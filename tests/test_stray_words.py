@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.app import BotApp
 from bot.settings.schema import Settings
+from channels.telegram.app import BotApp
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState

@@ -7,10 +7,10 @@ import asyncio
 import os
 import time
 
-from bot.app import build_application
-from bot.ratelimit import PacedRateLimiter
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.app import build_application
+from channels.telegram.ratelimit import PacedRateLimiter
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from tests.flow import ADMIN, TOKEN, polling, texts_of

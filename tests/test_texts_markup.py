@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
-from bot.app import build_application
 from bot.settings.schema import Settings
 from bot.texts import CATALOGUES, ZH, Raw, Texts
 from bot.wiring import centre_rules
+from channels.telegram.app import build_application
 from chat.commands import COMMANDS, TELEGRAM_COMMANDS, WECOM_COMMANDS
 from chat.markup import Markup, MarkupError, escape, fill, problems, validate
 from chat.render import TELEGRAM_HTML, WECOM_TEXT, PlainText, TelegramHtml

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.app import BotApp
 from bot.jobs import sweep
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.app import build_application
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.telegram.app import build_application
 from channels.telegram.updates import PerUserUpdateProcessor
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database

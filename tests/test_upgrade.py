@@ -9,10 +9,10 @@ from pathlib import Path
 
 from telegram import Bot
 
-from bot.sender import drain
 from bot.settings.loader import load_settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
+from channels.telegram.adapter import drain
 from channels.telegram.transport import AiohttpRequest
 from sandbox.telegram.server import FakeBotApi
 from scoring.figures import month_figures

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.app import BotApp
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
+from channels.telegram.app import BotApp
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role

@@ -40,10 +40,13 @@ from chat.channel import (
     Uncertain,
     Verdict,
 )
+from delivery import outbox as delivery
+from delivery.outbox import DrainReport
 from storage import files
 from storage.db import Database, Tx
 from storage.models import TELEGRAM
 from workflow.outcomes import Refused
+from workflow.rules import CentreRules
 
 TIMER_SLACK = 0.05  # of one message's place in the pace
 
@@ -209,3 +212,25 @@ class TelegramChannel:
         """A file people sent, by its Telegram file id (getFile, then the download)."""
         found = await self.bot.get_file(remote_file)
         return bytes(await found.download_as_bytearray())
+
+
+async def drain(
+    bot: Bot, db: Database, texts: Texts, rules: CentreRules, limit: int = 200
+) -> DrainReport:
+    """Sends every due Telegram outbox message once, through the bot given."""
+    channel = TelegramChannel(bot, db, texts)
+    return await delivery.drain({TELEGRAM: channel}, db, rules, limit)
+
+
+async def send_outbox(
+    token: str,
+    api_base_url: str,
+    file_base_url: str,
+    db: Database,
+    texts: Texts,
+    rules: CentreRules,
+) -> DrainReport:
+    """One outbox pass through a bot of its own, for a command run beside (or without) the
+    polling bot."""
+    async with Bot(token, base_url=api_base_url, base_file_url=file_base_url) as bot:
+        return await drain(bot, db, texts, rules)

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot.cards import card, signoff_keyboard_for
-from bot.context import Context
 from bot.texts import Raw, Texts
+from channels.telegram.cards import card, signoff_keyboard_for
+from channels.telegram.context import Context
 from chat import numbers
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM

@@ -23,9 +23,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.cards import card, standing_text
-from bot.context import Context
 from bot.texts import Raw
+from channels.telegram.cards import card, standing_text
+from channels.telegram.context import Context
 from chat.actions import revise as rv
 from chat.actions import submit as sub
 from scoring.vocab import Role, UnitKind

@@ -1,4 +1,4 @@
-"""How an item looks in a message: its card, and the buttons that go with it."""
+"""How an item looks in a Telegram message: its card as HTML, and its buttons as keyboards."""
 
 from __future__ import annotations
 
@@ -13,17 +13,6 @@ from delivery.cards import editor_buttons, item_card_of, signoff_buttons
 from storage.models import Item
 from workflow.rules import CentreRules, Timeliness
 from workflow.views import ItemView
-
-__all__ = [
-    "card",
-    "editor_buttons",
-    "editor_keyboard",
-    "item_card_of",
-    "keyboard",
-    "signoff_buttons",
-    "signoff_keyboard_for",
-    "standing_text",
-]
 
 
 def standing_text(texts: Texts, standing: Timeliness) -> str:

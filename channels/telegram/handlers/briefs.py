@@ -26,9 +26,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Context
 from bot.documents import offload
 from bot.texts import Raw, Texts
+from channels.telegram.context import Context
 from chat.actions import briefs as bf
 from scoring.vocab import Role
 from storage.models import Person

@@ -1,6 +1,6 @@
 """Sign-off buttons (so:<item>:<round>:<step>:<a|r>) and steps offered again to a signer who
 writes to the bot. Return, its typed reason and its confirmation (…:c confirms, …:x cancels)
-are the conversation engine's (`workflow.dialogues`, `handlers/dialogue.py`)."""
+are the conversation engine's (`workflow.dialogues`, `channels/telegram/handlers/dialogue.py`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlite3
 
 from telegram import Update
 
-from bot.context import Context
+from channels.telegram.context import Context
 from chat.actions import signoff as so
 from workflow import reach, signoff
 from workflow.outcomes import Refused

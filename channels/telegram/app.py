@@ -1,11 +1,12 @@
-"""The composition root: builds the PTB Application with every handler, in order, and the
-scheduler of its timed work."""
+"""The Telegram application: builds the PTB Application with every handler, in order, and
+hands the composition root's timed work its services and error handler."""
 
 from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from telegram import BotCommand, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -21,20 +22,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import CONTEXT_TYPES, BotData, Context
-from bot.persistence import SqlitePersistence
-from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
 from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
-from channels.telegram.ratelimit import PacedRateLimiter
-from channels.telegram.request import RetryingRequest
-from channels.telegram.transport import AiohttpRequest
-from channels.telegram.updates import PerUserUpdateProcessor
-from chat import actions
-from delivery import outbox as delivery
-from delivery.courier import Courier
-from delivery.outbox import DrainReport
-from handlers import (
+from channels.telegram.context import CONTEXT_TYPES, BotData, Context
+from channels.telegram.handlers import (
     admin,
     briefs,
     centre,
@@ -48,13 +39,24 @@ from handlers import (
     visits,
     webnews,
 )
-from handlers import announce as announcements
+from channels.telegram.handlers import announce as announcements
+from channels.telegram.persistence import SqlitePersistence
+from channels.telegram.ratelimit import PacedRateLimiter
+from channels.telegram.request import RetryingRequest
+from channels.telegram.transport import AiohttpRequest
+from channels.telegram.updates import PerUserUpdateProcessor
+from chat import actions
+from delivery import outbox as delivery
+from delivery.courier import Courier
+from delivery.outbox import DrainReport
 from storage import outbox
 from storage.db import Database
 from storage.models import TELEGRAM, Room
 from workflow.rules import CentreRules
 
 BotApp = Application[Any, Context, dict[Any, Any], dict[Any, Any], BotData, Any]
+OnError = Callable[[Exception], Awaitable[None]]
+Timed = TypeVar("Timed")
 
 
 def build_application(
@@ -198,12 +200,13 @@ async def _post_init(app: BotApp) -> None:
     )
 
 
-def scheduler_for(app: BotApp) -> Scheduler:
-    """The bot's timed work (sweep, outbox retries) on its services; a failed run goes to the
-    application's error handler, which logs it and tells the admins."""
+def scheduler_for(app: BotApp, timed_work: Callable[[BotData, OnError], Timed]) -> Timed:
+    """The bot's timed work (sweep, outbox retries), as the composition root builds it, on the
+    application's services; a failed run goes to the application's error handler, which logs it
+    and tells the admins."""
 
     async def report(error: Exception) -> None:
         """Hands a failed run to the error handlers, as PTB did for its own jobs."""
         await app.process_error(None, error)
 
-    return timed_work(app.bot_data, on_error=report)
+    return timed_work(app.bot_data, report)

@@ -1,6 +1,6 @@
 """An issue's return reason shown back for ✅ 确认, held in `user_data` (the issue's review is
 still PTB's conversation). Every typed answer awaited after a button is the conversation
-engine's now (`handlers/dialogue.py`): a return's, a withdrawal's and website news' reason,
+engine's now (`channels/telegram/handlers/dialogue.py`): a return's, a withdrawal's and website news' reason,
 website news' URL, /visit's steps, an edited text, an adoption's date and reference.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.context import Context
+from channels.telegram.context import Context
 from storage.db import to_stamp
 
 

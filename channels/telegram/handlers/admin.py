@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot.context import Context
+from channels.telegram.context import Context
 from chat.actions import admin as ad
 from scoring.vocab import Role
 from storage import people, units

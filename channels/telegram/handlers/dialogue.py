@@ -15,8 +15,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import Context
 from bot.texts import Raw
+from channels.telegram.context import Context
 from chat.actions import decode, encode
 from chat.dialogue import Engine, Inbound, Ref, Reply, held_channel
 from storage import people

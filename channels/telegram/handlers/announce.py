@@ -25,8 +25,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.context import Context
 from bot.texts import Raw, Texts
+from channels.telegram.context import Context
 from chat.actions import announce as an
 from chat.capabilities import Capabilities
 from scoring.vocab import Role, UnitKind

@@ -1,13 +1,13 @@
 """/visit: an editor logs a leader's visit step by step (visitor, kind, unit, date, confirm);
 buttons `vi:k:<kind>`, `vi:u:<unit>`, `vi:d:<0|1>`, `vi:ok`, `vi:x`. The dialogue is the
-conversation engine's (`workflow.dialogues`, `handlers/dialogue.py`), which takes /visit and
+conversation engine's (`workflow.dialogues`, `channels/telegram/handlers/dialogue.py`), which takes /visit and
 its buttons from people it knows; what is left here answers the rest."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import Context
+from channels.telegram.context import Context
 from chat.actions import visits as vi
 from workflow.outcomes import Refused
 

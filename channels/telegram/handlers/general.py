@@ -12,8 +12,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.context import Context
-from bot.ratelimit import QueuedForLater
+from channels.telegram.context import Context
+from channels.telegram.ratelimit import QueuedForLater
 from storage.models import TELEGRAM
 
 from . import dialogue, waits

@@ -7,7 +7,7 @@ import contextlib
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 
-from bot.context import Context
+from channels.telegram.context import Context
 from chat.actions import tasks as tk
 from scoring.vocab import Role
 from storage import people

@@ -2,7 +2,7 @@
 buttons `wn:send:<item>` (editor), `wn:a|r:<news>:<round>` (centre leader: 同意发布 / 退回),
 `wn:s:<news>:<round>` (editor: resend after a return), `wn:p:<news>:<round>` (network admin:
 已发布, then the URL is pasted). The return's typed reason and its confirmation, and the URL,
-are the conversation engine's (`workflow.dialogues`, `handlers/dialogue.py`)."""
+are the conversation engine's (`workflow.dialogues`, `channels/telegram/handlers/dialogue.py`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import re
 
 from telegram import Update
 
-from bot.cards import keyboard
-from bot.context import Context
 from bot.texts import Texts
+from channels.telegram.context import Context
+from channels.telegram.render import keyboard
 from chat.actions import webnews as wn
 from workflow import webnews
 from workflow.outcomes import Refused

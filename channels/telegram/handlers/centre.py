@@ -8,9 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.cards import card, editor_keyboard, keyboard
-from bot.context import Context
 from bot.texts import Texts
+from channels.telegram.cards import card, editor_keyboard
+from channels.telegram.context import Context
+from channels.telegram.render import keyboard
 from chat.actions import Button
 from chat.actions import editor as ed
 from storage.models import Person

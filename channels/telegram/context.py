@@ -6,11 +6,11 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.courier import Courier
 from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import schedule_rules
 from chat.capabilities import TELEGRAM, Capabilities, narrowest
+from delivery.courier import Courier
 from storage.db import Database
 from workflow.rules import CentreRules
 from workflow.schedule import ScheduleRules

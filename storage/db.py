@@ -226,8 +226,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error."""
-        await self._lock_for_writing()
-        try:
+        async with self._lock:
+            await self._begin_immediate()
             raw = self._raw
             tx = Tx(self._conn, raw, self.clock(), inline=True)
             rider = _rider.get()
@@ -251,49 +251,21 @@ class Database:
                 self._commits += 1
                 if rider is not None:
                     rider.committed = True
-        finally:
-            self._lock.release()
 
-    async def _lock_for_writing(self) -> None:
-        """Takes this connection's lock and SQLite's write lock (BEGIN IMMEDIATE).
-
-        While another process (a CLI command, the benchmarks' writer) holds the write lock,
-        this connection's lock is let go between short tries, so reads, which WAL never
-        blocks, go on meanwhile. Waiting in SQLite's busy handler instead would hold every
-        read of the bot behind a sleep of up to 100 ms per step. After `busy_timeout` of tries
-        it waits on the connection's thread as a last resort, never blocking the event loop.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._busy_timeout_ms / 1000
-        pause = 0.001
-        while True:
-            await self._lock.acquire()
-            if self._try_begin_immediate():
-                return
-            if loop.time() >= deadline:
-                try:
-                    await self._conn.execute_fetchall("BEGIN IMMEDIATE")
-                except BaseException:
-                    self._lock.release()
-                    raise
-                return
-            self._lock.release()
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.01)
-
-    def _try_begin_immediate(self) -> bool:
-        """BEGIN IMMEDIATE without waiting: whether this connection now holds the write lock."""
+    async def _begin_immediate(self) -> None:
+        """Takes the write lock; if another process holds it, waits on the connection's thread
+        (busy_timeout) rather than blocking the event loop."""
         raw = self._raw
         raw.execute("PRAGMA busy_timeout = 0")
         try:
             raw.execute("BEGIN IMMEDIATE")
-            return True
+            return
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                 raise
-            return False
         finally:
             raw.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        await self._conn.execute_fetchall("BEGIN IMMEDIATE")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from scoring.assessment import AssessmentTemplate
+from scoring.assessment import AssessmentTemplate, ScoreOutOfRange, check_score
 from scoring.vocab import Role
 from storage import campaigns, files, people
 from storage.campaigns import Campaign
@@ -117,6 +118,20 @@ def check_known(template: AssessmentTemplate, check_id: str) -> None:
     """Refuses a check the campaign's template does not have."""
     if template.check(check_id) is None:
         raise Refused("campaign_unknown_check", check=check_id)
+
+
+def valid_score(template: AssessmentTemplate, check_id: str, points: Decimal) -> Decimal:
+    """The points a person gave a check, refused if the check is unknown or they are out of
+    its range (0 to its maximum, in steps of 0.1)."""
+    check_known(template, check_id)
+    check = template.check(check_id)
+    assert check is not None
+    try:
+        return check_score(points, check.max_points)
+    except ScoreOutOfRange:
+        raise Refused(
+            "campaign_score_out_of_range", check=check_id, max=str(check.max_points)
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scoring.assessment import AssessmentTemplate, ScoreOutOfRange, check_score
+from scoring.assessment import AssessmentTemplate
 from storage import (
     campaign_decisions,
     campaign_outcomes,
@@ -21,7 +21,6 @@ from storage.models import Person
 from workflow.campaign_common import (
     LEADING,
     Tell,
-    check_known,
     clean_text,
     expect_state,
     load,
@@ -30,6 +29,7 @@ from workflow.campaign_common import (
     office_only,
     unit_in_campaign,
     unit_people,
+    valid_score,
 )
 from workflow.campaign_sheet import compose, unit_lines
 from workflow.campaigns import Step, ask, record_decision, step_waiting
@@ -191,13 +191,7 @@ async def correct(
         campaign, template = await load(tx, campaign_id)
         expect_state(campaign, "closed")
         await unit_in_campaign(tx, campaign_id, unit_id)
-        check_known(template, check_id)
-        check = template.check(check_id)
-        assert check is not None
-        try:
-            value = check_score(points, check.max_points)
-        except ScoreOutOfRange:
-            raise Refused("campaign_score_out_of_range", max=str(check.max_points)) from None
+        value = valid_score(template, check_id, points)
         clean = clean_text(reason, required=True)
         latest = await campaign_sheets.sheet(tx, campaign_id)
         assert latest is not None

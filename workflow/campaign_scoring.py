@@ -7,19 +7,19 @@ import hmac
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from scoring.assessment import Answer, ScoreOutOfRange, check_score
+from scoring.assessment import Answer
 from storage import campaign_scores, people
 from storage.db import Database, Tx
 from storage.models import Person
 from workflow.campaign_common import (
     ASSESSOR,
-    check_known,
     clean_text,
     expect_state,
     load,
     member_ids,
     office_only,
     unit_in_campaign,
+    valid_score,
 )
 from workflow.campaign_sheet import compose
 from workflow.outcomes import Refused
@@ -43,15 +43,7 @@ async def score_in(
         raise Refused("campaign_not_assessor")
     expect_state(campaign, "running")
     await unit_in_campaign(tx, campaign_id, unit_id)
-    check_known(template, check_id)
-    check = template.check(check_id)
-    assert check is not None
-    try:
-        value = check_score(points, check.max_points)
-    except ScoreOutOfRange:
-        raise Refused(
-            "campaign_score_out_of_range", check=check_id, max=str(check.max_points)
-        ) from None
+    value = valid_score(template, check_id, points)
     return await campaign_scores.put_score(
         tx,
         campaign_id,
@@ -173,15 +165,7 @@ async def settle(
         campaign, template = await load(tx, campaign_id)
         expect_state(campaign, "running")
         await unit_in_campaign(tx, campaign_id, unit_id)
-        check_known(template, check_id)
-        check = template.check(check_id)
-        assert check is not None
-        try:
-            value = check_score(points, check.max_points)
-        except ScoreOutOfRange:
-            raise Refused(
-                "campaign_score_out_of_range", check=check_id, max=str(check.max_points)
-            ) from None
+        value = valid_score(template, check_id, points)
         await campaign_scores.settle(
             tx,
             campaign_id,

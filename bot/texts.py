@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bot import texts_announce, texts_briefs, texts_webnews
+from bot import texts_announce, texts_briefs, texts_campaigns, texts_webnews
 from chat.render import TELEGRAM_HTML, Renderer
 from scoring.vocab import ItemState, Role
 
@@ -737,7 +737,9 @@ def _merged(base: dict[str, str], *parts: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-ZH: Final[dict[str, str]] = _merged(_CORE_ZH, texts_briefs.ZH, texts_webnews.ZH, texts_announce.ZH)
+ZH: Final[dict[str, str]] = _merged(
+    _CORE_ZH, texts_briefs.ZH, texts_webnews.ZH, texts_announce.ZH, texts_campaigns.ZH
+)
 EN: Final[dict[str, str]] = _merged(_CORE_EN, texts_briefs.EN, texts_webnews.EN, texts_announce.EN)
 CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {"zh": ZH, "en": EN}
 

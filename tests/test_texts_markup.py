@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
+from bot import texts_campaigns
 from bot.settings.schema import Settings
 from bot.texts import CATALOGUES, ZH, Raw, Texts
 from bot.wiring import centre_rules
@@ -38,8 +39,11 @@ def test_every_text_renders_for_telegram_exactly_as_before_the_neutral_markup() 
     frozen = json.loads(FIXTURE.read_text(encoding="utf-8"))
     for language, catalogue in CATALOGUES.items():
         texts = Texts(language)
-        assert set(frozen[language]) == set(catalogue), language
+        newer = set(texts_campaigns.ZH)  # written in the neutral markup from the start
+        assert set(frozen[language]) == set(catalogue) - newer, language
         for key, markup in catalogue.items():
+            if key in newer:
+                continue
             assert texts(key, **sample(markup)) == frozen[language][key], (language, key)
 
 

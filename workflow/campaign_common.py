@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from scoring.assessment import AssessmentTemplate, ScoreOutOfRange, check_score
 from scoring.vocab import Role
-from storage import campaigns, files, people
+from storage import campaigns, files, people, units
 from storage.campaigns import Campaign
 from storage.db import Tx
 from storage.models import Person
-from workflow.outcomes import Refused
+from workflow import notices as outbox_notices
+from workflow.outcomes import Notice, Refused
 
 #: Who runs campaigns (领导小组办公室): the centre's editors and admins.
 OFFICE_ROLES: Final = frozenset({Role.ADMIN, Role.EDITOR})
@@ -41,6 +42,44 @@ class Tell:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     event: str = ""
+
+
+async def post(tx: Tx, tells: list[Tell]) -> list[Tell]:
+    """Queues what a service decided to tell, in its own transaction (the one place a Tell
+    becomes outbox rows: one per person and event), and hands the Tells back."""
+    await outbox_notices.post(tx, [await _notice(tx, tell) for tell in tells])
+    return tells
+
+
+async def _notice(tx: Tx, tell: Tell) -> Notice:
+    """A Tell as an outbox notice: the campaign's title and the units' names added, so the
+    text names them as people know them."""
+    params = dict(tell.params)
+    if "campaign" in params and "title" not in params:
+        found = await campaigns.get(tx, int(params["campaign"]))
+        params["title"] = found.title if found is not None else ""
+    if params.get("unit") is not None:
+        params["unit_name"] = await _unit_name(tx, int(params["unit"]))
+    for listed in ("praise", "failed"):
+        if listed in params:
+            names = [await _unit_name(tx, int(unit)) for unit in params[listed]]
+            params[f"{listed}_names"] = "、".join(names) or "—"
+    key = tell.key
+    if key == "campaign_result" and params.get("rectify_by"):
+        key = "campaign_result_rectify"  # a failing unit is told its deadline too
+    if key == "campaign_report_to_sign":
+        line = await campaigns.unit_of(tx, int(params["campaign"]), int(params["unit"]))
+        stored = await files.get(tx, line.report_file) if line and line.report_file else None
+        params["report"] = (
+            ((line.report_text or "") if stored is None else f"📎 {stored.name}") if line else ""
+        )
+    return Notice(tell.person_id, key, params, event=tell.event)
+
+
+async def _unit_name(tx: Tx, unit_id: int) -> str:
+    """A unit's name (its id if it is gone)."""
+    unit = await units.get_unit(tx, unit_id)
+    return unit.name if unit is not None else str(unit_id)
 
 
 def local_today(now: datetime, zone: ZoneInfo) -> date:

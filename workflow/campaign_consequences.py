@@ -14,6 +14,7 @@ from workflow.campaign_common import (
     expect_state,
     load,
     office_only,
+    post,
     store_file,
     unit_people,
     works_for,
@@ -69,7 +70,7 @@ async def review_rectification(
         ):
             raise Refused("campaign_rectification_not_submitted")
         key = "campaign_rectification_accepted" if accept else "campaign_rectification_returned"
-        return [
+        tells = [
             Tell(
                 person_id,
                 key,
@@ -78,6 +79,7 @@ async def review_rectification(
             )
             for person_id in await unit_people(tx, unit_id)
         ]
+        return await post(tx, tells)
 
 
 async def submit_rectification(
@@ -105,11 +107,10 @@ async def submit_rectification(
             tx, campaign_id, unit_id, text=body, file_key=key, by=person.id
         ):
             raise Refused("campaign_rectification_submitted")
-        return [
-            Tell(
-                campaign.created_by,
-                "campaign_rectification_to_review",
-                {"campaign": campaign_id, "unit": unit_id},
-                f"{campaign_id}:{unit_id}:{tx.stamp}",
-            )
-        ]
+        tell = Tell(
+            campaign.created_by,
+            "campaign_rectification_to_review",
+            {"campaign": campaign_id, "unit": unit_id},
+            f"{campaign_id}:{unit_id}:{tx.stamp}",
+        )
+        return await post(tx, [tell])

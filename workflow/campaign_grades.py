@@ -27,6 +27,7 @@ from workflow.campaign_common import (
     local_today,
     member_ids,
     office_only,
+    post,
     unit_in_campaign,
     unit_people,
     valid_score,
@@ -60,7 +61,7 @@ async def propose_grades(db: Database, office: Person, campaign_id: int) -> list
         moved, _ = await load(tx, campaign_id)
         step = await step_waiting(tx, moved, "grades")
         assert step is not None
-        return [ask(step, moved)]
+        return await post(tx, [ask(step, moved)])
 
 
 async def change_grade(
@@ -106,19 +107,19 @@ async def decide_grades(
             await campaigns.move(
                 tx, campaign_id, "grade_review", "running", person.id, reason=clean
             )
-            return [
-                Tell(
-                    campaign.created_by,
-                    "campaign_grades_returned",
-                    {"campaign": campaign_id, "reason": clean},
-                    f"{campaign_id}:{round_}",
-                )
-            ]
+            tell = Tell(
+                campaign.created_by,
+                "campaign_grades_returned",
+                {"campaign": campaign_id, "reason": clean},
+                f"{campaign_id}:{round_}",
+            )
+            return await post(tx, [tell])
         if not done:
             nxt = await step_waiting(tx, campaign, "grades")
             assert nxt is not None
-            return [ask(nxt, campaign)]
-        return await _close(tx, person, campaign, template, local_today(tx.now, zone))
+            return await post(tx, [ask(nxt, campaign)])
+        today = local_today(tx.now, zone)
+        return await post(tx, await _close(tx, person, campaign, template, today))
 
 
 async def _close(

@@ -22,6 +22,7 @@ from workflow.campaign_common import (
     is_office,
     load,
     member_ids,
+    post,
     store_file,
     unit_in_campaign,
     unit_people,
@@ -140,7 +141,7 @@ async def submit_report(
         else:
             key, body = None, clean_text(text, required=True, key="campaign_report_empty")
         await campaigns.put_report(tx, campaign_id, unit_id, text=body, file_key=key, by=person.id)
-        return [
+        tells = [
             Tell(
                 leader,
                 "campaign_report_to_sign",
@@ -149,6 +150,7 @@ async def submit_report(
             )
             for leader in await unit_people(tx, unit_id, frozenset({SIGNER_ROLE}))
         ]
+        return await post(tx, tells)
 
 
 async def sign_report(db: Database, leader: Person, campaign_id: int, unit_id: int) -> list[Tell]:
@@ -163,14 +165,13 @@ async def sign_report(db: Database, leader: Person, campaign_id: int, unit_id: i
             raise Refused("campaign_report_missing")
         if not await campaigns.sign_report(tx, campaign_id, unit_id, leader.id):
             raise Refused("campaign_report_signed")
-        return [
-            Tell(
-                campaign.created_by,
-                "campaign_report_signed",
-                {"campaign": campaign_id, "unit": unit_id},
-                f"{campaign_id}:{unit_id}",
-            )
-        ]
+        tell = Tell(
+            campaign.created_by,
+            "campaign_report_signed",
+            {"campaign": campaign_id, "unit": unit_id},
+            f"{campaign_id}:{unit_id}",
+        )
+        return await post(tx, [tell])
 
 
 @dataclass(frozen=True, slots=True)

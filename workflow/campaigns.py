@@ -21,6 +21,7 @@ from workflow.campaign_common import (
     local_today,
     member_ids,
     office_only,
+    post,
     unit_in_campaign,
 )
 from workflow.campaign_notices import notices
@@ -176,7 +177,7 @@ async def submit_plan(db: Database, office: Person, zone: ZoneInfo, campaign_id:
         moved, _ = await load(tx, campaign_id)
         step = await step_waiting(tx, moved, "plan")
         assert step is not None
-        return [ask(step, moved)]
+        return await post(tx, [ask(step, moved)])
 
 
 async def record_decision(
@@ -232,17 +233,20 @@ async def decide_plan(
         )
         if not approve:
             await campaigns.move(tx, campaign_id, "plan_review", "draft", person.id, reason=clean)
-            return [
-                Tell(
-                    campaign.created_by,
-                    "campaign_plan_returned",
-                    {"campaign": campaign_id, "title": campaign.title, "reason": clean},
-                    f"{campaign_id}:{round_}",
-                )
-            ]
+            return await post(
+                tx,
+                [
+                    Tell(
+                        campaign.created_by,
+                        "campaign_plan_returned",
+                        {"campaign": campaign_id, "title": campaign.title, "reason": clean},
+                        f"{campaign_id}:{round_}",
+                    )
+                ],
+            )
         if not done:
             nxt = await step_waiting(tx, campaign, "plan")
             assert nxt is not None
-            return [ask(nxt, campaign)]
+            return await post(tx, [ask(nxt, campaign)])
         await campaigns.move(tx, campaign_id, "plan_review", "running", person.id)
-        return await notices(tx, campaign, template)
+        return await post(tx, await notices(tx, campaign, template))

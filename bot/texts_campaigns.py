@@ -1,0 +1,94 @@
+"""Texts of assessment campaigns (考核, the seed's parts 1 and 3): notices, refusals (zh).
+
+Chinese only: a text missing from another language's catalogue is shown in Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ZH: Final[dict[str, str]] = {
+    # notices the campaign services queue (workflow/campaign_common.post)
+    "notice.campaign_plan_to_approve": (
+        "📋 [b]请审批考核方案[/b]：{title}（第 {round} 轮，第 {step} 步）"
+    ),
+    "notice.campaign_grades_to_approve": (
+        "📋 [b]请审定考核等次[/b]：{title}（第 {round} 轮，第 {step} 步）"
+    ),
+    "notice.campaign_plan_returned": (
+        "↩️ 考核方案“{title}”被退回。\n原因：{reason}\n\n请修改后重新送审。"
+    ),
+    "notice.campaign_grades_returned": "↩️ “{title}”的考核等次被退回。\n原因：{reason}",
+    "notice.campaign_notice": (
+        "📣 [b]考核通知[/b]：{title}\n"
+        "被考核单位：{unit_name}\n实地考核日期：[b]{onsite_on}[/b]\n"
+        "请在此之前按 {checks} 项考核内容逐项自查，提供佐证材料，"
+        "提交自查汇报材料并由单位负责人签字。点“开始自查”开始。"
+    ),
+    "notice.campaign_assessor": (
+        "📋 您是“{title}”考核小组成员。被考核单位的自查材料提交后可查看；实地考核按通知日期进行。"
+    ),
+    "notice.campaign_started": "✅ 考核方案“{title}”已审批通过，考核通知已下发到各被考核单位。",
+    "notice.campaign_report_to_sign": (
+        "✍️ [b]请签字确认自查汇报材料[/b]：{title}\n单位：{unit_name}\n\n{report}"
+    ),
+    "notice.campaign_report_signed": "✅ {unit_name} 已提交并签字确认自查汇报材料（{title}）。",
+    "notice.campaign_result": "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。",
+    "notice.campaign_result_rectify": (
+        "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。\n"
+        "⚠️ 请于 {rectify_by} 前完成整改并提交整改报告。"
+    ),
+    "notice.campaign_closed": (
+        "🏁 “{title}”考核已审定，结果已公布。\n通报表扬：{praise_names}\n不合格：{failed_names}"
+    ),
+    "notice.campaign_rectification_to_review": "📥 {unit_name} 提交了整改报告（{title}），请审核。",
+    "notice.campaign_rectification_accepted": "✅ “{title}”的整改报告已通过审核，整改完成。",
+    "notice.campaign_rectification_returned": "↩️ “{title}”的整改报告被退回。\n原因：{reason}",
+    "notice.campaign_selfcheck_reminder": (
+        "⏰ “{title}”：{unit_name} 距实地考核还有 {days} 天，自查已答 {answered}/{checks} 项，"
+        "自查汇报材料尚未签字确认。"
+    ),
+    "notice.campaign_rectification_reminder": (
+        "⏰ “{title}”的整改期限为 {due_on}（还有 {days} 天），请按时提交整改报告。"
+    ),
+    # the services' refusals
+    "refused.campaign_decided": "这一步已经处理过了（或方案已重新送审）。",
+    "refused.campaign_file_empty": "文件是空的，请重新发送。",
+    "refused.campaign_file_too_large": "文件太大：最多 {limit_mb} MB。",
+    "refused.campaign_file_type": "不能接收这种文件（{mime_type}）。请发送照片、PDF、Word、Excel 或图片文件。",
+    "refused.campaign_general_needs_all": "普遍考核须包括全部单位，还缺：{missing}",
+    "refused.campaign_group_empty": "领导小组和考核小组都至少要有一人。",
+    "refused.campaign_group_repeated": "同一人在一个小组里只能出现一次。",
+    "refused.campaign_no_rectification": "这个单位没有整改任务。",
+    "refused.campaign_no_results": "考核结果还没有公布。",
+    "refused.campaign_no_units": "请至少选择一个被考核单位。",
+    "refused.campaign_not_assessor": "您不是这次考核的考核小组成员。",
+    "refused.campaign_not_yours": "您不能查看这个单位的自查材料。",
+    "refused.campaign_onsite_too_soon": (
+        "{unit} 的实地考核日期太近：须提前 {days} 天通知，最早可定在 {earliest}。"
+    ),
+    "refused.campaign_rectification_not_submitted": "整改报告还没有提交，或已经审核过了。",
+    "refused.campaign_rectification_submitted": "整改报告已经提交，正在等待审核。",
+    "refused.campaign_report_empty": "自查汇报材料不能为空：请输入文字或发送文件。",
+    "refused.campaign_report_missing": "自查汇报材料还没有提交。",
+    "refused.campaign_report_signed": "自查汇报材料已经签字确认，不能再修改。",
+    "refused.campaign_score_not_number": "“{text}”不是分数。",
+    "refused.campaign_score_out_of_range": "{check} 的得分须在 0 到 {max} 之间，最多一位小数。",
+    "refused.campaign_scores_missing": "还有 {count} 项没有评分。",
+    "refused.campaign_selfcheck_incomplete": "还有 {missing} 项考核内容没有自查，请先逐项作答。",
+    "refused.campaign_survey_answered": "您已经参加过这个单位的测评。",
+    "refused.campaign_text_too_long": "内容太长：最多 {limit} 字。",
+    "refused.campaign_unit_not_assessed": "这个单位不在本次考核范围内。",
+    "refused.campaign_unit_not_failed": "这个单位的等次不是不合格。",
+    "refused.campaign_unknown": "没有这次考核。",
+    "refused.campaign_unknown_check": "没有这项考核内容（{check}）。",
+    "refused.campaign_unknown_grade": "没有“{grade}”这个等次。",
+    "refused.campaign_unknown_person": "没有这个人（{person}）。",
+    "refused.campaign_unknown_template": "没有这个考核模板（{template}）。",
+    "refused.campaign_wrong_state": "考核现在不能做这一步（当前状态：{state}）。",
+    "refused.campaign_reason_missing": "请写明原因。",
+    "refused.campaign_title_missing": "请输入考核名称。",
+    "refused.campaign_evidence_empty": "佐证材料不能为空。",
+    "refused.campaign_talk_incomplete": "请写明谈话人和谈话对象。",
+    "refused.campaign_workbook_unreadable": "评分表读不懂：{where} {problem}",
+}

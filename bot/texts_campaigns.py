@@ -51,6 +51,13 @@ ZH: Final[dict[str, str]] = {
     "notice.campaign_rectification_reminder": (
         "⏰ “{title}”的整改期限为 {due_on}（还有 {days} 天），请按时提交整改报告。"
     ),
+    # buttons
+    "btn.campaign_approve": "✅ 同意",
+    "btn.campaign_return": "↩️ 退回",
+    "btn.campaign_selfcheck": "📝 开始自查",
+    "btn.campaign_sign": "✍️ 签字确认",
+    "btn.campaign_resubmit": "📤 重新送审",
+    "btn.campaign_progress": "📊 自查进度",
     # the services' refusals
     "refused.campaign_decided": "这一步已经处理过了（或方案已重新送审）。",
     "refused.campaign_file_empty": "文件是空的，请重新发送。",

@@ -19,6 +19,7 @@ from chat.actions import (
     admin,
     announce,
     briefs,
+    campaign,
     editor,
     revise,
     signoff,
@@ -92,6 +93,33 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(visits.PickDay, st.sampled_from([0, 1])),
         st.just(visits.Confirm()),
         st.just(visits.Cancel()),
+    ),
+    campaign: st.one_of(
+        st.builds(campaign.PickTemplate, st.from_regex(campaign.TEMPLATE, fullmatch=True)),
+        st.builds(campaign.PickScope, st.sampled_from(["general", "focus"])),
+        st.builds(campaign.ToggleUnit, ids),
+        st.builds(campaign.TogglePerson, ids),
+        st.sampled_from(
+            [campaign.Done(), campaign.SameDate(), campaign.Submit(), campaign.Cancel()]
+        ),
+        st.builds(
+            campaign.Decide,
+            st.sampled_from(["p", "g"]),
+            ids,
+            rounds,
+            small,
+            st.sampled_from(["a", "r"]),
+        ),
+        st.builds(
+            campaign.ConfirmReturn, st.sampled_from(["p", "g"]), ids, rounds, small, st.booleans()
+        ),
+        st.builds(campaign.SelfCheck, ids, ids),
+        st.builds(campaign.Answer, ids, ids, small, st.sampled_from(["m", "p", "n"])),
+        st.builds(campaign.NextCheck, ids, ids, small),
+        st.builds(campaign.Pause, ids, ids),
+        st.builds(campaign.Sign, ids, ids),
+        st.builds(campaign.Resubmit, ids),
+        st.builds(campaign.Progress, ids),
     ),
 }
 FAMILIES = list(PRESSES)
@@ -274,6 +302,15 @@ FORGED = [
     "vi:d:2",
     "vi:",
     "zz:1",
+    "ca:",
+    "ca:t:County",
+    "ca:sc:all",
+    "ca:d:x:1:1:1:a",
+    "ca:d:p:1:1:1:c",
+    "ca:v:1:1:1:y",
+    "ca:v:1:1:1000:m",
+    "ca:s:1",
+    "ca:ok:1",
 ]
 
 
@@ -301,6 +338,9 @@ def test_forged_and_garbled_data_decodes_to_none(data: str) -> None:
         briefs.DraftMenu(1, "menu", 2),
         tasks.TaskAction("close", 1),  # type: ignore[arg-type]
         visits.PickDay(2),  # type: ignore[arg-type]
+        campaign.PickTemplate("County"),
+        campaign.Answer(1, 1, 1000, "m"),
+        campaign.Decide("x", 1, 1, 1, "a"),  # type: ignore[arg-type]
     ],
     ids=repr,
 )
@@ -320,6 +360,10 @@ def test_the_longest_presses_fit() -> None:
         briefs.DraftMenu(10**12 - 1, "rm", 10**12 - 1),
         briefs.ConfirmReturn(10**12 - 1, 10**6 - 1, "review", True),
         signoff.ConfirmReturn(10**12 - 1, 10**6 - 1, 999, True),
+        campaign.ConfirmReturn("g", 10**12 - 1, 10**6 - 1, 999, True),
+        campaign.Answer(10**12 - 1, 10**12 - 1, 999, "n"),
+        campaign.NextCheck(10**12 - 1, 10**12 - 1, 999),
+        campaign.PickTemplate("a" * 32),
     ]
     for press in widest:
         assert len(actions.encode(press).encode()) <= actions.LIMIT

@@ -37,6 +37,19 @@ async def test_the_plans_life_reaches_people_through_the_outbox(
     assert asked == [(cast.leaders[0].id, k) for k in ["campaign_plan_to_approve"] * 2] + [
         (cast.leaders[1].id, "campaign_plan_to_approve")
     ]
+    first = next(params for _, k, params in rows if k == "campaign_plan_to_approve")
+    c = life.campaign_id
+    assert first["buttons"] == [  # queued in wire form, read back by chat.actions.campaign
+        [
+            ["btn.campaign_approve", f"ca:d:p:{c}:1:1:a"],
+            ["btn.campaign_return", f"ca:d:p:{c}:1:1:r"],
+        ]
+    ]
+    opened = {str(params["buttons"]) for _, k, params in rows if k == "campaign_notice"}
+    assert opened == {
+        str([[["btn.campaign_selfcheck", f"ca:s:{c}:{unit}"]]])
+        for unit in (cast.window, cast.township)
+    }
     returned = [params for p, k, params in rows if k == "campaign_plan_returned"]
     assert [r["reason"] for r in returned] == ["考核日期请与各单位协调"]
     notices = {(p, params["unit_name"]) for p, k, params in rows if k == "campaign_notice"}

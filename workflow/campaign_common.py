@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from chat.actions import Button, Rows
+from chat.actions import campaign as ca
 from scoring.assessment import AssessmentTemplate, ScoreOutOfRange, check_score
 from scoring.vocab import Role
 from storage import campaigns, files, people, units
@@ -73,7 +75,36 @@ async def _notice(tx: Tx, tell: Tell) -> Notice:
         params["report"] = (
             ((line.report_text or "") if stored is None else f"📎 {stored.name}") if line else ""
         )
+    rows = buttons(tell)
+    if rows:
+        params["buttons"] = rows
     return Notice(tell.person_id, key, params, event=tell.event)
+
+
+def buttons(tell: Tell) -> Rows:
+    """The buttons a notice carries: what its reader does next, right from it."""
+    params = tell.params
+    campaign_id = int(params.get("campaign") or 0)
+    if tell.key in ("campaign_plan_to_approve", "campaign_grades_to_approve"):
+        subject: ca.Subject = "p" if tell.key == "campaign_plan_to_approve" else "g"
+        round_, step = int(params["round"]), int(params["step"])
+        return (
+            (
+                Button("btn.campaign_approve", ca.Decide(subject, campaign_id, round_, step, "a")),
+                Button("btn.campaign_return", ca.Decide(subject, campaign_id, round_, step, "r")),
+            ),
+        )
+    if tell.key == "campaign_notice":
+        return (
+            (Button("btn.campaign_selfcheck", ca.SelfCheck(campaign_id, int(params["unit"]))),),
+        )
+    if tell.key == "campaign_report_to_sign":
+        return ((Button("btn.campaign_sign", ca.Sign(campaign_id, int(params["unit"]))),),)
+    if tell.key == "campaign_plan_returned":
+        return ((Button("btn.campaign_resubmit", ca.Resubmit(campaign_id)),),)
+    if tell.key in ("campaign_started", "campaign_report_signed"):
+        return ((Button("btn.campaign_progress", ca.Progress(campaign_id)),),)
+    return ()
 
 
 async def _unit_name(tx: Tx, unit_id: int) -> str:

@@ -2,7 +2,8 @@
 only place its wire form (the callback data, at most 64 bytes) is written or read.
 
 Families by prefix: `so:` sign-off, `ed:` editor, `sub:` /submit, `rv:` revise, `tk:` tasks,
-`ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits. Decoding
+`ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits, `ca:`
+assessment campaigns. Decoding
 returns None for data no button of ours carries (forged or garbled); whether a well-formed
 press is still allowed is for the services to say, on every press.
 """
@@ -13,7 +14,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import admin, announce, briefs, editor, revise, signoff, submit, tasks, visits, webnews
+from . import (
+    admin,
+    announce,
+    briefs,
+    campaign,
+    editor,
+    revise,
+    signoff,
+    submit,
+    tasks,
+    visits,
+    webnews,
+)
 from ._wire import LIMIT
 
 __all__ = [
@@ -24,6 +37,7 @@ __all__ = [
     "admin",
     "announce",
     "briefs",
+    "campaign",
     "decode",
     "editor",
     "encode",
@@ -47,6 +61,7 @@ Press = (
     | briefs.Press
     | webnews.Press
     | visits.Press
+    | campaign.Press
 )
 
 #: Each family's prefix and codec; a prefix is never the start of another's.
@@ -61,6 +76,7 @@ FAMILIES: Final[dict[str, Any]] = {
     "bf:": briefs,
     "wn:": webnews,
     "vi:": visits,
+    "ca:": campaign,
 }
 _BY_TYPE: Final[dict[type, Callable[[Any], str]]] = {
     press_type: module.encode

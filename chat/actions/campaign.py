@@ -1,0 +1,288 @@
+"""Assessment campaign buttons (`ca:`): planning (template, scope, units, people, dates), the
+leading group's decisions, a unit's self-check, its leader's signature and the office's list.
+
+A check is carried by its place in the campaign's checklist (its id can be longer than a
+button holds); the services look the place up in the template the campaign was planned with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal, cast
+
+from ._wire import ID, ROUND, digits, fits, word
+
+PATTERN: Final = r"^ca:"
+#: A template's key, as templates name them.
+TEMPLATE: Final = "[a-z][a-z0-9_]{0,31}"
+Subject = Literal["p", "g"]  # the plan, the grades
+Scope = Literal["general", "focus"]
+Mark = Literal["m", "p", "n"]  # met, partly, not met
+_DATA: Final = re.compile(
+    "ca:(?:"
+    rf"t:(?P<template>{TEMPLATE})"
+    r"|sc:(?P<scope>general|focus)"
+    rf"|u:(?P<unit>{ID})"
+    rf"|p:(?P<person>{ID})"
+    r"|(?P<done>ok)|(?P<same>same)|(?P<go>go)|(?P<cancel>x)"
+    rf"|d:(?P<ds>[pg]):(?P<dc>{ID}):(?P<dr>{ROUND}):(?P<dt>[0-9]{{1,3}}):(?P<dv>[ar])"
+    rf"|dc:(?P<cs>[pg]):(?P<cc>{ID}):(?P<cr>{ROUND}):(?P<ct>[0-9]{{1,3}}):(?P<cv>[cx])"
+    rf"|s:(?P<sc>{ID}):(?P<su>{ID})"
+    rf"|v:(?P<vc>{ID}):(?P<vu>{ID}):(?P<vi>[0-9]{{1,3}}):(?P<vm>[mpn])"
+    rf"|n:(?P<nc>{ID}):(?P<nu>{ID}):(?P<ni>[0-9]{{1,3}})"
+    rf"|e:(?P<ec>{ID}):(?P<eu>{ID})"
+    rf"|sg:(?P<gc>{ID}):(?P<gu>{ID})"
+    rf"|rs:(?P<rc>{ID})"
+    rf"|pg:(?P<pc>{ID})"
+    ")"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PickTemplate:
+    """The checklist a new campaign uses."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class PickScope:
+    """普遍考核 (every unit) or 重点考核 (units chosen)."""
+
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleUnit:
+    """A unit taken into (or out of) a focus campaign."""
+
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TogglePerson:
+    """A person put into (or out of) the group being chosen; the order pressed is kept."""
+
+    person_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The units or the group chosen: on to the next step."""
+
+
+@dataclass(frozen=True, slots=True)
+class SameDate:
+    """This unit's on-site date is the one given for the unit before it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """The plan shown back: save it and send it to the leading group."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    """Give up planning."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decide:
+    """A leading-group member's approve (`a`) or return (`r`) of one step of one round of the
+    plan (`p`) or the grades (`g`)."""
+
+    subject: Subject
+    campaign_id: int
+    round: int
+    step: int
+    decision: Literal["a", "r"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmReturn:
+    """A return shown back with its reason: confirmed (✅) or kept (✖️)."""
+
+    subject: Subject
+    campaign_id: int
+    round: int
+    step: int
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SelfCheck:
+    """A unit's self-check opened (from its notice or the list)."""
+
+    campaign_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The unit's answer to the check at `index` of the checklist."""
+
+    campaign_id: int
+    unit_id: int
+    index: int
+    mark: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class NextCheck:
+    """The evidence of the check at `index` is complete: on to the next check."""
+
+    campaign_id: int
+    unit_id: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Stop answering for now (the answers given are kept)."""
+
+    campaign_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    """The unit leader signs the unit's self-check report."""
+
+    campaign_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Resubmit:
+    """A returned plan sent to the leading group again."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The office's list of who has not finished the self-check."""
+
+    campaign_id: int
+
+
+Press = (
+    PickTemplate
+    | PickScope
+    | ToggleUnit
+    | TogglePerson
+    | Done
+    | SameDate
+    | Submit
+    | Cancel
+    | Decide
+    | ConfirmReturn
+    | SelfCheck
+    | Answer
+    | NextCheck
+    | Pause
+    | Sign
+    | Resubmit
+    | Progress
+)
+#: The presses of planning (a press of another kind ends the planning dialogue).
+PLANNING: Final = (
+    PickTemplate,
+    PickScope,
+    ToggleUnit,
+    TogglePerson,
+    Done,
+    SameDate,
+    Submit,
+    Cancel,
+)
+#: The presses of a self-check under way.
+ANSWERING: Final = (Answer, NextCheck, Pause)
+
+
+def _ids(*values: int) -> str:
+    """Ids joined as a button carries them."""
+    return ":".join(digits(value, 12) for value in values)
+
+
+def _steps(press: Decide | ConfirmReturn, code: str) -> str:
+    """`<subject>:<campaign>:<round>:<step>:<code>`."""
+    subject = word(press.subject, "[pg]")
+    round_, step = digits(press.round, 6), digits(press.step, 3)
+    return f"{subject}:{digits(press.campaign_id, 12)}:{round_}:{step}:{code}"
+
+
+def encode(press: Press) -> str:
+    """The press's callback data (at most 64 bytes)."""
+    simple = {Done: "ca:ok", SameDate: "ca:same", Submit: "ca:go", Cancel: "ca:x"}
+    if type(press) in simple:
+        return simple[type(press)]
+    if isinstance(press, PickTemplate):
+        return f"ca:t:{word(press.key, TEMPLATE)}"
+    if isinstance(press, PickScope):
+        return f"ca:sc:{word(press.scope, 'general|focus')}"
+    if isinstance(press, ToggleUnit):
+        return f"ca:u:{_ids(press.unit_id)}"
+    if isinstance(press, TogglePerson):
+        return f"ca:p:{_ids(press.person_id)}"
+    if isinstance(press, Decide):
+        return fits(f"ca:d:{_steps(press, word(press.decision, '[ar]'))}")
+    if isinstance(press, ConfirmReturn):
+        return fits(f"ca:dc:{_steps(press, 'c' if press.confirmed else 'x')}")
+    if isinstance(press, SelfCheck):
+        return fits(f"ca:s:{_ids(press.campaign_id, press.unit_id)}")
+    if isinstance(press, Answer):
+        index = digits(press.index, 3)
+        return fits(
+            f"ca:v:{_ids(press.campaign_id, press.unit_id)}:{index}:{word(press.mark, '[mpn]')}"
+        )
+    if isinstance(press, NextCheck):
+        return fits(f"ca:n:{_ids(press.campaign_id, press.unit_id)}:{digits(press.index, 3)}")
+    if isinstance(press, Pause):
+        return fits(f"ca:e:{_ids(press.campaign_id, press.unit_id)}")
+    if isinstance(press, Sign):
+        return fits(f"ca:sg:{_ids(press.campaign_id, press.unit_id)}")
+    if isinstance(press, Resubmit):
+        return f"ca:rs:{_ids(press.campaign_id)}"
+    assert isinstance(press, Progress)
+    return f"ca:pg:{_ids(press.campaign_id)}"
+
+
+def decode(data: str) -> Press | None:
+    """The press the data stands for, or None when it is forged or garbled."""
+    match = _DATA.fullmatch(data)
+    if match is None:
+        return None
+    g = match.groupdict()
+    if g["template"]:
+        return PickTemplate(g["template"])
+    if g["scope"]:
+        return PickScope(cast(Scope, g["scope"]))
+    if g["unit"]:
+        return ToggleUnit(int(g["unit"]))
+    if g["person"]:
+        return TogglePerson(int(g["person"]))
+    for name, simple in (("done", Done), ("same", SameDate), ("go", Submit), ("cancel", Cancel)):
+        if g[name]:
+            return simple()
+    if g["ds"]:
+        subject = cast(Subject, g["ds"])
+        decision: Literal["a", "r"] = "a" if g["dv"] == "a" else "r"
+        return Decide(subject, int(g["dc"]), int(g["dr"]), int(g["dt"]), decision)
+    if g["cs"]:
+        subject = cast(Subject, g["cs"])
+        return ConfirmReturn(subject, int(g["cc"]), int(g["cr"]), int(g["ct"]), g["cv"] == "c")
+    if g["sc"]:
+        return SelfCheck(int(g["sc"]), int(g["su"]))
+    if g["vc"]:
+        return Answer(int(g["vc"]), int(g["vu"]), int(g["vi"]), cast(Mark, g["vm"]))
+    if g["nc"]:
+        return NextCheck(int(g["nc"]), int(g["nu"]), int(g["ni"]))
+    if g["ec"]:
+        return Pause(int(g["ec"]), int(g["eu"]))
+    if g["gc"]:
+        return Sign(int(g["gc"]), int(g["gu"]))
+    if g["rc"]:
+        return Resubmit(int(g["rc"]))
+    return Progress(int(g["pc"]))

@@ -51,7 +51,81 @@ ZH: Final[dict[str, str]] = {
     "notice.campaign_rectification_reminder": (
         "⏰ “{title}”的整改期限为 {due_on}（还有 {days} 天），请按时提交整改报告。"
     ),
+    # /campaign: the office's plan
+    "wait.pending_campaign": "考核方案",
+    "wait.pending_campaign_return": "考核方案（等次）的退回原因",
+    "wait.pending_selfcheck": "自查材料",
+    "campaign.ask_template": "📋 [b]制定考核方案[/b]\n请选择考核模板（考核内容、分值和等次）。随时发送 [cmd cancel] 取消。",
+    "campaign.ask_title": "模板：{name}\n请输入考核名称（如：2026年度政务公开工作考核）。",
+    "campaign.ask_scope": "请选择考核范围：普遍考核（全部单位）或重点考核（选定单位）。",
+    "campaign.ask_units": "请点选被考核单位（已选 {count} 个，再点一次取消），选好后点“完成”。",
+    "campaign.pick_units": "请至少选择一个被考核单位。",
+    "campaign.ask_date": (
+        "请输入 [b]{unit}[/b] 的实地考核日期（{n}/{count}）。\n"
+        "须提前 {days} 天通知，最早 {earliest}。可输入 2026-11-20、11月20日 等。"
+    ),
+    "campaign.ask_leading": (
+        "请按审批顺序点选领导小组成员（已选 {count} 人，再点一次取消），选好后点“完成”。"
+    ),
+    "campaign.pick_leading": "领导小组至少要有一人。",
+    "campaign.ask_assessors": "请点选考核小组成员（已选 {count} 人，再点一次取消），选好后点“完成”。",
+    "campaign.pick_assessors": "考核小组至少要有一人。",
+    "campaign.summary": (
+        "📋 [b]请核对考核方案[/b]\n名称：{title}\n模板：{name}\n范围：{scope}\n"
+        "实地考核日期：\n{units}\n领导小组（审批顺序）：{leading}\n考核小组：{assessors}\n\n"
+        "点“送审”保存方案并送领导小组审批。"
+    ),
+    "campaign.use_buttons": "请点击上面的按钮作答。",
+    "campaign.plan_cancelled": "已取消，考核方案没有保存。",
+    "campaign.plan_sent_alert": "已送审",
+    "campaign.plan_sent": "✅ 考核方案 #{campaign}“{title}”已保存并送领导小组审批（先由 {leader} 审批）。",
+    # the leading group's decisions
+    "campaign.ask_reason": "请输入退回“{title}”的原因。发送 [cmd cancel] 放弃。",
+    "campaign.reason_empty": "退回原因不能为空，请输入原因。",
+    "campaign.confirm_return": "确定退回“{title}”吗？\n原因：{reason}",
+    "campaign.return_kept": "已取消退回。",
+    "campaign.returned_alert": "已退回",
+    "campaign.returned": "↩️ 已由 {by} 退回。原因：{reason}",
+    "campaign.approved_alert": "已同意",
+    "campaign.approved": "✅ 已由 {by} 审批同意。",
+    "campaign.resubmitted_alert": "已重新送审",
+    "campaign.resubmitted": "📤 已重新送审。",
+    # a unit's self-check
+    "campaign.ask_check": (
+        "📝 [b]自查 {n}/{count}[/b]　{section}\n{check}（满分 {points}）{given}\n"
+        "请选择本单位的情况："
+    ),
+    "campaign.ask_evidence": (
+        "请发送第 {n} 项的佐证材料：文字说明、照片或文件（Word、PDF、Excel，最大 20 MB），"
+        "可发多条；发完点“下一项”。"
+    ),
+    "campaign.evidence_added": "已收到第 {n} 项的佐证材料 {added} 件。继续发送，或点“下一项”。",
+    "campaign.ask_report": (
+        "全部 {count} 项已自查。请提交[b]自查汇报材料[/b]：直接输入文字，或发送文件（Word、PDF）。"
+        "提交后请单位负责人签字确认。"
+    ),
+    "campaign.paused": "已暂停。已作答的内容都已保存；点考核通知里的“开始自查”可继续。",
+    "campaign.report_sent": "✅ 自查汇报材料已提交（{title}），已请 {leaders} 位单位负责人签字确认。",
+    "campaign.signed_alert": "已签字确认",
+    "campaign.signed": "✍️ 已由 {by} 签字确认。",
+    # the office's lists
+    "campaign.progress": "📊 [b]{title}[/b] 自查进度（{waiting} 个单位未完成）：\n{lines}",
+    "campaign.list_office": "📋 [b]考核[/b]\n{lines}",
+    "campaign.list_unit": "📝 [b]本单位的考核[/b]\n{lines}",
+    "campaign.list_none": "目前没有考核。",
+    "refused.campaign_step_passed": "这一步已经过去了，请在最新的消息里操作。",
     # buttons
+    "btn.campaign_cancel": "✖️ 取消",
+    "btn.campaign_done": "✔️ 完成",
+    "btn.campaign_general": "普遍考核",
+    "btn.campaign_focus": "重点考核",
+    "btn.campaign_same": "同上一单位",
+    "btn.campaign_submit": "📤 送审",
+    "btn.campaign_met": "符合",
+    "btn.campaign_partly": "部分符合",
+    "btn.campaign_not_met": "不符合",
+    "btn.campaign_next": "➡️ 下一项",
+    "btn.campaign_pause": "⏸ 暂停",
     "btn.campaign_approve": "✅ 同意",
     "btn.campaign_return": "↩️ 退回",
     "btn.campaign_selfcheck": "📝 开始自查",
@@ -91,7 +165,7 @@ ZH: Final[dict[str, str]] = {
     "refused.campaign_unknown_check": "没有这项考核内容（{check}）。",
     "refused.campaign_unknown_grade": "没有“{grade}”这个等次。",
     "refused.campaign_unknown_person": "没有这个人（{person}）。",
-    "refused.campaign_unknown_template": "没有这个考核模板（{template}）。",
+    "refused.campaign_unknown_template": "没有这个考核模板。",
     "refused.campaign_wrong_state": "考核现在不能做这一步（当前状态：{state}）。",
     "refused.campaign_reason_missing": "请写明原因。",
     "refused.campaign_title_missing": "请输入考核名称。",

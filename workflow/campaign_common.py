@@ -30,6 +30,23 @@ SIGNER_ROLE: Final = Role.LEADER
 TEXT_LIMIT: Final = 500
 #: Evidence and reports larger than this are refused (the ledger keeps their bytes).
 FILE_LIMIT: Final = 20 * 1024 * 1024
+#: The kinds of file taken as evidence or a report: photos, PDF, office documents, plain text.
+FILE_TYPES: Final = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "text/plain",
+    }
+)
 #: The plan's two groups: the leading group (approves, in order) and the assessment group.
 LEADING: Final = "leading"
 ASSESSOR: Final = "assessor"
@@ -211,6 +228,24 @@ class Upload:
     name: str
     mime_type: str
     data: bytes
+
+
+def check_upload(mime_type: str | None, size: int | None) -> None:
+    """Refuses a file too large or of a kind not taken, before anyone fetches its bytes."""
+    if size is not None and size > FILE_LIMIT:
+        raise Refused("campaign_file_too_large", limit_mb=FILE_LIMIT // (1024 * 1024))
+    if (mime_type or "") not in FILE_TYPES:
+        raise Refused("campaign_file_type", mime_type=mime_type or "?")
+
+
+async def received_file(tx: Tx, key: str) -> str:
+    """A file a channel received and stored (`workflow.attachments`), checked like an upload
+    (not empty, not too large, of a kind taken); its key."""
+    found = await files.get(tx, key)
+    if found is None or not found.data:
+        raise Refused("campaign_file_empty")
+    check_upload(found.mime_type, len(found.data))
+    return key
 
 
 async def store_file(tx: Tx, campaign_id: int, unit_id: int, upload: Upload) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scoring.assessment import Verdict
+from scoring.assessment import AssessmentTemplate, Verdict
 from storage import campaign_scores, campaigns
 from storage.campaign_scores import Evidence, SelfCheck
-from storage.campaigns import CampaignUnit
+from storage.campaigns import Campaign, CampaignUnit
 from storage.db import Database, Tx
 from storage.models import Person
 from workflow.campaign_common import (
@@ -23,6 +23,7 @@ from workflow.campaign_common import (
     load,
     member_ids,
     post,
+    received_file,
     store_file,
     unit_in_campaign,
     unit_people,
@@ -39,6 +40,32 @@ async def _unit_worker(tx: Tx, person: Person, campaign_id: int, unit_id: int) -
     if not await works_for(tx, person, unit_id):
         raise Refused("not_allowed")
     return line
+
+
+async def open_selfcheck(
+    db: Database, person: Person, campaign_id: int, unit_id: int
+) -> tuple[Campaign, AssessmentTemplate, list[SelfCheck]]:
+    """A self-check about to be answered in chat: refused unless the campaign runs, the person
+    works for the unit and its report is not signed; the campaign, its template, the answers."""
+    async with db.reading() as tx:
+        line = await _unit_worker(tx, person, campaign_id, unit_id)
+        if line.signed_at is not None:
+            raise Refused("campaign_report_signed")
+        campaign, template = await load(tx, campaign_id)
+        return campaign, template, await campaign_scores.selfchecks(tx, campaign_id, unit_id)
+
+
+async def my_units(db: Database, person: Person) -> list[tuple[Campaign, CampaignUnit]]:
+    """The running campaigns assessing a unit the person works for, with that unit's line."""
+    found = []
+    async with db.reading() as tx:
+        for campaign in await campaigns.listed(tx):
+            if campaign.state != "running":
+                continue
+            for line in await campaigns.units_of(tx, campaign.id):
+                if await works_for(tx, person, line.unit_id):
+                    found.append((campaign, line))
+    return found
 
 
 # --- self-check --------------------------------------------------------------------------------
@@ -82,15 +109,17 @@ async def add_evidence(
     text: str = "",
     upload: Upload | None = None,
     photo: bool = False,
+    file_key: str | None = None,
 ) -> int:
-    """Adds evidence to a check: a text, or a photo or document whose bytes the ledger keeps."""
+    """Adds evidence to a check: a text, or a photo or document whose bytes the ledger keeps
+    (sent now as `upload`, or received on a channel and stored already: `file_key`)."""
     async with db.transaction() as tx:
         line = await _unit_worker(tx, person, campaign_id, unit_id)
         _, template = await load(tx, campaign_id)
         check_known(template, check_id)
         if line.signed_at is not None:
             raise Refused("campaign_report_signed")
-        if upload is None:
+        if upload is None and file_key is None:
             body = clean_text(text, required=True, key="campaign_evidence_empty")
             return await campaign_scores.add_evidence(
                 tx,
@@ -102,7 +131,11 @@ async def add_evidence(
                 file_key=None,
                 by=person.id,
             )
-        key = await store_file(tx, campaign_id, unit_id, upload)
+        if upload is not None:
+            key = await store_file(tx, campaign_id, unit_id, upload)
+        else:
+            assert file_key is not None
+            key = await received_file(tx, file_key)
         return await campaign_scores.add_evidence(
             tx,
             campaign_id,
@@ -123,9 +156,11 @@ async def submit_report(
     *,
     text: str = "",
     upload: Upload | None = None,
+    file_key: str | None = None,
 ) -> list[Tell]:
-    """The unit's self-check report (自查汇报材料), text or a document, once every check is
-    answered; its leaders are asked to sign."""
+    """The unit's self-check report (自查汇报材料), text or a document (sent now, or received
+    on a channel and stored: `file_key`), once every check is answered; its leaders are asked
+    to sign."""
     async with db.transaction() as tx:
         line = await _unit_worker(tx, person, campaign_id, unit_id)
         _, template = await load(tx, campaign_id)
@@ -138,6 +173,8 @@ async def submit_report(
         if upload is not None:
             key: str | None = await store_file(tx, campaign_id, unit_id, upload)
             body: str | None = None
+        elif file_key is not None:
+            key, body = await received_file(tx, file_key), None
         else:
             key, body = None, clean_text(text, required=True, key="campaign_report_empty")
         await campaigns.put_report(tx, campaign_id, unit_id, text=body, file_key=key, by=person.id)

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from scoring.assessment import AssessmentTemplate, Scope
+from scoring.vocab import Role
 from storage import campaign_decisions, campaigns, people, units
 from storage.campaigns import Campaign
 from storage.db import Database, Tx
-from storage.models import Person
+from storage.models import Person, Unit
 from workflow.campaign_common import (
     LEADING,
     Tell,
@@ -41,6 +42,11 @@ class Step:
 def _earliest(today: date, template: AssessmentTemplate) -> date:
     """The first on-site date the notice period allows (calendar days, as the seed counts)."""
     return today + timedelta(days=template.notice_days)
+
+
+def earliest_onsite(today: date, template: AssessmentTemplate) -> date:
+    """The first on-site date a plan made today may set (what a dialogue tells the office)."""
+    return _earliest(today, template)
 
 
 async def _check_dates(
@@ -129,6 +135,49 @@ async def set_onsite(
         await unit_in_campaign(tx, campaign_id, unit_id)
         await _check_dates(tx, template, {unit_id: onsite}, local_today(tx.now, zone))
         await campaigns.set_onsite(tx, campaign_id, unit_id, onsite, office.id)
+
+
+async def candidates(db: Database, office: Person) -> list[Person]:
+    """Whom the office may name to a group: the centre's leaders and editors and the units'
+    leaders, each once, by name."""
+    found: dict[int, Person] = {}
+    async with db.reading() as tx:
+        await office_only(tx, office)
+        for role in (Role.MAIN_LEADER, Role.CENTRE_LEADER, Role.EDITOR, Role.LEADER):
+            for person in await people.role_holders_anywhere(tx, role):
+                found.setdefault(person.id, person)
+    return sorted(found.values(), key=lambda person: (person.name, person.id))
+
+
+async def unit_choices(db: Database, office: Person) -> list[Unit]:
+    """The units a plan may name (every active unit, in the configured order)."""
+    async with db.reading() as tx:
+        await office_only(tx, office)
+        return await units.list_units(tx)
+
+
+async def title_of(db: Database, campaign_id: int) -> str:
+    """A campaign's title, or Refused."""
+    async with db.reading() as tx:
+        campaign, _ = await load(tx, campaign_id)
+    return campaign.title
+
+
+async def unit_names(db: Database, unit_ids: list[int]) -> dict[int, str]:
+    """Units' names by id (an id for a unit gone)."""
+    found = {}
+    async with db.reading() as tx:
+        for unit_id in unit_ids:
+            unit = await units.get_unit(tx, unit_id)
+            found[unit_id] = unit.name if unit is not None else str(unit_id)
+    return found
+
+
+async def office_list(db: Database, office: Person) -> list[Campaign]:
+    """Every campaign, newest first, for the office."""
+    async with db.reading() as tx:
+        await office_only(tx, office)
+        return await campaigns.listed(tx)
 
 
 async def step_waiting(tx: Tx, campaign: Campaign, subject: str) -> Step | None:

@@ -4,7 +4,8 @@ call whose transaction also ends the session.
 
 Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
 news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL. Telegram runs all
+rewrite of an item, an adoption's typed date and its issue number / URL, and assessment
+campaigns' (/campaign, a decision's return, a unit's self-check). Telegram runs all
 but /submit on the engine (`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
 (docs/architecture.md).
 """
@@ -17,6 +18,7 @@ from datetime import datetime
 from chat.dialogue import Engine, SessionStore
 
 from .base import Base, explain
+from .campaigns import CampaignFlows
 from .centre import CentreFlows
 from .signoff import SignoffFlows
 from .submit import SubmitFlows
@@ -26,7 +28,9 @@ from .webnews import WebnewsFlows
 __all__ = ["Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, Base):
+class Dialogues(
+    SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, CampaignFlows, Base
+):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -49,6 +53,7 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
             )
         }
         return Engine(

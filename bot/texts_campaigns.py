@@ -51,6 +51,9 @@ ZH: Final[dict[str, str]] = {
     "notice.campaign_rectification_reminder": (
         "⏰ “{title}”的整改期限为 {due_on}（还有 {days} 天），请按时提交整改报告。"
     ),
+    # help lines (channels/telegram/handlers/start.py lists them in each role's help)
+    "help.campaign": "[cmd campaign] — 制定政务公开考核方案并送领导小组审批（领导小组办公室）",
+    "help.campaigns": "[cmd campaigns] — 考核：办公室查看进度；被考核单位逐项自查、提交自查汇报材料",
     # /campaign: the office's plan
     "wait.pending_campaign": "考核方案",
     "wait.pending_campaign_return": "考核方案（等次）的退回原因",

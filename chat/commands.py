@@ -33,6 +33,8 @@ COMMANDS: Final[Mapping[str, str]] = {
     "briefs": "简报",
     "news": "网站信息",
     "visit": "走访",
+    "campaign": "考核方案",
+    "campaigns": "考核",
 }
 
 

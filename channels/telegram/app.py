@@ -28,6 +28,7 @@ from channels.telegram.context import CONTEXT_TYPES, BotData, Context
 from channels.telegram.handlers import (
     admin,
     briefs,
+    campaigns,
     centre,
     dialogue,
     general,
@@ -135,10 +136,13 @@ def build_application(
         Courier(send_outbox, app.create_task, next_retry, alive=lambda: app.running)
     )
     private = filters.ChatType.PRIVATE
+    campaign_files = filters.PHOTO | filters.Document.ALL
     # First, and never stopping the update: a signer who writes gets waiting steps again.
     app.add_handler(MessageHandler(private, signoff.offer_again), group=-10)
     # Then: typed answers another action overrides end, and the conversation engine's turn.
     app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
+    # Before it: a photo or file a campaign step takes is fetched and stored first.
+    app.add_handler(MessageHandler(private & campaign_files, campaigns.on_file), group=-6)
     # Group 0: one handler per update, first match wins.
     app.add_handlers(
         [
@@ -178,6 +182,9 @@ def build_application(
             CallbackQueryHandler(webnews.on_button, pattern=actions.webnews.PATTERN),
             CommandHandler("visit", visits.start_visit, filters=private),
             CallbackQueryHandler(visits.on_button, pattern=actions.visits.PATTERN),
+            CommandHandler("campaign", campaigns.start_campaign, filters=private),
+            CommandHandler("campaigns", campaigns.list_campaigns, filters=private),
+            CallbackQueryHandler(campaigns.on_button, pattern=actions.campaign.PATTERN),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),
             MessageHandler(filters.ALL, general.fallback),

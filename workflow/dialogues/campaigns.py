@@ -334,7 +334,11 @@ class CampaignFlows(CampaignSteps):
                     choose_units,
                     step("units"),
                     presses=ca.PLANNING,
-                    after=lambda draft: "dates" if draft.get("units_done") else "units",
+                    after=lambda draft: (
+                        "dates"
+                        if draft.get("units_done") or draft.get("scope") == "general"
+                        else "units"
+                    ),
                     skip=lambda draft: draft.get("scope") == "general",
                     clears=True,
                 ),

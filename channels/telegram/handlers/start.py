@@ -47,6 +47,10 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
         names += ["news"]
     if Role.EDITOR in roles or is_admin:
         names += ["announce", "announced"]
+    if roles & {Role.EDITOR, Role.ADMIN}:  # the office (领导小组办公室) plans campaigns
+        names += ["campaign", "campaigns"]
+    elif roles & UNIT_PEOPLE:
+        names += ["campaigns"]
     if is_admin:
         names += ["invite", "revoke", "correct"]
     return [*names, "cancel", "help"]
@@ -71,6 +75,8 @@ HELP_KEYS = {
     "visit": "help.visit",
     "announce": "help.announce",
     "announced": "help.announced",
+    "campaign": "help.campaign",
+    "campaigns": "help.campaigns",
     "cancel": "help.cancel",
     "help": "help.help",
 }

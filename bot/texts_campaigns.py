@@ -91,6 +91,12 @@ ZH: Final[dict[str, str]] = {
     "campaign.returned": "↩️ 已由 {by} 退回。原因：{reason}",
     "campaign.approved_alert": "已同意",
     "campaign.approved": "✅ 已由 {by} 审批同意。",
+    "wait.pending_campaign_redate": "新的实地考核日期",
+    "campaign.ask_redate_unit": "📅 请选择要修改实地考核日期的单位：",
+    "campaign.ask_redate_day": "请输入 [b]{unit}[/b] 新的实地考核日期（如 2026-11-20、11月20日）。",
+    "campaign.redated": "✅ {unit} 的实地考核日期已改为 {day}。可继续修改，或重新送审。",
+    "campaign.redate_cancelled": "已取消，日期没有修改。",
+    "btn.campaign_redate": "📅 改日期",
     "campaign.resubmitted_alert": "已重新送审",
     "campaign.resubmitted": "📤 已重新送审。",
     # a unit's self-check

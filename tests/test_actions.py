@@ -119,6 +119,7 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(campaign.Pause, ids, ids),
         st.builds(campaign.Sign, ids, ids),
         st.builds(campaign.Resubmit, ids),
+        st.builds(campaign.Redate, ids),
         st.builds(campaign.Progress, ids),
     ),
 }

@@ -15,7 +15,7 @@ from storage.db import Database
 from tests.conftest import FakeClock, tg_account
 from tests.flow import buttons, settle, texts_of
 from tests.test_flows import join, say, tap
-from workflow.dialogues.campaigns import templates
+from workflow.dialogues.campaign_steps import templates
 
 WINDOW = "市人社局窗口"
 TOWNSHIP = "城关镇便民服务中心"
@@ -128,6 +128,10 @@ async def test_a_county_campaign_from_plan_to_signed_self_check(
     assert "请与各单位协调日期" in shown
     await press(server, bot, leader, "ca:dc:p:1:1:1:c")
     assert "被退回" in texts_of(office)[-1] and "请与各单位协调日期" in texts_of(office)[-1]
+    await press(server, bot, office, "ca:od:1")  # 改日期: the township's date moves
+    await press(server, bot, office, f"ca:u:{town}")
+    assert "太近" in await say(server, bot, office, "10月20日")
+    assert "已改为 2026-10-28" in await say(server, bot, office, "2026-10-28")
     await press(server, bot, office, "ca:rs:1")
     assert "已重新送审" in str(office.received()[-1].get("text"))
     assert "已经处理过了" in await forged(server, bot, leader, "ca:d:p:1:1:1:a")
@@ -137,7 +141,7 @@ async def test_a_county_campaign_from_plan_to_signed_self_check(
     await press(server, bot, chief, "ca:d:p:1:2:2:a")
     notice = texts_of(informant)[-1]
     assert "考核通知" in notice and "2026-10-26" in notice and WINDOW in notice
-    assert TOWNSHIP in texts_of(township)[-1]
+    assert TOWNSHIP in texts_of(township)[-1] and "2026-10-28" in texts_of(township)[-1]
     assert "考核小组成员" in texts_of(assessor)[-1]
     assert "已审批通过" in texts_of(office)[-1]
 
@@ -194,7 +198,7 @@ async def test_a_county_campaign_from_plan_to_signed_self_check(
     await press(server, bot, office, "ca:pg:1")
     progress = texts_of(office)[-1]
     assert "1 个单位未完成" in progress
-    assert f"{TOWNSHIP}：⏳ 未提交，已答 0/{len(checks)}" in progress
+    assert f"{TOWNSHIP}：⏳ 未提交，已答 0/{len(checks)}，实地考核 2026-10-28" in progress
     assert f"{WINDOW}：✅ 已签字，已答 {len(checks)}/{len(checks)}" in progress
     assert "没有权限" in await forged(server, bot, informant, "ca:pg:1")
     assert "本单位的考核" in await say(server, bot, township, "/campaigns")

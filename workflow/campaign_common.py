@@ -118,7 +118,12 @@ def buttons(tell: Tell) -> Rows:
     if tell.key == "campaign_report_to_sign":
         return ((Button("btn.campaign_sign", ca.Sign(campaign_id, int(params["unit"]))),),)
     if tell.key == "campaign_plan_returned":
-        return ((Button("btn.campaign_resubmit", ca.Resubmit(campaign_id)),),)
+        return (
+            (
+                Button("btn.campaign_redate", ca.Redate(campaign_id)),
+                Button("btn.campaign_resubmit", ca.Resubmit(campaign_id)),
+            ),
+        )
     if tell.key in ("campaign_started", "campaign_report_signed"):
         return ((Button("btn.campaign_progress", ca.Progress(campaign_id)),),)
     return ()

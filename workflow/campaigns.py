@@ -173,6 +173,18 @@ async def unit_names(db: Database, unit_ids: list[int]) -> dict[int, str]:
     return found
 
 
+async def plan_units(db: Database, office: Person, campaign_id: int) -> list[tuple[int, str, date]]:
+    """A plan's units with their on-site dates, for the office."""
+    async with db.reading() as tx:
+        await office_only(tx, office)
+        await load(tx, campaign_id)
+        found = []
+        for line in await campaigns.units_of(tx, campaign_id):
+            unit = await units.get_unit(tx, line.unit_id)
+            found.append((line.unit_id, unit.name if unit else str(line.unit_id), line.onsite_on))
+    return found
+
+
 async def office_list(db: Database, office: Person) -> list[Campaign]:
     """Every campaign, newest first, for the office."""
     async with db.reading() as tx:

@@ -34,6 +34,7 @@ _DATA: Final = re.compile(
     rf"|e:(?P<ec>{ID}):(?P<eu>{ID})"
     rf"|sg:(?P<gc>{ID}):(?P<gu>{ID})"
     rf"|rs:(?P<rc>{ID})"
+    rf"|od:(?P<oc>{ID})"
     rf"|pg:(?P<pc>{ID})"
     ")"
 )
@@ -161,6 +162,13 @@ class Resubmit:
 
 
 @dataclass(frozen=True, slots=True)
+class Redate:
+    """A unit's on-site date changed in a returned plan."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     """The office's list of who has not finished the self-check."""
 
@@ -184,6 +192,7 @@ Press = (
     | Pause
     | Sign
     | Resubmit
+    | Redate
     | Progress
 )
 #: The presses of planning (a press of another kind ends the planning dialogue).
@@ -245,6 +254,8 @@ def encode(press: Press) -> str:
         return fits(f"ca:sg:{_ids(press.campaign_id, press.unit_id)}")
     if isinstance(press, Resubmit):
         return f"ca:rs:{_ids(press.campaign_id)}"
+    if isinstance(press, Redate):
+        return f"ca:od:{_ids(press.campaign_id)}"
     assert isinstance(press, Progress)
     return f"ca:pg:{_ids(press.campaign_id)}"
 
@@ -285,4 +296,6 @@ def decode(data: str) -> Press | None:
         return Sign(int(g["gc"]), int(g["gu"]))
     if g["rc"]:
         return Resubmit(int(g["rc"]))
+    if g["oc"]:
+        return Redate(int(g["oc"]))
     return Progress(int(g["pc"]))

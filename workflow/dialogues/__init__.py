@@ -54,6 +54,7 @@ class Dialogues(
                 self.visit(),
                 self.edit(),
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
+                self.campaign_redate(),
             )
         }
         return Engine(

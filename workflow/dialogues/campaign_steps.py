@@ -5,15 +5,21 @@ progress) are `campaign_press`, the same on every channel."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+from functools import cache
+
 from chat.actions import Button
 from chat.actions import campaign as ca
 from chat.dialogue import Flow, Inbound, Invalid, Reply, Step, Stop
-from scoring.assessment import Verdict
+from scoring.assessment import AssessmentTemplate, Verdict
 from storage.models import Person
 
 from .. import campaign_grades, campaign_notices, campaign_units, campaigns
 from ..campaign_common import clean_text
+from ..campaign_templates import SHIPPED_DIR, load_templates
 from ..outcomes import Refused
+from ..submission import parse_event_date
 from .base import Base, Draft
 
 MARKS: dict[str, Verdict] = {"m": Verdict.MET, "p": Verdict.PARTLY, "n": Verdict.NOT_MET}
@@ -26,6 +32,21 @@ STATES = {
     "grade_review": "等次待审定",
     "closed": "已结束",
 }
+
+
+@cache
+def templates() -> dict[str, AssessmentTemplate]:
+    """The shipped templates (第1篇 county, 第3篇 bureau), read once."""
+    return load_templates(SHIPPED_DIR)
+
+
+def onsite_date(text: str, today: date) -> date:
+    """An on-site date typed in the forms /submit takes; one typed without a year is the next
+    such day (an on-site date lies ahead), not the last one gone by."""
+    day = parse_event_date(text, today)
+    if day < today and re.search(r"\d", text) and not re.search(r"\d{4}", text):
+        day = parse_event_date(text, today.replace(year=today.year + 1) - timedelta(days=1))
+    return day
 
 
 def cleared(event: Inbound) -> list[Reply]:

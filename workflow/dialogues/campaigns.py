@@ -4,46 +4,27 @@ then sent for approval) and /campaigns; the later steps are `campaign_steps.py`'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date, timedelta
-from functools import cache
+from datetime import date
 from typing import Any
 
 from chat.actions import Button, Rows
 from chat.actions import campaign as ca
 from chat.dialogue import Flow, Inbound, Invalid, Reply, Step, Stop
 from chat.dialogue.steps import Take
-from scoring.assessment import AssessmentTemplate, Scope
+from scoring.assessment import Scope
 from storage.models import Person
 
 from .. import campaign_units, campaigns
 from ..campaign_common import clean_text
-from ..campaign_templates import SHIPPED_DIR, load_templates
 from ..outcomes import Refused
-from ..submission import parse_event_date
 from .base import Draft
-from .campaign_steps import STATES, CampaignSteps, cleared
+from .campaign_steps import STATES, CampaignSteps, cleared, onsite_date, templates
 
 CANCEL = (Button("btn.campaign_cancel", ca.Cancel()),)
 DONE = Button("btn.campaign_done", ca.Done())
 #: A group or a unit list is shown as buttons, two a row, at most this many.
 MAX_CHOICES = 60
-
-
-@cache
-def templates() -> dict[str, AssessmentTemplate]:
-    """The shipped templates (第1篇 county, 第3篇 bureau), read once."""
-    return load_templates(SHIPPED_DIR)
-
-
-def onsite_date(text: str, today: date) -> date:
-    """An on-site date typed in the forms /submit takes; one typed without a year is the next
-    such day (an on-site date lies ahead), not the last one gone by."""
-    day = parse_event_date(text, today)
-    if day < today and re.search(r"\d", text) and not re.search(r"\d{4}", text):
-        day = parse_event_date(text, today.replace(year=today.year + 1) - timedelta(days=1))
-    return day
 
 
 def _two_a_row(buttons: list[Button]) -> Rows:
@@ -357,6 +338,99 @@ class CampaignFlows(CampaignSteps):
                 chosen_step("leading", choose_people("leading"), "assessors"),
                 chosen_step("assessors", choose_people("assessors"), "confirm"),
                 Step("confirm", summary, step("confirm"), presses=ca.PLANNING),
+            ),
+            finish=finish,
+            not_text="campaign.use_buttons",
+        )
+
+    def campaign_redate(self) -> Flow:
+        """📅 改日期 on a returned plan: a unit by its button, its new on-site date typed (the
+        service refuses one inside the notice period; the question stands)."""
+
+        async def start(event: Inbound) -> Draft | None:
+            """改日期, by the office."""
+            if not isinstance(event.press, ca.Redate):
+                return None
+            person = await self._person(event.person_id)
+            campaign_id = event.press.campaign_id
+            lines = await campaigns.plan_units(self.db, person, campaign_id)
+            return {
+                "campaign": campaign_id,
+                "units": [[unit, name, day.isoformat()] for unit, name, day in lines],
+            }
+
+        async def unit(event: Inbound, draft: Draft) -> Draft:
+            """The unit, by its button."""
+            press = event.press
+            if isinstance(press, ca.Cancel):
+                raise Stop(*cleared(event), Reply("campaign.redate_cancelled"))
+            if not isinstance(press, ca.ToggleUnit):
+                raise Invalid(Reply("campaign.use_buttons"))
+            names = {int(u): str(n) for u, n, _ in draft["units"]}
+            if press.unit_id not in names:
+                raise Refused("campaign_unit_not_assessed")
+            return {"unit": press.unit_id, "unit_name": names[press.unit_id]}
+
+        async def day(event: Inbound, draft: Draft) -> Draft:
+            """The new date, typed."""
+            if isinstance(event.press, ca.Cancel):
+                raise Stop(*cleared(event), Reply("campaign.redate_cancelled"))
+            return {"day": onsite_date(event.text or "", self._today()).isoformat()}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """Changes the date; the plan can go again, or another date change."""
+            person = await self._person(event.person_id)
+            campaign_id = int(draft["campaign"])
+            await campaigns.set_onsite(
+                self.db,
+                person,
+                self.rules.zone,
+                campaign_id,
+                int(draft["unit"]),
+                date.fromisoformat(str(draft["day"])),
+            )
+            return [
+                Reply(
+                    "campaign.redated",
+                    {"unit": draft["unit_name"], "day": draft["day"]},
+                    buttons=(
+                        (
+                            Button("btn.campaign_redate", ca.Redate(campaign_id)),
+                            Button("btn.campaign_resubmit", ca.Resubmit(campaign_id)),
+                        ),
+                    ),
+                )
+            ]
+
+        def choose(draft: Draft) -> Reply:
+            """The plan's units with their dates."""
+            listed = [
+                Button(f"{name}（{day}）", ca.ToggleUnit(int(unit)))
+                for unit, name, day in draft["units"]
+            ]
+            return Reply("campaign.ask_redate_unit", buttons=(*_two_a_row(listed), CANCEL))
+
+        return Flow(
+            name="campaign_redate",
+            what="wait.pending_campaign_redate",
+            start=start,
+            steps=(
+                Step(
+                    "unit",
+                    choose,
+                    unit,
+                    next="day",
+                    presses=(ca.ToggleUnit, ca.Cancel),
+                    clears=True,
+                ),
+                Step(
+                    "day",
+                    lambda draft: Reply(
+                        "campaign.ask_redate_day", {"unit": draft["unit_name"]}, buttons=(CANCEL,)
+                    ),
+                    day,
+                    presses=(ca.Cancel,),
+                ),
             ),
             finish=finish,
             not_text="campaign.use_buttons",

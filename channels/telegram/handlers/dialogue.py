@@ -37,7 +37,7 @@ FLOWS: Final = (
     "edit",
     "adoption_day",
     "adoption_ref",
-    *("campaign", "campaign_return", "campaign_selfcheck"),
+    *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
 )
 
 

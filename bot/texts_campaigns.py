@@ -26,7 +26,8 @@ ZH: Final[dict[str, str]] = {
         "提交自查汇报材料并由单位负责人签字。点“开始自查”开始。"
     ),
     "notice.campaign_assessor": (
-        "📋 您是“{title}”考核小组成员。被考核单位的自查材料提交后可查看；实地考核按通知日期进行。"
+        "📋 您是“{title}”考核小组成员。实地考核按通知日期进行；发送 [cmd campaigns] 查看"
+        "各单位的自查材料并逐项评分。"
     ),
     "notice.campaign_started": "✅ 考核方案“{title}”已审批通过，考核通知已下发到各被考核单位。",
     "notice.campaign_report_to_sign": (
@@ -97,6 +98,19 @@ ZH: Final[dict[str, str]] = {
     "campaign.redated": "✅ {unit} 的实地考核日期已改为 {day}。可继续修改，或重新送审。",
     "campaign.redate_cancelled": "已取消，日期没有修改。",
     "btn.campaign_redate": "📅 改日期",
+    # on-site scoring, grades
+    "wait.pending_campaign_scoring": "实地考核评分",
+    "campaign.list_assessor": "🧮 [b]待评分的单位[/b]（考核小组）\n{lines}",
+    "campaign.ask_points": (
+        "🧮 [b]{unit} 评分 {n}/{count}[/b]　{section}\n{check}（满分 {max}）\n"
+        "单位自查：{verdict}；佐证材料 {evidence} 件\n请输入得分（0–{max}，最多一位小数）。"
+    ),
+    "campaign.ask_number": "请输入得分（数字）。",
+    "campaign.scoring_paused": "已暂停评分，已评的分数都已保存。",
+    "campaign.scored": "✅ {unit} 的 {count} 项已全部评分。",
+    "campaign.proposed_alert": "已送审定",
+    "campaign.proposed": "📨 初步等次已送领导小组审定。",
+    "btn.campaign_propose": "📨 提出初步等次",
     "campaign.resubmitted_alert": "已重新送审",
     "campaign.resubmitted": "📤 已重新送审。",
     # a unit's self-check

@@ -120,6 +120,8 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(campaign.Sign, ids, ids),
         st.builds(campaign.Resubmit, ids),
         st.builds(campaign.Redate, ids),
+        st.builds(campaign.ScoreUnit, ids, ids),
+        st.builds(campaign.ProposeGrades, ids),
         st.builds(campaign.Progress, ids),
     ),
 }

@@ -204,11 +204,46 @@ async def test_a_county_campaign_from_plan_to_signed_self_check(
     assert "本单位的考核" in await say(server, bot, township, "/campaigns")
     assert list(buttons(township.received()[-1]).values()) == [f"ca:s:1:{town}"]
 
+    # On site: the assessment group scores check by check, the self-check beside each.
+    assert "待评分的单位" in await say(server, bot, assessor, "/campaigns")
+    assert set(buttons(assessor.received()[-1]).values()) == {
+        f"ca:sf:1:{window}",
+        f"ca:sf:1:{town}",
+    }
+    assert "不是这次考核的考核小组成员" in await forged(server, bot, informant, f"ca:sf:1:{town}")
+    await press(server, bot, assessor, f"ca:sf:1:{window}")
+    first = texts_of(assessor)[-1]
+    assert f"评分 1/{len(checks)}" in first and "单位自查：符合；佐证材料 3 件" in first
+    assert "不是分数" in await say(server, bot, assessor, "满分")
+    assert "最多一位小数" in await say(server, bot, assessor, "6.05")
+    maxima = [str(check.max_points) for check in templates()["county"].checks()]
+    for points in maxima:
+        said = await say(server, bot, assessor, points)
+    assert f"{len(checks)} 项已全部评分" in said
+    await press(server, bot, assessor, f"ca:sf:1:{town}")
+    for _ in maxima:
+        said = await say(server, bot, assessor, "0")
+    assert "已全部评分" in said
+
+    # The office proposes the grades; the leading group approves them in order; results.
+    await say(server, bot, office, "/campaigns")
+    await press(server, bot, office, "ca:gp:1")
+    assert "请审定考核等次" in texts_of(leader)[-1]
+    await press(server, bot, leader, "ca:d:g:1:1:1:a")
+    await press(server, bot, chief, "ca:d:g:1:1:2:a")
+    assert "等次 优良" in texts_of(informant)[-1]
+    failed = texts_of(township)[-1]
+    assert "等次 不合格" in failed and "整改" in failed
+    closed = texts_of(office)[-1]
+    assert f"通报表扬：{WINDOW}" in closed and f"不合格：{TOWNSHIP}" in closed
+
     async with ledger.reading() as tx:
         answers = await campaign_scores.selfchecks(tx, 1, window)
         evidence = await campaign_scores.evidence(tx, 1, window)
         line = await campaigns.unit_of(tx, 1, window)
         others = await campaign_scores.selfchecks(tx, 1, town)
+        found = await campaigns.get(tx, 1)
+    closed_state = found.state if found else ""
     assert {a.check_id: a.verdict for a in answers} == {
         check: "met" if n == 0 else "partly" for n, check in enumerate(checks)
     }
@@ -219,6 +254,7 @@ async def test_a_county_campaign_from_plan_to_signed_self_check(
     ]
     assert line is not None and line.report_file is not None and line.signed_at is not None
     assert others == []
+    assert closed_state == "closed"
 
 
 async def test_a_bureau_campaign_over_every_unit(

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from scoring.assessment import Answer
-from storage import campaign_scores, people
+from storage import campaign_scores, campaigns, people
+from storage.campaigns import Campaign, CampaignUnit
 from storage.db import Database, Tx
 from storage.models import Person
 from workflow.campaign_common import (
@@ -55,6 +56,18 @@ async def score_in(
         source=source,
         actor_id=actor_id or member.id,
     )
+
+
+async def assessing(db: Database, member: Person) -> list[tuple[Campaign, CampaignUnit]]:
+    """The units of running campaigns a person is to score (the assessment group's)."""
+    found = []
+    async with db.reading() as tx:
+        for campaign in await campaigns.listed(tx):
+            if campaign.state != "running":
+                continue
+            if member.id in await member_ids(tx, campaign.id, ASSESSOR):
+                found += [(campaign, line) for line in await campaigns.units_of(tx, campaign.id)]
+    return found
 
 
 async def score(

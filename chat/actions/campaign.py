@@ -35,6 +35,8 @@ _DATA: Final = re.compile(
     rf"|sg:(?P<gc>{ID}):(?P<gu>{ID})"
     rf"|rs:(?P<rc>{ID})"
     rf"|od:(?P<oc>{ID})"
+    rf"|sf:(?P<fc>{ID}):(?P<fu>{ID})"
+    rf"|gp:(?P<gpc>{ID})"
     rf"|pg:(?P<pc>{ID})"
     ")"
 )
@@ -169,6 +171,21 @@ class Redate:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoreUnit:
+    """An assessment-group member scores a unit on site, check by check."""
+
+    campaign_id: int
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProposeGrades:
+    """The office proposes the preliminary grades to the leading group."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     """The office's list of who has not finished the self-check."""
 
@@ -193,6 +210,8 @@ Press = (
     | Sign
     | Resubmit
     | Redate
+    | ScoreUnit
+    | ProposeGrades
     | Progress
 )
 #: The presses of planning (a press of another kind ends the planning dialogue).
@@ -206,7 +225,7 @@ PLANNING: Final = (
     Submit,
     Cancel,
 )
-#: The presses of a self-check under way.
+#: The presses of a self-check (and of on-site scoring) under way.
 ANSWERING: Final = (Answer, NextCheck, Pause)
 
 
@@ -256,6 +275,10 @@ def encode(press: Press) -> str:
         return f"ca:rs:{_ids(press.campaign_id)}"
     if isinstance(press, Redate):
         return f"ca:od:{_ids(press.campaign_id)}"
+    if isinstance(press, ScoreUnit):
+        return fits(f"ca:sf:{_ids(press.campaign_id, press.unit_id)}")
+    if isinstance(press, ProposeGrades):
+        return f"ca:gp:{_ids(press.campaign_id)}"
     assert isinstance(press, Progress)
     return f"ca:pg:{_ids(press.campaign_id)}"
 
@@ -298,4 +321,8 @@ def decode(data: str) -> Press | None:
         return Resubmit(int(g["rc"]))
     if g["oc"]:
         return Redate(int(g["oc"]))
+    if g["fc"]:
+        return ScoreUnit(int(g["fc"]), int(g["fu"]))
+    if g["gpc"]:
+        return ProposeGrades(int(g["gpc"]))
     return Progress(int(g["pc"]))

@@ -54,7 +54,7 @@ class Dialogues(
                 self.visit(),
                 self.edit(),
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
-                self.campaign_redate(),
+                *(self.campaign_redate(), self.campaign_scoring()),
             )
         }
         return Engine(

@@ -458,6 +458,12 @@ class CampaignSteps(Base):
                 Reply("campaign.resubmitted_alert", how="toast"),
                 Reply("campaign.resubmitted", how="mark"),
             ]
+        if isinstance(press, ca.ProposeGrades):
+            await campaign_grades.propose_grades(self.db, person, press.campaign_id)
+            return [
+                Reply("campaign.proposed_alert", how="toast"),
+                Reply("campaign.proposed", how="mark"),
+            ]
         if isinstance(press, ca.Progress):
             return [await self._progress(person, press.campaign_id)]
         raise Refused("campaign_step_passed")

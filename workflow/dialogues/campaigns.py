@@ -19,6 +19,7 @@ from .. import campaign_units, campaigns
 from ..campaign_common import clean_text
 from ..outcomes import Refused
 from .base import Draft
+from .campaign_scoring import CampaignScoring
 from .campaign_steps import STATES, CampaignSteps, cleared, onsite_date, templates
 
 CANCEL = (Button("btn.campaign_cancel", ca.Cancel()),)
@@ -37,7 +38,7 @@ def _toggled(chosen: list[Any], value: Any) -> list[Any]:
     return [v for v in chosen if v != value] if value in chosen else [*chosen, value]
 
 
-class CampaignFlows(CampaignSteps):
+class CampaignFlows(CampaignSteps, CampaignScoring):
     """/campaign, and (from `CampaignSteps`) a decision's return, a unit's self-check and the
     presses that finish at once."""
 
@@ -455,7 +456,10 @@ class CampaignFlows(CampaignSteps):
                 )
                 if campaign.state == "running":
                     rows.append(
-                        (Button(f"📊 #{campaign.id} {campaign.title}", ca.Progress(campaign.id)),)
+                        (
+                            Button(f"📊 #{campaign.id} {campaign.title}", ca.Progress(campaign.id)),
+                            Button("btn.campaign_propose", ca.ProposeGrades(campaign.id)),
+                        )
                     )
                 elif campaign.state == "draft":
                     rows.append(
@@ -484,6 +488,7 @@ class CampaignFlows(CampaignSteps):
             replies.append(
                 Reply("campaign.list_unit", {"lines": "\n".join(lines)}, buttons=tuple(rows))
             )
+        replies += await self.scoring_list(person)
         if not replies:
             replies.append(Reply("campaign.list_none"))
         return replies

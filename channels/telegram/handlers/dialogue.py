@@ -38,6 +38,7 @@ FLOWS: Final = (
     "adoption_day",
     "adoption_ref",
     *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
+    "campaign_scoring",
 )
 
 

@@ -49,8 +49,8 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
         names += ["announce", "announced"]
     if roles & {Role.EDITOR, Role.ADMIN}:  # the office (领导小组办公室) plans campaigns
         names += ["campaign", "campaigns"]
-    elif roles & UNIT_PEOPLE:
-        names += ["campaigns"]
+    elif roles & (UNIT_PEOPLE | {Role.CENTRE_LEADER, Role.MAIN_LEADER}):
+        names += ["campaigns"]  # a unit's self-check; the assessment group's scoring
     if is_admin:
         names += ["invite", "revoke", "correct"]
     return [*names, "cancel", "help"]

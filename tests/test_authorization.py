@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 from bot.documents import briefdoc
@@ -34,12 +35,15 @@ from channels.telegram.handlers.briefs import caption_for
 from chat.capabilities import TELEGRAM
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
+from scoring.assessment import AssessmentTemplate, Scope, Verdict
 from scoring.vocab import ItemState, Role
 from storage import (
     adoptions,
     announcements,
     audit,
     briefs,
+    campaign_scores,
+    campaigns,
     invites,
     items,
     outbox,
@@ -57,8 +61,11 @@ from tests.conftest import FakeClock, tg_account
 from tests.flow import ADMIN, JSON, REPO, buttons, flow_settings, load_units, running, settle
 from workflow import announce, centre, joining, signoff, submission, webnews
 from workflow import briefs as brief_flow
+from workflow import campaign_units as campaign_flow
+from workflow import campaigns as campaign_plans
 from workflow import tasks as task_flow
 from workflow.briefs import BriefContent
+from workflow.campaign_templates import SHIPPED_DIR, load_templates
 
 WINDOW = "市人社局窗口"
 TOWNSHIP = "城关镇便民服务中心"
@@ -405,6 +412,65 @@ class Harness:
         await self.drain()
         return published.announcement.id
 
+    async def window(self) -> int:
+        """The window's unit id."""
+        async with self.db.reading() as tx:
+            unit = await units.unit_by_name(tx, WINDOW)
+        assert unit is not None
+        return unit.id
+
+    async def campaign(self) -> int:
+        """A fresh focus campaign over the window, planned by the editor (the office) and
+        waiting for the centre leader, its one-member leading group."""
+        rules = self.app.bot_data.rules
+        editor = self.crew["editor"]
+        planned = await campaign_plans.plan(
+            self.db,
+            editor,
+            campaign_templates(),
+            rules.zone,
+            template_key="county",
+            title=f"考核 {self.next()}",
+            year=2026,
+            scope=Scope.FOCUS,
+            onsite={
+                await self.window(): rules.local_now(self.db.clock()).date() + timedelta(days=20)
+            },
+            leading=[self.crew["centre_leader"].id],
+            assessors=[self.crew["main_leader"].id],
+        )
+        await campaign_plans.submit_plan(self.db, editor, rules.zone, planned.id)
+        await self.drain()
+        return planned.id
+
+    async def running_campaign(self) -> int:
+        """A fresh campaign approved and running: the window has its notice."""
+        campaign_id = await self.campaign()
+        await campaign_plans.decide_plan(
+            self.db,
+            self.crew["centre_leader"],
+            self.app.bot_data.rules.zone,
+            campaign_id,
+            round_=1,
+            step=1,
+            approve=True,
+        )
+        await self.drain()
+        return campaign_id
+
+    async def reported_campaign(self) -> int:
+        """A fresh running campaign whose window answered every check and sent its report,
+        waiting for the window's leader to sign."""
+        campaign_id = await self.running_campaign()
+        window, informant = await self.window(), self.crew["informant"]
+        for check_id in campaign_templates()["county"].check_ids():
+            await campaign_flow.answer_check(
+                self.db, informant, campaign_id, window, check_id, Verdict.MET
+            )
+        await campaign_flow.submit_report(self.db, informant, campaign_id, window, text="自查报告")
+        await self.drain()
+        return campaign_id
+
     # -- reading the ledger through the repositories
 
     async def item(self, item_id: int) -> Item:
@@ -419,6 +485,8 @@ class Harness:
         tables = (
             "units people roles invites items item_files signoffs edits adoptions writing_tasks"
             " briefs brief_entries brief_decisions web_news item_routes visits announcements"
+            " campaigns campaign_units campaign_members campaign_decisions campaign_selfchecks"
+            " campaign_evidence campaign_scores"
         )
         state: list[object] = []
         async with self.db.reading() as tx:
@@ -507,6 +575,72 @@ def writes_then_presses(text: str, pattern: str) -> Perform:
 def read(text: str, label: str, *markers: str) -> Action:
     """A read-only command."""
     return Action(text, label, says(text), shows(*markers), read_only=True)
+
+
+# -- assessment campaigns
+
+
+@cache
+def campaign_templates() -> dict[str, AssessmentTemplate]:
+    """The shipped templates."""
+    return load_templates(SHIPPED_DIR)
+
+
+async def plan_then_cancel(h: Harness, who: Who, target: int) -> Said:
+    """/campaign, then /cancel: no session is left for later cells."""
+    said = await h.say(who, "/campaign")
+    await h.say(who, "/cancel")
+    return said
+
+
+def campaign_state(state: str) -> Effect:
+    """The campaign reached this state."""
+
+    async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
+        async with h.db.reading() as tx:
+            found = await campaigns.get(tx, target)
+        return found is not None and found.state == state
+
+    return effect
+
+
+async def answer_first_check(h: Harness, who: Who, target: int) -> Said:
+    """Opens the window's self-check and answers its first check (then /cancel)."""
+    window = await h.window()
+    said = await h.press(who, f"ca:s:{target}:{window}")
+    answered = await h.press(who, f"ca:v:{target}:{window}:0:m")
+    await h.say(who, "/cancel")
+    return Said(said.told or answered.told, said.messages + answered.messages)
+
+
+async def first_check_answered(h: Harness, who: Who, target: int, said: Said) -> bool:
+    window = await h.window()
+    async with h.db.reading() as tx:
+        return bool(await campaign_scores.selfchecks(tx, target, window))
+
+
+async def score_first_check(h: Harness, who: Who, target: int) -> Said:
+    """Opens the window's scoring and gives its first check 5 points (then /cancel)."""
+    said = await h.press(who, f"ca:sf:{target}:{await h.window()}")
+    typed = await h.say(who, "5")
+    await h.say(who, "/cancel")
+    return Said(said.told, said.messages + typed.messages)
+
+
+async def first_check_scored(h: Harness, who: Who, target: int, said: Said) -> bool:
+    async with h.db.reading() as tx:
+        return bool(await campaign_scores.scores(tx, target))
+
+
+async def sign_window_report(h: Harness, who: Who, target: int) -> Said:
+    return await h.press(who, f"ca:sg:{target}:{await h.window()}")
+
+
+async def window_report_signed(h: Harness, who: Who, target: int, said: Said) -> bool:
+    window = await h.window()
+    async with h.db.reading() as tx:
+        line = await campaigns.unit_of(tx, target, window)
+    return line is not None and line.signed_at is not None
 
 
 # -- commands that change something
@@ -1255,6 +1389,64 @@ ACTIONS = (
         fresh_news("approved"),
     ),
     Action("/visit", "`/visit` … confirm: a visit logged", log_visit, visit_logged),
+    # assessment campaigns (考核)
+    Action(
+        "/campaign",
+        "`/campaign`: an assessment plan's first question (then /cancel)",
+        plan_then_cancel,
+        shows("请选择考核模板"),
+        read_only=True,
+    ),
+    Action(
+        "ca:d a",
+        "同意 of a campaign plan `ca:d:p:C:1:1:a`",
+        presses("ca:d:p:{n}:1:1:a"),
+        campaign_state("running"),
+        Harness.campaign,
+    ),
+    Action(
+        "ca:d r",
+        "退回 + reason + ✅ 确认 of a campaign plan `ca:d:p:C:1:1:r` … `ca:dc:p:C:1:1:c`",
+        presses("ca:d:p:{n}:1:1:r", "日期请再协调", "ca:dc:p:{n}:1:1:c"),
+        campaign_state("draft"),
+        Harness.campaign,
+    ),
+    Action(
+        "ca:s",
+        "the window's self-check opened and its first check answered `ca:s:C:U`, `ca:v:C:U:0:m`",
+        answer_first_check,
+        first_check_answered,
+        Harness.running_campaign,
+    ),
+    Action(
+        "ca:sg",
+        "签字确认 of the window's self-check report `ca:sg:C:U`",
+        sign_window_report,
+        window_report_signed,
+        Harness.reported_campaign,
+    ),
+    Action(
+        "ca:pg",
+        "自查进度: who has not finished the self-check `ca:pg:C`",
+        presses("ca:pg:{n}"),
+        shows("自查进度"),
+        Harness.running_campaign,
+        read_only=True,
+    ),
+    Action(
+        "ca:sf",
+        "评分: a unit's first check scored on site `ca:sf:C:U`, then its points typed",
+        score_first_check,
+        first_check_scored,
+        Harness.running_campaign,
+    ),
+    read(
+        "/campaigns",
+        "`/campaigns`: the office's campaigns, the unit's self-checks, or the units to score",
+        "（进行中）",
+        "本单位的考核",
+        "待评分的单位",
+    ),
     # announcements
     Action(
         "/announce",
@@ -1359,6 +1551,14 @@ EXPECTED: dict[str, str] = {
     "wn:s": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "wn:p": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗",
     "/visit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "/campaign": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ca:d a": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
+    "ca:d r": "✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗",
+    "ca:s": "✓ ✓ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "ca:sg": "✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "ca:pg": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ca:sf": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗",
+    "/campaigns": "✓ ✓ ✓ ✗ ✗ ✓ ✗ ✓ ✗ ✗ ✗",
     "/announce": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✓ ✗",
     "/announced": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✓ ✗",
     "an:rp": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✓ ✗",

@@ -23,7 +23,7 @@ from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
-from bot.wiring import centre_rules, work_calendar
+from bot.wiring import centre_rules, telegram_options, work_calendar
 from channels.telegram.adapter import send_outbox
 from channels.telegram.context import BotData
 from delivery.outbox import DrainReport
@@ -563,7 +563,7 @@ async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[boo
     db = await Database.open(settings.storage.path)
     async with db:
         services = BotData()
-        services.setup(db, centre_rules(settings), settings)
+        services.setup(db, centre_rules(settings), telegram_options(settings))
         report = await closing.bulletin_report(db, settings.scoring, settings.zone, year, month)
         posted = await post_bulletin(services, services.schedule, report)
         sent = await send_outbox(

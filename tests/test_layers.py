@@ -45,10 +45,6 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     {
         # The Telegram channel words phrases and cards with the catalogue, which is still in bot/.
         ("channels", "bot.texts"),
-        # The Telegram application (channels/telegram/app.py, context.py, polling.py) is built
-        # from the settings and their schedule rules, which the composition root loads.
-        ("channels", "bot.settings.schema"),
-        ("channels", "bot.wiring"),
         # channels/telegram/handlers/briefs.py renders an issue's .docx through offload (a
         # service to hand in).
         ("channels", "bot.documents.offload"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import secrets
 from dataclasses import dataclass
 
@@ -14,6 +15,36 @@ from workflow.rules import CentreRules
 
 #: Roles that belong to a unit; the rest are centre-wide and may be unit-less.
 UNIT_ROLES = frozenset({Role.INFORMANT, Role.WINDOW_HEAD, Role.LEADER, Role.SECTION_STAFF})
+#: Roles an invite may give (an admin is named in config.yaml).
+INVITABLE = tuple(role for role in Role if role is not Role.ADMIN)
+#: Centre-wide roles, invited without a unit (or in the section where the person sits).
+CENTRE_ROLES = (Role.CENTRE_LEADER, Role.MAIN_LEADER, Role.NETWORK_ADMIN)
+#: What people call the roles (the regulation's words first), besides the role's own value.
+ROLE_WORDS: dict[str, Role] = {
+    "信息员": Role.INFORMANT,
+    "窗口信息员": Role.INFORMANT,
+    "科室信息员": Role.INFORMANT,
+    "窗口负责人": Role.WINDOW_HEAD,
+    "负责人": Role.WINDOW_HEAD,
+    "首席代表": Role.WINDOW_HEAD,
+    "分管领导": Role.LEADER,
+    "便民服务中心主任": Role.LEADER,
+    "常务副主任": Role.LEADER,
+    "科室工作人员": Role.SECTION_STAFF,
+    "科室人员": Role.SECTION_STAFF,
+    "工作人员": Role.SECTION_STAFF,
+    "中心信息员": Role.EDITOR,
+    "编辑": Role.EDITOR,
+    "中心编辑": Role.EDITOR,
+    "中心分管领导": Role.CENTRE_LEADER,
+    "中心主要领导": Role.MAIN_LEADER,
+    "主要领导": Role.MAIN_LEADER,
+    "网络管理员": Role.NETWORK_ADMIN,
+    "网管": Role.NETWORK_ADMIN,
+    **{role.value: role for role in INVITABLE},
+}
+#: How many near names a refusal offers.
+SUGGESTIONS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +54,45 @@ class Joined:
     person: Person
     grant: RoleGrant
     unit: Unit | None
+
+
+def read_role(text: str) -> Role | None:
+    """The role a typed word names (信息员, 窗口负责人, informant …), or None."""
+    return ROLE_WORDS.get(text.strip().lower())
+
+
+def near_roles(text: str) -> list[Role]:
+    """Roles whose names are close to a word that names none (信息源 → 信息员)."""
+    close = difflib.get_close_matches(text.strip().lower(), ROLE_WORDS, n=SUGGESTIONS, cutoff=0.5)
+    return list(dict.fromkeys(ROLE_WORDS[word] for word in close))
+
+
+def roles_for(kind: UnitKind | None) -> tuple[Role, ...]:
+    """The roles an invite to a unit of this kind may give (None: the centre itself): a
+    unit's roles and the centre-wide ones (a centre leader may sit in any unit); an editor
+    only in a section (第九条)."""
+    if kind is None:
+        return CENTRE_ROLES
+    return tuple(role for role in INVITABLE if role is not Role.EDITOR or kind is UnitKind.SECTION)
+
+
+def near_units(text: str, active: list[Unit]) -> list[Unit]:
+    """Units a typed name may mean, closest first: names holding it (or held in it), then
+    names that look like it (人社局 → 市人社局窗口; 市人设局窗口 → 市人社局窗口)."""
+    typed = "".join(text.split())
+    if not typed:
+        return []
+    by_name = {unit.name: unit for unit in active}
+    holding = [u for u in active if typed in u.name or (len(u.name) >= 2 and u.name in typed)]
+    close = difflib.get_close_matches(typed, by_name, n=SUGGESTIONS, cutoff=0.5)
+    found = {unit.id: unit for unit in [*holding, *(by_name[name] for name in close)]}
+    return list(found.values())[:SUGGESTIONS]
+
+
+async def active_units(db: Database) -> list[Unit]:
+    """The units people may be invited to, in the configured order."""
+    async with db.reading() as tx:
+        return [unit for unit in await units.list_units(tx) if unit.active]
 
 
 def new_code() -> str:

@@ -183,13 +183,15 @@ class Engine:
             if draft is None:
                 continue
             first = flow.asking(flow.steps[0].name, draft)
-            assert first is not None, f"{flow.name}: a flow asks something"
+            done.taken = True
+            if first is None:  # every question answered with the command: done at once
+                await self._finish(event, event.channel, flow, dict(draft), done)
+                return flow.name, dict(draft)
             session = Session(
                 event.person_id, event.channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
             await self.store.write(event.person_id, event.channel, session)
             done.replies.append(first.prompt(draft))
-            done.taken = True
             return flow.name, dict(draft)
         return None
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from .admin import AdminFlows
 from .base import Base, explain
 from .centre import CentreFlows
 from .signoff import SignoffFlows
@@ -26,7 +27,7 @@ from .webnews import WebnewsFlows
 __all__ = ["Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, Base):
+class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, AdminFlows, Base):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -49,6 +50,7 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                self.invite(),
             )
         }
         return Engine(

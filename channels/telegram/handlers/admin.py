@@ -1,4 +1,5 @@
-"""Admin commands: /invite UNIT ROLE, /units (units and their people), /noinformant."""
+"""Admin commands: /invite (the conversation engine's flow, `workflow/dialogues/admin.py`),
+/units (units and their people), /noinformant, /revoke, /correct."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from workflow import periods as closing
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
+from . import dialogue
 from .common import (
     acknowledge,
     confirm_keyboard,
@@ -25,8 +27,6 @@ from .common import (
 )
 from .lookup import split_message
 from .start import is_admin
-
-INVITABLE = [r for r in Role if r is not Role.ADMIN]
 
 
 async def _admin(update: Update, context: Context) -> bool:
@@ -41,56 +41,14 @@ async def _admin(update: Update, context: Context) -> bool:
     return False
 
 
-def invite_link(context: Context, code: str) -> str:
-    """The deep link for a code (t.me/<bot>?start=<code>)."""
-    username = context.bot_data.options.bot_username or context.bot.username
-    return f"https://t.me/{username}?start={code}"
-
-
 async def invite(update: Update, context: Context) -> None:
-    """/invite UNIT ROLE: a single-use, expiring invite link."""
+    """/invite from an admin the conversation engine does not know yet (listed only in
+    config.yaml): added to the ledger, then the engine's /invite runs for them."""
     message = update.effective_message
     if message is None or not await _admin(update, context):
         return
-    texts, services = context.bot_data.texts, context.bot_data
-    args = context.args or []
-    roles = ", ".join(f"{r.value}（{texts.role(r)}）" for r in INVITABLE)
-    if len(args) < 2:
-        await message.reply_text(
-            texts("admin.invite_usage", roles=roles), parse_mode=ParseMode.HTML
-        )
-        return
-    role_text, unit_name = args[-1], " ".join(args[:-1])
-    try:
-        role = Role(role_text)
-    except ValueError:
-        await message.reply_text(
-            texts("admin.invite_usage", roles=roles), parse_mode=ParseMode.HTML
-        )
-        return
-    person, _ = await current(update, context)
-    try:
-        created, unit = await joining.create_invite(
-            services.db,
-            services.rules,
-            unit_name=unit_name,
-            role=role,
-            created_by=person.id if person else None,
-        )
-    except Refused as refused:
-        await explain(update, context, refused)
-        return
-    await message.reply_text(
-        texts(
-            "admin.invite_made",
-            unit=unit.name if unit else "",
-            role=texts.role(role),
-            hours=int(services.rules.invite_ttl.total_seconds() // 3600),
-            link=invite_link(context, created.code),
-            code=created.code,
-        ),
-        parse_mode=ParseMode.HTML,
-    )
+    await _person(update, context)
+    await dialogue.route(update, context)
 
 
 async def list_units(update: Update, context: Context) -> None:
@@ -155,8 +113,11 @@ async def revoke_menu(update: Update, context: Context) -> None:
     await message.reply_text(texts("admin.revoke_head"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def revoke_button(update: Update, context: Context) -> None:
-    """A revoke button shows what it will do with ✅ 确认 / ✖️ 取消 (`ad:rv:G:ok|no`); only the
+async def on_button(update: Update, context: Context) -> None:
+    """An admin button: revoke (below), or an /invite choice the engine did not take (that
+    invite was made, given up or expired).
+
+    A revoke button shows what it will do with ✅ 确认 / ✖️ 取消 (`ad:rv:G:ok|no`); only the
     confirm ends the role, re-checking that the tapper is an admin and the role still held."""
     query = update.callback_query
     if query is None:
@@ -170,6 +131,9 @@ async def revoke_button(update: Update, context: Context) -> None:
     press = ad.decode(query.data or "")
     if press is None:
         await explain(update, context, Refused("forged"))
+        return
+    if not isinstance(press, ad.Revoke):  # an /invite button the engine did not take
+        await explain(update, context, Refused("invite_step_passed"))
         return
     grant_id, step = press.grant_id, press.step
     if step == "no":

@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass
 
 from scoring.vocab import Role, UnitKind
-from storage import invites, people, units
+from storage import invites, items, people, units
 from storage.db import Database
 from storage.models import Account, Invite, Person, RoleGrant, Unit
-from workflow.outcomes import Refused
+from workflow.notices import post
+from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
 
 #: Roles that belong to a unit; the rest are centre-wide and may be unit-less.
@@ -173,11 +174,44 @@ async def grants(db: Database) -> list[tuple[RoleGrant, Person, Unit | None]]:
         return await people.active_grants(tx)
 
 
-async def revoke(db: Database, grant_id: int, by: Person | None) -> RoleGrant:
-    """Ends a role (kept in the ledger); refuses one already ended."""
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    """A role ended: the grant, the items of its unit waiting at that role's sign-off step,
+    and who else holds the role there now (they sign those; nobody: they wait for a new
+    holder, which the admins' daily digest names until there is one)."""
+
+    grant: RoleGrant
+    waiting: int
+    others: tuple[str, ...]
+
+
+async def revoke(db: Database, grant_id: int, by: Person | None) -> Revoked:
+    """Ends a role (kept in the ledger) and tells its holder; refuses one already ended."""
     async with db.transaction() as tx:
         if not await people.revoke_role(tx, grant_id, by.id if by else None):
             raise Refused("already_revoked")
         grant = await people.get_grant(tx, grant_id)
         assert grant is not None
-    return grant
+        unit = await units.get_unit(tx, grant.unit_id) if grant.unit_id else None
+        waiting, others = 0, []
+        if grant.unit_id is not None:
+            pending = await items.pending_in_units(tx, [grant.unit_id])
+            waiting = sum(
+                1
+                for item in pending
+                if 0 <= item.chain_step < len(item.chain_roles)
+                and item.chain_roles[item.chain_step] is grant.role
+            )
+            others = await people.role_holders(tx, grant.unit_id, grant.role)
+        await post(
+            tx,
+            [
+                Notice(
+                    grant.person_id,
+                    "your_role_revoked",
+                    {"unit": f"{unit.name} " if unit else "", "role": grant.role.value},
+                    event=f"revoke:{grant.id}",
+                )
+            ],
+        )
+    return Revoked(grant, waiting, tuple(person.name for person in others))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.texts import Raw
 from channels.telegram.context import Context
 from chat.actions import admin as ad
 from scoring.vocab import Role
@@ -52,13 +53,27 @@ async def invite(update: Update, context: Context) -> None:
 
 
 async def list_units(update: Update, context: Context) -> None:
-    """/units: every active unit with its people and their roles."""
+    """/units: the centre's own people (roles held without a unit), then every active unit
+    with its people and their roles."""
     message = update.effective_message
     if message is None or not await _admin(update, context):
         return
     texts, db = context.bot_data.texts, context.bot_data.db
     lines = [texts("admin.units_head")]
     async with db.reading() as tx:
+        centre = [
+            f"{holder.name}（{texts.role(role)}）"
+            for role in Role
+            for holder in await people.role_holders(tx, None, role)
+        ]
+        if centre:
+            lines.append(
+                texts(
+                    "admin.unit_line",
+                    unit=Raw(texts("admin.invite_centre")),
+                    people="、".join(centre),
+                )
+            )
         for unit in await units.list_units(tx):
             held = []
             for role in Role:
@@ -161,15 +176,24 @@ async def on_button(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
-    done = await _grant_text(context, "admin.revoked", ended)
+    context.bot_data.courier.wake()  # the person is told
+    done = await _grant_text(context, "admin.revoked", ended.grant)
+    if ended.waiting:
+        done += "\n" + await _grant_text(
+            context,
+            "admin.revoked_waiting_others" if ended.others else "admin.revoked_waiting_nobody",
+            ended.grant,
+            count=ended.waiting,
+            others="、".join(ended.others),
+        )
     await acknowledge(query)
     await mark_decided(context, query.message, done)
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, done)
 
 
-async def _grant_text(context: Context, key: str, grant: RoleGrant) -> str:
-    """A text naming a role grant: its holder, unit and role."""
+async def _grant_text(context: Context, key: str, grant: RoleGrant, **more: object) -> str:
+    """A text naming a role grant: its holder, unit and role (and any more parameters)."""
     texts = context.bot_data.texts
     async with context.bot_data.db.reading() as tx:
         holder = await people.get_person(tx, grant.person_id)
@@ -179,6 +203,7 @@ async def _grant_text(context: Context, key: str, grant: RoleGrant) -> str:
         name=holder.name if holder else "?",
         unit=f"{unit.name} " if unit else "",
         role=texts.role(grant.role),
+        **more,
     )
 
 

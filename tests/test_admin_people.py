@@ -1,5 +1,6 @@
-"""/invite as an admin uses it: units and roles by buttons or in their own words, near misses
-offered back; through the real bot and the fake Bot API, checked in the ledger."""
+"""An admin's people work: /invite (units and roles by buttons or in their own words, near
+misses offered back), /revoke (the person told, the waiting sign-offs accounted for) and
+/units; through the real bot and the fake Bot API, checked in the ledger."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from storage.units import UnitSpec
 from tests.conftest import tg_account
 from tests.flow import ADMIN, REPO, buttons, invite_code, texts_of
 from tests.test_dialogue import label, render
-from tests.test_flows import WINDOW, say, tap
+from tests.test_flows import WINDOW, join, say, submit_quickly, tap
 from workflow.dialogues import Dialogues
 
 SECTION = "综合科"
@@ -164,3 +165,45 @@ async def test_invite_on_the_memory_channel(db: Database) -> None:
     async with db.reading() as tx:
         rows = await tx.fetchall("SELECT role FROM invites ORDER BY rowid")
     assert [row["role"] for row in rows] == ["informant", "editor"]
+
+
+async def test_revoking_tells_the_person_and_who_signs_now(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant, first, second = (
+        server.user(101, "王芳"),
+        server.user(102, "李明"),
+        server.user(103, "周涛"),
+    )
+    admin = server.user(ADMIN, "管理员")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, first, WINDOW, "window_head")
+    await join(server, bot, second, WINDOW, "window_head")
+    await submit_quickly(server, bot, informant)  # waits for the window head
+
+    async def revoke(name: str) -> str:
+        """The admin revokes the window head role of `name`; what the admin is told."""
+        await say(server, bot, admin, "/revoke")
+        menu = admin.received()[-1]
+        await tap(server, bot, admin, menu, buttons(menu)[f"{WINDOW} · {name} · 窗口负责人"])
+        confirm = admin.received()[-1]
+        await tap(server, bot, admin, confirm, buttons(confirm)["✅ 确认"])
+        return texts_of(admin)[-1]
+
+    told = await revoke("李明")
+    assert "已撤销：李明" in told
+    assert "待窗口负责人审签的 1 件信息，由 周涛 继续审签" in told
+    assert "您的身份（市人社局窗口 窗口负责人）已由管理员撤销" in texts_of(first)[-1]
+    told = await revoke("周涛")
+    assert "1 件信息现在无人可审签：请用 /invite 邀请新的窗口负责人" in told
+    assert "已由管理员撤销" in texts_of(second)[-1]
+    listed = await say(server, bot, admin, "/units")
+    assert "王芳（信息员）" in listed and "李明" not in listed
+
+
+async def test_units_lists_the_centres_own_people(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    await join(server, bot, server.user(120, "陈主任"), "中心", "中心主要领导")
+    listed = await say(server, bot, server.user(ADMIN, "管理员"), "/units")
+    assert "中心（不属具体单位）：陈主任（中心主要领导）" in listed

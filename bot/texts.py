@@ -261,6 +261,7 @@ _CORE_ZH: Final[dict[str, str]] = {
     # admin
     "admin.only": "只有管理员可以这样操作。",
     "refused.admin_only": "只有管理员可以这样操作。",
+    "refused.title_multiline": "标题只能有一行（您发来的有 {lines} 行，可能把标题和正文一起发了）。请只发送标题；正文在下一步填写。",
     "refused.invite_step_passed": "这次邀请已经完成、放弃或超时。如需邀请，请重新发送 [cmd invite]。",
     "wait.pending_invite": "邀请的单位和身份",
     "admin.invite_centre": "中心（不属具体单位）",
@@ -631,6 +632,7 @@ _CORE_EN: Final[dict[str, str]] = {
     "find.head": "Found {count}:",
     "admin.only": "Only administrators can do that.",
     "refused.admin_only": "Only administrators can do that.",
+    "refused.title_multiline": "A title is one line (yours has {lines}: perhaps the title and the body together). Send only the title; the body comes next.",
     "refused.invite_step_passed": "That invite was already made, given up or timed out. Send [cmd invite] to start again.",
     "wait.pending_invite": "the invite's unit and role",
     "admin.invite_centre": "the centre (no unit)",

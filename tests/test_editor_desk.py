@@ -8,8 +8,8 @@ from datetime import date
 
 from channels.telegram.app import BotApp
 from sandbox.telegram.server import FakeBotApi
-from scoring.vocab import ItemState
-from storage import items, people
+from scoring.vocab import ItemState, Role
+from storage import items, people, units
 from storage.db import Database
 from tests.flow import buttons, texts_of
 from tests.test_flows import WINDOW, join, say, tap
@@ -22,10 +22,8 @@ async def at_centre(bot: BotApp, ledger: Database, unit: str, title: str) -> int
     """An item of the unit's informant (王芳 / 李华), signed off to the centre."""
     rules = bot.bot_data.rules
     async with ledger.reading() as tx:
-        holders = {
-            p.name: p for p in await people.role_holders_anywhere(tx, submission.Role.INFORMANT)
-        }
-        unit_row = next(u for u in await submission.units.list_units(tx) if u.name == unit)
+        holders = {p.name: p for p in await people.role_holders_anywhere(tx, Role.INFORMANT)}
+        unit_row = next(u for u in await units.list_units(tx) if u.name == unit)
     author = holders["王芳" if unit == WINDOW else "李华"]
     draft = submission.Draft(unit_row.id, "measures", title, "正文。", date(2026, 10, 14))
     item = (await submission.submit(ledger, rules, author, draft)).item
@@ -130,7 +128,7 @@ async def test_desk_service_orders_unregistered_first(
 ) -> None:
     numbers = await cast(server, bot, ledger)
     async with ledger.reading() as tx:
-        editor = (await people.role_holders_anywhere(tx, submission.Role.EDITOR))[0]
+        editor = (await people.role_holders_anywhere(tx, Role.EDITOR))[0]
     await centre.register(ledger, editor, numbers[0])
     page = await centre.desk(ledger, editor, centre.DeskFilter())
     assert [i.id for i in page.items] == numbers[1:9] and page.total == 11 and page.pages == 2

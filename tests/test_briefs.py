@@ -17,8 +17,10 @@ from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.app import BotApp
-from channels.telegram.handlers.briefs import menu_keyboard
+from channels.telegram.context import Context
+from channels.telegram.handlers.dialogue import reply_keyboard
 from chat import capabilities
+from chat.dialogue import Reply
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
@@ -42,7 +44,8 @@ from tests.flow import (
 )
 from workflow import briefs as flow
 from workflow import centre, joining, submission
-from workflow.briefs import BriefContent, BriefView
+from workflow.briefs import BriefContent
+from workflow.dialogues.briefs import menu_buttons
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
@@ -427,12 +430,14 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
 
 def test_the_menu_of_a_full_issue_fits_telegrams_keyboard() -> None:
     """workflow/ caps an issue at MAX_ENTRIES; the Telegram menu of such an issue (five buttons
-    an entry, then six; it reads only the ids) fits what Telegram declares it may hold."""
-    entries = [SimpleNamespace(item=SimpleNamespace(id=n)) for n in range(1, flow.MAX_ENTRIES + 1)]
-    view = cast(BriefView, SimpleNamespace(brief=SimpleNamespace(id=1), entries=entries))
-    rows = menu_keyboard(Texts("zh"), view).inline_keyboard
+    an entry, then six) fits what Telegram declares it may hold."""
+    items = list(range(1, flow.MAX_ENTRIES + 1))
+    menu = Reply("brief.menu", buttons=menu_buttons(1, items))
+    context = cast(Context, SimpleNamespace(bot_data=SimpleNamespace(texts=Texts("zh"))))
+    rows = reply_keyboard(context, menu).inline_keyboard
     assert sum(len(row) for row in rows) == 5 * flow.MAX_ENTRIES + 6
     assert sum(len(row) for row in rows) <= capabilities.TELEGRAM.buttons_per_message
     assert all(len(row) <= capabilities.TELEGRAM.buttons_per_row for row in rows)
+    assert rows[-4][0].text == f"{flow.MAX_ENTRIES} 改标题"
     data = [b.callback_data for row in rows for b in row]
     assert all(len(str(d).encode()) <= capabilities.TELEGRAM.action_bytes for d in data)

@@ -179,8 +179,8 @@ async def test_draft_review_return_revise_sign_distribute(
     assert "请审核《工作简报》2026年第1期" in str(request["text"])
     assert "综合科帮办代办让群众少跑腿" in str(request["text"])
     assert "赵敏" in str(request["text"])
-    await tap(server, bot, leader, request, "bf:r:1:1:rv")
-    assert "退回第1期的原因" in texts_of(leader)[-1]
+    asked = await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    assert "退回第1期的原因" in texts_of(leader)[-1], asked
     shown_back = await say(server, bot, leader, "第二条请补充办件数据")
     assert "请确认退回第1期" in shown_back and "第二条请补充办件数据" in shown_back
     confirm = leader.received()[-1]
@@ -313,6 +313,46 @@ async def test_drafting_survives_a_restart_and_outsiders_are_refused(
         assert "第1期" in await say(server, app, editor, "/brief")  # the number is free again
     async with ledger.reading() as tx:
         assert [b.state for b in await briefs.list_briefs(tx)] == ["draft"]
+
+
+async def test_a_return_given_up_or_kept_and_a_menu_that_wants_its_buttons(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    editor = server.user(104, "赵敏")
+    leader = server.user(105, "周中心")
+    await join(server, bot, editor, OFFICE, "editor")
+    await join(server, bot, leader, OFFICE, "centre_leader")
+    await say(server, bot, editor, "/brief")
+    await editor.send_photo()  # a photo at the menu: the buttons are pointed at
+    await settle(server, bot)
+    assert "请使用上面的按钮" in texts_of(editor)[-1]
+    assert "请使用上面的按钮" in await say(server, bot, editor, "1")
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:date")
+    await editor.send_photo()  # where text is asked
+    await settle(server, bot)
+    assert "请输入文字" in texts_of(editor)[-1]
+    await say(server, bot, editor, "10月14日")
+    answer = await tap(server, bot, editor, editor.received()[-1], "bf:d:1:send")
+    assert "还没有信息" in answer["text"]  # refused: the menu stays
+    assert "请使用上面的按钮" in await say(server, bot, editor, "送审")
+    async with ledger.transaction() as tx:  # an issue in review, as a sent one would be
+        await tx.execute("UPDATE briefs SET state = 'review', round = 1 WHERE id = 1")
+
+    request = leader.received()[-1]  # any of theirs will do: the press is forged
+    await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    assert "退回第1期的原因" in texts_of(leader)[-1]
+    assert "已取消退回" in await say(server, bot, leader, "/cancel")
+    assert "当前没有进行中的操作" in await say(server, bot, leader, "/cancel")
+    await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    await say(server, bot, leader, "请补充")
+    kept = await tap(server, bot, leader, leader.received()[-1], "bf:x:1:1:rv")
+    assert "没有任何改变" in kept["text"]
+    assert "已取消退回" in str(leader.received()[-1]["text"])  # noted under the question
+    stale = await tap(server, bot, leader, leader.received()[-1], "bf:c:1:1:rv")
+    assert "这个确认已失效" in stale["text"]
+    async with ledger.reading() as tx:
+        issue = await briefs.get_brief(tx, 1)
+    assert issue is not None and issue.state == "review"
 
 
 # The services directly: what the chat flow above does not reach.

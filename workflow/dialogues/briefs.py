@@ -18,6 +18,7 @@ from chat.actions import Button
 from chat.actions import briefs as bf
 from chat.dialogue import Flow, Inbound, Invalid, Ref, Reply, Step, Stop
 from chat.dialogue.steps import Show, Take
+from storage.models import Person
 
 from .. import briefs
 from ..briefs import BriefView
@@ -136,7 +137,7 @@ class BriefFlows(Base):
         typed questions lead back to it, sending, dropping or saving ends it."""
         rules = self.rules
 
-        async def editor(event: Inbound) -> Any:
+        async def editor(event: Inbound) -> Person:
             """The person writing, as an editor (refused otherwise, by the service)."""
             return await self._person(event.person_id, refused="not_editor")
 
@@ -271,7 +272,7 @@ class BriefFlows(Base):
             return []  # a question asked: date, drop, an entry's heading or text
 
         async def edited(
-            person: Any, brief_id: int, item: int, field: str, text: str
+            person: Person, brief_id: int, item: int, field: str, text: str
         ) -> list[Reply]:
             """A typed heading or text applied; an entry gone or a draft closed meanwhile is
             said and the menu comes back (or ends), a refused text is asked again."""

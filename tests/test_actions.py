@@ -58,7 +58,11 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
     tasks: st.builds(
         tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids
     ),
-    admin: st.builds(admin.Revoke, ids, st.sampled_from([None, "ok", "no"])),
+    admin: st.one_of(
+        st.builds(admin.Revoke, ids, st.sampled_from([None, "ok", "no"])),
+        st.builds(admin.InviteUnit, ids),
+        st.builds(admin.InviteRole, st.from_regex(r"[a-z_]{1,24}", fullmatch=True)),
+    ),
     announce: st.one_of(
         st.builds(announce.Toggle, st.sampled_from(["r", "k"]), names),
         st.builds(announce.PickUnit, ids),
@@ -174,6 +178,9 @@ TODAY: list[tuple[str, Any]] = [
     ("ad:rv:8", admin.Revoke(8)),
     ("ad:rv:8:ok", admin.Revoke(8, "ok")),
     ("ad:rv:8:no", admin.Revoke(8, "no")),
+    ("ad:iu:0", admin.InviteUnit(0)),
+    ("ad:iu:3", admin.InviteUnit(3)),
+    ("ad:ir:window_head", admin.InviteRole("window_head")),
     ("an:r:window_head", announce.Toggle("r", "window_head")),
     ("an:k:township", announce.Toggle("k", "township")),
     ("an:all", announce.Step("all")),
@@ -230,6 +237,10 @@ FORGED = [
     "so:٩٩٩:0:0:a",
     "so:一:0:0:a",
     "so:1:0:0:a' OR 1=1--",
+    "ad:iu:-1",
+    "ad:iu:",
+    "ad:ir:Informant",
+    "ad:ir:信息员",
     "ed:delete:1",
     "ed:reg:-1",
     "ed:reg:1 OR 1=1",

@@ -42,7 +42,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "tests/test_workdays.py",
         "tests/test_workflow.py",
         "workflow/briefs.py",
-        "workflow/submission.py",
     }
 )
 

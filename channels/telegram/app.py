@@ -162,7 +162,7 @@ def build_application(
             CommandHandler("task", tasks.open_task, filters=private),
             CommandHandler("tasks", tasks.list_tasks, filters=private),
             CallbackQueryHandler(tasks.on_button, pattern=actions.tasks.PATTERN),
-            CallbackQueryHandler(admin.revoke_button, pattern=actions.admin.PATTERN),
+            CallbackQueryHandler(admin.on_button, pattern=actions.admin.PATTERN),
             CommandHandler("guide", announcements.guide, filters=private),
             CommandHandler("announced", announcements.announced, filters=private),
             CallbackQueryHandler(

@@ -190,11 +190,13 @@ class Engine:
             if draft is None:
                 continue
             first = flow.asking(flow.steps[0].name, draft)
-            assert first is not None, f"{flow.name}: a flow asks something"
+            done.taken = True
+            if first is None:  # every question answered with the command: done at once
+                await self._finish(event, event.channel, flow, dict(draft), done)
+                return flow.name, dict(draft)
             session = Session(
                 event.person_id, event.channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
-            done.taken = True
             if event.press is not None and first.answers(event):  # its own first answer
                 await self._answer(event, session, flow, first, done)
                 return flow.name, dict(draft)

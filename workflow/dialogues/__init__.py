@@ -17,6 +17,7 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from .admin import AdminFlows
 from .base import Base, explain
 from .brief_review import BriefReviewFlows
 from .briefs import BriefFlows
@@ -35,6 +36,7 @@ class Dialogues(
     CentreFlows,
     WebnewsFlows,
     VisitFlows,
+    AdminFlows,
     BriefFlows,
     BriefReviewFlows,
     Base,
@@ -61,6 +63,7 @@ class Dialogues(
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                self.invite(),
                 self.brief(),
                 self.brief_return(),
             )

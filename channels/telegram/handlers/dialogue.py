@@ -24,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.texts import Raw
 from channels.telegram.context import Context
 from chat.actions import decode, encode
-from chat.dialogue import Engine, Inbound, Ref, Reply, held_channel
+from chat.dialogue import Engine, Inbound, InviteLink, Ref, Reply, held_channel
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions
@@ -44,6 +44,7 @@ FLOWS: Final = (
     "edit",
     "adoption_day",
     "adoption_ref",
+    "invite",
     "brief",
     "brief_return",
 )
@@ -84,16 +85,22 @@ def _inbound(update: Update, person_id: int) -> Inbound | None:
 
 
 def _params(context: Context, reply: Reply) -> dict[str, Any]:
-    """A reply's parameters, catalogue references and nested replies rendered."""
+    """A reply's parameters, catalogue references and nested replies rendered and an invite
+    code as the bot's deep link."""
     texts = context.bot_data.texts
-    return {
-        name: Raw(texts(value.key))
-        if isinstance(value, Ref)
-        else Raw(_text(context, value))
-        if isinstance(value, Reply)
-        else value
-        for name, value in reply.params.items()
-    }
+
+    def rendered(value: Any) -> Any:
+        """One parameter as the text shows it."""
+        if isinstance(value, Ref):
+            return Raw(texts(value.key))
+        if isinstance(value, Reply):
+            return Raw(_text(context, value))
+        if isinstance(value, InviteLink):
+            username = context.bot_data.options.bot_username or context.bot.username
+            return f"https://t.me/{username}?start={value.code}"
+        return value
+
+    return {name: rendered(value) for name, value in reply.params.items()}
 
 
 def _text(context: Context, reply: Reply) -> str:

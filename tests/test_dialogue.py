@@ -4,6 +4,7 @@ for a wait (ended by another action, said first; a late answer not taken)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from chat.actions import signoff as so
 from chat.actions import submit as sub
 from chat.actions import visits as vi
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import Reply, held_channel
+from chat.dialogue import Engine, Flow, Inbound, Reply, Step, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
@@ -385,7 +386,14 @@ async def test_a_late_answer_is_not_taken(
 async def test_the_session_rides_the_effects_transaction(
     db: Database, cast: dict[str, int], clock: FakeClock
 ) -> None:
-    store = LedgerSessions(db)
+    writes: list[Session | None] = []
+
+    class Counted(LedgerSessions):
+        async def write(self, person_id: int, channel: str, session: Session | None) -> None:
+            writes.append(session)  # a write in a transaction of its own
+            await super().write(person_id, channel, session)
+
+    store = Counted(db)
     person = cast["editor"]
     waiting = Session(person, "memory", "adoption_day", "day", {"adoption": 1}, clock())
     await store.write(person, "memory", waiting)
@@ -406,3 +414,76 @@ async def test_the_session_rides_the_effects_transaction(
 def committed(ride: Rider) -> bool:
     """Whether the riding write was committed (read afresh each time)."""
     return ride.committed
+
+
+async def test_a_menu_lasts_answers_cancel_and_saves_its_effects_with_its_session(
+    db: Database, clock: FakeClock
+) -> None:
+    """What a menu needs of the engine: a lasting step (no expiry, ended without a word), a
+    command that answers it, a step's effect committed with the session after it, a question
+    reading what it shows, and a button pressed after the session ended taken at once."""
+    pressed = vi.PickDay  # any press type will do
+
+    async def start(event: Inbound) -> dict[str, object] | None:
+        return {"n": 0} if event.command == "menu" or isinstance(event.press, pressed) else None
+
+    async def take(event: Inbound, draft: Mapping[str, object]) -> dict[str, object]:
+        if event.command == "cancel":
+            return {"next": None}
+        return {"next": "menu", "days": getattr(event.press, "days_ago", 0)}
+
+    async def effect(event: Inbound, draft: Mapping[str, object]) -> list[Reply]:
+        async with db.transaction() as tx:  # rides: the session is saved with this person
+            await people.ensure_person(tx, tg_account(900 + int(draft["days"])), "某人")  # type: ignore[call-overload]
+        return [Reply("wait.ended", how="toast")]
+
+    async def show(event: Inbound, draft: Mapping[str, object]) -> dict[str, object]:
+        async with db.reading() as tx:
+            return {"people": len(await tx.fetchall("SELECT id FROM people"))}
+
+    menu = Step(
+        "menu",
+        lambda draft: Reply("nothing_to_cancel", {"people": draft["people"]}),
+        take,
+        presses=(pressed,),
+        after=lambda draft: draft["next"],
+        lasting=True,
+        commands=("cancel",),
+        effect=effect,
+        show=show,
+    )
+
+    async def finish(event: Inbound, draft: Mapping[str, object]) -> list[Reply]:
+        return [Reply("cancelled")]
+
+    flow = Flow("menu", "wait.pending_visit", start, (menu,), finish)
+    writes: list[Session | None] = []
+
+    class Counted(LedgerSessions):
+        async def write(self, person_id: int, channel: str, session: Session | None) -> None:
+            writes.append(session)  # a write in a transaction of its own
+            await super().write(person_id, channel, session)
+
+    store = Counted(db)
+    engine = Engine(
+        store, [flow], clock=clock, typed_answer=timedelta(minutes=1), explain=lambda e: None
+    )
+    chat = MemoryChannel(engine, lambda reply: reply.key)
+    async with db.transaction() as tx:
+        person = (await people.ensure_person(tx, tg_account(899), "编辑")).id
+    await chat.command(person, "menu")
+    assert chat.last(person).reply == Reply("nothing_to_cancel", {"people": 1})
+    writes.clear()
+    clock.now += timedelta(hours=5)  # a lasting step does not expire
+    done = await chat.press(person, pressed(1))
+    assert [s.reply for s in done] == [
+        Reply("wait.ended", how="toast"),
+        Reply("nothing_to_cancel", {"people": 2}),
+    ]
+    assert writes == []  # the session was written in the effect's transaction
+    assert await chat.command(person, "help") == []  # ended without a word
+    assert await store.load(person, chat.name) is None
+    again = await chat.press(person, pressed(0))  # taken at once as the menu's answer
+    assert [s.reply.key for s in again if s.reply] == ["wait.ended", "nothing_to_cancel"]
+    assert [s.text for s in await chat.command(person, "cancel")] == ["cancelled"]
+    assert await store.load(person, chat.name) is None

@@ -4,7 +4,8 @@ call whose transaction also ends the session.
 
 Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
 news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL. Telegram runs all
+rewrite of an item, an adoption's typed date and its issue number / URL, /brief's menu of an
+issue in progress and an issue's return with its reason and ✅ 确认. Telegram runs all
 but /submit on the engine (`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
 (docs/architecture.md).
 """
@@ -18,6 +19,8 @@ from chat.dialogue import Engine, SessionStore
 
 from .admin import AdminFlows
 from .base import Base, explain
+from .brief_review import BriefReviewFlows
+from .briefs import BriefFlows
 from .centre import CentreFlows
 from .signoff import SignoffFlows
 from .submit import SubmitFlows
@@ -27,7 +30,17 @@ from .webnews import WebnewsFlows
 __all__ = ["Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, AdminFlows, Base):
+class Dialogues(
+    SubmitFlows,
+    SignoffFlows,
+    CentreFlows,
+    WebnewsFlows,
+    VisitFlows,
+    AdminFlows,
+    BriefFlows,
+    BriefReviewFlows,
+    Base,
+):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -51,6 +64,8 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows
                 self.visit(),
                 self.edit(),
                 self.invite(),
+                self.brief(),
+                self.brief_return(),
             )
         }
         return Engine(

@@ -1,9 +1,15 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
 offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
-withdrawal's and website news' return with their reasons (shown back and held for ✅ 确认),
-website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed date and
-its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
+withdrawal's, website news' and an issue's return with their reasons (shown back and held for
+✅ 确认), website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed
+date and its issue number / URL, and /brief's menu of an issue in progress; the other
+dialogues are still PTB's (see docs/architecture.md).
+
+How replies are worded: a parameter that is a `Ref` is that catalogue text, one that is a
+`Reply` is its text (with its `also` lines) rendered first; an `also` part with no key is an
+empty line; a button's `params` fill its label; a text longer than a message is sent in
+pieces, the buttons under the last.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
 from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
+from .lookup import split_message
 
 #: The flows Telegram runs on the engine.
 FLOWS: Final = (
@@ -38,6 +45,8 @@ FLOWS: Final = (
     "adoption_day",
     "adoption_ref",
     "invite",
+    "brief",
+    "brief_return",
 )
 
 
@@ -76,14 +85,16 @@ def _inbound(update: Update, person_id: int) -> Inbound | None:
 
 
 def _params(context: Context, reply: Reply) -> dict[str, Any]:
-    """A reply's parameters, catalogue references rendered and an invite code as the bot's
-    deep link."""
+    """A reply's parameters, catalogue references and nested replies rendered and an invite
+    code as the bot's deep link."""
     texts = context.bot_data.texts
 
     def rendered(value: Any) -> Any:
         """One parameter as the text shows it."""
         if isinstance(value, Ref):
             return Raw(texts(value.key))
+        if isinstance(value, Reply):
+            return Raw(_text(context, value))
         if isinstance(value, InviteLink):
             username = context.bot_data.options.bot_username or context.bot.username
             return f"https://t.me/{username}?start={value.code}"
@@ -92,14 +103,23 @@ def _params(context: Context, reply: Reply) -> dict[str, Any]:
     return {name: rendered(value) for name, value in reply.params.items()}
 
 
-def _keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
+def _text(context: Context, reply: Reply) -> str:
+    """A reply's text, its `also` parts on lines of their own (one with no key: empty)."""
+    texts = context.bot_data.texts
+    return "\n".join(
+        texts(part.key, **_params(context, part)) if part.key else ""
+        for part in (reply, *reply.also)
+    )
+
+
+def reply_keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
     """A reply's buttons; a label that is no catalogue key (a unit's name) shown as it is."""
     texts = context.bot_data.texts
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    texts(b.label) if texts.has(b.label) else b.label,
+                    texts(b.label, **b.params) if texts.has(b.label) else b.label,
                     callback_data=encode(b.press),
                 )
                 for b in row
@@ -114,7 +134,6 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
     a wait's end to the person's chat, a press's brief answer, a note under the pressed
     message, an earlier message's buttons removed, other texts under the press or as
     replies."""
-    texts = context.bot_data.texts
     query, message, user = update.callback_query, update.effective_message, update.effective_user
     answered = False
     for reply in replies:
@@ -134,7 +153,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                     origin.get("chat"), origin.get("message"), reply_markup=None
                 )
             continue
-        text = "\n".join(texts(part.key, **_params(context, part)) for part in (reply, *reply.also))
+        text = _text(context, reply)
         if reply.how == "toast" and query is not None:
             await acknowledge(query, text)
             answered = True
@@ -145,21 +164,26 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 answered = True
             await mark_decided(context, query.message, text)
             continue
-        markup = _keyboard(context, reply) if reply.buttons else None
+        markup = reply_keyboard(context, reply) if reply.buttons else None
         if reply.key == "wait.ended":
             if user is not None:
                 with contextlib.suppress(BadRequest, Forbidden):
                     await context.bot.send_message(user.id, text)
-        elif query is not None:
+            continue
+        pieces = split_message(text)
+        if query is not None:
             if not answered:
                 await acknowledge(query)
                 answered = True
             chat_id = press_chat(query, person)
             if chat_id is not None:
                 with contextlib.suppress(Forbidden):  # blocked since pressing: nobody to tell
-                    await context.bot.send_message(chat_id, text, reply_markup=markup)
+                    for n, piece in enumerate(pieces, 1):
+                        last = markup if n == len(pieces) else None
+                        await context.bot.send_message(chat_id, piece, reply_markup=last)
         elif message is not None:
-            await message.reply_text(text, reply_markup=markup)
+            for n, piece in enumerate(pieces, 1):
+                await message.reply_text(piece, reply_markup=markup if n == len(pieces) else None)
 
 
 async def route(update: Update, context: Context) -> None:
@@ -178,17 +202,23 @@ async def route(update: Update, context: Context) -> None:
     if event is None:
         return
     dialogues = engine(context)
+    session = await dialogues.store.load(person.id, TELEGRAM)
+    flow = dialogues.flows.get(session.flow) if session is not None else None
+    step = flow.step(session.step) if flow is not None and session is not None else None
     if not event.is_action and event.text is None:  # a file or sticker where text is asked
-        session = await dialogues.store.load(person.id, TELEGRAM)
-        if session is not None and session.live(dialogues.clock(), dialogues.typed_answer):
-            flow = dialogues.flows.get(session.flow)
+        if session is not None and (
+            (step is not None and step.lasting)
+            or session.live(dialogues.clock(), dialogues.typed_answer)
+        ):
             message = update.effective_message
             if message is not None:
-                said = flow.not_text if flow is not None else "submit.want_text"
+                said = (step.not_text if step is not None else None) or (
+                    flow.not_text if flow is not None else "submit.want_text"
+                )
                 await message.reply_text(context.bot_data.texts(said))
             raise ApplicationHandlerStop
         return
-    if event.command == "cancel":
+    if event.command == "cancel" and (step is None or not step.answers(event)):
         return  # /cancel ends the engine's dialogue itself (`cancel`)
     handled = await dialogues.handle(event)
     await _send(update, context, handled.replies, person)

@@ -17,7 +17,7 @@ from channels.telegram.ratelimit import QueuedForLater
 from storage.models import TELEGRAM
 from workflow import reach
 
-from . import dialogue, start, waits
+from . import dialogue, start
 from .common import acknowledge, current, is_stale_query
 
 log = logging.getLogger(__name__)
@@ -26,16 +26,14 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops the engine's dialogue (a typed answer awaited, a
-    step held for ✅ 确认) and an issue's return held for confirmation."""
+    """/cancel when no /submit is open and no step of the engine answers it itself: drops the
+    engine's dialogue (a typed answer awaited, a step held for ✅ 确认)."""
     message = update.effective_message
     if message is None:
         return
     texts = context.bot_data.texts
     dropped = await dialogue.cancel(update, context)
-    held = waits.state(context).get(waits.CONFIRM) is not None
-    waits.release(context)  # a reason shown back to confirm is dropped too
-    await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))
+    await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
 
 
 async def fallback(update: Update, context: Context) -> None:

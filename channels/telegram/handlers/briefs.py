@@ -17,7 +17,6 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 
-from bot.documents import offload
 from bot.texts import Texts
 from channels.telegram.context import Context
 from chat.actions import briefs as bf
@@ -71,11 +70,6 @@ def caption_for(texts: Texts) -> Callable[[BriefContent], str]:
     return caption
 
 
-async def render_issue(content: BriefContent) -> bytes:
-    """The issue's .docx, made in a child process (python-docx stays out of the bot)."""
-    return await offload.render("bot.documents.briefdoc:render", content)
-
-
 async def decision_button(update: Update, context: Context) -> None:
     """审核通过 / 签发 act at once. 退回 and its confirmation are the engine's, which takes
     them before this runs: a 退回 left here is a stranger's, a confirmation had nothing held
@@ -106,7 +100,7 @@ async def decision_button(update: Update, context: Context) -> None:
                 person,
                 brief_id=brief_id,
                 round_=round_,
-                render=render_issue,
+                render=services.options.render_issue,
                 caption=caption_for(texts),
             )
             done = texts("brief.done_issued", number=decided.brief.number)

@@ -20,6 +20,7 @@ from chat.actions import (
     announce,
     briefs,
     editor,
+    item,
     revise,
     signoff,
     submit,
@@ -106,6 +107,7 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.just(visits.Confirm()),
         st.just(visits.Cancel()),
     ),
+    item: st.builds(item.FullText, ids),
 }
 FAMILIES = list(PRESSES)
 
@@ -184,6 +186,7 @@ TODAY: list[tuple[str, Any]] = [
     ("ed:q:0:0:a:0", editor.DeskPage(0)),
     ("ed:q:2:7:s:202611", editor.DeskPage(2, 7, "s", 202611)),
     ("rv:12", revise.Revise(12)),
+    ("it:full:12", item.FullText(12)),
     ("tk:done:4", tasks.TaskAction("done", 4)),
     ("tk:cancel:4", tasks.TaskAction("cancel", 4)),
     ("tk:cancelok:4", tasks.TaskAction("cancelok", 4)),

@@ -11,6 +11,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import people, units
 from storage.db import Database
+from storage.models import Person
 from tests.flow import buttons, settle, texts_of
 from tests.test_flows import WINDOW, join, tap
 from workflow import signoff, submission
@@ -28,7 +29,7 @@ async def crew(server: FakeBotApi, bot: BotApp) -> None:
         await join(server, bot, server.user(uid, name), WINDOW, role)
 
 
-async def person(ledger: Database, role: Role) -> submission.Person:
+async def person(ledger: Database, role: Role) -> Person:
     """The window's holder of a role."""
     async with ledger.reading() as tx:
         unit = next(u for u in await units.list_units(tx) if u.name == WINDOW)

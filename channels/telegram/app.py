@@ -150,6 +150,7 @@ def build_application(
             CallbackQueryHandler(lookup.item_button, pattern=actions.item.PATTERN),
             CommandHandler("queue", centre.queue, filters=private),
             CommandHandler("my", lookup.my_items, filters=private),
+            CommandHandler("bulletin", lookup.bulletin, filters=private),
             CommandHandler("unit", lookup.my_unit, filters=private),
             CommandHandler("rank", lookup.ranking, filters=private),
             CommandHandler("item", lookup.show_item, filters=private),

@@ -24,6 +24,7 @@ from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState
 from storage.models import Person
 from workflow import centre, reach, views, withdrawal
+from workflow import periods as closing
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
@@ -130,6 +131,52 @@ async def my_unit(update: Update, context: Context) -> None:
             ),
             parse_mode=ParseMode.HTML,
         )
+
+
+_MONTH_TYPED = re.compile(r"(?:(\d{4})[-年./])?(\d{1,2})月?")
+
+
+async def bulletin(update: Update, context: Context) -> None:
+    """/bulletin [2026-10 | 10月]: a month's bulletin again (default last month), the
+    reader's unit marked; as published (with its chart and workbook) once the month is
+    closed, else a preview that says so."""
+    message, person = update.effective_message, await member(update, context)
+    if message is None or person is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    today = services.rules.local_now(services.db.clock()).date()
+    typed = "".join(context.args or []).translate(FULLWIDTH_DIGITS)
+    if typed:
+        matched = _MONTH_TYPED.fullmatch(typed)
+        if matched is None or not 1 <= int(matched[2]) <= 12:
+            await message.reply_text(texts("bulletin.usage"))
+            return
+        year, month = int(matched[1] or today.year), int(matched[2])
+    else:
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    if (year, month) > (today.year, today.month):
+        await message.reply_text(texts("bulletin.usage"))
+        return
+    report = await closing.bulletin_report(
+        services.db, services.rules.policy, services.rules.zone, year, month
+    )
+    _, grants = await current(update, context)
+    mine = next((g.unit_id for g in grants if g.unit_id is not None), None)
+    parts = services.options.bulletin_parts(report, mine)
+    if report.version is None:
+        parts = [texts("bulletin.preview", year=year, month=month), *parts]
+    for part in parts:
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
+    if report.version is not None:
+        period = f"{year}-{month:02d}"
+        for kind, key in (
+            ("photo", f"bulletin:{period}:png"),
+            ("document", f"bulletin:{period}:xlsx"),
+        ):
+            try:
+                await reply_stored_file(context, message, kind, key)
+            except Refused:  # posted before files were kept: the text is the bulletin
+                continue
 
 
 async def ranking(update: Update, context: Context) -> None:

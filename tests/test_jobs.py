@@ -124,7 +124,7 @@ async def test_bulletin_on_the_first_working_day(
     (document,) = [m for m in group if "document" in m]
     assert document["document"]["file_name"] == f"通报-{period}.xlsx"
     book = load_workbook(io.BytesIO(server.file_bytes(document["document"]["file_id"])))
-    assert book.sheetnames == ["本月", "全年累计"]
+    assert book.sheetnames == ["本月", "全年累计", "采用明细", "迟报明细"]
     assert f"{period[:4]}年{int(period[5:])}月 信息报送情况通报" in group_text
     assert "👉" in str(server.sent_to(102)[0]["text"])  # the head's own unit is marked
     # A restart and another sweep: nothing new.

@@ -65,8 +65,9 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(submit.Step, st.sampled_from(["body:done", "files:done", "ok", "cancel"])),
     ),
     revise: st.builds(revise.Revise, ids),
-    tasks: st.builds(
-        tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids
+    tasks: st.one_of(
+        st.builds(tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids),
+        st.builds(tasks.TaskLink, ids, ids),
     ),
     admin: st.one_of(
         st.builds(admin.Revoke, ids, st.sampled_from([None, "ok", "no"])),
@@ -196,6 +197,7 @@ TODAY: list[tuple[str, Any]] = [
     ("tk:cancel:4", tasks.TaskAction("cancel", 4)),
     ("tk:cancelok:4", tasks.TaskAction("cancelok", 4)),
     ("tk:keep:4", tasks.TaskAction("keep", 4)),
+    ("tk:link:4:12", tasks.TaskLink(4, 12)),
     ("ad:rv:8", admin.Revoke(8)),
     ("ad:rv:8:ok", admin.Revoke(8, "ok")),
     ("ad:rv:8:no", admin.Revoke(8, "no")),

@@ -679,6 +679,20 @@ async def resubmitted(h: Harness, who: Who, target: int, said: Said) -> bool:
     return (item.state, item.chain_round) == (ItemState.PENDING, 1)
 
 
+async def answerable_task(h: Harness) -> int:
+    """A fresh writing task of the window, and an item of the window submitted after it."""
+    task = await h.task()
+    await h.item_at(0, title="回应写作任务")
+    return task
+
+
+async def closed_or_offered(h: Harness, who: Who, target: int, said: Said) -> bool:
+    """The task is done, or the items that may answer it are offered as buttons."""
+    return await task_closed("done")(h, who, target, said) or has_button(
+        said.messages, f"tk:link:{target}:"
+    )
+
+
 def task_closed(state: str) -> Effect:
     async def effect(h: Harness, who: Who, target: int, said: Said) -> bool:
         async with h.db.reading() as tx:
@@ -1065,10 +1079,11 @@ ACTIONS = (
     ),
     Action(
         "tk:done",
-        "a writing task done `tk:done:T`",
+        "a writing task done `tk:done:T` (an editor's at once; an informant's offers the items"
+        " that may answer it, `tk:link:T:N`)",
         presses("tk:done:{n}"),
-        task_closed("done"),
-        Harness.task,
+        closed_or_offered,
+        answerable_task,
     ),
     Action(
         "tk:cancel",

@@ -10,17 +10,22 @@ A held step (a destructive step shown back for its ✅ 确认) is kept in a sess
 on `held_channel(channel)`: another action neither ends it nor is ended by it (a new
 question leaves it, a press of it ends a typed wait like any press), a newer held step
 replaces it, and it expires after the same minutes (its press is then refused as stale).
+
+A flow kept aside (`Flow.aside`: /submit) lives beside both, as PTB's conversation did: it
+answers what the typed wait does not take, other actions leave it, its question stands as
+long as it takes, and /submit or its entry press starts it afresh.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
-from .steps import Flow, Step
+from .steps import Draft, Flow, Step
 
 #: Turns a service's refusal into the reply explaining it; None for an exception it is not.
 Explain = Callable[[BaseException], Reply | None]
@@ -29,6 +34,19 @@ Explain = Callable[[BaseException], Reply | None]
 def held_channel(channel: str) -> str:
     """Where a channel's held step is kept (apart from its typed wait)."""
     return f"{channel}:held"
+
+
+def aside_channel(channel: str, flow: str) -> str:
+    """Where a channel's session of a flow kept aside is kept (apart from its typed wait)."""
+    return f"{channel}:{flow}"
+
+
+async def ask(step: Step, draft: Draft) -> Reply:
+    """The step's question (a prompt that reads the ledger is awaited)."""
+    reply = step.prompt(draft)
+    if inspect.isawaitable(reply):
+        return await reply
+    return reply
 
 
 @dataclass(slots=True)
@@ -91,17 +109,48 @@ class Engine:
                     return done
             elif event.is_action:
                 await self.store.write(event.person_id, event.channel, None)
-                started = await self._start(event, now, done)
+                aside = await self._aside(event, done)
+                started = None if aside else await self._start(event, now, done)
                 again = started == (session.flow, dict(session.draft))
                 if live and not again and session.asked_by != event.event_id:
                     # said first: before whatever the command or press answers
                     done.replies.insert(0, Reply("wait.ended", {"what": Ref(flow.what)}))
                 return done
-            else:
+            elif live:
                 return done  # a sticker, a file where text is asked: the channel explains
+        if await self._aside(event, done):
+            return done
         if event.is_action:
             await self._start(event, now, done)
         return done
+
+    async def _aside(self, event: Inbound, done: Handled) -> bool:
+        """Answers the flow kept aside whose step the event is meant for (or says what its
+        step wants instead of a text, file or sticker); whether one did."""
+        for flow in self.flows.values():
+            if not flow.aside:
+                continue
+            channel = aside_channel(event.channel, flow.name)
+            session = await self.store.load(event.person_id, channel)
+            if session is None:
+                continue
+            step = flow.step(session.step)
+            if step is None:  # a step this code no longer has: nothing can answer it
+                await self.store.write(event.person_id, channel, None)
+                continue
+            if session.asked_by == event.event_id and step.name != flow.receipt:
+                # delivered again after a kill: its question again, nothing taken twice
+                done.replies.append(await ask(step, session.draft))
+                done.taken = True
+                return True
+            if step.answers(event):
+                await self._answer(event, session, flow, step, done, channel=channel)
+                return True
+            if not event.is_action and step.misfit is not None:
+                done.replies.append(step.misfit(event))
+                done.taken = True
+                return True
+        return False
 
     async def _held(self, event: Inbound, now: datetime, done: Handled) -> bool:
         """Answers the held step if the event is its press (ending a typed wait first, as any
@@ -151,10 +200,14 @@ class Engine:
         *,
         again: Session | None = None,
     ) -> None:
-        """Runs the flow's effects; the session on `channel` ends in their transaction (a
-        refusal leaves it standing, asked `again` if given; a `Stop` ends it)."""
+        """Runs the flow's effects; the session on `channel` ends in their transaction, or
+        stays at the flow's receipt (a refusal leaves it standing, asked `again` if given; a
+        `Stop` ends it)."""
+        after = None
+        if flow.receipt is not None and again is not None:
+            after = again.asked(flow.receipt, draft, self.clock(), event.event_id)
         try:
-            with self.store.riding(event.person_id, channel, None) as ride:
+            with self.store.riding(event.person_id, channel, after) as ride:
                 done.replies.extend(await flow.finish(event, draft))
         except Stop as stop:
             await self.store.write(event.person_id, channel, None)
@@ -166,7 +219,21 @@ class Engine:
                 await self.store.write(event.person_id, channel, again)
             return
         if not ride.committed:  # the effect wrote nothing: end the session on its own
-            await self.store.write(event.person_id, channel, None)
+            await self.store.write(event.person_id, channel, after)
+
+    async def delivered(self, event: Inbound) -> None:
+        """The channel has sent the replies to this event: a receipt its finish left ends."""
+        for flow in self.flows.values():
+            if not flow.aside or flow.receipt is None:
+                continue
+            channel = aside_channel(event.channel, flow.name)
+            session = await self.store.load(event.person_id, channel)
+            if (
+                session is not None
+                and session.step == flow.receipt
+                and session.asked_by == event.event_id
+            ):
+                await self.store.write(event.person_id, channel, None)
 
     async def _start(
         self, event: Inbound, now: datetime, done: Handled
@@ -176,6 +243,10 @@ class Engine:
         for flow in self.flows.values():
             try:
                 draft = await flow.start(event)
+            except Stop as stop:  # may not start it: these replies say why
+                done.replies.extend(stop.replies)
+                done.taken = True
+                return None
             except Exception as error:
                 done.replies.append(self._refusal(error))
                 done.taken = True
@@ -184,32 +255,42 @@ class Engine:
                 continue
             first = flow.asking(flow.steps[0].name, draft)
             assert first is not None, f"{flow.name}: a flow asks something"
+            channel = aside_channel(event.channel, flow.name) if flow.aside else event.channel
             session = Session(
-                event.person_id, event.channel, flow.name, first.name, dict(draft), now
+                event.person_id, channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
-            await self.store.write(event.person_id, event.channel, session)
-            done.replies.append(first.prompt(draft))
+            await self.store.write(event.person_id, channel, session)
+            done.replies.append(await ask(first, draft))
             done.taken = True
             return flow.name, dict(draft)
         return None
 
     async def _answer(
-        self, event: Inbound, session: Session, flow: Flow, step: Step, done: Handled
+        self,
+        event: Inbound,
+        session: Session,
+        flow: Flow,
+        step: Step,
+        done: Handled,
+        *,
+        channel: str | None = None,
     ) -> None:
-        """Reads the answer; asks the next question, or finishes the flow with its effects."""
+        """Reads the answer; asks the next question, or finishes the flow with its effects
+        (the session kept on `channel`, the event's own unless the flow is kept aside)."""
         done.taken = True
+        channel = channel or event.channel
         now = self.clock()
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Stop as stop:
-            await self.store.write(event.person_id, event.channel, None)
+            await self.store.write(event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
             await self.store.write(  # the question stands, its time starts afresh
                 event.person_id,
-                event.channel,
+                channel,
                 session.asked(step.name, session.draft, now, event.event_id),
             )
             return
@@ -218,23 +299,23 @@ class Engine:
         following = flow.following(step, draft)
         if following is not None:
             if following.held:  # shown back: the typed wait is over, the step is held
-                await self.store.write(event.person_id, event.channel, None)
+                await self.store.write(event.person_id, channel, None)
                 await self.store.write(
                     event.person_id,
                     held_channel(event.channel),
                     session.asked(following.name, draft, now, event.event_id),
                 )
-                done.replies.append(following.prompt(draft))
+                done.replies.append(await ask(following, draft))
                 return
             await self.store.write(
                 event.person_id,
-                event.channel,
+                channel,
                 session.asked(following.name, draft, now, event.event_id),
             )
-            done.replies.append(following.prompt(draft))
+            done.replies.append(await ask(following, draft))
             return
         again = session.asked(step.name, session.draft, now, event.event_id)
-        await self._finish(event, event.channel, flow, draft, done, again=again)
+        await self._finish(event, channel, flow, draft, done, again=again)
 
     def _refusal(self, error: Exception) -> Reply:
         """The reply explaining a refusal; anything else is a bug and propagates."""

@@ -26,10 +26,11 @@ class Step:
     (None: the flow finishes). `presses` are the button types that answer it (a press of
     another type ends the dialogue like a command). A `held` step is a destructive step shown
     back for its ✅ 确认: kept apart from the typed wait (one of each at a time), neither ended
-    by other actions nor replacing the wait, but expiring like it."""
+    by other actions nor replacing the wait, but expiring like it. A `prompt` may be a
+    coroutine function, for a question that reads the ledger (/submit's preview)."""
 
     name: str
-    prompt: Callable[[Draft], Reply]
+    prompt: Callable[[Draft], Reply | Awaitable[Reply]]
     take: Take
     next: str | None = None
     presses: tuple[type, ...] = ()
@@ -45,6 +46,9 @@ class Step:
     clears: bool = False
     #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
     press_test: Callable[[object], bool] | None = None
+    #: What a text, file or sticker that is not its answer gets, in a flow kept aside (None:
+    #: the channel's other handlers answer it).
+    misfit: Callable[[Inbound], Reply] | None = None
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
@@ -62,7 +66,13 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
-    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets."""
+    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets.
+
+    A flow kept `aside` (/submit, as PTB's conversation was) has a session of its own on
+    `aside_channel(channel, name)`, beside the typed wait: other actions neither end it nor are
+    ended by it, it takes what no typed wait takes, its question does not expire (a draft is
+    written over minutes), and an event delivered again after a kill asks its question again
+    instead of being taken twice."""
 
     name: str
     what: str
@@ -70,6 +80,13 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Finish
     not_text: str = "submit.want_text"
+    aside: bool = False
+    #: The step a flow kept aside is left at by its finish (in the effect's transaction),
+    #: until the channel has sent what finishing said (`Engine.delivered`): a kill in between
+    #: leaves the finishing press to be answered again (by a finish that takes nothing twice,
+    #: /submit's draft token), as PTB's conversation, written after its replies, did. None:
+    #: the session ends with the effect.
+    receipt: str | None = None
 
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""

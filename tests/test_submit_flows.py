@@ -11,7 +11,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState
 from storage import items, sessions
 from storage.db import Database
-from tests.flow import button_data, buttons, settle, texts_of
+from tests.flow import ADMIN, button_data, buttons, settle, texts_of
 from tests.test_flows import WINDOW, join, say, submit_quickly, tap
 
 TOWNSHIP = "城关镇便民服务中心"
@@ -87,3 +87,14 @@ async def test_the_draft_stands_while_other_things_come_between(
     async with ledger.reading() as tx:
         item = await items.get_item(tx, 1)
     assert item is not None and item.state is ItemState.RETURNED
+
+
+async def test_an_announcement_waits_for_the_draft(server: FakeBotApi, bot: BotApp) -> None:
+    """/announce in the middle of /submit is refused (its steps would take the texts), until
+    the draft is cancelled."""
+    admin = server.user(ADMIN, "管理员")
+    await join(server, bot, admin, WINDOW, "informant")
+    await say(server, bot, admin, "/submit")
+    assert "正在填写的信息报送" in await say(server, bot, admin, "/announce")
+    await say(server, bot, admin, "/cancel")
+    assert "发布通知" in await say(server, bot, admin, "/announce")

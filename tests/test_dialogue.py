@@ -4,6 +4,7 @@ for a wait (ended by another action, said first; a late answer not taken)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from chat.actions import submit as sub
 from chat.actions import visits as vi
 from chat.cards import Card, Phrase
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import Reply, held_channel
+from chat.dialogue import Engine, Flow, Inbound, Reply, Step, Stop, aside_channel, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
@@ -30,7 +31,7 @@ from storage.sessions import LedgerSessions
 from storage.units import UnitSpec
 from tests.conftest import FakeClock, tg_account
 from workflow import centre
-from workflow.dialogues import Dialogues
+from workflow.dialogues import Dialogues, explain
 from workflow.rules import CentreRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -422,3 +423,52 @@ async def test_the_session_rides_the_effects_transaction(
 def committed(ride: Rider) -> bool:
     """Whether the riding write was committed (read afresh each time)."""
     return ride.committed
+
+
+async def test_a_flow_kept_aside(db: Database, cast: dict[str, int], clock: FakeClock) -> None:
+    """Beside the typed wait: a start may stop with its own reply, a prompt may read the
+    ledger, other actions and time leave it, a sticker gets the step's misfit, and its finish
+    leaves the receipt until the channel says the replies went out."""
+
+    async def start(event: Inbound) -> dict[str, object] | None:
+        if event.command == "nope":
+            raise Stop(Reply("no"))
+        return {} if event.command == "note" else None
+
+    async def prompt(draft: object) -> Reply:
+        async with db.reading():
+            return Reply("ask")
+
+    async def take(event: Inbound, draft: object) -> dict[str, object]:
+        return {"text": event.text}
+
+    async def finish(event: Inbound, draft: object) -> list[Reply]:
+        async with db.transaction() as tx:
+            await tx.audit(event.person_id, "test.note", "item", 1)
+        return [Reply("done")]
+
+    step = Step("text", prompt, take, misfit=lambda event: Reply("want"))
+    flow = Flow("note", "help.submit", start, (step, Step("sent", prompt, take)), finish)
+    engine = Engine(
+        LedgerSessions(db),
+        [replace(flow, aside=True, receipt="sent")],
+        clock=clock,
+        typed_answer=timedelta(minutes=10),
+        explain=explain,
+    )
+    person, slot = cast["writer"], aside_channel("memory", "note")
+    said = await engine.handle(Inbound(person, "memory", "1", command="nope"))
+    assert ([r.key for r in said.replies], said.taken) == (["no"], True)
+    assert [
+        r.key for r in (await engine.handle(Inbound(person, "memory", "2", command="note"))).replies
+    ] == ["ask"]
+    clock.now += timedelta(days=1)
+    assert not (await engine.handle(Inbound(person, "memory", "3", command="help"))).taken
+    sticker = await engine.handle(Inbound(person, "memory", "4"))
+    assert [r.key for r in sticker.replies] == ["want"]
+    text = Inbound(person, "memory", "5", text="记下")
+    assert [r.key for r in (await engine.handle(text)).replies] == ["done"]
+    receipt = await engine.store.load(person, slot)
+    assert receipt is not None and receipt.step == "sent"
+    await engine.delivered(text)
+    assert await engine.store.load(person, slot) is None

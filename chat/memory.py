@@ -65,7 +65,7 @@ class MemoryChannel:
         if not handled.taken:
             self.unhandled.append(event)
         else:
-            await self.engine.delivered(event)  # said: a finish's receipt ends
+            await self.engine.delivered(event, handled)  # said: deferred writes, receipts
         return out
 
     def _event(self, person_id: int, **what: object) -> Inbound:

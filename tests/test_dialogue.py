@@ -20,7 +20,17 @@ from chat.actions import submit as sub
 from chat.actions import visits as vi
 from chat.cards import Card, Phrase
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import Engine, Flow, Inbound, Reply, Step, Stop, aside_channel, held_channel
+from chat.dialogue import (
+    Engine,
+    Flow,
+    Handled,
+    Inbound,
+    Reply,
+    Step,
+    Stop,
+    aside_channel,
+    held_channel,
+)
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
@@ -457,18 +467,28 @@ async def test_a_flow_kept_aside(db: Database, cast: dict[str, int], clock: Fake
         explain=explain,
     )
     person, slot = cast["writer"], aside_channel("memory", "note")
-    said = await engine.handle(Inbound(person, "memory", "1", command="nope"))
+
+    async def act(event_id: str, **what: object) -> Handled:
+        """The event handled, its replies sent."""
+        event = Inbound(person, "memory", event_id, **what)  # type: ignore[arg-type]
+        handled = await engine.handle(event)
+        await engine.delivered(event, handled)
+        return handled
+
+    said = await act("1", command="nope")
     assert ([r.key for r in said.replies], said.taken) == (["no"], True)
-    assert [
-        r.key for r in (await engine.handle(Inbound(person, "memory", "2", command="note"))).replies
-    ] == ["ask"]
+    start_event = Inbound(person, "memory", "2", command="note")
+    started = await engine.handle(start_event)
+    assert [r.key for r in started.replies] == ["ask"]
+    assert await engine.store.load(person, slot) is None  # written once the question is out
+    await engine.delivered(start_event, started)
     clock.now += timedelta(days=1)
-    assert not (await engine.handle(Inbound(person, "memory", "3", command="help"))).taken
-    sticker = await engine.handle(Inbound(person, "memory", "4"))
-    assert [r.key for r in sticker.replies] == ["want"]
+    assert not (await act("3", command="help")).taken
+    assert [r.key for r in (await act("4")).replies] == ["want"]  # a sticker
     text = Inbound(person, "memory", "5", text="记下")
-    assert [r.key for r in (await engine.handle(text)).replies] == ["done"]
+    finished = await engine.handle(text)
+    assert [r.key for r in finished.replies] == ["done"]
     receipt = await engine.store.load(person, slot)
     assert receipt is not None and receipt.step == "sent"
-    await engine.delivered(text)
+    await engine.delivered(text, finished)
     assert await engine.store.load(person, slot) is None

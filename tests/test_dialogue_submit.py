@@ -139,7 +139,7 @@ async def test_a_typed_wait_goes_first_and_the_draft_goes_on_after(
     assert [s.reply.key for s in fresh if s.reply] == ["submit.choose_category"]
 
 
-async def test_an_event_delivered_twice_is_taken_once(
+async def test_an_event_lost_or_delivered_twice_is_taken_once(
     db: Database, rules: CentreRules, cast: dict[str, int]
 ) -> None:
     chat = channel(db, rules)
@@ -148,8 +148,14 @@ async def test_an_event_delivered_twice_is_taken_once(
     await chat.command(person, "submit")
     await chat.press(person, sub.PickCategory("measures"))
     await chat.text(person, "标题")
-    part = Inbound(person, chat.name, "part-1", text="一段正文。")
+    lost = Inbound(person, chat.name, "part-1", text="一段正文。")
+    await engine.handle(lost)  # killed before its reply went out: the step has not moved
+    async with db.reading() as tx:
+        before = await sessions.load(tx, person, aside(chat))
+    assert before is not None and (before.step, before.draft.get("body")) == ("body", None)
+    part = Inbound(person, chat.name, "part-2", text="一段正文。")  # the person sends it again
     once = await engine.handle(part)
+    await engine.delivered(part, once)
     again = await engine.handle(part)  # Telegram delivers it again after a kill
     assert [r.key for r in once.replies] == [r.key for r in again.replies] == ["submit.body_more"]
     async with db.reading() as tx:

@@ -127,7 +127,8 @@ async def test_a_draft_in_progress_is_carried_to_its_step(tmp_path: Path, clock:
         done = await engine.handle(Inbound(ids["ready"], "telegram", "9001", press=sub.Step("ok")))
         assert done.replies[0].key == "submit.done"
         item_id = int(done.replies[0].params["item"])
-        await engine.handle(Inbound(ids["changing"], "telegram", "9002", text="新的正文。"))
+        typed = Inbound(ids["changing"], "telegram", "9002", text="新的正文。")
+        await engine.delivered(typed, await engine.handle(typed))
         back = await engine.handle(
             Inbound(ids["changing"], "telegram", "9003", press=sub.Step("body:done"))
         )

@@ -56,6 +56,8 @@ class Handled:
 
     replies: list[Reply] = field(default_factory=list)
     taken: bool = False
+    #: Session writes of a flow kept aside, made once the replies are out (`delivered`).
+    deferred: list[tuple[int, str, Session | None]] = field(default_factory=list)
 
 
 class Engine:
@@ -210,19 +212,34 @@ class Engine:
             with self.store.riding(event.person_id, channel, after) as ride:
                 done.replies.extend(await flow.finish(event, draft))
         except Stop as stop:
-            await self.store.write(event.person_id, channel, None)
+            await self._keep(done, flow, event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(self._refusal(error))  # nothing changed: the question stands
             if again is not None:  # its time starts afresh
-                await self.store.write(event.person_id, channel, again)
+                await self._keep(done, flow, event.person_id, channel, again)
             return
         if not ride.committed:  # the effect wrote nothing: end the session on its own
-            await self.store.write(event.person_id, channel, after)
+            await self._keep(done, flow, event.person_id, channel, after)
 
-    async def delivered(self, event: Inbound) -> None:
-        """The channel has sent the replies to this event: a receipt its finish left ends."""
+    async def _keep(
+        self, done: Handled, flow: Flow, person_id: int, channel: str, session: Session | None
+    ) -> None:
+        """Writes a step's session now, or, for a flow kept aside, once the replies are out
+        (a kill before then loses the update in hand, not the step: the person's next
+        message, the one they send again, is read at the step they saw asked)."""
+        if flow.aside:
+            done.deferred.append((person_id, channel, session))
+        else:
+            await self.store.write(person_id, channel, session)
+
+    async def delivered(self, event: Inbound, handled: Handled) -> None:
+        """The channel has sent the replies to this event: the session writes it deferred are
+        made, and a receipt its finish left ends."""
+        for person_id, channel, session in handled.deferred:
+            await self.store.write(person_id, channel, session)
+        handled.deferred.clear()
         for flow in self.flows.values():
             if not flow.aside or flow.receipt is None:
                 continue
@@ -259,7 +276,7 @@ class Engine:
             session = Session(
                 event.person_id, channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
-            await self.store.write(event.person_id, channel, session)
+            await self._keep(done, flow, event.person_id, channel, session)
             done.replies.append(await ask(first, draft))
             done.taken = True
             return flow.name, dict(draft)
@@ -283,12 +300,14 @@ class Engine:
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Stop as stop:
-            await self.store.write(event.person_id, channel, None)
+            await self._keep(done, flow, event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
-            await self.store.write(  # the question stands, its time starts afresh
+            await self._keep(  # the question stands, its time starts afresh
+                done,
+                flow,
                 event.person_id,
                 channel,
                 session.asked(step.name, session.draft, now, event.event_id),
@@ -307,7 +326,9 @@ class Engine:
                 )
                 done.replies.append(await ask(following, draft))
                 return
-            await self.store.write(
+            await self._keep(
+                done,
+                flow,
                 event.person_id,
                 channel,
                 session.asked(following.name, draft, now, event.event_id),

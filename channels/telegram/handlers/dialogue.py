@@ -221,10 +221,11 @@ async def route(update: Update, context: Context) -> None:
         typed = Inbound(person.id, TELEGRAM, f"{event.event_id}:text", text=text)
         again = await dialogues.handle(typed)
         handled.replies.extend(again.replies)
+        handled.deferred.extend(again.deferred)
         handled.taken = again.taken
     await _send(update, context, handled.replies, person)
     if handled.taken:
-        await dialogues.delivered(event)  # /submit said it is in: its receipt ends
+        await dialogues.delivered(event, handled)  # /submit's step moves now it was asked
         context.bot_data.courier.wake()  # notices the step's service queued go out
         await _write_through(update, context)
         raise ApplicationHandlerStop

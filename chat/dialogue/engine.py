@@ -13,7 +13,8 @@ replaces it, and it expires after the same minutes (its press is then refused as
 
 A flow kept aside (`Flow.aside`: /submit) lives beside both, as PTB's conversation did: it
 answers what the typed wait does not take, other actions leave it, its question stands as
-long as it takes, and /submit or its entry press starts it afresh.
+long as it takes, /submit or its entry press starts it afresh, and its step's session is
+written once the channel has sent the replies (`delivered`).
 """
 
 from __future__ import annotations

@@ -71,8 +71,9 @@ class Flow:
     A flow kept `aside` (/submit, as PTB's conversation was) has a session of its own on
     `aside_channel(channel, name)`, beside the typed wait: other actions neither end it nor are
     ended by it, it takes what no typed wait takes, its question does not expire (a draft is
-    written over minutes), and an event delivered again after a kill asks its question again
-    instead of being taken twice."""
+    written over minutes), its step's session is written once the channel has sent the
+    replies (`Engine.delivered`), and an event delivered again after a kill asks its question
+    again instead of being taken twice."""
 
     name: str
     what: str

@@ -20,6 +20,7 @@ from chat.actions import (
     announce,
     briefs,
     editor,
+    item,
     revise,
     signoff,
     submit,
@@ -46,6 +47,15 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         ),
         st.builds(editor.Outlet, ids, small),
         st.builds(editor.RouteToggle, ids, st.integers(0, 10**15 - 1), st.none() | small),
+        st.builds(editor.ItemAction, st.sampled_from(["arc", "unarc"]), ids),
+        st.builds(
+            editor.DeskPage,
+            st.integers(0, 9999),
+            ids,
+            st.sampled_from(["a", "s", "r"]),
+            st.just(0)
+            | st.builds(lambda y, m: y * 100 + m, st.integers(1001, 9999), st.integers(1, 12)),
+        ),
     ),
     submit: st.one_of(
         st.builds(submit.PickUnit, ids),
@@ -58,7 +68,11 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
     tasks: st.builds(
         tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids
     ),
-    admin: st.builds(admin.Revoke, ids, st.sampled_from([None, "ok", "no"])),
+    admin: st.one_of(
+        st.builds(admin.Revoke, ids, st.sampled_from([None, "ok", "no"])),
+        st.builds(admin.InviteUnit, ids),
+        st.builds(admin.InviteRole, st.from_regex(r"[a-z_]{1,24}", fullmatch=True)),
+    ),
     announce: st.one_of(
         st.builds(announce.Toggle, st.sampled_from(["r", "k"]), names),
         st.builds(announce.PickUnit, ids),
@@ -93,6 +107,7 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.just(visits.Confirm()),
         st.just(visits.Cancel()),
     ),
+    item: st.builds(item.FullText, ids),
 }
 FAMILIES = list(PRESSES)
 
@@ -166,7 +181,12 @@ TODAY: list[tuple[str, Any]] = [
     ("sub:cancel", submit.Step("cancel")),
     ("sub:chg", submit.Change()),
     ("sub:chg:title", submit.Change("title")),
+    ("ed:arc:5", editor.ItemAction("arc", 5)),
+    ("ed:unarc:5", editor.ItemAction("unarc", 5)),
+    ("ed:q:0:0:a:0", editor.DeskPage(0)),
+    ("ed:q:2:7:s:202611", editor.DeskPage(2, 7, "s", 202611)),
     ("rv:12", revise.Revise(12)),
+    ("it:full:12", item.FullText(12)),
     ("tk:done:4", tasks.TaskAction("done", 4)),
     ("tk:cancel:4", tasks.TaskAction("cancel", 4)),
     ("tk:cancelok:4", tasks.TaskAction("cancelok", 4)),
@@ -174,6 +194,9 @@ TODAY: list[tuple[str, Any]] = [
     ("ad:rv:8", admin.Revoke(8)),
     ("ad:rv:8:ok", admin.Revoke(8, "ok")),
     ("ad:rv:8:no", admin.Revoke(8, "no")),
+    ("ad:iu:0", admin.InviteUnit(0)),
+    ("ad:iu:3", admin.InviteUnit(3)),
+    ("ad:ir:window_head", admin.InviteRole("window_head")),
     ("an:r:window_head", announce.Toggle("r", "window_head")),
     ("an:k:township", announce.Toggle("k", "township")),
     ("an:all", announce.Step("all")),
@@ -230,7 +253,15 @@ FORGED = [
     "so:٩٩٩:0:0:a",
     "so:一:0:0:a",
     "so:1:0:0:a' OR 1=1--",
+    "ad:iu:-1",
+    "ad:iu:",
+    "ad:ir:Informant",
+    "ad:ir:信息员",
     "ed:delete:1",
+    "ed:q:0:0:x:0",
+    "ed:q:0:0:a:202613",
+    "ed:q:0:0:a:2026",
+    "ed:q:-1:0:a:0",
     "ed:reg:-1",
     "ed:reg:1 OR 1=1",
     "ed:reg:一",

@@ -1,10 +1,9 @@
-"""The conversation engine on the in-memory channel, no HTTP: /submit to the end, a sign-off
-returned with its reason, an adoption's typed date, a restart mid-dialogue, and today's rules
-for a wait (ended by another action, said first; a late answer not taken)."""
+"""The conversation engine on the in-memory channel, no HTTP: /submit, a return with its
+reason, an adoption's date, a restart, a wait's rules (ended by another action, said first)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,17 +19,7 @@ from chat.actions import submit as sub
 from chat.actions import visits as vi
 from chat.cards import Card, Phrase
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import (
-    Engine,
-    Flow,
-    Handled,
-    Inbound,
-    Reply,
-    Step,
-    Stop,
-    aside_channel,
-    held_channel,
-)
+from chat.dialogue import Engine, Flow, Inbound, Reply, Step, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
@@ -41,7 +30,7 @@ from storage.sessions import LedgerSessions
 from storage.units import UnitSpec
 from tests.conftest import FakeClock, tg_account
 from workflow import centre
-from workflow.dialogues import Dialogues, explain
+from workflow.dialogues import Dialogues
 from workflow.rules import CentreRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,21 +41,17 @@ TEXTS = Texts("zh", PlainText(TELEGRAM_COMMANDS))
 
 def param(value: object) -> object:
     """A reply's parameter as the catalogue takes it: references, phrases and cards rendered."""
-    if isinstance(value, Ref):
-        return Raw(TEXTS(value.key))
-    if isinstance(value, Phrase):
-        return Raw(TEXTS(value.key, **{k: param(v) for k, v in value.params.items()}))
-    if isinstance(value, Card):
-        return card_html(TEXTS, value)
-    return value
+    if isinstance(value, Ref | Phrase):
+        params = value.params if isinstance(value, Phrase) else {}
+        return Raw(TEXTS(value.key, **{k: param(v) for k, v in params.items()}))
+    return card_html(TEXTS, value) if isinstance(value, Card) else value
 
 
 def render(reply: Reply) -> str:
     """A reply as plain text, catalogue references, phrases and cards rendered first."""
-    params = {name: param(value) for name, value in reply.params.items()}
     if reply.how == "clear":
         return ""  # no text: an earlier message's buttons go
-    said = TEXTS(reply.key, **params)
+    said = TEXTS(reply.key, **{name: param(value) for name, value in reply.params.items()})
     return "\n".join([said, *(render(part) for part in reply.also)])
 
 
@@ -412,7 +397,14 @@ async def test_a_late_answer_is_not_taken(
 async def test_the_session_rides_the_effects_transaction(
     db: Database, cast: dict[str, int], clock: FakeClock
 ) -> None:
-    store = LedgerSessions(db)
+    writes: list[Session | None] = []
+
+    class Counted(LedgerSessions):
+        async def write(self, person_id: int, channel: str, session: Session | None) -> None:
+            writes.append(session)  # a write in a transaction of its own
+            await super().write(person_id, channel, session)
+
+    store = Counted(db)
     person = cast["editor"]
     waiting = Session(person, "memory", "adoption_day", "day", {"adoption": 1}, clock())
     await store.write(person, "memory", waiting)
@@ -435,60 +427,74 @@ def committed(ride: Rider) -> bool:
     return ride.committed
 
 
-async def test_a_flow_kept_aside(db: Database, cast: dict[str, int], clock: FakeClock) -> None:
-    """Beside the typed wait: a start may stop with its own reply, a prompt may read the
-    ledger, other actions and time leave it, a sticker gets the step's misfit, and its finish
-    leaves the receipt until the channel says the replies went out."""
+async def test_a_menu_lasts_answers_cancel_and_saves_its_effects_with_its_session(
+    db: Database, clock: FakeClock
+) -> None:
+    """What a menu needs of the engine: a lasting step (no expiry, ended without a word), a
+    command that answers it, a step's effect committed with the session after it, a question
+    reading what it shows, and a button pressed after the session ended taken at once."""
+    pressed = vi.PickDay  # any press type will do
 
     async def start(event: Inbound) -> dict[str, object] | None:
-        if event.command == "nope":
-            raise Stop(Reply("no"))
-        return {} if event.command == "note" else None
+        return {"n": 0} if event.command == "menu" or isinstance(event.press, pressed) else None
 
-    async def prompt(draft: object) -> Reply:
-        async with db.reading():
-            return Reply("ask")
+    async def take(event: Inbound, draft: Mapping[str, object]) -> dict[str, object]:
+        if event.command == "cancel":
+            return {"next": None}
+        return {"next": "menu", "days": getattr(event.press, "days_ago", 0)}
 
-    async def take(event: Inbound, draft: object) -> dict[str, object]:
-        return {"text": event.text}
+    async def effect(event: Inbound, draft: Mapping[str, object]) -> list[Reply]:
+        async with db.transaction() as tx:  # rides: the session is saved with this person
+            await people.ensure_person(tx, tg_account(900 + int(draft["days"])), "某人")  # type: ignore[call-overload]
+        return [Reply("wait.ended", how="toast")]
 
-    async def finish(event: Inbound, draft: object) -> list[Reply]:
-        async with db.transaction() as tx:
-            await tx.audit(event.person_id, "test.note", "item", 1)
-        return [Reply("done")]
+    async def show(event: Inbound, draft: Mapping[str, object]) -> dict[str, object]:
+        async with db.reading() as tx:
+            return {"people": len(await tx.fetchall("SELECT id FROM people"))}
 
-    step = Step("text", prompt, take, misfit=lambda event: Reply("want"))
-    flow = Flow("note", "help.submit", start, (step, Step("sent", prompt, take)), finish)
-    engine = Engine(
-        LedgerSessions(db),
-        [replace(flow, aside=True, receipt="sent")],
-        clock=clock,
-        typed_answer=timedelta(minutes=10),
-        explain=explain,
+    menu = Step(
+        "menu",
+        lambda draft: Reply("nothing_to_cancel", {"people": draft["people"]}),
+        take,
+        presses=(pressed,),
+        after=lambda draft: draft["next"],
+        lasting=True,
+        commands=("cancel",),
+        effect=effect,
+        show=show,
     )
-    person, slot = cast["writer"], aside_channel("memory", "note")
 
-    async def act(event_id: str, **what: object) -> Handled:
-        """The event handled, its replies sent."""
-        event = Inbound(person, "memory", event_id, **what)  # type: ignore[arg-type]
-        handled = await engine.handle(event)
-        await engine.delivered(event, handled)
-        return handled
+    async def finish(event: Inbound, draft: Mapping[str, object]) -> list[Reply]:
+        return [Reply("cancelled")]
 
-    said = await act("1", command="nope")
-    assert ([r.key for r in said.replies], said.taken) == (["no"], True)
-    start_event = Inbound(person, "memory", "2", command="note")
-    started = await engine.handle(start_event)
-    assert [r.key for r in started.replies] == ["ask"]
-    assert await engine.store.load(person, slot) is None  # written once the question is out
-    await engine.delivered(start_event, started)
-    clock.now += timedelta(days=1)
-    assert not (await act("3", command="help")).taken
-    assert [r.key for r in (await act("4")).replies] == ["want"]  # a sticker
-    text = Inbound(person, "memory", "5", text="记下")
-    finished = await engine.handle(text)
-    assert [r.key for r in finished.replies] == ["done"]
-    receipt = await engine.store.load(person, slot)
-    assert receipt is not None and receipt.step == "sent"
-    await engine.delivered(text, finished)
-    assert await engine.store.load(person, slot) is None
+    flow = Flow("menu", "wait.pending_visit", start, (menu,), finish)
+    writes: list[Session | None] = []
+
+    class Counted(LedgerSessions):
+        async def write(self, person_id: int, channel: str, session: Session | None) -> None:
+            writes.append(session)  # a write in a transaction of its own
+            await super().write(person_id, channel, session)
+
+    store = Counted(db)
+    engine = Engine(
+        store, [flow], clock=clock, typed_answer=timedelta(minutes=1), explain=lambda e: None
+    )
+    chat = MemoryChannel(engine, lambda reply: reply.key)
+    async with db.transaction() as tx:
+        person = (await people.ensure_person(tx, tg_account(899), "编辑")).id
+    await chat.command(person, "menu")
+    assert chat.last(person).reply == Reply("nothing_to_cancel", {"people": 1})
+    writes.clear()
+    clock.now += timedelta(hours=5)  # a lasting step does not expire
+    done = await chat.press(person, pressed(1))
+    assert [s.reply for s in done] == [
+        Reply("wait.ended", how="toast"),
+        Reply("nothing_to_cancel", {"people": 2}),
+    ]
+    assert writes == []  # the session was written in the effect's transaction
+    assert await chat.command(person, "help") == []  # ended without a word
+    assert await store.load(person, chat.name) is None
+    again = await chat.press(person, pressed(0))  # taken at once as the menu's answer
+    assert [s.reply.key for s in again if s.reply] == ["wait.ended", "nothing_to_cancel"]
+    assert [s.text for s in await chat.command(person, "cancel")] == ["cancelled"]
+    assert await store.load(person, chat.name) is None

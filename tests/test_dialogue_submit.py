@@ -1,21 +1,28 @@
 """/submit on the conversation engine's in-memory channel, no HTTP: every step with a file
 and a field changed from the preview, refusals, the draft kept aside while other actions and
 another dialogue come between, an event delivered twice, a finish whose reply a kill took,
-and 修改后重报."""
+and 修改后重报; and a flow kept aside on the engine by itself."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+
 from chat.actions import revise as rv
 from chat.actions import submit as sub
-from chat.dialogue import aside_channel
+from chat.dialogue import Engine, Flow, Handled, Reply, Step, Stop, aside_channel
 from chat.dialogue.session import FileIn, Inbound
 from chat.memory import MemoryChannel
 from scoring.vocab import ItemState, Role
 from storage import items, people, sessions
 from storage.db import Database
+from storage.sessions import LedgerSessions
 from tests import test_dialogue as base
+from tests.conftest import FakeClock
 from tests.test_dialogue import channel, return_press, submit_item
 from workflow import attachments
+from workflow.dialogues import explain
 from workflow.rules import CentreRules
 
 rules, cast = base.rules, base.cast  # the engine tests' fixtures: shipped rules, a cast
@@ -218,3 +225,61 @@ async def test_a_returned_item_revised_from_its_preview(
         item = await items.get_item(tx, item_id)
     assert item is not None and item.state is ItemState.PENDING
     assert (item.body, item.chain_round) == ("补充：当天办件 3000 余件。", 1)
+
+
+async def test_a_flow_kept_aside(db: Database, cast: dict[str, int], clock: FakeClock) -> None:
+    """Beside the typed wait: a start may stop with its own reply, other actions and time
+    leave it, a sticker gets the step's misfit, its step is written once the replies are out,
+    and its finish leaves the receipt until the channel says the replies went out."""
+
+    async def start(event: Inbound) -> dict[str, object] | None:
+        if event.command == "nope":
+            raise Stop(Reply("no"))
+        return {} if event.command == "note" else None
+
+    def prompt(draft: Mapping[str, object]) -> Reply:
+        return Reply("ask")
+
+    async def take(event: Inbound, draft: object) -> dict[str, object]:
+        return {"text": event.text}
+
+    async def finish(event: Inbound, draft: object) -> list[Reply]:
+        async with db.transaction() as tx:
+            await tx.audit(event.person_id, "test.note", "item", 1)
+        return [Reply("done")]
+
+    step = Step("text", prompt, take, misfit="want")
+    flow = Flow("note", "help.submit", start, (step, Step("sent", prompt, take)), finish)
+    engine = Engine(
+        LedgerSessions(db),
+        [replace(flow, aside=True, receipt="sent")],
+        clock=clock,
+        typed_answer=timedelta(minutes=10),
+        explain=explain,
+    )
+    person, slot = cast["writer"], aside_channel("memory", "note")
+
+    async def act(event_id: str, **what: object) -> Handled:
+        """The event handled, its replies sent."""
+        event = Inbound(person, "memory", event_id, **what)  # type: ignore[arg-type]
+        handled = await engine.handle(event)
+        await engine.delivered(event, handled)
+        return handled
+
+    said = await act("1", command="nope")
+    assert ([r.key for r in said.replies], said.taken) == (["no"], True)
+    start_event = Inbound(person, "memory", "2", command="note")
+    started = await engine.handle(start_event)
+    assert [r.key for r in started.replies] == ["ask"]
+    assert await engine.store.load(person, slot) is None  # written once the question is out
+    await engine.delivered(start_event, started)
+    clock.now += timedelta(days=1)
+    assert not (await act("3", command="help")).taken
+    assert [r.key for r in (await act("4")).replies] == ["want"]  # a sticker
+    text = Inbound(person, "memory", "5", text="记下")
+    finished = await engine.handle(text)
+    assert [r.key for r in finished.replies] == ["done"]
+    receipt = await engine.store.load(person, slot)
+    assert receipt is not None and receipt.step == "sent"
+    await engine.delivered(text, finished)
+    assert await engine.store.load(person, slot) is None

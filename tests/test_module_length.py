@@ -30,7 +30,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "bot/cli.py",
         "bot/texts.py",
         "channels/telegram/handlers/announce.py",
-        "channels/telegram/handlers/briefs.py",
         "sandbox/web.py",
         "storage/migrations.py",
         "tests/crash_driver.py",
@@ -42,7 +41,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "tests/test_workdays.py",
         "tests/test_workflow.py",
         "workflow/briefs.py",
-        "workflow/submission.py",
     }
 )
 

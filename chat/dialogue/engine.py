@@ -11,6 +11,10 @@ on `held_channel(channel)`: another action neither ends it nor is ended by it (a
 question leaves it, a press of it ends a typed wait like any press), a newer held step
 replaces it, and it expires after the same minutes (its press is then refused as stale).
 
+A lasting step (a menu waiting on its buttons) never expires, and another action ends it
+without a word. A press that starts a flow and also answers its first step (a menu's button
+pressed after its session ended) is taken as that answer at once.
+
 A flow kept aside (`Flow.aside`: /submit) lives beside both, as PTB's conversation did: it
 answers what the typed wait does not take, other actions leave it, its question stands as
 long as it takes, /submit or its entry press starts it afresh, and its step's session is
@@ -19,14 +23,13 @@ written once the channel has sent the replies (`delivered`).
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
-from .steps import Draft, Flow, Step
+from .steps import Flow, Step
 
 #: Turns a service's refusal into the reply explaining it; None for an exception it is not.
 Explain = Callable[[BaseException], Reply | None]
@@ -40,14 +43,6 @@ def held_channel(channel: str) -> str:
 def aside_channel(channel: str, flow: str) -> str:
     """Where a channel's session of a flow kept aside is kept (apart from its typed wait)."""
     return f"{channel}:{flow}"
-
-
-async def ask(step: Step, draft: Draft) -> Reply:
-    """The step's question (a prompt that reads the ledger is awaited)."""
-    reply = step.prompt(draft)
-    if inspect.isawaitable(reply):
-        return await reply
-    return reply
 
 
 @dataclass(slots=True)
@@ -98,7 +93,7 @@ class Engine:
             await self.store.write(event.person_id, event.channel, None)  # a flow this code
             session = None  # no longer has: nothing can answer it
         if session is not None and flow is not None and step is not None:
-            live = session.live(now, self.typed_answer)
+            live = step.lasting or session.live(now, self.typed_answer)
             if step.answers(event):
                 if live:
                     await self._answer(event, session, flow, step, done)
@@ -115,7 +110,7 @@ class Engine:
                 aside = await self._aside(event, done)
                 started = None if aside else await self._start(event, now, done)
                 again = started == (session.flow, dict(session.draft))
-                if live and not again and session.asked_by != event.event_id:
+                if live and not again and session.asked_by != event.event_id and not step.lasting:
                     # said first: before whatever the command or press answers
                     done.replies.insert(0, Reply("wait.ended", {"what": Ref(flow.what)}))
                 return done
@@ -143,14 +138,14 @@ class Engine:
                 continue
             if session.asked_by == event.event_id and step.name != flow.receipt:
                 # delivered again after a kill: its question again, nothing taken twice
-                done.replies.append(await ask(step, session.draft))
                 done.taken = True
+                await self._ask(event, flow, channel, step, session.draft, done)
                 return True
             if step.answers(event):
                 await self._answer(event, session, flow, step, done, channel=channel)
                 return True
             if not event.is_action and step.misfit is not None:
-                done.replies.append(step.misfit(event))
+                done.replies.append(Reply(step.misfit))
                 done.taken = True
                 return True
         return False
@@ -170,8 +165,11 @@ class Engine:
         if waiting is not None:
             await self.store.write(event.person_id, event.channel, None)
             known = self.flows.get(waiting.flow)
+            asked = known.step(waiting.step) if known is not None else None
             if (
                 known is not None
+                and asked is not None
+                and not asked.lasting
                 and waiting.live(now, self.typed_answer)
                 and waiting.asked_by != event.event_id
             ):
@@ -272,16 +270,40 @@ class Engine:
             if draft is None:
                 continue
             first = flow.asking(flow.steps[0].name, draft)
-            assert first is not None, f"{flow.name}: a flow asks something"
+            done.taken = True
             channel = aside_channel(event.channel, flow.name) if flow.aside else event.channel
+            if first is None:  # every question answered with the command: done at once
+                await self._finish(event, channel, flow, dict(draft), done)
+                return flow.name, dict(draft)
             session = Session(
                 event.person_id, channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
+            if event.press is not None and first.answers(event):  # its own first answer
+                await self._answer(event, session, flow, first, done, channel=channel)
+                return flow.name, dict(draft)
             await self._keep(done, flow, event.person_id, channel, session)
-            done.replies.append(await ask(first, draft))
-            done.taken = True
+            await self._ask(event, flow, channel, first, draft, done)
             return flow.name, dict(draft)
         return None
+
+    async def _ask(
+        self,
+        event: Inbound,
+        flow: Flow,
+        channel: str,
+        step: Step,
+        draft: Mapping[str, Any],
+        done: Handled,
+    ) -> None:
+        """Asks the step's question, with what it shows read from the ledger; a question that
+        can no longer be asked (`Stop`) ends the session on `channel`."""
+        try:
+            shown = await step.show(event, draft) if step.show is not None else {}
+        except Stop as stop:
+            await self._keep(done, flow, event.person_id, channel, None)
+            done.replies.extend(stop.replies)
+            return
+        done.replies.append(step.prompt({**draft, **shown}))
 
     async def _answer(
         self,
@@ -296,12 +318,12 @@ class Engine:
         """Reads the answer; asks the next question, or finishes the flow with its effects
         (the session kept on `channel`, the event's own unless the flow is kept aside)."""
         done.taken = True
-        channel = channel or event.channel
         now = self.clock()
+        kept = channel or event.channel
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Stop as stop:
-            await self._keep(done, flow, event.person_id, channel, None)
+            await self._keep(done, flow, event.person_id, kept, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
@@ -310,34 +332,41 @@ class Engine:
                 done,
                 flow,
                 event.person_id,
-                channel,
+                kept,
                 session.asked(step.name, session.draft, now, event.event_id),
             )
             return
         if step.clears and event.press is not None and event.origin is not None:
             done.replies.append(Reply("", {"origin": dict(event.origin)}, how="clear"))
         following = flow.following(step, draft)
-        if following is not None:
-            if following.held:  # shown back: the typed wait is over, the step is held
-                await self.store.write(event.person_id, channel, None)
-                await self.store.write(
-                    event.person_id,
-                    held_channel(event.channel),
-                    session.asked(following.name, draft, now, event.event_id),
-                )
-                done.replies.append(await ask(following, draft))
-                return
-            await self._keep(
-                done,
-                flow,
-                event.person_id,
-                channel,
-                session.asked(following.name, draft, now, event.event_id),
-            )
-            done.replies.append(await ask(following, draft))
-            return
         again = session.asked(step.name, session.draft, now, event.event_id)
-        await self._finish(event, channel, flow, draft, done, again=again)
+        if following is None:
+            await self._finish(event, kept, flow, draft, done, again=again)
+            return
+        asked = session.asked(following.name, draft, now, event.event_id)
+        typed = None if following.held else asked  # shown back: the typed wait is over
+        if step.effect is not None:  # the step's effects commit with the session after it
+            try:
+                with self.store.riding(event.person_id, kept, typed) as ride:
+                    done.replies.extend(await step.effect(event, draft))
+            except Stop as stop:
+                await self._keep(done, flow, event.person_id, kept, None)
+                done.replies.extend(stop.replies)
+                return
+            except Exception as error:  # nothing changed: the question stands
+                done.replies.append(
+                    error.reply if isinstance(error, Invalid) else self._refusal(error)
+                )
+                await self._keep(done, flow, event.person_id, kept, again)
+                return
+            if not ride.committed:
+                await self._keep(done, flow, event.person_id, kept, typed)
+        else:
+            await self._keep(done, flow, event.person_id, kept, typed)
+        if following.held:  # the step is held apart from the typed wait
+            kept = held_channel(event.channel)
+            await self.store.write(event.person_id, kept, asked)
+        await self._ask(event, flow, kept, following, draft, done)
 
     def _refusal(self, error: Exception) -> Reply:
         """The reply explaining a refusal; anything else is a bug and propagates."""

@@ -18,6 +18,8 @@ Take = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
 Start = Callable[[Inbound], Awaitable[Mapping[str, Any] | None]]
 #: Finishing: the flow's effects (its transaction also ends the session) and the replies.
 Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
+#: Reads what a question shows from the ledger (raises `Stop` when it can no longer be asked).
+Show = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +28,10 @@ class Step:
     (None: the flow finishes). `presses` are the button types that answer it (a press of
     another type ends the dialogue like a command). A `held` step is a destructive step shown
     back for its ✅ 确认: kept apart from the typed wait (one of each at a time), neither ended
-    by other actions nor replacing the wait, but expiring like it. A `prompt` may be a
-    coroutine function, for a question that reads the ledger (/submit's preview)."""
+    by other actions nor replacing the wait, but expiring like it."""
 
     name: str
-    prompt: Callable[[Draft], Reply | Awaitable[Reply]]
+    prompt: Callable[[Draft], Reply]
     take: Take
     next: str | None = None
     presses: tuple[type, ...] = ()
@@ -46,9 +47,21 @@ class Step:
     clears: bool = False
     #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
     press_test: Callable[[object], bool] | None = None
-    #: What a text, file or sticker that is not its answer gets, in a flow kept aside (None:
-    #: the channel's other handlers answer it).
-    misfit: Callable[[Inbound], Reply] | None = None
+    #: A lasting step (a menu waiting on its buttons, a draft's question) does not expire, and
+    #: another action ends it without a word.
+    lasting: bool = False
+    #: Commands (by id) that answer it instead of ending it (/cancel going back to a menu).
+    commands: tuple[str, ...] = ()
+    #: What a file or sticker sent at this step gets, if not the flow's `not_text`.
+    not_text: str | None = None
+    #: The step's own effects once its answer is read (a menu's action): they commit in the
+    #: transaction that saves the session at the step after it, and their replies come first.
+    effect: Finish | None = None
+    #: Reads what the question shows from the ledger when it is asked (kept out of the draft).
+    show: Show | None = None
+    #: What a text, file or sticker that is not its answer gets (a catalogue key), in a flow
+    #: kept aside (None: the channel's other handlers answer it).
+    misfit: str | None = None
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
@@ -57,7 +70,7 @@ class Step:
                 self.press_test is None or self.press_test(event.press)
             )
         if event.command is not None:
-            return False
+            return event.command in self.commands
         if event.file is not None:
             return self.takes_files
         return self.takes_text and event.text is not None

@@ -5,7 +5,8 @@ call whose transaction also ends the session.
 Flows: /submit (kept aside, as PTB's conversation was), a sign-off's, an adoption's
 withdrawal's and website news' return with their typed reasons and ✅ 确认, website news'
 published URL, /visit, an editor's rewrite of an item, an adoption's typed date and its issue
-number / URL. Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
+number / URL, /brief's menu of an issue in progress and an issue's return with its reason and
+✅ 确认. Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
 docs/architecture.md).
 """
 
@@ -16,7 +17,10 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from .admin import AdminFlows
 from .base import Base, explain
+from .brief_review import BriefReviewFlows
+from .briefs import BriefFlows
 from .centre import CentreFlows
 from .signoff import SignoffFlows
 from .submit import SubmitFlows
@@ -26,7 +30,17 @@ from .webnews import WebnewsFlows
 __all__ = ["Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, Base):
+class Dialogues(
+    SubmitFlows,
+    SignoffFlows,
+    CentreFlows,
+    WebnewsFlows,
+    VisitFlows,
+    AdminFlows,
+    BriefFlows,
+    BriefReviewFlows,
+    Base,
+):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -49,6 +63,9 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                self.invite(),
+                self.brief(),
+                self.brief_return(),
             )
         }
         return Engine(

@@ -159,16 +159,15 @@ class SubmitFlows(Base):
             draft["units"] = choices
         return draft
 
-    async def _units_prompt(self, draft: Draft) -> Reply:
-        """Which unit, by name."""
+    async def _unit_names(self, event: Inbound, draft: Draft) -> Draft:
+        """The units to choose from, by name (read when asked)."""
         async with self.db.reading() as tx:
             found = [await units.get_unit(tx, int(u)) for u in draft.get("units", [])]
-        rows = tuple((Button(u.name, sub.PickUnit(u.id)),) for u in found if u is not None)
-        return Reply("submit.choose_unit", buttons=rows)
+        return {"choices": [(u.id, u.name) for u in found if u is not None]}
 
-    async def _preview(self, draft: Draft) -> Reply:
-        """The whole draft as the card others will see, its files and timeliness, and
-        ✅ 确认 / 变更 / ✖️ 取消."""
+    async def _preview_shows(self, event: Inbound, draft: Draft) -> Draft:
+        """What the preview shows, read when it is asked: the draft as the card others will
+        see, and its timeliness today."""
         rules = self.rules
         async with self.db.reading() as tx:
             unit = await units.get_unit(tx, int(draft["unit_id"]))
@@ -186,19 +185,10 @@ class SubmitFlows(Base):
             state="draft",
             body=str(draft["body"]),
         )
-        rows: Rows = (
-            (Button("btn.confirm", sub.Step("ok")),),
-            (Button("btn.change", sub.Change()), Button("btn.cancel", sub.Step("cancel"))),
-        )
-        return Reply(
-            "submit.preview",
-            {
-                "card": card,
-                "files": len(draft.get("files", [])),
-                "timeliness": timeliness(rules, category, standing, settled, done=False),
-            },
-            buttons=rows,
-        )
+        return {
+            "card": card,
+            "timeliness": timeliness(rules, category, standing, settled, done=False),
+        }
 
     async def _submit_finish(self, event: Inbound, draft: Draft) -> list[Reply]:
         """Submits (or resubmits) the draft and says at once whether it is on time; the
@@ -377,15 +367,21 @@ class SubmitFlows(Base):
                 "submit.ask_files", buttons=((Button("btn.skip", sub.Step("files:done")),),)
             )
 
-        def misfit(key: str) -> Callable[[Inbound], Reply]:
-            """What a text, file or sticker the step does not take gets."""
-            return lambda event: Reply(key)
+        def preview(draft: Draft) -> Reply:
+            """The whole draft as a card, its files and timeliness, and ✅ 确认 / 变更 / ✖️ 取消."""
+            rows: Rows = (
+                (Button("btn.confirm", sub.Step("ok")),),
+                (Button("btn.change", sub.Change()), Button("btn.cancel", sub.Step("cancel"))),
+            )
+            files, timely = len(draft.get("files", [])), draft["timeliness"]
+            shown = {"card": draft["card"], "files": files, "timeliness": timely}
+            return Reply("submit.preview", shown, buttons=rows)
 
         categories = tuple(  # a label that is no catalogue key is shown as it is
             (Button(label, sub.PickCategory(key)),) for key, label in rules.categories.items()
         )
         days = ((Button("btn.today", sub.PickDay(0)), Button("btn.yesterday", sub.PickDay(1))),)
-        buttons, texts = misfit("submit.use_buttons"), misfit("submit.want_text")
+        buttons, texts = "submit.use_buttons", "submit.want_text"
         decisions = (sub.Step, sub.Change)
         return Flow(
             name="submit",
@@ -394,13 +390,19 @@ class SubmitFlows(Base):
             steps=(
                 Step(
                     "unit",
-                    self._units_prompt,
+                    lambda draft: Reply(
+                        "submit.choose_unit",
+                        buttons=tuple(
+                            (Button(name, sub.PickUnit(unit)),) for unit, name in draft["choices"]
+                        ),
+                    ),
                     unit,
                     next="category",
                     presses=(sub.PickUnit, sub.Step),
                     press_test=_only(),
                     takes_text=False,
                     skip=lambda draft: "unit_id" in draft,
+                    show=self._unit_names,
                     misfit=buttons,
                 ),
                 Step(
@@ -455,17 +457,18 @@ class SubmitFlows(Base):
                     takes_text=False,
                     takes_files=True,
                     skip=_changing("files", "files_done"),
-                    misfit=misfit("submit.want_file"),
+                    misfit="submit.want_file",
                 ),
                 Step(
                     "preview",
-                    self._preview,
+                    preview,
                     decide,
                     after=decided,
                     presses=decisions,
                     press_test=_only("ok"),
                     takes_text=False,
                     misfit=buttons,
+                    show=self._preview_shows,
                 ),
                 Step(
                     "field",
@@ -479,13 +482,14 @@ class SubmitFlows(Base):
                 ),
                 Step(  # submitted, not yet said so: ✅ again says it (the token: one item)
                     "sent",
-                    self._preview,
+                    preview,
                     decide,
                     after=decided,
                     presses=(sub.Step,),
                     press_test=_only("ok"),
                     takes_text=False,
                     misfit=buttons,
+                    show=self._preview_shows,
                 ),
             ),
             finish=self._submit_finish,

@@ -6,17 +6,20 @@ import html
 import re
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from bot.texts import Raw, Texts
 from channels.telegram.cards import card, signoff_keyboard_for
 from channels.telegram.context import Context
+from channels.telegram.render import keyboard
 from chat import numbers
+from chat.actions import item as it
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_text, within
+from delivery.cards import editor_rows_for
 from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState
 from storage.models import Person
@@ -24,7 +27,7 @@ from workflow import centre, reach, views
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
-from .common import current, explain, reply_stored_file
+from .common import acknowledge, current, explain, reply_stored_file
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # typed with a Chinese IME
 
@@ -163,6 +166,35 @@ async def show_item(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
+    await _show_whole(context, message, person, view)
+
+
+async def full_text_button(update: Update, context: Context) -> None:
+    """📄 全文 under a card that shows only the start: the item whole, as /item N shows it,
+    if the presser may read it."""
+    query = update.callback_query
+    if query is None:
+        return
+    press = it.decode(query.data or "")
+    person, _ = await current(update, context)
+    try:
+        if press is None:
+            raise Refused("forged")
+        view = await views.item_view(context.bot_data.db, person, press.item_id)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await acknowledge(query)
+    if isinstance(query.message, Message):
+        await _show_whole(context, query.message, person, view)
+
+
+async def _show_whole(
+    context: Context, message: Message, person: Person | None, view: views.ItemView
+) -> None:
+    """An item whole (across messages), its adoptions and credits, its files, and the actions
+    open to the reader (a signer's step, an editor's desk)."""
+    services, texts = context.bot_data, context.bot_data.texts
     text = str(card(texts, services.rules, view, full=True))
     if view.adoptions:
         text += "\n\n" + texts("centre.adoptions_head", total=view.points)
@@ -184,6 +216,14 @@ async def show_item(update: Update, context: Context) -> None:
     markup = (
         signoff_keyboard_for(texts, step.id, step.chain_round, step.chain_step) if step else None
     )
+    if markup is None and person is not None:  # an editor gets the actions open to them
+        try:
+            await centre.ensure_editor(services.db, person)
+        except Refused:
+            pass
+        else:
+            rows = editor_rows_for(view.item.state, view.item.id)
+            markup = keyboard(texts, rows) if rows else None
     chunks = split_message(text)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1

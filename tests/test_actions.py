@@ -107,7 +107,10 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.just(visits.Confirm()),
         st.just(visits.Cancel()),
     ),
-    item: st.builds(item.FullText, ids),
+    item: st.one_of(
+        st.builds(item.FullText, ids),
+        st.builds(item.Withdraw, ids, st.sampled_from([None, "ok", "no"])),
+    ),
 }
 FAMILIES = list(PRESSES)
 
@@ -187,6 +190,8 @@ TODAY: list[tuple[str, Any]] = [
     ("ed:q:2:7:s:202611", editor.DeskPage(2, 7, "s", 202611)),
     ("rv:12", revise.Revise(12)),
     ("it:full:12", item.FullText(12)),
+    ("it:wd:12", item.Withdraw(12)),
+    ("it:wd:12:ok", item.Withdraw(12, "ok")),
     ("tk:done:4", tasks.TaskAction("done", 4)),
     ("tk:cancel:4", tasks.TaskAction("cancel", 4)),
     ("tk:cancelok:4", tasks.TaskAction("cancelok", 4)),

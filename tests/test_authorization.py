@@ -621,6 +621,10 @@ async def archived(h: Harness, who: Who, target: int, said: Said) -> bool:
     return (await h.item(target)).state is ItemState.ARCHIVED
 
 
+async def withdrawn_item(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return (await h.item(target)).state is ItemState.WITHDRAWN
+
+
 async def fresh_archived(h: Harness) -> int:
     """A fresh registered item the editor archived."""
     item_id = await h.registered_item()
@@ -972,6 +976,21 @@ ACTIONS = (
     ),
     Action("ed:reg", "登记 `ed:reg:N`", presses("ed:reg:{n}"), registered, fresh_item(2)),
     Action("ed:arc", "归档 `ed:arc:N`", presses("ed:arc:{n}"), archived, fresh_item(2)),
+    Action(
+        "it:wd",
+        "撤回 confirmed `it:wd:N:ok`: the author takes an item back",
+        presses("it:wd:{n}:ok"),
+        withdrawn_item,
+        fresh_item(0),
+    ),
+    Action(
+        "it:full",
+        "📄 全文 `it:full:N`: an item whole",
+        presses("it:full:{n}"),
+        shows("正文。"),
+        fresh_item(2),
+        read_only=True,
+    ),
     Action(
         "ed:unarc",
         "撤销归档 `ed:unarc:N`",
@@ -1344,6 +1363,8 @@ EXPECTED: dict[str, str] = {
     "so:c": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "ed:reg": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:arc": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "it:wd": "✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "it:full": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✓ ✓ ✗ ✗",
     "ed:unarc": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:q": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:edit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",

@@ -150,7 +150,7 @@ def build_application(
             CallbackQueryHandler(submit.garbled, pattern=r"^sub:(cat|unit):"),
             CallbackQueryHandler(signoff.on_button, pattern=actions.signoff.PATTERN),
             CallbackQueryHandler(centre.on_button, pattern=actions.editor.PATTERN),
-            CallbackQueryHandler(lookup.full_text_button, pattern=actions.item.PATTERN),
+            CallbackQueryHandler(lookup.item_button, pattern=actions.item.PATTERN),
             CommandHandler("queue", centre.queue, filters=private),
             CommandHandler("my", lookup.my_items, filters=private),
             CommandHandler("unit", lookup.my_unit, filters=private),

@@ -23,11 +23,19 @@ from delivery.cards import editor_rows_for
 from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState
 from storage.models import Person
-from workflow import centre, reach, views
+from workflow import centre, reach, views, withdrawal
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
-from .common import acknowledge, current, explain, reply_stored_file
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    deliver,
+    explain,
+    mark_decided,
+    reply_stored_file,
+)
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # typed with a Chinese IME
 
@@ -65,11 +73,19 @@ async def my_items(update: Update, context: Context) -> None:
                 points=points,
             )
         )
+        row = []
         if view.item.state is ItemState.RETURNED:
             label = f"{texts('btn.revise')} #{view.item.id}"
-            buttons.append(
-                [InlineKeyboardButton(label, callback_data=rv.encode(rv.Revise(view.item.id)))]
+            row.append(
+                InlineKeyboardButton(label, callback_data=rv.encode(rv.Revise(view.item.id)))
             )
+        if view.item.state in withdrawal.WITHDRAWABLE:
+            label = f"{texts('btn.item_withdraw')} #{view.item.id}"
+            row.append(
+                InlineKeyboardButton(label, callback_data=it.encode(it.Withdraw(view.item.id)))
+            )
+        if row:
+            buttons.append(row)
     await message.reply_text(
         "\n".join(lines),
         parse_mode=ParseMode.HTML,
@@ -169,13 +185,16 @@ async def show_item(update: Update, context: Context) -> None:
     await _show_whole(context, message, person, view)
 
 
-async def full_text_button(update: Update, context: Context) -> None:
-    """📄 全文 under a card that shows only the start: the item whole, as /item N shows it,
-    if the presser may read it."""
+async def item_button(update: Update, context: Context) -> None:
+    """An item's own button: 📄 全文 (the item whole, as /item N shows it, if the presser
+    may read it) or the author's 撤回 (shown back, then confirmed or kept)."""
     query = update.callback_query
     if query is None:
         return
     press = it.decode(query.data or "")
+    if isinstance(press, it.Withdraw):
+        await _withdraw(update, context, press)
+        return
     person, _ = await current(update, context)
     try:
         if press is None:
@@ -187,6 +206,41 @@ async def full_text_button(update: Update, context: Context) -> None:
     await acknowledge(query)
     if isinstance(query.message, Message):
         await _show_whole(context, query.message, person, view)
+
+
+async def _withdraw(update: Update, context: Context, press: it.Withdraw) -> None:
+    """撤回: the item named and ✅ 确认 / ✖️ 取消 first; only the confirmation takes it back
+    (re-checking the author and the item's state)."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_allowed")
+        if press.step == "no":
+            await acknowledge(query, texts("confirm.kept"))
+            await mark_decided(context, query.message, texts("item.withdraw_kept"))
+            return
+        if press.step is None:
+            item = await withdrawal.check(services.db, person, press.item_id)
+            await acknowledge(query)
+            if query.message is not None:
+                await context.bot.send_message(
+                    query.message.chat.id,
+                    texts("item.confirm_withdraw", item=item.id, title=item.title),
+                    reply_markup=confirm_keyboard(
+                        texts, it.Withdraw(item.id, "ok"), it.Withdraw(item.id, "no")
+                    ),
+                )
+            return
+        done = await withdrawal.withdraw(services.db, person, press.item_id)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await acknowledge(query)
+    await deliver(context, done.notices)
+    await mark_decided(context, query.message, texts("item.withdrawn", item=done.item.id))
 
 
 async def _show_whole(

@@ -30,7 +30,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "bot/cli.py",
         "bot/texts.py",
         "channels/telegram/handlers/announce.py",
-        "channels/telegram/handlers/submit.py",
         "sandbox/web.py",
         "storage/migrations.py",
         "tests/crash_driver.py",

@@ -3,6 +3,7 @@ undo, and recording adoptions (采用); the author is told of each."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -244,10 +245,22 @@ async def register(db: Database, person: Person, item_id: int) -> Item:
     return stored
 
 
+#: What else an edit sets off in its transaction (website news under review restarts).
+AfterEdit = Callable[[Tx, Person, Item], Awaitable[list[Notice]]]
+
+
 async def edit(
-    db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
+    db: Database,
+    rules: CentreRules,
+    person: Person,
+    item_id: int,
+    *,
+    title: str,
+    body: str,
+    then: AfterEdit | None = None,
 ) -> Edit | None:
-    """Replaces an item's text with the editor's version, recorded for the section's ½ credit."""
+    """Replaces an item's text with the editor's version, recorded for the section's ½ credit;
+    the author is told, and `then` runs in the same transaction on the changed item."""
     new_title = check_title(rules, title)
     new_body = check_body(rules, body)
     async with db.transaction() as tx:
@@ -272,6 +285,10 @@ async def edit(
             edited = item.model_copy(update={"title": new_title})
             event = f"{item.id}:{edit.id}"
             await post(tx, _told(edited, "item_edited", person.id, event, body=quoted))
+            if then is not None:
+                changed = await items.get_item(tx, item.id)
+                assert changed is not None
+                await then(tx, person, changed)
         return edit
 
 

@@ -22,10 +22,10 @@ from bot.runner import serve
 from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
-from bot.texts import Texts
 from bot.wiring import centre_rules, telegram_options, work_calendar
 from channels.telegram.adapter import send_outbox
 from channels.telegram.context import BotData
+from chat.texts import Texts
 from delivery.outbox import DrainReport
 from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind

@@ -11,10 +11,10 @@ from typing import Protocol
 
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
-from bot.texts import Raw, Texts
 from channels.telegram.cards import card
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
+from chat.texts import Raw, Texts
 from delivery.courier import Courier
 from delivery.outbox import SIGNOFF_NOTICES
 from storage import files, items, jobs, units

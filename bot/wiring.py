@@ -9,8 +9,8 @@ from bot.documents import offload
 from bot.documents.bulletin import BulletinText
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
-from bot.texts import Texts
 from channels.telegram.options import TelegramOptions
+from chat.texts import Texts
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.briefs import BriefContent
 from workflow.figures import MonthReport

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.settings.loader import load_settings
-from bot.texts import Raw, Texts
 from bot.wiring import centre_rules
 from channels.telegram.render import card_html
 from chat.actions import editor as ed
@@ -23,6 +22,7 @@ from chat.dialogue import Engine, Flow, Inbound, Reply, Step, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
+from chat.texts import Raw, Texts
 from scoring.vocab import ItemState, Role
 from storage import adoptions, items, people, sessions, units
 from storage.db import Database, Rider

@@ -28,7 +28,7 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "benchmarks/chat_flows.py",
         "benchmarks/ledger_figures.py",
         "bot/cli.py",
-        "bot/texts.py",
+        "chat/texts.py",
         "channels/telegram/handlers/announce.py",
         "sandbox/web.py",
         "storage/migrations.py",

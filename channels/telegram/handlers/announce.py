@@ -24,10 +24,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.texts import Raw, Texts
 from channels.telegram.context import Context
 from chat.actions import announce as an
 from chat.capabilities import Capabilities
+from chat.texts import Raw, Texts
 from scoring.vocab import Role, UnitKind
 from storage import units as unit_repo
 from storage.models import RoleGrant

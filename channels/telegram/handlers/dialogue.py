@@ -25,12 +25,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Messag
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.texts import Raw
 from channels.telegram.context import Context
 from channels.telegram.render import card_html, phrase
 from chat.actions import decode, encode
 from chat.cards import Card, Phrase
 from chat.dialogue import Engine, Inbound, InviteLink, Ref, Reply, aside_channel, held_channel
+from chat.texts import Raw
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions

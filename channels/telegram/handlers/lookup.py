@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.texts import Raw, Texts
 from channels.telegram.cards import card, signoff_keyboard_for
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
@@ -19,6 +18,7 @@ from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_text, within
+from chat.texts import Raw, Texts
 from delivery.cards import editor_rows_for
 from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState

@@ -9,8 +9,8 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.texts import Raw, Texts
 from channels.telegram.context import Context
+from chat.texts import Raw, Texts
 from scoring.vocab import Role
 from storage.models import RoleGrant
 from workflow import joining, reach

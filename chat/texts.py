@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bot import texts_announce, texts_briefs, texts_webnews
+from chat import texts_announce, texts_briefs, texts_webnews
 from chat.render import TELEGRAM_HTML, Renderer
-from scoring.vocab import ItemState, Role
 
 _CORE_ZH: Final[dict[str, str]] = {
     # roles and states
@@ -905,13 +904,13 @@ class Texts:
         }
         return self._rendered[key].format(**safe)
 
-    def role(self, role: Role | str) -> str:
-        """A role's name."""
-        return self(f"role.{Role(role).value}")
+    def role(self, role: str) -> str:
+        """A role's name (a `Role` is its value)."""
+        return self(f"role.{role}")
 
-    def state(self, state: ItemState | str) -> str:
-        """An item state's name."""
-        return self(f"state.{ItemState(state).value}")
+    def state(self, state: str) -> str:
+        """An item state's name (an `ItemState` is its value)."""
+        return self(f"state.{state}")
 
     def has(self, key: str) -> bool:
         """Whether the catalogue has a text for this key."""

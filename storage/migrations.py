@@ -974,6 +974,186 @@ UPDATE conversations
     WHERE name = '__user_data__' AND json_valid(data);
 """,
     ),
+    (
+        17,
+        "an issue's drafting and review conversations on Telegram become sessions",
+        """
+-- An issue's return reason awaited (PTB's 'brief_review' conversation at its reason, the
+-- decision in the reviewer's chat data) becomes the reviewer's Telegram session at the
+-- reason; the message pressed (whose buttons go once done) comes along.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram', 'brief_return', 'reason',
+           json_object(
+               'brief', json_extract(u.data, '$.brief_return.id'),
+               'round', json_extract(u.data, '$.brief_return.round'),
+               'step', json_extract(u.data, '$.brief_return.step'),
+               'number', json_extract(u.data, '$.brief_return.number'),
+               'origin', CASE WHEN json_extract(u.data, '$.brief_return.message') IS NULL
+                              THEN NULL
+                              ELSE json_object(
+                                  'chat', json_extract(u.data, '$.brief_return.chat'),
+                                  'message', json_extract(u.data, '$.brief_return.message'))
+                         END),
+           c.updated_at, NULL, c.updated_at
+    FROM conversations AS c
+    JOIN conversations AS u
+      ON u.name = '__user_data__' AND json_valid(c.key)
+     AND u.key = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = u.key
+    WHERE c.name = 'brief_review' AND c.state = '10' AND json_valid(u.data)
+      AND json_type(u.data, '$.brief_return.id') = 'integer'
+ON CONFLICT (person_id, channel) DO NOTHING;
+
+-- /brief's conversation (its menu, or the numbers, an entry's heading or text, or the date
+-- asked; the issue in the editor's chat data) becomes the editor's session at that step,
+-- unless a typed answer already waits for them there.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram', 'brief', d.step,
+           json_object('brief', json_extract(u.data, '$.brief.id'), 'ask', d.step,
+                       'item', json_extract(u.data, '$.brief.item')),
+           c.updated_at, NULL, c.updated_at
+    FROM conversations AS c
+    JOIN (SELECT '0' AS state, 'menu' AS step UNION ALL SELECT '1', 'numbers'
+          UNION ALL SELECT '2', 'heading' UNION ALL SELECT '3', 'body'
+          UNION ALL SELECT '4', 'date') AS d ON d.state = c.state
+    JOIN conversations AS u
+      ON u.name = '__user_data__' AND json_valid(c.key)
+     AND u.key = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = u.key
+    WHERE c.name = 'brief' AND json_valid(u.data)
+      AND json_type(u.data, '$.brief.id') = 'integer'
+      AND (d.step NOT IN ('heading', 'body') OR json_type(u.data, '$.brief.item') = 'integer')
+ON CONFLICT (person_id, channel) DO NOTHING;
+
+-- An issue's return reason shown back for ✅ 确认 becomes the reviewer's held step, shown
+-- when it was (replacing an older held step, as a newer one does).
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram:held', 'brief_return', 'confirm',
+           json_object(
+               'brief', json_extract(u.data, '$.confirm_pending.id'),
+               'round', json_extract(u.data, '$.confirm_pending.round'),
+               'step', json_extract(u.data, '$.confirm_pending.step'),
+               'reason', json_extract(u.data, '$.confirm_pending.reason'),
+               'number', '',
+               'origin', CASE WHEN json_extract(u.data, '$.confirm_pending.message') IS NULL
+                              THEN NULL
+                              ELSE json_object(
+                                  'chat', json_extract(u.data, '$.confirm_pending.chat'),
+                                  'message', json_extract(u.data, '$.confirm_pending.message'))
+                         END),
+           json_extract(u.data, '$.confirm_pending.since'), NULL, u.updated_at
+    FROM conversations AS u
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = u.key
+    WHERE u.name = '__user_data__' AND json_valid(u.data)
+      AND json_extract(u.data, '$.confirm_pending.kind') = 'brief_return'
+      AND json_type(u.data, '$.confirm_pending.id') = 'integer'
+      AND datetime(json_extract(u.data, '$.confirm_pending.since')) IS NOT NULL
+ON CONFLICT (person_id, channel) DO UPDATE SET
+    flow = excluded.flow, step = excluded.step, draft = excluded.draft,
+    asked_at = excluded.asked_at, asked_by = excluded.asked_by, updated_at = excluded.updated_at
+    WHERE datetime(excluded.asked_at) > datetime(sessions.asked_at);
+
+-- PTB's conversations and the chat data's keys of both are gone.
+DELETE FROM conversations WHERE name IN ('brief', 'brief_review');
+UPDATE conversations
+    SET data = json_remove(data, '$.confirm_pending')
+    WHERE name = '__user_data__' AND json_valid(data)
+      AND json_extract(data, '$.confirm_pending.kind') = 'brief_return';
+UPDATE conversations
+    SET data = json_remove(data, '$.brief', '$.brief_return')
+    WHERE name = '__user_data__' AND json_valid(data);
+""",
+    ),
+    (
+        18,
+        "a /submit draft in progress on Telegram becomes its session on the conversation engine",
+        """
+-- A draft saved before attachments were stored lists Telegram ids: each such file becomes a
+-- stored file without bytes, sent on Telegram by its id (as migration 13 did for items').
+INSERT OR IGNORE INTO files (key, name, mime_type, data, created_at)
+    SELECT 'telegram_file:' || json_extract(f.value, '$[2]'),
+           coalesce(json_extract(f.value, '$[3]'),
+                    CASE json_extract(f.value, '$[0]') WHEN 'photo' THEN 'photo.jpg'
+                                                       ELSE 'file' END),
+           coalesce(json_extract(f.value, '$[4]'),
+                    CASE json_extract(f.value, '$[0]') WHEN 'photo' THEN 'image/jpeg'
+                                                       ELSE 'application/octet-stream' END),
+           x'', u.updated_at
+    FROM conversations AS u, json_each(u.data, '$.draft.files') AS f
+    WHERE u.name = '__user_data__' AND json_valid(u.data)
+      AND json_type(u.data, '$.draft.files') = 'array'
+      AND json_type(f.value) = 'array' AND json_array_length(f.value) = 6;
+INSERT OR IGNORE INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'telegram_file:' || json_extract(f.value, '$[2]'), 'telegram',
+           json_extract(f.value, '$[1]'), u.updated_at
+    FROM conversations AS u, json_each(u.data, '$.draft.files') AS f
+    WHERE u.name = '__user_data__' AND json_valid(u.data)
+      AND json_type(u.data, '$.draft.files') = 'array'
+      AND json_type(f.value) = 'array' AND json_array_length(f.value) = 6;
+
+-- PTB's /submit conversation (its state, and the draft in the person's chat data) becomes the
+-- person's /submit session, kept aside on 'telegram:submit', at the same step: 0 unit,
+-- 1 category, 2 title, 3 body, 4 date, 5 files, 6 the preview. The draft keeps its fields and
+-- token and learns what the state said: whose it is, whether the body and the files are done,
+-- which field is being changed from the preview, and the units to choose from.
+CREATE TEMP TABLE carried_submit AS
+    SELECT c.key AS row_key, a.external_id AS tg, a.person_id AS person,
+           CAST(c.state AS INTEGER) AS st, c.updated_at AS at,
+           json_extract(u.data, '$.draft') AS d,
+           coalesce(json_extract(u.data, '$.draft.back'), 0) AS back
+    FROM conversations AS c
+    JOIN accounts AS a
+      ON a.channel = 'telegram' AND json_valid(c.key)
+     AND a.external_id = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN conversations AS u ON u.name = '__user_data__' AND u.key = a.external_id
+    WHERE c.name = 'submit' AND c.state IN ('0', '1', '2', '3', '4', '5', '6')
+      AND json_valid(u.data) AND json_type(u.data, '$.draft') = 'object';
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT person, 'telegram:submit', 'submit',
+           CASE st WHEN 0 THEN 'unit' WHEN 1 THEN 'category' WHEN 2 THEN 'title'
+                   WHEN 3 THEN 'body' WHEN 4 THEN 'date' WHEN 5 THEN 'files'
+                   ELSE 'preview' END,
+           json_set(
+               d,
+               '$.author', person,
+               '$.files', json((
+                   SELECT json_group_array(
+                       CASE WHEN json_array_length(f.value) = 6
+                            THEN json_array(json_extract(f.value, '$[0]'),
+                                            'telegram_file:' || json_extract(f.value, '$[2]'),
+                                            json_extract(f.value, '$[3]'),
+                                            json_extract(f.value, '$[4]'),
+                                            json_extract(f.value, '$[5]'))
+                            ELSE json(f.value) END)
+                   FROM json_each(d, '$.files') AS f WHERE json_type(f.value) = 'array')),
+               '$.body_done', json(CASE WHEN st IN (4, 5, 6) OR (back AND st IN (1, 2))
+                                        THEN 'true' ELSE 'false' END),
+               '$.files_done', json(CASE WHEN st = 6 OR (back AND st IN (1, 2, 3, 4))
+                                         THEN 'true' ELSE 'false' END),
+               '$.change', CASE WHEN back THEN CASE st WHEN 1 THEN 'category'
+                                                       WHEN 2 THEN 'title' WHEN 3 THEN 'body'
+                                                       WHEN 4 THEN 'date' WHEN 5 THEN 'files'
+                                                  END END,
+               '$.units', json((
+                   SELECT json_group_array(unit_id) FROM (
+                       SELECT DISTINCT unit_id FROM roles
+                       WHERE person_id = person AND revoked_at IS NULL AND unit_id IS NOT NULL
+                         AND role IN ('informant', 'section_staff')
+                       ORDER BY unit_id)))),
+           coalesce(strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', at),
+                    strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now')),
+           NULL, coalesce(at, strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now'))
+    FROM carried_submit;
+
+-- What was carried leaves PTB's rows: the conversation, and the draft in the chat data.
+DELETE FROM conversations
+    WHERE name = 'submit' AND key IN (SELECT row_key FROM carried_submit);
+UPDATE conversations
+    SET data = json_remove(data, '$.draft')
+    WHERE name = '__user_data__' AND key IN (SELECT tg FROM carried_submit);
+DROP TABLE carried_submit;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

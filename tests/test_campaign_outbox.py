@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.texts import Texts
+from chat.texts import Texts
 from scoring.assessment import Verdict
 from storage import outbox
 from storage.db import Database

@@ -22,7 +22,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.settings.schema import Settings
 from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
 from channels.telegram.context import CONTEXT_TYPES, BotData, Context
 from channels.telegram.handlers import (
@@ -41,6 +40,7 @@ from channels.telegram.handlers import (
     webnews,
 )
 from channels.telegram.handlers import announce as announcements
+from channels.telegram.options import TelegramOptions
 from channels.telegram.persistence import SqlitePersistence
 from channels.telegram.ratelimit import PacedRateLimiter
 from channels.telegram.request import RetryingRequest
@@ -61,7 +61,7 @@ Timed = TypeVar("Timed")
 
 
 def build_application(
-    settings: Settings,
+    options: TelegramOptions,
     db: Database,
     rules: CentreRules,
     *,
@@ -69,12 +69,12 @@ def build_application(
     rate_limit: bool = True,
 ) -> BotApp:
     """The bot: real PTB Application polling the configured Bot API endpoint."""
-    processor = PerUserUpdateProcessor(backlog=settings.telegram.per_person_backlog)
+    processor = PerUserUpdateProcessor(backlog=options.per_person_backlog)
     builder = (
         ApplicationBuilder()
         .token(token)
-        .base_url(str(settings.telegram.api_base_url))
-        .base_file_url(str(settings.telegram.file_base_url))
+        .base_url(options.api_base_url)
+        .base_file_url(options.file_base_url)
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML-escaped by Texts
         .persistence(SqlitePersistence(db))
@@ -89,7 +89,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app: BotApp = builder.build()
     services = app.bot_data
-    services.setup(db, rules, settings)
+    services.setup(db, rules, options)
 
     async def tell_flooding(update: Update) -> None:
         """One polite line to someone whose updates are dropped for coming too fast."""
@@ -148,11 +148,16 @@ def build_application(
         [
             CommandHandler("start", start.start, filters=private),
             CommandHandler("help", start.help_command),
-            submit.conversation(),
+            # /submit is the engine's (dialogue.route); what it leaves: strangers, garbled data
+            CommandHandler("submit", submit.no_unit, filters=private),
+            CallbackQueryHandler(submit.stranger_revise, pattern=actions.revise.PATTERN),
+            CallbackQueryHandler(submit.garbled, pattern=r"^sub:(cat|unit):"),
             CallbackQueryHandler(signoff.on_button, pattern=actions.signoff.PATTERN),
             CallbackQueryHandler(centre.on_button, pattern=actions.editor.PATTERN),
+            CallbackQueryHandler(lookup.item_button, pattern=actions.item.PATTERN),
             CommandHandler("queue", centre.queue, filters=private),
             CommandHandler("my", lookup.my_items, filters=private),
+            CommandHandler("bulletin", lookup.bulletin, filters=private),
             CommandHandler("unit", lookup.my_unit, filters=private),
             CommandHandler("rank", lookup.ranking, filters=private),
             CommandHandler("item", lookup.show_item, filters=private),
@@ -166,7 +171,7 @@ def build_application(
             CommandHandler("task", tasks.open_task, filters=private),
             CommandHandler("tasks", tasks.list_tasks, filters=private),
             CallbackQueryHandler(tasks.on_button, pattern=actions.tasks.PATTERN),
-            CallbackQueryHandler(admin.revoke_button, pattern=actions.admin.PATTERN),
+            CallbackQueryHandler(admin.on_button, pattern=actions.admin.PATTERN),
             CommandHandler("guide", announcements.guide, filters=private),
             CommandHandler("announced", announcements.announced, filters=private),
             CallbackQueryHandler(
@@ -174,8 +179,11 @@ def build_application(
             ),
             announcements.conversation(),
             CallbackQueryHandler(announcements.stale, pattern=actions.announce.PATTERN),
-            briefs.reviewing(),
-            briefs.drafting(),
+            CommandHandler("brief", briefs.start_brief, filters=private),
+            CallbackQueryHandler(briefs.draft_button, pattern=actions.briefs.OPEN_PATTERN),
+            CallbackQueryHandler(briefs.draft_button, pattern=actions.briefs.MENU_PATTERN),
+            CallbackQueryHandler(briefs.decision_button, pattern=actions.briefs.DECISION_PATTERN),
+            CallbackQueryHandler(briefs.decision_button, pattern=actions.briefs.CONFIRM_PATTERN),
             CommandHandler("briefs", briefs.list_issues, filters=private),
             CallbackQueryHandler(briefs.get_button, pattern=actions.briefs.GET_PATTERN),
             CommandHandler("news", webnews.news_command, filters=private),

@@ -2,16 +2,16 @@
 only place its wire form (the callback data, at most 64 bytes) is written or read.
 
 Families by prefix: `so:` sign-off, `ed:` editor, `sub:` /submit, `rv:` revise, `tk:` tasks,
-`ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits, `ca:`
-assessment campaigns. Decoding
-returns None for data no button of ours carries (forged or garbled); whether a well-formed
-press is still allowed is for the services to say, on every press.
+`ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits, `it:` an
+item's own (its full text), `ca:` assessment campaigns. Decoding returns None for data no
+button of ours carries (forged or garbled); whether a well-formed press is still allowed
+is for the services to say, on every press.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from . import (
@@ -20,6 +20,7 @@ from . import (
     briefs,
     campaign,
     editor,
+    item,
     revise,
     signoff,
     submit,
@@ -41,6 +42,7 @@ __all__ = [
     "decode",
     "editor",
     "encode",
+    "item",
     "revise",
     "signoff",
     "stored_rows",
@@ -61,6 +63,7 @@ Press = (
     | briefs.Press
     | webnews.Press
     | visits.Press
+    | item.Press
     | campaign.Press
 )
 
@@ -76,6 +79,7 @@ FAMILIES: Final[dict[str, Any]] = {
     "bf:": briefs,
     "wn:": webnews,
     "vi:": visits,
+    "it:": item,
     "ca:": campaign,
 }
 _BY_TYPE: Final[dict[type, Callable[[Any], str]]] = {
@@ -87,10 +91,13 @@ _BY_TYPE: Final[dict[type, Callable[[Any], str]]] = {
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button as services describe it: the text key of its label and what pressing it asks."""
+    """A button as services describe it: the text key of its label and what pressing it asks.
+    `params` fill the label's fields (a menu's entry number); only a dialogue's reply carries
+    them, a queued notice's buttons take none."""
 
     label: str
     press: Press
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 Rows = tuple[tuple[Button, ...], ...]

@@ -2,8 +2,8 @@
 session (flow, step, draft), linear dialogues are steps as data, and one router decides which
 flow an inbound text, press, file or command belongs to."""
 
-from .engine import Engine, Handled, held_channel
-from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
+from .engine import Engine, Handled, aside_channel, held_channel
+from .session import Inbound, Invalid, InviteLink, Ref, Reply, Session, SessionStore, Stop
 from .steps import Flow, Step
 
 __all__ = [
@@ -12,11 +12,13 @@ __all__ = [
     "Handled",
     "Inbound",
     "Invalid",
+    "InviteLink",
     "Ref",
     "Reply",
     "Session",
     "SessionStore",
     "Step",
     "Stop",
+    "aside_channel",
     "held_channel",
 ]

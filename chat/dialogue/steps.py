@@ -18,6 +18,8 @@ Take = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
 Start = Callable[[Inbound], Awaitable[Mapping[str, Any] | None]]
 #: Finishing: the flow's effects (its transaction also ends the session) and the replies.
 Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
+#: Reads what a question shows from the ledger (raises `Stop` when it can no longer be asked).
+Show = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,21 @@ class Step:
     clears: bool = False
     #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
     press_test: Callable[[object], bool] | None = None
+    #: A lasting step (a menu waiting on its buttons, a draft's question) does not expire, and
+    #: another action ends it without a word.
+    lasting: bool = False
+    #: Commands (by id) that answer it instead of ending it (/cancel going back to a menu).
+    commands: tuple[str, ...] = ()
+    #: What a file or sticker sent at this step gets, if not the flow's `not_text`.
+    not_text: str | None = None
+    #: The step's own effects once its answer is read (a menu's action): they commit in the
+    #: transaction that saves the session at the step after it, and their replies come first.
+    effect: Finish | None = None
+    #: Reads what the question shows from the ledger when it is asked (kept out of the draft).
+    show: Show | None = None
+    #: What a text, file or sticker that is not its answer gets (a catalogue key), in a flow
+    #: kept aside (None: the channel's other handlers answer it).
+    misfit: str | None = None
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
@@ -53,7 +70,7 @@ class Step:
                 self.press_test is None or self.press_test(event.press)
             )
         if event.command is not None:
-            return False
+            return event.command in self.commands
         if event.file is not None:
             return self.takes_files
         return self.takes_text and event.text is not None
@@ -62,7 +79,14 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
-    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets."""
+    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets.
+
+    A flow kept `aside` (/submit, as PTB's conversation was) has a session of its own on
+    `aside_channel(channel, name)`, beside the typed wait: other actions neither end it nor are
+    ended by it, it takes what no typed wait takes, its question does not expire (a draft is
+    written over minutes), its step's session is written once the channel has sent the
+    replies (`Engine.delivered`), and an event delivered again after a kill asks its question
+    again instead of being taken twice."""
 
     name: str
     what: str
@@ -70,6 +94,13 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Finish
     not_text: str = "submit.want_text"
+    aside: bool = False
+    #: The step a flow kept aside is left at by its finish (in the effect's transaction),
+    #: until the channel has sent what finishing said (`Engine.delivered`): a kill in between
+    #: leaves the finishing press to be answered again (by a finish that takes nothing twice,
+    #: /submit's draft token), as PTB's conversation, written after its replies, did. None:
+    #: the session ends with the effect.
+    receipt: str | None = None
 
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""

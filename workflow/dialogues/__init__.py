@@ -2,12 +2,13 @@
 each step's validator is the service's own check, and each flow finishes with the service
 call whose transaction also ends the session.
 
-Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
-news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL, and assessment
-campaigns' (/campaign, a decision's return, a unit's self-check). Telegram runs all
-but /submit on the engine (`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
-(docs/architecture.md).
+Flows: /submit (kept aside, as PTB's conversation was), a sign-off's, an adoption's
+withdrawal's and website news' return with their typed reasons and ✅ 确认, website news'
+published URL, /visit, an editor's rewrite of an item, an adoption's typed date and its issue
+number / URL, /brief's menu of an issue in progress and an issue's return with its reason and
+✅ 确认, and assessment campaigns' (/campaign, a decision's return, a returned plan's
+dates, a unit's self-check, on-site scoring). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
+docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from .admin import AdminFlows
 from .base import Base, explain
+from .brief_review import BriefReviewFlows
+from .briefs import BriefFlows
 from .campaigns import CampaignFlows
 from .centre import CentreFlows
 from .signoff import SignoffFlows
@@ -29,7 +33,16 @@ __all__ = ["Dialogues", "explain"]
 
 
 class Dialogues(
-    SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, CampaignFlows, Base
+    SubmitFlows,
+    SignoffFlows,
+    CentreFlows,
+    WebnewsFlows,
+    VisitFlows,
+    AdminFlows,
+    BriefFlows,
+    BriefReviewFlows,
+    CampaignFlows,
+    Base,
 ):
     """The flows over one ledger and its rules."""
 
@@ -53,6 +66,9 @@ class Dialogues(
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                self.invite(),
+                self.brief(),
+                self.brief_return(),
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
                 *(self.campaign_redate(), self.campaign_scoring()),
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import re
 import secrets
 import warnings
@@ -25,14 +24,14 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.texts import Raw, Texts
 from channels.telegram.context import Context
 from chat.actions import announce as an
 from chat.capabilities import Capabilities
+from chat.texts import Raw, Texts
 from scoring.vocab import Role, UnitKind
-from storage import conversations
 from storage import units as unit_repo
 from storage.models import RoleGrant
+from storage.sessions import LedgerSessions
 from workflow import announce
 from workflow.announce import Audience, DeliveryReport
 from workflow.outcomes import Refused
@@ -48,8 +47,8 @@ from .common import (
     telegram_account,
 )
 from .lookup import split_message
-from .submit import CONVERSATION as SUBMIT_CONVERSATION
 from .submit import MAX_FILE_BYTES, MAX_FILES, OCTET, PHOTO_NAME
+from .submit import open_for as submit_open_for
 
 TEXT, AUDIENCE, PREVIEW = range(3)
 ANN = "announce"  # the draft in user_data (JSON-friendly, persisted with it)
@@ -142,13 +141,10 @@ def _roles_text(texts: Texts, audience: Audience) -> str:
 
 
 async def _submit_open(update: Update, context: Context) -> bool:
-    """Whether this person is in the middle of /submit (its persisted conversation state)."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return False
-    async with context.bot_data.db.reading() as tx:
-        states = await conversations.load_states(tx, SUBMIT_CONVERSATION)
-    return json.dumps([chat.id, user.id]) in states
+    """Whether this person is in the middle of /submit (its session on the engine)."""
+    person, _ = await current(update, context)
+    store = LedgerSessions(context.bot_data.db)
+    return person is not None and await submit_open_for(store, person.id)
 
 
 async def start(update: Update, context: Context) -> int:

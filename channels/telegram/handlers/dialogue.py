@@ -1,34 +1,49 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
-offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
-withdrawal's and website news' return with their reasons (shown back and held for ✅ 确认),
-website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed date and
-its issue number / URL; the other dialogues are still PTB's (see docs/architecture.md).
+offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: /submit (kept aside, beside the
+typed waits; its preview's card rendered here, its files downloaded first by `submit`), a
+sign-off's, an adoption's withdrawal's, website news' and an issue's return with their
+reasons (shown back and held for ✅ 确认), website news' URL, /visit's steps, an editor's
+rewrite of an item, an adoption's typed date and its issue number / URL, and /brief's menu of
+an issue in progress; the other dialogues are still PTB's (see docs/architecture.md).
+
+How replies are worded: a parameter that is a `Ref` is that catalogue text, one that is a
+`Reply` is its text (with its `also` lines) rendered first, a `chat.cards` `Phrase` or `Card`
+(/submit's timeliness and preview) is rendered as the channel renders them; an `also` part
+with no key is an empty line; a button's `params` fill its label; a text longer than a
+message is sent in pieces, the buttons under the last (one holding a card is sent whole: the
+card is cut to a message).
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import Any, Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.texts import Raw
 from channels.telegram.context import Context
+from channels.telegram.render import card_html, phrase
 from chat.actions import decode, encode
-from chat.dialogue import Engine, Inbound, Ref, Reply, held_channel
+from chat.cards import Card, Phrase
+from chat.dialogue import Engine, Inbound, InviteLink, Ref, Reply, aside_channel, held_channel
+from chat.texts import Raw
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
+from . import submit
 from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
+from .lookup import split_message
 
 #: The flows Telegram runs on the engine.
 FLOWS: Final = (
+    "submit",
     "return",
     "withdraw",
     "web_return",
@@ -37,6 +52,9 @@ FLOWS: Final = (
     "edit",
     "adoption_day",
     "adoption_ref",
+    "invite",
+    "brief",
+    "brief_return",
     *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
     "campaign_scoring",
 )
@@ -69,30 +87,61 @@ def _inbound(update: Update, person_id: int) -> Inbound | None:
     text = message.text or ""
     if text.lstrip().startswith("/"):
         word, _, argument = text.strip().partition(" ")
-        command = word[1:].split("@")[0]
+        command = word[1:].split("@")[0].lower()  # as PTB's command handlers read it
         return Inbound(person_id, TELEGRAM, event_id, command=command, argument=argument)
     if message.text is not None:
         return Inbound(person_id, TELEGRAM, event_id, text=message.text)
     return Inbound(person_id, TELEGRAM, event_id)  # a photo, a sticker: no answer
 
 
+def _is_command(message: Message | None) -> bool:
+    """Whether the message is a command as PTB's handlers see one (a command entity first)."""
+    return message is not None and any(
+        entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
+        for entity in message.entities
+    )
+
+
 def _params(context: Context, reply: Reply) -> dict[str, Any]:
-    """A reply's parameters, catalogue references rendered."""
+    """A reply's parameters, catalogue references, nested replies, phrases and cards
+    rendered, and an invite code as the bot's deep link."""
     texts = context.bot_data.texts
-    return {
-        name: Raw(texts(value.key)) if isinstance(value, Ref) else value
-        for name, value in reply.params.items()
-    }
+
+    def rendered(value: Any) -> Any:
+        """One parameter as the text shows it."""
+        if isinstance(value, Ref):
+            return Raw(texts(value.key))
+        if isinstance(value, Reply):
+            return Raw(_text(context, value))
+        if isinstance(value, Phrase):
+            return phrase(texts, value)
+        if isinstance(value, Card):
+            return card_html(texts, value)
+        if isinstance(value, InviteLink):
+            username = context.bot_data.options.bot_username or context.bot.username
+            return f"https://t.me/{username}?start={value.code}"
+        return value
+
+    return {name: rendered(value) for name, value in reply.params.items()}
 
 
-def _keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
+def _text(context: Context, reply: Reply) -> str:
+    """A reply's text, its `also` parts on lines of their own (one with no key: empty)."""
+    texts = context.bot_data.texts
+    return "\n".join(
+        texts(part.key, **_params(context, part)) if part.key else ""
+        for part in (reply, *reply.also)
+    )
+
+
+def reply_keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
     """A reply's buttons; a label that is no catalogue key (a unit's name) shown as it is."""
     texts = context.bot_data.texts
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    texts(b.label) if texts.has(b.label) else b.label,
+                    texts(b.label, **b.params) if texts.has(b.label) else b.label,
                     callback_data=encode(b.press),
                 )
                 for b in row
@@ -107,7 +156,6 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
     a wait's end to the person's chat, a press's brief answer, a note under the pressed
     message, an earlier message's buttons removed, other texts under the press or as
     replies."""
-    texts = context.bot_data.texts
     query, message, user = update.callback_query, update.effective_message, update.effective_user
     answered = False
     for reply in replies:
@@ -127,7 +175,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                     origin.get("chat"), origin.get("message"), reply_markup=None
                 )
             continue
-        text = "\n".join(texts(part.key, **_params(context, part)) for part in (reply, *reply.also))
+        text = _text(context, reply)
         if reply.how == "toast" and query is not None:
             await acknowledge(query, text)
             answered = True
@@ -138,21 +186,30 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 answered = True
             await mark_decided(context, query.message, text)
             continue
-        markup = _keyboard(context, reply) if reply.buttons else None
+        markup = reply_keyboard(context, reply) if reply.buttons else None
         if reply.key == "wait.ended":
             if user is not None:
                 with contextlib.suppress(BadRequest, Forbidden):
                     await context.bot.send_message(user.id, text)
-        elif query is not None:
+            continue
+        # a card is cut to fit a message (its HTML may be longer, as Telegram counts the text)
+        whole = any(isinstance(value, Card) for value in reply.params.values())
+        pieces = [text] if whole else split_message(text)
+        if query is not None:
             if not answered:
                 await acknowledge(query)
                 answered = True
             chat_id = press_chat(query, person)
             if chat_id is not None:
                 with contextlib.suppress(Forbidden):  # blocked since pressing: nobody to tell
-                    await context.bot.send_message(chat_id, text, reply_markup=markup)
+                    for n, piece in enumerate(pieces, 1):
+                        last = markup if n == len(pieces) else None
+                        await context.bot.send_message(chat_id, piece, reply_markup=last)
         elif message is not None:
-            await message.reply_text(text, reply_markup=markup)
+            with contextlib.suppress(Forbidden):  # blocked meanwhile: the dialogue moves on
+                for n, piece in enumerate(pieces, 1):
+                    last = markup if n == len(pieces) else None
+                    await message.reply_text(piece, reply_markup=last)
 
 
 async def route(update: Update, context: Context) -> None:
@@ -171,21 +228,43 @@ async def route(update: Update, context: Context) -> None:
     if event is None:
         return
     dialogues = engine(context)
+    session = await dialogues.store.load(person.id, TELEGRAM)
+    flow = dialogues.flows.get(session.flow) if session is not None else None
+    step = flow.step(session.step) if flow is not None and session is not None else None
     if not event.is_action and event.text is None:  # a file or sticker where text is asked
-        session = await dialogues.store.load(person.id, TELEGRAM)
-        if session is not None and session.live(dialogues.clock(), dialogues.typed_answer):
-            flow = dialogues.flows.get(session.flow)
+        if session is not None and (
+            (step is not None and step.lasting)
+            or session.live(dialogues.clock(), dialogues.typed_answer)
+        ):
             message = update.effective_message
             if message is not None:
-                said = flow.not_text if flow is not None else "submit.want_text"
+                said = (step.not_text if step is not None else None) or (
+                    flow.not_text if flow is not None else "submit.want_text"
+                )
                 await message.reply_text(context.bot_data.texts(said))
             raise ApplicationHandlerStop
-        return
-    if event.command == "cancel":
-        return  # /cancel ends the engine's dialogue itself (`cancel`)
+        file = await submit.incoming_file(update, context, dialogues.store, person.id)
+        if file is not None:  # /submit asks for files: stored, the engine sees its key
+            event = replace(event, file=file)
+    if event.command == "cancel" and (step is None or not step.answers(event)):
+        message = update.effective_message
+        if message is not None and await cancel_submit(update, context):  # only the draft
+            await message.reply_text(context.bot_data.texts("submit.cancelled"))
+            raise ApplicationHandlerStop
+        return  # /cancel ends the engine's other dialogues itself (`cancel`)
     handled = await dialogues.handle(event)
+    message = update.effective_message
+    text = message.text if message is not None else None
+    if not handled.taken and event.command is not None and text and not _is_command(message):
+        # "/ …" is no command to PTB's handlers: what no dialogue took as one is a text
+        typed = Inbound(person.id, TELEGRAM, f"{event.event_id}:text", text=text)
+        again = await dialogues.handle(typed)
+        handled.replies.extend(again.replies)
+        handled.deferred.extend(again.deferred)
+        handled.taken = again.taken
     await _send(update, context, handled.replies, person)
     if handled.taken:
+        await dialogues.delivered(event, handled)  # /submit's step moves now it was asked
         context.bot_data.courier.wake()  # notices the step's service queued go out
         await _write_through(update, context)
         raise ApplicationHandlerStop
@@ -218,3 +297,21 @@ async def cancel(update: Update, context: Context) -> list[str]:
             await store.write(person.id, channel, None)
             ended.append(session.flow)
     return ended
+
+
+async def cancel_submit(update: Update, context: Context) -> bool:
+    """/cancel in the middle of /submit, in the private chat: forgets the draft (only that, as
+    PTB's conversation did); whether there was one."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return False
+    async with context.bot_data.db.reading() as tx:
+        person = await people.person_by_account(tx, telegram_account(user.id))
+    if person is None:
+        return False
+    store = engine(context).store
+    channel = aside_channel(TELEGRAM, submit.FLOW)
+    if await store.load(person.id, channel) is None:
+        return False
+    await store.write(person.id, channel, None)
+    return True

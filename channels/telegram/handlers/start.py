@@ -9,8 +9,8 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.texts import Raw, Texts
 from channels.telegram.context import Context
+from chat.texts import Raw, Texts
 from scoring.vocab import Role
 from storage.models import RoleGrant
 from workflow import joining, reach
@@ -32,13 +32,13 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
     if roles & UNIT_PEOPLE:
         names += ["unit"]
     if roles & SIGNERS:
-        names += ["pending"]
+        names += ["pending", "item"]  # read an item in full before signing it
     if roles:
-        names += ["rank"]
+        names += ["rank", "bulletin"]
     if roles or is_admin:
         names += ["guide"]
     if Role.EDITOR in roles:
-        names += ["queue", "item", "tasks", "brief", "visit"]
+        names += ["queue", *(["item"] if "item" not in names else []), "tasks", "brief", "visit"]
     elif Role.INFORMANT in roles:
         names += ["tasks"]
     if roles & {Role.EDITOR, Role.CENTRE_LEADER, Role.MAIN_LEADER}:
@@ -62,6 +62,7 @@ HELP_KEYS = {
     "unit": "help.unit",
     "pending": "help.pending",
     "rank": "help.rank",
+    "bulletin": "help.bulletin",
     "queue": "help.queue",
     "item": "help.item",
     "invite": "help.invite",

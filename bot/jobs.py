@@ -20,8 +20,8 @@ from delivery.outbox import SIGNOFF_NOTICES
 from storage import files, items, jobs, units
 from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Recipient
+from workflow import campaign_common, campaign_notices, reach, schedule
 from workflow import periods as closing
-from workflow import reach, schedule
 from workflow.figures import MonthReport, month_details, month_report
 from workflow.rules import CentreRules
 from workflow.schedule import Outgoing, ScheduleRules, post_once
@@ -75,6 +75,7 @@ async def sweep(now: datetime, services: Services) -> None:
         await _due_reminders(now, services)
         await _task_reminders(now, services)
         await _research_reminders(now, services, plan)
+        await campaign_reminders(services)
         if schedule.quota_warning_day(rules, plan, today):
             await _quota_reminders(now, services, plan)
     await deliver(services.courier)
@@ -187,6 +188,15 @@ async def _annual(now: datetime, services: Services, plan: ScheduleRules) -> Non
         await closing.close_year(tx, due)
 
     await post_once(services.db, f"annual:{year}", outgoing, then=close)
+
+
+async def campaign_reminders(services: Services) -> None:
+    """Assessment campaigns: units whose on-site day nears with their self-check unsigned, and
+    rectifications due or overdue, are reminded (each once a day: the day is in its event)."""
+    tells = await campaign_notices.reminders(services.db, services.rules.zone)
+    if tells:
+        async with services.db.transaction() as tx:
+            await campaign_common.post(tx, tells)
 
 
 async def _research_reminders(now: datetime, services: Services, plan: ScheduleRules) -> None:

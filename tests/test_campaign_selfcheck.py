@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from bot.jobs import campaign_reminders
 from scoring.assessment import Verdict
 from storage.db import Database
 from tests.campaign_cast import (
@@ -107,3 +109,21 @@ async def test_a_self_check_is_answered_signed_and_reminded(
     """Self-checks with evidence, the leader's signature, who reads them, who is reminded."""
     life = await approved(db, clock, template_key)
     await self_checked(life)
+
+
+async def test_the_daily_sweep_queues_the_reminders_once_a_day(
+    db: Database, clock: FakeClock
+) -> None:
+    """The scheduler's part: the reminders the service finds reach the outbox, once a day."""
+    life = await approved(db, clock, TEMPLATE_KEYS[0])
+    clock.now += timedelta(days=(life.later - TODAY).days - life.template.reminder_days[0])
+    services = SimpleNamespace(db=db, rules=SimpleNamespace(zone=ZONE))
+    for _ in range(2):  # a second sweep the same day adds nothing
+        await campaign_reminders(services)
+    async with db.reading() as tx:
+        rows = await tx.fetchall(
+            "SELECT person_id FROM outbox WHERE purpose LIKE 'notice:campaign_selfcheck_reminder:%'"
+        )
+    reminded = {int(row["person_id"]) for row in rows}
+    assert len(rows) == len(reminded) and reminded
+    assert reminded == {life.cast.township_staff.id, life.cast.township_leader.id}  # its day nears

@@ -332,3 +332,14 @@ async def routed_to(tx: Tx, item_ids: list[int], outlet: str) -> set[int]:
         (outlet, *item_ids),
     )
     return {int(row["item_id"]) for row in rows}
+
+
+async def running_number(tx: Tx, year: int, number: int) -> int:
+    """An issue's running number over every year (总第N期): the issues issued before it, in
+    any year, plus itself."""
+    row = await tx.fetchone(
+        "SELECT count(*) AS n FROM briefs WHERE state = 'issued'"
+        " AND (year < ? OR (year = ? AND number < ?))",
+        (year, year, number),
+    )
+    return (int(row["n"]) if row else 0) + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -149,3 +150,17 @@ def test_renders_to_a_page_with_libreoffice(tmp_path: Path) -> None:
         timeout=60,
     )
     assert list(tmp_path.glob("page*.png"))
+
+
+def test_running_number_contents_and_contributing_units() -> None:
+    content = replace(CONTENT, units=("市人社局窗口", "城关镇便民服务中心"), total_number=31)
+    lines = texts_of(render(content))
+    assert lines[1] == "第7期（总第31期）"
+    contents = lines.index("本期要目")
+    assert lines[contents + 1 : contents + 3] == [
+        "1. 市人社局窗口推行“一窗通办”",
+        "2. 城关镇打造“15分钟便民服务圈”",
+    ]
+    second = lines.index("城关镇打造“15分钟便民服务圈”")
+    assert lines[second - 1] == "（市人社局窗口供稿）"
+    assert lines[second + 2] == "（城关镇便民服务中心供稿）"

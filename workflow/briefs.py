@@ -51,6 +51,7 @@ class BriefView:
     decisions: list[BriefDecision]
     author: str
     names: dict[int, str] = field(default_factory=dict)  # deciders' names by person id
+    total: int = 0  # its running number over every year (总第N期), counting issued issues
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class BriefContent:
     issue_date: date
     entries: tuple[tuple[str, str], ...]  # (heading, body) in print order
     report_to: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()  # each entry's 供稿单位, in the entries' order
+    total_number: int | None = None  # 总第N期: issued issues of every year up to this one
     send_to: tuple[str, ...] = ()
     issue_to: tuple[str, ...] = ()
 
@@ -135,7 +138,8 @@ async def _view(tx: Tx, brief: Brief) -> BriefView:
     for decided_by in {d.decided_by for d in decisions}:
         decider = await people.get_person(tx, decided_by)
         names[decided_by] = decider.name if decider else ""
-    return BriefView(brief, entries, decisions, author.name if author else "", names)
+    total = await briefs.running_number(tx, brief.year, brief.number)
+    return BriefView(brief, entries, decisions, author.name if author else "", names, total)
 
 
 def content_of(rules: CentreRules, view: BriefView) -> BriefContent:
@@ -148,6 +152,9 @@ def content_of(rules: CentreRules, view: BriefView) -> BriefContent:
         number=view.brief.number,
         issue_date=view.brief.issue_date,
         entries=tuple((e.entry.heading, e.entry.body) for e in view.entries),
+        units=tuple(e.unit for e in view.entries),
+        # 总第N期 only where it says more than 第N期 (issues of earlier years)
+        total_number=view.total if view.total and view.total != view.brief.number else None,
         report_to=publishing.report_to,
         send_to=publishing.send_to,
         issue_to=publishing.issue_to,

@@ -139,7 +139,8 @@ def render(content: BriefContent) -> bytes:
     number = document.add_paragraph()
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
     number.paragraph_format.space_after = Pt(12)
-    _font(number.add_run(f"第{content.number}期"), BODY_FONT, BODY_PT, latin=LATIN_FONT)
+    total = f"（总第{content.total_number}期）" if content.total_number else ""
+    _font(number.add_run(f"第{content.number}期{total}"), BODY_FONT, BODY_PT, latin=LATIN_FONT)
 
     issuer = document.add_paragraph()
     issuer.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
@@ -152,6 +153,16 @@ def render(content: BriefContent) -> bytes:
         latin=LATIN_FONT,
     )
     _border(issuer, "bottom", size=18, color=RED_HEX)
+
+    if len(content.entries) > 1:  # 本期要目: the contents, under the red rule
+        contents = document.add_paragraph()
+        contents.paragraph_format.space_before = Pt(6)
+        _font(contents.add_run("本期要目"), HEADING_FONT, BODY_PT, bold=True)
+        for number_, (heading, _) in enumerate(content.entries, 1):
+            listed = document.add_paragraph()
+            _exact_lines(listed)
+            listed.paragraph_format.left_indent = Pt(BODY_PT)
+            _font(listed.add_run(f"{number_}. {heading}"), BODY_FONT, BODY_PT, latin=LATIN_FONT)
 
     for index, (heading, body) in enumerate(content.entries):
         title = document.add_paragraph()
@@ -168,6 +179,10 @@ def render(content: BriefContent) -> bytes:
             _exact_lines(paragraph)
             _indent_two_chars(paragraph)
             _font(paragraph.add_run(line), BODY_FONT, BODY_PT, latin=LATIN_FONT)
+        if index < len(content.units) and content.units[index]:
+            source = document.add_paragraph()  # 供稿单位, at the entry's end
+            source.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            _font(source.add_run(f"（{content.units[index]}供稿）"), BODY_FONT, BODY_PT)
 
     spacer = document.add_paragraph()
     spacer.paragraph_format.space_before = Pt(24)

@@ -2,7 +2,7 @@
 session (flow, step, draft), linear dialogues are steps as data, and one router decides which
 flow an inbound text, press, file or command belongs to."""
 
-from .engine import Engine, Handled, held_channel
+from .engine import Engine, Handled, aside_channel, held_channel
 from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
 from .steps import Flow, Step
 
@@ -18,5 +18,6 @@ __all__ = [
     "SessionStore",
     "Step",
     "Stop",
+    "aside_channel",
     "held_channel",
 ]

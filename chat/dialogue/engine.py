@@ -10,6 +10,10 @@ A held step (a destructive step shown back for its ✅ 确认) is kept in a sess
 on `held_channel(channel)`: another action neither ends it nor is ended by it (a new
 question leaves it, a press of it ends a typed wait like any press), a newer held step
 replaces it, and it expires after the same minutes (its press is then refused as stale).
+
+An aside flow (`Flow.aside`, a long dialogue such as an announcement being prepared) is kept
+on `aside_channel(channel)`: it takes what the typed wait does not, never expires, and other
+actions leave it as they found it (as PTB's conversations did beside the typed waits).
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ Explain = Callable[[BaseException], Reply | None]
 def held_channel(channel: str) -> str:
     """Where a channel's held step is kept (apart from its typed wait)."""
     return f"{channel}:held"
+
+
+def aside_channel(channel: str) -> str:
+    """Where a channel's aside dialogue is kept (apart from its typed wait and held step)."""
+    return f"{channel}:aside"
 
 
 @dataclass(slots=True)
@@ -91,17 +100,36 @@ class Engine:
                     return done
             elif event.is_action:
                 await self.store.write(event.person_id, event.channel, None)
-                started = await self._start(event, now, done)
+                aside = await self._aside(event, done)
+                started = None if aside else await self._start(event, now, done)
                 again = started == (session.flow, dict(session.draft))
                 if live and not again and session.asked_by != event.event_id:
                     # said first: before whatever the command or press answers
                     done.replies.insert(0, Reply("wait.ended", {"what": Ref(flow.what)}))
                 return done
-            else:
+            elif live:
                 return done  # a sticker, a file where text is asked: the channel explains
+        if await self._aside(event, done):
+            return done
         if event.is_action:
             await self._start(event, now, done)
         return done
+
+    async def _aside(self, event: Inbound, done: Handled) -> bool:
+        """Answers the aside dialogue if the event is its step's answer; whether it was."""
+        channel = aside_channel(event.channel)
+        aside = await self.store.load(event.person_id, channel)
+        if aside is None:
+            return False
+        flow = self.flows.get(aside.flow)
+        step = flow.step(aside.step) if flow is not None else None
+        if flow is None or step is None or not flow.aside:  # a flow this code no longer has
+            await self.store.write(event.person_id, channel, None)
+            return False
+        if not step.answers(event):
+            return False
+        await self._answer(event, aside, flow, step, done, channel=channel)
+        return True
 
     async def _held(self, event: Inbound, now: datetime, done: Handled) -> bool:
         """Answers the held step if the event is its press (ending a typed wait first, as any
@@ -174,42 +202,54 @@ class Engine:
         """Starts the first flow this command or press opens, asking its first question; the
         flow and its initial draft, if one started."""
         for flow in self.flows.values():
+            channel = aside_channel(event.channel) if flow.aside else event.channel
             try:
                 draft = await flow.start(event)
             except Exception as error:
                 done.replies.append(self._refusal(error))
                 done.taken = True
+                if flow.aside:  # started again and refused: the one under way ends
+                    await self.store.write(event.person_id, channel, None)
                 return None
             if draft is None:
                 continue
             first = flow.asking(flow.steps[0].name, draft)
             assert first is not None, f"{flow.name}: a flow asks something"
             session = Session(
-                event.person_id, event.channel, flow.name, first.name, dict(draft), now
+                event.person_id, channel, flow.name, first.name, dict(draft), now
             ).asked(first.name, draft, now, event.event_id)
-            await self.store.write(event.person_id, event.channel, session)
-            done.replies.append(first.prompt(draft))
+            await self.store.write(event.person_id, channel, session)
+            done.replies.extend(first.asked(draft))
             done.taken = True
             return flow.name, dict(draft)
         return None
 
     async def _answer(
-        self, event: Inbound, session: Session, flow: Flow, step: Step, done: Handled
+        self,
+        event: Inbound,
+        session: Session,
+        flow: Flow,
+        step: Step,
+        done: Handled,
+        *,
+        channel: str | None = None,
     ) -> None:
-        """Reads the answer; asks the next question, or finishes the flow with its effects."""
+        """Reads the answer; asks the next question, or finishes the flow with its effects
+        (the session is on `channel`, the event's own unless given)."""
         done.taken = True
+        channel = channel or event.channel
         now = self.clock()
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Stop as stop:
-            await self.store.write(event.person_id, event.channel, None)
+            await self.store.write(event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
             await self.store.write(  # the question stands, its time starts afresh
                 event.person_id,
-                event.channel,
+                channel,
                 session.asked(step.name, session.draft, now, event.event_id),
             )
             return
@@ -218,23 +258,23 @@ class Engine:
         following = flow.following(step, draft)
         if following is not None:
             if following.held:  # shown back: the typed wait is over, the step is held
-                await self.store.write(event.person_id, event.channel, None)
+                await self.store.write(event.person_id, channel, None)
                 await self.store.write(
                     event.person_id,
                     held_channel(event.channel),
                     session.asked(following.name, draft, now, event.event_id),
                 )
-                done.replies.append(following.prompt(draft))
+                done.replies.extend(following.asked(draft))
                 return
             await self.store.write(
                 event.person_id,
-                event.channel,
+                channel,
                 session.asked(following.name, draft, now, event.event_id),
             )
-            done.replies.append(following.prompt(draft))
+            done.replies.extend(following.asked(draft))
             return
         again = session.asked(step.name, session.draft, now, event.event_id)
-        await self._finish(event, event.channel, flow, draft, done, again=again)
+        await self._finish(event, channel, flow, draft, done, again=again)
 
     def _refusal(self, error: Exception) -> Reply:
         """The reply explaining a refusal; anything else is a bug and propagates."""

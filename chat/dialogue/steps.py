@@ -10,6 +10,9 @@ from typing import Any
 from .session import Inbound, Reply
 
 Draft = Mapping[str, Any]
+#: How a step is asked: one message, or several in order (a refusal shown before the question
+#: it leaves standing).
+Prompt = Callable[[Draft], Reply | tuple[Reply, ...]]
 #: Reads an answer into the draft's new fields; raises the service's refusal when it is not
 #: one (the question stands). Today's validators in `workflow/` do the checking.
 Take = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
@@ -29,7 +32,7 @@ class Step:
     by other actions nor replacing the wait, but expiring like it."""
 
     name: str
-    prompt: Callable[[Draft], Reply]
+    prompt: Prompt
     take: Take
     next: str | None = None
     presses: tuple[type, ...] = ()
@@ -45,6 +48,14 @@ class Step:
     clears: bool = False
     #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
     press_test: Callable[[object], bool] | None = None
+    #: What a message that is neither text nor a file it takes gets here (a sticker where
+    #: buttons are awaited); None: the flow's `not_text`.
+    not_text: str | None = None
+
+    def asked(self, draft: Draft) -> list[Reply]:
+        """The messages that ask this step's question."""
+        said = self.prompt(draft)
+        return list(said) if isinstance(said, tuple) else [said]
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""
@@ -62,7 +73,12 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Flow:
     """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
-    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets."""
+    wait ends or expires); `not_text` what a file or sticker sent where text is asked gets.
+
+    An `aside` flow is a long dialogue kept beside the typed wait, as PTB's conversations
+    were (on `aside_channel(channel)`, one at a time): a typed wait or a held step answers
+    first; other commands and presses neither end it nor are ended by it; it does not
+    expire; starting it again starts it afresh, and a refused start ends it."""
 
     name: str
     what: str
@@ -70,6 +86,7 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Finish
     not_text: str = "submit.want_text"
+    aside: bool = False
 
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""

@@ -29,7 +29,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "benchmarks/ledger_figures.py",
         "bot/cli.py",
         "bot/texts.py",
-        "channels/telegram/handlers/announce.py",
         "channels/telegram/handlers/briefs.py",
         "channels/telegram/handlers/submit.py",
         "sandbox/web.py",

@@ -4,8 +4,9 @@ call whose transaction also ends the session.
 
 Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
 news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL. Telegram runs all
-but /submit on the engine (`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
+rewrite of an item, an adoption's typed date and its issue number / URL, /announce (an aside
+flow: text or file, audience, preview). Telegram runs all but /submit on the engine
+(`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
 (docs/architecture.md).
 """
 
@@ -16,6 +17,7 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from .announce import AnnounceFlows, Announcing
 from .base import Base, explain
 from .centre import CentreFlows
 from .signoff import SignoffFlows
@@ -23,10 +25,12 @@ from .submit import SubmitFlows
 from .visits import VisitFlows
 from .webnews import WebnewsFlows
 
-__all__ = ["Dialogues", "explain"]
+__all__ = ["Announcing", "Dialogues", "explain"]
 
 
-class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, Base):
+class Dialogues(
+    SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, AnnounceFlows, Base
+):
     """The flows over one ledger and its rules."""
 
     def engine(
@@ -35,8 +39,10 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows
         *,
         flows: Sequence[str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        announcing: Announcing | None = None,
     ) -> Engine:
-        """An engine running these flows (all, or those named), sessions kept in `store`."""
+        """An engine running these flows (all, or those named), sessions kept in `store`;
+        `announcing` is what the channel layer hands /announce (limits, caption heading)."""
         every = {
             flow.name: flow
             for flow in (
@@ -49,6 +55,7 @@ class Dialogues(SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                self.announce(announcing),
             )
         }
         return Engine(

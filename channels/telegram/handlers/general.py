@@ -25,13 +25,17 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops the engine's dialogue (a typed answer awaited, a
-    step held for ✅ 确认) and an issue's return held for confirmation."""
+    """/cancel when no /submit is open: drops an announcement being prepared (that alone), or
+    the engine's dialogue (a typed answer awaited, a step held for ✅ 确认) and an issue's
+    return held for confirmation."""
     message = update.effective_message
     if message is None:
         return
     texts = context.bot_data.texts
     dropped = await dialogue.cancel(update, context)
+    if dropped == ["announce"]:
+        await message.reply_text(texts("ann.cancelled"))
+        return
     held = waits.state(context).get(waits.CONFIRM) is not None
     waits.release(context)  # a reason shown back to confirm is dropped too
     await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))

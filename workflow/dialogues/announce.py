@@ -113,9 +113,13 @@ def _audience_view(draft: Draft) -> Reply:
         key, params = "ann.units_pick", {"count": len(chosen)}
     else:
         roles = [
-            toggle(f"toggle:r:{r.value}", r in audience.roles, Ref(f"role.{r.value}"), press)
+            toggle(
+                f"toggle:r:{r.value}",
+                r in audience.roles,
+                Ref(f"role.{r.value}"),
+                an.Toggle("r", r.value),
+            )
             for r in announce.AUDIENCE_ROLES
-            for press in (an.Toggle("r", r.value),)
         ]
         kinds = [
             toggle(

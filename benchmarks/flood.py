@@ -31,7 +31,7 @@ from pathlib import Path
 if __package__ in {None, ""}:  # run as a script: the repository root holds `tests`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import BotApp, build_application
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
@@ -93,7 +93,11 @@ async def run(
                 await db.migrate()
                 await load_units(db, settings)
                 app = build_application(
-                    settings, db, centre_rules(settings), token=TOKEN, rate_limit=paced
+                    telegram_options(settings),
+                    db,
+                    centre_rules(settings),
+                    token=TOKEN,
+                    rate_limit=paced,
                 )
                 async with polling(app):
                     member = server.user(101, "王芳")

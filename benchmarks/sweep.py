@@ -25,7 +25,7 @@ from telegram import Bot
 
 from bot.jobs import sweep
 from bot.settings.loader import load_settings
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.adapter import drain
 from channels.telegram.context import BotData
 from delivery.courier import Courier
@@ -106,7 +106,7 @@ async def run(open_items: int, overdue: int, folder: Path) -> None:
         server.user(101)
         server.user(102)
         services = BotData()
-        services.setup(db, centre_rules(settings), settings)
+        services.setup(db, centre_rules(settings), telegram_options(settings))
         async with Bot("4242:sweep", base_url=server.base_url) as bot:
             services.use_courier(
                 Courier(

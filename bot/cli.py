@@ -10,10 +10,10 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.documents.bulletin import bulletin_text
 from bot.jobs import post_bulletin
@@ -23,7 +23,7 @@ from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
-from bot.wiring import centre_rules, work_calendar
+from bot.wiring import centre_rules, telegram_options, work_calendar
 from channels.telegram.adapter import send_outbox
 from channels.telegram.context import BotData
 from delivery.outbox import DrainReport
@@ -184,12 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Runs the sandbox (emulator, demo centre, web page) until Ctrl-C; raises OSError when
+#: every port tried is busy. Plugged in by the `baosong` command (`baosong.cli`), which sits
+#: above both this root and the sandbox.
+SandboxRunner = Callable[[Settings, int, TextIO], Coroutine[Any, Any, None]]
+
+
 def main(
     argv: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
     out: TextIO | None = None,
+    *,
+    sandbox_runner: SandboxRunner | None = None,
 ) -> int:
-    """Entry point of the `baosong` console script; returns the exit status."""
+    """The commands of the `baosong` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     environment = dict(os.environ) if env is None else env
     stream = sys.stdout if out is None else out
@@ -217,14 +225,14 @@ def main(
         if args.command == "annual":
             return annual_files(settings, args.year, args.xlsx, stream)
         if args.command == "sandbox":
-            return sandbox(settings, args.port, stream)
+            return sandbox(settings, args.port, stream, sandbox_runner)
         if args.command == "invite":
             return asyncio.run(make_invite(settings, args.unit, Role(args.role), args.json, stream))
         if args.command == "figures":
             return asyncio.run(figures(settings, args.month, args.year, stream))
         if args.command == "calendar":
             return show_calendar(settings, args.year, stream)
-        return run(settings, stream)
+        return run(settings, stream, sandbox_runner)
     except (BackupError, MigrationError, ValueError) as error:
         print(f"错误: {error}", file=stream)
         return 1
@@ -555,7 +563,7 @@ async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[boo
     db = await Database.open(settings.storage.path)
     async with db:
         services = BotData()
-        services.setup(db, centre_rules(settings), settings)
+        services.setup(db, centre_rules(settings), telegram_options(settings))
         report = await closing.bulletin_report(db, settings.scoring, settings.zone, year, month)
         posted = await post_bulletin(services, services.schedule, report)
         sent = await send_outbox(
@@ -659,30 +667,35 @@ async def make_invite(
     return 0
 
 
-def sandbox(settings: Settings, port: int, out: TextIO) -> int:
-    """Runs the sandbox until Ctrl-C."""
+def sandbox(settings: Settings, port: int, out: TextIO, runner: SandboxRunner | None) -> int:
+    """Runs the sandbox until Ctrl-C (with the runner the `baosong` command plugs in)."""
+    if runner is None:
+        print(
+            "错误: 此入口不含沙盒，请用 `baosong sandbox`（或 `python -m baosong sandbox`）。",
+            file=out,
+        )
+        return 1
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from sandbox.run import run_sandbox  # the emulator's web stack: only for the sandbox
-
     try:
-        asyncio.run(run_sandbox(settings, port=port, out=out))
+        asyncio.run(runner(settings, port, out))
     except OSError as error:  # every port tried was busy
         print(f"错误: {error}", file=out)
         return 1
     return 0
 
 
-def run(settings: Settings, out: TextIO) -> int:
-    """Runs the bot against the configured Bot API until Ctrl-C; needs the token."""
+def run(settings: Settings, out: TextIO, sandbox_runner: SandboxRunner | None) -> int:
+    """Runs the bot against the configured Bot API until Ctrl-C; without a token, the
+    sandbox."""
     if settings.bot_token is None:
         print(
             f"未设置 {ENV_BOT_TOKEN}：启动本地沙盒（模拟 Telegram + 演示数据）。"
             "上线请设置机器人令牌（见 README“上线”一节）。",
             file=out,
         )
-        return sandbox(settings, 8080, out)
+        return sandbox(settings, 8080, out, sandbox_runner)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

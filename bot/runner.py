@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot.scheduler import timed_work
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.polling import serve as serve_telegram
 from storage import outbox
 from storage.db import Database
@@ -64,6 +64,8 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
     db = await prepare(settings)
     rules = centre_rules(settings, on_gap=lambda gap: log.warning("%s", gap.message))
     try:
-        await serve_telegram(settings, db, rules, token=token, stop=stop, timed_work=timed_work)
+        await serve_telegram(
+            telegram_options(settings), db, rules, token=token, stop=stop, timed_work=timed_work
+        )
     finally:
         await db.close()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
+from channels.telegram.options import TelegramOptions
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules
@@ -72,6 +73,18 @@ def publishing(settings: Settings) -> Publishing:
             RoutingHint(h.label, tuple(h.categories), tuple(h.markers), tuple(h.outlets))
             for h in config.routing
         ),
+    )
+
+
+def telegram_options(settings: Settings) -> TelegramOptions:
+    """What the Telegram adapter reads of the configuration."""
+    return TelegramOptions(
+        api_base_url=str(settings.telegram.api_base_url),
+        file_base_url=str(settings.telegram.file_base_url),
+        bot_username=settings.telegram.bot_username,
+        per_person_backlog=settings.telegram.per_person_backlog,
+        language=settings.language.value,
+        schedule=schedule_rules(settings),
     )
 
 

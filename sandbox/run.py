@@ -25,7 +25,7 @@ from aiohttp import web
 
 from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import BotApp, build_application, scheduler_for
 from sandbox.clock import SandboxClock, describe, resolve
 from sandbox.seed import DemoCast, demo_cast, seed
@@ -197,7 +197,9 @@ class Sandbox:
         )
         await self._db.migrate()
         await seed(self._db, settings, self.clock)
-        app = build_application(settings, self._db, self.rules, token=SANDBOX_TOKEN)
+        app = build_application(
+            telegram_options(settings), self._db, self.rules, token=SANDBOX_TOKEN
+        )
         self._app = app
         # What Application.run_polling does, step by step, without owning the event loop.
         await app.initialize()

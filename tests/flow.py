@@ -14,7 +14,7 @@ from bot.documents.bulletin import bulletin_text
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
 from bot.texts import Texts
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import BotApp, build_application
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
@@ -60,7 +60,9 @@ async def load_units(db: Database, settings: Settings) -> None:
 @asynccontextmanager
 async def running(settings: Settings, db: Database) -> AsyncIterator[BotApp]:
     """The bot polling the fake server until the block ends."""
-    app = build_application(settings, db, centre_rules(settings), token=TOKEN, rate_limit=False)
+    app = build_application(
+        telegram_options(settings), db, centre_rules(settings), token=TOKEN, rate_limit=False
+    )
     async with polling(app):
         yield app
 

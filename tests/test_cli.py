@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from bot.cli import main
+from baosong.cli import main
+from bot import cli
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database
 from tests.conftest import tg_account
@@ -122,15 +123,21 @@ def test_run_without_token_starts_the_sandbox(
 ) -> None:
     started: list[int] = []
 
-    def fake_sandbox(settings: object, port: int, out: object) -> int:
+    async def fake_sandbox(settings: object, port: int, out: object) -> None:
         started.append(port)
-        return 0
 
-    monkeypatch.setattr("bot.cli.sandbox", fake_sandbox)
+    monkeypatch.setattr("baosong.cli.run_sandbox", fake_sandbox)
     status, text = baosong(workdir, "run")
     assert status == 0
     assert "启动本地沙盒" in text
     assert started == [8080]
+
+
+def test_root_cli_without_the_sandbox_says_which_command_has_it(workdir: Path) -> None:
+    out = io.StringIO()
+    status = cli.main(["--config", str(workdir / "config.yaml"), "sandbox"], env={}, out=out)
+    assert status == 1
+    assert "baosong sandbox" in out.getvalue()
 
 
 def test_invite_prints_code_and_json(workdir: Path) -> None:

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from telegram import Bot
 
 from bot.jobs import sweep
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.adapter import drain
 from channels.telegram.context import BotData
 from delivery.courier import Courier
@@ -62,7 +62,7 @@ async def services(server: FakeBotApi, bot: Bot, db: Database, tmp_path: Path) -
     settings = settings.model_copy(update={"bulletin": bulletin})
     await load_units(db, settings)
     data = BotData()
-    data.setup(db, centre_rules(settings), settings)
+    data.setup(db, centre_rules(settings), telegram_options(settings))
     data.use_courier(
         Courier(
             lambda: drain(bot, db, data.texts, data.rules),

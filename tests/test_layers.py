@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("channels",),
     ("bot",),
     ("sandbox",),
+    ("baosong",),
 )
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 
@@ -44,24 +45,15 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     {
         # The Telegram channel words phrases and cards with the catalogue, which is still in bot/.
         ("channels", "bot.texts"),
-        # The Telegram application (channels/telegram/app.py, context.py, polling.py) is built
-        # from the settings and their schedule rules, which the composition root loads.
-        ("channels", "bot.settings.schema"),
-        ("channels", "bot.wiring"),
         # channels/telegram/handlers/briefs.py renders an issue's .docx through offload (a
         # service to hand in).
         ("channels", "bot.documents.offload"),
-        # bot/cli.py starts the sandbox (`baosong sandbox`, `baosong run` without a token),
-        # which wires the bot; the command belongs above both.
-        ("bot", "sandbox.run"),
     }
 )
 
 #: Top-level packages that import each other (through the upward imports above), each as the
 #: packages of one cycle in import order from its lowest-sorting package.
-KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset(
-    {("bot", "channels"), ("bot", "sandbox"), ("bot", "sandbox", "channels")}
-)
+KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset({("bot", "channels")})
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ async def test_sandbox_command_serves_the_page(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "baosong",
         "sandbox",
         "--port",
         "0",

@@ -20,8 +20,9 @@ from bot import jobs as sweeping
 from bot import scheduler as timing
 from bot.runner import recover_outbox
 from bot.scheduler import Job, Scheduler, timed_work
+from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import build_application, scheduler_for
 from channels.telegram.context import BotData
 from channels.telegram.handlers import general
@@ -33,7 +34,7 @@ from storage import jobs, outbox, people, units
 from storage.db import Database
 from storage.models import TELEGRAM
 from tests.conftest import FakeClock, tg_account
-from tests.flow import ADMIN, TOKEN, flow_settings, load_units, running
+from tests.flow import ADMIN, REPO, TOKEN, flow_settings, load_units, running
 from workflow import joining, submission
 from workflow.schedule import post_once
 
@@ -100,7 +101,7 @@ def services_on(db: Database, server: FakeBotApi, tmp_path: Path, channel: FakeC
     bulletin = settings.bulletin.model_copy(update={"chat_ids": (BULLETIN_CHAT,)})
     settings = settings.model_copy(update={"bulletin": bulletin})
     data = BotData()
-    data.setup(db, centre_rules(settings), settings)
+    data.setup(db, centre_rules(settings), telegram_options(settings))
     data.use_courier(Courier(channel.drain, spawn=asyncio.get_running_loop().create_task))
     return data
 
@@ -115,7 +116,7 @@ async def waiting_items(services: BotData, clock: FakeClock, count: int) -> None
     """The window's people, and `count` items submitted on 2026-10-28 waiting for the head
     (their requests already delivered)."""
     db = services.db
-    await load_units(db, services.settings)
+    await load_units(db, load_settings(REPO / "config.yaml", {}))  # the shipped units
     for tg, role in ((INFORMANT, Role.INFORMANT), (HEAD, Role.WINDOW_HEAD), (LEADER, Role.LEADER)):
         await person(db, services, tg, role)
     clock.now = shanghai(10, 28, 17)
@@ -204,7 +205,9 @@ async def test_the_bot_runs_nothing_on_ptbs_job_queue(
     db: Database, server: FakeBotApi, tmp_path: Path
 ) -> None:
     settings = flow_settings(server, tmp_path / "unused.db")
-    app = build_application(settings, db, centre_rules(settings), token=TOKEN, rate_limit=False)
+    app = build_application(
+        telegram_options(settings), db, centre_rules(settings), token=TOKEN, rate_limit=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PTB warns that no JobQueue is set up: none is
         assert app.job_queue is None

@@ -8,7 +8,7 @@ import os
 import time
 
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import build_application
 from channels.telegram.ratelimit import PacedRateLimiter
 from sandbox.telegram.server import FakeBotApi
@@ -21,7 +21,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")  # RetryAfter's wait as a timedel
 async def test_an_answer_refused_again_and_again_arrives_later(
     server: FakeBotApi, settings: Settings, ledger: Database
 ) -> None:
-    app = build_application(settings, ledger, centre_rules(settings), token=TOKEN)
+    app = build_application(telegram_options(settings), ledger, centre_rules(settings), token=TOKEN)
     async with polling(app):
         admin = server.user(ADMIN, "管理员")
         server.fail_next("sendMessage", 429, retry_after=1, times=4)  # 1 try + 3 retries
@@ -39,7 +39,7 @@ async def test_an_answer_refused_again_and_again_arrives_later(
 async def test_stopping_does_not_wait_out_a_long_retry_after(
     server: FakeBotApi, settings: Settings, ledger: Database
 ) -> None:
-    app = build_application(settings, ledger, centre_rules(settings), token=TOKEN)
+    app = build_application(telegram_options(settings), ledger, centre_rules(settings), token=TOKEN)
     limiter = app.bot.rate_limiter
     assert isinstance(limiter, PacedRateLimiter)
     async with app:

@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from bot.settings.schema import Settings
 from bot.texts import CATALOGUES, ZH, Raw, Texts
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import build_application
 from chat.commands import COMMANDS, TELEGRAM_COMMANDS, WECOM_COMMANDS
 from chat.markup import Markup, MarkupError, escape, fill, problems, validate
@@ -167,7 +167,9 @@ def _commands(handler: BaseHandler[Any, Any, Any]) -> set[str]:
 async def test_telegram_command_words_are_the_commands_the_bot_answers(
     settings: Settings, ledger: Database
 ) -> None:
-    app = build_application(settings, ledger, centre_rules(settings), token=TOKEN, rate_limit=False)
+    app = build_application(
+        telegram_options(settings), ledger, centre_rules(settings), token=TOKEN, rate_limit=False
+    )
     answered = {c for group in app.handlers.values() for h in group for c in _commands(h)}
     assert {f"/{c}" for c in answered} == set(TELEGRAM_COMMANDS.names.values())
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from telegram import Chat, Message, Update, User
 
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules
+from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import build_application
 from channels.telegram.updates import PerUserUpdateProcessor
 from sandbox.telegram.server import FakeBotApi
@@ -87,7 +87,7 @@ async def test_a_strangers_flood_does_not_hold_up_a_member(
 ) -> None:
     """With the bot's real pace, a member is answered while a stranger's 60 texts still wait:
     the busy chat's answers take its own pace, not everyone's."""
-    app = build_application(settings, ledger, centre_rules(settings), token=TOKEN)
+    app = build_application(telegram_options(settings), ledger, centre_rules(settings), token=TOKEN)
     async with polling(app):
         stranger = server.user(5, "路人")
         member = server.user(900, "管理员")  # the configured admin: a member

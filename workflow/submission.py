@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,14 +14,15 @@ from storage.models import Item, Person, Unit
 from workflow.notices import configured_admins, post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules, OwnItem, Timeliness
+from workflow.typed_dates import parse_day
 
+#: A typed event day, read as people type days (`workflow/typed_dates.py`).
+parse_event_date = parse_day
 #: How far back an event may lie; older news is no longer news.
 OLDEST_EVENT = timedelta(days=366)
 #: Blank-looking letters people use to fake an empty name (they are not "format" characters).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _KEEP = frozenset("\n\t\u200d")  # line breaks, tabs, and the joiner inside emoji sequences
-#: Days people name instead of a date.
-_DAYS_BACK = {"今天": 0, "昨天": 1, "前天": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,35 +128,6 @@ def check_event_date(rules: CentreRules, day: date, now: datetime) -> date:
     if day < today - OLDEST_EVENT:
         raise Refused("date_too_old", day=day.isoformat())
     return day
-
-
-def parse_event_date(text: str, today: date) -> date:
-    """Reads 今天, 昨天, 前天, 2026-11-20, 2026/11/20, 11月20日, 2026年11月20日, 20.11 or 11-20
-    (without a year: the latest such day not after today)."""
-    value = clean_text(text).replace(" ", "")
-    if value in _DAYS_BACK:  # 今天, 昨天, 前天
-        return today - timedelta(days=_DAYS_BACK[value])
-    patterns = (
-        (r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", ("y", "m", "d")),
-        (r"(\d{1,2})月(\d{1,2})日?", ("m", "d")),
-        (r"(\d{1,2})\.(\d{1,2})", ("d", "m")),
-        (r"(\d{1,2})[-/](\d{1,2})", ("m", "d")),
-    )
-    for pattern, order in patterns:
-        match = re.fullmatch(pattern, value)
-        if match is None:
-            continue
-        parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-        try:
-            day = date(parts.get("y", today.year), parts["m"], parts["d"])
-            if "y" not in parts and day > today:
-                # Without a year a date is the latest one gone by: "12月30日" typed in early
-                # January is last December (events and adoptions lie in the past).
-                day = date(today.year - 1, parts["m"], parts["d"])
-            return day
-        except ValueError:
-            raise Refused("date_impossible", text=text.strip()[:40]) from None
-    raise Refused("date_unreadable", text=text.strip()[:40])
 
 
 def author_chain(rules: CentreRules, unit: Unit, author_roles: set[Role]) -> tuple[Role, ...]:

@@ -22,7 +22,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.settings.schema import Settings
 from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
 from channels.telegram.context import CONTEXT_TYPES, BotData, Context
 from channels.telegram.handlers import (
@@ -40,6 +39,7 @@ from channels.telegram.handlers import (
     webnews,
 )
 from channels.telegram.handlers import announce as announcements
+from channels.telegram.options import TelegramOptions
 from channels.telegram.persistence import SqlitePersistence
 from channels.telegram.ratelimit import PacedRateLimiter
 from channels.telegram.request import RetryingRequest
@@ -60,7 +60,7 @@ Timed = TypeVar("Timed")
 
 
 def build_application(
-    settings: Settings,
+    options: TelegramOptions,
     db: Database,
     rules: CentreRules,
     *,
@@ -68,12 +68,12 @@ def build_application(
     rate_limit: bool = True,
 ) -> BotApp:
     """The bot: real PTB Application polling the configured Bot API endpoint."""
-    processor = PerUserUpdateProcessor(backlog=settings.telegram.per_person_backlog)
+    processor = PerUserUpdateProcessor(backlog=options.per_person_backlog)
     builder = (
         ApplicationBuilder()
         .token(token)
-        .base_url(str(settings.telegram.api_base_url))
-        .base_file_url(str(settings.telegram.file_base_url))
+        .base_url(options.api_base_url)
+        .base_file_url(options.file_base_url)
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML-escaped by Texts
         .persistence(SqlitePersistence(db))
@@ -88,7 +88,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app: BotApp = builder.build()
     services = app.bot_data
-    services.setup(db, rules, settings)
+    services.setup(db, rules, options)
 
     async def tell_flooding(update: Update) -> None:
         """One polite line to someone whose updates are dropped for coming too fast."""

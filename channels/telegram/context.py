@@ -6,14 +6,14 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.settings.schema import Settings
 from bot.texts import Texts
-from bot.wiring import schedule_rules
 from chat.capabilities import TELEGRAM, Capabilities, narrowest
 from delivery.courier import Courier
 from storage.db import Database
 from workflow.rules import CentreRules
 from workflow.schedule import ScheduleRules
+
+from .options import TelegramOptions
 
 
 class BotData:
@@ -22,17 +22,17 @@ class BotData:
     def __init__(self) -> None:
         self._db: Database | None = None
         self._rules: CentreRules | None = None
-        self._settings: Settings | None = None
+        self._options: TelegramOptions | None = None
         self._texts: Texts | None = None
         self._schedule: ScheduleRules | None = None
         self._courier: Courier | None = None
         self.capabilities: Capabilities = narrowest(TELEGRAM)  # what holds on every channel served
 
-    def setup(self, db: Database, rules: CentreRules, settings: Settings) -> None:
+    def setup(self, db: Database, rules: CentreRules, options: TelegramOptions) -> None:
         """Wires the services in (called by build_application)."""
-        self._db, self._rules, self._settings = db, rules, settings
-        self._texts = Texts(settings.language.value)
-        self._schedule = schedule_rules(settings)
+        self._db, self._rules, self._options = db, rules, options
+        self._texts = Texts(options.language)
+        self._schedule = options.schedule
 
     def use_courier(self, courier: Courier) -> None:
         """Wires in the outbox's background sender (called by build_application)."""
@@ -63,10 +63,10 @@ class BotData:
         return self._rules
 
     @property
-    def settings(self) -> Settings:
-        """The validated configuration."""
-        assert self._settings is not None, "BotData.setup() was not called"
-        return self._settings
+    def options(self) -> TelegramOptions:
+        """What the adapter reads of the configuration."""
+        assert self._options is not None, "BotData.setup() was not called"
+        return self._options
 
     @property
     def texts(self) -> Texts:

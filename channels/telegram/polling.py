@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.settings.schema import Settings
 from channels.telegram.app import OnError, build_application, scheduler_for
 from channels.telegram.context import BotData
+from channels.telegram.options import TelegramOptions
 from channels.telegram.ratelimit import PacedRateLimiter
 from storage.db import Database
 from workflow.rules import CentreRules
@@ -30,7 +30,7 @@ class TimedWork(Protocol):
 
 
 async def serve(
-    settings: Settings,
+    options: TelegramOptions,
     db: Database,
     rules: CentreRules,
     *,
@@ -39,7 +39,7 @@ async def serve(
     timed_work: Callable[[BotData, OnError], TimedWork],
 ) -> None:
     """Polls the Bot API until `stop` is set, with `timed_work` built on the bot's services."""
-    app = build_application(settings, db, rules, token=token)
+    app = build_application(options, db, rules, token=token)
     scheduler = scheduler_for(app, timed_work)
     async with app:
         if app.post_init is not None:  # PTB runs post_init only inside run_polling
@@ -49,7 +49,7 @@ async def serve(
         try:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query"])
-            log.info("polling %s", settings.telegram.api_base_url)
+            log.info("polling %s", options.api_base_url)
             await stop.wait()
             if isinstance(app.bot.rate_limiter, PacedRateLimiter):
                 app.bot.rate_limiter.stop()  # no wait for a long retry_after holds the stop

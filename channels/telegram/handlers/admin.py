@@ -43,7 +43,7 @@ async def _admin(update: Update, context: Context) -> bool:
 
 def invite_link(context: Context, code: str) -> str:
     """The deep link for a code (t.me/<bot>?start=<code>)."""
-    username = context.bot_data.settings.telegram.bot_username or context.bot.username
+    username = context.bot_data.options.bot_username or context.bot.username
     return f"https://t.me/{username}?start={code}"
 
 

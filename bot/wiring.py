@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.documents import offload
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
 from channels.telegram.options import TelegramOptions
 from scoring.workdays import CalendarGap, WorkCalendar
+from workflow.briefs import BriefContent
 from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules
 
@@ -85,7 +87,13 @@ def telegram_options(settings: Settings) -> TelegramOptions:
         per_person_backlog=settings.telegram.per_person_backlog,
         language=settings.language.value,
         schedule=schedule_rules(settings),
+        render_issue=render_issue,
     )
+
+
+async def render_issue(content: BriefContent) -> bytes:
+    """An issue's .docx, made in a child process (python-docx stays out of the bot)."""
+    return await offload.render("bot.documents.briefdoc:render", content)
 
 
 def schedule_rules(settings: Settings) -> ScheduleRules:

@@ -26,7 +26,7 @@ def signoff_buttons(item_id: int, round_: int, step: int) -> Rows:
 
 def editor_buttons(item_id: int) -> Rows:
     """The centre editor's buttons for an item: register, edit, record an adoption; choose
-    where it goes (第六条) and send it to website sign-off (第七条)."""
+    where it goes (第六条), send it to website sign-off (第七条), archive it (归档)."""
     return (
         (
             Button("btn.register", ed.ItemAction("reg", item_id)),
@@ -36,8 +36,19 @@ def editor_buttons(item_id: int) -> Rows:
         (
             Button("btn.route_open", ed.ItemAction("route", item_id)),
             Button("btn.web_send", wn.SendNews(item_id)),
+            Button("btn.archive", ed.ItemAction("arc", item_id)),
         ),
     )
+
+
+def editor_rows_for(state: ItemState, item_id: int) -> Rows:
+    """The editor's buttons an item in this state takes: the desk's at the centre, undoing
+    the archive once archived, none before the centre."""
+    if state in (ItemState.SUBMITTED, ItemState.REGISTERED):
+        return editor_buttons(item_id)
+    if state is ItemState.ARCHIVED:
+        return ((Button("btn.unarchive", ed.ItemAction("unarc", item_id)),),)
+    return ()
 
 
 def item_card_of(

@@ -81,6 +81,50 @@ async def items_in_state(tx: Tx, states: Sequence[ItemState], limit: int = 100) 
     return [Item.from_row(row) for row in rows]
 
 
+#: What still needs the centre's editors: not registered, or registered with no adoption
+#: standing (archived and withdrawn items are done).
+_DESK = (
+    "(i.state = 'submitted' OR (i.state = 'registered' AND NOT EXISTS ("
+    "SELECT 1 FROM adoptions a WHERE a.item_id = i.id AND a.withdrawn_at IS NULL)))"
+)
+
+
+async def desk(
+    tx: Tx,
+    *,
+    unit_id: int | None = None,
+    state: ItemState | None = None,
+    month: str | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> tuple[list[Item], int]:
+    """One page of the editors' desk and how many items it holds in all: unregistered items
+    first, then registered ones without an adoption, each oldest first (by the day they
+    reached the centre); narrowed to a unit, a state (submitted / registered) or a month
+    (YYYY-MM, of reaching the centre)."""
+    where: list[str] = [_DESK]
+    params: list[Any] = []
+    if unit_id is not None:
+        where.append("i.unit_id = ?")
+        params.append(unit_id)
+    if state is not None:
+        where.append("i.state = ?")
+        params.append(state.value)
+    if month is not None:
+        where.append("i.centre_on >= ? AND i.centre_on < ?")
+        year, number = (int(part) for part in month.split("-"))
+        following = f"{year + number // 12}-{number % 12 + 1:02d}"
+        params += [f"{month}-01", f"{following}-01"]
+    clause = " AND ".join(where)
+    total = await tx.fetchone(f"SELECT count(*) AS n FROM items i WHERE {clause}", params)
+    rows = await tx.fetchall(
+        f"SELECT i.* FROM items i WHERE {clause}"
+        " ORDER BY i.state = 'registered', ifnull(i.centre_on, ''), i.id LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    return [Item.from_row(row) for row in rows], int(total["n"]) if total else 0
+
+
 async def search_items(
     tx: Tx,
     text: str,

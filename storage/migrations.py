@@ -976,6 +976,96 @@ UPDATE conversations
     ),
     (
         17,
+        "an issue's drafting and review conversations on Telegram become sessions",
+        """
+-- An issue's return reason awaited (PTB's 'brief_review' conversation at its reason, the
+-- decision in the reviewer's chat data) becomes the reviewer's Telegram session at the
+-- reason; the message pressed (whose buttons go once done) comes along.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram', 'brief_return', 'reason',
+           json_object(
+               'brief', json_extract(u.data, '$.brief_return.id'),
+               'round', json_extract(u.data, '$.brief_return.round'),
+               'step', json_extract(u.data, '$.brief_return.step'),
+               'number', json_extract(u.data, '$.brief_return.number'),
+               'origin', CASE WHEN json_extract(u.data, '$.brief_return.message') IS NULL
+                              THEN NULL
+                              ELSE json_object(
+                                  'chat', json_extract(u.data, '$.brief_return.chat'),
+                                  'message', json_extract(u.data, '$.brief_return.message'))
+                         END),
+           c.updated_at, NULL, c.updated_at
+    FROM conversations AS c
+    JOIN conversations AS u
+      ON u.name = '__user_data__' AND json_valid(c.key)
+     AND u.key = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = u.key
+    WHERE c.name = 'brief_review' AND c.state = '10' AND json_valid(u.data)
+      AND json_type(u.data, '$.brief_return.id') = 'integer'
+ON CONFLICT (person_id, channel) DO NOTHING;
+
+-- /brief's conversation (its menu, or the numbers, an entry's heading or text, or the date
+-- asked; the issue in the editor's chat data) becomes the editor's session at that step,
+-- unless a typed answer already waits for them there.
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram', 'brief', d.step,
+           json_object('brief', json_extract(u.data, '$.brief.id'), 'ask', d.step,
+                       'item', json_extract(u.data, '$.brief.item')),
+           c.updated_at, NULL, c.updated_at
+    FROM conversations AS c
+    JOIN (SELECT '0' AS state, 'menu' AS step UNION ALL SELECT '1', 'numbers'
+          UNION ALL SELECT '2', 'heading' UNION ALL SELECT '3', 'body'
+          UNION ALL SELECT '4', 'date') AS d ON d.state = c.state
+    JOIN conversations AS u
+      ON u.name = '__user_data__' AND json_valid(c.key)
+     AND u.key = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = u.key
+    WHERE c.name = 'brief' AND json_valid(u.data)
+      AND json_type(u.data, '$.brief.id') = 'integer'
+      AND (d.step NOT IN ('heading', 'body') OR json_type(u.data, '$.brief.item') = 'integer')
+ON CONFLICT (person_id, channel) DO NOTHING;
+
+-- An issue's return reason shown back for ✅ 确认 becomes the reviewer's held step, shown
+-- when it was (replacing an older held step, as a newer one does).
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT a.person_id, 'telegram:held', 'brief_return', 'confirm',
+           json_object(
+               'brief', json_extract(u.data, '$.confirm_pending.id'),
+               'round', json_extract(u.data, '$.confirm_pending.round'),
+               'step', json_extract(u.data, '$.confirm_pending.step'),
+               'reason', json_extract(u.data, '$.confirm_pending.reason'),
+               'number', '',
+               'origin', CASE WHEN json_extract(u.data, '$.confirm_pending.message') IS NULL
+                              THEN NULL
+                              ELSE json_object(
+                                  'chat', json_extract(u.data, '$.confirm_pending.chat'),
+                                  'message', json_extract(u.data, '$.confirm_pending.message'))
+                         END),
+           json_extract(u.data, '$.confirm_pending.since'), NULL, u.updated_at
+    FROM conversations AS u
+    JOIN accounts AS a ON a.channel = 'telegram' AND a.external_id = u.key
+    WHERE u.name = '__user_data__' AND json_valid(u.data)
+      AND json_extract(u.data, '$.confirm_pending.kind') = 'brief_return'
+      AND json_type(u.data, '$.confirm_pending.id') = 'integer'
+      AND datetime(json_extract(u.data, '$.confirm_pending.since')) IS NOT NULL
+ON CONFLICT (person_id, channel) DO UPDATE SET
+    flow = excluded.flow, step = excluded.step, draft = excluded.draft,
+    asked_at = excluded.asked_at, asked_by = excluded.asked_by, updated_at = excluded.updated_at
+    WHERE datetime(excluded.asked_at) > datetime(sessions.asked_at);
+
+-- PTB's conversations and the chat data's keys of both are gone.
+DELETE FROM conversations WHERE name IN ('brief', 'brief_review');
+UPDATE conversations
+    SET data = json_remove(data, '$.confirm_pending')
+    WHERE name = '__user_data__' AND json_valid(data)
+      AND json_extract(data, '$.confirm_pending.kind') = 'brief_return';
+UPDATE conversations
+    SET data = json_remove(data, '$.brief', '$.brief_return')
+    WHERE name = '__user_data__' AND json_valid(data);
+""",
+    ),
+    (
+        18,
         "an announcement being prepared in PTB's /announce conversation becomes a session",
         """
 -- The drafts of /announce conversations under way, with their owners' persons: state 0 asked

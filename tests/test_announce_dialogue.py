@@ -57,16 +57,15 @@ def render(reply: Reply) -> str:
 
 
 def labels(sent: Sent) -> dict[str, Press]:
-    """The buttons of a message by the label the person sees."""
-    named: dict[str, Reply] = dict((sent.reply.params if sent.reply else {}).get("labels") or {})
+    """The buttons of a message by the label the person sees (its params filled in)."""
     shown = {}
-    for row in sent.buttons:
-        for label, press in row:
-            if label in named:
-                text = render(named[label])
+    for row in sent.reply.buttons if sent.reply is not None else ():
+        for button in row:
+            if TEXTS.has(button.label):
+                params = {name: value(param) for name, param in button.params.items()}
+                shown[TEXTS(button.label, **params)] = button.press
             else:
-                text = TEXTS(label) if TEXTS.has(label) else label
-            shown[text] = press
+                shown[button.label] = button.press
     return shown
 
 

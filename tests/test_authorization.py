@@ -617,6 +617,18 @@ async def registered(h: Harness, who: Who, target: int, said: Said) -> bool:
     return (await h.item(target)).state is ItemState.REGISTERED
 
 
+async def archived(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return (await h.item(target)).state is ItemState.ARCHIVED
+
+
+async def fresh_archived(h: Harness) -> int:
+    """A fresh registered item the editor archived."""
+    item_id = await h.registered_item()
+    await centre.archive(h.db, h.crew["editor"], item_id)
+    await h.drain()
+    return item_id
+
+
 async def edited(h: Harness, who: Who, target: int, said: Said) -> bool:
     async with h.db.reading() as tx:
         return bool(await items.edits_of(tx, target))
@@ -959,6 +971,21 @@ ACTIONS = (
         fresh_item(0),
     ),
     Action("ed:reg", "登记 `ed:reg:N`", presses("ed:reg:{n}"), registered, fresh_item(2)),
+    Action("ed:arc", "归档 `ed:arc:N`", presses("ed:arc:{n}"), archived, fresh_item(2)),
+    Action(
+        "ed:unarc",
+        "撤销归档 `ed:unarc:N`",
+        presses("ed:unarc:{n}"),
+        registered,
+        fresh_archived,
+    ),
+    Action(
+        "ed:q",
+        "the desk's next page `ed:q:1:0:a:0`",
+        presses("ed:q:1:0:a:0"),
+        shows("待处理的信息"),
+        read_only=True,
+    ),
     Action(
         "ed:edit",
         "修改 + new text `ed:edit:N`",
@@ -1293,9 +1320,9 @@ EXPECTED: dict[str, str] = {
     "/start": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/help": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/submit": "✓ ✗ ✗ ✓ ✓ ✗ ✗ ✗ ✗ ✗ ✗",
-    "/my": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
+    "/my": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/unit": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
-    "/rank": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
+    "/rank": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/item 1": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✓ ✓ ✗ ✗",
     "/find 一窗通办": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✓ ✓ ✗ ✗",
     "/queue": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
@@ -1316,6 +1343,9 @@ EXPECTED: dict[str, str] = {
     "so:a /pending": "✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "so:c": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "ed:reg": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ed:arc": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ed:unarc": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "ed:q": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:edit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:adopt": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:out": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",

@@ -17,8 +17,10 @@ from bot.settings.schema import Settings
 from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.app import BotApp
-from channels.telegram.handlers.briefs import menu_keyboard
+from channels.telegram.context import Context
+from channels.telegram.handlers.dialogue import reply_keyboard
 from chat import capabilities
+from chat.dialogue import Reply
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role
@@ -42,7 +44,8 @@ from tests.flow import (
 )
 from workflow import briefs as flow
 from workflow import centre, joining, submission
-from workflow.briefs import BriefContent, BriefView
+from workflow.briefs import BriefContent
+from workflow.dialogues.briefs import menu_buttons
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
@@ -176,8 +179,8 @@ async def test_draft_review_return_revise_sign_distribute(
     assert "请审核《工作简报》2026年第1期" in str(request["text"])
     assert "综合科帮办代办让群众少跑腿" in str(request["text"])
     assert "赵敏" in str(request["text"])
-    await tap(server, bot, leader, request, "bf:r:1:1:rv")
-    assert "退回第1期的原因" in texts_of(leader)[-1]
+    asked = await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    assert "退回第1期的原因" in texts_of(leader)[-1], asked
     shown_back = await say(server, bot, leader, "第二条请补充办件数据")
     assert "请确认退回第1期" in shown_back and "第二条请补充办件数据" in shown_back
     confirm = leader.received()[-1]
@@ -312,6 +315,46 @@ async def test_drafting_survives_a_restart_and_outsiders_are_refused(
         assert [b.state for b in await briefs.list_briefs(tx)] == ["draft"]
 
 
+async def test_a_return_given_up_or_kept_and_a_menu_that_wants_its_buttons(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    editor = server.user(104, "赵敏")
+    leader = server.user(105, "周中心")
+    await join(server, bot, editor, OFFICE, "editor")
+    await join(server, bot, leader, OFFICE, "centre_leader")
+    await say(server, bot, editor, "/brief")
+    await editor.send_photo()  # a photo at the menu: the buttons are pointed at
+    await settle(server, bot)
+    assert "请使用上面的按钮" in texts_of(editor)[-1]
+    assert "请使用上面的按钮" in await say(server, bot, editor, "1")
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:date")
+    await editor.send_photo()  # where text is asked
+    await settle(server, bot)
+    assert "请输入文字" in texts_of(editor)[-1]
+    await say(server, bot, editor, "10月14日")
+    answer = await tap(server, bot, editor, editor.received()[-1], "bf:d:1:send")
+    assert "还没有信息" in answer["text"]  # refused: the menu stays
+    assert "请使用上面的按钮" in await say(server, bot, editor, "送审")
+    async with ledger.transaction() as tx:  # an issue in review, as a sent one would be
+        await tx.execute("UPDATE briefs SET state = 'review', round = 1 WHERE id = 1")
+
+    request = leader.received()[-1]  # any of theirs will do: the press is forged
+    await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    assert "退回第1期的原因" in texts_of(leader)[-1]
+    assert "已取消退回" in await say(server, bot, leader, "/cancel")
+    assert "当前没有进行中的操作" in await say(server, bot, leader, "/cancel")
+    await tap(server, bot, leader, request, "bf:r:1:1:rv")
+    await say(server, bot, leader, "请补充")
+    kept = await tap(server, bot, leader, leader.received()[-1], "bf:x:1:1:rv")
+    assert "没有任何改变" in kept["text"]
+    assert "已取消退回" in str(leader.received()[-1]["text"])  # noted under the question
+    stale = await tap(server, bot, leader, leader.received()[-1], "bf:c:1:1:rv")
+    assert "这个确认已失效" in stale["text"]
+    async with ledger.reading() as tx:
+        issue = await briefs.get_brief(tx, 1)
+    assert issue is not None and issue.state == "review"
+
+
 # The services directly: what the chat flow above does not reach.
 
 
@@ -427,12 +470,14 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
 
 def test_the_menu_of_a_full_issue_fits_telegrams_keyboard() -> None:
     """workflow/ caps an issue at MAX_ENTRIES; the Telegram menu of such an issue (five buttons
-    an entry, then six; it reads only the ids) fits what Telegram declares it may hold."""
-    entries = [SimpleNamespace(item=SimpleNamespace(id=n)) for n in range(1, flow.MAX_ENTRIES + 1)]
-    view = cast(BriefView, SimpleNamespace(brief=SimpleNamespace(id=1), entries=entries))
-    rows = menu_keyboard(Texts("zh"), view).inline_keyboard
+    an entry, then six) fits what Telegram declares it may hold."""
+    items = list(range(1, flow.MAX_ENTRIES + 1))
+    menu = Reply("brief.menu", buttons=menu_buttons(1, items))
+    context = cast(Context, SimpleNamespace(bot_data=SimpleNamespace(texts=Texts("zh"))))
+    rows = reply_keyboard(context, menu).inline_keyboard
     assert sum(len(row) for row in rows) == 5 * flow.MAX_ENTRIES + 6
     assert sum(len(row) for row in rows) <= capabilities.TELEGRAM.buttons_per_message
     assert all(len(row) <= capabilities.TELEGRAM.buttons_per_row for row in rows)
+    assert rows[-4][0].text == f"{flow.MAX_ENTRIES} 改标题"
     data = [b.callback_data for row in rows for b in row]
     assert all(len(str(d).encode()) <= capabilities.TELEGRAM.action_bytes for d in data)

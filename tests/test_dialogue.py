@@ -4,6 +4,7 @@ for a wait (ended by another action, said first; a late answer not taken)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,9 +18,8 @@ from chat.actions import signoff as so
 from chat.actions import submit as sub
 from chat.actions import visits as vi
 from chat.commands import TELEGRAM_COMMANDS
-from chat.dialogue import Engine, Flow, Inbound, Reply, Step, aside_channel, held_channel
+from chat.dialogue import Engine, Flow, Inbound, Reply, Step, held_channel
 from chat.dialogue.session import Ref, Session
-from chat.dialogue.steps import Draft
 from chat.memory import MemoryChannel
 from chat.render import PlainText
 from scoring.vocab import ItemState, Role
@@ -29,8 +29,7 @@ from storage.sessions import LedgerSessions
 from storage.units import UnitSpec
 from tests.conftest import FakeClock, tg_account
 from workflow import centre
-from workflow.dialogues import Dialogues, explain
-from workflow.outcomes import Refused
+from workflow.dialogues import Dialogues
 from workflow.rules import CentreRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -387,7 +386,14 @@ async def test_a_late_answer_is_not_taken(
 async def test_the_session_rides_the_effects_transaction(
     db: Database, cast: dict[str, int], clock: FakeClock
 ) -> None:
-    store = LedgerSessions(db)
+    writes: list[Session | None] = []
+
+    class Counted(LedgerSessions):
+        async def write(self, person_id: int, channel: str, session: Session | None) -> None:
+            writes.append(session)  # a write in a transaction of its own
+            await super().write(person_id, channel, session)
+
+    store = Counted(db)
     person = cast["editor"]
     waiting = Session(person, "memory", "adoption_day", "day", {"adoption": 1}, clock())
     await store.write(person, "memory", waiting)
@@ -410,59 +416,74 @@ def committed(ride: Rider) -> bool:
     return ride.committed
 
 
-async def test_an_aside_flow_stands_beside_the_typed_wait(
-    db: Database, rules: CentreRules, cast: dict[str, int], clock: FakeClock
+async def test_a_menu_lasts_answers_cancel_and_saves_its_effects_with_its_session(
+    db: Database, clock: FakeClock
 ) -> None:
-    """An aside flow (a long dialogue, as PTB's conversations were): other commands leave it,
-    a typed wait takes texts first and its end leaves the aside flow standing, it does not
-    expire, a question may be several messages, and a refused start again ends it."""
+    """What a menu needs of the engine: a lasting step (no expiry, ended without a word), a
+    command that answers it, a step's effect committed with the session after it, a question
+    reading what it shows, and a button pressed after the session ended taken at once."""
+    pressed = vi.PickDay  # any press type will do
 
-    async def start(event: Inbound) -> Draft | None:
-        """/note; /note no is refused."""
-        if event.command != "note":
-            return None
-        if event.argument == "no":
-            raise Refused("not_allowed")
-        return {}
+    async def start(event: Inbound) -> dict[str, object] | None:
+        return {"n": 0} if event.command == "menu" or isinstance(event.press, pressed) else None
 
-    async def take(event: Inbound, draft: Draft) -> Draft:
-        """The note's text."""
-        return {"text": event.text}
+    async def take(event: Inbound, draft: Mapping[str, object]) -> dict[str, object]:
+        if event.command == "cancel":
+            return {"next": None}
+        return {"next": "menu", "days": getattr(event.press, "days_ago", 0)}
 
-    async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-        """Says what was noted."""
-        return [Reply("wait.ended", {"what": str(draft["text"])})]
+    async def effect(event: Inbound, draft: Mapping[str, object]) -> list[Reply]:
+        async with db.transaction() as tx:  # rides: the session is saved with this person
+            await people.ensure_person(tx, tg_account(900 + int(draft["days"])), "某人")  # type: ignore[call-overload]
+        return [Reply("wait.ended", how="toast")]
 
-    def ask(draft: Draft) -> tuple[Reply, ...]:
-        """Two messages."""
-        return (Reply("wait.pending_edit"), Reply("wait.pending_visit"))
+    async def show(event: Inbound, draft: Mapping[str, object]) -> dict[str, object]:
+        async with db.reading() as tx:
+            return {"people": len(await tx.fetchall("SELECT id FROM people"))}
 
-    note = Flow("note", "help.help", start, (Step("text", ask, take),), finish, aside=True)
-    flows = Dialogues(db, rules).engine(LedgerSessions(db))
-    engine = Engine(
-        flows.store,
-        [*flows.flows.values(), note],
-        clock=clock,
-        typed_answer=rules.typed_answer,
-        explain=explain,
+    menu = Step(
+        "menu",
+        lambda draft: Reply("nothing_to_cancel", {"people": draft["people"]}),
+        take,
+        presses=(pressed,),
+        after=lambda draft: draft["next"],
+        lasting=True,
+        commands=("cancel",),
+        effect=effect,
+        show=show,
     )
-    chat = MemoryChannel(engine, render, label)
-    item_id = await submit_item(chat, cast["informant"])
-    head = cast["head"]
-    assert [s.text for s in await chat.command(head, "note")] == ["修改稿", "来访登记"]
-    assert await chat.command(head, "help") == []  # left standing, nothing said
-    await chat.press(head, await return_press(db, item_id))  # a typed wait besides
-    shown = await chat.text(head, "数据需要核实")  # the wait's answer, not the note's
-    assert shown[0].reply is not None and shown[0].reply.key == "signoff.confirm_return"
-    await chat.press(head, await return_press(db, item_id))  # asked again, then ended
-    said = await chat.command(head, "help")
-    assert [s.text for s in said] == ["已取消等待输入（退回原因）。"]
-    clock.now += rules.typed_answer * 3  # an aside flow does not expire
-    done = await chat.text(head, "会后整理")
-    assert [s.text for s in done] == ["已取消等待输入（会后整理）。"]
-    async with db.reading() as tx:
-        assert await sessions.load(tx, head, aside_channel(chat.name)) is None
-    await chat.command(head, "note")
-    refused = await chat.command(head, "note", "no")
-    assert refused[0].reply is not None and refused[0].reply.key == "refused.not_allowed"
-    assert await chat.text(head, "没人等") == []  # the refused start ended the one there
+
+    async def finish(event: Inbound, draft: Mapping[str, object]) -> list[Reply]:
+        return [Reply("cancelled")]
+
+    flow = Flow("menu", "wait.pending_visit", start, (menu,), finish)
+    writes: list[Session | None] = []
+
+    class Counted(LedgerSessions):
+        async def write(self, person_id: int, channel: str, session: Session | None) -> None:
+            writes.append(session)  # a write in a transaction of its own
+            await super().write(person_id, channel, session)
+
+    store = Counted(db)
+    engine = Engine(
+        store, [flow], clock=clock, typed_answer=timedelta(minutes=1), explain=lambda e: None
+    )
+    chat = MemoryChannel(engine, lambda reply: reply.key)
+    async with db.transaction() as tx:
+        person = (await people.ensure_person(tx, tg_account(899), "编辑")).id
+    await chat.command(person, "menu")
+    assert chat.last(person).reply == Reply("nothing_to_cancel", {"people": 1})
+    writes.clear()
+    clock.now += timedelta(hours=5)  # a lasting step does not expire
+    done = await chat.press(person, pressed(1))
+    assert [s.reply for s in done] == [
+        Reply("wait.ended", how="toast"),
+        Reply("nothing_to_cancel", {"people": 2}),
+    ]
+    assert writes == []  # the session was written in the effect's transaction
+    assert await chat.command(person, "help") == []  # ended without a word
+    assert await store.load(person, chat.name) is None
+    again = await chat.press(person, pressed(0))  # taken at once as the menu's answer
+    assert [s.reply.key for s in again if s.reply] == ["wait.ended", "nothing_to_cancel"]
+    assert [s.text for s in await chat.command(person, "cancel")] == ["cancelled"]
+    assert await store.load(person, chat.name) is None

@@ -1,6 +1,6 @@
 """Waits kept in people's Telegram chat data become conversation engine sessions on upgrade:
-migration 14 (an edited text, an adoption's date and reference) and 16 (the other typed
-answers and the reasons held for ✅ 确认)."""
+migration 14 (an edited text, an adoption's date and reference), 16 (the other typed
+answers and the reasons held for ✅ 确认) and the one for an issue's drafting and review."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.settings.loader import load_settings
+from bot.wiring import centre_rules
 from chat.dialogue import held_channel
 from chat.dialogue.session import Session
 from storage import people, sessions
 from storage.db import Database
+from storage.migrations import MIGRATIONS
 from tests.conftest import FakeClock, tg_account
+from workflow.dialogues import Dialogues
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 async def test_migration_carries_an_awaited_adoption_date_over(
@@ -164,7 +170,7 @@ async def test_migration_carries_the_other_typed_answers_and_held_steps_over(
                 )
     when = datetime(2026, 10, 15, 1, 58, tzinfo=UTC)
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
-        await upgraded.migrate()
+        await upgraded.migrate(target=16)  # an issue's held return: carried later
         async with upgraded.reading() as tx:
             returning = await sessions.load(tx, signer.id, "telegram")
             visiting = await sessions.load(tx, editor.id, "telegram")
@@ -207,3 +213,109 @@ async def test_migration_carries_the_other_typed_answers_and_held_steps_over(
     assert left["601"] == {} and left["602"] == {}
     assert left["603"]["confirm_pending"]["kind"] == "brief_return"
     assert left["603"]["draft"] == {"title": "半截"}
+
+
+async def test_migration_carries_an_issues_drafting_and_review_over(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """/brief's conversation (at an entry's heading, at the menu), an issue's return reason
+    awaited and one held for ✅ 确认 become sessions at the same steps; PTB's conversations and
+    their chat data go, the rest of the chat data stays; a stranger's is only dropped."""
+    version = next(v for v, what, _ in MIGRATIONS if "drafting and review" in what)
+    asked = "2026-10-15T01:58:00+00:00"
+    async with await Database.open(tmp_path / "old.db", clock=clock) as old:
+        await old.migrate(target=version - 1)
+        async with old.transaction() as tx:
+            editor = await people.ensure_person(tx, tg_account(701), "赵编辑")
+            saver = await people.ensure_person(tx, tg_account(702), "钱编辑")
+            reviewer = await people.ensure_person(tx, tg_account(703), "周中心")
+            rows = [
+                ("brief", "[701, 701]", "2", {}),
+                ("brief", "[702, 702]", "0", {}),
+                ("brief_review", "[703, 703]", "10", {}),
+                ("brief", "[799, 799]", "1", {}),
+                (
+                    "__user_data__",
+                    "701",
+                    "",
+                    {"brief": {"id": 3, "wait": "heading", "item": 9}, "draft": {"t": "半截"}},
+                ),
+                ("__user_data__", "702", "", {"brief": {"id": 4, "wait": None, "item": None}}),
+                (
+                    "__user_data__",
+                    "703",
+                    "",
+                    {
+                        "brief_return": {
+                            "id": 5,
+                            "round": 2,
+                            "step": "sign",
+                            "number": 7,
+                            "chat": 703,
+                            "message": 88,
+                        },
+                        "confirm_pending": {
+                            "kind": "brief_return",
+                            "id": 6,
+                            "round": 1,
+                            "step": "review",
+                            "reason": "补充数据",
+                            "chat": 703,
+                            "message": 80,
+                            "since": asked,
+                        },
+                    },
+                ),
+                ("__user_data__", "799", "", {"brief": {"id": 8, "wait": "add"}}),
+            ]
+            for name, key, state, data in rows:
+                await tx.execute(
+                    "INSERT INTO conversations (name, key, state, data, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, key, state, json.dumps(data), asked),
+                )
+    when = datetime(2026, 10, 15, 1, 58, tzinfo=UTC)
+    async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
+        await upgraded.migrate()
+        async with upgraded.reading() as tx:
+            heading = await sessions.load(tx, editor.id, "telegram")
+            menu = await sessions.load(tx, saver.id, "telegram")
+            reason = await sessions.load(tx, reviewer.id, "telegram")
+            held = await sessions.load(tx, reviewer.id, held_channel("telegram"))
+            left = await tx.fetchall("SELECT name, key, data FROM conversations ORDER BY key")
+    assert heading == Session(
+        editor.id, "telegram", "brief", "heading", {"brief": 3, "ask": "heading", "item": 9}, when
+    )
+    assert menu is not None and (menu.flow, menu.step) == ("brief", "menu")
+    assert dict(menu.draft) == {"brief": 4, "ask": "menu", "item": None}
+    assert reason is not None and (reason.flow, reason.step) == ("brief_return", "reason")
+    assert dict(reason.draft) == {
+        "brief": 5,
+        "round": 2,
+        "step": "sign",
+        "number": 7,
+        "origin": {"chat": 703, "message": 88},
+    }
+    assert held is not None and (held.flow, held.step, held.asked_at) == (
+        "brief_return",
+        "confirm",
+        when,
+    )
+    assert dict(held.draft) == {
+        "brief": 6,
+        "round": 1,
+        "step": "review",
+        "reason": "补充数据",
+        "number": "",
+        "origin": {"chat": 703, "message": 80},
+    }
+    assert {str(row["name"]) for row in left} == {"__user_data__"}
+    data = {str(row["key"]): json.loads(row["data"]) for row in left}
+    assert data == {"701": {"draft": {"t": "半截"}}, "702": {}, "703": {}, "799": {}}
+    flows = (
+        Dialogues(upgraded, centre_rules(load_settings(REPO / "config.yaml", {})))
+        .engine(sessions.LedgerSessions(upgraded))
+        .flows
+    )
+    for carried in (heading, menu, reason, held):  # each at a step the engine still has
+        assert flows[carried.flow].step(carried.step) is not None

@@ -45,9 +45,6 @@ KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
     {
         # The Telegram channel words phrases and cards with the catalogue, which is still in bot/.
         ("channels", "bot.texts"),
-        # channels/telegram/handlers/briefs.py renders an issue's .docx through offload (a
-        # service to hand in).
-        ("channels", "bot.documents.offload"),
     }
 )
 

@@ -29,7 +29,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "benchmarks/ledger_figures.py",
         "bot/cli.py",
         "bot/texts.py",
-        "channels/telegram/handlers/briefs.py",
         "channels/telegram/handlers/submit.py",
         "sandbox/web.py",
         "storage/migrations.py",
@@ -42,7 +41,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "tests/test_workdays.py",
         "tests/test_workflow.py",
         "workflow/briefs.py",
-        "workflow/submission.py",
     }
 )
 

@@ -403,3 +403,20 @@ async def test_an_adoption_date_wait_ends_on_another_command_said_first(
     clock.now += timedelta(minutes=11)
     late = await say(server, bot, editor, "第12期")
     assert "已超过 10 分钟，已失效" in late and "期号/网址" in late
+
+
+async def test_stray_text_and_unknown_commands_say_what_one_can_do_now(
+    server: FakeBotApi, bot: BotApp, ledger: Database
+) -> None:
+    informant = server.user(101, "王芳")
+    head = server.user(102, "李明")
+    await join(server, bot, informant, WINDOW, "informant")
+    await join(server, bot, head, WINDOW, "window_head")
+    told = await say(server, bot, informant, "你好")
+    assert "这条消息没有被当作任何操作" in told
+    assert "/submit" in told and "/pending" not in told and "/queue" not in told
+    await submit_quickly(server, bot, informant)
+    told = await say(server, bot, head, "/approve")
+    assert "没有 /approve 这个命令" in told
+    assert "有 1 件信息等您审签：发送 /pending 查看" in told
+    assert "/submit" not in told and "/item" in told

@@ -414,7 +414,7 @@ async def test_adoptions_edit_credit_and_withdrawal(
 ) -> None:
     item_id = await at_centre(db, rules, cast)
     editor = cast["editor"]
-    assert [i.id for i in await centre.queue(db, editor)] == [item_id]
+    assert [i.id for i in (await centre.desk(db, editor, centre.DeskFilter())).items] == [item_id]
     edit = await centre.edit(db, rules, editor, item_id, title="新标题", body="编辑后的正文")
     assert edit is not None
 

@@ -1,8 +1,9 @@
-"""The centre's side: the queue, registering (登记), editing, and recording adoptions (采用)."""
+"""The centre's side: the editors' desk, registering (登记), editing, archiving (归档) with
+undo, and recording adoptions (采用); the author is told of each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,35 @@ from workflow.rules import CentreRules, Outlet
 from workflow.submission import check_body, check_reason, check_title
 
 REFERENCE_MAX = 300
+#: Items per page of the desk.
+DESK_PAGE = 8
+#: How much of an edited body the author's notice quotes (the rest: /item N).
+EDITED_QUOTE = 1200
+
+
+@dataclass(frozen=True, slots=True)
+class DeskFilter:
+    """Which part of the desk to show: a unit, a state (submitted or registered), a month of
+    reaching the centre (YYYY-MM), and the page (from 0)."""
+
+    unit_id: int | None = None
+    state: ItemState | None = None
+    month: str | None = None
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeskPage:
+    """One page of the desk: its items, how many the filter holds, and the page count."""
+
+    items: list[Item]
+    total: int
+    filter: DeskFilter
+
+    @property
+    def pages(self) -> int:
+        """How many pages the filter's items fill (at least one)."""
+        return max(1, -(-self.total // DESK_PAGE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +68,112 @@ async def editor_grant(tx: Tx, person: Person) -> RoleGrant:
     raise Refused("not_editor")
 
 
-async def queue(db: Database, person: Person, limit: int = 30) -> list[Item]:
-    """Items at the centre not yet closed, oldest first (what editors work through)."""
+async def ensure_editor(db: Database, person: Person) -> RoleGrant:
+    """The person's editor role, or Refused (every editor's step re-checks it)."""
+    async with db.reading() as tx:
+        return await editor_grant(tx, person)
+
+
+async def desk(db: Database, person: Person, wanted: DeskFilter) -> DeskPage:
+    """A page of what needs the editors: unregistered items first, then registered ones with
+    no adoption; a page past the end shows the last."""
     async with db.reading() as tx:
         await editor_grant(tx, person)
-        return await items.items_in_state(
-            tx, [ItemState.SUBMITTED, ItemState.REGISTERED], limit=limit
+        page = max(0, wanted.page)
+        found, total = await items.desk(
+            tx,
+            unit_id=wanted.unit_id,
+            state=wanted.state,
+            month=wanted.month,
+            offset=page * DESK_PAGE,
+            limit=DESK_PAGE,
         )
+        last = max(0, -(-total // DESK_PAGE) - 1)
+        if page > last:
+            page = last
+            found, total = await items.desk(
+                tx,
+                unit_id=wanted.unit_id,
+                state=wanted.state,
+                month=wanted.month,
+                offset=page * DESK_PAGE,
+                limit=DESK_PAGE,
+            )
+    return DeskPage(found, total, replace(wanted, page=page))
+
+
+def _told(item: Item, key: str, person: Person, **params: object) -> list[Notice]:
+    """The author told of what the centre did with their item (not when they did it)."""
+    if item.author_id == person.id:
+        return []
+    return [Notice(item.author_id, key, {"title": item.title, **params}, item_id=item.id)]
+
+
+async def archive(db: Database, person: Person, item_id: int) -> Item:
+    """Archives (归档) an item at the centre: done, no further adoptions (its points stay);
+    the author is told. Archiving twice changes nothing."""
+    async with db.transaction() as tx:
+        await editor_grant(tx, person)
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        if item.state is ItemState.ARCHIVED:
+            raise Refused("already_archived")
+        if item.state not in (ItemState.SUBMITTED, ItemState.REGISTERED):
+            raise Refused("not_at_centre", state=item.state.value)
+        if not await items.transition(
+            tx,
+            item.id,
+            expected=item.state,
+            new=ItemState.ARCHIVED,
+            actor_id=person.id,
+            action="item.archive",
+        ):
+            raise Refused("already_archived")
+        await post(tx, _told(item, "item_archived", person))
+        stored = await items.get_item(tx, item.id)
+        assert stored is not None
+    return stored
+
+
+async def unarchive(db: Database, person: Person, item_id: int) -> Item:
+    """Undoes an archive: the item is back where it was (registered if it had been)."""
+    async with db.transaction() as tx:
+        await editor_grant(tx, person)
+        item = await items.get_item(tx, item_id)
+        if item is None:
+            raise Refused("item_unknown")
+        if item.state is not ItemState.ARCHIVED:
+            raise Refused("not_archived")
+        back = ItemState.REGISTERED if item.registered_at is not None else ItemState.SUBMITTED
+        if not await items.transition(
+            tx,
+            item.id,
+            expected=ItemState.ARCHIVED,
+            new=back,
+            actor_id=person.id,
+            action="item.unarchive",
+        ):
+            raise Refused("not_archived")
+        await post(tx, _told(item, "item_unarchived", person))
+        stored = await items.get_item(tx, item.id)
+        assert stored is not None
+    return stored
+
+
+async def adoptable(db: Database, person: Person, item_id: int) -> Item:
+    """The item, if this editor may record an adoption of it now (at the centre, not
+    archived): checked before the outlets are offered, and again on the outlet's press."""
+    async with db.reading() as tx:
+        await editor_grant(tx, person)
+        item = await items.get_item(tx, item_id)
+    if item is None:
+        raise Refused("item_unknown")
+    if item.state is ItemState.ARCHIVED:
+        raise Refused("item_archived")
+    if item.state not in AT_CENTRE:
+        raise Refused("not_at_centre", state=item.state.value)
+    return item
 
 
 async def _register(tx: Tx, item: Item, person: Person, registrar: int | None = None) -> None:
@@ -106,6 +235,7 @@ async def register(db: Database, person: Person, item_id: int) -> Item:
         if item.state is not ItemState.SUBMITTED:
             raise Refused("not_at_centre", state=item.state.value)
         await _register(tx, item, person)
+        await post(tx, _told(item, "item_registered", person))
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return stored
@@ -126,7 +256,7 @@ async def edit(
             raise Refused("item_unknown")
         if item.state not in AT_CENTRE:
             raise Refused("not_at_centre", state=item.state.value)
-        return await items.record_edit(
+        edit = await items.record_edit(
             tx,
             item.id,
             editor_id=person.id,
@@ -134,6 +264,11 @@ async def edit(
             title=new_title,
             body=new_body,
         )
+        if edit is not None:
+            quoted = new_body if len(new_body) <= EDITED_QUOTE else new_body[:EDITED_QUOTE] + "…"
+            edited = item.model_copy(update={"title": new_title})
+            await post(tx, _told(edited, "item_edited", person, body=quoted))
+        return edit
 
 
 async def adopt(
@@ -158,6 +293,8 @@ async def adopt(
         item = await items.get_item(tx, item_id)
         if item is None:
             raise Refused("item_unknown")
+        if item.state is ItemState.ARCHIVED:
+            raise Refused("item_archived")
         if item.state not in AT_CENTRE:
             raise Refused("not_at_centre", state=item.state.value)
         today = rules.local_now(tx.now).date()

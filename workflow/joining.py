@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import difflib
 import secrets
 from dataclasses import dataclass
 
 from scoring.vocab import Role, UnitKind
-from storage import invites, people, units
+from storage import invites, items, people, units
 from storage.db import Database
 from storage.models import Account, Invite, Person, RoleGrant, Unit
-from workflow.outcomes import Refused
+from workflow.notices import post
+from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
 
 #: Roles that belong to a unit; the rest are centre-wide and may be unit-less.
 UNIT_ROLES = frozenset({Role.INFORMANT, Role.WINDOW_HEAD, Role.LEADER, Role.SECTION_STAFF})
+#: Roles an invite may give (an admin is named in config.yaml).
+INVITABLE = tuple(role for role in Role if role is not Role.ADMIN)
+#: Centre-wide roles, invited without a unit (or in the section where the person sits).
+CENTRE_ROLES = (Role.CENTRE_LEADER, Role.MAIN_LEADER, Role.NETWORK_ADMIN)
+#: What people call the roles (the regulation's words first), besides the role's own value.
+ROLE_WORDS: dict[str, Role] = {
+    "信息员": Role.INFORMANT,
+    "窗口信息员": Role.INFORMANT,
+    "科室信息员": Role.INFORMANT,
+    "窗口负责人": Role.WINDOW_HEAD,
+    "负责人": Role.WINDOW_HEAD,
+    "首席代表": Role.WINDOW_HEAD,
+    "分管领导": Role.LEADER,
+    "便民服务中心主任": Role.LEADER,
+    "常务副主任": Role.LEADER,
+    "科室工作人员": Role.SECTION_STAFF,
+    "科室人员": Role.SECTION_STAFF,
+    "工作人员": Role.SECTION_STAFF,
+    "中心信息员": Role.EDITOR,
+    "编辑": Role.EDITOR,
+    "中心编辑": Role.EDITOR,
+    "中心分管领导": Role.CENTRE_LEADER,
+    "中心主要领导": Role.MAIN_LEADER,
+    "主要领导": Role.MAIN_LEADER,
+    "网络管理员": Role.NETWORK_ADMIN,
+    "网管": Role.NETWORK_ADMIN,
+    **{role.value: role for role in INVITABLE},
+}
+#: How many near names a refusal offers.
+SUGGESTIONS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +55,45 @@ class Joined:
     person: Person
     grant: RoleGrant
     unit: Unit | None
+
+
+def read_role(text: str) -> Role | None:
+    """The role a typed word names (信息员, 窗口负责人, informant …), or None."""
+    return ROLE_WORDS.get(text.strip().lower())
+
+
+def near_roles(text: str) -> list[Role]:
+    """Roles whose names are close to a word that names none (信息源 → 信息员)."""
+    close = difflib.get_close_matches(text.strip().lower(), ROLE_WORDS, n=SUGGESTIONS, cutoff=0.5)
+    return list(dict.fromkeys(ROLE_WORDS[word] for word in close))
+
+
+def roles_for(kind: UnitKind | None) -> tuple[Role, ...]:
+    """The roles an invite to a unit of this kind may give (None: the centre itself): a
+    unit's roles and the centre-wide ones (a centre leader may sit in any unit); an editor
+    only in a section (第九条)."""
+    if kind is None:
+        return CENTRE_ROLES
+    return tuple(role for role in INVITABLE if role is not Role.EDITOR or kind is UnitKind.SECTION)
+
+
+def near_units(text: str, active: list[Unit]) -> list[Unit]:
+    """Units a typed name may mean, closest first: names holding it (or held in it), then
+    names that look like it (人社局 → 市人社局窗口; 市人设局窗口 → 市人社局窗口)."""
+    typed = "".join(text.split())
+    if not typed:
+        return []
+    by_name = {unit.name: unit for unit in active}
+    holding = [u for u in active if typed in u.name or (len(u.name) >= 2 and u.name in typed)]
+    close = difflib.get_close_matches(typed, by_name, n=SUGGESTIONS, cutoff=0.5)
+    found = {unit.id: unit for unit in [*holding, *(by_name[name] for name in close)]}
+    return list(found.values())[:SUGGESTIONS]
+
+
+async def active_units(db: Database) -> list[Unit]:
+    """The units people may be invited to, in the configured order."""
+    async with db.reading() as tx:
+        return [unit for unit in await units.list_units(tx) if unit.active]
 
 
 def new_code() -> str:
@@ -103,11 +174,44 @@ async def grants(db: Database) -> list[tuple[RoleGrant, Person, Unit | None]]:
         return await people.active_grants(tx)
 
 
-async def revoke(db: Database, grant_id: int, by: Person | None) -> RoleGrant:
-    """Ends a role (kept in the ledger); refuses one already ended."""
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    """A role ended: the grant, the items of its unit waiting at that role's sign-off step,
+    and who else holds the role there now (they sign those; nobody: they wait for a new
+    holder, which the admins' daily digest names until there is one)."""
+
+    grant: RoleGrant
+    waiting: int
+    others: tuple[str, ...]
+
+
+async def revoke(db: Database, grant_id: int, by: Person | None) -> Revoked:
+    """Ends a role (kept in the ledger) and tells its holder; refuses one already ended."""
     async with db.transaction() as tx:
         if not await people.revoke_role(tx, grant_id, by.id if by else None):
             raise Refused("already_revoked")
         grant = await people.get_grant(tx, grant_id)
         assert grant is not None
-    return grant
+        unit = await units.get_unit(tx, grant.unit_id) if grant.unit_id else None
+        waiting, others = 0, []
+        if grant.unit_id is not None:
+            pending = await items.pending_in_units(tx, [grant.unit_id])
+            waiting = sum(
+                1
+                for item in pending
+                if 0 <= item.chain_step < len(item.chain_roles)
+                and item.chain_roles[item.chain_step] is grant.role
+            )
+            others = await people.role_holders(tx, grant.unit_id, grant.role)
+        await post(
+            tx,
+            [
+                Notice(
+                    grant.person_id,
+                    "your_role_revoked",
+                    {"unit": f"{unit.name} " if unit else "", "role": grant.role.value},
+                    event=f"revoke:{grant.id}",
+                )
+            ],
+        )
+    return Revoked(grant, waiting, tuple(person.name for person in others))

@@ -101,8 +101,12 @@ def clean_file_name(name: str | None) -> str | None:
 
 
 def check_title(rules: CentreRules, text: str) -> str:
-    """A cleaned title, or Refused saying what is wrong."""
-    title = " ".join(clean_text(text).split())
+    """A cleaned title, or Refused saying what is wrong: a title of several lines is asked
+    for again (most often the title and the body sent together), never flattened."""
+    lines = [line for line in clean_text(text).splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise Refused("title_multiline", lines=len(lines))
+    title = " ".join(" ".join(lines).split())
     if not title:
         raise Refused("title_empty")
     if len(title) > rules.title_max:

@@ -1,17 +1,21 @@
-"""What the Telegram adapter reads of the configuration: the composition root fills it in
-(`bot.wiring.telegram_options`), so the adapter needs no settings schema of the root's."""
+"""What the Telegram adapter is handed by the composition root (`bot.wiring.telegram_options`):
+what it reads of the configuration and the documents it sends, so it needs neither the
+root's settings schema nor its document makers."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from workflow.briefs import BriefContent
 from workflow.schedule import ScheduleRules
 
 
 @dataclass(frozen=True, slots=True)
 class TelegramOptions:
     """The Bot API's endpoints, the bot's name for links, how many updates a person may have
-    queued, the catalogue's language and when scheduled messages go out."""
+    queued, the catalogue's language, when scheduled messages go out, and how an issued
+    《工作简报》 becomes its .docx."""
 
     api_base_url: str
     file_base_url: str
@@ -19,3 +23,4 @@ class TelegramOptions:
     per_person_backlog: int
     language: str
     schedule: ScheduleRules
+    render_issue: Callable[[BriefContent], Awaitable[bytes]]

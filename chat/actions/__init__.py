@@ -9,8 +9,8 @@ press is still allowed is for the services to say, on every press.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from . import admin, announce, briefs, editor, revise, signoff, submit, tasks, visits, webnews
@@ -71,10 +71,13 @@ _BY_TYPE: Final[dict[type, Callable[[Any], str]]] = {
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button as services describe it: the text key of its label and what pressing it asks."""
+    """A button as services describe it: the text key of its label and what pressing it asks.
+    `params` fill the label's fields (a menu's entry number); only a dialogue's reply carries
+    them, a queued notice's buttons take none."""
 
     label: str
     press: Press
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 Rows = tuple[tuple[Button, ...], ...]

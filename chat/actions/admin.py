@@ -1,4 +1,5 @@
-"""The admin's revoke buttons (`ad:rv:`): a role grant to end, then its confirm or keep."""
+"""The admin's buttons: revoke (`ad:rv:`: a role grant to end, then its confirm or keep) and
+/invite's choices (`ad:iu:` a unit, 0 for the centre itself; `ad:ir:` a role)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal, cast
 
-from ._wire import ID, digits, fits
+from ._wire import ID, digits, fits, word
 
-PATTERN: Final = r"^ad:rv:"
+PATTERN: Final = r"^ad:"
+ROLE: Final = "[a-z_]{1,24}"
 _DATA: Final = re.compile(rf"ad:rv:({ID})(?::(ok|no))?")
+_UNIT: Final = re.compile(rf"ad:iu:({ID})")
+_ROLE: Final = re.compile(rf"ad:ir:({ROLE})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +24,29 @@ class Revoke:
     step: Literal["ok", "no"] | None = None
 
 
-Press = Revoke
+@dataclass(frozen=True, slots=True)
+class InviteUnit:
+    """/invite: the unit the invite is for (0: the centre itself, for centre-wide roles)."""
+
+    unit_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRole:
+    """/invite: the role the invite gives (a `Role` value)."""
+
+    role: str
+
+
+Press = Revoke | InviteUnit | InviteRole
 
 
 def encode(press: Press) -> str:
-    """`ad:rv:<grant>` or `ad:rv:<grant>:<ok|no>`."""
+    """`ad:rv:<grant>[:<ok|no>]`, `ad:iu:<unit>` or `ad:ir:<role>`."""
+    if isinstance(press, InviteUnit):
+        return fits(f"ad:iu:{digits(press.unit_id, 12)}")
+    if isinstance(press, InviteRole):
+        return fits(f"ad:ir:{word(press.role, ROLE)}")
     if press.step not in (None, "ok", "no"):
         raise ValueError(f"no revoke step {press.step!r}")
     tail = f":{press.step}" if press.step else ""
@@ -33,6 +55,10 @@ def encode(press: Press) -> str:
 
 def decode(data: str) -> Press | None:
     """The press the data stands for, or None when it is forged or garbled."""
+    if match := _UNIT.fullmatch(data):
+        return InviteUnit(int(match[1]))
+    if match := _ROLE.fullmatch(data):
+        return InviteRole(match[1])
     match = _DATA.fullmatch(data)
     if match is None:
         return None

@@ -3,7 +3,7 @@ session (flow, step, draft), linear dialogues are steps as data, and one router 
 flow an inbound text, press, file or command belongs to."""
 
 from .engine import Engine, Handled, aside_channel, held_channel
-from .session import Inbound, Invalid, Ref, Reply, Session, SessionStore, Stop
+from .session import Inbound, Invalid, InviteLink, Ref, Reply, Session, SessionStore, Stop
 from .steps import Flow, Step
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Handled",
     "Inbound",
     "Invalid",
+    "InviteLink",
     "Ref",
     "Reply",
     "Session",

@@ -75,6 +75,14 @@ class Ref:
 
 
 @dataclass(frozen=True, slots=True)
+class InviteLink:
+    """A parameter standing for how to join with an invite code, worded by each channel (on
+    Telegram a deep link to the bot)."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message for the person, channel-neutral: a catalogue key, its parameters and rows of
     buttons (label key and press), rendered by the channel. `how` says where it goes: "say" a

@@ -10,9 +10,6 @@ from typing import Any
 from .session import Inbound, Reply
 
 Draft = Mapping[str, Any]
-#: How a step is asked: one message, or several in order (a refusal shown before the question
-#: it leaves standing).
-Prompt = Callable[[Draft], Reply | tuple[Reply, ...]]
 #: Reads an answer into the draft's new fields; raises the service's refusal when it is not
 #: one (the question stands). Today's validators in `workflow/` do the checking.
 Take = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
@@ -21,6 +18,11 @@ Take = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
 Start = Callable[[Inbound], Awaitable[Mapping[str, Any] | None]]
 #: Finishing: the flow's effects (its transaction also ends the session) and the replies.
 Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
+#: Reads what a question shows from the ledger (raises `Stop` when it can no longer be asked).
+Show = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
+#: How a step is asked: one message, or several in order (a refusal shown before the question
+#: it leaves standing).
+Prompt = Callable[[Draft], Reply | tuple[Reply, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +50,18 @@ class Step:
     clears: bool = False
     #: Narrows `presses` to the presses of these types that answer it (a verb of a family).
     press_test: Callable[[object], bool] | None = None
-    #: What a message that is neither text nor a file it takes gets here (a sticker where
-    #: buttons are awaited); None: the flow's `not_text`.
+    #: A lasting step (a menu waiting on its buttons, a draft's question) does not expire, and
+    #: another action ends it without a word.
+    lasting: bool = False
+    #: Commands (by id) that answer it instead of ending it (/cancel going back to a menu).
+    commands: tuple[str, ...] = ()
+    #: What a file or sticker sent at this step gets, if not the flow's `not_text`.
     not_text: str | None = None
+    #: The step's own effects once its answer is read (a menu's action): they commit in the
+    #: transaction that saves the session at the step after it, and their replies come first.
+    effect: Finish | None = None
+    #: Reads what the question shows from the ledger when it is asked (kept out of the draft).
+    show: Show | None = None
 
     def asked(self, draft: Draft) -> list[Reply]:
         """The messages that ask this step's question."""
@@ -64,7 +75,7 @@ class Step:
                 self.press_test is None or self.press_test(event.press)
             )
         if event.command is not None:
-            return False
+            return event.command in self.commands
         if event.file is not None:
             return self.takes_files
         return self.takes_text and event.text is not None

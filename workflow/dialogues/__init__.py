@@ -4,8 +4,9 @@ call whose transaction also ends the session.
 
 Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
 news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL, /announce (an aside
-flow: text or file, audience, preview). Telegram runs all but /submit on the engine
+rewrite of an item, an adoption's typed date and its issue number / URL, /brief's menu of an
+issue in progress and an issue's return with its reason and ✅ 确认, /announce (an aside flow:
+text or file, audience, preview). Telegram runs all but /submit on the engine
 (`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
 (docs/architecture.md).
 """
@@ -17,8 +18,11 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from .admin import AdminFlows
 from .announce import AnnounceFlows, Announcing
 from .base import Base, explain
+from .brief_review import BriefReviewFlows
+from .briefs import BriefFlows
 from .centre import CentreFlows
 from .signoff import SignoffFlows
 from .submit import SubmitFlows
@@ -29,7 +33,16 @@ __all__ = ["Announcing", "Dialogues", "explain"]
 
 
 class Dialogues(
-    SubmitFlows, SignoffFlows, CentreFlows, WebnewsFlows, VisitFlows, AnnounceFlows, Base
+    SubmitFlows,
+    SignoffFlows,
+    CentreFlows,
+    WebnewsFlows,
+    VisitFlows,
+    AdminFlows,
+    BriefFlows,
+    BriefReviewFlows,
+    AnnounceFlows,
+    Base,
 ):
     """The flows over one ledger and its rules."""
 
@@ -55,6 +68,9 @@ class Dialogues(
                 self.web_url(),
                 self.visit(),
                 self.edit(),
+                self.invite(),
+                self.brief(),
+                self.brief_return(),
                 self.announce(announcing),
             )
         }

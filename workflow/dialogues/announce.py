@@ -5,9 +5,9 @@ the preview, and 发送, which stores the announcement and queues it once for ev
 An aside flow (`Flow.aside`): like PTB's conversation it replaced, other commands and presses
 leave it standing and it does not expire. Its replies follow the Telegram side's conventions
 (`channels/telegram/handlers/dialogue.py`): a toggle redraws the pressed message (`how="edit"`),
-a button whose label holds a value is named in `params["labels"]`, a parameter that is a tuple
-is its parts joined with "、", the file goes first (`params["file"]`) and the pressed message's
-buttons go once the reply is out (`params["settle"]`).
+a toggle's label is ✅ or ▫️ with its name in the button's `params`, a parameter that is a
+tuple is its parts joined with "、", the file goes first (`params["file"]`) and the pressed
+message's buttons go once the reply is out (`params["settle"]`).
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def _origin(event: Inbound) -> dict[str, Any] | None:
     return dict(event.origin) if event.origin is not None else None
 
 
-def _mark(on: bool, label: Any) -> Reply:
-    """A toggle button's label: ✅ or ▫️ before its name."""
-    return Reply("btn.ann_on" if on else "btn.ann_off", {"label": label})
+def _toggle(on: bool, label: Any, press: an.Press) -> Button:
+    """A toggle button: ✅ or ▫️ before its name."""
+    return Button("btn.ann_on" if on else "btn.ann_off", press, {"label": label})
 
 
 def _pairs(buttons: list[Button]) -> list[tuple[Button, ...]]:
@@ -95,35 +95,22 @@ def _audience_view(draft: Draft) -> Reply:
     message's buttons going after it."""
     audience = Audience.from_data(draft.get("aud") or {})
     shown: Mapping[str, Any] = draft.get("shown") or {}
-    labels: dict[str, Reply] = {}
-
-    def toggle(name: str, on: bool, label: Any, press: an.Press) -> Button:
-        """A toggle button, its label named in the reply's labels."""
-        labels[name] = _mark(on, label)
-        return Button(name, press)
-
     rows: Rows
     if draft.get("view") == "units":
         chosen = set(audience.units) if audience.scope == "units" else set()
         listed = [
-            toggle(f"toggle:u:{unit}", unit in chosen, str(name), an.PickUnit(int(unit)))
+            _toggle(unit in chosen, str(name), an.PickUnit(int(unit)))
             for unit, name in shown.get("units") or ()
         ]
         rows = (*_pairs(listed), (Button("btn.ann_units_done", an.Step("ub")),))
         key, params = "ann.units_pick", {"count": len(chosen)}
     else:
         roles = [
-            toggle(
-                f"toggle:r:{r.value}",
-                r in audience.roles,
-                Ref(f"role.{r.value}"),
-                an.Toggle("r", r.value),
-            )
+            _toggle(r in audience.roles, Ref(f"role.{r.value}"), an.Toggle("r", r.value))
             for r in announce.AUDIENCE_ROLES
         ]
         kinds = [
-            toggle(
-                f"toggle:k:{k.value}",
+            _toggle(
                 audience.scope == "kinds" and k in audience.kinds,
                 Ref(f"ann.kind.{k.value}"),
                 an.Toggle("k", k.value),
@@ -133,16 +120,9 @@ def _audience_view(draft: Draft) -> Reply:
         picked = len(audience.units) if audience.scope == "units" else 0
         rows = (
             *_pairs(roles),
-            (toggle("toggle:all", audience.scope == "all", Ref("ann.units_all"), an.Step("all")),),
+            (_toggle(audience.scope == "all", Ref("ann.units_all"), an.Step("all")),),
             *_pairs(kinds),
-            (
-                toggle(
-                    "toggle:units",
-                    picked > 0,
-                    Reply("btn.ann_pick_units", {"count": picked}),
-                    an.Step("u"),
-                ),
-            ),
+            (_toggle(picked > 0, Reply("btn.ann_pick_units", {"count": picked}), an.Step("u")),),
             (Button("btn.ann_preview", an.Step("pv")), Button("btn.ann_cancel", CANCEL)),
         )
         key = "ann.audience"
@@ -154,9 +134,9 @@ def _audience_view(draft: Draft) -> Reply:
     show = draft.get("show")
     origin = draft.get("origin")
     if show == "edit" and origin is not None:
-        return Reply(key, {**params, "labels": labels, "origin": origin}, rows, how="edit")
+        return Reply(key, {**params, "origin": origin}, rows, how="edit")
     settle = {"settle": origin} if show == "again" and origin is not None else {}
-    return Reply(key, {**params, "labels": labels, **settle}, rows)
+    return Reply(key, {**params, **settle}, rows)
 
 
 class AnnounceFlows(Base):

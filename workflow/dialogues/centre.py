@@ -29,7 +29,7 @@ class CentreFlows(Base):
             if not isinstance(press, ed.ItemAction) or press.verb != "edit":
                 return None
             person = await self._person(event.person_id, refused="not_editor")
-            await centre.queue(self.db, person, limit=1)  # re-checks the editor role
+            await centre.ensure_editor(self.db, person)  # re-checks the editor role
             return {"item": press.item_id}
 
         async def text(event: Inbound, draft: Draft) -> Draft:
@@ -80,7 +80,7 @@ class CentreFlows(Base):
             if not isinstance(press, ed.AdoptionAction) or press.verb != verb:
                 return None
             person = await self._person(event.person_id, refused="not_editor")
-            await centre.queue(self.db, person, limit=1)  # re-checks the editor role
+            await centre.ensure_editor(self.db, person)  # re-checks the editor role
             return {"adoption": press.adoption_id}
 
         return start
@@ -134,7 +134,7 @@ class CentreFlows(Base):
             press = event.press
             assert isinstance(press, ed.AdoptionAction)
             person = await self._person(event.person_id, refused="not_editor")
-            await centre.queue(self.db, person, limit=1)  # re-checks the editor role first
+            await centre.ensure_editor(self.db, person)  # re-checks the editor role first
             if press.adoption_id != draft["adoption"]:
                 raise Refused(
                     "confirm_stale", minutes=int(self.rules.typed_answer.total_seconds() // 60)

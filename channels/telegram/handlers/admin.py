@@ -1,10 +1,12 @@
-"""Admin commands: /invite UNIT ROLE, /units (units and their people), /noinformant."""
+"""Admin commands: /invite (the conversation engine's flow, `workflow/dialogues/admin.py`),
+/units (units and their people), /noinformant, /revoke, /correct."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.texts import Raw
 from channels.telegram.context import Context
 from chat.actions import admin as ad
 from scoring.vocab import Role
@@ -15,6 +17,7 @@ from workflow import periods as closing
 from workflow.outcomes import Refused
 from workflow.submission import parse_event_date
 
+from . import dialogue
 from .common import (
     acknowledge,
     confirm_keyboard,
@@ -25,8 +28,6 @@ from .common import (
 )
 from .lookup import split_message
 from .start import is_admin
-
-INVITABLE = [r for r in Role if r is not Role.ADMIN]
 
 
 async def _admin(update: Update, context: Context) -> bool:
@@ -41,66 +42,38 @@ async def _admin(update: Update, context: Context) -> bool:
     return False
 
 
-def invite_link(context: Context, code: str) -> str:
-    """The deep link for a code (t.me/<bot>?start=<code>)."""
-    username = context.bot_data.options.bot_username or context.bot.username
-    return f"https://t.me/{username}?start={code}"
-
-
 async def invite(update: Update, context: Context) -> None:
-    """/invite UNIT ROLE: a single-use, expiring invite link."""
+    """/invite from an admin the conversation engine does not know yet (listed only in
+    config.yaml): added to the ledger, then the engine's /invite runs for them."""
     message = update.effective_message
     if message is None or not await _admin(update, context):
         return
-    texts, services = context.bot_data.texts, context.bot_data
-    args = context.args or []
-    roles = ", ".join(f"{r.value}（{texts.role(r)}）" for r in INVITABLE)
-    if len(args) < 2:
-        await message.reply_text(
-            texts("admin.invite_usage", roles=roles), parse_mode=ParseMode.HTML
-        )
-        return
-    role_text, unit_name = args[-1], " ".join(args[:-1])
-    try:
-        role = Role(role_text)
-    except ValueError:
-        await message.reply_text(
-            texts("admin.invite_usage", roles=roles), parse_mode=ParseMode.HTML
-        )
-        return
-    person, _ = await current(update, context)
-    try:
-        created, unit = await joining.create_invite(
-            services.db,
-            services.rules,
-            unit_name=unit_name,
-            role=role,
-            created_by=person.id if person else None,
-        )
-    except Refused as refused:
-        await explain(update, context, refused)
-        return
-    await message.reply_text(
-        texts(
-            "admin.invite_made",
-            unit=unit.name if unit else "",
-            role=texts.role(role),
-            hours=int(services.rules.invite_ttl.total_seconds() // 3600),
-            link=invite_link(context, created.code),
-            code=created.code,
-        ),
-        parse_mode=ParseMode.HTML,
-    )
+    await _person(update, context)
+    await dialogue.route(update, context)
 
 
 async def list_units(update: Update, context: Context) -> None:
-    """/units: every active unit with its people and their roles."""
+    """/units: the centre's own people (roles held without a unit), then every active unit
+    with its people and their roles."""
     message = update.effective_message
     if message is None or not await _admin(update, context):
         return
     texts, db = context.bot_data.texts, context.bot_data.db
     lines = [texts("admin.units_head")]
     async with db.reading() as tx:
+        centre = [
+            f"{holder.name}（{texts.role(role)}）"
+            for role in Role
+            for holder in await people.role_holders(tx, None, role)
+        ]
+        if centre:
+            lines.append(
+                texts(
+                    "admin.unit_line",
+                    unit=Raw(texts("admin.invite_centre")),
+                    people="、".join(centre),
+                )
+            )
         for unit in await units.list_units(tx):
             held = []
             for role in Role:
@@ -155,8 +128,11 @@ async def revoke_menu(update: Update, context: Context) -> None:
     await message.reply_text(texts("admin.revoke_head"), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def revoke_button(update: Update, context: Context) -> None:
-    """A revoke button shows what it will do with ✅ 确认 / ✖️ 取消 (`ad:rv:G:ok|no`); only the
+async def on_button(update: Update, context: Context) -> None:
+    """An admin button: revoke (below), or an /invite choice the engine did not take (that
+    invite was made, given up or expired).
+
+    A revoke button shows what it will do with ✅ 确认 / ✖️ 取消 (`ad:rv:G:ok|no`); only the
     confirm ends the role, re-checking that the tapper is an admin and the role still held."""
     query = update.callback_query
     if query is None:
@@ -170,6 +146,9 @@ async def revoke_button(update: Update, context: Context) -> None:
     press = ad.decode(query.data or "")
     if press is None:
         await explain(update, context, Refused("forged"))
+        return
+    if not isinstance(press, ad.Revoke):  # an /invite button the engine did not take
+        await explain(update, context, Refused("invite_step_passed"))
         return
     grant_id, step = press.grant_id, press.step
     if step == "no":
@@ -197,15 +176,24 @@ async def revoke_button(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
-    done = await _grant_text(context, "admin.revoked", ended)
+    context.bot_data.courier.wake()  # the person is told
+    done = await _grant_text(context, "admin.revoked", ended.grant)
+    if ended.waiting:
+        done += "\n" + await _grant_text(
+            context,
+            "admin.revoked_waiting_others" if ended.others else "admin.revoked_waiting_nobody",
+            ended.grant,
+            count=ended.waiting,
+            others="、".join(ended.others),
+        )
     await acknowledge(query)
     await mark_decided(context, query.message, done)
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, done)
 
 
-async def _grant_text(context: Context, key: str, grant: RoleGrant) -> str:
-    """A text naming a role grant: its holder, unit and role."""
+async def _grant_text(context: Context, key: str, grant: RoleGrant, **more: object) -> str:
+    """A text naming a role grant: its holder, unit and role (and any more parameters)."""
     texts = context.bot_data.texts
     async with context.bot_data.db.reading() as tx:
         holder = await people.get_person(tx, grant.person_id)
@@ -215,6 +203,7 @@ async def _grant_text(context: Context, key: str, grant: RoleGrant) -> str:
         name=holder.name if holder else "?",
         unit=f"{unit.name} " if unit else "",
         role=texts.role(grant.role),
+        **more,
     )
 
 

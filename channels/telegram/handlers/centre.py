@@ -1,21 +1,27 @@
-"""Centre editors: /queue, register (登记), edit with section credit, record and withdraw adoptions."""
+"""Centre editors: the desk (/queue, paged and filtered), register (登记), edit with section
+credit, archive (归档) and its undo, record and withdraw adoptions."""
 
 from __future__ import annotations
 
 import contextlib
+import re
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.texts import Texts
-from channels.telegram.cards import card, editor_keyboard
+from bot.texts import Raw, Texts
+from channels.telegram.cards import card
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
 from chat.actions import Button
 from chat.actions import editor as ed
+from delivery.cards import editor_rows_for
+from scoring.vocab import ItemState
+from storage import units
 from storage.models import Person
-from workflow import centre, routing
+from workflow import centre, joining, routing
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.views import load_item_view
@@ -28,32 +34,167 @@ from .common import (
     press_chat,
 )
 
+#: How an editor narrows the desk in words: 未登记 / 已登记.
+DESK_STATES: dict[str, ed.DeskState] = {"未登记": "s", "待登记": "s", "已登记": "r"}
+_MONTH = re.compile(r"(?:(\d{4})[-年./])?(\d{1,2})月?")
+
+
+def _desk_words(words: list[str], today_year: int) -> tuple[ed.DeskState, int, list[str]]:
+    """The state (a/s/r) and month (YYYYMM, 0: any) a /queue line names, and its other words
+    (a unit's name)."""
+    state: ed.DeskState = "a"
+    month, rest = 0, []
+    for word in words:
+        matched = _MONTH.fullmatch(word)
+        if word in DESK_STATES:
+            state = DESK_STATES[word]
+        elif matched and 1 <= int(matched[2]) <= 12 and (matched[1] or word.endswith("月")):
+            month = int(matched[1] or today_year) * 100 + int(matched[2])
+        else:
+            rest.append(word)
+    return state, month, rest
+
 
 async def queue(update: Update, context: Context) -> None:
-    """/queue: items at the centre waiting for registration or adoptions, each with buttons."""
+    """/queue [unit] [month] [未登记|已登记]: the editors' desk, a page at a time."""
     message = update.effective_message
     person, _ = await current(update, context)
     if message is None:
         return
-    services, texts = context.bot_data, context.bot_data.texts
+    services = context.bot_data
+    today = services.rules.local_now(services.db.clock()).date()
+    state, month, rest = _desk_words(context.args or [], today.year)
+    unit_id = 0
     try:
         if person is None:
             raise Refused("not_editor")
-        waiting = await centre.queue(services.db, person)
+        await centre.ensure_editor(services.db, person)
+        if rest:
+            typed = " ".join(rest)
+            active = await joining.active_units(services.db)
+            exact = [u for u in active if u.name == typed]
+            near = exact or joining.near_units(typed, active)
+            if len(near) != 1:
+                if not near:
+                    raise Refused("unknown_unit", name=typed[:40])
+                await message.reply_text(
+                    services.texts(
+                        "centre.desk_unit_many",
+                        typed=typed[:40],
+                        names="、".join(u.name for u in near),
+                    )
+                )
+                return
+            unit_id = near[0].id
     except Refused as refused:
         await explain(update, context, refused)
         return
-    if not waiting:
-        await message.reply_text(texts("centre.queue_empty"))
+    await _send_desk(context, message.chat_id, person, ed.DeskPage(0, unit_id, state, month))
+
+
+async def _send_desk(context: Context, chat_id: int, person: Person, press: ed.DeskPage) -> None:
+    """One page of the desk: a head with the pages and filters as buttons, then each item's
+    card with the editor's buttons."""
+    services, texts = context.bot_data, context.bot_data.texts
+    wanted = centre.DeskFilter(
+        unit_id=press.unit_id or None,
+        state={"s": ItemState.SUBMITTED, "r": ItemState.REGISTERED}.get(press.state),
+        month=f"{press.month // 100:04d}-{press.month % 100:02d}" if press.month else None,
+        page=press.page,
+    )
+    page = await centre.desk(services.db, person, wanted)
+    filters = await _filters_text(context, press)
+    shown = replace(press, page=page.filter.page)
+    rows = _desk_rows(texts, shown, page.pages)
+    if not page.items:
+        await context.bot.send_message(
+            chat_id,
+            "\n".join([texts("centre.desk_empty", filters=filters), texts("centre.desk_hint")]),
+            reply_markup=rows,
+        )
         return
-    await message.reply_text(texts("centre.queue_head", count=len(waiting)))
-    for item in waiting[:10]:
+    await context.bot.send_message(
+        chat_id,
+        "\n".join(
+            [
+                texts(
+                    "centre.desk_head",
+                    total=page.total,
+                    filters=filters,
+                    page=shown.page + 1,
+                    pages=page.pages,
+                ),
+                texts("centre.desk_hint"),
+            ]
+        ),
+        reply_markup=rows,
+    )
+    for item in page.items:
         view = await load_item_view(services.db, item.id)
-        await message.reply_text(
+        await context.bot.send_message(
+            chat_id,
             card(texts, services.rules, view),
             parse_mode=ParseMode.HTML,
-            reply_markup=editor_keyboard(texts, item),
+            reply_markup=keyboard(texts, editor_rows_for(item.state, item.id)),
         )
+    if page.pages > 1:  # the pages again below the last card, where the eye is
+        await context.bot.send_message(
+            chat_id,
+            texts(
+                "centre.desk_head",
+                total=page.total,
+                filters=filters,
+                page=shown.page + 1,
+                pages=page.pages,
+            ),
+            reply_markup=_desk_rows(texts, shown, page.pages, filters_too=False),
+        )
+
+
+async def _filters_text(context: Context, press: ed.DeskPage) -> Raw:
+    """The desk's filters in words (empty: none)."""
+    texts, parts = context.bot_data.texts, []
+    if press.unit_id:
+        async with context.bot_data.db.reading() as tx:
+            unit = await units.get_unit(tx, press.unit_id)
+        parts.append(texts("centre.desk_filter_unit", unit=unit.name if unit else "?"))
+    if press.month:
+        parts.append(
+            texts("centre.desk_filter_month", month=f"{press.month // 100}-{press.month % 100:02d}")
+        )
+    if press.state in ("s", "r"):
+        parts.append(
+            texts(
+                "centre.desk_filter_new" if press.state == "s" else "centre.desk_filter_registered"
+            )
+        )
+    return Raw("".join(parts))
+
+
+def _desk_rows(
+    texts: Texts, press: ed.DeskPage, pages: int, *, filters_too: bool = True
+) -> InlineKeyboardMarkup:
+    """Previous / next page, and the state filter (the chosen one marked)."""
+    nav = []
+    if press.page > 0:
+        nav.append(Button("btn.page_prev", replace(press, page=press.page - 1)))
+    if press.page + 1 < pages:
+        nav.append(Button("btn.page_next", replace(press, page=press.page + 1)))
+    rows: list[tuple[Button, ...]] = [tuple(nav)] if nav else []
+    if filters_too:
+        states: tuple[tuple[ed.DeskState, str], ...] = (
+            ("a", "btn.desk_all"),
+            ("s", "btn.desk_new"),
+            ("r", "btn.desk_registered"),
+        )
+        rows.append(
+            tuple(
+                Button(label, replace(press, page=0, state=state))
+                for state, label in states
+                if state != press.state
+            )
+        )
+    return keyboard(texts, tuple(rows))
 
 
 def _outlet_keyboard(context: Context, item_id: int) -> InlineKeyboardMarkup:
@@ -89,6 +230,8 @@ async def on_button(update: Update, context: Context) -> None:
         action, number = press.verb, press.item_id
     elif isinstance(press, ed.AdoptionAction):
         action, number = press.verb, press.adoption_id
+    elif isinstance(press, ed.DeskPage):
+        action, number = "desk", 0
     else:
         action, number = "out", press.item_id
     person, _ = await current(update, context)
@@ -97,8 +240,34 @@ async def on_button(update: Update, context: Context) -> None:
     try:
         if person is None:
             raise Refused("not_editor")
-        if action == "reg":
+        if isinstance(press, ed.DeskPage):
+            await centre.ensure_editor(services.db, person)  # rights before the page
+            await acknowledge(query)
+            if chat_id is not None:
+                await _send_desk(context, chat_id, person, press)
+        elif action == "arc":
+            await centre.archive(services.db, person, number)
+            await acknowledge(query)
+            await deliver(context, [])
+            if chat_id is not None:
+                await context.bot.send_message(
+                    chat_id,
+                    texts("centre.archived", item=number),
+                    reply_markup=keyboard(texts, editor_rows_for(ItemState.ARCHIVED, number)),
+                )
+        elif action == "unarc":
+            item = await centre.unarchive(services.db, person, number)
+            await acknowledge(query)
+            await deliver(context, [])
+            if chat_id is not None:
+                await context.bot.send_message(
+                    chat_id,
+                    texts("centre.unarchived", item=number),
+                    reply_markup=keyboard(texts, editor_rows_for(item.state, number)),
+                )
+        elif action == "reg":
             item = await centre.register(services.db, person, number)
+            await deliver(context, [])
             await acknowledge(query, texts("centre.registered", item=item.id))
             if chat_id is not None:  # 第六条: where it belongs, for the editor to confirm
                 await send_routes(context, chat_id, person, item.id)
@@ -108,7 +277,7 @@ async def on_button(update: Update, context: Context) -> None:
             if chat_id is not None:
                 await send_routes(context, chat_id, person, number, view)
         elif action == "adopt":
-            await centre.queue(services.db, person, limit=1)
+            await centre.adoptable(services.db, person, number)
             await acknowledge(query)
             today = rules.local_now(services.db.clock()).date()
             if chat_id is not None:
@@ -143,7 +312,7 @@ async def on_button(update: Update, context: Context) -> None:
                 )
             await deliver(context, adopted.notices)
         elif action in ("wdok", "wdno"):  # the engine takes one held: nothing is
-            await centre.queue(services.db, person, limit=1)  # the editor role first
+            await centre.ensure_editor(services.db, person)  # the editor role first
             minutes = int(rules.typed_answer.total_seconds() // 60)
             raise Refused("confirm_stale", minutes=minutes)
         else:

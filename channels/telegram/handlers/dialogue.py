@@ -1,20 +1,21 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
 offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
-withdrawal's and website news' return with their reasons (shown back and held for ✅ 确认),
-website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed date and
-its issue number / URL, and /announce (an aside flow: a photo or document is stored before the
-engine sees it, its caption as the event's text); the other dialogues are still PTB's (see
-docs/architecture.md).
+withdrawal's, website news' and an issue's return with their reasons (shown back and held for
+✅ 确认), website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed
+date and its issue number / URL, /brief's menu of an issue in progress, and /announce (an
+aside flow: a photo or document is stored before the engine sees it, its caption as the
+event's text); the other dialogues are still PTB's (see docs/architecture.md).
 
-Conventions of the replies drawn here, beyond `Reply.how`: "edit" redraws the message
-`params["origin"]` (text and buttons, a toggle's view in place), "alert" is the press's answer
-as an alert (a refusal no service made); `params["labels"]` names buttons whose label holds a
-value (label → `Reply`); a parameter that is a `Reply` is that text, a tuple its parts joined
-with "、"; `params["file"]` (kind, stored key, plain caption) is sent before the text, and
-`params["settle"]` is a pressed message whose buttons go once the reply is out (a crash
-between the two leaves a button to press again). A text longer than a message is split, its
-buttons under the last piece.
+How replies are worded: a parameter that is a `Ref` is that catalogue text, one that is a
+`Reply` is its text (with its `also` lines) rendered first, a tuple its parts joined with
+"、"; an `also` part with no key is an empty line; a button's `params` fill its label
+(rendered the same way); a text longer than a message is sent in pieces, the buttons under
+the last. Beyond "say", "toast", "mark" and "clear": "edit" redraws the message
+`params["origin"]` (text and buttons, a toggle's view in place) and "alert" is the press's
+answer as an alert (a refusal no service made); `params["file"]` (kind, stored key, plain
+caption) is sent before the text, and `params["settle"]` is a pressed message whose buttons
+go once the reply is out (a crash between the two leaves a button to press again).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.texts import Raw
 from channels.telegram.context import Context
 from chat.actions import decode, encode
-from chat.dialogue import Engine, Inbound, Ref, Reply, aside_channel, held_channel
+from chat.dialogue import Engine, Inbound, InviteLink, Ref, Reply, aside_channel, held_channel
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions
@@ -50,7 +51,7 @@ from .common import (
 from .lookup import split_message
 
 #: Parameters that say how a reply is drawn, not what it says.
-DRAWING: Final = frozenset({"labels", "origin", "settle", "file"})
+DRAWING: Final = frozenset({"origin", "settle", "file"})
 
 #: The flows Telegram runs on the engine.
 FLOWS: Final = (
@@ -62,6 +63,9 @@ FLOWS: Final = (
     "edit",
     "adoption_day",
     "adoption_ref",
+    "invite",
+    "brief",
+    "brief_return",
     "announce",
 )
 
@@ -102,72 +106,64 @@ def _inbound(update: Update, person_id: int) -> Inbound | None:
     return Inbound(person_id, TELEGRAM, event_id)  # a photo, a sticker: no answer
 
 
-def _value(context: Context, value: object) -> object:
-    """A parameter as the catalogue takes it: a catalogue reference or a reply rendered, a
-    tuple its parts joined."""
+def _rendered(context: Context, value: Any) -> Any:
+    """One parameter as the text shows it: catalogue references and nested replies rendered,
+    a tuple its parts joined, an invite code as the bot's deep link."""
     texts = context.bot_data.texts
     if isinstance(value, Ref):
         return Raw(texts(value.key))
     if isinstance(value, Reply):
         return Raw(_text(context, value))
     if isinstance(value, tuple):
+        parts = (_rendered(context, item) for item in value)
         return Raw(
             "、".join(
                 str(part) if isinstance(part, Raw) else texts.renderer.escape(str(part))
-                for part in (_value(context, item) for item in value)
+                for part in parts
             )
         )
+    if isinstance(value, InviteLink):
+        username = context.bot_data.options.bot_username or context.bot.username
+        return f"https://t.me/{username}?start={value.code}"
     return value
 
 
 def _params(context: Context, reply: Reply) -> dict[str, Any]:
-    """A reply's parameters, rendered (those that say how it is drawn left out)."""
+    """A reply's parameters as the text shows them (those that say how it is drawn left
+    out)."""
     return {
-        name: _value(context, value) for name, value in reply.params.items() if name not in DRAWING
+        name: _rendered(context, value)
+        for name, value in reply.params.items()
+        if name not in DRAWING
     }
 
 
 def _text(context: Context, reply: Reply) -> str:
-    """A reply's text with the lines that follow it."""
+    """A reply's text, its `also` parts on lines of their own (one with no key: empty)."""
     texts = context.bot_data.texts
-    return "\n".join(texts(part.key, **_params(context, part)) for part in (reply, *reply.also))
-
-
-def _keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
-    """A reply's buttons; a label named in the reply's labels drawn from its own text, one
-    that is no catalogue key (a unit's name) shown as it is."""
-    texts = context.bot_data.texts
-    labels = reply.params.get("labels") or {}
-
-    def label(name: str) -> str:
-        """One button's label."""
-        if name in labels:
-            return _text(context, labels[name])
-        return texts(name) if texts.has(name) else name
-
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label(b.label), callback_data=encode(b.press)) for b in row]
-            for row in reply.buttons
-        ]
+    return "\n".join(
+        texts(part.key, **_params(context, part)) if part.key else ""
+        for part in (reply, *reply.also)
     )
 
 
-async def _settle(context: Context, origin: Any) -> None:
-    """Takes the buttons off a message the person pressed (gone or unchanged is fine)."""
-    if not origin:
-        return
-    with contextlib.suppress(BadRequest, Forbidden):
-        await context.bot.edit_message_reply_markup(
-            origin.get("chat"), origin.get("message"), reply_markup=None
-        )
-
-
-async def _file(context: Context, chat_id: int, file: Any) -> None:
-    """A reply's file, sent before its text as it will go out (caption as plain text)."""
-    caption = html.escape(str(file.get("caption") or ""), quote=False) or None
-    with contextlib.suppress(Forbidden):
-        await send_stored_file(context, chat_id, str(file["kind"]), str(file["key"]), caption)
+def reply_keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
+    """A reply's buttons; a label that is no catalogue key (a unit's name) shown as it is."""
+    texts = context.bot_data.texts
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts(b.label, **{k: _rendered(context, v) for k, v in b.params.items()})
+                    if texts.has(b.label)
+                    else b.label,
+                    callback_data=encode(b.press),
+                )
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+    )
 
 
 async def _send(update: Update, context: Context, replies: list[Reply], person: Person) -> None:
@@ -188,7 +184,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
             if query is not None and not answered:
                 await acknowledge(query)
                 answered = True
-            await _settle(context, reply.params.get("origin") or {})
+            await _settle(context, reply.params.get("origin"))
             continue
         text = _text(context, reply)
         if reply.how in ("toast", "alert") and query is not None:
@@ -205,7 +201,7 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                     text,
                     chat_id=origin.get("chat"),
                     message_id=origin.get("message"),
-                    reply_markup=_keyboard(context, reply),
+                    reply_markup=reply_keyboard(context, reply),
                 )
             continue
         if reply.how == "mark" and query is not None:
@@ -214,14 +210,15 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 answered = True
             await mark_decided(context, query.message, text)
             continue
-        markup = _keyboard(context, reply) if reply.buttons else None
-        pieces = split_message(text)
-        file = reply.params.get("file")
+        markup = reply_keyboard(context, reply) if reply.buttons else None
         if reply.key == "wait.ended":
             if user is not None:
                 with contextlib.suppress(BadRequest, Forbidden):
                     await context.bot.send_message(user.id, text)
-        elif query is not None:
+            continue
+        pieces = split_message(text)
+        file = reply.params.get("file")
+        if query is not None:
             if not answered:
                 await acknowledge(query)
                 answered = True
@@ -230,18 +227,32 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 if file:
                     await _file(context, chat_id, file)
                 with contextlib.suppress(Forbidden):  # blocked since pressing: nobody to tell
-                    for index, piece in enumerate(pieces):
-                        last = index == len(pieces) - 1
-                        await context.bot.send_message(
-                            chat_id, piece, reply_markup=markup if last else None
-                        )
+                    for n, piece in enumerate(pieces, 1):
+                        last = markup if n == len(pieces) else None
+                        await context.bot.send_message(chat_id, piece, reply_markup=last)
         elif message is not None:
             if file:
                 await _file(context, message.chat_id, file)
-            for index, piece in enumerate(pieces):
-                last = index == len(pieces) - 1
-                await message.reply_text(piece, reply_markup=markup if last else None)
+            for n, piece in enumerate(pieces, 1):
+                await message.reply_text(piece, reply_markup=markup if n == len(pieces) else None)
         await _settle(context, reply.params.get("settle"))
+
+
+async def _settle(context: Context, origin: Any) -> None:
+    """Takes the buttons off a message the person pressed (gone or unchanged is fine)."""
+    if not origin:
+        return
+    with contextlib.suppress(BadRequest, Forbidden):
+        await context.bot.edit_message_reply_markup(
+            origin.get("chat"), origin.get("message"), reply_markup=None
+        )
+
+
+async def _file(context: Context, chat_id: int, file: Any) -> None:
+    """A reply's file, sent before its text as it will go out (caption as plain text)."""
+    caption = html.escape(str(file.get("caption") or ""), quote=False) or None
+    with contextlib.suppress(Forbidden):
+        await send_stored_file(context, chat_id, str(file["kind"]), str(file["key"]), caption)
 
 
 async def route(update: Update, context: Context) -> None:
@@ -260,26 +271,26 @@ async def route(update: Update, context: Context) -> None:
     if event is None:
         return
     dialogues = engine(context)
+    session = await dialogues.store.load(person.id, TELEGRAM)
+    flow = dialogues.flows.get(session.flow) if session is not None else None
+    step = flow.step(session.step) if flow is not None and session is not None else None
     if not event.is_action and event.text is None:  # a file or sticker where text is asked
-        message = update.effective_message
-        session = await dialogues.store.load(person.id, TELEGRAM)
-        if session is not None and session.live(dialogues.clock(), dialogues.typed_answer):
-            flow = dialogues.flows.get(session.flow)
+        if session is not None and (
+            (step is not None and step.lasting)
+            or session.live(dialogues.clock(), dialogues.typed_answer)
+        ):
+            message = update.effective_message
             if message is not None:
-                said = flow.not_text if flow is not None else "submit.want_text"
+                said = (step.not_text if step is not None else None) or (
+                    flow.not_text if flow is not None else "submit.want_text"
+                )
                 await message.reply_text(context.bot_data.texts(said))
             raise ApplicationHandlerStop
-        aside = await dialogues.store.load(person.id, aside_channel(TELEGRAM))
-        flow = dialogues.flows.get(aside.flow) if aside is not None else None
-        step = flow.step(aside.step) if flow is not None and aside is not None else None
-        if flow is None or step is None or message is None:
+        carried = await _aside_file(update, context, dialogues, event)
+        if carried is None:
             return
-        file = await announce.received(update, context) if step.takes_files else None
-        if file is None:  # a sticker, or a file where buttons are awaited
-            await message.reply_text(context.bot_data.texts(step.not_text or flow.not_text))
-            raise ApplicationHandlerStop
-        event = replace(event, file=file, text=message.caption)
-    if event.command == "cancel":
+        event = carried
+    if event.command == "cancel" and (step is None or not step.answers(event)):
         return  # /cancel ends the engine's dialogue itself (`cancel`)
     handled = await dialogues.handle(event)
     await _send(update, context, handled.replies, person)
@@ -287,6 +298,25 @@ async def route(update: Update, context: Context) -> None:
         context.bot_data.courier.wake()  # notices the step's service queued go out
         await _write_through(update, context)
         raise ApplicationHandlerStop
+
+
+async def _aside_file(
+    update: Update, context: Context, dialogues: Engine, event: Inbound
+) -> Inbound | None:
+    """A file or sticker for the aside dialogue: a photo or document its step takes, stored,
+    with its caption as the text; anything else is told what the step awaits (the update
+    stops); with no aside dialogue, None (the update goes on to the other handlers)."""
+    message = update.effective_message
+    aside = await dialogues.store.load(event.person_id, aside_channel(TELEGRAM))
+    flow = dialogues.flows.get(aside.flow) if aside is not None else None
+    step = flow.step(aside.step) if flow is not None and aside is not None else None
+    if flow is None or step is None or message is None:
+        return None
+    file = await announce.received(update, context) if step.takes_files else None
+    if file is None:  # a sticker, or a file where buttons are awaited
+        await message.reply_text(context.bot_data.texts(step.not_text or flow.not_text))
+        raise ApplicationHandlerStop
+    return replace(event, file=file, text=message.caption)
 
 
 async def _write_through(update: Update, context: Context) -> None:

@@ -15,8 +15,9 @@ from telegram.error import BadRequest, TelegramError
 from channels.telegram.context import Context
 from channels.telegram.ratelimit import QueuedForLater
 from storage.models import TELEGRAM
+from workflow import reach
 
-from . import dialogue, waits
+from . import dialogue, start
 from .common import acknowledge, current, is_stale_query
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,9 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open: drops an announcement being prepared (that alone), or
-    the engine's dialogue (a typed answer awaited, a step held for ✅ 确认) and an issue's
-    return held for confirmation."""
+    """/cancel when no /submit is open and no step of the engine answers it itself: drops an
+    announcement being prepared (that alone), or the engine's dialogue (a typed answer
+    awaited, a step held for ✅ 确认)."""
     message = update.effective_message
     if message is None:
         return
@@ -36,24 +37,33 @@ async def cancel(update: Update, context: Context) -> None:
     if dropped == ["announce"]:
         await message.reply_text(texts("ann.cancelled"))
         return
-    held = waits.state(context).get(waits.CONFIRM) is not None
-    waits.release(context)  # a reason shown back to confirm is dropped too
-    await message.reply_text(texts("cancelled" if dropped or held else "nothing_to_cancel"))
+    await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
 
 
 async def fallback(update: Update, context: Context) -> None:
-    """Anything no other handler took: strangers learn how to join, members get /help."""
-    message = update.effective_message
-    if message is None or update.effective_chat is None:
+    """Anything no other handler took: strangers learn how to join; members are told what
+    they can do now (what waits for their sign-off, and their own commands)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":
         return  # stay quiet in groups
-    person, _ = await current(update, context)
+    person, grants = await current(update, context)
     texts = context.bot_data.texts
     if person is None:
         await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
+        return
+    typed = (message.text or "").strip()
+    if typed.startswith("/"):
+        lines = [texts("stray.command", command=typed.split()[0][:40])]
     else:
-        await message.reply_text(texts("help.help"))
+        lines = [texts("stray.text")]
+    roles = {grant.role for grant in grants}
+    if roles & start.SIGNERS and (waiting := await reach.waiting_for(context.bot_data.db, person)):
+        lines.append(texts("stray.waiting", count=len(waiting)))
+    names = start.commands_for(roles, start.is_admin(context, user.id, grants))
+    lines.append(start.help_text(texts, names))
+    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
 
 
 async def flush(update: object, context: Context) -> None:

@@ -12,11 +12,13 @@ from telegram.constants import ParseMode
 from bot.texts import Raw, Texts
 from channels.telegram.cards import card, signoff_keyboard_for
 from channels.telegram.context import Context
+from channels.telegram.render import keyboard
 from chat import numbers
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_text, within
+from delivery.cards import editor_rows_for
 from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState
 from storage.models import Person
@@ -184,6 +186,14 @@ async def show_item(update: Update, context: Context) -> None:
     markup = (
         signoff_keyboard_for(texts, step.id, step.chain_round, step.chain_step) if step else None
     )
+    if markup is None and person is not None:  # an editor gets the actions open to them
+        try:
+            await centre.ensure_editor(services.db, person)
+        except Refused:
+            pass
+        else:
+            rows = editor_rows_for(view.item.state, view.item.id)
+            markup = keyboard(texts, rows) if rows else None
     chunks = split_message(text)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1

@@ -32,13 +32,13 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
     if roles & UNIT_PEOPLE:
         names += ["unit"]
     if roles & SIGNERS:
-        names += ["pending"]
+        names += ["pending", "item"]  # read an item in full before signing it
     if roles:
         names += ["rank"]
     if roles or is_admin:
         names += ["guide"]
     if Role.EDITOR in roles:
-        names += ["queue", "item", "tasks", "brief", "visit"]
+        names += ["queue", *(["item"] if "item" not in names else []), "tasks", "brief", "visit"]
     elif Role.INFORMANT in roles:
         names += ["tasks"]
     if roles & {Role.EDITOR, Role.CENTRE_LEADER, Role.MAIN_LEADER}:

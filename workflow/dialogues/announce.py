@@ -7,7 +7,9 @@ leave it standing and it does not expire. Its replies follow the Telegram side's
 (`channels/telegram/handlers/dialogue.py`): a toggle redraws the pressed message (`how="edit"`),
 a toggle's label is ✅ or ▫️ with its name in the button's `params`, a parameter that is a
 tuple is its parts joined with "、", the file goes first (`params["file"]`) and the pressed
-message's buttons go once the reply is out (`params["settle"]`).
+message's buttons go once the reply is out (`params["settle"]`). The figures a message shows
+(how many it reaches, the units, the names) are read when it is drawn (`Step.show`), not
+kept in the draft.
 """
 
 from __future__ import annotations
@@ -175,32 +177,30 @@ class AnnounceFlows(Base):
                     checked = announce.check_text(event.text, caps, caption_head=head)
                 except Refused as refused:
                     return {"file": kept, "refused": {"key": refused.key, **refused.params}}
-                return await audience_shown({**draft, "file": kept, "text": checked}, "new")
+                return {"file": kept, "text": checked, **drawn("audience", "new")}
             checked = announce.check_text(
                 event.text or "", caps, caption_head=head if draft.get("file") else None
             )
-            return await audience_shown({**draft, "text": checked}, "new")
+            return {"text": checked, **drawn("audience", "new")}
 
-        async def audience_shown(draft: Draft, show: str, origin: Any = None) -> Draft:
-            """The draft with the audience message's figures, to be drawn as `show` says."""
+        def drawn(view: str, show: str, origin: Any = None) -> Draft:
+            """Which message of the audience step comes next and how it is drawn: afresh,
+            in place of the pressed message, or afresh with the pressed one's buttons going."""
+            return {"view": view, "show": show, "origin": origin, "refused": None}
+
+        async def audience_figures(event: Inbound, draft: Draft) -> Draft:
+            """What the audience message shows, read when it is drawn: how many it reaches,
+            the units chosen, and on the unit list the units to pick from."""
             audience = Audience.from_data(draft.get("aud") or {})
-            view = "units" if draft.get("view") == "units" else "audience"
             async with self.db.reading() as tx:
                 listed = await units.list_units(tx)
             shown: dict[str, Any] = {
                 "count": len(await announce.recipients(self.db, audience)),
                 "chosen": [u.name for u in listed if u.id in audience.units],
             }
-            if view == "units":
+            if draft.get("view") == "units":
                 shown["units"] = [[u.id, u.name] for u in listed[:MAX_UNIT_BUTTONS]]
-            return {
-                **draft,
-                "view": view,
-                "show": show,
-                "origin": origin,
-                "shown": shown,
-                "refused": None,
-            }
+            return {"shown": shown}
 
         async def choose(event: Inbound, draft: Draft) -> Draft:
             """A toggle (role, unit kind, all units, one unit), the unit list and back, or the
@@ -248,30 +248,33 @@ class AnnounceFlows(Base):
                 aud.update(scope="units" if chosen else "all", kinds=[], units=chosen)
             else:
                 raise Refused("forged")
-            changed = {**draft, "aud": Audience.from_data(aud).to_data(), "view": view}
-            return await audience_shown(changed, "edit", _origin(event))
+            checked = Audience.from_data(aud).to_data()
+            return {"aud": checked, **drawn(str(view), "edit", _origin(event))}
 
         async def preview(event: Inbound, draft: Draft) -> Draft:
-            """The preview's figures: who it reaches (the first names), with the audience."""
-            audience = Audience.from_data(draft.get("aud") or {})
-            if not audience.roles:
+            """The preview, once a role is chosen and the text is there."""
+            if not Audience.from_data(draft.get("aud") or {}).roles:
                 raise Refused("ann_no_roles")
             if not draft.get("text"):
                 raise Refused("ann_text_empty")
+            return {"view": "preview", "origin": _origin(event)}
+
+        async def preview_figures(event: Inbound, draft: Draft) -> Draft:
+            """What the preview shows, read when it is drawn: who it reaches (the first
+            names), the units chosen, and the author's name under a text."""
+            audience = Audience.from_data(draft.get("aud") or {})
             reached = await announce.recipients(self.db, audience)
             async with self.db.reading() as tx:
                 listed = await units.list_units(tx)
                 author = await people.get_person(tx, event.person_id)
             return {
-                "view": "preview",
-                "origin": _origin(event),
                 "shown": {
                     "count": len(reached),
                     "names": [p.name for p in reached[:PREVIEW_NAMES]],
                     "more": len(reached) > PREVIEW_NAMES,
                     "chosen": [u.name for u in listed if u.id in audience.units],
                     "author": author.name if author is not None else "",
-                },
+                }
             }
 
         async def confirm(event: Inbound, draft: Draft) -> Draft:
@@ -286,7 +289,7 @@ class AnnounceFlows(Base):
                     raise Invalid(Reply("ann.stale", how="alert"))
                 return {"view": "send", "origin": _origin(event)}
             if press == an.Step("ed"):
-                return await audience_shown({**draft, "view": "audience"}, "again", _origin(event))
+                return drawn("audience", "again", _origin(event))
             raise Refused("forged")
 
         async def finish(event: Inbound, draft: Draft) -> list[Reply]:
@@ -410,6 +413,7 @@ class AnnounceFlows(Base):
                         not isinstance(press, an.Step) or press.name in AUDIENCE_STEPS
                     ),
                     not_text="ann.use_buttons",
+                    show=audience_figures,
                 ),
                 Step(
                     "preview",
@@ -421,6 +425,7 @@ class AnnounceFlows(Base):
                         isinstance(press, an.Send) or press in (an.Step("ed"), CANCEL)
                     ),
                     not_text="ann.use_buttons",
+                    show=preview_figures,
                 ),
             ),
             finish=finish,

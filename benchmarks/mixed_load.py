@@ -64,9 +64,9 @@ from benchmarks.bot_memory import (
     write_config,
 )
 from benchmarks.ledger_figures import YEAR, Scale, add_ledger_options, check_ledger_options
-from bot import texts
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
+from chat import texts
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring import periods

@@ -23,10 +23,10 @@ from telegram import Bot
 from telegram.ext import ExtBot
 
 from bot.settings.loader import load_settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.adapter import drain, smooth_rate_limiter
 from channels.telegram.request import RetryingRequest
+from chat.texts import Texts
 from delivery.outbox import DrainReport
 from sandbox.telegram.server import FakeBotApi
 from storage import outbox

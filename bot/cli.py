@@ -22,10 +22,10 @@ from bot.runner import serve
 from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
-from bot.texts import Texts
 from bot.wiring import centre_rules, telegram_options, work_calendar
 from channels.telegram.adapter import send_outbox
 from channels.telegram.context import BotData
+from chat.texts import Texts
 from delivery.outbox import DrainReport
 from scoring.holidays import LAW_IN_FORCE_FROM
 from scoring.vocab import Role, UnitKind
@@ -36,7 +36,14 @@ from storage.db import Database, MigrationError
 from storage.units import UnitSpec, sync_units
 from workflow import periods as closing
 from workflow.closing import month_period, year_period
-from workflow.figures import MonthReport, YearReport, month_report, year_report
+from workflow.figures import (
+    MonthDetails,
+    MonthReport,
+    YearReport,
+    month_details,
+    month_report,
+    year_report,
+)
 from workflow.joining import create_invite
 from workflow.outcomes import Refused
 
@@ -514,7 +521,7 @@ def bulletin_files(
     found = asyncio.run(_month_report(settings, *period, out))
     if found is None:
         return 1
-    report, status = found
+    report, status, details = found
     texts = Texts(settings.language.value)
     if status:
         print(status, file=out)
@@ -523,7 +530,7 @@ def bulletin_files(
     if xlsx is not None:
         from bot.documents.workbook import month_workbook  # heavy: only for this command
 
-        xlsx.write_bytes(month_workbook(report))
+        xlsx.write_bytes(month_workbook(report, details))
         print(f"已写入: {xlsx}", file=out)
     if png is not None:
         from bot.documents.charts import points_chart  # heavy: only for this command
@@ -579,21 +586,23 @@ async def _send_bulletin(settings: Settings, year: int, month: int) -> tuple[boo
 
 async def _month_report(
     settings: Settings, year: int, month: int, out: TextIO
-) -> tuple[MonthReport, str] | None:
-    """A month's bulletin (its published sheet once closed) and a status line for a closed
-    one; None if there is no ledger yet."""
+) -> tuple[MonthReport, str, MonthDetails] | None:
+    """A month's bulletin (its published sheet once closed), a status line for a closed one
+    and its adoptions and late items (as they stood when it closed); None if there is no
+    ledger yet."""
     db = await _open_ledger(settings, out)
     if db is None:
         return None
     async with db:
         report = await closing.bulletin_report(db, settings.scoring, settings.zone, year, month)
-        status = ""
+        status, closed_at = "", None
         if report.version is not None:
             async with db.reading() as tx:
                 row = await periods_store.version(tx, month_period(year, month), report.version)
             assert row is not None
-            status = _sheet_status(settings, row)
-    return report, status
+            status, closed_at = _sheet_status(settings, row), row.closed_at
+        details = await month_details(db, year, month, recorded_before=closed_at)
+    return report, status, details
 
 
 def annual_files(settings: Settings, year: int, xlsx: Path | None, out: TextIO) -> int:

@@ -6,24 +6,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
-from bot.texts import Raw, Texts
 from channels.telegram.cards import card
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
+from chat.texts import Raw, Texts
 from delivery.courier import Courier
 from delivery.outbox import SIGNOFF_NOTICES
 from storage import files, items, jobs, units
 from storage.db import Database, Tx
-from storage.models import Item, OutboxMessage, Person
+from storage.models import Item, OutboxMessage, Recipient
 from workflow import periods as closing
 from workflow import reach, schedule
-from workflow.figures import MonthReport, month_report
+from workflow.figures import MonthReport, month_details, month_report
 from workflow.rules import CentreRules
 from workflow.schedule import Outgoing, ScheduleRules, post_once
 from workflow.views import ItemView
@@ -99,24 +98,22 @@ def _bulletin_texts(
     report: MonthReport,
     period: str,
     plan: ScheduleRules,
-    leaders: Mapping[int, list[Person]],
+    audience: schedule.Audience,
 ) -> list[Outgoing]:
-    """The bulletin's text messages: plain to the bulletin chats, and to each unit's signers
-    with their own unit marked (only for units with someone to send it to)."""
+    """The bulletin's text messages: plain to the bulletin chats and the centre's people, and
+    to each unit's people with their own unit marked."""
     text = BulletinText(texts, report)
+    plain: list[Recipient] = [*plan.bulletin_chats, *(p.id for p in audience.centre)]
     outgoing = [
         Outgoing(f"bulletin:{period}:{part}", chat, {"text": message})
-        for chat in plan.bulletin_chats
+        for chat in plain
         for part, message in enumerate(text.parts())
     ]
-    for unit_id, people in leaders.items():
-        reachable = [p.id for p in people if p.reachable]
-        if not reachable:
-            continue
+    for unit_id, people in audience.units.items():
         parts = text.parts(mine=unit_id)
-        for chat in reachable:
+        for person in people:
             for part, message in enumerate(parts):
-                outgoing.append(Outgoing(f"bulletin:{period}:{part}", chat, {"text": message}))
+                outgoing.append(Outgoing(f"bulletin:{period}:{part}", person.id, {"text": message}))
     return outgoing
 
 
@@ -124,14 +121,13 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
     """Queues a month's bulletin (text, chart, workbook) once; False if it was already posted."""
     texts = services.texts
     period = f"{report.year}-{report.month:02d}"
-    leaders = await schedule.unit_leaders(services.db, services.rules)
-    outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, leaders)
-    chats = list(plan.bulletin_chats) + sorted(
-        {p.id for people in leaders.values() for p in people if p.reachable}
-    )
+    audience = await schedule.bulletin_audience(services.db, services.rules, plan.bulletin_audience)
+    outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, audience)
+    chats = list(plan.bulletin_chats) + sorted(p.id for p in audience.everyone)
+    details = await month_details(services.db, report.year, report.month)
     png, xlsx = await offload.render_all(
         ("bot.documents.charts:points_chart", (report,)),
-        ("bot.documents.workbook:month_workbook", (report,)),
+        ("bot.documents.workbook:month_workbook", (report, details)),
     )
     async with services.db.transaction() as tx:
         await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)

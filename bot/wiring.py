@@ -6,11 +6,14 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.documents import offload
+from bot.documents.bulletin import BulletinText
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
 from channels.telegram.options import TelegramOptions
+from chat.texts import Texts
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.briefs import BriefContent
+from workflow.figures import MonthReport
 from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules
 
@@ -88,7 +91,17 @@ def telegram_options(settings: Settings) -> TelegramOptions:
         language=settings.language.value,
         schedule=schedule_rules(settings),
         render_issue=render_issue,
+        bulletin_parts=bulletin_parts(Texts(settings.language.value)),
     )
+
+
+def bulletin_parts(texts: Texts) -> Callable[[MonthReport, int | None], list[str]]:
+    """A month's bulletin in the catalogue's words, in message-sized parts."""
+
+    def parts(report: MonthReport, mine: int | None) -> list[str]:
+        return BulletinText(texts, report).parts(mine=mine)
+
+    return parts
 
 
 async def render_issue(content: BriefContent) -> bytes:
@@ -107,4 +120,5 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
         quota_warning_days=reminders.quota_warning_working_days_before_month_end,
         quiet_start=reminders.quiet_hours.start,
         quiet_end=reminders.quiet_hours.end,
+        bulletin_audience=frozenset(who.value for who in settings.bulletin.audience),
     )

@@ -74,12 +74,14 @@ def item_card(
     standing: Standing | None = None,
     full: bool = False,
     rows: tuple[tuple[Button, ...], ...] = (),
+    history: tuple[Phrase, ...] = (),
 ) -> Card:
     """An item as a card: number, title, unit, category, date, state, lateness and (for its
-    signers) the deadline, then the text (cut to a preview unless `full`)."""
+    signers) the deadline and what came before (`history`: its author, the earlier steps'
+    decisions, a previous return's reason), then the text (cut to a preview unless `full`)."""
     if not full and len(body) > BODY_PREVIEW:
         body = body[:BODY_PREVIEW] + "…"
-    notes: list[Phrase] = []
+    notes: list[Phrase] = list(history)
     if late_days:
         notes.append(Phrase("card.late", {"days": late_days}))
     if standing is not None:

@@ -33,6 +33,7 @@ COMMANDS: Final[Mapping[str, str]] = {
     "briefs": "简报",
     "news": "网站信息",
     "visit": "走访",
+    "bulletin": "通报",
 }
 
 

@@ -12,6 +12,8 @@ from chat.dialogue import Engine, Inbound, Reply
 from chat.dialogue.session import FileIn
 
 CHANNEL = "memory"
+#: Event ids, unique in the process, as a channel's ids stay unique across restarts.
+_IDS = count(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ class MemoryChannel:
     name: str = CHANNEL
     sent: dict[int, list[Sent]] = field(default_factory=dict)
     unhandled: list[Inbound] = field(default_factory=list)
-    _ids: count[int] = field(default_factory=lambda: count(1))
+    _ids: count[int] = field(default_factory=lambda: _IDS)  # new ids after a restart too
 
     async def _deliver(self, event: Inbound) -> list[Sent]:
         """Hands one event to the engine and records the replies it gives."""
@@ -62,6 +64,8 @@ class MemoryChannel:
         self.sent.setdefault(event.person_id, []).extend(out)
         if not handled.taken:
             self.unhandled.append(event)
+        else:
+            await self.engine.delivered(event, handled)  # said: deferred writes, receipts
         return out
 
     def _event(self, person_id: int, **what: object) -> Inbound:

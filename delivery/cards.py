@@ -6,12 +6,13 @@ from datetime import date
 
 from chat.actions import Button, Rows
 from chat.actions import editor as ed
+from chat.actions import item as it
 from chat.actions import signoff as so
 from chat.actions import webnews as wn
-from chat.cards import Card, Standing, item_card
+from chat.cards import BODY_PREVIEW, Card, Phrase, Standing, item_card
 from scoring.vocab import ItemState
 from workflow.rules import CentreRules
-from workflow.views import ItemView
+from workflow.views import Decision, ItemView
 
 
 def signoff_buttons(item_id: int, round_: int, step: int) -> Rows:
@@ -51,12 +52,53 @@ def editor_rows_for(state: ItemState, item_id: int) -> Rows:
     return ()
 
 
+def history_of(view: ItemView, decisions: list[Decision]) -> tuple[Phrase, ...]:
+    """What a signer reads before signing: the author, this round's decisions so far, and
+    the reason of the last return (a resubmission's)."""
+    item = view.item
+    notes = [Phrase("card.author", {"name": view.author.name})] if view.author else []
+    for done in decisions:
+        if done.round == item.chain_round and done.decision == "approve":
+            notes.append(
+                Phrase(
+                    "card.step_done",
+                    {
+                        "step": done.step + 1,
+                        "role": Phrase(f"role.{done.role.value}"),
+                        "name": done.name,
+                    },
+                )
+            )
+    returns = [d for d in decisions if d.decision == "return" and d.round < item.chain_round]
+    if returns:
+        last = returns[-1]
+        notes.append(
+            Phrase(
+                "card.returned_before",
+                {
+                    "name": last.name,
+                    "role": Phrase(f"role.{last.role.value}"),
+                    "reason": last.reason or "",
+                },
+            )
+        )
+    return tuple(notes)
+
+
+def full_text_rows(view: ItemView) -> Rows:
+    """A 全文 button when a card shows only the start of the item's text."""
+    if len(view.item.body) <= BODY_PREVIEW:
+        return ()
+    return ((Button("btn.full_text", it.FullText(view.item.id)),),)
+
+
 def item_card_of(
     rules: CentreRules,
     view: ItemView,
     full: bool = False,
     today: date | None = None,
     rows: Rows = (),
+    history: tuple[Phrase, ...] = (),
 ) -> Card:
     """An item as a channel-neutral card; given today's date, a pending item also shows its
     deadline and the working days left (only while sign-offs count against it)."""
@@ -78,4 +120,14 @@ def item_card_of(
         standing=standing,
         full=full,
         rows=rows,
+        history=(
+            *history,
+            *(
+                ()
+                if full or len(item.body) <= BODY_PREVIEW
+                else (Phrase("card.cut", {"length": len(item.body), "shown": BODY_PREVIEW}),)
+            ),
+        )
+        if history
+        else (),
     )

@@ -23,14 +23,20 @@ from typing import Any
 
 from chat.cards import Phrase, Value
 from chat.channel import Channel, Content, Fail, File, Prepared, Retry, Text, keys_of, stored_keys
-from delivery.cards import editor_buttons, item_card_of, signoff_buttons
+from delivery.cards import (
+    editor_buttons,
+    full_text_rows,
+    history_of,
+    item_card_of,
+    signoff_buttons,
+)
 from scoring.vocab import Role
 from storage import files, outbox
 from storage.db import Database, Tx
 from storage.models import OutboxMessage
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
-from workflow.views import load_item_view
+from workflow.views import load_item_view, signing_history
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -103,13 +109,15 @@ async def content_of(db: Database, rules: CentreRules, message: OutboxMessage) -
         if key in SIGNOFF_NOTICES or key == "editor_new_item":
             view = await load_item_view(db, int(item_id))
             today = rules.local_now(db.clock()).date()  # a request shows the days left now
-            params["card"] = item_card_of(rules, view, today=today)
+            history = history_of(view, await signing_history(db, view.item.id))
+            params["card"] = item_card_of(rules, view, today=today, history=history)
             if key in SIGNOFF_NOTICES:
                 round_no, step_no = int(queued.get("round", 0)), int(queued.get("step", 0))
                 params["step_no"] = step_no + 1
-                buttons = keys_of(signoff_buttons(int(item_id), round_no, step_no))
+                rows = signoff_buttons(int(item_id), round_no, step_no) + full_text_rows(view)
             else:
-                buttons = keys_of(editor_buttons(view.item.id))
+                rows = editor_buttons(view.item.id) + full_text_rows(view)
+            buttons = keys_of(rows)
     return Text(Phrase(f"notice.{key}", params), buttons)
 
 

@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.settings.schema import Settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
+from chat.texts import Texts
 from scoring import periods
 from scoring.vocab import ItemState, Role, UnitKind
 from scoring.workdays import WorkCalendar

@@ -591,3 +591,79 @@ async def touched_units(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
             )
         )
     return frozenset(units)
+
+
+@dataclass(frozen=True, slots=True)
+class AdoptionLine:
+    """One adoption of a month, as the bulletin's workbook lists it."""
+
+    unit: str
+    item_id: int
+    title: str
+    outlet: str
+    level: int
+    points: int
+    adopted_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class LateLine:
+    """One item late to the centre in a month (迟报)."""
+
+    unit: str
+    item_id: int
+    title: str
+    event_date: date
+    centre_on: date
+    late_days: int
+
+
+async def month_adoptions(
+    tx: Tx, start: date, end: date, recorded_before: datetime | None = None
+) -> list[AdoptionLine]:
+    """Every adoption standing with its day in [start, end], with its item and unit, in unit
+    and day order (`recorded_before`: only those recorded by then, as a bulletin saw them)."""
+    before = to_stamp(recorded_before) if recorded_before is not None else None
+    rows = await tx.fetchall(
+        "SELECT u.name AS unit, i.id AS item_id, i.title, a.outlet, a.level, a.points,"
+        " a.adopted_on FROM adoptions a JOIN items i ON i.id = a.item_id"
+        " JOIN units u ON u.id = i.unit_id"
+        " WHERE a.withdrawn_at IS NULL AND a.adopted_on BETWEEN ? AND ?"
+        " AND (? IS NULL OR a.recorded_at < ?)"
+        " ORDER BY u.position, u.name, a.adopted_on, a.id",
+        (start.isoformat(), end.isoformat(), before, before),
+    )
+    return [
+        AdoptionLine(
+            str(r["unit"]),
+            int(r["item_id"]),
+            str(r["title"]),
+            str(r["outlet"]),
+            int(r["level"]),
+            int(r["points"]),
+            date.fromisoformat(str(r["adopted_on"])),
+        )
+        for r in rows
+    ]
+
+
+async def month_late_items(tx: Tx, start: date, end: date) -> list[LateLine]:
+    """Every item late to the centre in [start, end] (迟报), with its unit, in unit order."""
+    rows = await tx.fetchall(
+        "SELECT u.name AS unit, i.id AS item_id, i.title, i.event_date, i.centre_on,"
+        " i.late_days FROM items i JOIN units u ON u.id = i.unit_id"
+        " WHERE i.centre_on BETWEEN ? AND ? AND i.late_days > 0"
+        " ORDER BY u.position, u.name, i.centre_on, i.id",
+        (start.isoformat(), end.isoformat()),
+    )
+    return [
+        LateLine(
+            str(r["unit"]),
+            int(r["item_id"]),
+            str(r["title"]),
+            date.fromisoformat(str(r["event_date"])),
+            date.fromisoformat(str(r["centre_on"])),
+            int(r["late_days"]),
+        )
+        for r in rows
+    ]

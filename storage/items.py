@@ -390,3 +390,25 @@ async def all_pending(tx: Tx, limit: int = 5000) -> list[Item]:
         "SELECT * FROM items WHERE state = 'pending' ORDER BY step_since, id LIMIT ?", (limit,)
     )
     return [Item.from_row(row) for row in rows]
+
+
+async def task_candidates(tx: Tx, unit_id: int, since: datetime, limit: int = 8) -> list[Item]:
+    """A unit's items submitted since a task opened and answering none yet, newest first:
+    what its informant may link as the task's answer."""
+    rows = await tx.fetchall(
+        "SELECT * FROM items WHERE unit_id = ? AND task_id IS NULL AND submitted_at >= ?"
+        " AND state NOT IN ('draft', 'withdrawn') ORDER BY id DESC LIMIT ?",
+        (unit_id, to_stamp(since), limit),
+    )
+    return [Item.from_row(row) for row in rows]
+
+
+async def link_task(tx: Tx, item_id: int, task_id: int, actor_id: int) -> bool:
+    """Marks an item as the answer to a writing task (once: an item answers one task)."""
+    changed = await tx.execute(
+        "UPDATE items SET task_id = ?, updated_at = ? WHERE id = ? AND task_id IS NULL",
+        (task_id, tx.stamp, item_id),
+    )
+    if changed:
+        await tx.audit(actor_id, "item.link_task", "item", item_id, task=task_id)
+    return bool(changed)

@@ -1066,6 +1066,96 @@ UPDATE conversations
     ),
     (
         18,
+        "a /submit draft in progress on Telegram becomes its session on the conversation engine",
+        """
+-- A draft saved before attachments were stored lists Telegram ids: each such file becomes a
+-- stored file without bytes, sent on Telegram by its id (as migration 13 did for items').
+INSERT OR IGNORE INTO files (key, name, mime_type, data, created_at)
+    SELECT 'telegram_file:' || json_extract(f.value, '$[2]'),
+           coalesce(json_extract(f.value, '$[3]'),
+                    CASE json_extract(f.value, '$[0]') WHEN 'photo' THEN 'photo.jpg'
+                                                       ELSE 'file' END),
+           coalesce(json_extract(f.value, '$[4]'),
+                    CASE json_extract(f.value, '$[0]') WHEN 'photo' THEN 'image/jpeg'
+                                                       ELSE 'application/octet-stream' END),
+           x'', u.updated_at
+    FROM conversations AS u, json_each(u.data, '$.draft.files') AS f
+    WHERE u.name = '__user_data__' AND json_valid(u.data)
+      AND json_type(u.data, '$.draft.files') = 'array'
+      AND json_type(f.value) = 'array' AND json_array_length(f.value) = 6;
+INSERT OR IGNORE INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'telegram_file:' || json_extract(f.value, '$[2]'), 'telegram',
+           json_extract(f.value, '$[1]'), u.updated_at
+    FROM conversations AS u, json_each(u.data, '$.draft.files') AS f
+    WHERE u.name = '__user_data__' AND json_valid(u.data)
+      AND json_type(u.data, '$.draft.files') = 'array'
+      AND json_type(f.value) = 'array' AND json_array_length(f.value) = 6;
+
+-- PTB's /submit conversation (its state, and the draft in the person's chat data) becomes the
+-- person's /submit session, kept aside on 'telegram:submit', at the same step: 0 unit,
+-- 1 category, 2 title, 3 body, 4 date, 5 files, 6 the preview. The draft keeps its fields and
+-- token and learns what the state said: whose it is, whether the body and the files are done,
+-- which field is being changed from the preview, and the units to choose from.
+CREATE TEMP TABLE carried_submit AS
+    SELECT c.key AS row_key, a.external_id AS tg, a.person_id AS person,
+           CAST(c.state AS INTEGER) AS st, c.updated_at AS at,
+           json_extract(u.data, '$.draft') AS d,
+           coalesce(json_extract(u.data, '$.draft.back'), 0) AS back
+    FROM conversations AS c
+    JOIN accounts AS a
+      ON a.channel = 'telegram' AND json_valid(c.key)
+     AND a.external_id = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN conversations AS u ON u.name = '__user_data__' AND u.key = a.external_id
+    WHERE c.name = 'submit' AND c.state IN ('0', '1', '2', '3', '4', '5', '6')
+      AND json_valid(u.data) AND json_type(u.data, '$.draft') = 'object';
+INSERT INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by, updated_at)
+    SELECT person, 'telegram:submit', 'submit',
+           CASE st WHEN 0 THEN 'unit' WHEN 1 THEN 'category' WHEN 2 THEN 'title'
+                   WHEN 3 THEN 'body' WHEN 4 THEN 'date' WHEN 5 THEN 'files'
+                   ELSE 'preview' END,
+           json_set(
+               d,
+               '$.author', person,
+               '$.files', json((
+                   SELECT json_group_array(
+                       CASE WHEN json_array_length(f.value) = 6
+                            THEN json_array(json_extract(f.value, '$[0]'),
+                                            'telegram_file:' || json_extract(f.value, '$[2]'),
+                                            json_extract(f.value, '$[3]'),
+                                            json_extract(f.value, '$[4]'),
+                                            json_extract(f.value, '$[5]'))
+                            ELSE json(f.value) END)
+                   FROM json_each(d, '$.files') AS f WHERE json_type(f.value) = 'array')),
+               '$.body_done', json(CASE WHEN st IN (4, 5, 6) OR (back AND st IN (1, 2))
+                                        THEN 'true' ELSE 'false' END),
+               '$.files_done', json(CASE WHEN st = 6 OR (back AND st IN (1, 2, 3, 4))
+                                         THEN 'true' ELSE 'false' END),
+               '$.change', CASE WHEN back THEN CASE st WHEN 1 THEN 'category'
+                                                       WHEN 2 THEN 'title' WHEN 3 THEN 'body'
+                                                       WHEN 4 THEN 'date' WHEN 5 THEN 'files'
+                                                  END END,
+               '$.units', json((
+                   SELECT json_group_array(unit_id) FROM (
+                       SELECT DISTINCT unit_id FROM roles
+                       WHERE person_id = person AND revoked_at IS NULL AND unit_id IS NOT NULL
+                         AND role IN ('informant', 'section_staff')
+                       ORDER BY unit_id)))),
+           coalesce(strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', at),
+                    strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now')),
+           NULL, coalesce(at, strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now'))
+    FROM carried_submit;
+
+-- What was carried leaves PTB's rows: the conversation, and the draft in the chat data.
+DELETE FROM conversations
+    WHERE name = 'submit' AND key IN (SELECT row_key FROM carried_submit);
+UPDATE conversations
+    SET data = json_remove(data, '$.draft')
+    WHERE name = '__user_data__' AND key IN (SELECT tg FROM carried_submit);
+DROP TABLE carried_submit;
+""",
+    ),
+    (
+        19,
         "an announcement being prepared in PTB's /announce conversation becomes a session",
         """
 -- The drafts of /announce conversations under way, with their owners' persons: state 0 asked
@@ -1107,12 +1197,12 @@ UPDATE carried_announce
     WHERE json_type(draft, '$.file[1]') = 'text'
       AND json_extract(draft, '$.file[1]') NOT LIKE 'sha256:%';
 
--- Each becomes the person's aside session on Telegram at the same step (an aside dialogue
--- does not expire: when it was asked matters not). The draft keeps its fields; its view says
--- which step's message was last drawn.
+-- Each becomes the person's session of the flow kept aside on Telegram at the same step (its
+-- question does not expire: when it was asked matters not). The draft keeps its fields; its
+-- view says which step's message was last drawn.
 INSERT OR REPLACE INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by,
                                  updated_at)
-    SELECT person_id, 'telegram:aside', 'announce', step,
+    SELECT person_id, 'telegram:announce', 'announce', step,
            json_set(draft, '$.view',
                     CASE step WHEN 'text' THEN 'text' WHEN 'preview' THEN 'preview'
                          WHEN 'audience' THEN

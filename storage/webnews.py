@@ -80,6 +80,22 @@ async def resend_news(
     return bool(changed)
 
 
+async def restart_news(
+    tx: Tx, news_id: int, *, round_: int, heading: str, body: str, actor_id: int
+) -> bool:
+    """News under review or approved goes back to sign-off as the next round with the item's
+    changed text (what was signed no longer holds); False if it is no longer there."""
+    changed = await tx.execute(
+        "UPDATE web_news SET state = 'signing', round = round + 1, heading = ?, body = ?,"
+        " signed_by = NULL, signed_at = NULL, proposed_by = ?, proposed_at = ?"
+        " WHERE id = ? AND state IN ('signing', 'approved') AND round = ?",
+        (heading, body, actor_id, tx.stamp, news_id, round_),
+    )
+    if changed:
+        await tx.audit(actor_id, "web.restart", "web_news", news_id, round=round_ + 1)
+    return bool(changed)
+
+
 async def approve_news(tx: Tx, news_id: int, *, round_: int, signer_id: int) -> bool:
     """The centre leader signs (审签) the round that is waiting; False if it is not waiting."""
     changed = await tx.execute(

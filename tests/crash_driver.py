@@ -84,6 +84,7 @@ TRANSITIONS = frozenset(
 )
 #: Messages the bot sends by itself (outbox notices), as opposed to answers to the user.
 NOTICE_PREFIXES = (
+    "📋 您的信息",
     "📝",
     "📥",
     "↩️ 您的信息",
@@ -1246,7 +1247,13 @@ def _purpose_key(purpose: str, adoptions: dict[int, tuple[int, str]]) -> tuple[A
     kind = parts[1]
     if kind in {"signoff_request", "signoff_again"}:  # a request, or the step offered again
         return (kind, int(parts[2]), int(parts[4]))
-    if kind in {"editor_new_item", "author_step_approved", "author_at_centre", "author_returned"}:
+    if kind in {
+        "editor_new_item",
+        "author_step_approved",
+        "author_at_centre",
+        "author_returned",
+        "item_registered",
+    }:
         return (kind, int(parts[2]))
     if kind in {"attachment", "admin_no_signer"}:
         return (kind, int(parts[2]))
@@ -1263,6 +1270,7 @@ _MESSAGE_KEYS = (
     (re.compile(r"^✅ 您的信息 #(\d+) 已由"), "author_step_approved"),
     (re.compile(r"^📨 您的信息 #(\d+) 已审签完毕"), "author_at_centre"),
     (re.compile(r"^↩️ 您的信息 #(\d+) 被"), "author_returned"),
+    (re.compile(r"^📋 您的信息 #(\d+)《"), "item_registered"),
     (re.compile(r"^🎉 信息 #(\d+) 被“(.+?)”采用"), "adoption_adopted"),
     (re.compile(r"^⚠️ .*信息 #(\d+) 无人审签"), "admin_no_signer"),
 )
@@ -1530,6 +1538,8 @@ def _check_ledger(h: Harness, conn: sqlite3.Connection) -> None:
             else:
                 centre(item)
                 owed.add((f"notice:author_at_centre:{item_id}", author))
+        if item["registered_at"] is not None and item["registered_by"] != item["author_id"]:
+            owed.add((f"notice:item_registered:{item_id}", author))  # by a tap or an adoption
     for row in live:
         item = items[int(row["item_id"])]
         told = {int(people[int(item["author_id"])]["tg"])}

@@ -13,9 +13,9 @@ from telegram.ext import Application
 from bot.documents.bulletin import bulletin_text
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
-from bot.texts import Texts
 from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import BotApp, build_application
+from chat.texts import Texts
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from storage.db import Database

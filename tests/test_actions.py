@@ -20,6 +20,7 @@ from chat.actions import (
     announce,
     briefs,
     editor,
+    item,
     revise,
     signoff,
     submit,
@@ -64,8 +65,9 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(submit.Step, st.sampled_from(["body:done", "files:done", "ok", "cancel"])),
     ),
     revise: st.builds(revise.Revise, ids),
-    tasks: st.builds(
-        tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids
+    tasks: st.one_of(
+        st.builds(tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids),
+        st.builds(tasks.TaskLink, ids, ids),
     ),
     admin: st.one_of(
         st.builds(admin.Revoke, ids, st.sampled_from([None, "ok", "no"])),
@@ -105,6 +107,10 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(visits.PickDay, st.sampled_from([0, 1])),
         st.just(visits.Confirm()),
         st.just(visits.Cancel()),
+    ),
+    item: st.one_of(
+        st.builds(item.FullText, ids),
+        st.builds(item.Withdraw, ids, st.sampled_from([None, "ok", "no"])),
     ),
 }
 FAMILIES = list(PRESSES)
@@ -184,10 +190,14 @@ TODAY: list[tuple[str, Any]] = [
     ("ed:q:0:0:a:0", editor.DeskPage(0)),
     ("ed:q:2:7:s:202611", editor.DeskPage(2, 7, "s", 202611)),
     ("rv:12", revise.Revise(12)),
+    ("it:full:12", item.FullText(12)),
+    ("it:wd:12", item.Withdraw(12)),
+    ("it:wd:12:ok", item.Withdraw(12, "ok")),
     ("tk:done:4", tasks.TaskAction("done", 4)),
     ("tk:cancel:4", tasks.TaskAction("cancel", 4)),
     ("tk:cancelok:4", tasks.TaskAction("cancelok", 4)),
     ("tk:keep:4", tasks.TaskAction("keep", 4)),
+    ("tk:link:4:12", tasks.TaskLink(4, 12)),
     ("ad:rv:8", admin.Revoke(8)),
     ("ad:rv:8:ok", admin.Revoke(8, "ok")),
     ("ad:rv:8:no", admin.Revoke(8, "no")),

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from bot.settings.loader import load_settings
-from bot.texts import Raw, Texts
 from bot.wiring import centre_rules
 from chat.actions import Press
 from chat.actions import announce as an
@@ -20,6 +19,7 @@ from chat.dialogue import Reply, aside_channel
 from chat.dialogue.session import FileIn, Ref
 from chat.memory import MemoryChannel, Sent
 from chat.render import PlainText
+from chat.texts import Raw, Texts
 from scoring.vocab import Role
 from storage import announcements, files, outbox, people, sessions, units
 from storage.db import Database
@@ -151,7 +151,7 @@ async def test_text_to_chosen_units_leaders(
     assert await chat.press(editor, send) == []  # again: no dialogue, the channel says stale
     async with db.reading() as tx:
         stored = await announcements.recent_announcements(tx)
-        assert await sessions.load(tx, editor, aside_channel(chat.name)) is None
+        assert await sessions.load(tx, editor, aside_channel(chat.name, "announce")) is None
         rows = await announcements.deliveries(tx, stored[0].id)
     assert len(stored) == 1 and stored[0].audience_data["units"] == [cast["window"]]
     assert [r.name for r in rows] == ["张伟"]

@@ -71,8 +71,8 @@ async def test_migration_carries_an_announcement_being_prepared_over(
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
         await upgraded.migrate(target=number)
         async with upgraded.reading() as tx:
-            choosing = await sessions.load(tx, admin.id, "telegram:aside")
-            typing = await sessions.load(tx, editor.id, "telegram:aside")
+            choosing = await sessions.load(tx, admin.id, "telegram:announce")
+            typing = await sessions.load(tx, editor.id, "telegram:announce")
             rows = await tx.fetchall("SELECT name, key, data FROM conversations ORDER BY key")
             remote = await tx.fetchone(
                 "SELECT file_key, remote_id FROM file_remote_ids WHERE channel = 'telegram'"

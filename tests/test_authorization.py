@@ -621,6 +621,10 @@ async def archived(h: Harness, who: Who, target: int, said: Said) -> bool:
     return (await h.item(target)).state is ItemState.ARCHIVED
 
 
+async def withdrawn_item(h: Harness, who: Who, target: int, said: Said) -> bool:
+    return (await h.item(target)).state is ItemState.WITHDRAWN
+
+
 async def fresh_archived(h: Harness) -> int:
     """A fresh registered item the editor archived."""
     item_id = await h.registered_item()
@@ -673,6 +677,20 @@ async def revise(h: Harness, who: Who, target: int) -> Said:
 async def resubmitted(h: Harness, who: Who, target: int, said: Said) -> bool:
     item = await h.item(target)
     return (item.state, item.chain_round) == (ItemState.PENDING, 1)
+
+
+async def answerable_task(h: Harness) -> int:
+    """A fresh writing task of the window, and an item of the window submitted after it."""
+    task = await h.task()
+    await h.item_at(0, title="回应写作任务")
+    return task
+
+
+async def closed_or_offered(h: Harness, who: Who, target: int, said: Said) -> bool:
+    """The task is done, or the items that may answer it are offered as buttons."""
+    return await task_closed("done")(h, who, target, said) or has_button(
+        said.messages, f"tk:link:{target}:"
+    )
 
 
 def task_closed(state: str) -> Effect:
@@ -898,6 +916,7 @@ ACTIONS = (
     read("/my", "`/my`: one's own items", "我报送的信息", "您还没有报送过信息"),
     read("/unit", "`/unit`: one's unit this month and year", "全年累计"),
     read("/rank", "`/rank`: this month's and year's ranking", "年累计排名"),
+    read("/bulletin", "`/bulletin`: last month's bulletin", "信息报送情况通报"),
     read("/item 1", f"`/item 1`: item #1 of {WINDOW}", FIRST_TITLE),
     read("/find 一窗通办", f"`/find`: finds item #1 of {WINDOW}", "#1 "),
     read("/queue", "`/queue`: items at the centre", "待处理的信息"),
@@ -973,6 +992,21 @@ ACTIONS = (
     Action("ed:reg", "登记 `ed:reg:N`", presses("ed:reg:{n}"), registered, fresh_item(2)),
     Action("ed:arc", "归档 `ed:arc:N`", presses("ed:arc:{n}"), archived, fresh_item(2)),
     Action(
+        "it:wd",
+        "撤回 confirmed `it:wd:N:ok`: the author takes an item back",
+        presses("it:wd:{n}:ok"),
+        withdrawn_item,
+        fresh_item(0),
+    ),
+    Action(
+        "it:full",
+        "📄 全文 `it:full:N`: an item whole",
+        presses("it:full:{n}"),
+        shows("正文。"),
+        fresh_item(2),
+        read_only=True,
+    ),
+    Action(
         "ed:unarc",
         "撤销归档 `ed:unarc:N`",
         presses("ed:unarc:{n}"),
@@ -1045,10 +1079,11 @@ ACTIONS = (
     ),
     Action(
         "tk:done",
-        "a writing task done `tk:done:T`",
+        "a writing task done `tk:done:T` (an editor's at once; an informant's offers the items"
+        " that may answer it, `tk:link:T:N`)",
         presses("tk:done:{n}"),
-        task_closed("done"),
-        Harness.task,
+        closed_or_offered,
+        answerable_task,
     ),
     Action(
         "tk:cancel",
@@ -1323,6 +1358,7 @@ EXPECTED: dict[str, str] = {
     "/my": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/unit": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗ ✗",
     "/rank": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
+    "/bulletin": "✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✓ ✗",
     "/item 1": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✓ ✓ ✗ ✗",
     "/find 一窗通办": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✓ ✓ ✗ ✗",
     "/queue": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
@@ -1344,6 +1380,8 @@ EXPECTED: dict[str, str] = {
     "so:c": "✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
     "ed:reg": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:arc": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
+    "it:wd": "✓ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗ ✗",
+    "it:full": "✓ ✓ ✓ ✗ ✗ ✓ ✓ ✓ ✓ ✗ ✗",
     "ed:unarc": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:q": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",
     "ed:edit": "✗ ✗ ✗ ✗ ✗ ✓ ✗ ✗ ✗ ✗ ✗",

@@ -962,14 +962,16 @@ async def two_editors_withdraw_at_once(stage: Stage, outcome: Outcome) -> None:
 
 
 async def task_done_and_cancelled_at_once(stage: Stage, outcome: Outcome) -> None:
-    """The informant marks a task done while the editor cancels it."""
+    """The informant links the item that answers a task while the editor cancels it."""
     task = await stage.value("task")
+    item = await stage.submit(title="市领导视察窗口")
     await stage.say("informant", "/tasks")
+    await stage.press("informant", f"tk:done:{task}", stage.latest("informant"))
     await stage.say("editor", "/tasks")
     answers = await _clicks_at_once(
         stage,
         [
-            ("informant", stage.latest("informant"), f"tk:done:{task}"),
+            ("informant", stage.latest("informant"), f"tk:link:{task}:{item}"),
             ("editor", stage.latest("editor"), f"tk:cancelok:{task}"),
         ],
     )

@@ -14,13 +14,13 @@ import pytest
 from bot.documents import briefdoc
 from bot.settings.loader import load_settings
 from bot.settings.schema import Settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.app import BotApp
 from channels.telegram.context import Context
 from channels.telegram.handlers.dialogue import reply_keyboard
 from chat import capabilities
 from chat.dialogue import Reply
+from chat.texts import Texts
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState, Role

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,8 @@ from bot.documents.workbook import month_workbook, year_workbook
 from scoring.figures import UnitCounts, UnitYear, month_figures, year_figures
 from scoring.policy import ScoringPolicy
 from scoring.vocab import UnitKind
-from workflow.figures import MonthReport
+from storage.figures import AdoptionLine, LateLine
+from workflow.figures import MonthDetails, MonthReport
 
 POLICY = ScoringPolicy()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -258,3 +260,34 @@ def test_months_are_written_as_runs() -> None:
     assert month_ranges([2, 3, 12]) == "2、3、12月"
     assert month_ranges([1, 3, 4, 5, 8]) == "1、3—5、8月"
     assert month_ranges([]) == ""
+
+
+def test_month_workbook_lists_every_adoption_and_late_item_and_prints_on_a4() -> None:
+    details = MonthDetails(
+        [
+            AdoptionLine(
+                "市人社局窗口", 7, "一窗通办", "市政务服务中心网站", 1, 1, date(2026, 10, 9)
+            ),
+            AdoptionLine("市人社局窗口", 7, "一窗通办", "省政务服务网", 3, 3, date(2026, 10, 20)),
+        ],
+        [LateLine("城关镇便民服务中心", 9, "延时服务", date(2026, 10, 9), date(2026, 10, 15), 2)],
+    )
+    book = load_workbook(io.BytesIO(month_workbook(month_report(), details)))
+    assert book.sheetnames == ["本月", "全年累计", "采用明细", "迟报明细"]
+    adopted = book["采用明细"]
+    assert [c.value for c in adopted[3]] == [
+        "市人社局窗口",
+        7,
+        "一窗通办",
+        "市政务服务中心网站",
+        1,
+        1,
+        "2026-10-09",
+    ]
+    assert adopted["F5"].value == 4 and adopted["B5"].value == "合计"  # the points summed
+    late = book["迟报明细"]
+    assert late["F3"].value == 2 and late["E3"].value == "2026-10-15"
+    for sheet in book.worksheets:
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # "9": ISO A4
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet["A2"].border.left.style == "thin"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.documents.bulletin import BulletinText
-from bot.texts import Texts
+from chat.texts import Texts
 from tests.test_bulletin_files import month_report
 
 

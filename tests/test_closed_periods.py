@@ -16,9 +16,9 @@ import yaml
 from bot.cli import main
 from bot.documents.bulletin import bulletin_text
 from bot.jobs import sweep
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.app import BotApp
+from chat.texts import Texts
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from storage import periods

@@ -335,9 +335,9 @@ def _signoff_rows_sent(db: Path) -> int:
     return int(row[0])
 
 
-def _submit_conversations(db: Path) -> int:
+def _submit_sessions(db: Path) -> int:
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        row = conn.execute("SELECT count(*) FROM conversations WHERE name = 'submit'").fetchone()
+        row = conn.execute("SELECT count(*) FROM sessions WHERE flow = 'submit'").fetchone()
     return int(row[0])
 
 
@@ -355,9 +355,9 @@ async def test_press_handled_before_a_crash_is_answered_calmly_when_it_comes_aga
         update_id = int(update["update_id"])
         hold = Hold(h.server, "getUpdates", lambda p: int(p.get("offset") or 0) > update_id)
         await asyncio.wait_for(hold.hit.wait(), 30)
-        # Until the finished conversation is written through.
-        await poll(lambda: not _submit_conversations(h.db_path), 30)
-        assert any("已报送" in text_of(m) for m in author.user.received())
+        # Until the finished dialogue's session is gone (with the item, in its transaction).
+        await poll(lambda: not _submit_sessions(h.db_path), 30)
+        await poll(lambda: any("已报送" in text_of(m) for m in author.user.received()), 30)
         seen = author.user.sent_count()
         assert h.server.pending_updates() == 1  # the press is not confirmed
         await h.proc.kill()

@@ -1,6 +1,5 @@
-"""The conversation engine on the in-memory channel, no HTTP: /submit to the end, a sign-off
-returned with its reason, an adoption's typed date, a restart mid-dialogue, and today's rules
-for a wait (ended by another action, said first; a late answer not taken)."""
+"""The conversation engine on the in-memory channel, no HTTP: /submit, a return with its
+reason, an adoption's date, a restart, a wait's rules (ended by another action, said first)."""
 
 from __future__ import annotations
 
@@ -11,17 +10,19 @@ from pathlib import Path
 import pytest
 
 from bot.settings.loader import load_settings
-from bot.texts import Raw, Texts
 from bot.wiring import centre_rules
+from channels.telegram.render import card_html
 from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.actions import submit as sub
 from chat.actions import visits as vi
+from chat.cards import Card, Phrase
 from chat.commands import TELEGRAM_COMMANDS
 from chat.dialogue import Engine, Flow, Inbound, Reply, Step, held_channel
 from chat.dialogue.session import Ref, Session
 from chat.memory import MemoryChannel
 from chat.render import PlainText
+from chat.texts import Raw, Texts
 from scoring.vocab import ItemState, Role
 from storage import adoptions, items, people, sessions, units
 from storage.db import Database, Rider
@@ -38,15 +39,19 @@ SECTION = "综合科"
 TEXTS = Texts("zh", PlainText(TELEGRAM_COMMANDS))
 
 
+def param(value: object) -> object:
+    """A reply's parameter as the catalogue takes it: references, phrases and cards rendered."""
+    if isinstance(value, Ref | Phrase):
+        params = value.params if isinstance(value, Phrase) else {}
+        return Raw(TEXTS(value.key, **{k: param(v) for k, v in params.items()}))
+    return card_html(TEXTS, value) if isinstance(value, Card) else value
+
+
 def render(reply: Reply) -> str:
-    """A reply as plain text, catalogue references rendered first."""
-    params = {
-        name: Raw(TEXTS(value.key)) if isinstance(value, Ref) else value
-        for name, value in reply.params.items()
-    }
+    """A reply as plain text, catalogue references, phrases and cards rendered first."""
     if reply.how == "clear":
         return ""  # no text: an earlier message's buttons go
-    said = TEXTS(reply.key, **params)
+    said = TEXTS(reply.key, **{name: param(value) for name, value in reply.params.items()})
     return "\n".join([said, *(render(part) for part in reply.also)])
 
 
@@ -108,7 +113,9 @@ async def submit_item(chat: MemoryChannel, person: int, title: str = "一窗通�
     await chat.press(person, chat.last(person).press("调研报告"))
     await chat.text(person, title)
     await chat.text(person, "今天起市人社局窗口实行一窗通办，群众办事只需跑一次。")
+    await chat.press(person, chat.last(person).press("完成"))
     await chat.press(person, chat.last(person).press("今天"))
+    await chat.press(person, chat.last(person).press("跳过"))
     done = await chat.press(person, chat.last(person).press("✅ 确认报送"))
     assert done[0].reply is not None and done[0].reply.key == "submit.done"
     return int(done[0].reply.params["item"])
@@ -125,15 +132,17 @@ async def test_submit_to_the_end(db: Database, rules: CentreRules, cast: dict[st
     assert refused[0].reply is not None and refused[0].reply.key.startswith("refused.")
     await chat.text(informant, "一窗通办上线")
     await chat.text(informant, "今天起市人社局窗口实行一窗通办。")
+    await chat.press(informant, sub.Step("body:done"))
     assert chat.last(informant).reply == Reply(
         "submit.ask_date",
         buttons=chat.last(informant).reply.buttons,  # type: ignore[union-attr]
     )
     await chat.text(informant, "明年")  # not a date: asked again
     await chat.text(informant, "昨天")
+    await chat.press(informant, sub.Step("files:done"))
     assert "一窗通办上线" in chat.last(informant).text
     done = await chat.press(informant, sub.Step("ok"))
-    assert [s.text for s in done][1] == "已送 窗口负责人 审签，结果会通知您。"
+    assert done[0].text.splitlines()[-1] == "已送 窗口负责人 审签，结果会通知您。"
     item_id = int(done[0].reply.params["item"])  # type: ignore[union-attr]
     async with db.reading() as tx:
         item = await items.get_item(tx, item_id)
@@ -220,7 +229,7 @@ async def test_adoption_typed_date(
 ) -> None:
     chat = channel(db, rules)
     item_id = await submit_item(chat, cast["writer"])
-    assert chat.last(cast["writer"]).text == "已直接报送市政务服务中心。"
+    assert chat.last(cast["writer"]).text.endswith("\n已直接报送市政务服务中心。")
     async with db.reading() as tx:
         editor = await people.get_person(tx, cast["editor"])
     assert editor is not None
@@ -340,9 +349,11 @@ async def test_restart_mid_dialogue_resumes_where_the_person_was(
     del before  # the process is gone; another opens the same ledger file
     async with await Database.open(db.path, clock=clock) as reopened:
         after = channel(reopened, rules)
-        asked = await after.text(informant, "重启后的正文。")
+        await after.text(informant, "重启后的正文。")
+        asked = await after.press(informant, sub.Step("body:done"))
         assert asked[0].reply is not None and asked[0].reply.key == "submit.ask_date"
         await after.press(informant, sub.PickDay(0))
+        await after.press(informant, sub.Step("files:done"))
         done = await after.press(informant, sub.Step("ok"))
         item_id = int(done[0].reply.params["item"])  # type: ignore[union-attr]
         async with reopened.reading() as tx:
@@ -360,7 +371,7 @@ async def test_another_action_ends_the_wait_said_before_its_reply(
     # /submit from a head who is no author: the wait ends first, then /submit's own answer
     said = await chat.command(head, "submit")
     assert said[0].text == "已取消等待输入（退回原因）。"
-    assert said[1].reply is not None and said[1].reply.key == "refused.not_allowed"
+    assert said[1].reply is not None and said[1].reply.key == "submit.no_unit"
     assert await chat.text(head, "数据需要核实") == []  # no longer an answer to anything
     assert chat.unhandled[-1].text == "数据需要核实"
     await chat.command(head, "help")  # nothing waits: nothing said

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.settings.loader import load_settings
-from bot.texts import Raw, Texts
 from bot.wiring import centre_rules
 from chat.actions import briefs as bf
 from chat.commands import TELEGRAM_COMMANDS
@@ -19,6 +18,7 @@ from chat.dialogue import Reply, Session, held_channel
 from chat.dialogue.session import Ref
 from chat.memory import MemoryChannel, Sent
 from chat.render import PlainText
+from chat.texts import Raw, Texts
 from scoring.vocab import Role
 from storage import briefs, people, sessions, units
 from storage.db import Database

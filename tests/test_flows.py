@@ -469,9 +469,19 @@ async def test_writing_task_opened_reminded_and_done(
     assert "只有中心信息员" in await say(server, bot, informant, f"/task {WINDOW} 我也想开")
     await say(server, bot, informant, "/tasks")
     listing = informant.received()[-1]
-    answer = await tap(server, bot, informant, listing, button_data(listing, "tk:done:"))
-    assert "已完成" in answer["text"]
+    refused = await tap(server, bot, informant, listing, button_data(listing, "tk:done:"))
+    assert "请先报送" in str(refused["text"])  # done means: the item that answers it
+    await submit_quickly(server, bot, informant)
+    await tap(server, bot, informant, listing, button_data(listing, "tk:done:"))
+    choice = informant.received()[-1]
+    assert "点选回应它的信息" in str(choice["text"])
+    await tap(server, bot, informant, choice, button_data(choice, "tk:link:"))
+    assert "已完成，回应信息 #1" in texts_of(informant)[-1]
+    assert "已由 王芳 完成：信息 #1" in texts_of(editor)[-1]
     assert "没有未完成" in await say(server, bot, editor, "/tasks")
+    async with ledger.reading() as tx:
+        linked = await items.get_item(tx, 1)
+    assert linked is not None and linked.task_id is not None
 
 
 async def test_submit_after_an_unanswered_return_is_not_taken_as_the_reason(

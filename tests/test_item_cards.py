@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from bot.settings.loader import load_settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.cards import card, editor_keyboard, signoff_keyboard_for
 from channels.telegram.render import card_html, keyboard, render_card
@@ -18,6 +17,7 @@ from chat.actions import Button
 from chat.actions import signoff as so
 from chat.cards import Card, Phrase, item_card
 from chat.render import WECOM_TEXT
+from chat.texts import Texts
 from delivery.cards import item_card_of
 from scoring.vocab import ItemState, UnitKind
 from storage.models import Item, Unit

@@ -7,6 +7,7 @@ import asyncio
 import io
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from telegram import Bot
 
+from bot import jobs as jobs_module
 from bot.jobs import sweep
 from bot.wiring import centre_rules, telegram_options
 from channels.telegram.adapter import drain
@@ -28,6 +30,7 @@ from storage.db import Database
 from tests.conftest import FakeClock, tg_account
 from tests.flow import TOKEN, flow_settings, load_units
 from workflow import joining, submission, tasks
+from workflow.figures import month_report
 from workflow.rules import CentreRules
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -121,7 +124,7 @@ async def test_bulletin_on_the_first_working_day(
     (document,) = [m for m in group if "document" in m]
     assert document["document"]["file_name"] == f"通报-{period}.xlsx"
     book = load_workbook(io.BytesIO(server.file_bytes(document["document"]["file_id"])))
-    assert book.sheetnames == ["本月", "全年累计"]
+    assert book.sheetnames == ["本月", "全年累计", "采用明细", "迟报明细"]
     assert f"{period[:4]}年{int(period[5:])}月 信息报送情况通报" in group_text
     assert "👉" in str(server.sent_to(102)[0]["text"])  # the head's own unit is marked
     # A restart and another sweep: nothing new.
@@ -265,7 +268,7 @@ async def test_quota_reminder_five_working_days_before_month_end(
     assert day == date(2026, 11, 23)
     clock.now = shanghai(2026, 11, 23, 10)
     await sweep(clock.now, services)
-    texts = [str(m["text"]) for m in server.sent_to(101)]
+    texts = [str(m.get("text") or "") for m in server.sent_to(101)]  # the bulletin has files too
     assert any("还差 2 条" in text and WINDOW in text for text in texts)
     async with db.reading() as tx:
         assert await outbox.undelivered(tx) == []
@@ -299,7 +302,7 @@ async def test_research_reminder_in_december(
     for day in (1, 2):
         clock.now = shanghai(2026, 12, day, 10)
         await sweep(clock.now, services)
-    reminders = [str(m["text"]) for m in head.received() if "调研文章" in str(m["text"])]
+    reminders = [str(m.get("text")) for m in head.received() if "调研文章" in str(m.get("text"))]
     assert len(reminders) == 1
     assert "综合科" in reminders[0]
 
@@ -327,3 +330,55 @@ async def test_task_due_and_overdue_reminders_once(
         await sweep(moment, services)
     overdue = [m for m in editor.received() if "已逾期" in str(m.get("text"))]
     assert len(overdue) == 1
+
+
+async def test_the_bulletin_reaches_everyone_it_concerns(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    """Informants and signers get it with their unit marked, the centre's editors and leaders
+    the plain one; an audience of signers only (a setting) leaves the others out."""
+    db, rules = services.db, services.rules
+    cast: list[tuple[int, str | None, Role]] = [
+        (101, WINDOW, Role.INFORMANT),
+        (102, WINDOW, Role.WINDOW_HEAD),
+        (104, "综合科", Role.EDITOR),
+        (106, None, Role.MAIN_LEADER),
+    ]
+    for tg, unit, role in cast:
+        if unit is None:
+            await centre_person(db, rules, tg, role)
+        else:
+            await person(db, rules, tg, unit, role)
+        server.user(tg)
+    clock.now = shanghai(2026, 11, 2, 9, 0)
+    await sweep(clock.now, services)
+    for tg in (101, 102):
+        first = str(server.sent_to(tg)[0]["text"])
+        assert "信息报送情况通报" in first and "👉" in first
+        assert any("document" in m for m in server.sent_to(tg))
+    for tg in (104, 106):
+        first = str(server.sent_to(tg)[0]["text"])
+        assert "信息报送情况通报" in first and "👉" not in first
+        assert any("photo" in m for m in server.sent_to(tg))
+
+
+async def centre_person(db: Database, rules: CentreRules, tg: int, role: Role) -> None:
+    """Someone of the centre itself (no unit), joined by invite."""
+    invite, _ = await joining.create_invite(db, rules, unit_name=None, role=role)
+    await joining.redeem(db, invite.code, account=tg_account(tg), name=f"用户{tg}", username=None)
+
+
+async def test_a_signers_only_audience(
+    services: BotData, bot: Bot, server: FakeBotApi, clock: FakeClock
+) -> None:
+    db, rules = services.db, services.rules
+    plan = replace(services.schedule, bulletin_audience=frozenset({"signers"}))
+    for tg, role in ((101, Role.INFORMANT), (102, Role.WINDOW_HEAD)):
+        await person(db, rules, tg, WINDOW, role)
+        server.user(tg)
+    await jobs_module.post_bulletin(
+        services, plan, await month_report(db, rules.policy, rules.zone, 2026, 10)
+    )
+    services.courier.wake()
+    await services.courier.idle()
+    assert server.sent_to(102) and not server.sent_to(101)

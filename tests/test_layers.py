@@ -41,16 +41,11 @@ RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 #: Imports that still point up, as (importing package, imported module). They are listed so the
 #: next steps of ../shared/spec/CHANNELS.md (point 7) remove them; a new one fails this test, and
 #: so does one that is gone (delete it here).
-KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset(
-    {
-        # The Telegram channel words phrases and cards with the catalogue, which is still in bot/.
-        ("channels", "bot.texts"),
-    }
-)
+KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
 
 #: Top-level packages that import each other (through the upward imports above), each as the
 #: packages of one cycle in import order from its lowest-sorting package.
-KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset({("bot", "channels")})
+KNOWN_CYCLES: frozenset[tuple[str, ...]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -156,7 +151,7 @@ def test_settings_and_documents_stand_on_their_own() -> None:
     bot.documents takes from bot only the catalogue and the report's deduction names."""
     allowed = {
         "bot.settings": ("bot.settings",),
-        "bot.documents": ("bot.documents", "bot.texts", "bot.report"),
+        "bot.documents": ("bot.documents", "bot.report"),
     }
     wrong = [
         str(found)

@@ -14,11 +14,11 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
 from bot.settings.loader import load_settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.adapter import drain, smooth_rate_limiter
 from channels.telegram.ratelimit import PacedRateLimiter, refused
 from channels.telegram.transport import AiohttpRequest
+from chat.texts import Texts
 from sandbox.telegram.server import FakeBotApi
 from storage import files, outbox
 from storage.db import Database

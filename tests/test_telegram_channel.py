@@ -10,13 +10,13 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.texts import Texts
 from channels.telegram.adapter import TelegramChannel
 from channels.telegram.transport import AiohttpRequest
 from chat.actions import Button
 from chat.actions import signoff as so
 from chat.cards import Card, Phrase
 from chat.channel import Channel, Fail, File, Prepared, PressRef, Retry, Text, Uncertain
+from chat.texts import Texts
 from sandbox.telegram.server import FakeBotApi
 from storage import files
 from storage.db import Database

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from bot.settings.schema import Settings
-from bot.texts import CATALOGUES, ZH, Raw, Texts
 from bot.wiring import centre_rules, telegram_options
 from channels.telegram.app import build_application
 from chat.commands import COMMANDS, TELEGRAM_COMMANDS, WECOM_COMMANDS
 from chat.markup import Markup, MarkupError, escape, fill, problems, validate
 from chat.render import TELEGRAM_HTML, WECOM_TEXT, PlainText, TelegramHtml
+from chat.texts import CATALOGUES, ZH, Raw, Texts
 from storage.db import Database
 from tests.flow import TOKEN
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from telegram import Bot
 
 from bot.settings.loader import load_settings
-from bot.texts import Texts
 from bot.wiring import centre_rules
 from channels.telegram.adapter import drain
 from channels.telegram.transport import AiohttpRequest
+from chat.texts import Texts
 from sandbox.telegram.server import FakeBotApi
 from scoring.figures import month_figures
 from scoring.policy import ScoringPolicy

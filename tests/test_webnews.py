@@ -367,3 +367,40 @@ def test_good_urls(text: str) -> None:
 def test_bad_urls(text: str) -> None:
     with pytest.raises(Refused):
         flow.check_url(text)
+
+
+async def test_an_edit_sends_news_under_review_back_and_says_why(
+    db: Database, rules: CentreRules
+) -> None:
+    crew = await _crew(db, rules)
+    item_id = await _registered_item(db, rules, crew)
+    sent = await flow.send(db, rules, crew["editor"], item_id)
+    await flow.decide(db, crew["leader"], sent.news.id, 1, approve=True)
+    await centre.edit(
+        db,
+        rules,
+        crew["editor"],
+        item_id,
+        title="政策解读（修订）",
+        body="修订后的正文。",
+        then=flow.restart_in,
+    )
+    async with db.reading() as tx:
+        news = await webnews.get_news(tx, sent.news.id)
+        queued = await tx.fetchall("SELECT purpose, person_id FROM outbox ORDER BY id")
+    assert news is not None and (news.state, news.round) == ("signing", 2)
+    assert (news.heading, news.body) == ("政策解读（修订）", "修订后的正文。")
+    purposes = {(str(r["purpose"]), int(r["person_id"])) for r in queued}
+    assert (f"notice:web_sign_again:{news.id}:2", crew["leader"].id) in purposes
+    assert (f"notice:web_publish_held:{news.id}:1", crew["netadmin"].id) in purposes
+    with pytest.raises(Refused) as stale:  # the approved round no longer holds
+        await flow.publish(db, rules, crew["netadmin"], news.id, 1, URL)
+    assert stale.value.key in {"web_stale", "web_not_approved"}
+    # Returned news is not under review: an edit leaves it for 重新送审.
+    await flow.decide(db, crew["leader"], news.id, 2, approve=False, reason="标题再改")
+    await centre.edit(
+        db, rules, crew["editor"], item_id, title="再改", body="再改的正文。", then=flow.restart_in
+    )
+    async with db.reading() as tx:
+        kept = await webnews.get_news(tx, news.id)
+    assert kept is not None and (kept.state, kept.round) == ("returned", 2)

@@ -3,6 +3,7 @@ undo, and recording adoptions (采用); the author is told of each."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -102,11 +103,14 @@ async def desk(db: Database, person: Person, wanted: DeskFilter) -> DeskPage:
     return DeskPage(found, total, replace(wanted, page=page))
 
 
-def _told(item: Item, key: str, person: Person, **params: object) -> list[Notice]:
-    """The author told of what the centre did with their item (not when they did it)."""
-    if item.author_id == person.id:
+def _told(item: Item, key: str, actor_id: int, event: str, **params: object) -> list[Notice]:
+    """The author told of what the centre did with their item (not when they did it);
+    `event` tells this occurrence from another of the same kind (one message each)."""
+    if item.author_id == actor_id:
         return []
-    return [Notice(item.author_id, key, {"title": item.title, **params}, item_id=item.id)]
+    return [
+        Notice(item.author_id, key, {"title": item.title, **params}, item_id=item.id, event=event)
+    ]
 
 
 async def archive(db: Database, person: Person, item_id: int) -> Item:
@@ -130,7 +134,7 @@ async def archive(db: Database, person: Person, item_id: int) -> Item:
             action="item.archive",
         ):
             raise Refused("already_archived")
-        await post(tx, _told(item, "item_archived", person))
+        await post(tx, _told(item, "item_archived", person.id, f"{item.id}:{tx.stamp}"))
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return stored
@@ -155,7 +159,7 @@ async def unarchive(db: Database, person: Person, item_id: int) -> Item:
             action="item.unarchive",
         ):
             raise Refused("not_archived")
-        await post(tx, _told(item, "item_unarchived", person))
+        await post(tx, _told(item, "item_unarchived", person.id, f"{item.id}:{tx.stamp}"))
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return stored
@@ -179,7 +183,7 @@ async def adoptable(db: Database, person: Person, item_id: int) -> Item:
 async def _register(tx: Tx, item: Item, person: Person, registrar: int | None = None) -> None:
     """Moves an item that reached the centre to registered (登记), recording who and when
     (`registrar`: the editor it is credited to, when another person's act registers it)."""
-    await items.transition(
+    if await items.transition(
         tx,
         item.id,
         expected=ItemState.SUBMITTED,
@@ -188,7 +192,8 @@ async def _register(tx: Tx, item: Item, person: Person, registrar: int | None = 
         action="item.register",
         registered_at=tx.now,
         registered_by=registrar if registrar is not None else person.id,
-    )
+    ):  # the author hears of it, however it came about (a tap, an adoption recorded)
+        await post(tx, _told(item, "item_registered", person.id, str(item.id)))
 
 
 async def record_adoption_at(
@@ -235,16 +240,27 @@ async def register(db: Database, person: Person, item_id: int) -> Item:
         if item.state is not ItemState.SUBMITTED:
             raise Refused("not_at_centre", state=item.state.value)
         await _register(tx, item, person)
-        await post(tx, _told(item, "item_registered", person))
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return stored
 
 
+#: What else an edit sets off in its transaction (website news under review restarts).
+AfterEdit = Callable[[Tx, Person, Item], Awaitable[list[Notice]]]
+
+
 async def edit(
-    db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
+    db: Database,
+    rules: CentreRules,
+    person: Person,
+    item_id: int,
+    *,
+    title: str,
+    body: str,
+    then: AfterEdit | None = None,
 ) -> Edit | None:
-    """Replaces an item's text with the editor's version, recorded for the section's ½ credit."""
+    """Replaces an item's text with the editor's version, recorded for the section's ½ credit;
+    the author is told, and `then` runs in the same transaction on the changed item."""
     new_title = check_title(rules, title)
     new_body = check_body(rules, body)
     async with db.transaction() as tx:
@@ -267,7 +283,12 @@ async def edit(
         if edit is not None:
             quoted = new_body if len(new_body) <= EDITED_QUOTE else new_body[:EDITED_QUOTE] + "…"
             edited = item.model_copy(update={"title": new_title})
-            await post(tx, _told(edited, "item_edited", person, body=quoted))
+            event = f"{item.id}:{edit.id}"
+            await post(tx, _told(edited, "item_edited", person.id, event, body=quoted))
+            if then is not None:
+                changed = await items.get_item(tx, item.id)
+                assert changed is not None
+                await then(tx, person, changed)
         return edit
 
 

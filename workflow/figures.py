@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from scoring.figures import (
 )
 from scoring.policy import QuotaBasis, ScoringPolicy
 from scoring.ranking import competition_ranks
+from storage import figures as figures_store
 from storage import periods as closed_periods
 from storage.db import Database, Tx
 from storage.figures import (
@@ -722,3 +723,24 @@ def _compose(
         )
     result.sort(key=lambda c: (c.position, places[c.unit_id].name))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class MonthDetails:
+    """A month's adoptions and late items one by one, beside the bulletin's figures."""
+
+    adoptions: list[figures_store.AdoptionLine]
+    late: list[figures_store.LateLine]
+
+
+async def month_details(
+    db: Database, year: int, month: int, recorded_before: datetime | None = None
+) -> MonthDetails:
+    """Every adoption (as recorded by `recorded_before`, if given) and every late item of
+    the month."""
+    first = date(year, month, 1)
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    async with db.reading() as tx:
+        found = await figures_store.month_adoptions(tx, first, last, recorded_before)
+        late = await figures_store.month_late_items(tx, first, last)
+    return MonthDetails(found, late)

@@ -34,6 +34,10 @@ class ScheduleRules:
     quota_warning_days: int = 5
     quiet_start: time = time(20, 0)
     quiet_end: time = time(8, 0)
+    #: Who gets the bulletin in their own chat: signers, informants, editors, centre_leaders.
+    bulletin_audience: frozenset[str] = frozenset(
+        {"signers", "informants", "editors", "centre_leaders"}
+    )
 
     def quiet(self, moment: time) -> bool:
         """Whether reminders should wait (quiet hours may span midnight)."""
@@ -167,6 +171,48 @@ async def research_owing(
 def bulletin_key(year: int, month: int) -> str:
     """The job key of a month's bulletin."""
     return f"bulletin:{year}-{month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who gets a month's bulletin: per unit, its people (their own unit marked), and the
+    centre's people (the plain bulletin); each person once, in their first unit."""
+
+    units: dict[int, list[Person]]
+    centre: list[Person]
+
+    @property
+    def everyone(self) -> list[Person]:
+        """Every recipient once."""
+        seen: dict[int, Person] = {}
+        for person in [*(p for ps in self.units.values() for p in ps), *self.centre]:
+            seen.setdefault(person.id, person)
+        return list(seen.values())
+
+
+async def bulletin_audience(db: Database, rules: CentreRules, wanted: frozenset[str]) -> Audience:
+    """The bulletin's recipients by the configured audience (reachable people only)."""
+    signers = await unit_leaders(db, rules) if "signers" in wanted else {}
+    placed: set[int] = set()
+    per_unit: dict[int, list[Person]] = {}
+    async with db.reading() as tx:
+        for unit in await units.list_units(tx):
+            found = list(signers.get(unit.id, []))
+            if "informants" in wanted:
+                for role in (Role.INFORMANT, Role.SECTION_STAFF):
+                    found += await people.role_holders(tx, unit.id, role)
+            kept = [p for p in found if p.reachable and p.id not in placed]
+            placed.update(p.id for p in kept)
+            if kept:
+                per_unit[unit.id] = list({p.id: p for p in kept}.values())
+        roles = [Role.EDITOR] if "editors" in wanted else []
+        roles += [Role.CENTRE_LEADER, Role.MAIN_LEADER] if "centre_leaders" in wanted else []
+        centre: dict[int, Person] = {}
+        for role in roles:
+            for person in await people.role_holders_anywhere(tx, role):
+                if person.reachable and person.id not in placed:
+                    centre.setdefault(person.id, person)
+    return Audience(per_unit, list(centre.values()))
 
 
 async def unit_leaders(db: Database, rules: CentreRules) -> dict[int, list[Person]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from scoring.vocab import Role
-from storage import people, tasks, units
+from storage import items, people, tasks, units
 from storage.db import Database, Tx
-from storage.models import Person, Unit, WritingTask
+from storage.models import Item, Person, Unit, WritingTask
 from workflow.centre import editor_grant
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
@@ -88,6 +88,58 @@ async def close(db: Database, person: Person, task_id: int, *, done: bool) -> Wr
         closed = await tasks.get_task(tx, task.id)
         assert closed is not None
     return closed
+
+
+async def _informant_of(tx: Tx, person: Person, task_id: int) -> WritingTask:
+    """The open task, if the person is an informant of its unit; else Refused."""
+    task = await tasks.get_task(tx, task_id)
+    if task is None:
+        raise Refused("task_unknown")
+    grants = await people.active_roles(tx, person.id)
+    if not any(g.role is Role.INFORMANT and g.unit_id == task.unit_id for g in grants):
+        raise Refused("not_allowed")
+    if task.state != "open":
+        raise Refused("task_closed")
+    return task
+
+
+async def answers(db: Database, person: Person, task_id: int) -> list[Item]:
+    """The unit's items an informant may link as the task's answer (submitted since it
+    opened, answering no other task); Refused when there is none yet."""
+    async with db.reading() as tx:
+        task = await _informant_of(tx, person, task_id)
+        found = await items.task_candidates(tx, task.unit_id, task.created_at)
+    if not found:
+        raise Refused("task_needs_item")
+    return found
+
+
+async def complete_with(
+    db: Database, person: Person, task_id: int, item_id: int
+) -> tuple[WritingTask, Item]:
+    """The task done, answered by the unit's item; the editor who opened it is told."""
+    async with db.transaction() as tx:
+        task = await _informant_of(tx, person, task_id)
+        item = await items.get_item(tx, item_id)
+        if item is None or item.unit_id != task.unit_id:
+            raise Refused("forged")
+        if item.task_id is not None or not await items.link_task(tx, item.id, task.id, person.id):
+            raise Refused("item_answers_a_task")
+        if not await tasks.close_task(tx, task.id, done=True, actor_id=person.id):
+            raise Refused("task_closed")
+        if task.created_by is not None and task.created_by != person.id:
+            told = {
+                "task": task.id,
+                "title": task.title,
+                "item_title": item.title,
+                "by": person.name,
+            }
+            await post(
+                tx, [Notice(task.created_by, "task_answered", told, item.id, event=str(task.id))]
+            )
+        closed = await tasks.get_task(tx, task.id)
+        assert closed is not None
+    return closed, item
 
 
 async def open_tasks(db: Database, person: Person) -> list[tuple[WritingTask, Unit]]:

@@ -60,6 +60,32 @@ async def item_view(db: Database, person: Person | None, item_id: int) -> ItemVi
     return await load_item_view(db, item_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One sign-off decision as a signer sees it beside the item: step, role, who, what."""
+
+    round: int
+    step: int
+    role: Role
+    name: str
+    decision: str
+    reason: str | None
+
+
+async def signing_history(db: Database, item_id: int) -> list[Decision]:
+    """Every sign-off decision on the item, in order, with the signer's name."""
+    async with db.reading() as tx:
+        found = await items.signoffs_of(tx, item_id)
+        names = {}
+        for signoff in found:
+            if signoff.signer_id not in names:
+                person = await people.get_person(tx, signoff.signer_id)
+                names[signoff.signer_id] = person.name if person else "?"
+    return [
+        Decision(s.round, s.step, s.role, names[s.signer_id], s.decision, s.reason) for s in found
+    ]
+
+
 async def load_item_view(db: Database, item_id: int) -> ItemView:
     """An item with its unit, author and adoptions, for the system's own notices (no rights check)."""
     async with db.reading() as tx:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from chat.actions import Button, Rows
 from chat.actions import editor as ed
+from chat.actions import item as it
 from chat.actions import webnews as wn
 from scoring.vocab import ItemState, Role
 from storage import adoptions, items, people, routes, units, webnews
@@ -136,9 +137,16 @@ def returned_buttons(item_id: int, news_id: int, round_: int) -> Rows:
 
 
 def _signing_notices(
-    news: WebNews, item: Item, unit: str, by: str, leaders: list[Person]
+    news: WebNews,
+    item: Item,
+    unit: str,
+    by: str,
+    leaders: list[Person],
+    *,
+    key: str = "web_sign_request",
 ) -> list[Notice]:
-    """Asks every centre leader to sign the round, with 同意发布 / 退回 buttons."""
+    """Asks every centre leader to sign the round, with 同意发布 / 退回 buttons (and 📄 全文
+    when the request shows only the start)."""
     body = news.body if len(news.body) <= PREVIEW else news.body[:PREVIEW] + "…"
     base = f"{news.id}:{news.round}"
     params = {
@@ -148,13 +156,10 @@ def _signing_notices(
         "body": body,
         "unit": unit,
         "by": by,
-        "buttons": sign_buttons(news.id, news.round),
+        "buttons": sign_buttons(news.id, news.round)
+        + (((Button("btn.full_text", it.FullText(item.id)),),) if len(news.body) > PREVIEW else ()),
     }
-    return [
-        Notice(p.id, "web_sign_request", dict(params), item.id, event=base)
-        for p in leaders
-        if p.reachable
-    ]
+    return [Notice(p.id, key, dict(params), item.id, event=base) for p in leaders if p.reachable]
 
 
 async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
@@ -189,6 +194,40 @@ async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Se
     notices = _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
     await post(tx, notices)
     return Sent(news, item, len([p for p in leaders if p.reachable]), notices)
+
+
+async def restart_in(tx: Tx, editor: Person, item: Item) -> list[Notice]:
+    """Inside the edit's transaction: the item's website news, if under review or approved,
+    goes back to sign-off with the changed text, saying why; whoever would publish the
+    approved round is told to hold it."""
+    news = await webnews.news_of_item(tx, item.id)
+    if news is None or news.state not in ("signing", "approved"):
+        return []
+    if not await webnews.restart_news(
+        tx, news.id, round_=news.round, heading=item.title, body=item.body, actor_id=editor.id
+    ):
+        return []
+    again = await webnews.get_news(tx, news.id)
+    assert again is not None
+    unit = await units.get_unit(tx, item.unit_id)
+    leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
+    notices = _signing_notices(
+        again, item, unit.name if unit else "", editor.name, leaders, key="web_sign_again"
+    )
+    if news.state == "approved":
+        notices += [
+            Notice(
+                p.id,
+                "web_publish_held",
+                {"news": news.id, "heading": news.heading, "by": editor.name},
+                item.id,
+                event=f"{news.id}:{news.round}",
+            )
+            for p in await people.role_holders_anywhere(tx, Role.NETWORK_ADMIN)
+            if p.reachable
+        ]
+    await post(tx, notices)
+    return notices
 
 
 async def propose_in(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
@@ -281,7 +320,13 @@ async def decide(
                             "heading": news.heading,
                             "unit": unit.name if unit else "",
                             "by": leader.name,
-                            "buttons": publish_buttons(news.id, news.round),
+                            "body": news.body
+                            if len(news.body) <= PREVIEW
+                            else news.body[:PREVIEW] + "…",
+                            "buttons": (
+                                *publish_buttons(news.id, news.round),
+                                (Button("btn.full_text", it.FullText(item.id)),),
+                            ),
                         },
                         item.id,
                         event=event,

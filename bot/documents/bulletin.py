@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from bot.texts import Raw, Texts
 from chat import numbers
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_lines
+from chat.texts import Raw, Texts
 from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.policy import ScoringPolicy
 from scoring.vocab import UnitKind

@@ -18,7 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.report import DEDUCTION_NAMES
 from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import UnitKind
-from workflow.figures import MonthReport
+from storage.figures import AdoptionLine, LateLine
+from workflow.figures import MonthDetails, MonthReport
 
 #: Chinese names of the unit kinds, as `baosong check-config` prints them.
 KIND_NAMES = {
@@ -208,8 +209,16 @@ def write_table(
         if column.number_format:
             foot.number_format = column.number_format
     last = get_column_letter(len(columns))
+    for row in sheet.iter_rows(HEADER_ROW, total_row, 1, len(columns)):
+        for cell in row:  # ruled, as a printed table is
+            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(HEADER_ROW, total_row - 1)}"
     sheet.freeze_panes = FREEZE
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.print_options.horizontalCentered = True
+    footer = sheet.oddFooter
+    if footer is not None:  # openpyxl always makes one; its type allows none
+        footer.center.text = "第 &P 页，共 &N 页"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
@@ -238,8 +247,28 @@ def save(book: Workbook, title: str, subject: str) -> bytes:
     return buffer.getvalue()
 
 
-def month_workbook(report: MonthReport) -> bytes:
-    """The month's bulletin as a workbook: sheets 本月 and 全年累计 (1 to this month)."""
+ADOPTION_COLUMNS: list[Column[AdoptionLine]] = [
+    Column("单位", lambda a: a.unit),
+    Column("编号", lambda a: a.item_id, INTEGER),
+    Column("标题", lambda a: a.title),
+    Column("采用渠道", lambda a: a.outlet),
+    Column("级别", lambda a: a.level, INTEGER),
+    Column("分值", lambda a: a.points, INTEGER, total=True),
+    Column("采用日期", lambda a: a.adopted_on.isoformat()),
+]
+LATE_COLUMNS: list[Column[LateLine]] = [
+    Column("单位", lambda late: late.unit),
+    Column("编号", lambda late: late.item_id, INTEGER),
+    Column("标题", lambda late: late.title),
+    Column("工作日期", lambda late: late.event_date.isoformat()),
+    Column("报送中心日期", lambda late: late.centre_on.isoformat()),
+    Column("迟报工作日", lambda late: late.late_days, INTEGER, total=True),
+]
+
+
+def month_workbook(report: MonthReport, details: MonthDetails | None = None) -> bytes:
+    """The month's bulletin as a workbook: sheets 本月 and 全年累计 (1 to this month), and
+    with `details` 采用明细 and 迟报明细 (every adoption and late item of the month)."""
     book = Workbook()
     month_sheet = book.active
     assert isinstance(month_sheet, Worksheet)
@@ -249,6 +278,11 @@ def month_workbook(report: MonthReport) -> bytes:
     through = f"{report.year}年1月" if report.month == 1 else f"{report.year}年1—{report.month}月"
     ytd_sheet = book.create_sheet("全年累计")
     write_table(ytd_sheet, f"{through}累计 信息工作考核", YEAR_COLUMNS, report.year_to_date)
+    if details is not None:
+        adopted = book.create_sheet("采用明细")
+        write_table(adopted, f"{period} 采用明细", ADOPTION_COLUMNS, details.adoptions)
+        late = book.create_sheet("迟报明细")
+        write_table(late, f"{period} 迟报明细", LATE_COLUMNS, details.late)
     return save(book, f"{period} 信息报送通报", "信息报送通报")
 
 

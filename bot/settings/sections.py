@@ -169,12 +169,22 @@ class CalendarSettings(BaseModel):
         return value
 
 
+class BulletinAudience(StrEnum):
+    """Who gets the monthly bulletin in their own chat."""
+
+    SIGNERS = "signers"  # each unit's approvers (窗口负责人, 分管领导 …), their unit marked
+    INFORMANTS = "informants"  # each unit's informants and section staff, their unit marked
+    EDITORS = "editors"  # the centre's editors
+    CENTRE_LEADERS = "centre_leaders"  # the centre's leaders (分管, 主要领导)
+
+
 class BulletinSettings(BaseModel):
-    """Where and when the monthly bulletin (通报, 第四条) is posted."""
+    """Where, when and to whom the monthly bulletin (通报, 第四条) is posted."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     chat_ids: tuple[ChatId, ...] = ()
+    audience: tuple[BulletinAudience, ...] = tuple(BulletinAudience)
     time: ClockTime = time(9, 0)
     annual_report_day: Annotated[int, Field(ge=1, le=28)] = 10
 

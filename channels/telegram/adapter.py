@@ -16,7 +16,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.texts import Texts
 from channels.telegram.ratelimit import (
     NO_RETRY,
     PacedRateLimiter,
@@ -40,6 +39,7 @@ from chat.channel import (
     Uncertain,
     Verdict,
 )
+from chat.texts import Texts
 from delivery import outbox as delivery
 from delivery.outbox import DrainReport
 from storage import files

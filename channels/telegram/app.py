@@ -146,11 +146,16 @@ def build_application(
         [
             CommandHandler("start", start.start, filters=private),
             CommandHandler("help", start.help_command),
-            submit.conversation(),
+            # /submit is the engine's (dialogue.route); what it leaves: strangers, garbled data
+            CommandHandler("submit", submit.no_unit, filters=private),
+            CallbackQueryHandler(submit.stranger_revise, pattern=actions.revise.PATTERN),
+            CallbackQueryHandler(submit.garbled, pattern=r"^sub:(cat|unit):"),
             CallbackQueryHandler(signoff.on_button, pattern=actions.signoff.PATTERN),
             CallbackQueryHandler(centre.on_button, pattern=actions.editor.PATTERN),
+            CallbackQueryHandler(lookup.item_button, pattern=actions.item.PATTERN),
             CommandHandler("queue", centre.queue, filters=private),
             CommandHandler("my", lookup.my_items, filters=private),
+            CommandHandler("bulletin", lookup.bulletin, filters=private),
             CommandHandler("unit", lookup.my_unit, filters=private),
             CommandHandler("rank", lookup.ranking, filters=private),
             CommandHandler("item", lookup.show_item, filters=private),

@@ -6,9 +6,9 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup
 
-from bot.texts import Raw, Texts
 from channels.telegram.render import card_html, keyboard, phrase
 from chat.cards import standing_phrase
+from chat.texts import Raw, Texts
 from delivery.cards import editor_buttons, item_card_of, signoff_buttons
 from storage.models import Item
 from workflow.rules import CentreRules, Timeliness

@@ -6,8 +6,8 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.texts import Texts
 from chat.capabilities import TELEGRAM, Capabilities, narrowest
+from chat.texts import Texts
 from delivery.courier import Courier
 from storage.db import Database
 from workflow.rules import CentreRules

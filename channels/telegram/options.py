@@ -8,14 +8,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from workflow.briefs import BriefContent
+from workflow.figures import MonthReport
 from workflow.schedule import ScheduleRules
 
 
 @dataclass(frozen=True, slots=True)
 class TelegramOptions:
     """The Bot API's endpoints, the bot's name for links, how many updates a person may have
-    queued, the catalogue's language, when scheduled messages go out, and how an issued
-    《工作简报》 becomes its .docx."""
+    queued, the catalogue's language, when scheduled messages go out, how an issued
+    《工作简报》 becomes its .docx and how a month's bulletin reads."""
 
     api_base_url: str
     file_base_url: str
@@ -24,3 +25,5 @@ class TelegramOptions:
     language: str
     schedule: ScheduleRules
     render_issue: Callable[[BriefContent], Awaitable[bytes]]
+    #: A month's bulletin as the chat shows it, in parts (one unit's line marked, or none).
+    bulletin_parts: Callable[[MonthReport, int | None], list[str]]

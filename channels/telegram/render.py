@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import Raw, Texts
 from chat import actions
 from chat.actions import Rows
 from chat.cards import Card, Phrase, Value
+from chat.texts import Raw, Texts
 
 #: Buttons as a queued message keeps them: rows of (label key, callback data).
 Keys = Sequence[Sequence[Sequence[str]]]

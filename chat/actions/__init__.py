@@ -2,9 +2,10 @@
 only place its wire form (the callback data, at most 64 bytes) is written or read.
 
 Families by prefix: `so:` sign-off, `ed:` editor, `sub:` /submit, `rv:` revise, `tk:` tasks,
-`ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits. Decoding
-returns None for data no button of ours carries (forged or garbled); whether a well-formed
-press is still allowed is for the services to say, on every press.
+`ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits, `it:` an
+item's own (its full text). Decoding returns None for data no button of ours carries (forged
+or garbled); whether a well-formed press is still allowed is for the services to say, on
+every press.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from . import admin, announce, briefs, editor, revise, signoff, submit, tasks, visits, webnews
+from . import admin, announce, briefs, editor, item, revise, signoff, submit, tasks, visits, webnews
 from ._wire import LIMIT
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "decode",
     "editor",
     "encode",
+    "item",
     "revise",
     "signoff",
     "stored_rows",
@@ -47,6 +49,7 @@ Press = (
     | briefs.Press
     | webnews.Press
     | visits.Press
+    | item.Press
 )
 
 #: Each family's prefix and codec; a prefix is never the start of another's.
@@ -61,6 +64,7 @@ FAMILIES: Final[dict[str, Any]] = {
     "bf:": briefs,
     "wn:": webnews,
     "vi:": visits,
+    "it:": item,
 }
 _BY_TYPE: Final[dict[type, Callable[[Any], str]]] = {
     press_type: module.encode

@@ -15,9 +15,10 @@ A lasting step (a menu waiting on its buttons) never expires, and another action
 without a word. A press that starts a flow and also answers its first step (a menu's button
 pressed after its session ended) is taken as that answer at once.
 
-An aside flow (`Flow.aside`, a long dialogue such as an announcement being prepared) is kept
-on `aside_channel(channel)`: it takes what the typed wait does not, never expires, and other
-actions leave it as they found it (as PTB's conversations did beside the typed waits).
+A flow kept aside (`Flow.aside`: /submit) lives beside both, as PTB's conversation did: it
+answers what the typed wait does not take, other actions leave it, its question stands as
+long as it takes, /submit or its entry press starts it afresh, and its step's session is
+written once the channel has sent the replies (`delivered`).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def held_channel(channel: str) -> str:
     return f"{channel}:held"
 
 
-def aside_channel(channel: str) -> str:
-    """Where a channel's aside dialogue is kept (apart from its typed wait and held step)."""
-    return f"{channel}:aside"
+def aside_channel(channel: str, flow: str) -> str:
+    """Where a channel's session of a flow kept aside is kept (apart from its typed wait)."""
+    return f"{channel}:{flow}"
 
 
 @dataclass(slots=True)
@@ -51,6 +52,8 @@ class Handled:
 
     replies: list[Reply] = field(default_factory=list)
     taken: bool = False
+    #: Session writes of a flow kept aside, made once the replies are out (`delivered`).
+    deferred: list[tuple[int, str, Session | None]] = field(default_factory=list)
 
 
 class Engine:
@@ -120,20 +123,32 @@ class Engine:
         return done
 
     async def _aside(self, event: Inbound, done: Handled) -> bool:
-        """Answers the aside dialogue if the event is its step's answer; whether it was."""
-        channel = aside_channel(event.channel)
-        aside = await self.store.load(event.person_id, channel)
-        if aside is None:
-            return False
-        flow = self.flows.get(aside.flow)
-        step = flow.step(aside.step) if flow is not None else None
-        if flow is None or step is None or not flow.aside:  # a flow this code no longer has
-            await self.store.write(event.person_id, channel, None)
-            return False
-        if not step.answers(event):
-            return False
-        await self._answer(event, aside, flow, step, done, channel=channel)
-        return True
+        """Answers the flow kept aside whose step the event is meant for (or says what its
+        step wants instead of a text, file or sticker); whether one did."""
+        for flow in self.flows.values():
+            if not flow.aside:
+                continue
+            channel = aside_channel(event.channel, flow.name)
+            session = await self.store.load(event.person_id, channel)
+            if session is None:
+                continue
+            step = flow.step(session.step)
+            if step is None:  # a step this code no longer has: nothing can answer it
+                await self.store.write(event.person_id, channel, None)
+                continue
+            if session.asked_by == event.event_id and step.name != flow.receipt:
+                # delivered again after a kill: its question again, nothing taken twice
+                done.taken = True
+                await self._ask(event, flow, channel, step, session.draft, done)
+                return True
+            if step.answers(event):
+                await self._answer(event, session, flow, step, done, channel=channel)
+                return True
+            if not event.is_action and step.misfit is not None:
+                done.replies.append(Reply(step.misfit))
+                done.taken = True
+                return True
+        return False
 
     async def _held(self, event: Inbound, now: datetime, done: Handled) -> bool:
         """Answers the held step if the event is its press (ending a typed wait first, as any
@@ -186,22 +201,55 @@ class Engine:
         *,
         again: Session | None = None,
     ) -> None:
-        """Runs the flow's effects; the session on `channel` ends in their transaction (a
-        refusal leaves it standing, asked `again` if given; a `Stop` ends it)."""
+        """Runs the flow's effects; the session on `channel` ends in their transaction, or
+        stays at the flow's receipt (a refusal leaves it standing, asked `again` if given; a
+        `Stop` ends it)."""
+        after = None
+        if flow.receipt is not None and again is not None:
+            after = again.asked(flow.receipt, draft, self.clock(), event.event_id)
         try:
-            with self.store.riding(event.person_id, channel, None) as ride:
+            with self.store.riding(event.person_id, channel, after) as ride:
                 done.replies.extend(await flow.finish(event, draft))
         except Stop as stop:
-            await self.store.write(event.person_id, channel, None)
+            await self._keep(done, flow, event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(self._refusal(error))  # nothing changed: the question stands
             if again is not None:  # its time starts afresh
-                await self.store.write(event.person_id, channel, again)
+                await self._keep(done, flow, event.person_id, channel, again)
             return
         if not ride.committed:  # the effect wrote nothing: end the session on its own
-            await self.store.write(event.person_id, channel, None)
+            await self._keep(done, flow, event.person_id, channel, after)
+
+    async def _keep(
+        self, done: Handled, flow: Flow, person_id: int, channel: str, session: Session | None
+    ) -> None:
+        """Writes a step's session now, or, for a flow kept aside, once the replies are out
+        (a kill before then loses the update in hand, not the step: the person's next
+        message, the one they send again, is read at the step they saw asked)."""
+        if flow.aside:
+            done.deferred.append((person_id, channel, session))
+        else:
+            await self.store.write(person_id, channel, session)
+
+    async def delivered(self, event: Inbound, handled: Handled) -> None:
+        """The channel has sent the replies to this event: the session writes it deferred are
+        made, and a receipt its finish left ends."""
+        for person_id, channel, session in handled.deferred:
+            await self.store.write(person_id, channel, session)
+        handled.deferred.clear()
+        for flow in self.flows.values():
+            if not flow.aside or flow.receipt is None:
+                continue
+            channel = aside_channel(event.channel, flow.name)
+            session = await self.store.load(event.person_id, channel)
+            if (
+                session is not None
+                and session.step == flow.receipt
+                and session.asked_by == event.event_id
+            ):
+                await self.store.write(event.person_id, channel, None)
 
     async def _start(
         self, event: Inbound, now: datetime, done: Handled
@@ -209,19 +257,21 @@ class Engine:
         """Starts the first flow this command or press opens, asking its first question; the
         flow and its initial draft, if one started."""
         for flow in self.flows.values():
-            channel = aside_channel(event.channel) if flow.aside else event.channel
             try:
                 draft = await flow.start(event)
+            except Stop as stop:  # may not start it: these replies say why
+                done.replies.extend(stop.replies)
+                done.taken = True
+                return None
             except Exception as error:
                 done.replies.append(self._refusal(error))
                 done.taken = True
-                if flow.aside:  # started again and refused: the one under way ends
-                    await self.store.write(event.person_id, channel, None)
                 return None
             if draft is None:
                 continue
             first = flow.asking(flow.steps[0].name, draft)
             done.taken = True
+            channel = aside_channel(event.channel, flow.name) if flow.aside else event.channel
             if first is None:  # every question answered with the command: done at once
                 await self._finish(event, channel, flow, dict(draft), done)
                 return flow.name, dict(draft)
@@ -231,20 +281,26 @@ class Engine:
             if event.press is not None and first.answers(event):  # its own first answer
                 await self._answer(event, session, flow, first, done, channel=channel)
                 return flow.name, dict(draft)
-            await self.store.write(event.person_id, channel, session)
-            await self._ask(event, channel, first, draft, done)
+            await self._keep(done, flow, event.person_id, channel, session)
+            await self._ask(event, flow, channel, first, draft, done)
             return flow.name, dict(draft)
         return None
 
     async def _ask(
-        self, event: Inbound, channel: str, step: Step, draft: Mapping[str, Any], done: Handled
+        self,
+        event: Inbound,
+        flow: Flow,
+        channel: str,
+        step: Step,
+        draft: Mapping[str, Any],
+        done: Handled,
     ) -> None:
         """Asks the step's question, with what it shows read from the ledger; a question that
         can no longer be asked (`Stop`) ends the session on `channel`."""
         try:
             shown = await step.show(event, draft) if step.show is not None else {}
         except Stop as stop:
-            await self.store.write(event.person_id, channel, None)
+            await self._keep(done, flow, event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
         done.replies.extend(step.asked({**draft, **shown}))
@@ -260,19 +316,21 @@ class Engine:
         channel: str | None = None,
     ) -> None:
         """Reads the answer; asks the next question, or finishes the flow with its effects
-        (the session is on `channel`, the event's own unless given)."""
+        (the session kept on `channel`, the event's own unless the flow is kept aside)."""
         done.taken = True
-        kept = channel or event.channel
         now = self.clock()
+        kept = channel or event.channel
         try:
             draft = {**session.draft, **await step.take(event, session.draft)}
         except Stop as stop:
-            await self.store.write(event.person_id, kept, None)
+            await self._keep(done, flow, event.person_id, kept, None)
             done.replies.extend(stop.replies)
             return
         except Exception as error:
             done.replies.append(error.reply if isinstance(error, Invalid) else self._refusal(error))
-            await self.store.write(  # the question stands, its time starts afresh
+            await self._keep(  # the question stands, its time starts afresh
+                done,
+                flow,
                 event.person_id,
                 kept,
                 session.asked(step.name, session.draft, now, event.event_id),
@@ -292,23 +350,23 @@ class Engine:
                 with self.store.riding(event.person_id, kept, typed) as ride:
                     done.replies.extend(await step.effect(event, draft))
             except Stop as stop:
-                await self.store.write(event.person_id, kept, None)
+                await self._keep(done, flow, event.person_id, kept, None)
                 done.replies.extend(stop.replies)
                 return
             except Exception as error:  # nothing changed: the question stands
                 done.replies.append(
                     error.reply if isinstance(error, Invalid) else self._refusal(error)
                 )
-                await self.store.write(event.person_id, kept, again)
+                await self._keep(done, flow, event.person_id, kept, again)
                 return
             if not ride.committed:
-                await self.store.write(event.person_id, kept, typed)
+                await self._keep(done, flow, event.person_id, kept, typed)
         else:
-            await self.store.write(event.person_id, kept, typed)
+            await self._keep(done, flow, event.person_id, kept, typed)
         if following.held:  # the step is held apart from the typed wait
             kept = held_channel(event.channel)
             await self.store.write(event.person_id, kept, asked)
-        await self._ask(event, kept, following, draft, done)
+        await self._ask(event, flow, kept, following, draft, done)
 
     def _refusal(self, error: Exception) -> Reply:
         """The reply explaining a refusal; anything else is a bug and propagates."""

@@ -62,6 +62,9 @@ class Step:
     effect: Finish | None = None
     #: Reads what the question shows from the ledger when it is asked (kept out of the draft).
     show: Show | None = None
+    #: What a text, file or sticker that is not its answer gets (a catalogue key), in a flow
+    #: kept aside (None: the channel's other handlers answer it).
+    misfit: str | None = None
 
     def asked(self, draft: Draft) -> list[Reply]:
         """The messages that ask this step's question."""
@@ -86,10 +89,12 @@ class Flow:
     """A linear dialogue: `what` is the catalogue key naming what it waits for (said when the
     wait ends or expires); `not_text` what a file or sticker sent where text is asked gets.
 
-    An `aside` flow is a long dialogue kept beside the typed wait, as PTB's conversations
-    were (on `aside_channel(channel)`, one at a time): a typed wait or a held step answers
-    first; other commands and presses neither end it nor are ended by it; it does not
-    expire; starting it again starts it afresh, and a refused start ends it."""
+    A flow kept `aside` (/submit, as PTB's conversation was) has a session of its own on
+    `aside_channel(channel, name)`, beside the typed wait: other actions neither end it nor are
+    ended by it, it takes what no typed wait takes, its question does not expire (a draft is
+    written over minutes), its step's session is written once the channel has sent the
+    replies (`Engine.delivered`), and an event delivered again after a kill asks its question
+    again instead of being taken twice."""
 
     name: str
     what: str
@@ -98,6 +103,12 @@ class Flow:
     finish: Finish
     not_text: str = "submit.want_text"
     aside: bool = False
+    #: The step a flow kept aside is left at by its finish (in the effect's transaction),
+    #: until the channel has sent what finishing said (`Engine.delivered`): a kill in between
+    #: leaves the finishing press to be answered again (by a finish that takes nothing twice,
+    #: /submit's draft token), as PTB's conversation, written after its replies, did. None:
+    #: the session ends with the effect.
+    receipt: str | None = None
 
     def step(self, name: str) -> Step | None:
         """The step of that name (None for a step this code no longer has)."""

@@ -2,13 +2,12 @@
 each step's validator is the service's own check, and each flow finishes with the service
 call whose transaction also ends the session.
 
-Flows: /submit (one unit, no files), a sign-off's, an adoption's withdrawal's and website
-news' return with their typed reasons and ✅ 确认, website news' published URL, /visit, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL, /brief's menu of an
-issue in progress and an issue's return with its reason and ✅ 确认, /announce (an aside flow:
-text or file, audience, preview). Telegram runs all but /submit on the engine
-(`channels/telegram/handlers/dialogue.py`); /submit there is its own handler still
-(docs/architecture.md).
+Flows: /submit (kept aside, as PTB's conversation was), a sign-off's, an adoption's
+withdrawal's and website news' return with their typed reasons and ✅ 确认, website news'
+published URL, /visit, an editor's rewrite of an item, an adoption's typed date and its issue
+number / URL, /brief's menu of an issue in progress and an issue's return with its reason and
+✅ 确认, /announce (kept aside too: text or file, audience, preview). Telegram runs all of them
+on the engine (`channels/telegram/handlers/dialogue.py`; docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 chosen with toggle buttons (roles, then all units, kinds of unit or units picked from a list),
 the preview, and 发送, which stores the announcement and queues it once for everyone reached.
 
-An aside flow (`Flow.aside`): like PTB's conversation it replaced, other commands and presses
-leave it standing and it does not expire. Its replies follow the Telegram side's conventions
+A flow kept aside (`Flow.aside`): like PTB's conversation it replaced, other commands and
+presses leave it standing and it does not expire. Its replies follow the Telegram side's conventions
 (`channels/telegram/handlers/dialogue.py`): a toggle redraws the pressed message (`how="edit"`),
 a toggle's label is ✅ or ▫️ with its name in the button's `params`, a parameter that is a
 tuple is its parts joined with "、", the file goes first (`params["file"]`) and the pressed
@@ -391,7 +391,7 @@ class AnnounceFlows(Base):
 
         return Flow(
             name="announce",
-            what="help.announce",  # never said: an aside flow is neither ended nor expires
+            what="help.announce",  # never said: a flow kept aside is neither ended nor expires
             start=start,
             steps=(
                 Step(
@@ -402,6 +402,7 @@ class AnnounceFlows(Base):
                     presses=(an.Step,),
                     press_test=lambda press: press == CANCEL,
                     takes_files=True,
+                    misfit="ann.want_text",
                 ),
                 Step(
                     "audience",
@@ -412,7 +413,7 @@ class AnnounceFlows(Base):
                     press_test=lambda press: (
                         not isinstance(press, an.Step) or press.name in AUDIENCE_STEPS
                     ),
-                    not_text="ann.use_buttons",
+                    misfit="ann.use_buttons",
                     show=audience_figures,
                 ),
                 Step(
@@ -424,7 +425,7 @@ class AnnounceFlows(Base):
                     press_test=lambda press: (
                         isinstance(press, an.Send) or press in (an.Step("ed"), CANCEL)
                     ),
-                    not_text="ann.use_buttons",
+                    misfit="ann.use_buttons",
                     show=preview_figures,
                 ),
             ),

@@ -10,7 +10,7 @@ from chat.actions import editor as ed
 from chat.dialogue import Flow, Inbound, Invalid, Reply, Step, Stop
 from storage import units
 
-from .. import centre, submission
+from .. import centre, submission, webnews
 from ..outcomes import Refused
 from .base import Base, Draft
 
@@ -50,6 +50,7 @@ class CentreFlows(Base):
                 item_id,
                 title=str(draft["title"]),
                 body=str(draft["body"]),
+                then=webnews.restart_in,  # website news under review goes back, saying why
             )
             if edit is None:
                 return [Reply("centre.edit_same")]

@@ -1,17 +1,112 @@
-"""/submit on the conversation engine: category, title, body, day, the preview."""
+"""/submit on the conversation engine, for every channel: the unit (asked only of people in
+several), category, title, body (several messages joined, closed with 完成), the day (buttons
+or typed), files, and the preview (the item's card, its timeliness; a field changed there
+comes back to it; ✅ 确认 submits with the draft's token, ✖️ 取消 forgets it); a returned item's
+修改后重报 (`rv:`) opens its text as a draft at the preview.
+
+The flow is kept aside (`Flow.aside`), as PTB's conversation was: other commands and presses
+leave it standing, a typed answer another flow waits for goes there first, and it does not
+expire. A file arrives as the stored file's key (the channel downloaded it, only when
+`file_refusal` lets it through).
+"""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import PurePath
+from typing import Any, Final
 
-from chat.actions import Button
+from chat.actions import Button, Rows
+from chat.actions import revise as rv
 from chat.actions import submit as sub
-from chat.dialogue import Flow, Inbound, Ref, Reply, Step
-from storage import people
+from chat.cards import Phrase, item_card, standing_phrase
+from chat.dialogue import Flow, Inbound, Invalid, Ref, Reply, Step, Stop
+from chat.dialogue.session import FileIn
+from storage import people, units
 
 from .. import submission
 from ..outcomes import Refused
+from ..rules import CentreRules, Timeliness
+from ..views import item_view
 from .base import AUTHOR_ROLES, Base, Draft
+
+MAX_FILES: Final = 10
+MAX_FILE_BYTES: Final = 20 * 1024 * 1024
+#: Document suffixes taken (an office's usual formats and images).
+DOCUMENT_TYPES: Final = frozenset(
+    (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".jpg", ".jpeg", ".png")
+)
+#: The fields the preview's 变更 offers (a revised item: its text only), and their steps.
+FIELDS: Final = ("category", "title", "body", "date", "files")
+REVISED_FIELDS: Final = ("title", "body")
+
+
+def file_refusal(file: FileIn, count: int) -> Reply | None:
+    """Why a file cannot join a draft that has `count` already (None: it can); a channel asks
+    before downloading, the files step again before taking it."""
+    if count >= MAX_FILES:
+        return Reply("submit.file_many", {"limit": MAX_FILES})
+    if file.kind == "photo":
+        return None
+    name = submission.clean_file_name(file.name) or ""  # no direction overrides
+    if PurePath(name.lower()).suffix not in DOCUMENT_TYPES:
+        return Reply("submit.file_type", {"name": name or "?"})
+    if (file.size or 0) > MAX_FILE_BYTES:
+        return Reply("submit.file_big", {"size": round((file.size or 0) / 1024 / 1024, 1)})
+    return None
+
+
+def timeliness(
+    rules: CentreRules, category: str, standing: Timeliness, settled: bool, *, done: bool
+) -> Phrase:
+    """What the author is told of the deadline: none for an exempt category; on time or late
+    when submitting settles it; else the deadline for reaching the centre and what is left."""
+    if standing.deadline is None:
+        label = rules.categories.get(category, category)
+        return Phrase("submit.exempt", {"category": label, "days": rules.deadline_working_days})
+    deadline = standing.deadline.isoformat()
+    if standing.late_days:
+        key = (
+            ("submit.done_late" if settled else "submit.done_late_pending")
+            if done
+            else "submit.late"
+        )
+        return Phrase(key, {"deadline": deadline, "days": standing.late_days})
+    if settled:
+        return Phrase("submit.done_on_time" if done else "submit.on_time", {"deadline": deadline})
+    return Phrase(
+        "submit.centre_due",
+        {"deadline": deadline, "standing": standing_phrase(standing.days_left, standing.late_days)},
+    )
+
+
+def _only(*names: str) -> Callable[[object], bool]:
+    """A press test: the step's own `sub.Step` presses and ✖️ 取消 (any other press type the
+    step lists passes)."""
+    allowed = {*names, "cancel"}
+    return lambda press: not isinstance(press, sub.Step) or press.name in allowed
+
+
+def _changing(field: str, answered: str) -> Callable[[Draft], bool]:
+    """A skip test: the draft answers the step (`answered` is set) and it is not the field
+    being changed from the preview."""
+    return lambda draft: draft.get("change") != field and bool(draft.get(answered))
+
+
+def _back(to: str) -> Callable[[Draft], str]:
+    """The step after a field: the preview when the field was changed from it, else `to`."""
+    return lambda draft: "preview" if draft.get("back") else to
+
+
+def _cancelled(event: Inbound) -> None:
+    """✖️ 取消 (the preview's, or one pressed at any step): the draft is forgotten. An empty
+    message where text is asked is no text (as Telegram's filters had it)."""
+    if event.press == sub.Step("cancel"):
+        raise Stop(Reply("submit.cancelled"))
+    if event.press is None and event.file is None and event.text == "":
+        raise Invalid(Reply("submit.want_text"))
 
 
 class SubmitFlows(Base):
@@ -19,55 +114,97 @@ class SubmitFlows(Base):
 
     # /submit -------------------------------------------------------------------------------
 
-    def submit(self) -> Flow:
-        """/submit: category, title, body, day, then the preview's ✅ 确认."""
-        rules = self.rules
+    async def _authors_units(self, person_id: int) -> list[int]:
+        """The units the person may submit for now."""
+        async with self.db.reading() as tx:
+            grants = await people.active_roles(tx, person_id)
+        return sorted({g.unit_id for g in grants if g.role in AUTHOR_ROLES and g.unit_id})
 
-        async def start(event: Inbound) -> Draft | None:
-            """The author's unit (one; several are chosen on Telegram's own flow)."""
-            if event.command != "submit":
-                return None
-            async with self.db.reading() as tx:
-                grants = await people.active_roles(tx, event.person_id)
-            units = sorted({g.unit_id for g in grants if g.role in AUTHOR_ROLES and g.unit_id})
-            if not units:
-                raise Refused("not_allowed")
-            return {"unit_id": units[0], "token": f"{event.channel}:{event.event_id}"}
-
-        async def category(event: Inbound, draft: Draft) -> Draft:
-            """A category button."""
-            assert isinstance(event.press, sub.PickCategory)
-            if event.press.key not in rules.categories:
-                raise Refused("category_unknown")
-            return {"category": event.press.key}
-
-        async def title(event: Inbound, draft: Draft) -> Draft:
-            """The title, checked as /submit checks it."""
-            return {"title": submission.check_title(rules, event.text or "")}
-
-        async def body(event: Inbound, draft: Draft) -> Draft:
-            """The body, checked as /submit checks it."""
-            return {"body": submission.check_body(rules, event.text or "")}
-
-        async def day(event: Inbound, draft: Draft) -> Draft:
-            """Today / yesterday buttons or a typed date."""
-            today = self._today()
-            if isinstance(event.press, sub.PickDay):
-                picked = today - timedelta(days=event.press.days_ago)
-            else:
-                picked = submission.parse_event_date(event.text or "", today)
-            checked = submission.check_event_date(rules, picked, self.db.clock())
-            return {"event_date": checked.isoformat()}
-
-        async def confirm(event: Inbound, draft: Draft) -> Draft:
-            """Only ✅ 确认 goes on (✖️ 取消 is a command on every channel)."""
-            if event.press != sub.Step("ok"):
-                raise Refused("forged")
-            return {}
-
-        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-            """Submits the item; the session ends in the same transaction."""
+    async def _submit_start(self, event: Inbound) -> Draft | None:
+        """/submit (a fresh draft; the unit is asked only of people in several) or a returned
+        item's 修改后重报 (its text as the draft, at the preview)."""
+        if isinstance(event.press, rv.Revise):
             person = await self._person(event.person_id)
+            item_id = event.press.item_id
+            view = await item_view(self.db, person, item_id)
+            if view.item.author_id != person.id:
+                raise Refused("item_not_yours")
+            await submission.check_resubmittable(self.db, person, item_id)
+            item = view.item
+            return {
+                "author": person.id,
+                "revise": item.id,
+                "unit_id": item.unit_id,
+                "category": item.category,
+                "title": item.title,
+                "body": item.body,
+                "body_done": True,
+                "event_date": item.event_date.isoformat(),
+                "files": [],
+                "files_done": True,
+            }
+        if event.command != "submit":
+            return None
+        choices = await self._authors_units(event.person_id)
+        if not choices:
+            raise Stop(Reply("submit.no_unit"))
+        draft: dict[str, Any] = {
+            "author": event.person_id,
+            "files": [],
+            "token": secrets.token_hex(12),
+        }
+        if len(choices) == 1:
+            draft["unit_id"] = choices[0]
+        else:
+            draft["units"] = choices
+        return draft
+
+    async def _unit_names(self, event: Inbound, draft: Draft) -> Draft:
+        """The units to choose from, by name (read when asked)."""
+        async with self.db.reading() as tx:
+            found = [await units.get_unit(tx, int(u)) for u in draft.get("units", [])]
+        return {"choices": [(u.id, u.name) for u in found if u is not None]}
+
+    async def _preview_shows(self, event: Inbound, draft: Draft) -> Draft:
+        """What the preview shows, read when it is asked: the draft as the card others will
+        see, and its timeliness today."""
+        rules = self.rules
+        async with self.db.reading() as tx:
+            unit = await units.get_unit(tx, int(draft["unit_id"]))
+        person = await self._person(int(draft["author"]))
+        category, day = str(draft["category"]), date.fromisoformat(str(draft["event_date"]))
+        standing, settled = await submission.draft_standing(
+            self.db, rules, person, int(draft["unit_id"]), category, day
+        )
+        card = item_card(
+            number=int(draft.get("revise") or 0),
+            title=str(draft["title"]),
+            unit=unit.name if unit else "?",
+            category=rules.categories.get(category, category),
+            event_date=day,
+            state="draft",
+            body=str(draft["body"]),
+        )
+        return {
+            "card": card,
+            "timeliness": timeliness(rules, category, standing, settled, done=False),
+        }
+
+    async def _submit_finish(self, event: Inbound, draft: Draft) -> list[Reply]:
+        """Submits (or resubmits) the draft and says at once whether it is on time; the
+        session ends in the same transaction, and the preview's buttons go after."""
+        rules = self.rules
+        person = await self._person(event.person_id)
+        if draft.get("revise"):
+            result = await submission.resubmit(
+                self.db,
+                rules,
+                person,
+                int(draft["revise"]),
+                title=str(draft["title"]),
+                body=str(draft["body"]),
+            )
+        else:
             result = await submission.submit(
                 self.db,
                 rules,
@@ -78,72 +215,284 @@ class SubmitFlows(Base):
                     title=str(draft["title"]),
                     body=str(draft["body"]),
                     event_date=date.fromisoformat(str(draft["event_date"])),
+                    files=tuple(
+                        (str(kind), str(key), name, mime, size)
+                        for kind, key, name, mime, size in draft.get("files", [])
+                    ),
                     token=draft.get("token"),
                 ),
             )
-            item = result.item
-            follow = (
-                Reply("submit.to_centre")
-                if result.reached_centre
-                else Reply(
-                    "submit.to_chain", {"role": Ref(f"role.{item.chain_roles[item.chain_step]}")}
-                )
+        item, revised = result.item, bool(draft.get("revise"))
+        head = Reply("submit.resubmitted" if revised else "submit.done", {"item": item.id})
+        lines: list[Reply] = []
+        if not revised or not result.judged:  # a revised one: judged on arriving at the centre
+            said = timeliness(
+                rules, item.category, result.timeliness, result.judged and not revised, done=True
             )
-            return [Reply("submit.done", {"item": result.item.id}), follow]
+            lines.append(Reply(said.key, dict(said.params)))
+        if result.reached_centre:
+            lines.append(Reply("submit.to_centre"))
+        else:
+            role = Ref(f"role.{item.chain_roles[item.chain_step]}")
+            lines.append(Reply("submit.to_chain", {"role": role}))
+        replies = [Reply(head.key, head.params, also=tuple(lines))]
+        if event.origin is not None:  # last: a kill before it leaves ✅, which answers again
+            replies.append(Reply("", {"origin": dict(event.origin)}, how="clear"))
+        return replies
+
+    def submit(self) -> Flow:
+        """/submit: unit, category, title, body, day, files, then the preview's ✅ 确认."""
+        rules = self.rules
+
+        async def unit(event: Inbound, draft: Draft) -> Draft:
+            """A unit button: one the person still writes for."""
+            _cancelled(event)
+            assert isinstance(event.press, sub.PickUnit)
+            if event.press.unit_id not in await self._authors_units(event.person_id):
+                raise Refused("not_allowed")
+            return {"unit_id": event.press.unit_id}
+
+        async def category(event: Inbound, draft: Draft) -> Draft:
+            """A category button."""
+            _cancelled(event)
+            assert isinstance(event.press, sub.PickCategory)
+            if event.press.key not in rules.categories:
+                raise Refused("category_unknown")
+            return {"category": event.press.key}
+
+        async def title(event: Inbound, draft: Draft) -> Draft:
+            """The title, checked as the service checks it."""
+            _cancelled(event)
+            return {"title": submission.check_title(rules, event.text or "")}
+
+        async def body(event: Inbound, draft: Draft) -> Draft:
+            """A part of the body (joined to the parts before, or replacing the body being
+            changed), or 完成 once there is some."""
+            _cancelled(event)
+            if event.press is not None:
+                if not draft.get("body"):
+                    raise Refused("body_empty")
+                return {"body_done": True}
+            text = submission.clean_text(event.text or "")
+            if not text:
+                raise Refused("body_empty")
+            kept = "" if draft.get("replace_body") else str(draft.get("body") or "")
+            joined = kept + ("\n" if kept else "") + text
+            if len(joined) > rules.body_max:
+                # Nothing of this part is kept, and the person is told exactly where the text
+                # stands, so the next part they send is this one shortened (no hole).
+                kept = str(draft.get("body") or "")
+                raise Invalid(
+                    Reply(
+                        "submit.body_part_refused",
+                        {
+                            "length": len(joined),
+                            "limit": rules.body_max,
+                            "part": len(text),
+                            "kept": len(kept),
+                            "tail": kept[-12:] if kept else "",
+                        },
+                        buttons=((Button("btn.done", sub.Step("body:done")),),) if kept else (),
+                    )
+                )
+            return {"body": joined, "replace_body": False}
+
+        async def day(event: Inbound, draft: Draft) -> Draft:
+            """Today / yesterday buttons or a typed date."""
+            _cancelled(event)
+            today = self._today()
+            if isinstance(event.press, sub.PickDay):
+                picked = today - timedelta(days=event.press.days_ago)
+            else:
+                picked = submission.parse_event_date(event.text or "", today)
+            checked = submission.check_event_date(rules, picked, self.db.clock())
+            return {"event_date": checked.isoformat()}
+
+        async def files(event: Inbound, draft: Draft) -> Draft:
+            """A photo or an accepted document (stored by the channel), or 完成 / 跳过."""
+            _cancelled(event)
+            if event.file is None:
+                return {"files_done": True}
+            kept = list(draft.get("files", []))
+            refusal = file_refusal(event.file, len(kept))
+            if refusal is not None:
+                raise Invalid(refusal)
+            name = (
+                None if event.file.kind == "photo" else submission.clean_file_name(event.file.name)
+            )
+            entry = [event.file.kind, event.file.key, name, event.file.mime_type, event.file.size]
+            return {"files": [*kept, entry]}
+
+        async def decide(event: Inbound, draft: Draft) -> Draft:
+            """✅ 确认 goes on; 变更 offers the fields, a field's button goes back to its step."""
+            _cancelled(event)
+            if event.press == sub.Step("ok"):
+                return {"go": "ok"}
+            assert isinstance(event.press, sub.Change)
+            field = event.press.field
+            if field is None:
+                return {"go": "field"}
+            if field not in (REVISED_FIELDS if draft.get("revise") else FIELDS):
+                raise Refused("forged")
+            changed: dict[str, Any] = {"go": field, "change": field, "back": True}
+            if field == "body":
+                changed.update(replace_body=True, body_done=False)
+            if field == "files":
+                changed.update(files=[], files_done=False)
+            return changed
+
+        def decided(draft: Draft) -> str | None:  # none (✅), the fields or a field's step
+            return None if draft.get("go") == "ok" else str(draft.get("go"))
+
+        def fields(draft: Draft) -> Reply:
+            """Which field to change."""
+            offered = REVISED_FIELDS if draft.get("revise") else FIELDS
+            row = tuple(Button(f"submit.field.{f}", sub.Change(f)) for f in offered)
+            return Reply("submit.which_field", buttons=(row,))
+
+        def body_prompt(draft: Draft) -> Reply:
+            """The body asked for, or how long it is so far with 完成."""
+            if draft.get("body") and not draft.get("replace_body"):
+                done = ((Button("btn.done", sub.Step("body:done")),),)
+                return Reply("submit.body_more", {"length": len(str(draft["body"]))}, buttons=done)
+            return Reply("submit.ask_body")
+
+        def files_prompt(draft: Draft) -> Reply:
+            """Files asked for (跳过), or how many there are so far (完成)."""
+            count = len(draft.get("files", []))
+            if count:
+                done = ((Button("btn.done", sub.Step("files:done")),),)
+                return Reply("submit.file_added", {"count": count}, buttons=done)
+            return Reply(
+                "submit.ask_files", buttons=((Button("btn.skip", sub.Step("files:done")),),)
+            )
+
+        def preview(draft: Draft) -> Reply:
+            """The whole draft as a card, its files and timeliness, and ✅ 确认 / 变更 / ✖️ 取消."""
+            rows: Rows = (
+                (Button("btn.confirm", sub.Step("ok")),),
+                (Button("btn.change", sub.Change()), Button("btn.cancel", sub.Step("cancel"))),
+            )
+            files, timely = len(draft.get("files", [])), draft["timeliness"]
+            shown = {"card": draft["card"], "files": files, "timeliness": timely}
+            return Reply("submit.preview", shown, buttons=rows)
 
         categories = tuple(  # a label that is no catalogue key is shown as it is
             (Button(label, sub.PickCategory(key)),) for key, label in rules.categories.items()
         )
+        days = ((Button("btn.today", sub.PickDay(0)), Button("btn.yesterday", sub.PickDay(1))),)
+        buttons, texts = "submit.use_buttons", "submit.want_text"
+        decisions = (sub.Step, sub.Change)
         return Flow(
             name="submit",
             what="help.submit",
-            start=start,
+            start=self._submit_start,
             steps=(
+                Step(
+                    "unit",
+                    lambda draft: Reply(
+                        "submit.choose_unit",
+                        buttons=tuple(
+                            (Button(name, sub.PickUnit(unit)),) for unit, name in draft["choices"]
+                        ),
+                    ),
+                    unit,
+                    next="category",
+                    presses=(sub.PickUnit, sub.Step),
+                    press_test=_only(),
+                    takes_text=False,
+                    skip=lambda draft: "unit_id" in draft,
+                    show=self._unit_names,
+                    misfit=buttons,
+                ),
                 Step(
                     "category",
                     lambda draft: Reply("submit.choose_category", buttons=categories),
                     category,
-                    next="title",
-                    presses=(sub.PickCategory,),
+                    after=_back("title"),
+                    presses=(sub.PickCategory, sub.Step),
+                    press_test=_only(),
                     takes_text=False,
+                    skip=_changing("category", "category"),
+                    misfit=buttons,
                 ),
                 Step(
                     "title",
                     lambda draft: Reply("submit.ask_title", {"limit": rules.title_max}),
                     title,
-                    next="body",
+                    after=_back("body"),
+                    presses=(sub.Step,),
+                    press_test=_only(),
+                    skip=_changing("title", "title"),
+                    misfit=texts,
                 ),
-                Step("body", lambda draft: Reply("submit.ask_body"), body, next="date"),
+                Step(
+                    "body",
+                    body_prompt,
+                    body,
+                    after=lambda draft: _back("date")(draft) if draft.get("body_done") else "body",
+                    presses=(sub.Step,),
+                    press_test=_only("body:done"),
+                    skip=_changing("body", "body_done"),
+                    clears=True,
+                    misfit=texts,
+                ),
                 Step(
                     "date",
-                    lambda draft: Reply(
-                        "submit.ask_date",
-                        buttons=(
-                            (
-                                Button("btn.today", sub.PickDay(0)),
-                                Button("btn.yesterday", sub.PickDay(1)),
-                            ),
-                        ),
-                    ),
+                    lambda draft: Reply("submit.ask_date", buttons=days),
                     day,
-                    next="preview",
-                    presses=(sub.PickDay,),
+                    after=_back("files"),
+                    presses=(sub.PickDay, sub.Step),
+                    press_test=_only(),
+                    skip=_changing("date", "event_date"),
+                    misfit=texts,
+                ),
+                Step(
+                    "files",
+                    files_prompt,
+                    files,
+                    after=lambda draft: "preview" if draft.get("files_done") else "files",
+                    presses=(sub.Step,),
+                    press_test=_only("files:done"),
+                    takes_text=False,
+                    takes_files=True,
+                    skip=_changing("files", "files_done"),
+                    misfit="submit.want_file",
                 ),
                 Step(
                     "preview",
-                    lambda draft: Reply(
-                        "submit.preview",
-                        {
-                            "card": f"{draft.get('title', '')}\n{draft.get('body', '')}",
-                            "files": 0,
-                            "timeliness": draft.get("event_date", ""),
-                        },
-                        buttons=((Button("btn.confirm", sub.Step("ok")),),),
-                    ),
-                    confirm,
-                    presses=(sub.Step,),
+                    preview,
+                    decide,
+                    after=decided,
+                    presses=decisions,
+                    press_test=_only("ok"),
                     takes_text=False,
+                    misfit=buttons,
+                    show=self._preview_shows,
+                ),
+                Step(
+                    "field",
+                    fields,
+                    decide,
+                    after=decided,
+                    presses=decisions,
+                    press_test=_only("ok"),
+                    takes_text=False,
+                    misfit=buttons,
+                ),
+                Step(  # submitted, not yet said so: ✅ again says it (the token: one item)
+                    "sent",
+                    preview,
+                    decide,
+                    after=decided,
+                    presses=(sub.Step,),
+                    press_test=_only("ok"),
+                    takes_text=False,
+                    misfit=buttons,
+                    show=self._preview_shows,
                 ),
             ),
-            finish=finish,
+            finish=self._submit_finish,
+            aside=True,
+            receipt="sent",
         )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot.texts import Raw
 from channels.telegram.context import Context
 from chat.actions import admin as ad
+from chat.texts import Raw
 from scoring.vocab import Role
 from storage import people, units
 from storage.models import Person, RoleGrant

@@ -2,8 +2,8 @@
 
 /announce itself runs on the conversation engine (`workflow.dialogues.announce`, drawn by
 `dialogue.py`); what is Telegram's stays here: what the flow is handed (the limits of the
-channels served, the caption's heading, whether PTB's /submit is under way), a photo or
-document downloaded into the ledger before the engine sees it, a configured admin who never
+channels served, the caption's heading, whether /submit is under way), a photo or document
+sent at the text's step downloaded into the ledger before the engine sees it, a configured admin who never
 joined made a person so their draft has a session, and the answers to /announce and its
 buttons from outside the dialogue."""
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -21,13 +20,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
-from bot.texts import Raw, Texts
 from channels.telegram.context import Context
 from chat.actions import announce as an
+from chat.dialogue import SessionStore, aside_channel
 from chat.dialogue.session import FileIn
+from chat.texts import Raw, Texts
 from scoring.vocab import Role, UnitKind
-from storage import conversations, people
 from storage.models import TELEGRAM, RoleGrant
+from storage.sessions import LedgerSessions
 from workflow import announce
 from workflow.announce import DeliveryReport
 from workflow.dialogues import Announcing
@@ -35,8 +35,10 @@ from workflow.outcomes import Refused
 
 from .common import acknowledge, current, explain, keep_telegram_file, telegram_account
 from .lookup import split_message
-from .submit import CONVERSATION as SUBMIT_CONVERSATION
 from .submit import MAX_FILE_BYTES, MAX_FILES, OCTET, PHOTO_NAME
+from .submit import open_for as submit_open_for
+
+FLOW = "announce"  # the engine's flow, kept aside
 
 REPORT_NAMES = 60
 NUMBER = re.compile(r"[0-9]{1,12}")
@@ -82,16 +84,12 @@ def _summary(text: str, limit: int = 30) -> str:
 def announcing(context: Context) -> Announcing:
     """What /announce's flow is handed on Telegram: the narrowest limits of the channels the
     bot serves (one text reaches readers on each), the caption's plain-text heading, and
-    whether the person is in the middle of /submit (PTB's persisted conversation)."""
+    whether the person is in the middle of /submit (its session on the engine)."""
     services = context.bot_data
 
     async def submitting(person_id: int) -> bool:
-        """Whether /submit's conversation is open in the person's private chat."""
-        async with services.db.reading() as tx:
-            accounts = await people.accounts_of(tx, person_id)
-            states = await conversations.load_states(tx, SUBMIT_CONVERSATION)
-        chats = [int(a.external_id) for a in accounts if a.channel == TELEGRAM]
-        return any(json.dumps([chat, chat]) in states for chat in chats)
+        """Whether /submit's draft is open (its texts would be taken by /submit)."""
+        return await submit_open_for(LedgerSessions(services.db), person_id)
 
     return Announcing(
         capabilities=services.capabilities,
@@ -100,10 +98,16 @@ def announcing(context: Context) -> Announcing:
     )
 
 
-async def received(update: Update, context: Context) -> FileIn | None:
-    """A photo or document in the update, its bytes stored in the ledger (None: neither)."""
+async def incoming_file(
+    update: Update, context: Context, store: SessionStore, person_id: int
+) -> FileIn | None:
+    """A photo or document sent while /announce asks for its text (or a file), its bytes
+    stored in the ledger; None for anything else (the flow says what it awaits)."""
     message = update.effective_message
-    if message is None:
+    if message is None or not (message.photo or message.document is not None):
+        return None
+    session = await store.load(person_id, aside_channel(TELEGRAM, FLOW))
+    if session is None or session.step != "text":
         return None
     if message.photo:
         photo = message.photo[-1]

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 
-from bot.texts import Texts
 from channels.telegram.context import Context
 from chat.actions import briefs as bf
+from chat.texts import Texts
 from scoring.vocab import Role
 from workflow import briefs
 from workflow.briefs import BriefContent

@@ -11,12 +11,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.texts import Raw, Texts
 from channels.telegram.cards import card
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
 from chat.actions import Button
 from chat.actions import editor as ed
+from chat.texts import Raw, Texts
 from delivery.cards import editor_rows_for
 from scoring.vocab import ItemState
 from storage import units

@@ -9,11 +9,11 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.texts import Texts
 from channels.telegram.adapter import remember_sent_file, telegram_upload
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
 from chat.actions import Button, Press
+from chat.texts import Texts
 from storage.models import TELEGRAM, Account, Person, RoleGrant
 from workflow import attachments, joining
 from workflow.outcomes import Notice, Refused

@@ -1,21 +1,26 @@
 """Telegram's side of the conversation engine: an update becomes an `Inbound`, the engine's
 replies become messages. Runs before anything answers (group -5, after the sign-off steps
-offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: a sign-off's, an adoption's
-withdrawal's, website news' and an issue's return with their reasons (shown back and held for
-✅ 确认), website news' URL, /visit's steps, an editor's rewrite of an item, an adoption's typed
-date and its issue number / URL, /brief's menu of an issue in progress, and /announce (an
-aside flow: a photo or document is stored before the engine sees it, its caption as the
-event's text); the other dialogues are still PTB's (see docs/architecture.md).
+offered again to whoever writes): the engine ends, answers or starts its own dialogue. Telegram runs these flows on it: /submit (kept aside, beside the
+typed waits; its preview's card rendered here, its files downloaded first by `submit`), a
+sign-off's, an adoption's withdrawal's, website news' and an issue's return with their
+reasons (shown back and held for ✅ 确认), website news' URL, /visit's steps, an editor's
+rewrite of an item, an adoption's typed date and its issue number / URL, /brief's menu of an
+issue in progress, and /announce (kept aside too; a photo or document sent for its text stored
+first by `announce`, its caption as the event's text); the other dialogues are still PTB's
+(see docs/architecture.md).
 
 How replies are worded: a parameter that is a `Ref` is that catalogue text, one that is a
-`Reply` is its text (with its `also` lines) rendered first, a tuple its parts joined with
-"、"; an `also` part with no key is an empty line; a button's `params` fill its label
-(rendered the same way); a text longer than a message is sent in pieces, the buttons under
-the last. Beyond "say", "toast", "mark" and "clear": "edit" redraws the message
-`params["origin"]` (text and buttons, a toggle's view in place) and "alert" is the press's
-answer as an alert (a refusal no service made); `params["file"]` (kind, stored key, plain
-caption) is sent before the text, and `params["settle"]` is a pressed message whose buttons
-go once the reply is out (a crash between the two leaves a button to press again).
+`Reply` is its text (with its `also` lines) rendered first, a `chat.cards` `Phrase` or `Card`
+(/submit's timeliness and preview) is rendered as the channel renders them; an `also` part
+with no key is an empty line; a button's `params` fill its label; a text longer than a
+message is sent in pieces, the buttons under the last (one holding a card is sent whole: the
+card is cut to a message). A parameter that is a tuple is its parts joined with "、", and a
+button's `params` are rendered like a reply's. Beyond "say", "toast", "mark" and "clear":
+"edit" redraws the message `params["origin"]` (text and buttons, a toggle's view in place)
+and "alert" is the press's answer as an alert (a refusal no service made);
+`params["file"]` (kind, stored key, plain caption) is sent before the text, and
+`params["settle"]` is a pressed message whose buttons go once the reply is out (a crash
+between the two leaves a button to press again).
 """
 
 from __future__ import annotations
@@ -25,21 +30,23 @@ import html
 from dataclasses import replace
 from typing import Any, Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop
 
-from bot.texts import Raw
 from channels.telegram.context import Context
+from channels.telegram.render import card_html, phrase
 from chat.actions import decode, encode
+from chat.cards import Card, Phrase
 from chat.dialogue import Engine, Inbound, InviteLink, Ref, Reply, aside_channel, held_channel
+from chat.texts import Raw
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
-from . import announce
+from . import announce, submit
 from .common import (
     acknowledge,
     explain,
@@ -51,10 +58,11 @@ from .common import (
 from .lookup import split_message
 
 #: Parameters that say how a reply is drawn, not what it says.
-DRAWING: Final = frozenset({"origin", "settle", "file"})
+DRAWING: Final = frozenset({"settle", "file"})
 
 #: The flows Telegram runs on the engine.
 FLOWS: Final = (
+    "submit",
     "return",
     "withdraw",
     "web_return",
@@ -99,21 +107,33 @@ def _inbound(update: Update, person_id: int) -> Inbound | None:
     text = message.text or ""
     if text.lstrip().startswith("/"):
         word, _, argument = text.strip().partition(" ")
-        command = word[1:].split("@")[0]
+        command = word[1:].split("@")[0].lower()  # as PTB's command handlers read it
         return Inbound(person_id, TELEGRAM, event_id, command=command, argument=argument)
     if message.text is not None:
         return Inbound(person_id, TELEGRAM, event_id, text=message.text)
     return Inbound(person_id, TELEGRAM, event_id)  # a photo, a sticker: no answer
 
 
+def _is_command(message: Message | None) -> bool:
+    """Whether the message is a command as PTB's handlers see one (a command entity first)."""
+    return message is not None and any(
+        entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
+        for entity in message.entities
+    )
+
+
 def _rendered(context: Context, value: Any) -> Any:
-    """One parameter as the text shows it: catalogue references and nested replies rendered,
-    a tuple its parts joined, an invite code as the bot's deep link."""
+    """One parameter as the text shows it: catalogue references, nested replies, phrases and
+    cards rendered, a tuple its parts joined, an invite code as the bot's deep link."""
     texts = context.bot_data.texts
     if isinstance(value, Ref):
         return Raw(texts(value.key))
     if isinstance(value, Reply):
         return Raw(_text(context, value))
+    if isinstance(value, Phrase):
+        return phrase(texts, value)
+    if isinstance(value, Card):
+        return card_html(texts, value)
     if isinstance(value, tuple):
         parts = (_rendered(context, item) for item in value)
         return Raw(
@@ -216,7 +236,9 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
                 with contextlib.suppress(BadRequest, Forbidden):
                     await context.bot.send_message(user.id, text)
             continue
-        pieces = split_message(text)
+        # a card is cut to fit a message (its HTML may be longer, as Telegram counts the text)
+        whole = any(isinstance(value, Card) for value in reply.params.values())
+        pieces = [text] if whole else split_message(text)
         file = reply.params.get("file")
         if query is not None:
             if not answered:
@@ -233,8 +255,10 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
         elif message is not None:
             if file:
                 await _file(context, message.chat_id, file)
-            for n, piece in enumerate(pieces, 1):
-                await message.reply_text(piece, reply_markup=markup if n == len(pieces) else None)
+            with contextlib.suppress(Forbidden):  # blocked meanwhile: the dialogue moves on
+                for n, piece in enumerate(pieces, 1):
+                    last = markup if n == len(pieces) else None
+                    await message.reply_text(piece, reply_markup=last)
         await _settle(context, reply.params.get("settle"))
 
 
@@ -286,37 +310,37 @@ async def route(update: Update, context: Context) -> None:
                 )
                 await message.reply_text(context.bot_data.texts(said))
             raise ApplicationHandlerStop
-        carried = await _aside_file(update, context, dialogues, event)
-        if carried is None:
-            return
-        event = carried
+        file = await submit.incoming_file(update, context, dialogues.store, person.id)
+        if file is not None:  # /submit asks for files: stored, the engine sees its key
+            event = replace(event, file=file)
+        elif posted := await announce.incoming_file(update, context, dialogues.store, person.id):
+            message = update.effective_message  # /announce's text or file: its caption the text
+            event = replace(event, file=posted, text=message.caption if message else None)
     if event.command == "cancel" and (step is None or not step.answers(event)):
-        return  # /cancel ends the engine's dialogue itself (`cancel`)
+        message = update.effective_message
+        if message is not None and await cancel_submit(update, context):  # only the draft
+            await message.reply_text(context.bot_data.texts("submit.cancelled"))
+            raise ApplicationHandlerStop
+        if message is not None and await cancel_aside(update, context, announce.FLOW):
+            await message.reply_text(context.bot_data.texts("ann.cancelled"))  # that alone
+            raise ApplicationHandlerStop
+        return  # /cancel ends the engine's other dialogues itself (`cancel`)
     handled = await dialogues.handle(event)
+    message = update.effective_message
+    text = message.text if message is not None else None
+    if not handled.taken and event.command is not None and text and not _is_command(message):
+        # "/ …" is no command to PTB's handlers: what no dialogue took as one is a text
+        typed = Inbound(person.id, TELEGRAM, f"{event.event_id}:text", text=text)
+        again = await dialogues.handle(typed)
+        handled.replies.extend(again.replies)
+        handled.deferred.extend(again.deferred)
+        handled.taken = again.taken
     await _send(update, context, handled.replies, person)
     if handled.taken:
+        await dialogues.delivered(event, handled)  # /submit's step moves now it was asked
         context.bot_data.courier.wake()  # notices the step's service queued go out
         await _write_through(update, context)
         raise ApplicationHandlerStop
-
-
-async def _aside_file(
-    update: Update, context: Context, dialogues: Engine, event: Inbound
-) -> Inbound | None:
-    """A file or sticker for the aside dialogue: a photo or document its step takes, stored,
-    with its caption as the text; anything else is told what the step awaits (the update
-    stops); with no aside dialogue, None (the update goes on to the other handlers)."""
-    message = update.effective_message
-    aside = await dialogues.store.load(event.person_id, aside_channel(TELEGRAM))
-    flow = dialogues.flows.get(aside.flow) if aside is not None else None
-    step = flow.step(aside.step) if flow is not None and aside is not None else None
-    if flow is None or step is None or message is None:
-        return None
-    file = await announce.received(update, context) if step.takes_files else None
-    if file is None:  # a sticker, or a file where buttons are awaited
-        await message.reply_text(context.bot_data.texts(step.not_text or flow.not_text))
-        raise ApplicationHandlerStop
-    return replace(event, file=file, text=message.caption)
 
 
 async def _write_through(update: Update, context: Context) -> None:
@@ -329,8 +353,8 @@ async def _write_through(update: Update, context: Context) -> None:
 
 
 async def cancel(update: Update, context: Context) -> list[str]:
-    """/cancel: ends the aside dialogue if there is one, else the engine's typed wait and its
-    held step; the flows it ended (none: [])."""
+    """/cancel: ends the engine's dialogue and its held step, if any; the flows it ended
+    (none: [])."""
     user = update.effective_user
     if user is None:
         return []
@@ -339,10 +363,6 @@ async def cancel(update: Update, context: Context) -> list[str]:
     if person is None:
         return []
     store = engine(context).store
-    aside = await store.load(person.id, aside_channel(TELEGRAM))
-    if aside is not None:  # the dialogue under way ends alone, as PTB's conversation did
-        await store.write(person.id, aside_channel(TELEGRAM), None)
-        return [aside.flow]
     ended = []
     for channel in (TELEGRAM, held_channel(TELEGRAM)):
         session = await store.load(person.id, channel)
@@ -350,3 +370,27 @@ async def cancel(update: Update, context: Context) -> list[str]:
             await store.write(person.id, channel, None)
             ended.append(session.flow)
     return ended
+
+
+async def cancel_submit(update: Update, context: Context) -> bool:
+    """/cancel in the middle of /submit, in the private chat: forgets the draft (only that, as
+    PTB's conversation did); whether there was one."""
+    return await cancel_aside(update, context, submit.FLOW)
+
+
+async def cancel_aside(update: Update, context: Context, flow: str) -> bool:
+    """/cancel in the middle of a flow kept aside, in the private chat: forgets its draft
+    (only that, as PTB's conversation did); whether there was one."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return False
+    async with context.bot_data.db.reading() as tx:
+        person = await people.person_by_account(tx, telegram_account(user.id))
+    if person is None:
+        return False
+    store = engine(context).store
+    channel = aside_channel(TELEGRAM, flow)
+    if await store.load(person.id, channel) is None:
+        return False
+    await store.write(person.id, channel, None)
+    return True

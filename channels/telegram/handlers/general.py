@@ -26,17 +26,13 @@ _last_alert: dict[str, float] = {}
 
 
 async def cancel(update: Update, context: Context) -> None:
-    """/cancel when no /submit is open and no step of the engine answers it itself: drops an
-    announcement being prepared (that alone), or the engine's dialogue (a typed answer
-    awaited, a step held for ✅ 确认)."""
+    """/cancel when no /submit is open and no step of the engine answers it itself: drops the
+    engine's dialogue (a typed answer awaited, a step held for ✅ 确认)."""
     message = update.effective_message
     if message is None:
         return
     texts = context.bot_data.texts
     dropped = await dialogue.cancel(update, context)
-    if dropped == ["announce"]:
-        await message.reply_text(texts("ann.cancelled"))
-        return
     await message.reply_text(texts("cancelled" if dropped else "nothing_to_cancel"))
 
 

@@ -6,27 +6,37 @@ import html
 import re
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.texts import Raw, Texts
 from channels.telegram.cards import card, signoff_keyboard_for
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
 from chat import numbers
+from chat.actions import item as it
 from chat.actions import revise as rv
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.split import split_text, within
+from chat.texts import Raw, Texts
 from delivery.cards import editor_rows_for
 from scoring.figures import UnitMonth, UnitYear, any_points
 from scoring.vocab import ItemState
 from storage.models import Person
-from workflow import centre, reach, views
+from workflow import centre, reach, views, withdrawal
+from workflow import periods as closing
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 
-from .common import current, explain, reply_stored_file
+from .common import (
+    acknowledge,
+    confirm_keyboard,
+    current,
+    deliver,
+    explain,
+    mark_decided,
+    reply_stored_file,
+)
 
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # typed with a Chinese IME
 
@@ -64,11 +74,19 @@ async def my_items(update: Update, context: Context) -> None:
                 points=points,
             )
         )
+        row = []
         if view.item.state is ItemState.RETURNED:
             label = f"{texts('btn.revise')} #{view.item.id}"
-            buttons.append(
-                [InlineKeyboardButton(label, callback_data=rv.encode(rv.Revise(view.item.id)))]
+            row.append(
+                InlineKeyboardButton(label, callback_data=rv.encode(rv.Revise(view.item.id)))
             )
+        if view.item.state in withdrawal.WITHDRAWABLE:
+            label = f"{texts('btn.item_withdraw')} #{view.item.id}"
+            row.append(
+                InlineKeyboardButton(label, callback_data=it.encode(it.Withdraw(view.item.id)))
+            )
+        if row:
+            buttons.append(row)
     await message.reply_text(
         "\n".join(lines),
         parse_mode=ParseMode.HTML,
@@ -113,6 +131,52 @@ async def my_unit(update: Update, context: Context) -> None:
             ),
             parse_mode=ParseMode.HTML,
         )
+
+
+_MONTH_TYPED = re.compile(r"(?:(\d{4})[-年./])?(\d{1,2})月?")
+
+
+async def bulletin(update: Update, context: Context) -> None:
+    """/bulletin [2026-10 | 10月]: a month's bulletin again (default last month), the
+    reader's unit marked; as published (with its chart and workbook) once the month is
+    closed, else a preview that says so."""
+    message, person = update.effective_message, await member(update, context)
+    if message is None or person is None:
+        return
+    services, texts = context.bot_data, context.bot_data.texts
+    today = services.rules.local_now(services.db.clock()).date()
+    typed = "".join(context.args or []).translate(FULLWIDTH_DIGITS)
+    if typed:
+        matched = _MONTH_TYPED.fullmatch(typed)
+        if matched is None or not 1 <= int(matched[2]) <= 12:
+            await message.reply_text(texts("bulletin.usage"))
+            return
+        year, month = int(matched[1] or today.year), int(matched[2])
+    else:
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    if (year, month) > (today.year, today.month):
+        await message.reply_text(texts("bulletin.usage"))
+        return
+    report = await closing.bulletin_report(
+        services.db, services.rules.policy, services.rules.zone, year, month
+    )
+    _, grants = await current(update, context)
+    mine = next((g.unit_id for g in grants if g.unit_id is not None), None)
+    parts = services.options.bulletin_parts(report, mine)
+    if report.version is None:
+        parts = [texts("bulletin.preview", year=year, month=month), *parts]
+    for part in parts:
+        await message.reply_text(part, parse_mode=ParseMode.HTML)
+    if report.version is not None:
+        period = f"{year}-{month:02d}"
+        for kind, key in (
+            ("photo", f"bulletin:{period}:png"),
+            ("document", f"bulletin:{period}:xlsx"),
+        ):
+            try:
+                await reply_stored_file(context, message, kind, key)
+            except Refused:  # posted before files were kept: the text is the bulletin
+                continue
 
 
 async def ranking(update: Update, context: Context) -> None:
@@ -165,6 +229,73 @@ async def show_item(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
+    await _show_whole(context, message, person, view)
+
+
+async def item_button(update: Update, context: Context) -> None:
+    """An item's own button: 📄 全文 (the item whole, as /item N shows it, if the presser
+    may read it) or the author's 撤回 (shown back, then confirmed or kept)."""
+    query = update.callback_query
+    if query is None:
+        return
+    press = it.decode(query.data or "")
+    if isinstance(press, it.Withdraw):
+        await _withdraw(update, context, press)
+        return
+    person, _ = await current(update, context)
+    try:
+        if press is None:
+            raise Refused("forged")
+        view = await views.item_view(context.bot_data.db, person, press.item_id)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await acknowledge(query)
+    if isinstance(query.message, Message):
+        await _show_whole(context, query.message, person, view)
+
+
+async def _withdraw(update: Update, context: Context, press: it.Withdraw) -> None:
+    """撤回: the item named and ✅ 确认 / ✖️ 取消 first; only the confirmation takes it back
+    (re-checking the author and the item's state)."""
+    query = update.callback_query
+    assert query is not None
+    services, texts = context.bot_data, context.bot_data.texts
+    person, _ = await current(update, context)
+    try:
+        if person is None:
+            raise Refused("not_allowed")
+        if press.step == "no":
+            await acknowledge(query, texts("confirm.kept"))
+            await mark_decided(context, query.message, texts("item.withdraw_kept"))
+            return
+        if press.step is None:
+            item = await withdrawal.check(services.db, person, press.item_id)
+            await acknowledge(query)
+            if query.message is not None:
+                await context.bot.send_message(
+                    query.message.chat.id,
+                    texts("item.confirm_withdraw", item=item.id, title=item.title),
+                    reply_markup=confirm_keyboard(
+                        texts, it.Withdraw(item.id, "ok"), it.Withdraw(item.id, "no")
+                    ),
+                )
+            return
+        done = await withdrawal.withdraw(services.db, person, press.item_id)
+    except Refused as refused:
+        await explain(update, context, refused)
+        return
+    await acknowledge(query)
+    await deliver(context, done.notices)
+    await mark_decided(context, query.message, texts("item.withdrawn", item=done.item.id))
+
+
+async def _show_whole(
+    context: Context, message: Message, person: Person | None, view: views.ItemView
+) -> None:
+    """An item whole (across messages), its adoptions and credits, its files, and the actions
+    open to the reader (a signer's step, an editor's desk)."""
+    services, texts = context.bot_data, context.bot_data.texts
     text = str(card(texts, services.rules, view, full=True))
     if view.adoptions:
         text += "\n\n" + texts("centre.adoptions_head", total=view.points)

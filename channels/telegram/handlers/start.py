@@ -9,8 +9,8 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.texts import Raw, Texts
 from channels.telegram.context import Context
+from chat.texts import Raw, Texts
 from scoring.vocab import Role
 from storage.models import RoleGrant
 from workflow import joining, reach
@@ -34,7 +34,7 @@ def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
     if roles & SIGNERS:
         names += ["pending", "item"]  # read an item in full before signing it
     if roles:
-        names += ["rank"]
+        names += ["rank", "bulletin"]
     if roles or is_admin:
         names += ["guide"]
     if Role.EDITOR in roles:
@@ -58,6 +58,7 @@ HELP_KEYS = {
     "unit": "help.unit",
     "pending": "help.pending",
     "rank": "help.rank",
+    "bulletin": "help.bulletin",
     "queue": "help.queue",
     "item": "help.item",
     "invite": "help.invite",

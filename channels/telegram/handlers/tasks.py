@@ -13,6 +13,7 @@ from scoring.vocab import Role
 from storage import people
 from storage import tasks as task_repo
 from storage import units as unit_repo
+from storage.models import Person
 from workflow import tasks
 from workflow.outcomes import Refused
 
@@ -102,7 +103,20 @@ async def on_button(update: Update, context: Context) -> None:
             raise Refused("forged")
         if person is None:
             raise Refused("not_allowed")
+        if isinstance(press, tk.TaskLink):
+            task, item = await tasks.complete_with(
+                context.bot_data.db, person, press.task_id, press.item_id
+            )
+            await acknowledge(query)
+            await deliver(context, [])
+            await mark_decided(
+                context, query.message, texts("task.answered", task=task.id, item=item.id)
+            )
+            return
         action, task_id = press.verb, press.task_id
+        if action == "done" and not await _is_editor(context, person):
+            await _ask_answer(update, context, person, task_id)  # which item answers it
+            return
         if action == "keep":
             await acknowledge(query, texts("confirm.kept"))
             await mark_decided(context, query.message, texts("task.cancel_kept"))
@@ -124,6 +138,37 @@ async def on_button(update: Update, context: Context) -> None:
             await context.bot.edit_message_reply_markup(
                 query.message.chat.id, query.message.message_id, reply_markup=None
             )
+
+
+async def _is_editor(context: Context, person: Person) -> bool:
+    """Whether the person is a centre editor (who may close a task without its item)."""
+    async with context.bot_data.db.reading() as tx:
+        return any(g.role is Role.EDITOR for g in await people.active_roles(tx, person.id))
+
+
+async def _ask_answer(update: Update, context: Context, person: Person, task_id: int) -> None:
+    """An informant's 完成: the unit's recent items as buttons, one to link as the answer."""
+    query = update.callback_query
+    assert query is not None
+    texts = context.bot_data.texts
+    found = await tasks.answers(context.bot_data.db, person, task_id)
+    await acknowledge(query)
+    if query.message is None:
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{item.id} {item.title}"[:60],
+                callback_data=tk.encode(tk.TaskLink(task_id, item.id)),
+            )
+        ]
+        for item in found
+    ]
+    await context.bot.send_message(
+        query.message.chat.id,
+        texts("task.choose_answer", task=task_id),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
 
 
 async def _ask_cancel(update: Update, context: Context, person_id: int, task_id: int) -> None:

@@ -10,10 +10,10 @@ import re
 
 from telegram import Update
 
-from bot.texts import Texts
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
 from chat.actions import webnews as wn
+from chat.texts import Texts
 from workflow import webnews
 from workflow.outcomes import Refused
 

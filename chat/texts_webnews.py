@@ -49,8 +49,15 @@ ZH: Final[dict[str, str]] = {
         "[b]{heading}[/b]\n\n{body}"
     ),
     "notice.web_publish_request": (
-        "🌐 网站新闻 #{news} 已由 {by} 审签同意，请在中心网站发布：\n[b]{heading}[/b]（{unit}）\n"
-        "发布后点“已发布”，再粘贴网址。"
+        "🌐 网站新闻 #{news} 已由 {by} 审签同意，请在中心网站发布：\n[b]{heading}[/b]（{unit}）\n\n"
+        "{body}\n\n发布后点“已发布”，再粘贴网址；全文和照片点“全文”。"
+    ),
+    "notice.web_sign_again": (
+        "🌐 请重新审签中心网站新闻 #{news}（第 {round} 轮）：信息 #{item} 已由 {by} 修改，"
+        "之前的审签作废。（{unit}）\n\n[b]{heading}[/b]\n\n{body}"
+    ),
+    "notice.web_publish_held": (
+        "⏸ 网站新闻 #{news}「{heading}」暂勿发布：{by} 修改了信息，已重新送审，审签后会再通知您。"
     ),
     "notice.web_approved": "✅ 网站新闻 #{news}「{heading}」已由 {by} 审签同意，等待网络管理员发布。",
     "notice.web_returned": (
@@ -189,7 +196,16 @@ EN: Final[dict[str, str]] = {
     ),
     "notice.web_publish_request": (
         "🌐 Website news #{news} was approved by {by}; please publish it on the centre website:\n"
-        "[b]{heading}[/b] ({unit})\nThen press Published and paste the address."
+        "[b]{heading}[/b] ({unit})\n\n{body}\n\nThen press Published and paste the address; the "
+        "whole text and photos: Full text."
+    ),
+    "notice.web_sign_again": (
+        "🌐 Please sign website news #{news} again (round {round}): {by} changed item #{item}, "
+        "so the earlier sign-off no longer holds. ({unit})\n\n[b]{heading}[/b]\n\n{body}"
+    ),
+    "notice.web_publish_held": (
+        "⏸ Hold website news #{news} “{heading}”: {by} changed the item and sent it back for "
+        "sign-off; you will be told again once it is signed."
     ),
     "notice.web_approved": "✅ Website news #{news} “{heading}” approved by {by}; waiting for the network admin.",
     "notice.web_returned": (

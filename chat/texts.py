@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bot import texts_announce, texts_briefs, texts_webnews
+from chat import texts_announce, texts_briefs, texts_webnews
 from chat.render import TELEGRAM_HTML, Renderer
-from scoring.vocab import ItemState, Role
 
 _CORE_ZH: Final[dict[str, str]] = {
     # roles and states
@@ -41,6 +40,9 @@ _CORE_ZH: Final[dict[str, str]] = {
     "help.my": "[cmd my] — 我报送的信息及状态",
     "help.unit": "[cmd unit] — 本单位本月及全年情况",
     "help.rank": "[cmd rank] — 本月及全年排名",
+    "help.bulletin": "[cmd bulletin] — 上月的通报（也可指定月份，如 [cmd bulletin] 2026-10）",
+    "bulletin.usage": "用法：[cmd bulletin] 或 [cmd bulletin] 2026-10（也可写 10月），查看已过去的月份。",
+    "bulletin.preview": "（预览：{year}年{month}月的通报尚未发布，下面的数字还会变化。）",
     "help.queue": "[cmd queue] — 待处理的信息（登记、编辑、采用）",
     "help.item": "[cmd item] 编号 — 查看一条信息；[cmd find] 关键词 — 按标题查找",
     "help.invite": "[cmd invite] — 邀请人员（单位、身份可点选，也可直接写：[cmd invite] 单位 信息员）；[cmd units] — 单位与人员；[cmd noinformant] — 未落实信息员的单位",
@@ -151,6 +153,25 @@ _CORE_ZH: Final[dict[str, str]] = {
     # item card
     "card": "[b]{number}{title}[/b]\n单位：{unit}　类别：{category}\n工作日期：{event_date}　状态：{state}{late}\n\n{body}",
     "card.late": "\n⏰ 迟报 {days} 个工作日",
+    "card.author": "\n✍️ 报送人：{name}",
+    "card.step_done": "\n✅ 第 {step} 步 {role} {name} 已审签",
+    "card.returned_before": "\n↩️ 此前被 {name}（{role}）退回，原因：{reason}",
+    "card.cut": "\n（正文共 {length} 字，此处只显示前 {shown} 字，点“全文”查看）",
+    "btn.full_text": "📄 全文",
+    "btn.item_withdraw": "🔙 撤回",
+    "task.choose_answer": "写作任务 #{task}：点选回应它的信息（本单位自任务下达后报送的）：",
+    "task.answered": "✅ 写作任务 #{task} 已完成，回应信息 #{item}。",
+    "notice.task_answered": "✅ 写作任务 #{task}《{title}》已由 {by} 完成：信息 #{item}《{item_title}》。",
+    "refused.task_needs_item": "本单位还没有在任务下达后报送信息。请先报送（[cmd submit]），再点“完成”。",
+    "refused.item_answers_a_task": "这条信息已经回应了另一个写作任务。",
+    "item.confirm_withdraw": "确定撤回信息 #{item}《{title}》？撤回后审签停止，也不计入报送中心，不能恢复（需要时请重新报送）。",
+    "item.withdrawn": "🔙 信息 #{item} 已撤回。",
+    "item.withdraw_kept": "✖️ 未撤回（已取消）",
+    "notice.item_withdrawn_signer": "ℹ️ 信息 #{item}《{title}》已由报送人撤回，无需再审签。",
+    "notice.item_withdrawn_centre": "ℹ️ 信息 #{item}《{title}》已由报送人撤回，不再计入报送中心，无需登记。",
+    "refused.withdraw_not_author": "只有报送人本人可以撤回这条信息。",
+    "refused.item_already_withdrawn": "这条信息已经撤回了。",
+    "refused.withdraw_registered": "这条信息已由中心登记或处理，不能再撤回。如需更正，请联系中心编辑。",
     "card.due": "\n🕒 时限 {due}，{standing}",
     "due.left": "还剩 {days} 个工作日",
     "due.today": "今天截止",
@@ -443,6 +464,9 @@ _CORE_EN: Final[dict[str, str]] = {
     "help.my": "[cmd my] — my items and where they stand",
     "help.unit": "[cmd unit] — my unit this month and this year",
     "help.rank": "[cmd rank] — this month's and this year's ranking",
+    "help.bulletin": "[cmd bulletin] — last month's bulletin (or a month's: [cmd bulletin] 2026-10)",
+    "bulletin.usage": "Usage: [cmd bulletin] or [cmd bulletin] 2026-10 (or 10月), for a month that has begun.",
+    "bulletin.preview": "(Preview: the bulletin of {year}-{month} is not published yet; the figures may still change.)",
     "help.queue": "[cmd queue] — items to register, edit and record adoptions for",
     "help.item": "[cmd item] NUMBER — open an item; [cmd find] WORDS — search titles",
     "help.invite": "[cmd invite] — invite someone (tap the unit and role, or type them: [cmd invite] UNIT 信息员); [cmd units] — units and people; [cmd noinformant] — units without an informant",
@@ -553,6 +577,25 @@ _CORE_EN: Final[dict[str, str]] = {
     "notice.adoption_withdrawn": "ℹ️ The “{outlet}” adoption of item #{item} was withdrawn. The item has {total} points.",
     "card": "[b]{number}{title}[/b]\nUnit: {unit}  Category: {category}\nDate of the work: {event_date}  State: {state}{late}\n\n{body}",
     "card.late": "\n⏰ {days} working days late",
+    "card.author": "\n✍️ By {name}",
+    "card.step_done": "\n✅ Step {step} signed by {name} ({role})",
+    "card.returned_before": "\n↩️ Returned before by {name} ({role}): {reason}",
+    "card.cut": "\n(The text has {length} characters; the first {shown} are shown: press “Full text”.)",
+    "btn.full_text": "📄 Full text",
+    "btn.item_withdraw": "🔙 Withdraw",
+    "task.choose_answer": "Writing task #{task}: tap the item that answers it (your unit's, submitted since the task):",
+    "task.answered": "✅ Writing task #{task} done, answered by item #{item}.",
+    "notice.task_answered": "✅ Writing task #{task} “{title}” was done by {by}: item #{item} “{item_title}”.",
+    "refused.task_needs_item": "Your unit has submitted nothing since the task: [cmd submit] first, then press Done.",
+    "refused.item_answers_a_task": "That item already answers another writing task.",
+    "item.confirm_withdraw": "Withdraw item #{item} “{title}”? Its sign-off stops and it no longer counts as reaching the centre; this cannot be undone (submit it again if needed).",
+    "item.withdrawn": "🔙 Item #{item} withdrawn.",
+    "item.withdraw_kept": "✖️ Not withdrawn (cancelled)",
+    "notice.item_withdrawn_signer": "ℹ️ Item #{item} “{title}” was withdrawn by its author: nothing to sign.",
+    "notice.item_withdrawn_centre": "ℹ️ Item #{item} “{title}” was withdrawn by its author: it no longer counts as reaching the centre, nothing to register.",
+    "refused.withdraw_not_author": "Only the item's author can withdraw it.",
+    "refused.item_already_withdrawn": "That item is already withdrawn.",
+    "refused.withdraw_registered": "The centre has registered or handled that item: it can no longer be withdrawn. Ask a centre editor to correct it.",
     "card.due": "\n🕒 Due {due}: {standing}",
     "due.left": "{days} working days left",
     "due.today": "due today",
@@ -861,13 +904,13 @@ class Texts:
         }
         return self._rendered[key].format(**safe)
 
-    def role(self, role: Role | str) -> str:
-        """A role's name."""
-        return self(f"role.{Role(role).value}")
+    def role(self, role: str) -> str:
+        """A role's name (a `Role` is its value)."""
+        return self(f"role.{role}")
 
-    def state(self, state: ItemState | str) -> str:
-        """An item state's name."""
-        return self(f"state.{ItemState(state).value}")
+    def state(self, state: str) -> str:
+        """An item state's name (an `ItemState` is its value)."""
+        return self(f"state.{state}")
 
     def has(self, key: str) -> bool:
         """Whether the catalogue has a text for this key."""

@@ -1023,7 +1023,7 @@ ACTIONS = (
     Action(
         "ed:edit",
         "修改 + new text `ed:edit:N`",
-        presses("ed:edit:{n}", "改写后的标题\n改写后的正文。"),
+        presses("ed:edit:{n}", "改写后的标题\n改写后的正文。", "ed:edok:{n}"),
         edited,
         fresh_item(2),
     ),

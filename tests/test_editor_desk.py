@@ -107,6 +107,8 @@ async def test_item_cards_carry_the_editors_actions_and_edits_reach_the_author(
     assert {"📋 登记", "✏️ 修改", "🏅 登记采用", "🗄 归档"} <= set(buttons(opened))
     await tap(server, bot, editor, opened, buttons(opened)["✏️ 修改"])
     await say(server, bot, editor, "改写后的标题\n改写后的正文，编辑润色。")
+    more = editor.received()[-1]
+    await tap(server, bot, editor, more, buttons(more)["完成"])
     told = texts_of(informant)[-1]
     assert f"中心编辑修改了您的信息 #{numbers[1]}" in told
     assert "改写后的标题" in told and "改写后的正文，编辑润色。" in told

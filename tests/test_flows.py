@@ -295,7 +295,11 @@ async def test_editor_edits_amends_and_withdraws(
     await tap(server, bot, editor, new_item, "ed:edit:1")
     assert "第一行是标题" in texts_of(editor)[-1]
     assert "格式" in await say(server, bot, editor, "只有一行")
-    edited = await say(server, bot, editor, "编辑后的标题\n编辑后的正文。")
+    assert "已收到正文" in await say(server, bot, editor, "编辑后的标题\n编辑后的正文。")
+    await say(server, bot, editor, "第二部分。")  # a long text comes in parts
+    more = editor.received()[-1]
+    await tap(server, bot, editor, more, button_data(more, "ed:edok:"))
+    edited = texts_of(editor)[-1]
     assert "办公室" in edited
     await tap(server, bot, editor, new_item, "ed:adopt:1")
     outlets = editor.received()[-1]

@@ -126,6 +126,8 @@ async def test_register_route_sign_return_resend_approve_publish(
     # The editor edits the item and resends: round 2 carries the edited text.
     await tap(server, bot, editor, returned, "ed:edit:1")
     await say(server, bot, editor, "“一窗通办”让群众少跑腿\n编辑后的正文。")
+    more = editor.received()[-1]
+    await tap(server, bot, editor, more, "ed:edok:1")
     await tap(server, bot, editor, returned, "wn:s:1:1")
     assert "第 2 轮" in texts_of(editor)[-1]
     resent = await editor.click(returned, "wn:s:1:1", forged=True)

@@ -245,6 +245,24 @@ async def register(db: Database, person: Person, item_id: int) -> Item:
     return stored
 
 
+async def check_edit(
+    db: Database, rules: CentreRules, person: Person, item_id: int, *, title: str, body: str
+) -> None:
+    """Refused now if an edit could not be recorded (the editor, the item, the text), so a
+    long text sent in parts is refused at its first part, not after the last."""
+    check_title(rules, title)
+    check_body(rules, body)
+    async with db.reading() as tx:
+        grant = await editor_grant(tx, person)
+        if grant.unit_id is None:
+            raise Refused("editor_without_section")
+        item = await items.get_item(tx, item_id)
+    if item is None:
+        raise Refused("item_unknown")
+    if item.state not in AT_CENTRE:
+        raise Refused("not_at_centre", state=item.state.value)
+
+
 #: What else an edit sets off in its transaction (website news under review restarts).
 AfterEdit = Callable[[Tx, Person, Item], Awaitable[list[Notice]]]
 

@@ -11,7 +11,7 @@ from typing import Final, Literal, cast, get_args
 from ._wire import ID, digits, fits
 
 PATTERN: Final = r"^ed:"
-ItemVerb = Literal["reg", "edit", "adopt", "route", "arc", "unarc"]
+ItemVerb = Literal["reg", "edit", "adopt", "route", "arc", "unarc", "edok"]
 DeskState = Literal["a", "s", "r"]
 AdoptionVerb = Literal["wd", "wdok", "wdno", "day", "ref"]
 _ITEM_VERBS: Final = get_args(ItemVerb)

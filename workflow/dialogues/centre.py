@@ -37,7 +37,45 @@ class CentreFlows(Base):
             title, _, body = (event.text or "").strip().partition("\n")
             if not body.strip():
                 raise Invalid(Reply("centre.edit_format"))
+            person = await self._person(event.person_id, refused="not_editor")
+            await centre.check_edit(
+                self.db, self.rules, person, int(draft["item"]), title=title, body=body
+            )
             return {"title": title, "body": body}
+
+        async def more(event: Inbound, draft: Draft) -> Draft:
+            """Another part of a long body (joined to the parts before), or 完成."""
+            if event.press is not None:
+                if not isinstance(event.press, ed.ItemAction) or event.press.item_id != int(
+                    draft["item"]
+                ):
+                    raise Refused("forged")  # another item's 完成
+                return {"done": True}
+            part = submission.clean_text(event.text or "")
+            if not part:
+                raise Refused("body_empty")
+            joined = f"{draft['body']}\n{part}"
+            if len(joined) > self.rules.body_max:
+                raise Invalid(
+                    Reply(
+                        "centre.edit_too_long",
+                        {"length": len(joined), "limit": self.rules.body_max},
+                        buttons=done_button(int(draft["item"])),
+                    )
+                )
+            return {"body": joined}
+
+        def done_button(item_id: int) -> tuple[tuple[Button, ...], ...]:
+            """完成: the edited text is all there."""
+            return ((Button("btn.done", ed.ItemAction("edok", item_id)),),)
+
+        def ask_more(draft: Draft) -> Reply:
+            """What has been received so far, and 完成."""
+            return Reply(
+                "centre.edit_more",
+                {"length": len(str(draft["body"]))},
+                buttons=done_button(int(draft["item"])),
+            )
 
         async def finish(event: Inbound, draft: Draft) -> list[Reply]:
             """Records the edit, credited to the editor's section (or nothing, if unchanged)."""
@@ -66,7 +104,20 @@ class CentreFlows(Base):
             name="edit",
             what="wait.pending_edit",
             start=start,
-            steps=(Step("text", lambda draft: Reply("centre.ask_edit"), text),),
+            steps=(
+                Step("text", lambda draft: Reply("centre.ask_edit"), text, next="more"),
+                Step(
+                    "more",
+                    ask_more,
+                    more,
+                    after=lambda draft: None if draft.get("done") else "more",
+                    presses=(ed.ItemAction,),
+                    press_test=lambda press: (
+                        isinstance(press, ed.ItemAction) and press.verb == "edok"
+                    ),
+                    clears=True,
+                ),
+            ),
             finish=finish,
         )
 

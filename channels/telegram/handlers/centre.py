@@ -315,6 +315,8 @@ async def on_button(update: Update, context: Context) -> None:
             await centre.ensure_editor(services.db, person)  # the editor role first
             minutes = int(rules.typed_answer.total_seconds() // 60)
             raise Refused("confirm_stale", minutes=minutes)
+        elif action == "edok":  # the engine takes it while an edit waits for its parts
+            raise Refused("edit_passed")
         else:
             raise Refused("forged")  # wd, edit, day, ref: the engine's, taken before this
     except Refused as refused:

@@ -1154,6 +1154,74 @@ UPDATE conversations
 DROP TABLE carried_submit;
 """,
     ),
+    (
+        19,
+        "an announcement being prepared in PTB's /announce conversation becomes a session",
+        """
+-- The drafts of /announce conversations under way, with their owners' persons: state 0 asked
+-- the text, 1 the audience (or its unit list), 2 showed the preview.
+CREATE TEMP TABLE carried_announce AS
+    SELECT a.person_id, c.key AS conversation, u.key AS user_key, c.updated_at,
+           CASE c.state WHEN '0' THEN 'text' WHEN '1' THEN 'audience' ELSE 'preview' END
+               AS step,
+           json_extract(u.data, '$.announce') AS draft
+    FROM conversations AS c
+    JOIN accounts AS a ON a.channel = 'telegram'
+        AND a.external_id = CAST(json_extract(c.key, '$[1]') AS TEXT)
+    JOIN conversations AS u ON u.name = '__user_data__' AND u.key = a.external_id
+    WHERE c.name = 'announce' AND json_valid(c.key) AND c.state IN ('0', '1', '2')
+      AND json_valid(u.data) AND json_type(u.data, '$.announce') = 'object'
+      AND json_type(u.data, '$.announce.token') = 'text';
+
+-- A file a draft names by its Telegram id (saved before files were stored) becomes a stored
+-- file without bytes, sent on Telegram by that id, as migration 13 did for the others.
+INSERT OR IGNORE INTO files (key, name, mime_type, data, created_at)
+    SELECT 'announce_draft:' || json_extract(draft, '$.token'),
+           coalesce(json_extract(draft, '$.file[2]'),
+                    CASE json_extract(draft, '$.file[0]') WHEN 'photo' THEN 'photo.jpg'
+                         ELSE 'file' END),
+           CASE json_extract(draft, '$.file[0]') WHEN 'photo' THEN 'image/jpeg'
+                ELSE 'application/octet-stream' END,
+           x'', updated_at
+    FROM carried_announce
+    WHERE json_type(draft, '$.file[1]') = 'text'
+      AND json_extract(draft, '$.file[1]') NOT LIKE 'sha256:%';
+INSERT OR IGNORE INTO file_remote_ids (file_key, channel, remote_id, recorded_at)
+    SELECT 'announce_draft:' || json_extract(draft, '$.token'), 'telegram',
+           json_extract(draft, '$.file[1]'), updated_at
+    FROM carried_announce
+    WHERE json_type(draft, '$.file[1]') = 'text'
+      AND json_extract(draft, '$.file[1]') NOT LIKE 'sha256:%';
+UPDATE carried_announce
+    SET draft = json_set(draft, '$.file[1]', 'announce_draft:' || json_extract(draft, '$.token'))
+    WHERE json_type(draft, '$.file[1]') = 'text'
+      AND json_extract(draft, '$.file[1]') NOT LIKE 'sha256:%';
+
+-- Each becomes the person's session of the flow kept aside on Telegram at the same step (its
+-- question does not expire: when it was asked matters not). The draft keeps its fields; its
+-- view says which step's message was last drawn.
+INSERT OR REPLACE INTO sessions (person_id, channel, flow, step, draft, asked_at, asked_by,
+                                 updated_at)
+    SELECT person_id, 'telegram:announce', 'announce', step,
+           json_set(draft, '$.view',
+                    CASE step WHEN 'text' THEN 'text' WHEN 'preview' THEN 'preview'
+                         WHEN 'audience' THEN
+                             CASE json_extract(draft, '$.view') WHEN 'units' THEN 'units'
+                                  ELSE 'audience' END
+                    END),
+           updated_at, NULL, updated_at
+    FROM carried_announce;
+
+-- What was carried leaves the conversations (a draft whose owner is no person yet, a
+-- configured admin who never joined, has nobody to belong to and stays as it was).
+DELETE FROM conversations
+    WHERE name = 'announce' AND key IN (SELECT conversation FROM carried_announce);
+UPDATE conversations
+    SET data = json_remove(data, '$.announce')
+    WHERE name = '__user_data__' AND key IN (SELECT user_key FROM carried_announce);
+DROP TABLE carried_announce;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.settings.schema import Settings
@@ -13,7 +15,7 @@ from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role, UnitKind
 from storage import announcements, audit, items
 from storage.db import Database
-from tests.conftest import tg_account
+from tests.conftest import FakeClock, tg_account
 from tests.flow import ADMIN, JSON, button_data, buttons, running, settle
 from tests.flow import texts_of as all_texts
 from tests.test_flows import join, say, submit_quickly, tap
@@ -320,3 +322,54 @@ def test_an_announcement_fits_the_channels_limits_passed_in() -> None:
     assert announce.caption_limit(WECOM, "📢 通知") == announce.text_limit(WECOM)
     with pytest.raises(Refused):
         announce.check_text("字" * 400, both)
+
+
+STICKER: JSON = {
+    "sticker": {
+        "file_id": "CAACAgIAAxkBAAI",
+        "file_unique_id": "AgAD",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+}
+
+
+async def test_announce_stands_beside_other_commands_and_answers_what_is_not_its_own(
+    server: FakeBotApi, bot: BotApp, ledger: Database, clock: FakeClock
+) -> None:
+    """Other commands leave an announcement being prepared, it does not expire, a sticker or
+    a stray text gets told what is awaited, a caption too long keeps the photo, /cancel ends
+    it alone."""
+    editor = server.user(104, "赵敏")
+    informant = server.user(101, "王芳")
+    await join(server, bot, editor, "综合科", "editor")
+    await join(server, bot, informant, WINDOW, "informant")
+    await say(server, bot, editor, "/announce")
+    server._user_message(editor.id, editor, STICKER, None)
+    await settle(server, bot)
+    assert "请输入通知正文，或发送图片、文件" in all_texts(editor)[-1]
+    assert "/help" in await say(server, bot, editor, "/help")
+    clock.now += timedelta(hours=2)
+    count = editor.sent_count()
+    await editor.send_photo(caption="字" * 1000)
+    await settle(server, bot)
+    said = all_texts(editor)[count:]
+    assert len(said) == 2 and "带附件的通知" in said[0] and "已收到图片" in said[1]
+    assert "选择接收对象" in await say(server, bot, editor, "培训通知：周五下午。")
+    assert "请点击上面消息中的按钮" in await say(server, bot, editor, "再补一句")
+    await editor.send_photo()
+    await settle(server, bot)
+    assert "请点击上面消息中的按钮" in all_texts(editor)[-1]
+    await tap(server, bot, editor, with_button(editor, "an:pv"), "an:pv")
+    shown = editor.received()[-2]  # the photo as it will go out, then the preview
+    assert "photo" in shown and "培训通知：周五下午。" in str(shown["caption"])
+    assert "将发送给 1 人：王芳" in str(last(editor)["text"])
+    assert "已取消，通知没有发送。" in await say(server, bot, editor, "/cancel")
+    assert "当前没有进行中的操作" in await say(server, bot, editor, "/cancel")
+    preview = with_button(editor, "an:ok:")  # still there: /cancel leaves the buttons
+    stale = await editor.click(preview, button_data(preview, "an:ok:"))
+    assert "已失效" in await answer_of(server, bot, stale)
+    assert informant.received()[-1].get("caption") is None  # nothing was sent

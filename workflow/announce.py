@@ -128,6 +128,20 @@ async def check_announcer(db: Database, rules: CentreRules, account: Account) ->
         await _announcer(tx, rules, account)
 
 
+async def enrol(
+    db: Database, rules: CentreRules, account: Account, *, name: str, username: str | None
+) -> None:
+    """A configured admin who never joined becomes a person when they start an announcement,
+    so its draft has someone to belong to (publishing made them one before); anybody who may
+    not announce is refused, and a person is left as they are."""
+    async with db.reading() as tx:
+        if await _announcer(tx, rules, account) is not None:
+            return
+    async with db.transaction() as tx:
+        if await _announcer(tx, rules, account) is None:
+            await people.ensure_person(tx, account, name, username)
+
+
 def text_limit(channel: Capabilities) -> int:
     """How long an announcement's text may be: the centre's cap, or less where one message of
     the channel holds less (the text goes out as one message, with its heading)."""

@@ -139,6 +139,8 @@ def build_application(
     campaign_files = filters.PHOTO | filters.Document.ALL
     # First, and never stopping the update: a signer who writes gets waiting steps again.
     app.add_handler(MessageHandler(private, signoff.offer_again), group=-10)
+    # A configured admin who never joined starts /announce: made a person for the engine.
+    app.add_handler(CommandHandler("announce", announcements.enrol, filters=private), group=-6)
     # Then: typed answers another action overrides end, and the conversation engine's turn.
     app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
     # Before it: a photo or file a campaign step takes is fetched and stored first.
@@ -177,7 +179,7 @@ def build_application(
             CallbackQueryHandler(
                 announcements.report_button, pattern=actions.announce.REPORT_PATTERN
             ),
-            announcements.conversation(),
+            CommandHandler("announce", announcements.start, filters=private),
             CallbackQueryHandler(announcements.stale, pattern=actions.announce.PATTERN),
             CommandHandler("brief", briefs.start_brief, filters=private),
             CallbackQueryHandler(briefs.draft_button, pattern=actions.briefs.OPEN_PATTERN),

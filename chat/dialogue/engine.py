@@ -303,7 +303,7 @@ class Engine:
             await self._keep(done, flow, event.person_id, channel, None)
             done.replies.extend(stop.replies)
             return
-        done.replies.append(step.prompt({**draft, **shown}))
+        done.replies.extend(step.asked({**draft, **shown}))
 
     async def _answer(
         self,

@@ -20,6 +20,9 @@ Start = Callable[[Inbound], Awaitable[Mapping[str, Any] | None]]
 Finish = Callable[[Inbound, Draft], Awaitable[list[Reply]]]
 #: Reads what a question shows from the ledger (raises `Stop` when it can no longer be asked).
 Show = Callable[[Inbound, Draft], Awaitable[Mapping[str, Any]]]
+#: How a step is asked: one message, or several in order (a refusal shown before the question
+#: it leaves standing).
+Prompt = Callable[[Draft], Reply | tuple[Reply, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ class Step:
     by other actions nor replacing the wait, but expiring like it."""
 
     name: str
-    prompt: Callable[[Draft], Reply]
+    prompt: Prompt
     take: Take
     next: str | None = None
     presses: tuple[type, ...] = ()
@@ -62,6 +65,11 @@ class Step:
     #: What a text, file or sticker that is not its answer gets (a catalogue key), in a flow
     #: kept aside (None: the channel's other handlers answer it).
     misfit: str | None = None
+
+    def asked(self, draft: Draft) -> list[Reply]:
+        """The messages that ask this step's question."""
+        said = self.prompt(draft)
+        return list(said) if isinstance(said, tuple) else [said]
 
     def answers(self, event: Inbound) -> bool:
         """Whether the event is meant as this step's answer."""

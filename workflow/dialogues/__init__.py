@@ -9,6 +9,8 @@ number / URL, /brief's menu of an issue in progress and an issue's return with i
 ✅ 确认, and assessment campaigns' (/campaign, a decision's return, a returned plan's
 dates, a unit's self-check, on-site scoring). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
 docs/architecture.md).
+✅ 确认, /announce (kept aside too: text or file, audience, preview). Telegram runs all of them
+on the engine (`channels/telegram/handlers/dialogue.py`; docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime
 from chat.dialogue import Engine, SessionStore
 
 from .admin import AdminFlows
+from .announce import AnnounceFlows, Announcing
 from .base import Base, explain
 from .brief_review import BriefReviewFlows
 from .briefs import BriefFlows
@@ -29,7 +32,7 @@ from .submit import SubmitFlows
 from .visits import VisitFlows
 from .webnews import WebnewsFlows
 
-__all__ = ["Dialogues", "explain"]
+__all__ = ["Announcing", "Dialogues", "explain"]
 
 
 class Dialogues(
@@ -42,6 +45,7 @@ class Dialogues(
     BriefFlows,
     BriefReviewFlows,
     CampaignFlows,
+    AnnounceFlows,
     Base,
 ):
     """The flows over one ledger and its rules."""
@@ -52,8 +56,10 @@ class Dialogues(
         *,
         flows: Sequence[str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        announcing: Announcing | None = None,
     ) -> Engine:
-        """An engine running these flows (all, or those named), sessions kept in `store`."""
+        """An engine running these flows (all, or those named), sessions kept in `store`;
+        `announcing` is what the channel layer hands /announce (limits, caption heading)."""
         every = {
             flow.name: flow
             for flow in (
@@ -71,6 +77,7 @@ class Dialogues(
                 self.brief_return(),
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
                 *(self.campaign_redate(), self.campaign_scoring()),
+                self.announce(announcing),
             )
         }
         return Engine(

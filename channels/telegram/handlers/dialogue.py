@@ -4,20 +4,29 @@ offered again to whoever writes): the engine ends, answers or starts its own dia
 typed waits; its preview's card rendered here, its files downloaded first by `submit`), a
 sign-off's, an adoption's withdrawal's, website news' and an issue's return with their
 reasons (shown back and held for ✅ 确认), website news' URL, /visit's steps, an editor's
-rewrite of an item, an adoption's typed date and its issue number / URL, and /brief's menu of
-an issue in progress; the other dialogues are still PTB's (see docs/architecture.md).
+rewrite of an item, an adoption's typed date and its issue number / URL, /brief's menu of an
+issue in progress, and /announce (kept aside too; a photo or document sent for its text stored
+first by `announce`, its caption as the event's text); the other dialogues are still PTB's
+(see docs/architecture.md).
 
 How replies are worded: a parameter that is a `Ref` is that catalogue text, one that is a
 `Reply` is its text (with its `also` lines) rendered first, a `chat.cards` `Phrase` or `Card`
 (/submit's timeliness and preview) is rendered as the channel renders them; an `also` part
 with no key is an empty line; a button's `params` fill its label; a text longer than a
 message is sent in pieces, the buttons under the last (one holding a card is sent whole: the
-card is cut to a message).
+card is cut to a message). A parameter that is a tuple is its parts joined with "、", and a
+button's `params` are rendered like a reply's. Beyond "say", "toast", "mark" and "clear":
+"edit" redraws the message `params["origin"]` (text and buttons, a toggle's view in place)
+and "alert" is the press's answer as an alert (a refusal no service made);
+`params["file"]` (kind, stored key, plain caption) is sent before the text, and
+`params["settle"]` is a pressed message whose buttons go once the reply is out (a crash
+between the two leaves a button to press again).
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 from dataclasses import replace
 from typing import Any, Final
 
@@ -37,9 +46,19 @@ from storage.sessions import LedgerSessions
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
-from . import submit
-from .common import acknowledge, explain, mark_decided, press_chat, telegram_account
+from . import announce, submit
+from .common import (
+    acknowledge,
+    explain,
+    mark_decided,
+    press_chat,
+    send_stored_file,
+    telegram_account,
+)
 from .lookup import split_message
+
+#: Parameters that say how a reply is drawn, not what it says.
+DRAWING: Final = frozenset({"settle", "file"})
 
 #: The flows Telegram runs on the engine.
 FLOWS: Final = (
@@ -57,13 +76,16 @@ FLOWS: Final = (
     "brief_return",
     *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
     "campaign_scoring",
+    "announce",
 )
 
 
 def engine(context: Context) -> Engine:
     """The engine over the bot's ledger and rules, for Telegram's flows."""
     services = context.bot_data
-    return Dialogues(services.db, services.rules).engine(LedgerSessions(services.db), flows=FLOWS)
+    return Dialogues(services.db, services.rules).engine(
+        LedgerSessions(services.db), flows=FLOWS, announcing=announce.announcing(context)
+    )
 
 
 def _inbound(update: Update, person_id: int) -> Inbound | None:
@@ -102,27 +124,40 @@ def _is_command(message: Message | None) -> bool:
     )
 
 
-def _params(context: Context, reply: Reply) -> dict[str, Any]:
-    """A reply's parameters, catalogue references, nested replies, phrases and cards
-    rendered, and an invite code as the bot's deep link."""
+def _rendered(context: Context, value: Any) -> Any:
+    """One parameter as the text shows it: catalogue references, nested replies, phrases and
+    cards rendered, a tuple its parts joined, an invite code as the bot's deep link."""
     texts = context.bot_data.texts
+    if isinstance(value, Ref):
+        return Raw(texts(value.key))
+    if isinstance(value, Reply):
+        return Raw(_text(context, value))
+    if isinstance(value, Phrase):
+        return phrase(texts, value)
+    if isinstance(value, Card):
+        return card_html(texts, value)
+    if isinstance(value, tuple):
+        parts = (_rendered(context, item) for item in value)
+        return Raw(
+            "、".join(
+                str(part) if isinstance(part, Raw) else texts.renderer.escape(str(part))
+                for part in parts
+            )
+        )
+    if isinstance(value, InviteLink):
+        username = context.bot_data.options.bot_username or context.bot.username
+        return f"https://t.me/{username}?start={value.code}"
+    return value
 
-    def rendered(value: Any) -> Any:
-        """One parameter as the text shows it."""
-        if isinstance(value, Ref):
-            return Raw(texts(value.key))
-        if isinstance(value, Reply):
-            return Raw(_text(context, value))
-        if isinstance(value, Phrase):
-            return phrase(texts, value)
-        if isinstance(value, Card):
-            return card_html(texts, value)
-        if isinstance(value, InviteLink):
-            username = context.bot_data.options.bot_username or context.bot.username
-            return f"https://t.me/{username}?start={value.code}"
-        return value
 
-    return {name: rendered(value) for name, value in reply.params.items()}
+def _params(context: Context, reply: Reply) -> dict[str, Any]:
+    """A reply's parameters as the text shows them (those that say how it is drawn left
+    out)."""
+    return {
+        name: _rendered(context, value)
+        for name, value in reply.params.items()
+        if name not in DRAWING
+    }
 
 
 def _text(context: Context, reply: Reply) -> str:
@@ -141,7 +176,9 @@ def reply_keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    texts(b.label, **b.params) if texts.has(b.label) else b.label,
+                    texts(b.label, **{k: _rendered(context, v) for k, v in b.params.items()})
+                    if texts.has(b.label)
+                    else b.label,
                     callback_data=encode(b.press),
                 )
                 for b in row
@@ -169,16 +206,25 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
             if query is not None and not answered:
                 await acknowledge(query)
                 answered = True
-            origin = reply.params.get("origin") or {}
-            with contextlib.suppress(BadRequest, Forbidden):
-                await context.bot.edit_message_reply_markup(
-                    origin.get("chat"), origin.get("message"), reply_markup=None
-                )
+            await _settle(context, reply.params.get("origin"))
             continue
         text = _text(context, reply)
-        if reply.how == "toast" and query is not None:
-            await acknowledge(query, text)
+        if reply.how in ("toast", "alert") and query is not None:
+            await acknowledge(query, text, alert=reply.how == "alert")
             answered = True
+            continue
+        if reply.how == "edit" and query is not None:
+            if not answered:
+                await acknowledge(query)
+                answered = True
+            origin = reply.params.get("origin") or {}
+            with contextlib.suppress(BadRequest):  # unchanged, or the message is gone
+                await context.bot.edit_message_text(
+                    text,
+                    chat_id=origin.get("chat"),
+                    message_id=origin.get("message"),
+                    reply_markup=reply_keyboard(context, reply),
+                )
             continue
         if reply.how == "mark" and query is not None:
             if not answered:
@@ -195,21 +241,44 @@ async def _send(update: Update, context: Context, replies: list[Reply], person: 
         # a card is cut to fit a message (its HTML may be longer, as Telegram counts the text)
         whole = any(isinstance(value, Card) for value in reply.params.values())
         pieces = [text] if whole else split_message(text)
+        file = reply.params.get("file")
         if query is not None:
             if not answered:
                 await acknowledge(query)
                 answered = True
             chat_id = press_chat(query, person)
             if chat_id is not None:
+                if file:
+                    await _file(context, chat_id, file)
                 with contextlib.suppress(Forbidden):  # blocked since pressing: nobody to tell
                     for n, piece in enumerate(pieces, 1):
                         last = markup if n == len(pieces) else None
                         await context.bot.send_message(chat_id, piece, reply_markup=last)
         elif message is not None:
+            if file:
+                await _file(context, message.chat_id, file)
             with contextlib.suppress(Forbidden):  # blocked meanwhile: the dialogue moves on
                 for n, piece in enumerate(pieces, 1):
                     last = markup if n == len(pieces) else None
                     await message.reply_text(piece, reply_markup=last)
+        await _settle(context, reply.params.get("settle"))
+
+
+async def _settle(context: Context, origin: Any) -> None:
+    """Takes the buttons off a message the person pressed (gone or unchanged is fine)."""
+    if not origin:
+        return
+    with contextlib.suppress(BadRequest, Forbidden):
+        await context.bot.edit_message_reply_markup(
+            origin.get("chat"), origin.get("message"), reply_markup=None
+        )
+
+
+async def _file(context: Context, chat_id: int, file: Any) -> None:
+    """A reply's file, sent before its text as it will go out (caption as plain text)."""
+    caption = html.escape(str(file.get("caption") or ""), quote=False) or None
+    with contextlib.suppress(Forbidden):
+        await send_stored_file(context, chat_id, str(file["kind"]), str(file["key"]), caption)
 
 
 async def route(update: Update, context: Context) -> None:
@@ -246,10 +315,16 @@ async def route(update: Update, context: Context) -> None:
         file = await submit.incoming_file(update, context, dialogues.store, person.id)
         if file is not None:  # /submit asks for files: stored, the engine sees its key
             event = replace(event, file=file)
+        elif posted := await announce.incoming_file(update, context, dialogues.store, person.id):
+            message = update.effective_message  # /announce's text or file: its caption the text
+            event = replace(event, file=posted, text=message.caption if message else None)
     if event.command == "cancel" and (step is None or not step.answers(event)):
         message = update.effective_message
         if message is not None and await cancel_submit(update, context):  # only the draft
             await message.reply_text(context.bot_data.texts("submit.cancelled"))
+            raise ApplicationHandlerStop
+        if message is not None and await cancel_aside(update, context, announce.FLOW):
+            await message.reply_text(context.bot_data.texts("ann.cancelled"))  # that alone
             raise ApplicationHandlerStop
         return  # /cancel ends the engine's other dialogues itself (`cancel`)
     handled = await dialogues.handle(event)
@@ -302,6 +377,12 @@ async def cancel(update: Update, context: Context) -> list[str]:
 async def cancel_submit(update: Update, context: Context) -> bool:
     """/cancel in the middle of /submit, in the private chat: forgets the draft (only that, as
     PTB's conversation did); whether there was one."""
+    return await cancel_aside(update, context, submit.FLOW)
+
+
+async def cancel_aside(update: Update, context: Context, flow: str) -> bool:
+    """/cancel in the middle of a flow kept aside, in the private chat: forgets its draft
+    (only that, as PTB's conversation did); whether there was one."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return False
@@ -310,7 +391,7 @@ async def cancel_submit(update: Update, context: Context) -> bool:
     if person is None:
         return False
     store = engine(context).store
-    channel = aside_channel(TELEGRAM, submit.FLOW)
+    channel = aside_channel(TELEGRAM, flow)
     if await store.load(person.id, channel) is None:
         return False
     await store.write(person.id, channel, None)

@@ -41,7 +41,6 @@ from channels.telegram.handlers import (
 )
 from channels.telegram.handlers import announce as announcements
 from channels.telegram.options import TelegramOptions
-from channels.telegram.persistence import SqlitePersistence
 from channels.telegram.ratelimit import PacedRateLimiter
 from channels.telegram.request import RetryingRequest
 from channels.telegram.transport import AiohttpRequest
@@ -77,7 +76,6 @@ def build_application(
         .base_file_url(options.file_base_url)
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML-escaped by Texts
-        .persistence(SqlitePersistence(db))
         .post_init(_post_init)
         .job_queue(None)  # timed work is the scheduler's (`scheduler_for`), not PTB's
         .concurrent_updates(processor)
@@ -200,8 +198,6 @@ def build_application(
             MessageHandler(filters.ALL, general.fallback),
         ]
     )
-    # Last: write conversation state and drafts through to SQLite.
-    app.add_handler(TypeHandler(Update, general.flush), group=100)
     app.add_error_handler(general.on_error)
     return app
 

@@ -341,17 +341,7 @@ async def route(update: Update, context: Context) -> None:
     if handled.taken:
         await dialogues.delivered(event, handled)  # /submit's step moves now it was asked
         context.bot_data.courier.wake()  # notices the step's service queued go out
-        await _write_through(update, context)
         raise ApplicationHandlerStop
-
-
-async def _write_through(update: Update, context: Context) -> None:
-    """Persists the person's chat state now (the update stops here, before the last group)."""
-    app, user = context.application, update.effective_user
-    if app.persistence is None or user is None:
-        return
-    app.mark_data_for_update_persistence(user_ids=user.id)
-    await app.update_persistence()
 
 
 async def cancel(update: Update, context: Context) -> list[str]:

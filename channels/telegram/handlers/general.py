@@ -62,16 +62,6 @@ async def fallback(update: Update, context: Context) -> None:
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
 
 
-async def flush(update: object, context: Context) -> None:
-    """Writes conversation state and drafts to the database after every update (no loss on kill)."""
-    app = context.application
-    if app.persistence is None:
-        return
-    if isinstance(update, Update) and update.effective_user is not None:
-        app.mark_data_for_update_persistence(user_ids=update.effective_user.id)
-    await app.update_persistence()
-
-
 async def on_error(update: object, context: Context) -> None:
     """Logs the error, apologises to the user, and tells the admins (at most once a minute)."""
     if isinstance(context.error, QueuedForLater):  # Telegram refused it; the outbox has it

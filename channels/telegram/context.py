@@ -7,6 +7,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from chat.capabilities import TELEGRAM, Capabilities, narrowest
+from chat.dialogue import Engine
 from chat.texts import Texts
 from delivery.courier import Courier
 from storage.db import Database
@@ -27,6 +28,8 @@ class BotData:
         self._schedule: ScheduleRules | None = None
         self._courier: Courier | None = None
         self.capabilities: Capabilities = narrowest(TELEGRAM)  # what holds on every channel served
+        #: The conversation engine, built on the first update (`handlers.dialogue.engine`).
+        self.dialogues: Engine | None = None
 
     def setup(self, db: Database, rules: CentreRules, options: TelegramOptions) -> None:
         """Wires the services in (called by build_application)."""

@@ -81,11 +81,15 @@ FLOWS: Final = (
 
 
 def engine(context: Context) -> Engine:
-    """The engine over the bot's ledger and rules, for Telegram's flows."""
+    """The engine over the bot's ledger and rules, for Telegram's flows: built once per
+    application (its flows are data, its sessions live in the ledger, it keeps no state of
+    its own between updates)."""
     services = context.bot_data
-    return Dialogues(services.db, services.rules).engine(
-        LedgerSessions(services.db), flows=FLOWS, announcing=announce.announcing(context)
-    )
+    if services.dialogues is None:
+        services.dialogues = Dialogues(services.db, services.rules).engine(
+            LedgerSessions(services.db), flows=FLOWS, announcing=announce.announcing(context)
+        )
+    return services.dialogues
 
 
 def _inbound(update: Update, person_id: int) -> Inbound | None:

@@ -22,7 +22,7 @@ from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Recipient
 from workflow import campaign_common, campaign_notices, reach, schedule
 from workflow import periods as closing
-from workflow.figures import MonthReport, month_details, month_report
+from workflow.figures import MonthReport, month_report
 from workflow.rules import CentreRules
 from workflow.schedule import Outgoing, ScheduleRules, post_once
 from workflow.views import ItemView
@@ -125,10 +125,9 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
     audience = await schedule.bulletin_audience(services.db, services.rules, plan.bulletin_audience)
     outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, audience)
     chats = list(plan.bulletin_chats) + sorted(p.id for p in audience.everyone)
-    details = await month_details(services.db, report.year, report.month)
     png, xlsx = await offload.render_all(
         ("bot.documents.charts:points_chart", (report,)),
-        ("bot.documents.workbook:month_workbook", (report, details)),
+        ("bot.documents.workbook:month_workbook_from_ledger", (report, services.db.path)),
     )
     async with services.db.transaction() as tx:
         await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)

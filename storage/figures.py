@@ -8,10 +8,12 @@ by side so a change to one is seen next to the others (a split by query is the n
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -618,52 +620,82 @@ class LateLine:
     late_days: int
 
 
+_ADOPTIONS_SQL: Final = (
+    "SELECT u.name AS unit, i.id AS item_id, i.title, a.outlet, a.level, a.points,"
+    " a.adopted_on FROM adoptions a JOIN items i ON i.id = a.item_id"
+    " JOIN units u ON u.id = i.unit_id"
+    " WHERE a.withdrawn_at IS NULL AND a.adopted_on BETWEEN ? AND ?"
+    " AND (? IS NULL OR a.recorded_at < ?)"
+    " ORDER BY u.position, u.name, a.adopted_on, a.id"
+)
+_LATE_SQL: Final = (
+    "SELECT u.name AS unit, i.id AS item_id, i.title, i.event_date, i.centre_on,"
+    " i.late_days FROM items i JOIN units u ON u.id = i.unit_id"
+    " WHERE i.centre_on BETWEEN ? AND ? AND i.late_days > 0"
+    " ORDER BY u.position, u.name, i.centre_on, i.id"
+)
+
+
+def _adoption_line(r: sqlite3.Row) -> AdoptionLine:
+    """One row of `_ADOPTIONS_SQL`."""
+    return AdoptionLine(
+        str(r["unit"]),
+        int(r["item_id"]),
+        str(r["title"]),
+        str(r["outlet"]),
+        int(r["level"]),
+        int(r["points"]),
+        date.fromisoformat(str(r["adopted_on"])),
+    )
+
+
+def _late_line(r: sqlite3.Row) -> LateLine:
+    """One row of `_LATE_SQL`."""
+    return LateLine(
+        str(r["unit"]),
+        int(r["item_id"]),
+        str(r["title"]),
+        date.fromisoformat(str(r["event_date"])),
+        date.fromisoformat(str(r["centre_on"])),
+        int(r["late_days"]),
+    )
+
+
+def _detail_params(
+    start: date, end: date, recorded_before: datetime | None
+) -> tuple[tuple[str | None, ...], tuple[str, ...]]:
+    """The two statements' parameters."""
+    before = to_stamp(recorded_before) if recorded_before is not None else None
+    span = (start.isoformat(), end.isoformat())
+    return (*span, before, before), span
+
+
 async def month_adoptions(
     tx: Tx, start: date, end: date, recorded_before: datetime | None = None
 ) -> list[AdoptionLine]:
     """Every adoption standing with its day in [start, end], with its item and unit, in unit
     and day order (`recorded_before`: only those recorded by then, as a bulletin saw them)."""
-    before = to_stamp(recorded_before) if recorded_before is not None else None
-    rows = await tx.fetchall(
-        "SELECT u.name AS unit, i.id AS item_id, i.title, a.outlet, a.level, a.points,"
-        " a.adopted_on FROM adoptions a JOIN items i ON i.id = a.item_id"
-        " JOIN units u ON u.id = i.unit_id"
-        " WHERE a.withdrawn_at IS NULL AND a.adopted_on BETWEEN ? AND ?"
-        " AND (? IS NULL OR a.recorded_at < ?)"
-        " ORDER BY u.position, u.name, a.adopted_on, a.id",
-        (start.isoformat(), end.isoformat(), before, before),
-    )
-    return [
-        AdoptionLine(
-            str(r["unit"]),
-            int(r["item_id"]),
-            str(r["title"]),
-            str(r["outlet"]),
-            int(r["level"]),
-            int(r["points"]),
-            date.fromisoformat(str(r["adopted_on"])),
-        )
-        for r in rows
-    ]
+    params, _ = _detail_params(start, end, recorded_before)
+    return [_adoption_line(r) for r in await tx.fetchall(_ADOPTIONS_SQL, params)]
 
 
 async def month_late_items(tx: Tx, start: date, end: date) -> list[LateLine]:
     """Every item late to the centre in [start, end] (迟报), with its unit, in unit order."""
-    rows = await tx.fetchall(
-        "SELECT u.name AS unit, i.id AS item_id, i.title, i.event_date, i.centre_on,"
-        " i.late_days FROM items i JOIN units u ON u.id = i.unit_id"
-        " WHERE i.centre_on BETWEEN ? AND ? AND i.late_days > 0"
-        " ORDER BY u.position, u.name, i.centre_on, i.id",
-        (start.isoformat(), end.isoformat()),
-    )
-    return [
-        LateLine(
-            str(r["unit"]),
-            int(r["item_id"]),
-            str(r["title"]),
-            date.fromisoformat(str(r["event_date"])),
-            date.fromisoformat(str(r["centre_on"])),
-            int(r["late_days"]),
-        )
-        for r in rows
-    ]
+    _, params = _detail_params(start, end, None)
+    return [_late_line(r) for r in await tx.fetchall(_LATE_SQL, params)]
+
+
+def read_month_details(
+    path: Path, start: date, end: date, recorded_before: datetime | None = None
+) -> tuple[list[AdoptionLine], list[LateLine]]:
+    """The same two lists read with a read-only sqlite3 connection of its own: for a render in
+    a child process, so the bot never holds a province's month of adoptions."""
+    adoption_params, late_params = _detail_params(start, end, recorded_before)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        found = [_adoption_line(r) for r in conn.execute(_ADOPTIONS_SQL, adoption_params)]
+        late = [_late_line(r) for r in conn.execute(_LATE_SQL, late_params)]
+    finally:
+        conn.close()
+    return found, late

@@ -733,13 +733,17 @@ class MonthDetails:
     late: list[figures_store.LateLine]
 
 
+def month_span(year: int, month: int) -> tuple[date, date]:
+    """A month's first and last day."""
+    return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
 async def month_details(
     db: Database, year: int, month: int, recorded_before: datetime | None = None
 ) -> MonthDetails:
     """Every adoption (as recorded by `recorded_before`, if given) and every late item of
     the month."""
-    first = date(year, month, 1)
-    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    first, last = month_span(year, month)
     async with db.reading() as tx:
         found = await figures_store.month_adoptions(tx, first, last, recorded_before)
         late = await figures_store.month_late_items(tx, first, last)

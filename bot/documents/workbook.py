@@ -6,7 +6,9 @@ import io
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from openpyxl import Workbook
@@ -18,8 +20,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.report import DEDUCTION_NAMES
 from scoring.figures import UnitMonth, UnitYear
 from scoring.vocab import UnitKind
-from storage.figures import AdoptionLine, LateLine
-from workflow.figures import MonthDetails, MonthReport
+from storage.figures import AdoptionLine, LateLine, read_month_details
+from workflow.figures import MonthDetails, MonthReport, month_span
 
 #: Chinese names of the unit kinds, as `baosong check-config` prints them.
 KIND_NAMES = {
@@ -284,6 +286,16 @@ def month_workbook(report: MonthReport, details: MonthDetails | None = None) -> 
         late = book.create_sheet("迟报明细")
         write_table(late, f"{period} 迟报明细", LATE_COLUMNS, details.late)
     return save(book, f"{period} 信息报送通报", "信息报送通报")
+
+
+def month_workbook_from_ledger(
+    report: MonthReport, ledger: Path, recorded_before: datetime | None = None
+) -> bytes:
+    """`month_workbook` with its detail sheets read from the ledger file here, in the render's
+    child process: the bot never holds a province's month of adoptions."""
+    first, last = month_span(report.year, report.month)
+    found, late = read_month_details(ledger, first, last, recorded_before)
+    return month_workbook(report, MonthDetails(found, late))
 
 
 def year_workbook(

@@ -19,7 +19,7 @@ from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
 from .common import current, explain, keep_telegram_file
-from .dialogue import _send, engine
+from .dialogue import engine, send_replies
 
 #: The flows whose steps take a photo or a file.
 FILE_FLOWS = frozenset({"campaign_selfcheck"})
@@ -47,7 +47,7 @@ async def list_campaigns(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
-    await _send(update, context, replies, person)
+    await send_replies(update, context, replies, person)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -72,7 +72,7 @@ async def on_button(update: Update, context: Context) -> None:
     except Refused as refused:
         await explain(update, context, refused)
         return
-    await _send(update, context, replies, person)
+    await send_replies(update, context, replies, person)
     context.bot_data.courier.wake()  # the notices the service queued go out
 
 
@@ -127,6 +127,6 @@ async def on_file(update: Update, context: Context) -> None:
         file=FileIn(key, name, mime, size, kind),
     )
     handled = await dialogues.handle(event)
-    await _send(update, context, handled.replies, person)
+    await send_replies(update, context, handled.replies, person)
     context.bot_data.courier.wake()
     raise ApplicationHandlerStop

@@ -192,7 +192,9 @@ def reply_keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
     )
 
 
-async def _send(update: Update, context: Context, replies: list[Reply], person: Person) -> None:
+async def send_replies(
+    update: Update, context: Context, replies: list[Reply], person: Person
+) -> None:
     """The engine's replies as today's messages: a refusal explained (an alert on a press),
     a wait's end to the person's chat, a press's brief answer, a note under the pressed
     message, an earlier message's buttons removed, other texts under the press or as
@@ -341,7 +343,7 @@ async def route(update: Update, context: Context) -> None:
         handled.replies.extend(again.replies)
         handled.deferred.extend(again.deferred)
         handled.taken = again.taken
-    await _send(update, context, handled.replies, person)
+    await send_replies(update, context, handled.replies, person)
     if handled.taken:
         await dialogues.delivered(event, handled)  # /submit's step moves now it was asked
         context.bot_data.courier.wake()  # notices the step's service queued go out

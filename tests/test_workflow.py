@@ -20,6 +20,7 @@ from workflow import centre, joining, signoff, submission
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
+from workflow.typed_dates import parse_day
 
 REPO = Path(__file__).resolve().parent.parent
 WINDOW = "市人社局窗口"
@@ -275,15 +276,15 @@ async def test_section_staff_item_goes_through_section_head(
     ],
 )
 def test_parse_event_date(text: str, expected: date) -> None:
-    assert submission.parse_event_date(text, date(2026, 11, 24)) == expected
+    assert parse_day(text, date(2026, 11, 24)) == expected
 
 
 def test_a_date_without_a_year_is_the_latest_one_gone_by() -> None:
     """In early January, December's adoptions are recorded: 12月30日 is last December."""
-    assert submission.parse_event_date("12月30日", date(2027, 1, 4)) == date(2026, 12, 30)
-    assert submission.parse_event_date("30.12", date(2027, 1, 4)) == date(2026, 12, 30)
-    assert submission.parse_event_date("1月4日", date(2027, 1, 4)) == date(2027, 1, 4)
-    assert submission.parse_event_date("2027-12-30", date(2027, 1, 4)) == date(2027, 12, 30)
+    assert parse_day("12月30日", date(2027, 1, 4)) == date(2026, 12, 30)
+    assert parse_day("30.12", date(2027, 1, 4)) == date(2026, 12, 30)
+    assert parse_day("1月4日", date(2027, 1, 4)) == date(2027, 1, 4)
+    assert parse_day("2027-12-30", date(2027, 1, 4)) == date(2027, 12, 30)
 
 
 @pytest.mark.parametrize(
@@ -296,7 +297,7 @@ def test_a_date_without_a_year_is_the_latest_one_gone_by() -> None:
 )
 def test_parse_event_date_refuses(text: str, key: str) -> None:
     with pytest.raises(Refused) as refused:
-        submission.parse_event_date(text, date(2026, 11, 24))
+        parse_day(text, date(2026, 11, 24))
     assert refused.value.key == key
 
 

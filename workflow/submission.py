@@ -14,10 +14,7 @@ from storage.models import Item, Person, Unit
 from workflow.notices import configured_admins, post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules, OwnItem, Timeliness
-from workflow.typed_dates import parse_day
 
-#: A typed event day, read as people type days (`workflow/typed_dates.py`).
-parse_event_date = parse_day
 #: How far back an event may lie; older news is no longer news.
 OLDEST_EVENT = timedelta(days=366)
 #: Blank-looking letters people use to fake an empty name (they are not "format" characters).

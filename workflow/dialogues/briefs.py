@@ -23,7 +23,7 @@ from storage.models import Person
 from .. import briefs
 from ..briefs import BriefView
 from ..outcomes import Refused
-from ..submission import parse_event_date
+from ..typed_dates import parse_day
 from .base import Base, Draft
 
 #: Refusals after which the issue can no longer be worked on here: the session ends.
@@ -202,7 +202,7 @@ class BriefFlows(Base):
                 if step == "numbers":
                     return {"act": "added", "numbers": briefs.parse_numbers(text), "ask": "menu"}
                 if step == "date":
-                    day = parse_event_date(text, self._today())
+                    day = parse_day(text, self._today())
                     return {"act": "dated", "day": day.isoformat(), "ask": "menu"}
                 return {"act": step, "text": text, "ask": "menu"}
 

@@ -19,7 +19,7 @@ from .. import campaign_grades, campaign_notices, campaign_units, campaigns
 from ..campaign_common import clean_text
 from ..campaign_templates import SHIPPED_DIR, load_templates
 from ..outcomes import Refused
-from ..submission import parse_event_date
+from ..typed_dates import parse_day
 from .base import Base, Draft
 
 MARKS: dict[str, Verdict] = {"m": Verdict.MET, "p": Verdict.PARTLY, "n": Verdict.NOT_MET}
@@ -43,9 +43,9 @@ def templates() -> dict[str, AssessmentTemplate]:
 def onsite_date(text: str, today: date) -> date:
     """An on-site date typed in the forms /submit takes; one typed without a year is the next
     such day (an on-site date lies ahead), not the last one gone by."""
-    day = parse_event_date(text, today)
+    day = parse_day(text, today)
     if day < today and re.search(r"\d", text) and not re.search(r"\d{4}", text):
-        day = parse_event_date(text, today.replace(year=today.year + 1) - timedelta(days=1))
+        day = parse_day(text, today.replace(year=today.year + 1) - timedelta(days=1))
     return day
 
 

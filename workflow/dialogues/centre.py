@@ -12,6 +12,7 @@ from storage import units
 
 from .. import centre, submission, webnews
 from ..outcomes import Refused
+from ..typed_dates import parse_day
 from .base import Base, Draft
 
 
@@ -257,7 +258,7 @@ class CentreFlows(Base):
 
         async def day(event: Inbound, draft: Draft) -> Draft:
             """A date as /submit reads one (昨天, 11月20日, …)."""
-            return {"day": submission.parse_event_date(event.text or "", self._today()).isoformat()}
+            return {"day": parse_day(event.text or "", self._today()).isoformat()}
 
         async def finish(event: Inbound, draft: Draft) -> list[Reply]:
             """The typed day becomes the adoption's date."""

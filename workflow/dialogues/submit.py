@@ -29,6 +29,7 @@ from storage import people, units
 from .. import submission
 from ..outcomes import Refused
 from ..rules import CentreRules, Timeliness
+from ..typed_dates import parse_day
 from ..views import item_view
 from .base import AUTHOR_ROLES, Base, Draft
 
@@ -304,7 +305,7 @@ class SubmitFlows(Base):
             if isinstance(event.press, sub.PickDay):
                 picked = today - timedelta(days=event.press.days_ago)
             else:
-                picked = submission.parse_event_date(event.text or "", today)
+                picked = parse_day(event.text or "", today)
             checked = submission.check_event_date(rules, picked, self.db.clock())
             return {"event_date": checked.isoformat()}
 

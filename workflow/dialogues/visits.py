@@ -13,7 +13,7 @@ from chat.dialogue.steps import Take
 
 from .. import visits
 from ..outcomes import Refused
-from ..submission import parse_event_date
+from ..typed_dates import parse_day
 from ..visits import VisitKind
 from .base import Base, Draft
 
@@ -84,7 +84,7 @@ class VisitFlows(Base):
             if step == "visitor":
                 return {"visitor": visits.check_visitor(text)}
             if step == "date":
-                return {"_day": parse_event_date(text, self._today()).isoformat()}
+                return {"_day": parse_day(text, self._today()).isoformat()}
             raise Invalid(Reply("visit.use_buttons"))
 
         async def finish(event: Inbound, draft: Draft) -> list[Reply]:

@@ -15,7 +15,7 @@ from storage.models import Person, RoleGrant
 from workflow import joining
 from workflow import periods as closing
 from workflow.outcomes import Refused
-from workflow.submission import parse_event_date
+from workflow.typed_dates import parse_day
 
 from . import dialogue
 from .common import (
@@ -233,7 +233,7 @@ async def correct(update: Update, context: Context) -> None:
         else:
             today = services.rules.local_now(services.db.clock()).date()
             try:
-                day = parse_event_date(fields[2], today)
+                day = parse_day(fields[2], today)
             except ValueError:
                 await message.reply_text(texts("admin.correct_usage"), parse_mode=ParseMode.HTML)
                 return

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflow.outcomes import Refused
-from workflow.typed_dates import parse_day
+from workflow.typed_dates import parse_day, parse_month
 
 FRIDAY = date(2026, 12, 4)  # a Friday
 
@@ -94,3 +94,23 @@ def test_weekdays_fall_in_their_week(today: date, weekday: str) -> None:
     latest = parse_day(f"周{weekday}", today)
     assert today - timedelta(days=6) <= latest <= today
     assert latest.weekday() == last.weekday() == "一二三四五六日".index(weekday)
+
+
+@pytest.mark.parametrize(
+    ("text", "bare", "expected"),
+    [
+        ("2026-10", True, (2026, 10)),
+        ("2026年10月", True, (2026, 10)),
+        ("10月", False, (2026, 10)),
+        ("十月", True, (2026, 10)),
+        ("１２月", True, (2025, 12)),  # no year: the latest December not after today
+        ("10", True, (2026, 10)),
+        ("10", False, None),  # a number alone may be part of a unit's name
+        ("13月", True, None),
+        ("城关镇", True, None),
+    ],
+)
+def test_months_as_people_type_them(
+    text: str, bare: bool, expected: tuple[int, int] | None
+) -> None:
+    assert parse_month(text, date(2026, 11, 4), bare=bare) == expected

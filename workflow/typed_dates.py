@@ -121,3 +121,22 @@ def parse_day(text: str, today: date) -> date:
                     pass
             raise Refused("date_impossible", text=shown) from None
     raise Refused("date_unreadable", text=shown)
+
+
+_MONTH = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})(月?)")
+
+
+def parse_month(text: str, today: date, *, bare: bool = True) -> tuple[int, int] | None:
+    """The month a typed text names — 2026-10, 2026年10月, 10月, 十月 (the latest such month
+    not after today's) — as (year, month); None if it names none. `bare`: whether a number
+    alone (10) is taken as a month."""
+    value = _NUMERAL.sub(lambda match: _numeral(match.group()), _plain(text))
+    match = _MONTH.fullmatch(value)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return None
+    if match[1] is None and not match[3] and not bare:
+        return None
+    if match[1] is not None:
+        return int(match[1]), int(match[2])
+    month = int(match[2])
+    return (today.year, month) if month <= today.month else (today.year - 1, month)

@@ -4,8 +4,8 @@ credit, archive (归档) and its undo, record and withdraw adoptions."""
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import replace
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -24,6 +24,7 @@ from storage.models import Person
 from workflow import centre, joining, routing
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
+from workflow.typed_dates import parse_month
 from workflow.views import load_item_view
 
 from .common import (
@@ -36,20 +37,19 @@ from .common import (
 
 #: How an editor narrows the desk in words: 未登记 / 已登记.
 DESK_STATES: dict[str, ed.DeskState] = {"未登记": "s", "待登记": "s", "已登记": "r"}
-_MONTH = re.compile(r"(?:(\d{4})[-年./])?(\d{1,2})月?")
 
 
-def _desk_words(words: list[str], today_year: int) -> tuple[ed.DeskState, int, list[str]]:
+def _desk_words(words: list[str], today: date) -> tuple[ed.DeskState, int, list[str]]:
     """The state (a/s/r) and month (YYYYMM, 0: any) a /queue line names, and its other words
     (a unit's name)."""
     state: ed.DeskState = "a"
     month, rest = 0, []
     for word in words:
-        matched = _MONTH.fullmatch(word)
+        named = parse_month(word, today, bare=False)  # a number alone may be part of a name
         if word in DESK_STATES:
             state = DESK_STATES[word]
-        elif matched and 1 <= int(matched[2]) <= 12 and (matched[1] or word.endswith("月")):
-            month = int(matched[1] or today_year) * 100 + int(matched[2])
+        elif named is not None:
+            month = named[0] * 100 + named[1]
         else:
             rest.append(word)
     return state, month, rest
@@ -63,7 +63,7 @@ async def queue(update: Update, context: Context) -> None:
         return
     services = context.bot_data
     today = services.rules.local_now(services.db.clock()).date()
-    state, month, rest = _desk_words(context.args or [], today.year)
+    state, month, rest = _desk_words(context.args or [], today)
     unit_id = 0
     try:
         if person is None:

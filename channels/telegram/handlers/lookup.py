@@ -27,6 +27,7 @@ from workflow import centre, reach, views, withdrawal
 from workflow import periods as closing
 from workflow.figures import month_report
 from workflow.outcomes import Refused
+from workflow.typed_dates import parse_month
 
 from .common import (
     acknowledge,
@@ -133,9 +134,6 @@ async def my_unit(update: Update, context: Context) -> None:
         )
 
 
-_MONTH_TYPED = re.compile(r"(?:(\d{4})[-年./])?(\d{1,2})月?")
-
-
 async def bulletin(update: Update, context: Context) -> None:
     """/bulletin [2026-10 | 10月]: a month's bulletin again (default last month), the
     reader's unit marked; as published (with its chart and workbook) once the month is
@@ -145,13 +143,13 @@ async def bulletin(update: Update, context: Context) -> None:
         return
     services, texts = context.bot_data, context.bot_data.texts
     today = services.rules.local_now(services.db.clock()).date()
-    typed = "".join(context.args or []).translate(FULLWIDTH_DIGITS)
+    typed = "".join(context.args or [])
     if typed:
-        matched = _MONTH_TYPED.fullmatch(typed)
-        if matched is None or not 1 <= int(matched[2]) <= 12:
+        named = parse_month(typed, today)
+        if named is None:
             await message.reply_text(texts("bulletin.usage"))
             return
-        year, month = int(matched[1] or today.year), int(matched[2])
+        year, month = named
     else:
         year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     if (year, month) > (today.year, today.month):

@@ -116,50 +116,40 @@ def _told(item: Item, key: str, actor_id: int, event: str, **params: object) -> 
 async def archive(db: Database, person: Person, item_id: int) -> Item:
     """Archives (归档) an item at the centre: done, no further adoptions (its points stay);
     the author is told. Archiving twice changes nothing."""
-    async with db.transaction() as tx:
-        await editor_grant(tx, person)
-        item = await items.get_item(tx, item_id)
-        if item is None:
-            raise Refused("item_unknown")
-        if item.state is ItemState.ARCHIVED:
-            raise Refused("already_archived")
-        if item.state not in (ItemState.SUBMITTED, ItemState.REGISTERED):
-            raise Refused("not_at_centre", state=item.state.value)
-        if not await items.transition(
-            tx,
-            item.id,
-            expected=item.state,
-            new=ItemState.ARCHIVED,
-            actor_id=person.id,
-            action="item.archive",
-        ):
-            raise Refused("already_archived")
-        await post(tx, _told(item, "item_archived", person.id, f"{item.id}:{tx.stamp}"))
-        stored = await items.get_item(tx, item.id)
-        assert stored is not None
-    return stored
+    return await _archiving(db, person, item_id, undo=False)
 
 
 async def unarchive(db: Database, person: Person, item_id: int) -> Item:
     """Undoes an archive: the item is back where it was (registered if it had been)."""
+    return await _archiving(db, person, item_id, undo=True)
+
+
+async def _archiving(db: Database, person: Person, item_id: int, *, undo: bool) -> Item:
+    """Moves an item at the centre into the archive or back out, telling its author."""
     async with db.transaction() as tx:
         await editor_grant(tx, person)
         item = await items.get_item(tx, item_id)
         if item is None:
             raise Refused("item_unknown")
-        if item.state is not ItemState.ARCHIVED:
+        archived = item.state is ItemState.ARCHIVED
+        if undo and not archived:
             raise Refused("not_archived")
+        if not undo and archived:
+            raise Refused("already_archived")
+        if not undo and item.state not in (ItemState.SUBMITTED, ItemState.REGISTERED):
+            raise Refused("not_at_centre", state=item.state.value)
         back = ItemState.REGISTERED if item.registered_at is not None else ItemState.SUBMITTED
         if not await items.transition(
             tx,
             item.id,
-            expected=ItemState.ARCHIVED,
-            new=back,
+            expected=item.state,
+            new=back if undo else ItemState.ARCHIVED,
             actor_id=person.id,
-            action="item.unarchive",
+            action="item.unarchive" if undo else "item.archive",
         ):
-            raise Refused("not_archived")
-        await post(tx, _told(item, "item_unarchived", person.id, f"{item.id}:{tx.stamp}"))
+            raise Refused("not_archived" if undo else "already_archived")
+        key = "item_unarchived" if undo else "item_archived"
+        await post(tx, _told(item, key, person.id, f"{item.id}:{tx.stamp}"))
         stored = await items.get_item(tx, item.id)
         assert stored is not None
     return stored

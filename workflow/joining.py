@@ -90,6 +90,14 @@ def near_units(text: str, active: list[Unit]) -> list[Unit]:
     return list(found.values())[:SUGGESTIONS]
 
 
+async def units_named(db: Database, typed: str) -> list[Unit]:
+    """The active unit a typed name is exactly (blanks aside), else the units it may mean."""
+    active = await active_units(db)
+    words = "".join(typed.split())
+    exact = [unit for unit in active if "".join(unit.name.split()) == words]
+    return exact[:1] or near_units(typed, active)
+
+
 async def active_units(db: Database) -> list[Unit]:
     """The units people may be invited to, in the configured order."""
     async with db.reading() as tx:

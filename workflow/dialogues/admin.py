@@ -69,12 +69,11 @@ class AdminFlows(Base):
 
     async def _unit_named(self, typed: str) -> Unit | list[Unit] | None:
         """The unit a typed name is (None: the centre itself), or the units it may mean."""
-        words = "".join(typed.split())
-        if words.lower() in CENTRE_WORDS:
+        if "".join(typed.split()).lower() in CENTRE_WORDS:
             return None
-        active = await joining.active_units(self.db)
-        exact = [unit for unit in active if unit.name == words or unit.name == typed.strip()]
-        return exact[0] if exact else joining.near_units(typed, active)
+        found = await joining.units_named(self.db, typed)
+        exact = len(found) == 1 and "".join(found[0].name.split()) == "".join(typed.split())
+        return found[0] if exact else found
 
     def invite(self) -> Flow:
         """/invite [unit] [role]: the unit, then the role, then the link."""

@@ -71,9 +71,7 @@ async def queue(update: Update, context: Context) -> None:
         await centre.ensure_editor(services.db, person)
         if rest:
             typed = " ".join(rest)
-            active = await joining.active_units(services.db)
-            exact = [u for u in active if u.name == typed]
-            near = exact or joining.near_units(typed, active)
+            near = await joining.units_named(services.db, typed)
             if len(near) != 1:
                 if not near:
                     raise Refused("unknown_unit", name=typed[:40])

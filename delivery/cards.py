@@ -53,8 +53,9 @@ def editor_rows_for(state: ItemState, item_id: int) -> Rows:
 
 
 def history_of(view: ItemView, decisions: list[Decision]) -> tuple[Phrase, ...]:
-    """What a signer reads before signing: the author, this round's decisions so far, and
-    the reason of the last return (a resubmission's)."""
+    """What a signer reads before signing: the author, this round's decisions so far, the
+    reason of the last return (a resubmission's), and that the text is cut (its 📄 全文 is
+    `full_text_rows`)."""
     item = view.item
     notes = [Phrase("card.author", {"name": view.author.name})] if view.author else []
     for done in decisions:
@@ -82,6 +83,8 @@ def history_of(view: ItemView, decisions: list[Decision]) -> tuple[Phrase, ...]:
                 },
             )
         )
+    if len(item.body) > BODY_PREVIEW:
+        notes.append(Phrase("card.cut", {"length": len(item.body), "shown": BODY_PREVIEW}))
     return tuple(notes)
 
 
@@ -120,14 +123,5 @@ def item_card_of(
         standing=standing,
         full=full,
         rows=rows,
-        history=(
-            *history,
-            *(
-                ()
-                if full or len(item.body) <= BODY_PREVIEW
-                else (Phrase("card.cut", {"length": len(item.body), "shown": BODY_PREVIEW}),)
-            ),
-        )
-        if history
-        else (),
+        history=history,
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
-from chat.dialogue import Reply
+from chat.dialogue import Flow, Inbound, Reply, Step
+from chat.dialogue.steps import Start, Take
 from scoring.vocab import Role
 from storage import people
 from storage.db import Database
@@ -44,3 +45,61 @@ class Base:
     def _today(self) -> date:
         """The centre's local day."""
         return self.rules.local_now(self.db.clock()).date()
+
+    def held_return(
+        self,
+        *,
+        name: str,
+        what: str,
+        start: Start,
+        ask: Callable[[Draft], Reply],
+        reason: Take,
+        shown: Callable[[Draft], Reply],
+        confirm_press: type,
+        same: Callable[[Any, Draft], bool],
+        returned: Callable[[Inbound, Draft], Awaitable[list[Reply]]],
+        kept: str,
+        not_text: str,
+        lasting: bool = False,
+        commands: tuple[str, ...] = (),
+    ) -> Flow:
+        """退回 with a typed reason, the one shape of every return (an item's sign-off, an
+        issue's review, a campaign's decision): the reason is asked and checked, shown back
+        and held for ✅ 确认 / ✖️ 取消 (a confirmation of another step is stale, this one
+        stays), and only the confirmation returns (`returned`), the request's own buttons
+        then taken off."""
+
+        async def confirm(event: Inbound, draft: Draft) -> Draft:
+            """✅ 确认 or ✖️ 取消 for this very step."""
+            if not same(event.press, draft):
+                minutes = int(self.rules.typed_answer.total_seconds() // 60)
+                raise Refused("confirm_stale", minutes=minutes)
+            return {"confirmed": bool(getattr(event.press, "confirmed", False))}
+
+        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
+            """Returns (or keeps, on ✖️ 取消)."""
+            if not draft["confirmed"]:
+                return [Reply("confirm.kept", how="toast"), Reply(kept, how="mark")]
+            done = await returned(event, draft)
+            if draft.get("origin"):  # the request's own buttons go too
+                done.append(Reply("", {"origin": draft["origin"]}, how="clear"))
+            return done
+
+        return Flow(
+            name=name,
+            what=what,
+            start=start,
+            steps=(
+                Step("reason", ask, reason, next="confirm", lasting=lasting, commands=commands),
+                Step(
+                    "confirm",
+                    shown,
+                    confirm,
+                    presses=(confirm_press,),
+                    takes_text=False,
+                    held=True,
+                ),
+            ),
+            finish=finish,
+            not_text=not_text,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chat.actions import Button
 from chat.actions import briefs as bf
-from chat.dialogue import Flow, Inbound, Reply, Step, Stop
+from chat.dialogue import Flow, Inbound, Reply, Stop
 
 from .. import briefs
 from ..outcomes import Refused
@@ -60,28 +60,9 @@ class BriefReviewFlows(Base):
                 raise Stop(_refusal(refused)) from None
             return {"reason": checked}
 
-        async def confirm(event: Inbound, draft: Draft) -> Draft:
-            """✅ 确认 or ✖️ 取消 for this very step (another's is stale; this one stays)."""
-            press = event.press
-            assert isinstance(press, bf.ConfirmReturn)
-            if (press.brief_id, press.round, press.step) != (
-                draft["brief"],
-                draft["round"],
-                draft["step"],
-            ):
-                raise Refused(
-                    "confirm_stale", minutes=int(self.rules.typed_answer.total_seconds() // 60)
-                )
-            return {"confirmed": press.confirmed}
-
-        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-            """Returns the issue with the reason shown (or keeps it, on ✖️ 取消); a step
-            decided meanwhile or no longer theirs ends the confirmation."""
-            if not draft["confirmed"]:
-                return [
-                    Reply("confirm.kept", how="toast"),
-                    Reply("brief.return_kept", how="mark"),
-                ]
+        async def returned(event: Inbound, draft: Draft) -> list[Reply]:
+            """Returns the issue with the reason shown; a step decided meanwhile or no longer
+            theirs ends the confirmation."""
             try:
                 person = await self._person(event.person_id)
                 decided = await briefs.return_issue(
@@ -95,13 +76,10 @@ class BriefReviewFlows(Base):
             except Refused as refused:
                 raise Stop(_refusal(refused)) from None
             said = {"by": person.name, "reason": decided.brief.return_reason or ""}
-            done = [
+            return [
                 Reply("brief.done_returned", {"number": decided.brief.number}, how="toast"),
                 Reply("brief.marked_returned", said, how="mark"),
             ]
-            if draft.get("origin"):  # the request's own buttons go too
-                done.append(Reply("", {"origin": draft["origin"]}, how="clear"))
-            return done
 
         def shown(draft: Draft) -> Reply:
             """The reason shown back with its two buttons."""
@@ -117,28 +95,21 @@ class BriefReviewFlows(Base):
                 ),
             )
 
-        return Flow(
+        return self.held_return(
             name="brief_return",
             what="wait.pending_return",
             start=start,
-            steps=(
-                Step(
-                    "reason",
-                    lambda draft: Reply("brief.ask_reason", {"number": draft["number"]}),
-                    reason,
-                    next="confirm",
-                    lasting=True,
-                    commands=("cancel",),
-                ),
-                Step(
-                    "confirm",
-                    shown,
-                    confirm,
-                    presses=(bf.ConfirmReturn,),
-                    takes_text=False,
-                    held=True,
-                ),
+            ask=lambda draft: Reply("brief.ask_reason", {"number": draft["number"]}),
+            reason=reason,
+            shown=shown,
+            confirm_press=bf.ConfirmReturn,
+            same=lambda press, draft: (
+                (press.brief_id, press.round, press.step)
+                == (draft["brief"], draft["round"], draft["step"])
             ),
-            finish=finish,
+            returned=returned,
+            kept="brief.return_kept",
             not_text="brief.reason_empty",
+            lasting=True,
+            commands=("cancel",),
         )

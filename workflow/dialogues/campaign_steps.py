@@ -116,26 +116,8 @@ class CampaignSteps(Base):
                 raise Stop(Reply(f"refused.{refused.key}", dict(refused.params))) from None
             return {"reason": checked}
 
-        async def confirm(event: Inbound, draft: Draft) -> Draft:
-            """✅ 确认 or ✖️ 取消 for this very step (another's is stale; this one stays)."""
-            press = event.press
-            assert isinstance(press, ca.ConfirmReturn)
-            if (press.subject, press.campaign_id, press.round, press.step) != (
-                draft["subject"],
-                draft["campaign"],
-                draft["round"],
-                draft["step"],
-            ):
-                raise Refused("confirm_stale", minutes=self._minutes())
-            return {"confirmed": press.confirmed}
-
-        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-            """Returns the plan or the grades with the reason (or keeps them, on ✖️ 取消)."""
-            if not draft["confirmed"]:
-                return [
-                    Reply("confirm.kept", how="toast"),
-                    Reply("campaign.return_kept", how="mark"),
-                ]
+        async def returned(event: Inbound, draft: Draft) -> list[Reply]:
+            """Returns the plan or the grades with the reason."""
             reason = str(draft["reason"])
             decide = (
                 campaigns.decide_plan if draft["subject"] == "p" else campaign_grades.decide_grades
@@ -154,13 +136,10 @@ class CampaignSteps(Base):
                 )
             except Refused as refused:
                 raise Stop(Reply(f"refused.{refused.key}", dict(refused.params))) from None
-            done = [
+            return [
                 Reply("campaign.returned_alert", how="toast"),
                 Reply("campaign.returned", {"by": person.name, "reason": reason}, how="mark"),
             ]
-            if draft.get("origin"):  # the request's own buttons go too
-                done.append(Reply("", {"origin": draft["origin"]}, how="clear"))
-            return done
 
         def shown(draft: Draft) -> Reply:
             """The reason shown back with its two buttons."""
@@ -177,33 +156,22 @@ class CampaignSteps(Base):
                 ),
             )
 
-        return Flow(
+        return self.held_return(
             name="campaign_return",
             what="wait.pending_campaign_return",
             start=start,
-            steps=(
-                Step(
-                    "reason",
-                    lambda draft: Reply("campaign.ask_reason", {"title": draft["title"]}),
-                    reason,
-                    next="confirm",
-                ),
-                Step(
-                    "confirm",
-                    shown,
-                    confirm,
-                    presses=(ca.ConfirmReturn,),
-                    takes_text=False,
-                    held=True,
-                ),
+            ask=lambda draft: Reply("campaign.ask_reason", {"title": draft["title"]}),
+            reason=reason,
+            shown=shown,
+            confirm_press=ca.ConfirmReturn,
+            same=lambda press, draft: (
+                (press.subject, press.campaign_id, press.round, press.step)
+                == (draft["subject"], draft["campaign"], draft["round"], draft["step"])
             ),
-            finish=finish,
+            returned=returned,
+            kept="campaign.return_kept",
             not_text="campaign.reason_empty",
         )
-
-    def _minutes(self) -> int:
-        """The minutes a typed answer waits."""
-        return int(self.rules.typed_answer.total_seconds() // 60)
 
     # a unit's self-check -----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chat.actions import Button
 from chat.actions import signoff as so
-from chat.dialogue import Flow, Inbound, Invalid, Reply, Step, Stop
+from chat.dialogue import Flow, Inbound, Invalid, Reply, Stop
 
 from .. import signoff
 from ..outcomes import Refused
@@ -58,28 +58,9 @@ class SignoffFlows(Base):
                 raise Stop(Reply(f"refused.{refused.key}", dict(refused.params))) from None
             return {"reason": checked, "title": item.title}
 
-        async def confirm(event: Inbound, draft: Draft) -> Draft:
-            """✅ 确认 or ✖️ 取消 for this very step (another's is stale; this one stays)."""
-            press = event.press
-            assert isinstance(press, so.ConfirmReturn)
-            if (press.item_id, press.round, press.step) != (
-                draft["item"],
-                draft["round"],
-                draft["step"],
-            ):
-                raise Refused(
-                    "confirm_stale", minutes=int(self.rules.typed_answer.total_seconds() // 60)
-                )
-            return {"confirmed": press.confirmed}
-
-        async def finish(event: Inbound, draft: Draft) -> list[Reply]:
-            """Returns the item with the reason shown (or keeps it, on ✖️ 取消); a step decided
-            meanwhile or no longer theirs ends the confirmation."""
-            if not draft["confirmed"]:
-                return [
-                    Reply("confirm.kept", how="toast"),
-                    Reply("signoff.return_kept", how="mark"),
-                ]
+        async def returned(event: Inbound, draft: Draft) -> list[Reply]:
+            """Returns the item with the reason shown; a step decided meanwhile or no longer
+            theirs ends the confirmation."""
             reason = str(draft["reason"])
             try:
                 person = await self._person(event.person_id)
@@ -95,13 +76,10 @@ class SignoffFlows(Base):
                 )
             except Refused as refused:
                 raise Stop(Reply(f"refused.{refused.key}", dict(refused.params))) from None
-            done = [
+            return [
                 Reply("signoff.done_returned", how="toast"),
                 Reply("signoff.returned", {"by": person.name, "reason": reason}, how="mark"),
             ]
-            if draft.get("origin"):  # the request's own buttons go too
-                done.append(Reply("", {"origin": draft["origin"]}, how="clear"))
-            return done
 
         def shown(draft: Draft) -> Reply:
             """The reason shown back with its two buttons."""
@@ -117,26 +95,19 @@ class SignoffFlows(Base):
                 ),
             )
 
-        return Flow(
+        return self.held_return(
             name="return",
             what="wait.pending_return",
             start=start,
-            steps=(
-                Step(
-                    "reason",
-                    lambda draft: Reply("signoff.ask_reason", {"item": draft["item"]}),
-                    reason,
-                    next="confirm",
-                ),
-                Step(
-                    "confirm",
-                    shown,
-                    confirm,
-                    presses=(so.ConfirmReturn,),
-                    takes_text=False,
-                    held=True,
-                ),
+            ask=lambda draft: Reply("signoff.ask_reason", {"item": draft["item"]}),
+            reason=reason,
+            shown=shown,
+            confirm_press=so.ConfirmReturn,
+            same=lambda press, draft: (
+                (press.item_id, press.round, press.step)
+                == (draft["item"], draft["round"], draft["step"])
             ),
-            finish=finish,
+            returned=returned,
+            kept="signoff.return_kept",
             not_text="signoff.reason_empty",
         )

@@ -148,10 +148,10 @@ def build_application(
         [
             CommandHandler("start", start.start, filters=private),
             CommandHandler("help", start.help_command),
-            # /submit is the engine's (dialogue.route); what it leaves: strangers, garbled data
+            # /submit is the engine's (dialogue.route); what it leaves: strangers, stale or garbled data
             CommandHandler("submit", submit.no_unit, filters=private),
             CallbackQueryHandler(submit.stranger_revise, pattern=actions.revise.PATTERN),
-            CallbackQueryHandler(submit.garbled, pattern=r"^sub:(cat|unit):"),
+            CallbackQueryHandler(submit.garbled, pattern=r"^sub:"),
             CallbackQueryHandler(signoff.on_button, pattern=actions.signoff.PATTERN),
             CallbackQueryHandler(centre.on_button, pattern=actions.editor.PATTERN),
             CallbackQueryHandler(lookup.item_button, pattern=actions.item.PATTERN),

@@ -14,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 
 from channels.telegram.context import Context
 from channels.telegram.ratelimit import QueuedForLater
+from chat import actions
 from storage.models import TELEGRAM
 from workflow import reach
 
@@ -109,8 +110,13 @@ def storage_trouble(error: object) -> str | None:
 
 
 async def stale_button(update: Update, context: Context) -> None:
-    """A button no handler knows (an old keyboard, a forged payload): say so, change nothing."""
-    if update.callback_query is not None:
-        await acknowledge(
-            update.callback_query, context.bot_data.texts("refused.forged"), alert=True
-        )
+    """A button no handler took: one of ours whose step or message has passed, pressed by a
+    member, is stale (said so, with what to do); anything else is forged; nothing changes."""
+    query = update.callback_query
+    if query is not None:
+        ours = actions.decode(query.data or "") is not None
+        if ours:  # a stranger was never shown one: theirs is forged all the same
+            person, _ = await current(update, context)
+            ours = person is not None
+        key = "refused.button_stale" if ours else "refused.forged"
+        await acknowledge(query, context.bot_data.texts(key), alert=True)

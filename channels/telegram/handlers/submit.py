@@ -12,6 +12,7 @@ from telegram.constants import ParseMode
 
 from channels.telegram.context import Context
 from chat.actions import revise as rv
+from chat.actions import submit as sub
 from chat.dialogue import SessionStore, aside_channel
 from chat.dialogue.session import FileIn
 from storage import people
@@ -93,8 +94,9 @@ async def stranger_revise(update: Update, context: Context) -> None:
 
 
 async def garbled(update: Update, context: Context) -> None:
-    """A unit's or category's button with data no codec reads: refused as the step it
-    pretends to answer refuses (a button of another step is stale)."""
+    """A /submit button the engine did not take: garbled data is refused as the step it
+    pretends to answer refuses; a well-formed one is stale (another step's, or of a draft
+    that was sent, cancelled or timed out); anything else is forged."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
@@ -107,10 +109,14 @@ async def garbled(update: Update, context: Context) -> None:
         )
         step = session.step if session is not None else None
     data = query.data or ""
-    if step == "category" and data.startswith("sub:cat:"):
+    if person is None:  # a stranger was never shown one of ours
+        await explain(update, context, Refused("forged"))
+    elif step == "category" and data.startswith("sub:cat:"):
         await explain(update, context, Refused("category_unknown"))
     elif step == "unit" and data.startswith("sub:unit:"):
         await acknowledge(query)
         await explain(update, context, Refused("not_allowed"))
+    elif sub.decode(data) is not None:  # well-formed: another step's, or a draft's gone
+        await explain(update, context, Refused("button_stale" if step else "submit_step_passed"))
     else:
         await explain(update, context, Refused("forged"))

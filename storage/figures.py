@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+from array import array
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +23,10 @@ from scoring.figures import UnitCounts
 from scoring.policy import SEED_EDIT_CREDIT_KINDS, QuotaBasis, ScoringPolicy
 from scoring.vocab import UnitKind
 from storage.db import Tx, to_stamp
+
+#: Item ids as the figures keep them: 8 bytes each in an array, not a tuple of int objects
+#: (a province's year holds hundreds of thousands).
+ItemIds = Sequence[int]
 
 #: One statement for one period: every active unit with what it submitted, sent and earned.
 PERIOD_COUNTS_SQL: Final[str] = """
@@ -320,7 +325,7 @@ async def period_counts_with_items(
     monthly: bool = False,
     zone: ZoneInfo | None = None,
     units: Collection[int] | None = None,
-) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+) -> tuple[list[UnitCounts], dict[int, ItemIds]]:
     """`period_counts`, and per unit the ids of its items with a live adoption dated in the
     period (what makes distinct adopted items add up over months). With `units`, only those
     units are counted (by index: what a commit touched), each exactly as the whole count has it."""
@@ -343,7 +348,7 @@ async def _period_counts(
     monthly: bool,
     zone: ZoneInfo | None,
     units: Collection[int] | None,
-) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
+) -> tuple[list[UnitCounts], dict[int, ItemIds]]:
     """The counts of `period_counts` from one of the statements, with the adopted items'
     ids per unit when the statement lists them (only `units` when given)."""
     params = period_params(
@@ -368,7 +373,7 @@ async def _period_counts(
         else {}
     )
     listed = sql is not PERIOD_COUNTS_SQL
-    adopted: dict[int, tuple[int, ...]] = {}
+    adopted: dict[int, ItemIds] = {}
     result = []
     for row in rows:
         unit_id = int(row["id"])
@@ -393,7 +398,7 @@ async def _period_counts(
         if last is None:
             continue
         if listed and row["item_ids"]:
-            adopted[unit_id] = tuple(int(n) for n in str(row["item_ids"]).split(","))
+            adopted[unit_id] = array("q", map(int, str(row["item_ids"]).split(",")))
         has_informant = bool(row["has_informant"])
         missing: tuple[int, ...] = ()
         if zone is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
@@ -37,6 +37,7 @@ from storage import periods as closed_periods
 from storage.db import Database, Tx
 from storage.figures import (
     CorrectedItem,
+    ItemIds,
     LedgerMark,
     UnitPlace,
     corrected_items,
@@ -86,7 +87,7 @@ class MonthReport:
     version: int | None = None  # the published sheet's version; None: computed now
     #: per unit id, its items with a live adoption dated in the month, so that a year composed
     #: of closed months counts distinct adopted items; None on sheets closed before it was kept
-    adopted_ids: dict[int, tuple[int, ...]] | None = None
+    adopted_ids: dict[int, ItemIds] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +281,7 @@ class _OpenMonth:
     mark: LedgerMark
     places: dict[int, UnitPlace]
     counts: dict[int, UnitCounts]  # unit -> its counts, in the listing's order
-    adopted: dict[int, tuple[int, ...]]  # unit -> its items with a live adoption in the month
+    adopted: dict[int, ItemIds]  # unit -> its items with a live adoption in the month
 
 
 _OPEN: weakref.WeakKeyDictionary[Database, dict[object, _OpenMonth]] = weakref.WeakKeyDictionary()
@@ -288,20 +289,34 @@ _OPEN: weakref.WeakKeyDictionary[Database, dict[object, _OpenMonth]] = weakref.W
 
 async def _month_counts(
     db: Database, tx: Tx, policy: ScoringPolicy, zone: ZoneInfo, year: int, month: int
-) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
-    """One month's counts (monthly, with adopted item ids) in this snapshot.
+) -> tuple[list[UnitCounts], dict[int, ItemIds]]:
+    """One month's counts (monthly, with adopted item ids) in this snapshot (see _run_counts)."""
+    return await _run_counts(db, tx, policy, zone, year, month, month)
+
+
+async def _run_counts(
+    db: Database,
+    tx: Tx,
+    policy: ScoringPolicy,
+    zone: ZoneInfo,
+    year: int,
+    first: int,
+    last: int,
+) -> tuple[list[UnitCounts], dict[int, ItemIds]]:
+    """The counts of months first..last of a year (monthly, with adopted item ids) in this
+    snapshot: an open month, or a run of open months the year is composed of.
 
     Kept per database: when only items, adoptions and informant grants changed since (their
     audit rows say which), only the units they touch are counted again, by index, and put in
     place of their old counts; anything else (a unit's settings, a period closed or reopened,
-    an import, a new schema, a changed unit list) counts the whole month again.
+    an import, a new schema, a changed unit list) counts the whole run again.
     """
-    span = periods.month(year, month)
+    span = periods.Period(periods.month(year, first).first, periods.month(year, last).last)
 
     async def count(
         units: frozenset[int] | None,
-    ) -> tuple[list[UnitCounts], dict[int, tuple[int, ...]]]:
-        """The month's counts, of only `units` if given."""
+    ) -> tuple[list[UnitCounts], dict[int, ItemIds]]:
+        """The run's counts, of only `units` if given."""
         return await period_counts_with_items(
             tx,
             policy,
@@ -317,7 +332,7 @@ async def _month_counts(
         return await count(None)
     mark = await ledger_mark(tx)
     places = await unit_places(tx)
-    key = (id(policy), zone.key, year, month)
+    key = (id(policy), zone.key, year, first, last)
     kept = _OPEN.setdefault(db, {})
     state = kept.get(key)
     if (
@@ -359,7 +374,7 @@ class _SheetView:
     """What the year needs of a closed month's sheet (the rest of the JSON is skipped)."""
 
     lines: list[_SheetLine]
-    adopted_ids: dict[int, tuple[int, ...]] | None = None
+    adopted_ids: dict[int, ItemIds] | None = None
 
 
 _SHEET = TypeAdapter(_SheetView)
@@ -400,6 +415,8 @@ class _Closed:
 
 
 _CLOSED: weakref.WeakKeyDictionary[Database, dict[object, _Closed]] = weakref.WeakKeyDictionary()
+#: A year with no closed month yet: one object, so a kept composition is recognised as such.
+_NONE_CLOSED: Final = _Closed(())
 
 
 def _summed(views: dict[int, _SheetView]) -> _Closed:
@@ -466,7 +483,7 @@ def _runs(months: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-_Known = tuple[int, list[UnitCounts], dict[int, tuple[int, ...]]]
+_Known = tuple[int, list[UnitCounts], dict[int, ItemIds]]
 
 
 async def _year_counts(
@@ -482,30 +499,17 @@ async def _year_counts(
     the corrections recorded against them since they closed, and the open months live.
     `known` is an open month already aggregated in this snapshot (monthly, with item ids)."""
     closed_list = [m for m in await closed_periods.closed_months(tx, year) if m.month <= upto]
-    closed = await _closed_part(db, tx, year, closed_list) if closed_list else _Closed(())
-    if not closed.months:
-        return await _live_year_counts(tx, policy, zone, year, upto)
-    parts: list[tuple[list[UnitCounts], dict[int, tuple[int, ...]]]] = []
+    closed = await _closed_part(db, tx, year, closed_list) if closed_list else _NONE_CLOSED
     open_months = [m for m in range(1, upto + 1) if m not in closed.months]
-    for first, last in _runs(open_months):
-        if known is not None and (first, last) == (known[0], known[0]):
+    runs = _runs([m for m in open_months if known is None or m != known[0]])
+    if known is not None and known[0] in open_months:  # the asked month, a run of its own
+        runs = sorted([*runs, (known[0], known[0])])
+    parts: list[tuple[list[UnitCounts], dict[int, ItemIds]]] = []
+    for first, last in runs:  # in the year's order; each run kept, recounted where touched
+        if known is not None and first == last == known[0]:
             parts.append((known[1], known[2]))
-            continue
-        if first == last:
-            parts.append(await _month_counts(db, tx, policy, zone, year, first))
-            continue
-        run = periods.Period(periods.month(year, first).first, periods.month(year, last).last)
-        parts.append(
-            await period_counts_with_items(
-                tx,
-                policy,
-                run.first,
-                run.last,
-                informant_at=run.closes_at(zone),
-                monthly=True,
-                zone=zone,
-            )
-        )
+        else:
+            parts.append(await _run_counts(db, tx, policy, zone, year, first, last))
     places = await unit_places(tx)
     in_force = {m.month: m.version for m in closed_list}
     corrections = [  # those against the sheet in force; a later version already holds them
@@ -560,7 +564,7 @@ class _Inputs:
         )
 
 
-_Part = tuple[list[UnitCounts], dict[int, tuple[int, ...]]]
+_Part = tuple[list[UnitCounts], dict[int, ItemIds]]
 
 
 @dataclass(slots=True)
@@ -568,7 +572,7 @@ class _Composition:
     """A year's composed counts, with the inputs and the open parts' counts they came from."""
 
     inputs: _Inputs
-    parts: list[tuple[dict[int, UnitCounts], dict[int, tuple[int, ...]]]]
+    parts: list[tuple[dict[int, UnitCounts], dict[int, ItemIds]]]
     lines: dict[int, UnitCounts]  # unit -> its year's counts, in the listing's order
 
 

@@ -5,6 +5,7 @@ old version and the next close writes a new one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -46,7 +47,11 @@ def parse_period(text: str) -> tuple[int, int | None]:
 
 def month_sheet(report: MonthReport) -> str:
     """A month's figures as stored when it closes (JSON; the rules in force included)."""
-    return _MONTH.dump_json(replace(report, version=None)).decode()
+    ids = report.adopted_ids  # kept as compact arrays; the sheet lists them
+    listed: dict[int, Sequence[int]] | None = (
+        None if ids is None else {unit: list(items) for unit, items in ids.items()}
+    )
+    return _MONTH.dump_json(replace(report, version=None, adopted_ids=listed)).decode()
 
 
 def year_sheet(report: YearReport) -> str:

@@ -20,6 +20,7 @@ Nothing here retries beyond the one token refresh: the outbox decides.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -211,7 +212,8 @@ class WeComClient:
         def form() -> aiohttp.FormData:
             """A fresh multipart body (a body is spent once sent); the name kept as UTF-8."""
             data_form = aiohttp.FormData(quote_fields=False)
-            data_form.add_field("media", data, filename=filename, content_type=content_type)
+            body = io.BytesIO(data)  # a stream: aiohttp warns of bytes over 1 MB in one piece
+            data_form.add_field("media", body, filename=filename, content_type=content_type)
             return data_form
 
         answer = await self._with_token(

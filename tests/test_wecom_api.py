@@ -332,3 +332,15 @@ async def test_silent_drops_are_answered_ok_and_counted(
     clock.now += 61
     await client.send(["busy"], Text("later"))
     assert wecom.inbox("busy")[-1].text == "later"
+
+
+async def test_a_rate_limited_token_fetch_backs_off(
+    wecom: FakeWeComApi, client: WeComClient
+) -> None:
+    """45009 at gettoken (it is rate-limited too) waits the longer backoff; then all is well."""
+    wecom.fail_next(45009, "gettoken")
+    with pytest.raises(errors.RateLimited) as raised:
+        await client.send(["a"], Text("x"))
+    assert errors.classify(raised.value) == Retry(errors.RATE_LIMIT_BACKOFF)
+    await client.send(["a"], Text("x"))
+    assert wecom.gettoken_calls == 2 and len(wecom.inbox("a")) == 1

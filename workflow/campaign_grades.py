@@ -32,6 +32,7 @@ from workflow.campaign_common import (
     unit_people,
     valid_score,
 )
+from workflow.campaign_settling import unresolved
 from workflow.campaign_sheet import compose, unit_lines
 from workflow.campaigns import Step, ask, record_decision, step_waiting
 from workflow.outcomes import Refused
@@ -39,7 +40,8 @@ from workflow.outcomes import Refused
 
 async def propose_grades(db: Database, office: Person, campaign_id: int) -> list[Tell]:
     """The office's preliminary grades (初步考核等次) from the final scores, sent to the leading
-    group; refused while any unit's check has no score."""
+    group; refused while any unit's check has no score, or differs with neither the rule
+    accepted nor a settlement."""
     async with db.transaction() as tx:
         await office_only(tx, office)
         campaign, template = await load(tx, campaign_id)
@@ -50,6 +52,9 @@ async def propose_grades(db: Database, office: Person, campaign_id: int) -> list
         )
         if missing:
             raise Refused("campaign_scores_missing", count=missing)
+        differ = await unresolved(tx, campaign, template)
+        if differ:
+            raise Refused("campaign_scores_differ", count=differ)
         await campaign_decisions.put_preliminary(
             tx,
             campaign_id,

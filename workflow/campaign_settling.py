@@ -14,8 +14,10 @@ from storage.db import Database, Tx
 from storage.models import Person
 from workflow import campaign_scoring
 from workflow.campaign_common import (
+    ASSESSOR,
     clean_text,
     expect_state,
+    is_office,
     load,
     office_only,
     unit_in_campaign,
@@ -224,3 +226,24 @@ async def settle_check(
     check_id = _check_at(template, index)
     await campaign_scoring.settle(db, office, campaign_id, unit_id, check_id, points, reason)
     return check_id
+
+
+async def uploaders(
+    db: Database, person: Person, campaign_id: int
+) -> tuple[bool, list[list[int | str]]]:
+    """Whether the person uploads for the office (else for themselves, as a member of the
+    group), and the group's members by id and name; refused to anyone else or when the
+    campaign is not being scored."""
+    async with db.reading() as tx:
+        campaign, _ = await load(tx, campaign_id)
+        office = await is_office(tx, person)
+        members: list[list[int | str]] = []
+        ids = []
+        for member in await campaigns.members(tx, campaign_id, ASSESSOR):
+            found = await people.get_person(tx, member.person_id)
+            members.append([member.person_id, found.name if found else str(member.person_id)])
+            ids.append(member.person_id)
+        if not office and person.id not in ids:
+            raise Refused("not_allowed")
+        expect_state(campaign, "running")
+        return office, members

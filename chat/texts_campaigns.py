@@ -34,10 +34,12 @@ ZH: Final[dict[str, str]] = {
         "✍️ [b]请签字确认自查汇报材料[/b]：{title}\n单位：{unit_name}\n\n{report}"
     ),
     "notice.campaign_report_signed": "✅ {unit_name} 已提交并签字确认自查汇报材料（{title}）。",
-    "notice.campaign_result": "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。",
+    "notice.campaign_result": (
+        "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。\n各项得分：\n{checks}"
+    ),
     "notice.campaign_result_rectify": (
         "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。\n"
-        "⚠️ 请于 {rectify_by} 前完成整改并提交整改报告。"
+        "⚠️ 请于 {rectify_by} 前完成整改并提交整改报告。\n各项得分：\n{checks}"
     ),
     "notice.campaign_closed": (
         "🏁 “{title}”考核已审定，结果已公布。\n通报表扬：{praise_names}\n不合格：{failed_names}"

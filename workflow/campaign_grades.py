@@ -32,6 +32,7 @@ from workflow.campaign_common import (
     unit_people,
     valid_score,
 )
+from workflow.campaign_results import check_lines, comments_of
 from workflow.campaign_settling import unresolved
 from workflow.campaign_sheet import compose, unit_lines
 from workflow.campaigns import Step, ask, record_decision, step_waiting
@@ -130,11 +131,13 @@ async def decide_grades(
 async def _close(
     tx: Tx, person: Person, campaign: Campaign, template: AssessmentTemplate, today: date
 ) -> list[Tell]:
-    """Closes the campaign: consequences recorded, sheet version 1 stored, everyone told."""
+    """Closes the campaign: consequences recorded, sheet version 1 stored, everyone told (each
+    unit's people their grade with every check's score and comment)."""
     await campaigns.move(tx, campaign.id, "grade_review", "closed", person.id)
     draft = await compose(tx, campaign, template, version=0)
     tells: list[Tell] = []
     due = today + timedelta(days=template.rectification_days)
+    comments = await comments_of(tx, campaign.id)
     for unit_id in draft["praise"]:
         await campaign_outcomes.add_outcome(tx, campaign.id, unit_id, "praise", person.id)
     for line in draft["units"]:
@@ -153,6 +156,7 @@ async def _close(
                         "unit": unit_id,
                         "grade": line["grade"],
                         "total": line["total"],
+                        "checks": check_lines(template, line, comments.get(unit_id, {})),
                         "rectify_by": due.isoformat()
                         if line["grade"] == template.fail_grade
                         else None,

@@ -178,7 +178,10 @@ def render(content: ResultsContent) -> bytes:
         cells = table.add_row().cells
         for cell, text in zip(cells, (str(place), unit, total, grade), strict=True):
             _cell(cell, text)
-    widths = (Pt(48), Pt(230), Pt(80), Pt(90))
+    table.autofit = False  # the widths below hold (a viewer would size columns by content)
+    widths = (Pt(48), Pt(230), Pt(80), Pt(84))  # the text's width, 15.6 cm
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width

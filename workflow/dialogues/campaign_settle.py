@@ -28,6 +28,14 @@ def _number(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _where(found: Disagreement) -> str:
+    """The unit and the check, as a line names them."""
+    return (
+        f"{found.unit_name} · 第 {found.index + 1} 项 {found.title}"
+        f"（满分 {_number(found.max_points)}）"
+    )
+
+
 def _line(n: int, found: Disagreement) -> str:
     """One differing check: the unit and check, each member's score and comment, its state."""
     scores = "；".join(
@@ -40,10 +48,7 @@ def _line(n: int, found: Disagreement) -> str:
         state = f"✅ 已按规则取 {_number(found.rule)}"
     else:
         state = f"⏳ 待核定，按规则为 {_number(found.rule)}"
-    return (
-        f"{n}. {found.unit_name} · 第 {found.index + 1} 项 {found.title}"
-        f"（满分 {_number(found.max_points)}）\n　{scores}\n　{state}"
-    )
+    return f"{n}. {_where(found)}\n　{scores}\n　{state}"
 
 
 class CampaignSettle(Base):
@@ -156,7 +161,7 @@ class CampaignSettle(Base):
                 "campaign": press.campaign_id,
                 "unit": press.unit_id,
                 "index": press.index,
-                "line": _line(press.index + 1, here).split("\n", 1)[0].split(". ", 1)[1],
+                "line": _where(here),
                 "scores": "；".join(f"{s.name} {_number(s.points)}" for s in here.scores),
                 "rule": _number(here.rule),
                 "max": _number(here.max_points),

@@ -1,5 +1,5 @@
-"""The due-work sweep (run by `bot.scheduler`): bulletins, reminders and calendar warnings, then
-the outbox."""
+"""The due-work sweep (run by `bot.scheduler`): bulletins, reminders, calendar warnings and a
+closed campaign's results documents, then the outbox."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from storage import files, items, jobs, units
 from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Recipient
 from workflow import campaign_common, campaign_notices, reach, schedule
+from workflow import campaign_results as campaign_results_
 from workflow import periods as closing
 from workflow.figures import MonthReport, month_report
 from workflow.rules import CentreRules
@@ -69,6 +70,7 @@ async def sweep(now: datetime, services: Services) -> None:
         await reach.offer_waiting(db, rules, now)
     if schedule.digest_due(rules, plan, now):
         await _admin_digest(now, services, plan)
+    await campaign_results(services)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
         await _calendar_gaps(now, services)
         await _signoff_reminders(now, services, plan)
@@ -196,6 +198,23 @@ async def campaign_reminders(services: Services) -> None:
     if tells:
         async with services.db.transaction() as tx:
             await campaign_common.post(tx, tells)
+
+
+async def campaign_results(services: Services) -> int:
+    """A closed campaign's results 通报 (.docx) and workbook, rendered in a child process and
+    sent to the distribution once per published version; the messages queued."""
+
+    async def document(content: campaign_results_.ResultsContent) -> bytes:
+        """The 通报's bytes."""
+        return await offload.render("bot.documents.campaign_doc:render", content)
+
+    async def workbook(sheet: dict[str, object]) -> bytes:
+        """The campaign workbook's bytes."""
+        return await offload.render("workflow.campaign_workbook:campaign_workbook", sheet)
+
+    return await campaign_results_.publish_pending(
+        services.db, services.rules, render=document, render_book=workbook
+    )
 
 
 async def _research_reminders(now: datetime, services: Services, plan: ScheduleRules) -> None:

@@ -34,10 +34,12 @@ ZH: Final[dict[str, str]] = {
         "✍️ [b]请签字确认自查汇报材料[/b]：{title}\n单位：{unit_name}\n\n{report}"
     ),
     "notice.campaign_report_signed": "✅ {unit_name} 已提交并签字确认自查汇报材料（{title}）。",
-    "notice.campaign_result": "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。",
+    "notice.campaign_result": (
+        "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。\n各项得分：\n{checks}"
+    ),
     "notice.campaign_result_rectify": (
         "📊 “{title}”考核结果：{unit_name} 总分 {total}，等次 [b]{grade}[/b]。\n"
-        "⚠️ 请于 {rectify_by} 前完成整改并提交整改报告。"
+        "⚠️ 请于 {rectify_by} 前完成整改并提交整改报告。\n各项得分：\n{checks}"
     ),
     "notice.campaign_closed": (
         "🏁 “{title}”考核已审定，结果已公布。\n通报表扬：{praise_names}\n不合格：{failed_names}"
@@ -195,4 +197,50 @@ ZH: Final[dict[str, str]] = {
     "refused.campaign_evidence_empty": "佐证材料不能为空。",
     "refused.campaign_talk_incomplete": "请写明谈话人和谈话对象。",
     "refused.campaign_workbook_unreadable": "评分表读不懂：{where} {problem}",
+    "refused.campaign_workbook_empty": "评分表里没有填写任何得分。",
+    "refused.campaign_scores_differ": (
+        "还有 {count} 项考核小组评分不一致、尚未核定：请先在“核定分数”里按规则确认或核定。"
+    ),
+    "refused.campaign_scores_agree": "这一项的评分没有分歧，不需要核定。",
+    "refused.campaign_check_settled": "这一项已由办公室核定为 {points} 分。",
+    # settling differing scores (the office)
+    "btn.campaign_settle": "⚖️ 核定分数",
+    "btn.campaign_accept_rule": "✅ {n}. 按规则取 {points}",
+    "btn.campaign_settle_check": "✍️ {n}. 核定",
+    "btn.campaign_accept_all": "✅ 其余全部按规则",
+    "campaign.settle_none": "⚖️ “{title}”：目前没有评分不一致的检查项。",
+    "campaign.settle_list": (
+        "⚖️ [b]{title}[/b] 评分不一致的检查项（规则：{rule}；待核定 {waiting} 项）：\n{lines}\n\n"
+        "可按规则确认，或点“核定”输入分数和理由。全部处理后才能提出初步等次。"
+    ),
+    "campaign.rule_accepted_alert": "已按规则确认",
+    "campaign.rule_accepted": "✅ {unit} 第 {n} 项按规则取 {points} 分。",
+    "campaign.rules_accepted": "✅ 其余 {count} 项已按规则确认。",
+    "wait.pending_campaign_settle": "核定的分数和理由",
+    "campaign.ask_settle_points": (
+        "✍️ [b]核定[/b]：{line}\n考核小组评分：{scores}；按规则为 {rule}。\n"
+        "请输入核定的得分（0–{max}，最多一位小数）。"
+    ),
+    "campaign.ask_settle_reason": "核定为 {points} 分。请输入核定理由。",
+    "campaign.settle_reason_empty": "核定理由不能为空，请输入理由。",
+    "campaign.confirm_settle": "确定核定吗？\n{line}\n核定得分：{points}\n理由：{reason}",
+    "campaign.settle_kept": "已取消核定。",
+    "campaign.settle_cancelled": "已取消，没有核定。",
+    "campaign.settled_alert": "已核定",
+    "campaign.settled": "✍️ 已核定：{line} {points} 分。理由：{reason}",
+    # the score workbook
+    "btn.campaign_score_sheet": "📥 评分表",
+    "btn.campaign_upload": "📤 上传评分表",
+    "campaign.score_sheet": (
+        "📥 “{title}”的考核评分表：每个单位一页，在“得分”“评语”两列填写，"
+        "不要改动编号列。填好后点“上传评分表”发回。"
+    ),
+    "wait.pending_campaign_upload": "填好的考核评分表",
+    "campaign.ask_upload_member": "📤 这份评分表是哪位考核小组成员的？",
+    "campaign.ask_upload": (
+        "📤 请发送 {member} 填好的“{title}”考核评分表（.xlsx）。表中有任何一格有误，整份都不记录。"
+    ),
+    "campaign.ask_upload_file": "请发送填好的考核评分表文件（.xlsx）。",
+    "campaign.upload_cancelled": "已取消，没有记录任何评分。",
+    "campaign.uploaded": "✅ 已记录 {member} 的评分表：{count} 项评分有更新。",
 }

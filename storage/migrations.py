@@ -1222,6 +1222,27 @@ UPDATE conversations
 DROP TABLE carried_announce;
 """,
     ),
+    (
+        22,
+        "assessment campaigns: the office's acceptance of the template's rule for a check the"
+        " group scored differently",
+        """
+-- The office accepted the campaign's rule (average by default) for a check its members
+-- scored differently: the scores it was accepted over (JSON, member id to points) and the
+-- rule's result then. Scores changed since make the check differ again.
+CREATE TABLE campaign_rule_accepts (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    check_id     TEXT NOT NULL,
+    scores       TEXT NOT NULL,
+    points       TEXT NOT NULL,
+    accepted_by  INTEGER NOT NULL REFERENCES people(id),
+    accepted_at  TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id, check_id),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

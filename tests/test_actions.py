@@ -142,6 +142,13 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(campaign.ScoreUnit, ids, ids),
         st.builds(campaign.ProposeGrades, ids),
         st.builds(campaign.Progress, ids),
+        st.builds(campaign.SettleList, ids),
+        st.builds(campaign.AcceptRule, ids, ids, small),
+        st.builds(campaign.AcceptAll, ids),
+        st.builds(campaign.SettleCheck, ids, ids, small),
+        st.builds(campaign.ConfirmSettle, ids, ids, small, st.booleans()),
+        st.builds(campaign.ScoreSheet, ids),
+        st.builds(campaign.UploadScores, ids),
     ),
 }
 FAMILIES = list(PRESSES)

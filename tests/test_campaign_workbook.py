@@ -70,8 +70,8 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
         ),
     )
     assert error.params["where"] == "市人社局窗口!E8"  # the fourth check, under the header
-    await refused(
-        "campaign_score_out_of_range",
+    error = await refused(
+        "campaign_workbook_unreadable",
         sc.upload_scores(
             db,
             cast.office,
@@ -79,7 +79,9 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
             cast.assessors[0].id,
             _filled(blank, {**full, "effect.survey": "15"}),
         ),
-    )
+    )  # out of range: named by its cell too
+    row = 5 + template.check_ids().index("effect.survey")
+    assert error.params["where"] == f"市人社局窗口!E{row}" and "0 到" in error.params["problem"]
     await refused(
         "campaign_not_assessor",
         sc.upload_scores(db, cast.office, campaign_id, cast.outsider.id, _filled(blank, full)),

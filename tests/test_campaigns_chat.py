@@ -209,6 +209,8 @@ async def test_a_county_campaign_from_plan_to_signed_self_check(
     assert set(buttons(assessor.received()[-1]).values()) == {
         f"ca:sf:1:{window}",
         f"ca:sf:1:{town}",
+        "ca:ws:1",  # the score workbook, and sending it back filled
+        "ca:wu:1",
     }
     assert "不是这次考核的考核小组成员" in await forged(server, bot, informant, f"ca:sf:1:{town}")
     await press(server, bot, assessor, f"ca:sf:1:{window}")

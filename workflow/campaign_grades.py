@@ -32,6 +32,8 @@ from workflow.campaign_common import (
     unit_people,
     valid_score,
 )
+from workflow.campaign_results import check_lines, comments_of
+from workflow.campaign_settling import unresolved
 from workflow.campaign_sheet import compose, unit_lines
 from workflow.campaigns import Step, ask, record_decision, step_waiting
 from workflow.outcomes import Refused
@@ -39,7 +41,8 @@ from workflow.outcomes import Refused
 
 async def propose_grades(db: Database, office: Person, campaign_id: int) -> list[Tell]:
     """The office's preliminary grades (初步考核等次) from the final scores, sent to the leading
-    group; refused while any unit's check has no score."""
+    group; refused while any unit's check has no score, or differs with neither the rule
+    accepted nor a settlement."""
     async with db.transaction() as tx:
         await office_only(tx, office)
         campaign, template = await load(tx, campaign_id)
@@ -50,6 +53,9 @@ async def propose_grades(db: Database, office: Person, campaign_id: int) -> list
         )
         if missing:
             raise Refused("campaign_scores_missing", count=missing)
+        differ = await unresolved(tx, campaign, template)
+        if differ:
+            raise Refused("campaign_scores_differ", count=differ)
         await campaign_decisions.put_preliminary(
             tx,
             campaign_id,
@@ -125,11 +131,13 @@ async def decide_grades(
 async def _close(
     tx: Tx, person: Person, campaign: Campaign, template: AssessmentTemplate, today: date
 ) -> list[Tell]:
-    """Closes the campaign: consequences recorded, sheet version 1 stored, everyone told."""
+    """Closes the campaign: consequences recorded, sheet version 1 stored, everyone told (each
+    unit's people their grade with every check's score and comment)."""
     await campaigns.move(tx, campaign.id, "grade_review", "closed", person.id)
     draft = await compose(tx, campaign, template, version=0)
     tells: list[Tell] = []
     due = today + timedelta(days=template.rectification_days)
+    comments = await comments_of(tx, campaign.id)
     for unit_id in draft["praise"]:
         await campaign_outcomes.add_outcome(tx, campaign.id, unit_id, "praise", person.id)
     for line in draft["units"]:
@@ -148,6 +156,7 @@ async def _close(
                         "unit": unit_id,
                         "grade": line["grade"],
                         "total": line["total"],
+                        "checks": check_lines(template, line, comments.get(unit_id, {})),
                         "rectify_by": due.isoformat()
                         if line["grade"] == template.fail_grade
                         else None,

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from scoring.assessment import Answer
-from storage import campaign_scores, campaigns, people
+from storage import campaign_scores, campaigns, files, people
 from storage.campaigns import Campaign, CampaignUnit
 from storage.db import Database, Tx
+from storage.files import StoredFile
 from storage.models import Person
 from workflow.campaign_common import (
     ASSESSOR,
     clean_text,
     expect_state,
+    is_office,
     load,
     member_ids,
     office_only,
@@ -24,6 +26,8 @@ from workflow.campaign_common import (
 )
 from workflow.campaign_sheet import compose
 from workflow.outcomes import Refused
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def score_in(
@@ -85,27 +89,54 @@ async def score(
         return await score_in(tx, member, campaign_id, unit_id, check_id, points, comment)
 
 
-async def score_sheet(db: Database, office: Person, campaign_id: int) -> bytes:
-    """The blank score workbook the group fills in on site (one sheet per unit)."""
+async def _office_or_assessor(tx: Tx, person: Person, campaign_id: int) -> bool:
+    """Whether the person works in the office; refused unless they do or are of the group."""
+    if await is_office(tx, person):
+        return True
+    if person.id not in await member_ids(tx, campaign_id, ASSESSOR):
+        raise Refused("not_allowed")
+    return False
+
+
+async def score_sheet(db: Database, person: Person, campaign_id: int) -> bytes:
+    """The blank score workbook the group fills in on site (one sheet per unit), for the
+    office or a member of the group."""
     from workflow.campaign_workbook import score_workbook  # openpyxl on demand
 
     async with db.reading() as tx:
-        await office_only(tx, office)
+        await _office_or_assessor(tx, person, campaign_id)
         campaign, template = await load(tx, campaign_id)
         expect_state(campaign, "running")
         sheet = await compose(tx, campaign, template, version=0)
     return score_workbook(sheet)
 
 
+async def score_sheet_file(db: Database, person: Person, campaign_id: int) -> StoredFile:
+    """The blank score workbook kept in the ledger (once per content), to be sent as a file."""
+    data = await score_sheet(db, person, campaign_id)
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"campaign:{campaign_id}:scoresheet:{digest}"
+    async with db.transaction() as tx:
+        title = (await load(tx, campaign_id))[0].title
+        name = f"{title}考核评分表.xlsx"
+        await files.put(tx, key, name, XLSX_MIME, data)
+        stored = await files.get(tx, key)
+    assert stored is not None
+    return stored
+
+
 async def upload_scores(
-    db: Database, office: Person, campaign_id: int, member_id: int, data: bytes
+    db: Database, person: Person, campaign_id: int, member_id: int, data: bytes
 ) -> int:
-    """Records a group member's filled score workbook, uploaded by the office: every score or
-    none (one bad cell refuses the file, naming the cell). Returns the scores changed."""
+    """Records a group member's filled score workbook, uploaded by the office or by the member
+    themselves: every score or none (one bad cell refuses the file, naming the cell). Returns
+    the scores changed."""
     from workflow.campaign_workbook import ScoreWorkbookError, read_score_workbook
 
     async with db.transaction() as tx:
-        await office_only(tx, office)
+        office = await _office_or_assessor(tx, person, campaign_id)
+        if not office and member_id != person.id:
+            raise Refused("not_allowed")
         _, template = await load(tx, campaign_id)
         member = await people.get_person(tx, member_id)
         if member is None:
@@ -116,8 +147,17 @@ async def upload_scores(
             raise Refused(
                 "campaign_workbook_unreadable", where=error.where, problem=error.problem
             ) from None
+        if not rows:
+            raise Refused("campaign_workbook_empty")
         changed = 0
         for row in rows:
+            if await campaigns.unit_of(tx, campaign_id, row.unit_id) is None:
+                where = row.cell.partition("!")[0] + "!B2"
+                raise Refused(
+                    "campaign_workbook_unreadable",
+                    where=where,
+                    problem=f"单位编号 {row.unit_id} 不在本次考核范围内",
+                )
             changed += await score_in(
                 tx,
                 member,
@@ -127,9 +167,20 @@ async def upload_scores(
                 row.points,
                 row.comment,
                 source="workbook",
-                actor_id=office.id,
+                actor_id=person.id,
             )
         return changed
+
+
+async def upload_scores_file(
+    db: Database, person: Person, campaign_id: int, member_id: int, file_key: str
+) -> int:
+    """`upload_scores` of a file a channel received and stored."""
+    async with db.reading() as tx:
+        stored = await files.get(tx, file_key)
+    if stored is None or not stored.data:
+        raise Refused("campaign_file_empty")
+    return await upload_scores(db, person, campaign_id, member_id, stored.data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scoring.assessment import Answer, AssessmentTemplate, SurveyRates, Verdict
+from scoring.assessment import (
+    Answer,
+    AssessmentTemplate,
+    ScoreOutOfRange,
+    SurveyRates,
+    Verdict,
+    check_score,
+)
 
 VERDICTS: Final = {Verdict.MET: "符合", Verdict.PARTLY: "部分符合", Verdict.NOT_MET: "不符合"}
 SCOPES: Final = {"general": "普遍考核", "focus": "重点考核"}
@@ -240,6 +247,7 @@ class ScoreRow:
     check_id: str
     points: Decimal
     comment: str
+    cell: str = ""  # where the score was read (Sheet!E7), for a refusal naming it
 
 
 class ScoreWorkbookError(ValueError):
@@ -314,12 +322,21 @@ def read_score_workbook(data: bytes, template: AssessmentTemplate) -> list[Score
                 points = values[4] if len(values) > 4 else None
                 if points is None or str(points).strip() == "":
                     continue
+                cell = f"{page.title}!E{number}"
                 try:
                     value = Decimal(str(points).strip())
                 except InvalidOperation:
-                    raise ScoreWorkbookError(f"{page.title}!E{number}", "得分须为数字") from None
+                    raise ScoreWorkbookError(cell, "得分须为数字") from None
+                maximum = template.check(check_id)
+                assert maximum is not None
+                try:
+                    value = check_score(value, maximum.max_points)
+                except ScoreOutOfRange:
+                    raise ScoreWorkbookError(
+                        cell, f"得分须在 0 到 {maximum.max_points.normalize():f} 之间，最多一位小数"
+                    ) from None
                 comment = values[5] if len(values) > 5 and values[5] is not None else ""
-                rows.append(ScoreRow(unit, check_id, value, str(comment)))
+                rows.append(ScoreRow(unit, check_id, value, str(comment), cell))
     finally:
         book.close()
     return rows

@@ -1,5 +1,6 @@
 """Assessment campaign buttons (`ca:`): planning (template, scope, units, people, dates), the
-leading group's decisions, a unit's self-check, its leader's signature and the office's list.
+leading group's decisions, a unit's self-check, its leader's signature, the office's list,
+the settling of differing scores and the score workbook sent and sent back.
 
 A check is carried by its place in the campaign's checklist (its id can be longer than a
 button holds); the services look the place up in the template the campaign was planned with.
@@ -38,6 +39,13 @@ _DATA: Final = re.compile(
     rf"|sf:(?P<fc>{ID}):(?P<fu>{ID})"
     rf"|gp:(?P<gpc>{ID})"
     rf"|pg:(?P<pc>{ID})"
+    rf"|sl:(?P<lc>{ID})"
+    rf"|ar:(?P<ac>{ID}):(?P<au>{ID}):(?P<ai>[0-9]{{1,3}})"
+    rf"|aa:(?P<aac>{ID})"
+    rf"|sv:(?P<xc>{ID}):(?P<xu>{ID}):(?P<xi>[0-9]{{1,3}})"
+    rf"|sk:(?P<kc>{ID}):(?P<ku>{ID}):(?P<ki>[0-9]{{1,3}}):(?P<kv>[cx])"
+    rf"|ws:(?P<wc>{ID})"
+    rf"|wu:(?P<uc>{ID})"
     ")"
 )
 
@@ -192,6 +200,63 @@ class Progress:
     campaign_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class SettleList:
+    """The office's list of the checks the group scored differently."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptRule:
+    """The office takes the template's rule (average by default) for a unit's differing check
+    at `index` of the checklist."""
+
+    campaign_id: int
+    unit_id: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptAll:
+    """The office takes the template's rule for every differing check not yet resolved."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettleCheck:
+    """The office settles a unit's differing check at `index` with a score and a reason."""
+
+    campaign_id: int
+    unit_id: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmSettle:
+    """A settlement shown back with its score and reason: confirmed (✅) or dropped (✖️)."""
+
+    campaign_id: int
+    unit_id: int
+    index: int
+    confirmed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSheet:
+    """The blank score workbook sent as a file (to the office or a group member)."""
+
+    campaign_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadScores:
+    """A filled score workbook is to be sent back (by a member, or by the office for one)."""
+
+    campaign_id: int
+
+
 Press = (
     PickTemplate
     | PickScope
@@ -213,6 +278,13 @@ Press = (
     | ScoreUnit
     | ProposeGrades
     | Progress
+    | SettleList
+    | AcceptRule
+    | AcceptAll
+    | SettleCheck
+    | ConfirmSettle
+    | ScoreSheet
+    | UploadScores
 )
 #: The presses of planning (a press of another kind ends the planning dialogue).
 PLANNING: Final = (
@@ -279,8 +351,23 @@ def encode(press: Press) -> str:
         return fits(f"ca:sf:{_ids(press.campaign_id, press.unit_id)}")
     if isinstance(press, ProposeGrades):
         return f"ca:gp:{_ids(press.campaign_id)}"
-    assert isinstance(press, Progress)
-    return f"ca:pg:{_ids(press.campaign_id)}"
+    if isinstance(press, Progress):
+        return f"ca:pg:{_ids(press.campaign_id)}"
+    if isinstance(press, SettleList):
+        return f"ca:sl:{_ids(press.campaign_id)}"
+    if isinstance(press, AcceptRule):
+        return fits(f"ca:ar:{_ids(press.campaign_id, press.unit_id)}:{digits(press.index, 3)}")
+    if isinstance(press, AcceptAll):
+        return f"ca:aa:{_ids(press.campaign_id)}"
+    if isinstance(press, SettleCheck):
+        return fits(f"ca:sv:{_ids(press.campaign_id, press.unit_id)}:{digits(press.index, 3)}")
+    if isinstance(press, ConfirmSettle):
+        where = f"{_ids(press.campaign_id, press.unit_id)}:{digits(press.index, 3)}"
+        return fits(f"ca:sk:{where}:{'c' if press.confirmed else 'x'}")
+    if isinstance(press, ScoreSheet):
+        return f"ca:ws:{_ids(press.campaign_id)}"
+    assert isinstance(press, UploadScores)
+    return f"ca:wu:{_ids(press.campaign_id)}"
 
 
 def decode(data: str) -> Press | None:
@@ -325,4 +412,18 @@ def decode(data: str) -> Press | None:
         return ScoreUnit(int(g["fc"]), int(g["fu"]))
     if g["gpc"]:
         return ProposeGrades(int(g["gpc"]))
-    return Progress(int(g["pc"]))
+    if g["pc"]:
+        return Progress(int(g["pc"]))
+    if g["lc"]:
+        return SettleList(int(g["lc"]))
+    if g["ac"]:
+        return AcceptRule(int(g["ac"]), int(g["au"]), int(g["ai"]))
+    if g["aac"]:
+        return AcceptAll(int(g["aac"]))
+    if g["xc"]:
+        return SettleCheck(int(g["xc"]), int(g["xu"]), int(g["xi"]))
+    if g["kc"]:
+        return ConfirmSettle(int(g["kc"]), int(g["ku"]), int(g["ki"]), g["kv"] == "c")
+    if g["wc"]:
+        return ScoreSheet(int(g["wc"]))
+    return UploadScores(int(g["uc"]))

@@ -7,7 +7,8 @@ withdrawal's and website news' return with their typed reasons and ✅ 确认, w
 published URL, /visit, an editor's rewrite of an item, an adoption's typed date and its issue
 number / URL, /brief's menu of an issue in progress and an issue's return with its reason and
 ✅ 确认, and assessment campaigns' (/campaign, a decision's return, a returned plan's
-dates, a unit's self-check, on-site scoring). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
+dates, a unit's self-check, on-site scoring, settling a differing score, a filled score
+workbook sent back). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
 docs/architecture.md).
 ✅ 确认, /announce (kept aside too: text or file, audience, preview). Telegram runs all of them
 on the engine (`channels/telegram/handlers/dialogue.py`; docs/architecture.md).
@@ -77,6 +78,7 @@ class Dialogues(
                 self.brief_return(),
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
                 *(self.campaign_redate(), self.campaign_scoring()),
+                *(self.campaign_settle(), self.campaign_upload()),
                 self.announce(announcing),
             )
         }

@@ -4,7 +4,7 @@ typed."""
 
 from __future__ import annotations
 
-from chat.actions import Button
+from chat.actions import Button, Rows
 from chat.actions import campaign as ca
 from chat.dialogue import Flow, Inbound, Reply, Step, Stop
 from scoring.assessment import AssessmentTemplate
@@ -139,12 +139,13 @@ class CampaignScoring(Base):
         )
 
     async def scoring_list(self, person: Person) -> list[Reply]:
-        """/campaigns for an assessment-group member: the units to score, each with 评分."""
+        """/campaigns for an assessment-group member: the units to score, each with 评分, and
+        each campaign's score workbook to fetch and send back filled."""
         mine = await campaign_scoring.assessing(self.db, person)
         if not mine:
             return []
         names = await campaigns.unit_names(self.db, [line.unit_id for _, line in mine])
-        rows = tuple(
+        rows: Rows = tuple(
             (
                 Button(
                     f"🧮 {campaign.title} · {names[line.unit_id]}",
@@ -152,6 +153,14 @@ class CampaignScoring(Base):
                 ),
             )
             for campaign, line in mine
+        )
+        sheets = {campaign.id: campaign for campaign, _ in mine}
+        rows += tuple(
+            (
+                Button("btn.campaign_score_sheet", ca.ScoreSheet(campaign.id)),
+                Button("btn.campaign_upload", ca.UploadScores(campaign.id)),
+            )
+            for campaign in sheets.values()
         )
         lines = [
             f"{campaign.title} · {names[line.unit_id]}：实地考核 {line.onsite_on}"

@@ -434,6 +434,10 @@ class CampaignSteps(Base):
             ]
         if isinstance(press, ca.Progress):
             return [await self._progress(person, press.campaign_id)]
+        return await self.settle_press(person, press)
+
+    async def settle_press(self, person: Person, press: ca.Press) -> list[Reply]:
+        """Settling's and the score workbook's presses (`CampaignSettle`); none here."""
         raise Refused("campaign_step_passed")
 
     async def _progress(self, person: Person, campaign_id: int) -> Reply:

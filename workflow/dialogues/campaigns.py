@@ -20,6 +20,7 @@ from ..campaign_common import clean_text
 from ..outcomes import Refused
 from .base import Draft
 from .campaign_scoring import CampaignScoring
+from .campaign_settle import CampaignSettle
 from .campaign_steps import STATES, CampaignSteps, cleared, onsite_date, templates
 
 CANCEL = (Button("btn.campaign_cancel", ca.Cancel()),)
@@ -38,9 +39,10 @@ def _toggled(chosen: list[Any], value: Any) -> list[Any]:
     return [v for v in chosen if v != value] if value in chosen else [*chosen, value]
 
 
-class CampaignFlows(CampaignSteps, CampaignScoring):
+class CampaignFlows(CampaignSettle, CampaignSteps, CampaignScoring):
     """/campaign, and (from `CampaignSteps`) a decision's return, a unit's self-check and the
-    presses that finish at once."""
+    presses that finish at once; (from `CampaignSettle`, first, so its presses are answered
+    before `CampaignSteps` finds a press stale) settling and the score workbook."""
 
     async def _office(self, person_id: int) -> Person:
         """The person writing, if they work in the office."""
@@ -461,6 +463,7 @@ class CampaignFlows(CampaignSteps, CampaignScoring):
                             Button("btn.campaign_propose", ca.ProposeGrades(campaign.id)),
                         )
                     )
+                    rows.append(self.settling_row(campaign.id))
                 elif campaign.state == "draft":
                     rows.append(
                         (Button(f"📤 #{campaign.id} {campaign.title}", ca.Resubmit(campaign.id)),)

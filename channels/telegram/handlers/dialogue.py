@@ -75,7 +75,7 @@ FLOWS: Final = (
     "brief",
     "brief_return",
     *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
-    "campaign_scoring",
+    *("campaign_scoring", "campaign_settle", "campaign_upload"),
     "announce",
 )
 

@@ -1,0 +1,169 @@
+"""The WeCom callback server (aiohttp): the URL check (GET) and callbacks received (POST).
+
+GET verifies the signature, decrypts `echostr` and answers its plaintext. POST verifies,
+decrypts and parses the callback, **stores it in the ledger before answering**, and answers
+WeCom's acknowledgement (an empty body), so a crash after the answer loses nothing; a retry of
+a stored callback is answered the same and not stored again. What is refused is answered at
+once and nothing of it is recorded: a body over the cap (413), malformed XML or a ciphertext
+that does not decrypt (400), a forged signature, a timestamp outside the replay window or
+another corp's message (403). Handling the stored callbacks is a dispatcher's work, apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from aiohttp import web
+
+from channels.wecom.crypto import BadCiphertext, BadSignature, MsgCrypt, WrongReceiver
+from channels.wecom.inbound import MalformedXml, envelope, message
+from storage import wecom_inbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+#: Where WeCom is told to call (the admin console's 接收消息 URL ends with it).
+DEFAULT_PATH: Final = "/wecom/callback"
+#: What acknowledges a callback: WeCom takes an empty answer (or "success") as received.
+ACKNOWLEDGED: Final = ""
+_QUERY: Final = ("msg_signature", "timestamp", "nonce")
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackConfig:
+    """What the callback server needs: the application's crypto values and its limits."""
+
+    corp_id: str
+    token: str
+    encoding_aes_key: str
+    path: str = DEFAULT_PATH
+    max_body_bytes: int = 64 * 1024
+    replay_window: timedelta = timedelta(seconds=300)
+
+
+class Refused(Exception):
+    """A request answered with an error status and recorded nowhere."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class _Callbacks:
+    """The two handlers, sharing the application's crypto, the ledger and its clock."""
+
+    def __init__(self, db: Database, config: CallbackConfig) -> None:
+        self._db = db
+        self._config = config
+        self._crypt = MsgCrypt(config.token, config.encoding_aes_key, config.corp_id)
+
+    def _query(self, request: web.Request, *names: str) -> list[str]:
+        """The named query values (URL-decoded), or 400 when one is missing."""
+        values = [request.query.get(name, "").strip() for name in names]
+        if not all(values):
+            raise Refused(400, "missing query parameters")
+        if not values[1].isdigit():
+            raise Refused(400, "timestamp is not a number")
+        return values
+
+    def _open(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> bytes:
+        """Verifies the signature and the timestamp's age, then decrypts; Refused otherwise."""
+        try:
+            self._crypt.verify(signature, timestamp, nonce, encrypt)
+        except BadSignature:
+            raise Refused(403, "bad signature") from None
+        age = self._db.clock().timestamp() - int(timestamp)
+        if abs(age) > self._config.replay_window.total_seconds():
+            raise Refused(403, f"timestamp {age:.0f} s away from now: refused as a replay")
+        try:
+            return self._crypt.decrypt(encrypt)
+        except WrongReceiver:
+            raise Refused(403, "message for another receive id") from None
+        except BadCiphertext as error:
+            raise Refused(400, f"ciphertext: {error}") from None
+
+    async def verify_url(self, request: web.Request) -> web.Response:
+        """GET: WeCom checks the URL; answer the decrypted echostr, as is."""
+        try:
+            signature, timestamp, nonce, echostr = self._query(request, *_QUERY, "echostr")
+            # base64 has no spaces: a '+' a proxy left unescaped arrives decoded as one
+            plain = self._open(signature, timestamp, nonce, echostr.replace(" ", "+"))
+            text = plain.decode("utf-8")
+        except Refused as refused:
+            return _refusal(request, refused)
+        except UnicodeDecodeError:
+            return _refusal(request, Refused(400, "echostr is not UTF-8"))
+        return web.Response(text=text, content_type="text/plain")
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """POST: a callback; stored (once) before it is acknowledged."""
+        try:
+            signature, timestamp, nonce = self._query(request, *_QUERY)
+            body = await self._body(request)
+            try:
+                encrypt = envelope(body)
+            except MalformedXml as error:
+                raise Refused(400, str(error)) from None
+            plain = self._open(signature, timestamp, nonce, encrypt)
+            try:
+                received = message(plain)
+            except MalformedXml as error:
+                raise Refused(400, str(error)) from None
+        except Refused as refused:
+            return _refusal(request, refused)
+        async with self._db.transaction() as tx:
+            stored = await wecom_inbox.store(tx, received)
+        if stored is None:
+            log.info("WeCom callback %s received again; kept once", received.dedupe_key)
+        return web.Response(text=ACKNOWLEDGED, content_type="text/plain")
+
+    async def _body(self, request: web.Request) -> bytes:
+        """The request body, or 413 when it is larger than the cap."""
+        cap = self._config.max_body_bytes
+        if request.content_length is not None and request.content_length > cap:
+            raise Refused(413, f"body of {request.content_length} bytes")
+        try:
+            return await request.read()  # the application's client_max_size is the cap
+        except web.HTTPRequestEntityTooLarge:
+            raise Refused(413, "body over the cap") from None
+
+
+def _refusal(request: web.Request, refused: Refused) -> web.Response:
+    """The error answer for a refused request, logged without its content."""
+    log.warning(
+        "WeCom callback %s from %s refused (%d): %s",
+        request.method,
+        request.remote,
+        refused.status,
+        refused.reason,
+    )
+    return web.Response(status=refused.status, text="")
+
+
+def callback_app(db: Database, config: CallbackConfig) -> web.Application:
+    """The aiohttp application serving WeCom's callback at `config.path` (GET and POST)."""
+    callbacks = _Callbacks(db, config)
+    app = web.Application(client_max_size=config.max_body_bytes)
+    app.router.add_get(config.path, callbacks.verify_url)
+    app.router.add_post(config.path, callbacks.receive)
+    return app
+
+
+@asynccontextmanager
+async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
+    """Serves an application on host:port until the block ends; yields the port (0: any free)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0][1] if port == 0 else port
+        yield int(bound)
+    finally:
+        await runner.cleanup()

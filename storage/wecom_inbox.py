@@ -88,11 +88,12 @@ def _entry(row: sqlite3.Row) -> Entry:
 
 async def store(tx: Tx, callback: Received) -> int | None:
     """Keeps a callback; its row id, or None when its dedupe key was stored before (a retry)."""
-    changed = await tx.changed(
+    # RETURNING gives the new row's id in the insert's own step (no row: a retry)
+    row = await tx.fetchone(
         "INSERT INTO wecom_inbox (dedupe_key, from_user, msg_type, plaintext, event, content,"
         " event_key, task_id, response_code, media_id, msg_id, agent_id, create_time,"
         " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         (
             callback.dedupe_key,
             callback.from_user,
@@ -110,12 +111,8 @@ async def store(tx: Tx, callback: Received) -> int | None:
             tx.stamp,
         ),
     )
-    if not changed:
+    if row is None:
         return None
-    row = await tx.fetchone(
-        "SELECT id FROM wecom_inbox WHERE dedupe_key = ?", (callback.dedupe_key,)
-    )
-    assert row is not None  # inserted just now, in this transaction
     entry_id = int(row["id"])
     await tx.audit(
         None,

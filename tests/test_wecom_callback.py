@@ -4,6 +4,7 @@ the inbox a dispatcher replays (storage/wecom_inbox.py); the `wecom:` settings."
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -315,6 +316,54 @@ async def test_the_row_is_committed_when_the_answer_arrives(
         assert row is not None and row["dedupe_key"] == "msg:7004"
     finally:
         await other.close()
+
+
+class TickingClock:
+    """A clock one microsecond later at each reading: each transaction gets its own stamp."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=1)
+        return self.now
+
+
+async def test_concurrent_callbacks_share_commits_and_each_is_acknowledged_once_stored(
+    client: Client, clock: FakeClock, db: Database
+) -> None:
+    """Callbacks arriving together are stored in fewer transactions than callbacks, and every
+    one answered 200 is in the ledger."""
+    ticking = TickingClock(clock.now)
+    db.clock = ticking
+    answers = await asyncio.gather(
+        *(post(client, clock, text_message(str(10_000 + n))) for n in range(30))
+    )
+    assert answers == [(200, ACKNOWLEDGED)] * 30
+    async with db.reading() as tx:
+        rows = await tx.fetchall("SELECT received_at FROM wecom_inbox")
+    assert len(rows) == 30
+    assert len({str(row["received_at"]) for row in rows}) < 30
+
+
+async def test_a_failed_group_commit_acknowledges_none_of_its_callbacks(
+    client: Client, clock: FakeClock, db: Database
+) -> None:
+    """One row the ledger refuses fails its whole group: no callback is answered 200 unless it
+    was stored, and none is stored that was answered with an error."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON wecom_inbox WHEN NEW.msg_id = '20007'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    ids = [str(20_000 + n) for n in range(15)]
+    answers = await asyncio.gather(*(post(client, clock, text_message(i)) for i in ids))
+    async with db.reading() as tx:
+        kept = {str(r["msg_id"]) for r in await tx.fetchall("SELECT msg_id FROM wecom_inbox")}
+    assert answers[7][0] == 500
+    for msg_id, (status, _) in zip(ids, answers, strict=True):
+        assert status in (200, 500)
+        assert (status == 200) == (msg_id in kept), msg_id
 
 
 # --- refused: answered safely, nothing recorded ------------------------------------------------

@@ -47,7 +47,7 @@ class CallbackConfig:
     replay_window: timedelta = timedelta(seconds=300)
 
 
-class Refused(Exception):
+class Rejected(Exception):
     """A request answered with an error status and recorded nowhere."""
 
     def __init__(self, status: int, reason: str) -> None:
@@ -116,26 +116,26 @@ class _Callbacks:
         """The named query values (URL-decoded), or 400 when one is missing."""
         values = [request.query.get(name, "").strip() for name in names]
         if not all(values):
-            raise Refused(400, "missing query parameters")
+            raise Rejected(400, "missing query parameters")
         if not values[1].isdigit():
-            raise Refused(400, "timestamp is not a number")
+            raise Rejected(400, "timestamp is not a number")
         return values
 
     def _open(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> bytes:
-        """Verifies the signature and the timestamp's age, then decrypts; Refused otherwise."""
+        """Verifies the signature and the timestamp's age, then decrypts; Rejected otherwise."""
         try:
             self._crypt.verify(signature, timestamp, nonce, encrypt)
         except BadSignature:
-            raise Refused(403, "bad signature") from None
+            raise Rejected(403, "bad signature") from None
         age = self._db.clock().timestamp() - int(timestamp)
         if abs(age) > self._config.replay_window.total_seconds():
-            raise Refused(403, f"timestamp {age:.0f} s away from now: refused as a replay")
+            raise Rejected(403, f"timestamp {age:.0f} s away from now: refused as a replay")
         try:
             return self._crypt.decrypt(encrypt)
         except WrongReceiver:
-            raise Refused(403, "message for another receive id") from None
+            raise Rejected(403, "message for another receive id") from None
         except BadCiphertext as error:
-            raise Refused(400, f"ciphertext: {error}") from None
+            raise Rejected(400, f"ciphertext: {error}") from None
 
     async def verify_url(self, request: web.Request) -> web.Response:
         """GET: WeCom checks the URL; answer the decrypted echostr, as is."""
@@ -144,10 +144,10 @@ class _Callbacks:
             # base64 has no spaces: a '+' a proxy left unescaped arrives decoded as one
             plain = self._open(signature, timestamp, nonce, echostr.replace(" ", "+"))
             text = plain.decode("utf-8")
-        except Refused as refused:
-            return _refusal(request, refused)
+        except Rejected as rejected:
+            return _refusal(request, rejected)
         except UnicodeDecodeError:
-            return _refusal(request, Refused(400, "echostr is not UTF-8"))
+            return _refusal(request, Rejected(400, "echostr is not UTF-8"))
         return web.Response(text=text, content_type="text/plain")
 
     async def receive(self, request: web.Request) -> web.Response:
@@ -158,14 +158,14 @@ class _Callbacks:
             try:
                 encrypt = envelope(body)
             except MalformedXml as error:
-                raise Refused(400, str(error)) from None
+                raise Rejected(400, str(error)) from None
             plain = self._open(signature, timestamp, nonce, encrypt)
             try:
                 received = message(plain)
             except MalformedXml as error:
-                raise Refused(400, str(error)) from None
-        except Refused as refused:
-            return _refusal(request, refused)
+                raise Rejected(400, str(error)) from None
+        except Rejected as rejected:
+            return _refusal(request, rejected)
         stored = await self.ledger.store(received)
         if stored is None:
             log.info("WeCom callback %s received again; kept once", received.dedupe_key)
@@ -175,23 +175,23 @@ class _Callbacks:
         """The request body, or 413 when it is larger than the cap."""
         cap = self._config.max_body_bytes
         if request.content_length is not None and request.content_length > cap:
-            raise Refused(413, f"body of {request.content_length} bytes")
+            raise Rejected(413, f"body of {request.content_length} bytes")
         try:
             return await request.read()  # the application's client_max_size is the cap
         except web.HTTPRequestEntityTooLarge:
-            raise Refused(413, "body over the cap") from None
+            raise Rejected(413, "body over the cap") from None
 
 
-def _refusal(request: web.Request, refused: Refused) -> web.Response:
+def _refusal(request: web.Request, rejected: Rejected) -> web.Response:
     """The error answer for a refused request, logged without its content."""
     log.warning(
         "WeCom callback %s from %s refused (%d): %s",
         request.method,
         request.remote,
-        refused.status,
-        refused.reason,
+        rejected.status,
+        rejected.reason,
     )
-    return web.Response(status=refused.status, text="")
+    return web.Response(status=rejected.status, text="")
 
 
 def callback_app(db: Database, config: CallbackConfig) -> web.Application:

@@ -520,6 +520,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "visit",
         "outbox",
         "announcement",
+        "document",
     }
 )
 #: More audit rows than this since the last look: count everything again.

@@ -28,6 +28,7 @@ from bot.documents.gongwen import (
     border,
     exact_lines,
     font,
+    imprint,
     indent_two_chars,
     page_number_footer,
     save,
@@ -117,19 +118,7 @@ def render(content: BriefContent) -> bytes:
         paragraph.paragraph_format.keep_with_next = True  # the block stays on one page
         font(paragraph.add_run(f"{label}：{names}"), BODY_FONT, FOOT_PT)
         foot.append(paragraph)
-    printed = document.add_paragraph()
-    exact_lines(printed, 24)
-    printed.paragraph_format.left_indent = Pt(FOOT_PT)
-    printed.paragraph_format.tab_stops.add_tab_stop(
-        TEXT_WIDTH - Pt(FOOT_PT), WD_TAB_ALIGNMENT.RIGHT
-    )
-    font(printed.add_run(content.issuing_body), BODY_FONT, FOOT_PT)
-    font(
-        printed.add_run("\t" + chinese_date(content.issue_date) + "印发"),
-        BODY_FONT,
-        FOOT_PT,
-        latin=LATIN_FONT,
-    )
+    printed = imprint(document, content.issuing_body, content.issue_date)
     if foot:
         border(foot[0], "top", size=8, color="000000")
     border(printed, "top", size=4 if foot else 8, color="000000")

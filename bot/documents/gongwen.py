@@ -12,12 +12,14 @@ from typing import Final
 
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION_START
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+
+from workflow.briefs import chinese_date
 
 RED: Final = RGBColor(0xFF, 0x00, 0x00)
 RED_HEX: Final = "FF0000"
@@ -122,6 +124,20 @@ def setup(document: DocxDocument) -> None:
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     rpr.append(lang)
+
+
+def imprint(document: DocxDocument, issuing_body: str, dated: date) -> Paragraph:
+    """The print line of the 版记: the issuing body, and at the right margin the day 印发; the
+    caller rules it."""
+    printed = document.add_paragraph()
+    exact_lines(printed, 24)
+    printed.paragraph_format.left_indent = Pt(FOOT_PT)
+    printed.paragraph_format.tab_stops.add_tab_stop(
+        TEXT_WIDTH - Pt(FOOT_PT), WD_TAB_ALIGNMENT.RIGHT
+    )
+    font(printed.add_run(issuing_body), BODY_FONT, FOOT_PT)
+    font(printed.add_run("\t" + chinese_date(dated) + "印发"), BODY_FONT, FOOT_PT, latin=LATIN_FONT)
+    return printed
 
 
 def save(document: DocxDocument, dated: date) -> bytes:

@@ -15,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from bot.documents.bulletin_doc import chinese_number, file_name, month_document
 from bot.documents.gongwen import HEI_FONT, KAI_FONT
@@ -103,6 +104,13 @@ def row_texts(table: Table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
+def face(paragraph: Paragraph) -> str:
+    """The East-Asian face a paragraph's style sets."""
+    style = paragraph.style
+    assert style is not None
+    return str(style.element.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia")))
+
+
 def test_red_masthead_number_rule_and_title() -> None:
     document = docx.Document(io.BytesIO(render()))
     found = [p for p in document.paragraphs if p.text.strip()]
@@ -180,7 +188,7 @@ def test_each_units_adopted_and_late_items() -> None:
     ]
     document = docx.Document(io.BytesIO(render()))
     faces = {
-        p.text: p.runs[0]._r.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia"))
+        p.text: face(p)
         for p in document.paragraphs
         if p.text in ("三、各单位采用信息", "（一）市人社局窗口（2条）")
     }
@@ -218,3 +226,9 @@ def test_the_same_month_gives_the_same_bytes() -> None:
 )
 def test_chinese_numbers(value: int, said: str) -> None:
     assert chinese_number(value) == said
+
+
+def test_a_control_character_in_a_title_becomes_a_space() -> None:
+    odd = replace(ADOPTIONS[2], title="社保卡\x0b即办即取")
+    data = month_document(report(), MonthDetails([*ADOPTIONS[:2], odd], []), NUMBER, BODY)
+    assert "2. 社保卡 即办即取（省政务服务中心，三级）" in lines_of(data)

@@ -17,7 +17,7 @@ from docx.shared import RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from bot.documents.bulletin_doc import chinese_number, file_name, month_document
+from bot.documents.bulletin_doc import chinese_number, month_document
 from bot.documents.gongwen import HEI_FONT, KAI_FONT
 from scoring.figures import UnitCounts, month_figures
 from scoring.policy import ScoringPolicy
@@ -126,7 +126,6 @@ def test_red_masthead_number_rule_and_title() -> None:
     assert document.core_properties.title == title.text
     assert document.core_properties.keywords == "〔2026〕3号"
     assert document.core_properties.author == BODY
-    assert file_name(2026, 11) == "通报-2026-11.docx"
 
 
 def test_a_long_issuing_body_keeps_the_masthead_on_one_line() -> None:
@@ -232,3 +231,10 @@ def test_a_control_character_in_a_title_becomes_a_space() -> None:
     odd = replace(ADOPTIONS[2], title="社保卡\x0b即办即取")
     data = month_document(report(), MonthDetails([*ADOPTIONS[:2], odd], []), NUMBER, BODY)
     assert "2. 社保卡 即办即取（省政务服务中心，三级）" in lines_of(data)
+
+
+def test_an_issue_of_the_brief_gives_the_same_bytes_too() -> None:
+    from bot.documents import briefdoc
+    from tests.test_briefdoc import CONTENT
+
+    assert briefdoc.render(CONTENT) == briefdoc.render(CONTENT)

@@ -109,11 +109,6 @@ def title_of(year: int, month: int) -> str:
     return f"关于{year}年{month}月份信息报送情况的通报"
 
 
-def file_name(year: int, month: int) -> str:
-    """The name the document is sent under: 通报-2026-11.docx, beside the workbook's."""
-    return f"通报-{year}-{month:02d}.docx"
-
-
 @dataclass(slots=True)
 class UnitItems:
     """One unit's adopted items (each with its outlets and levels) and late items."""

@@ -144,4 +144,5 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
         quiet_start=reminders.quiet_hours.start,
         quiet_end=reminders.quiet_hours.end,
         bulletin_audience=frozenset(who.value for who in settings.bulletin.audience),
+        bulletin_document=settings.bulletin.document,
     )

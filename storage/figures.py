@@ -526,6 +526,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "outbox",
         "announcement",
         "wecom_inbox",
+        "document",
     }
 )
 #: More audit rows than this since the last look: count everything again.

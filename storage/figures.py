@@ -525,6 +525,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "visit",
         "outbox",
         "announcement",
+        "wecom_card",
     }
 )
 #: More audit rows than this since the last look: count everything again.

@@ -44,8 +44,10 @@ MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
 #: After a failure that alerts admins (nothing of the channel's gets through until they act),
-#: how long the channel's other messages wait before one is tried again.
+#: how long the channel's messages wait before one is tried again; only the first such failure
+#: in `ALERT_SPELL` fails its row (listed in the digest), the later ones wait with the rest.
 ALERT_PAUSE = timedelta(minutes=10)
+ALERT_SPELL = timedelta(hours=24)
 #: One drain at a time per ledger; a lock per ledger, not per module, so a lock never outlives
 #: the event loop it was first contended on (each test, the sandbox's resets, a restart).
 _locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -258,7 +260,7 @@ async def _send_one(
                     report.retried += 1
                 return "later", None
             case Fail(reason=reason, alert=alert) if alert is not None:
-                await _fail(db, message, reason, report, alert=alert, rules=rules)
+                await _alert(db, rules, message, reason, alert, report)
                 return "alert", None
             case Fail(reason=reason):
                 await _fail(db, message, reason, report)
@@ -282,24 +284,38 @@ async def remember(tx: Tx, key: str, channel: str, remote_id: str) -> None:
     await files.remember_remote_id(tx, key, channel, remote_id)
 
 
-async def _fail(
-    db: Database,
-    message: OutboxMessage,
-    reason: str,
-    report: DrainReport,
-    *,
-    alert: str | None = None,
-    rules: CentreRules | None = None,
-) -> None:
-    """Records a message that can never be delivered; with an alert, the configured admins
-    are told at once (each at most once an hour, on whatever account reaches them)."""
+async def _fail(db: Database, message: OutboxMessage, reason: str, report: DrainReport) -> None:
+    """Records a message that can never be delivered."""
     async with db.transaction() as tx:
         await outbox.mark_failed(tx, message.id, reason)
-        if alert is not None and rules is not None:
-            log.error("outbox %s: %s; admins alerted (%s)", message.id, reason, alert)
-            hour = tx.now.strftime("%Y-%m-%dT%H")
-            payload = {"notice": alert, "params": {"error": reason[:200]}, "item_id": None}
-            for admin in await configured_admins(tx, rules):
-                await outbox.enqueue(tx, f"alert:{alert}:{hour}", admin, payload)
+    report.failed += 1
+    report.errors.append(f"{message.address}: {reason}")
+
+
+async def _alert(
+    db: Database,
+    rules: CentreRules,
+    message: OutboxMessage,
+    reason: str,
+    alert: str,
+    report: DrainReport,
+) -> None:
+    """A failure nothing of the channel's gets past until admins act: the configured admins
+    are alerted (each once an hour, on whatever account reaches them); the first such
+    message of a spell fails, and while the spell lasts the others wait for the fix."""
+    log.error("outbox %s: %s; admins alerted (%s)", message.id, reason, alert)
+    async with db.transaction() as tx:
+        since = tx.now - ALERT_SPELL
+        earlier = [
+            m for m in await outbox.by_purpose(tx, "", f"alert:{alert}:") if m.created_at >= since
+        ]
+        payload = {"notice": alert, "params": {"error": reason[:200]}, "item_id": None}
+        for admin in await configured_admins(tx, rules):
+            await outbox.enqueue(tx, f"alert:{alert}:{tx.now:%Y-%m-%dT%H}", admin, payload)
+        if earlier:
+            await outbox.release(tx, message.id, reason, tx.now + ALERT_PAUSE)
+            report.retried += 1
+            return
+        await outbox.mark_failed(tx, message.id, reason)
     report.failed += 1
     report.errors.append(f"{message.address}: {reason}")

@@ -10,6 +10,7 @@ from bot.documents.bulletin import BulletinText
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
 from channels.telegram.options import TelegramOptions
+from channels.wecom.callback import CallbackConfig
 from chat.texts import Texts
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.briefs import BriefContent
@@ -92,6 +93,21 @@ def telegram_options(settings: Settings) -> TelegramOptions:
         schedule=schedule_rules(settings),
         render_issue=render_issue,
         bulletin_parts=bulletin_parts(Texts(settings.language.value)),
+    )
+
+
+def wecom_callback_config(settings: Settings) -> CallbackConfig | None:
+    """What WeCom's callback server is handed, or None when callbacks are not configured."""
+    wecom = settings.wecom
+    if not wecom.api_ready or wecom.corp_id is None or wecom.token is None or wecom.aes_key is None:
+        return None
+    return CallbackConfig(
+        corp_id=wecom.corp_id,
+        token=wecom.token.get_secret_value(),
+        encoding_aes_key=wecom.aes_key.get_secret_value(),
+        path=wecom.callback_path,
+        max_body_bytes=wecom.max_body_bytes,
+        replay_window=timedelta(seconds=wecom.replay_window_seconds),
     )
 
 

@@ -525,6 +525,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "visit",
         "outbox",
         "announcement",
+        "wecom_inbox",
         "wecom_card",
     }
 )

@@ -1223,6 +1223,37 @@ DROP TABLE carried_announce;
 """,
     ),
     (
+        20,
+        "wecom_inbox: WeCom callbacks stored before they are answered, handled after",
+        """
+-- One row per callback WeCom delivered, kept before the answer so a crash loses nothing; a
+-- retry of the same callback finds its dedupe_key taken (msg:<MsgId>, rc:<ResponseCode>, else
+-- sha256:<plaintext>) and is not stored again. handled_at is set in the transaction of the
+-- handling's effects, so rows without it are replayed in id order after a restart.
+CREATE TABLE wecom_inbox (
+    id             INTEGER PRIMARY KEY,
+    dedupe_key     TEXT NOT NULL UNIQUE CHECK (length(dedupe_key) > 0),
+    from_user      TEXT NOT NULL,
+    msg_type       TEXT NOT NULL CHECK (length(msg_type) > 0),
+    event          TEXT,
+    content        TEXT,
+    event_key      TEXT,
+    task_id        TEXT,
+    response_code  TEXT,
+    media_id       TEXT,
+    msg_id         TEXT,
+    agent_id       TEXT,
+    create_time    INTEGER,
+    plaintext      TEXT NOT NULL,
+    received_at    TEXT NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    handled_at     TEXT,
+    outcome        TEXT CHECK ((handled_at IS NULL) = (outcome IS NULL))
+);
+CREATE INDEX wecom_inbox_unhandled ON wecom_inbox (id) WHERE handled_at IS NULL;
+""",
+    ),
+    (
         22,
         "assessment campaigns: the office's acceptance of the template's rule for a check the"
         " group scored differently",

@@ -23,11 +23,11 @@ from bot.wiring import centre_rules
 from scoring.figures import UnitYear
 from scoring.policy import ScoringPolicy
 from scoring.vocab import AT_CENTRE, Role
-from storage import people, units
+from storage import items, people, units
 from storage.db import Database
 from storage.models import Person
 from tests.conftest import FakeClock, tg_account
-from workflow import figures
+from workflow import centre, figures
 from workflow import periods as closing
 from workflow.rules import CentreRules, Outlet
 
@@ -228,5 +228,58 @@ async def test_an_old_sheet_without_item_ids_is_taken_live(
         for upto in (3, 12):
             composed, live = await both_years(db, rules.policy, upto, monkeypatch)
             assert composed == live
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("closed", [(), (3, 7)])
+async def test_kept_open_runs_recount_what_a_commit_touched(
+    tmp_path: Path,
+    closed: tuple[int, ...],
+    rules: CentreRules,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The year's open months are kept as runs (one before the last month, the last month
+    on its own) and, after adoptions recorded in months of those runs, recounted only for the
+    units touched: still equal to the live year, and the untouched units' lines the same
+    objects (nothing recomputed for them)."""
+    clock = FakeClock(local(13, 5))
+    db = await ledger(tmp_path / "ledger.db", clock, 11)
+    try:
+        for month in closed:
+            await close(db, clock, rules, month)
+        before = await figures._month_report(db, rules.policy, SHANGHAI, YEAR, 12)
+        boss = await admin(db)
+        async with db.reading() as tx:
+            rows = await tx.fetchall(
+                "SELECT i.id FROM items i WHERE i.centre_on BETWEEN ? AND ?"
+                " AND i.state IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1"
+                " FROM adoptions a WHERE a.item_id = i.id AND a.withdrawn_at IS NULL)"
+                " ORDER BY i.id LIMIT 2",
+                ("2026-05-01", "2026-05-20", json.dumps([state.value for state in AT_CENTRE])),
+            )
+            chosen = [await items.get_item(tx, int(row["id"])) for row in rows]
+        touched = {item.unit_id for item in chosen if item is not None}
+        outlet = rules.outlets[OUTLETS[0][0]]
+        for item in chosen:
+            assert item is not None
+            async with db.transaction() as tx:
+                await centre.record_adoption_at(
+                    tx,
+                    rules,
+                    item,
+                    outlet,
+                    adopted_on=date(YEAR, 5, 25),
+                    recorder=boss,
+                    reference=None,
+                )
+        after = await figures._month_report(db, rules.policy, SHANGHAI, YEAR, 12)
+        was = {line.counts.unit_id: line.counts for line in before.year_to_date}
+        now = {line.counts.unit_id: line.counts for line in after.year_to_date}
+        assert touched and all(now[u].own_points > was[u].own_points for u in touched)
+        assert all(now[u] is was[u] for u in now.keys() - touched)  # kept, not recounted
+        composed, live = await both_years(db, rules.policy, 12, monkeypatch)
+        assert not differences(composed, live)
+        assert composed == live
     finally:
         await db.close()

@@ -501,9 +501,11 @@ async def _year_counts(
     closed_list = [m for m in await closed_periods.closed_months(tx, year) if m.month <= upto]
     closed = await _closed_part(db, tx, year, closed_list) if closed_list else _NONE_CLOSED
     open_months = [m for m in range(1, upto + 1) if m not in closed.months]
-    runs = _runs([m for m in open_months if known is None or m != known[0]])
-    if known is not None and known[0] in open_months:  # the asked month, a run of its own
-        runs = sorted([*runs, (known[0], known[0])])
+    # The last month (the one a month's report asks about, and the one commits touch most)
+    # is a run of its own, so the month's report and the year's share the runs they keep.
+    runs = _runs([m for m in open_months if m != upto])
+    if upto in open_months:
+        runs.append((upto, upto))
     parts: list[tuple[list[UnitCounts], dict[int, ItemIds]]] = []
     for first, last in runs:  # in the year's order; each run kept, recounted where touched
         if known is not None and first == last == known[0]:

@@ -16,7 +16,8 @@ from pydantic_core import ErrorDetails
 from bot.settings.fields import PROBLEM_AT
 from bot.settings.schema import Settings
 
-_NOT_IN_FILE: Final = frozenset({"bot_token", "config_path"})  # Settings fields the loader sets
+#: Fields the loader sets (from the environment or itself), never suggested for the file.
+_NOT_IN_FILE: Final = frozenset({"bot_token", "config_path", "secret", "token", "aes_key"})
 
 
 class ConfigError(Exception):

@@ -1,8 +1,8 @@
 """Loading config.yaml: which file, YAML read strictly, the BAOSONG_* environment, defaults
 and paths.
 
-The one secret, the bot token, comes from the environment only; a token written in the
-file is refused.
+The secrets (the bot token; WeCom's Secret, Token and EncodingAESKey) come from the
+environment only; one written in the file is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 
 from bot.settings.errors import ConfigError, Loc, problem_lines
 from bot.settings.schema import Settings
+from channels.wecom.crypto import BadKey, aes_key
 
 #: Environment variable naming the config file; wins over the path given to `load_settings`.
 ENV_CONFIG: Final = "BAOSONG_CONFIG"
@@ -26,6 +27,16 @@ ENV_DB: Final = "BAOSONG_DB"
 ENV_API_BASE_URL: Final = "BAOSONG_API_BASE_URL"
 #: Environment variable holding the bot token from @BotFather; never written in the file.
 ENV_BOT_TOKEN: Final = "BAOSONG_BOT_TOKEN"
+#: WeCom (企业微信): the application's CorpID, AgentID and Secret, the callback's Token and
+#: EncodingAESKey, the API's base URL and the callback server's host:port. The secrets come
+#: only from here; the others override the `wecom:` section.
+ENV_WECOM_CORP_ID: Final = "BAOSONG_WECOM_CORP_ID"
+ENV_WECOM_AGENT_ID: Final = "BAOSONG_WECOM_AGENT_ID"
+ENV_WECOM_SECRET: Final = "BAOSONG_WECOM_SECRET"
+ENV_WECOM_TOKEN: Final = "BAOSONG_WECOM_TOKEN"
+ENV_WECOM_AES_KEY: Final = "BAOSONG_WECOM_AES_KEY"
+ENV_WECOM_API_BASE_URL: Final = "BAOSONG_WECOM_API_BASE_URL"
+ENV_WECOM_LISTEN: Final = "BAOSONG_WECOM_LISTEN"
 #: The config file used when neither BAOSONG_CONFIG nor a path is given (current directory).
 DEFAULT_CONFIG_FILE: Final = Path("config.yaml")
 
@@ -35,6 +46,18 @@ _TOKEN_MESSAGE: Final = (
     f"{ENV_BOT_TOKEN} environment variable instead"
 )
 _TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]+")
+#: Keys of the `wecom:` section that would hold a secret, each with the variable to use.
+_WECOM_SECRET_KEYS: Final = {
+    "secret": ENV_WECOM_SECRET,
+    "corp_secret": ENV_WECOM_SECRET,
+    "corpsecret": ENV_WECOM_SECRET,
+    "token": ENV_WECOM_TOKEN,
+    "aes_key": ENV_WECOM_AES_KEY,
+    "encoding_aes_key": ENV_WECOM_AES_KEY,
+    "encodingaeskey": ENV_WECOM_AES_KEY,
+}
+_WECOM_TOKEN_SHAPE: Final = re.compile(r"[A-Za-z0-9]{1,32}")
+_WECOM_SECRET_SHAPE: Final = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 _INT_TAG: Final = "tag:yaml.org,2002:int"
@@ -180,6 +203,16 @@ def _pop_secrets(data: dict[Any, Any]) -> list[str]:
             if isinstance(key, str) and key.strip().lower() in _TOKEN_KEYS:
                 del section[key]
                 problems.append(f"{prefix}{key}: {_TOKEN_MESSAGE}")
+    wecom = data.get("wecom")
+    if isinstance(wecom, dict):
+        for key in list(wecom):
+            variable = _WECOM_SECRET_KEYS.get(str(key).strip().lower())
+            if variable is not None:
+                del wecom[key]
+                problems.append(
+                    f"wecom.{key}: secrets must not be written in this file; delete the line "
+                    f"and set the {variable} environment variable instead"
+                )
     if "config_path" in data:
         del data["config_path"]
         problems.append("config_path: unknown key (check spelling)")
@@ -187,11 +220,16 @@ def _pop_secrets(data: dict[Any, Any]) -> list[str]:
 
 
 def _apply_env(data: dict[Any, Any], env: Mapping[str, str]) -> dict[Loc, str]:
-    """Put BAOSONG_DB and BAOSONG_API_BASE_URL into the data; return what came from where."""
+    """Put BAOSONG_DB, BAOSONG_API_BASE_URL and WeCom's plain values into the data; return
+    what came from where."""
     overrides: dict[Loc, str] = {}
     targets: list[tuple[str, str, str]] = [
         (ENV_DB, "storage", "path"),
         (ENV_API_BASE_URL, "telegram", "api_base_url"),
+        (ENV_WECOM_CORP_ID, "wecom", "corp_id"),
+        (ENV_WECOM_AGENT_ID, "wecom", "agent_id"),
+        (ENV_WECOM_API_BASE_URL, "wecom", "api_base_url"),
+        (ENV_WECOM_LISTEN, "wecom", "listen"),
     ]
     for variable, section, key in targets:
         value = env.get(variable, "").strip()
@@ -220,6 +258,71 @@ def _token(env: Mapping[str, str]) -> tuple[SecretStr | None, list[str]]:
     return SecretStr(value), []
 
 
+def _wecom_secrets(env: Mapping[str, str]) -> tuple[dict[str, SecretStr], list[str]]:
+    """WeCom's Secret, Token and EncodingAESKey from the environment, each checked for its
+    shape, with a problem line for each malformed one (never showing the value)."""
+    found: dict[str, SecretStr] = {}
+    problems: list[str] = []
+    checks: list[tuple[str, str, re.Pattern[str] | None, str]] = [
+        (ENV_WECOM_SECRET, "secret", _WECOM_SECRET_SHAPE, "the application's Secret, no spaces"),
+        (
+            ENV_WECOM_TOKEN,
+            "token",
+            _WECOM_TOKEN_SHAPE,
+            "the callback's Token: 1–32 letters or digits, as set in the admin console",
+        ),
+        (ENV_WECOM_AES_KEY, "aes_key", None, ""),
+    ]
+    for variable, key, shape, wanted in checks:
+        value = env.get(variable, "").strip()
+        if not value:
+            continue
+        if shape is None:
+            try:
+                aes_key(value)
+            except BadKey:
+                found_shape = (
+                    f"{len(value)} characters" if len(value) != 43 else "a character outside those"
+                )
+                problems.append(
+                    f"{variable}: must be the callback's EncodingAESKey from the admin console, "
+                    f"43 characters of base64 (A-Z, a-z, 0-9); this one has {found_shape}"
+                )
+                continue
+        elif not shape.fullmatch(value):
+            problems.append(f"{variable}: must be {wanted}")
+            continue
+        found[key] = SecretStr(value)
+    return found, problems
+
+
+def _wecom_gaps(settings: Settings) -> list[str]:
+    """What a partly configured WeCom application lacks, one line each: the API needs the
+    CorpID, AgentID and Secret together; callbacks need the Token and the AES key, and the API."""
+    wecom = settings.wecom
+    api = {
+        "corp_id": (
+            wecom.corp_id,
+            f"wecom.corp_id: required for WeCom (or set {ENV_WECOM_CORP_ID})",
+        ),
+        "agent_id": (
+            wecom.agent_id,
+            f"wecom.agent_id: required for WeCom (or set {ENV_WECOM_AGENT_ID})",
+        ),
+        "secret": (wecom.secret, f"{ENV_WECOM_SECRET}: not set; WeCom's API needs it"),
+    }
+    callback = {
+        "token": (wecom.token, f"{ENV_WECOM_TOKEN}: not set; WeCom's callbacks need it"),
+        "aes_key": (wecom.aes_key, f"{ENV_WECOM_AES_KEY}: not set; WeCom's callbacks need it"),
+    }
+    given_api = any(value is not None for value, _ in api.values())
+    given_callback = any(value is not None for value, _ in callback.values())
+    needed = ([*api.values()] if given_api or given_callback else []) + (
+        [*callback.values()] if given_callback else []
+    )
+    return [line for value, line in needed if value is None]
+
+
 def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     """Load and validate the config file and the BAOSONG_* environment, or raise ConfigError."""
     file = config_file(path, env)
@@ -230,11 +333,18 @@ def load_settings(path: Path | None, env: Mapping[str, str]) -> Settings:
     overrides = _apply_env(data, env)
     token, token_problems = _token(env)
     problems += token_problems
+    wecom_secrets, wecom_problems = _wecom_secrets(env)
+    problems += wecom_problems
     settings: Settings | None = None
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems += problem_lines(exc, overrides)
+    if settings is not None and not wecom_problems:
+        settings = settings.model_copy(
+            update={"wecom": settings.wecom.model_copy(update=wecom_secrets)}
+        )
+        problems += _wecom_gaps(settings)
     if problems or settings is None:
         raise ConfigError(f"{name} is invalid{hint}:", problems)
     config_path = file.expanduser().absolute()

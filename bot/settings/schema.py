@@ -32,6 +32,7 @@ from bot.settings.sections import (
     StorageSettings,
     TelegramSettings,
     UnitConfig,
+    WecomSettings,
 )
 from scoring.policy import ScoringPolicy
 from scoring.vocab import Role, UnitKind
@@ -46,6 +47,7 @@ class Settings(BaseModel):
     timezone: str = "Asia/Shanghai"
     language: Language = Language.ZH
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    wecom: WecomSettings = Field(default_factory=WecomSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     admins: tuple[UserId, ...] = ()
     units: Annotated[tuple[UnitConfig, ...], Field(min_length=1)]

@@ -11,7 +11,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from bot.settings.fields import (
@@ -73,6 +81,100 @@ class TelegramSettings(BaseModel):
                 "username", "must be the bot's Telegram username, like baosong_bot"
             )
         return value
+
+
+_LISTEN: Final = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})")
+_CORP_ID: Final = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+class WecomSettings(BaseModel):
+    """The WeCom (企业微信) self-built application: who it is, where its callback listens and
+    where its API lives. Its secret, Token and EncodingAESKey come from the environment only
+    (BAOSONG_WECOM_SECRET, BAOSONG_WECOM_TOKEN, BAOSONG_WECOM_AES_KEY), set by the loader."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    corp_id: str | None = None
+    agent_id: Annotated[int, BeforeValidator(not_bool), Field(ge=1)] | None = None
+    listen: str = "127.0.0.1:8089"
+    callback_path: str = "/wecom/callback"
+    api_base_url: HttpUrl = "https://qyapi.weixin.qq.com"
+    max_body_bytes: Annotated[int, BeforeValidator(not_bool), Field(ge=1024, le=1024 * 1024)] = (
+        64 * 1024
+    )
+    replay_window_seconds: Annotated[int, BeforeValidator(not_bool), Field(ge=30, le=3600)] = 300
+    #: The application's Secret (BAOSONG_WECOM_SECRET), for gettoken.
+    secret: SecretStr | None = Field(default=None, exclude=True)
+    #: The callback's Token (BAOSONG_WECOM_TOKEN), for signatures.
+    token: SecretStr | None = Field(default=None, exclude=True)
+    #: The callback's EncodingAESKey (BAOSONG_WECOM_AES_KEY), 43 characters.
+    aes_key: SecretStr | None = Field(default=None, exclude=True)
+
+    @field_validator("corp_id")
+    @classmethod
+    def _corp_id(cls, value: str | None) -> str | None:
+        """A CorpID is letters and digits (ww…, wx…); it is the callbacks' receive id too."""
+        if value is None:
+            return None
+        value = value.strip()
+        if not _CORP_ID.fullmatch(value):
+            raise PydanticCustomError(
+                "corp_id", "must be the CorpID from the admin console, letters and digits only"
+            )
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        """The callback server's address: host:port, the port 1–65535."""
+        value = value.strip()
+        match = _LISTEN.fullmatch(value)
+        if match is None or not 1 <= int(match[2]) <= 65535:
+            raise PydanticCustomError(
+                "listen", "must be host:port, like 127.0.0.1:8089 or [::]:8089 (port 1–65535)"
+            )
+        return value
+
+    @field_validator("callback_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        """The callback's path in the URL given to the admin console."""
+        value = value.strip()
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value):
+            raise PydanticCustomError(
+                "path", "must be a URL path starting with /, like the default"
+            )
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        """The API is called over HTTP(S) at this base (政务微信 and the emulator differ)."""
+        if not re.fullmatch(r"https?://\S+", value):
+            raise PydanticCustomError(
+                "url", "must be a URL starting with http:// or https://, like the default"
+            )
+        return value.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        """The address the callback server binds (an IPv6 address without its brackets)."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """The port the callback server binds."""
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def api_ready(self) -> bool:
+        """Whether the API can be called: CorpID, AgentID and the Secret are all set."""
+        return None not in (self.corp_id, self.agent_id, self.secret)
+
+    @property
+    def callbacks_ready(self) -> bool:
+        """Whether callbacks can be received: the API is set up, and the Token and the AES key."""
+        return self.api_ready and None not in (self.token, self.aes_key)
 
 
 class StorageSettings(BaseModel):

@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
@@ -17,7 +17,7 @@ from chat.render import TELEGRAM_HTML
 from chat.texts import Raw, Texts
 from delivery.courier import Courier
 from delivery.outbox import SIGNOFF_NOTICES
-from storage import files, items, jobs, units
+from storage import document_numbers, files, items, jobs, units
 from storage.db import Database, Tx
 from storage.models import Item, OutboxMessage, Recipient
 from workflow import campaign_common, campaign_notices, reach, schedule
@@ -30,6 +30,7 @@ from workflow.views import ItemView
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class Services(Protocol):
@@ -121,19 +122,30 @@ def _bulletin_texts(
 
 
 async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthReport) -> bool:
-    """Queues a month's bulletin (text, chart, workbook) once; False if it was already posted."""
+    """Queues a month's bulletin (text, chart, workbook and, unless switched off, the formal
+    通报 .docx) once; False if it was already posted."""
     texts = services.texts
     period = f"{report.year}-{report.month:02d}"
+    async with services.db.reading() as tx:
+        if await jobs.is_done(tx, schedule.bulletin_key(report.year, report.month)):
+            return False  # nothing rendered, and no document number given to a month sent
     audience = await schedule.bulletin_audience(services.db, services.rules, plan.bulletin_audience)
     outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, audience)
     chats = list(plan.bulletin_chats) + sorted(p.id for p in audience.everyone)
-    png, xlsx = await offload.render_all(
+    renders: list[tuple[str, tuple[Any, ...]]] = [
         ("bot.documents.charts:points_chart", (report,)),
         ("bot.documents.workbook:month_workbook_from_ledger", (report, services.db.path)),
-    )
+    ]
+    made = [("png", "image/png"), ("xlsx", XLSX)]
+    if plan.bulletin_document:
+        renders.append(await _bulletin_document(services, report, period))
+        made.append(("docx", DOCX))
+    rendered = await offload.render_all(*renders)
     async with services.db.transaction() as tx:
-        await files.put(tx, f"bulletin:{period}:png", f"通报-{period}.png", "image/png", png)
-        await files.put(tx, f"bulletin:{period}:xlsx", f"通报-{period}.xlsx", XLSX, xlsx)
+        for (suffix, mime), data in zip(made, rendered, strict=True):
+            await files.put(
+                tx, f"bulletin:{period}:{suffix}", f"通报-{period}.{suffix}", mime, data
+            )
     caption = texts("bulletin.head", year=report.year, month=report.month)
     for chat in chats:
         outgoing.append(
@@ -144,14 +156,15 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
                 kind="photo",
             )
         )
-        outgoing.append(
-            Outgoing(
-                f"bulletin:{period}:xlsx",
-                chat,
-                {"file": f"bulletin:{period}:xlsx"},
-                kind="document",
+        for suffix, _ in made[1:]:
+            outgoing.append(
+                Outgoing(
+                    f"bulletin:{period}:{suffix}",
+                    chat,
+                    {"file": f"bulletin:{period}:{suffix}"},
+                    kind="document",
+                )
             )
-        )
     unique = {(o.purpose, o.to): o for o in outgoing}
 
     async def close(tx: Tx) -> None:
@@ -163,6 +176,21 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
         schedule.bulletin_key(report.year, report.month),
         list(unique.values()),
         then=close,
+    )
+
+
+async def _bulletin_document(
+    services: Services, report: MonthReport, period: str
+) -> tuple[str, tuple[Any, ...]]:
+    """The formal 通报's render, numbered: the number the month was given, else the year's
+    next, dated today (kept, so a render again prints the same number and date)."""
+    today = services.rules.local_now(services.db.clock()).date()
+    async with services.db.transaction() as tx:
+        number = await document_numbers.number_for(tx, document_numbers.BULLETIN, period, today)
+    publishing = services.rules.publishing
+    return (
+        "bot.documents.bulletin_doc:month_document_from_ledger",
+        (report, services.db.path, number, publishing.issuing_body, publishing.issue_to),
     )
 
 

@@ -9,6 +9,7 @@ import logging
 import signal
 from datetime import datetime
 
+from bot import heap
 from bot.scheduler import timed_work
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules, telegram_options
@@ -61,7 +62,9 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    heap.tune()
     db = await prepare(settings)
+    db.after_scan = heap.trim
     rules = centre_rules(settings, on_gap=lambda gap: log.warning("%s", gap.message))
     try:
         await serve_telegram(

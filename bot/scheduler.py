@@ -22,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from bot import heap
 from bot.jobs import Services, deliver, sweep
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,11 @@ def timed_work(services: Services, on_error: OnError | None = None) -> Scheduler
         await deliver(services.courier)
 
     async def sweep_now() -> None:
-        """One sweep at the ledger's now."""
-        await sweep(services.db.clock(), services)
+        """One sweep at the ledger's now; what its figures and documents took is given back."""
+        try:
+            await sweep(services.db.clock(), services)
+        finally:
+            heap.trim()
 
     return Scheduler(
         [

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
 from channels.telegram.options import TelegramOptions
-from channels.wecom.callback import CallbackConfig
 from chat.texts import Texts
 from scoring.workdays import CalendarGap, WorkCalendar
 from workflow.briefs import BriefContent
 from workflow.figures import MonthReport
 from workflow.rules import CentreRules, Outlet, Publishing, RoutingHint
 from workflow.schedule import ScheduleRules
+
+if TYPE_CHECKING:
+    from channels.wecom.callback import CallbackConfig
 
 
 def centre_rules(
@@ -97,7 +100,11 @@ def telegram_options(settings: Settings) -> TelegramOptions:
 
 
 def wecom_callback_config(settings: Settings) -> CallbackConfig | None:
-    """What WeCom's callback server is handed, or None when callbacks are not configured."""
+    """What WeCom's callback server is handed, or None when callbacks are not configured
+    (the server's module loaded only then: a Telegram-only bot does not carry aiohttp's web
+    server and the crypto library)."""
+    from channels.wecom.callback import CallbackConfig
+
     wecom = settings.wecom
     if not wecom.api_ready or wecom.corp_id is None or wecom.token is None or wecom.aes_key is None:
         return None
@@ -137,4 +144,5 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
         quiet_start=reminders.quiet_hours.start,
         quiet_end=reminders.quiet_hours.end,
         bulletin_audience=frozenset(who.value for who in settings.bulletin.audience),
+        bulletin_document=settings.bulletin.document,
     )

@@ -188,6 +188,9 @@ class Database:
         self._next: dict[Hashable, asyncio.Future[Any]] = {}  # waiting for the one running
         self.path = path
         self.clock = clock
+        #: Called after each scan of the whole ledger (the root hands the heap's trim: what
+        #: a scan's rows took is given back rather than kept by the allocator).
+        self.after_scan: Callable[[], None] | None = None
 
     @classmethod
     async def open(
@@ -290,6 +293,8 @@ class Database:
             finally:
                 if self._raw.in_transaction:
                     await self._conn.execute_fetchall("ROLLBACK")
+                if self.after_scan is not None:
+                    self.after_scan()
 
     async def version(self) -> tuple[int, int]:
         """Changes whenever the ledger does: this connection's commits and SQLite's

@@ -527,6 +527,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "announcement",
         "wecom_inbox",
         "wecom_card",
+        "document",
     }
 )
 #: More audit rows than this since the last look: count everything again.

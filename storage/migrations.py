@@ -1254,6 +1254,31 @@ CREATE INDEX wecom_inbox_unhandled ON wecom_inbox (id) WHERE handled_at IS NULL;
 """,
     ),
     (
+        21,
+        "document numbers: each formal document's number in its year, kept once given",
+        """
+-- The number a formal document carries (发文字号 〔2026〕3号): one per kind and period (a month's
+-- 通报 is kind 'bulletin', period '2026-11'), counted per kind within the year it was issued,
+-- with the day it is dated. A re-fetch prints the same number; a number is never reused.
+CREATE TABLE document_numbers (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (length(kind) > 0),
+    period      TEXT NOT NULL CHECK (length(period) > 0),
+    year        INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 9999),
+    number      INTEGER NOT NULL CHECK (number >= 1),
+    issued_on   TEXT NOT NULL CHECK (date(issued_on) = issued_on),
+    recorded_at TEXT NOT NULL,
+    UNIQUE (kind, period),
+    UNIQUE (kind, year, number),
+    CHECK (CAST(substr(issued_on, 1, 4) AS INTEGER) = year)
+);
+CREATE TRIGGER document_numbers_frozen BEFORE UPDATE ON document_numbers
+BEGIN SELECT RAISE(ABORT, 'a document number never changes'); END;
+CREATE TRIGGER document_numbers_kept BEFORE DELETE ON document_numbers
+BEGIN SELECT RAISE(ABORT, 'a document number is kept'); END;
+""",
+    ),
+    (
         22,
         "assessment campaigns: the office's acceptance of the template's rule for a check the"
         " group scored differently",

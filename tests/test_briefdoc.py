@@ -16,7 +16,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from bot.documents.briefdoc import BODY_FONT, render
+from bot.documents.briefdoc import render
+from bot.documents.gongwen import BODY_FONT
 from workflow.briefs import BriefContent
 
 CONTENT = BriefContent(

@@ -211,15 +211,15 @@ async def test_bulletin_send_posts_once(workdir: Path) -> None:
             run, "bulletin", "--month", "2026-10", "--send", "--yes"
         )
         assert status == 0, text
-        assert "已发送: 3 条" in text
+        assert "已发送: 4 条" in text  # the text, the chart, the workbook and the formal 通报
         kinds = [next(k for k in ("text", "photo", "document") if k in m) for m in head.received()]
-        assert kinds == ["text", "photo", "document"]
+        assert kinds == ["text", "photo", "document", "document"]
         status, text = await asyncio.to_thread(
             run, "bulletin", "--month", "2026-10", "--send", "--yes"
         )
         assert status == 1
         assert "已经发送过" in text
-        assert len(head.received()) == 3
+        assert len(head.received()) == 4
 
 
 @time_machine.travel(datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)

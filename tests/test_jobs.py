@@ -121,8 +121,9 @@ async def test_bulletin_on_the_first_working_day(
     group = server.sent_to(-100)
     group_text = str(group[0]["text"])
     assert any("photo" in m for m in group)
-    (document,) = [m for m in group if "document" in m]
-    assert document["document"]["file_name"] == f"通报-{period}.xlsx"
+    documents = {m["document"]["file_name"]: m for m in group if "document" in m}
+    assert sorted(documents) == [f"通报-{period}.docx", f"通报-{period}.xlsx"]
+    document = documents[f"通报-{period}.xlsx"]
     book = load_workbook(io.BytesIO(server.file_bytes(document["document"]["file_id"])))
     assert book.sheetnames == ["本月", "全年累计", "采用明细", "迟报明细"]
     assert f"{period[:4]}年{int(period[5:])}月 信息报送情况通报" in group_text

@@ -347,8 +347,12 @@ async def walk_through(page: Page, people: list[JSON]) -> None:
     async with page.session.get(page.url + chart["photo"].lstrip("/")) as response:
         assert response.content_type == "image/png"
         assert (await response.read()).startswith(PNG)
-    workbook = await page.wait_for(HEAD, lambda m: m["document"] is not None, before, "workbook")
-    assert workbook["document"]["name"].endswith(".xlsx")
+    workbook = await page.wait_for(
+        HEAD, lambda m: str((m["document"] or {}).get("name")).endswith(".xlsx"), before, "workbook"
+    )
+    await page.wait_for(  # and the formal 通报
+        HEAD, lambda m: str((m["document"] or {}).get("name")).endswith(".docx"), before, "通报"
+    )
     async with page.session.get(page.url + workbook["document"]["url"].lstrip("/")) as response:
         assert response.status == 200
         assert "filename" in response.headers["Content-Disposition"]

@@ -278,7 +278,9 @@ def test_trainer_walks_through_submit_signoff_adoption_and_bulletin(
         "() => [...document.querySelectorAll('#messages .msg.bot img')]"
         ".some((img) => img.complete && img.naturalWidth > 100)"
     )
-    expect(page.locator("#messages .msg.bot .doc").last).to_contain_text(".xlsx")
+    documents = page.locator("#messages .msg.bot .doc")
+    expect(documents.filter(has_text=".xlsx").last).to_be_visible()
+    expect(documents.last).to_contain_text(".docx")  # the formal 通报 comes after the workbook
     chart.scroll_into_view_if_needed()
     shoot(page, shots, "05-head-bulletin-chart")
 

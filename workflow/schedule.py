@@ -38,6 +38,8 @@ class ScheduleRules:
     bulletin_audience: frozenset[str] = frozenset(
         {"signers", "informants", "editors", "centre_leaders"}
     )
+    #: Whether the formal 通报 .docx goes with the bulletin's chart and workbook.
+    bulletin_document: bool = True
 
     def quiet(self, moment: time) -> bool:
         """Whether reminders should wait (quiet hours may span midnight)."""

@@ -9,9 +9,6 @@ and date; the 报 / 送 lines between rules at the end. The same content gives t
 
 from __future__ import annotations
 
-import io
-import zipfile
-from datetime import datetime
 from typing import Final
 
 from docx import Document
@@ -22,7 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
-from bot.documents.briefdoc import (
+from bot.documents.gongwen import (
     BODY_FONT,
     BODY_PT,
     FOOT_PT,
@@ -33,21 +30,19 @@ from bot.documents.briefdoc import (
     RED,
     RED_HEX,
     TEXT_WIDTH,
-    _border,
-    _exact_lines,
-    _font,
-    _indent_two_chars,
-    _page_number_footer,
-    _setup,
+    border,
+    exact_lines,
+    font,
+    indent_two_chars,
+    page_number_footer,
+    save,
+    setup,
 )
 from workflow.briefs import chinese_date
 from workflow.campaign_results import ResultsContent
 
 MASTHEAD_PT: Final = 36  # 小初: a long body's name on one line
 TABLE_PT: Final = 14  # 四号
-#: Zip entries and document properties carry this instead of the time of writing.
-FIXED_TIME: Final = datetime(2000, 1, 1)
-FIXED_ZIP_TIME: Final = (2000, 1, 1, 0, 0, 0)
 NUMERALS: Final = "一二三四五六七八九十"
 
 
@@ -55,20 +50,20 @@ def _body(document: object, text: str, *, indent: bool = True, bold: bool = Fals
     """A paragraph of the body: justified, exact lines, its first line indented."""
     paragraph: Paragraph = document.add_paragraph()  # type: ignore[attr-defined]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    _exact_lines(paragraph)
+    exact_lines(paragraph)
     if indent:
-        _indent_two_chars(paragraph)
-    _font(paragraph.add_run(text), BODY_FONT, BODY_PT, bold=bold, latin=LATIN_FONT)
+        indent_two_chars(paragraph)
+    font(paragraph.add_run(text), BODY_FONT, BODY_PT, bold=bold, latin=LATIN_FONT)
     return paragraph
 
 
 def _heading(document: object, text: str) -> Paragraph:
     """A numbered part's heading (一、…) in 黑体, as 公文 set their first-level headings."""
     paragraph: Paragraph = document.add_paragraph()  # type: ignore[attr-defined]
-    _exact_lines(paragraph)
-    _indent_two_chars(paragraph)
+    exact_lines(paragraph)
+    indent_two_chars(paragraph)
     paragraph.paragraph_format.keep_with_next = True
-    _font(paragraph.add_run(text), "黑体", BODY_PT, latin=LATIN_FONT)
+    font(paragraph.add_run(text), "黑体", BODY_PT, latin=LATIN_FONT)
     return paragraph
 
 
@@ -76,8 +71,8 @@ def _cell(cell: object, text: str, *, bold: bool = False) -> None:
     """A table cell's text, centred, in 仿宋 四号."""
     paragraph = cell.paragraphs[0]  # type: ignore[attr-defined]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _exact_lines(paragraph, 22)
-    _font(paragraph.add_run(text), BODY_FONT, TABLE_PT, bold=bold, latin=LATIN_FONT)
+    exact_lines(paragraph, 22)
+    font(paragraph.add_run(text), BODY_FONT, TABLE_PT, bold=bold, latin=LATIN_FONT)
 
 
 def _repeat_header(row: object) -> None:
@@ -88,21 +83,6 @@ def _repeat_header(row: object) -> None:
     properties.append(header)
 
 
-def _fixed(data: bytes) -> bytes:
-    """The package re-zipped with fixed entry times, so the same content gives the same bytes."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, source.read(entry.filename))
-    return out.getvalue()
-
-
 def _listed(names: tuple[str, ...]) -> str:
     """Units named in a sentence."""
     return "、".join(names)
@@ -111,19 +91,16 @@ def _listed(names: tuple[str, ...]) -> str:
 def render(content: ResultsContent) -> bytes:
     """The results 通报 as .docx bytes."""
     document = Document()
-    _setup(document)
+    setup(document)
     properties = document.core_properties
     properties.title = f"关于{content.title}结果的通报"
     properties.author = content.issuing_body
-    properties.last_modified_by = content.issuing_body
-    properties.created = properties.modified = properties.last_printed = FIXED_TIME
-    properties.revision = 1
 
     masthead = document.add_paragraph()
     masthead.alignment = WD_ALIGN_PARAGRAPH.CENTER
     masthead.paragraph_format.space_before = Pt(24)
     masthead.paragraph_format.space_after = Pt(18)
-    _font(
+    font(
         masthead.add_run(f"{content.issuing_body}文件"),
         MASTHEAD_FONT,
         MASTHEAD_PT,
@@ -133,19 +110,19 @@ def render(content: ResultsContent) -> bytes:
     number = document.add_paragraph()
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
     number.paragraph_format.space_after = Pt(6)
-    _font(
+    font(
         number.add_run(f"考核〔{content.year}〕{content.number}号"),
         BODY_FONT,
         BODY_PT,
         latin=LATIN_FONT,
     )
-    _border(number, "bottom", size=18, color=RED_HEX)
+    border(number, "bottom", size=18, color=RED_HEX)
 
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.space_before = Pt(24)
     title.paragraph_format.space_after = Pt(18)
-    _font(title.add_run(f"关于{content.title}结果的通报"), HEADING_FONT, HEADING_PT, bold=True)
+    font(title.add_run(f"关于{content.title}结果的通报"), HEADING_FONT, HEADING_PT, bold=True)
 
     if content.version > 1:
         _body(
@@ -221,11 +198,11 @@ def render(content: ResultsContent) -> bytes:
     signature.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     signature.paragraph_format.space_before = Pt(36)
     signature.paragraph_format.right_indent = Pt(BODY_PT * 2)
-    _font(signature.add_run(content.issuing_body), BODY_FONT, BODY_PT)
+    font(signature.add_run(content.issuing_body), BODY_FONT, BODY_PT)
     day = document.add_paragraph()
     day.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     day.paragraph_format.right_indent = Pt(BODY_PT * 2)
-    _font(day.add_run(chinese_date(content.issue_date)), BODY_FONT, BODY_PT, latin=LATIN_FONT)
+    font(day.add_run(chinese_date(content.issue_date)), BODY_FONT, BODY_PT, latin=LATIN_FONT)
 
     spacer = document.add_paragraph()
     spacer.paragraph_format.space_before = Pt(24)
@@ -235,30 +212,28 @@ def render(content: ResultsContent) -> bytes:
         if not names:
             continue
         paragraph = document.add_paragraph()
-        _exact_lines(paragraph, 24)
+        exact_lines(paragraph, 24)
         paragraph.paragraph_format.left_indent = Pt(FOOT_PT)
         paragraph.paragraph_format.keep_with_next = True
-        _font(paragraph.add_run(f"{label}：{'、'.join(names)}"), BODY_FONT, FOOT_PT)
+        font(paragraph.add_run(f"{label}：{'、'.join(names)}"), BODY_FONT, FOOT_PT)
         foot.append(paragraph)
     printed = document.add_paragraph()
-    _exact_lines(printed, 24)
+    exact_lines(printed, 24)
     printed.paragraph_format.left_indent = Pt(FOOT_PT)
     printed.paragraph_format.tab_stops.add_tab_stop(
         TEXT_WIDTH - Pt(FOOT_PT), WD_TAB_ALIGNMENT.RIGHT
     )
-    _font(printed.add_run(content.issuing_body), BODY_FONT, FOOT_PT)
-    _font(
+    font(printed.add_run(content.issuing_body), BODY_FONT, FOOT_PT)
+    font(
         printed.add_run("\t" + chinese_date(content.issue_date) + "印发"),
         BODY_FONT,
         FOOT_PT,
         latin=LATIN_FONT,
     )
     if foot:
-        _border(foot[0], "top", size=8, color="000000")
-    _border(printed, "top", size=4 if foot else 8, color="000000")
-    _border(printed, "bottom", size=8, color="000000")
+        border(foot[0], "top", size=8, color="000000")
+    border(printed, "top", size=4 if foot else 8, color="000000")
+    border(printed, "bottom", size=8, color="000000")
 
-    _page_number_footer(document)
-    out = io.BytesIO()
-    document.save(out)
-    return _fixed(out.getvalue())
+    page_number_footer(document)
+    return save(document, content.issue_date)

@@ -289,6 +289,7 @@ class BulletinSettings(BaseModel):
     audience: tuple[BulletinAudience, ...] = tuple(BulletinAudience)
     time: ClockTime = time(9, 0)
     annual_report_day: Annotated[int, Field(ge=1, le=28)] = 10
+    document: bool = True  # the formal 通报 .docx (红头, number, table, items) beside the workbook
 
 
 class RoutingHintConfig(BaseModel):

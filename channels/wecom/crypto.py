@@ -16,9 +16,10 @@ import hmac
 import os
 import re
 import struct
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 #: WeCom pads to 32-byte blocks (not AES's 16).
 BLOCK: Final = 32
@@ -96,7 +97,11 @@ class MsgCrypt:
             raise BadSignature("msg_signature does not match")
 
     def _cipher(self) -> Cipher[modes.CBC]:
-        """AES-256-CBC with the IV WeCom uses: the key's first 16 bytes."""
+        """AES-256-CBC with the IV WeCom uses: the key's first 16 bytes (`cryptography` loaded
+        here, not at import: the settings check keys with this module, and a bot without
+        WeCom need not carry the library)."""
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
         return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
 
     def encrypt(self, message: bytes, random16: bytes | None = None) -> str:

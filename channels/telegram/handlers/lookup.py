@@ -136,8 +136,8 @@ async def my_unit(update: Update, context: Context) -> None:
 
 async def bulletin(update: Update, context: Context) -> None:
     """/bulletin [2026-10 | 10月]: a month's bulletin again (default last month), the
-    reader's unit marked; as published (with its chart and workbook) once the month is
-    closed, else a preview that says so."""
+    reader's unit marked; as published (with its chart, workbook and formal 通报) once the
+    month is closed, else a preview that says so."""
     message, person = update.effective_message, await member(update, context)
     if message is None or person is None:
         return
@@ -167,10 +167,10 @@ async def bulletin(update: Update, context: Context) -> None:
         await message.reply_text(part, parse_mode=ParseMode.HTML)
     if report.version is not None:
         period = f"{year}-{month:02d}"
-        for kind, key in (
-            ("photo", f"bulletin:{period}:png"),
-            ("document", f"bulletin:{period}:xlsx"),
-        ):
+        stored = [("photo", f"bulletin:{period}:png"), ("document", f"bulletin:{period}:xlsx")]
+        if services.schedule.bulletin_document:  # the formal 通报, unless switched off
+            stored.append(("document", f"bulletin:{period}:docx"))
+        for kind, key in stored:
             try:
                 await reply_stored_file(context, message, kind, key)
             except Refused:  # posted before files were kept: the text is the bulletin

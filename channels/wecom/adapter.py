@@ -58,6 +58,8 @@ MEDIA_REUSE: Final = timedelta(hours=6)
 DUPLICATE_CHECK: Final = DuplicateCheck(timedelta(minutes=30))
 #: Messages each outbox row sent in the last hour is counted as, refilling the pacer.
 RESEND_WEIGHT: Final = 2
+#: Seconds between forgetting the bookings of people no window counts any more.
+PRUNE_EVERY: Final = 600.0
 #: The admins' alert (a catalogue notice) when WeCom refuses the server's IP (60020).
 IP_ALERT: Final = "wecom_ip_not_trusted"
 
@@ -103,6 +105,7 @@ class WeComChannel:
     capabilities: Capabilities = WECOM_CAPABILITIES
     _uploads: dict[str, _Upload] = field(default_factory=dict)
     _refilled: bool = False
+    _pruned_at: float = 0.0
 
     def __post_init__(self) -> None:
         """The texts must be WeCom's: Telegram's HTML would show as tags."""
@@ -143,6 +146,9 @@ class WeComChannel:
         """Books `count` messages to go now, or raises `Paced` (nothing booked) if they
         would go over a limit."""
         now = self.db.clock()
+        if now.timestamp() - self._pruned_at > PRUNE_EVERY:  # forget people long quiet
+            self.pacer.prune(now.timestamp())
+            self._pruned_at = now.timestamp()
         at = self.pacer.earliest(userid, now.timestamp(), count)
         if at > now.timestamp():
             raise Paced(userid, datetime.fromtimestamp(at, now.tzinfo))

@@ -15,6 +15,7 @@ from bot.wiring import centre_rules
 from channels.wecom.adapter import WeComChannel
 from channels.wecom.api import WeComClient
 from channels.wecom.errors import RATE_LIMIT_BACKOFF
+from channels.wecom.pacing import Pacer
 from channels.wecom.render import wecom_texts
 from chat.channel import MemoryChannel, Prepared, Text
 from delivery import outbox as delivery
@@ -299,3 +300,15 @@ async def test_an_expired_token_is_fetched_again_and_the_row_goes(
     report = await delivery.drain({WECOM: channel}, db, rules)
     assert (report.sent, report.retried) == (1, 0)
     assert wecom.gettoken_calls == 2
+
+
+def test_the_pacer_finds_room_for_a_row_of_several_messages() -> None:
+    """A row of two (a caption and its file) waits until both fit in the minute, not just
+    the first; a row larger than a window waits for the window to be empty."""
+    pacer = Pacer()
+    for _ in range(29):
+        pacer.reserve("zhaobian", 0.0)
+    assert pacer.earliest("zhaobian", 0.0) == 0.0
+    assert pacer.earliest("zhaobian", 0.0, count=2) == 61.0
+    assert pacer.earliest("zhaobian", 0.0, count=40) == 61.0
+    assert pacer.earliest("lisi", 5.0, count=3) == 5.0

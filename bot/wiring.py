@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.documents import offload
+from bot.documents import offload, survey_qr
 from bot.documents.bulletin import BulletinText
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
@@ -42,6 +42,7 @@ def centre_rules(
         publishing=publishing(settings),
         own_item=settings.signoff.own_item,
         typed_answer=timedelta(minutes=settings.chat.typed_answer_minutes),
+        survey_starts_per_minute=settings.chat.survey_starts_per_minute,
     )
 
 
@@ -96,6 +97,7 @@ def telegram_options(settings: Settings) -> TelegramOptions:
         schedule=schedule_rules(settings),
         render_issue=render_issue,
         bulletin_parts=bulletin_parts(Texts(settings.language.value)),
+        render_survey_qr=survey_qr.render,
     )
 
 

@@ -243,4 +243,29 @@ ZH: Final[dict[str, str]] = {
     "campaign.ask_upload_file": "请发送填好的考核评分表文件（.xlsx）。",
     "campaign.upload_cancelled": "已取消，没有记录任何评分。",
     "campaign.uploaded": "✅ 已记录 {member} 的评分表：{count} 项评分有更新。",
+    # the satisfaction survey (民主测评): anyone with a unit's link, and the office's QR codes
+    "campaign.survey_ask": (
+        "📊 [b]民主测评[/b]\n{title}\n被测评单位：[b]{unit}[/b]\n\n"
+        "您对该单位的政务公开工作是否满意？请选择："
+    ),
+    "campaign.survey_answered": "已记录：{answer}",
+    "campaign.survey_ask_comment": (
+        "如有意见或建议，请直接输入（{limit} 字以内）；没有请点“跳过”。"
+    ),
+    "campaign.survey_thanks": "🙏 感谢您参加民主测评！",
+    "campaign.survey_skipped": "已跳过",
+    "campaign.survey_codes": (
+        "📊 [b]{title}[/b] 民主测评二维码：每个单位一个，扫码或打开链接即可参加"
+        "（每个账号对每个单位限评一次）。"
+    ),
+    "campaign.survey_code": "{unit}：{link}",
+    "btn.campaign_survey_qr": "📊 测评二维码",
+    "btn.survey_satisfied": "满意",
+    "btn.survey_basic": "基本满意",
+    "btn.survey_dissatisfied": "不满意",
+    "btn.survey_skip": "跳过",
+    "refused.campaign_survey_unknown": "这个测评链接无效，请扫描单位公布的二维码重新打开。",
+    "refused.campaign_survey_over": "“{title}”的民主测评已经结束，感谢您的关注。",
+    "refused.campaign_survey_flood": "打开太频繁了，请一分钟后再试。",
+    "refused.campaign_survey_comment_long": ("意见最多 {limit} 字，请精简后重新输入，或点“跳过”。"),
 }

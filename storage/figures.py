@@ -512,7 +512,9 @@ async def corrected_items(
 
 
 #: Audit entities whose rows never feed the figures: a change to them that does (an issue's or
-#: a website story's adoption) is recorded as an adoption, with an audit row on its item.
+#: a website story's adoption) is recorded as an adoption, with an audit row on its item. A
+#: period closed or reopened changes no month's live counts: which months a year takes from
+#: their sheets follows the closed periods themselves (the kept runs are keyed by them).
 QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
     {
         "person",
@@ -528,6 +530,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "wecom_inbox",
         "wecom_card",
         "document",
+        "period",
     }
 )
 #: More audit rows than this since the last look: count everything again.
@@ -553,7 +556,7 @@ async def touched_units(tx: Tx, after: int, upto: int) -> frozenset[int] | None:
     """The units whose counts the audit rows after..upto may have changed: the units of the
     items changed (an adoption, a sign-off, an edit, a registration), the sections that edited
     them (edit credit), the units of informant grants changed; None when a row could change
-    more (a unit's settings, a period, an import, an unknown entity): count everything."""
+    more (a unit's settings, an import, an unknown entity): count everything."""
     rows = await tx.fetchall(
         "SELECT entity, entity_id FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
         (after, upto, TOUCHED_ROWS + 1),

@@ -1322,6 +1322,35 @@ CREATE TABLE wecom_cards (
 CREATE INDEX wecom_cards_menus ON wecom_cards (userid, id) WHERE task_id IS NULL;
 """,
     ),
+    (
+        24,
+        "assessment campaigns: the satisfaction survey's public links, the key answerers'"
+        " accounts are hashed with, and a comment awaited after an answer",
+        """
+-- 民主测评's public link: one opaque token per unit per campaign (random, never the unit's id).
+CREATE TABLE campaign_survey_links (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    token        TEXT NOT NULL UNIQUE CHECK (length(token) BETWEEN 16 AND 43),
+    made_at      TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, unit_id),
+    FOREIGN KEY (campaign_id, unit_id) REFERENCES campaign_units (campaign_id, unit_id)
+);
+
+-- The key every answerer's account is hashed with, made once: the same account always gives
+-- the same hash (one answer, after any restart), and without the key no hash is guessed.
+CREATE TABLE survey_key (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    secret   BLOB NOT NULL CHECK (length(secret) = 32),
+    made_at  TEXT NOT NULL
+);
+
+-- After an answer its optional comment is awaited until this moment (NULL: not awaited).
+ALTER TABLE campaign_survey ADD COLUMN comment_until TEXT;
+CREATE INDEX campaign_survey_waiting ON campaign_survey (comment_until)
+    WHERE comment_until IS NOT NULL;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

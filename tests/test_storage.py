@@ -44,7 +44,7 @@ async def test_upgrade_from_every_earlier_version_keeps_rows(
     tmp_path: Path, clock: FakeClock, start: int
 ) -> None:
     async with await Database.open(tmp_path / "old.db", clock=clock) as old:
-        assert await old.migrate(target=start) == list(range(1, start + 1))
+        assert await old.migrate(target=start) == [v for v, _, _ in MIGRATIONS if v <= start]
         await _seed_first_schema(old, start)
     async with await Database.open(tmp_path / "old.db", clock=clock) as upgraded:
         applied = await upgraded.migrate()

@@ -124,7 +124,14 @@ def buttons(tell: Tell) -> Rows:
                 Button("btn.campaign_resubmit", ca.Resubmit(campaign_id)),
             ),
         )
-    if tell.key in ("campaign_started", "campaign_report_signed"):
+    if tell.key == "campaign_started":
+        return (
+            (
+                Button("btn.campaign_progress", ca.Progress(campaign_id)),
+                Button("btn.campaign_survey_qr", ca.SurveyCodes(campaign_id)),
+            ),
+        )
+    if tell.key == "campaign_report_signed":
         return ((Button("btn.campaign_progress", ca.Progress(campaign_id)),),)
     return ()
 

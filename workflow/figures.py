@@ -56,8 +56,9 @@ CLOSED_ENTRIES = 4
 #: Keep an open month's counts and recount only the units a commit touched (False: recount
 #: the whole month after every commit, the path before; the benchmarks set it to compare).
 KEEP_OPEN_MONTH = True
-#: Open months' counts kept per database.
-OPEN_ENTRIES = 4
+#: Open months' counts kept per database (runs of open months: a year asked about and the
+#: months its bulletin and reports ask about need a few each).
+OPEN_ENTRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +309,7 @@ async def _run_counts(
 
     Kept per database: when only items, adoptions and informant grants changed since (their
     audit rows say which), only the units they touch are counted again, by index, and put in
-    place of their old counts; anything else (a unit's settings, a period closed or reopened,
+    place of their old counts; anything else (a unit's settings,
     an import, a new schema, a changed unit list) counts the whole run again.
     """
     span = periods.Period(periods.month(year, first).first, periods.month(year, last).last)
@@ -353,6 +354,7 @@ async def _run_counts(
                     else:
                         state.adopted.pop(c.unit_id, None)
                 state.mark = mark
+                kept[key] = kept.pop(key)  # the most recently used is evicted last
                 return list(state.counts.values()), dict(state.adopted)
     counts, adopted = await count(None)
     kept.pop(key, None)

@@ -99,6 +99,8 @@ class CentreRules:
     own_item: OwnItem = OwnItem.OTHER_HOLDER_ELSE_NEXT
     #: How long a typed answer awaited after a button (a return reason, a date) stays asked.
     typed_answer: timedelta = timedelta(minutes=10)
+    #: How many times a minute one account may open satisfaction-survey links (民主测评).
+    survey_starts_per_minute: int = 10
 
     def chain(self, kind: UnitKind) -> tuple[Role, ...]:
         """The roles that sign an item of this kind of unit, in order (第三条)."""

@@ -372,6 +372,9 @@ class ChatSettings(BaseModel):
     #: Minutes a question asked after a button (a return reason, a date) waits for its typed
     #: answer; a text arriving later is not taken as the answer.
     typed_answer_minutes: Annotated[int, BeforeValidator(not_bool), Field(ge=1, le=24 * 60)] = 10
+    #: How many times a minute one account may open satisfaction-survey links (民主测评): a
+    #: flood of starts beyond it is refused, said once a minute.
+    survey_starts_per_minute: Annotated[int, BeforeValidator(not_bool), Field(ge=1, le=600)] = 10
 
 
 class SignoffSettings(BaseModel):

@@ -35,6 +35,7 @@ from channels.telegram.handlers import (
     signoff,
     start,
     submit,
+    survey,
     tasks,
     visits,
     webnews,
@@ -143,6 +144,9 @@ def build_application(
     app.add_handler(TypeHandler(Update, dialogue.route), group=-5)
     # Before it: a photo or file a campaign step takes is fetched and stored first.
     app.add_handler(MessageHandler(private & campaign_files, campaigns.on_file), group=-6)
+    # After it: a text while a survey answer's comment is awaited (a stranger's too).
+    typed = private & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(typed, survey.on_text), group=-4)
     # Group 0: one handler per update, first match wins.
     app.add_handlers(
         [
@@ -192,6 +196,7 @@ def build_application(
             CallbackQueryHandler(visits.on_button, pattern=actions.visits.PATTERN),
             CommandHandler("campaign", campaigns.start_campaign, filters=private),
             CommandHandler("campaigns", campaigns.list_campaigns, filters=private),
+            CallbackQueryHandler(survey.on_button, pattern=actions.campaign.SURVEY_PATTERN),
             CallbackQueryHandler(campaigns.on_button, pattern=actions.campaign.PATTERN),
             CommandHandler("cancel", general.cancel),
             CallbackQueryHandler(general.stale_button),

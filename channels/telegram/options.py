@@ -16,7 +16,7 @@ from workflow.schedule import ScheduleRules
 class TelegramOptions:
     """The Bot API's endpoints, the bot's name for links, how many updates a person may have
     queued, the catalogue's language, when scheduled messages go out, how an issued
-    《工作简报》 becomes its .docx and how a month's bulletin reads."""
+    《工作简报》 becomes its .docx, how a month's bulletin reads and how a survey's QR code is drawn."""
 
     api_base_url: str
     file_base_url: str
@@ -27,3 +27,5 @@ class TelegramOptions:
     render_issue: Callable[[BriefContent], Awaitable[bytes]]
     #: A month's bulletin as the chat shows it, in parts (one unit's line marked, or none).
     bulletin_parts: Callable[[MonthReport, int | None], list[str]]
+    #: A unit's survey QR code as a PNG: (link, unit name, campaign title) → bytes.
+    render_survey_qr: Callable[[str, str, str], bytes]

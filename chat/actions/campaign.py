@@ -1,6 +1,8 @@
 """Assessment campaign buttons (`ca:`): planning (template, scope, units, people, dates), the
 leading group's decisions, a unit's self-check, its leader's signature, the office's list,
-the settling of differing scores and the score workbook sent and sent back.
+the settling of differing scores, the score workbook sent and sent back, and the satisfaction
+survey (an answer and 跳过 carry the link's opaque token, never the unit's id; the office's
+QR codes).
 
 A check is carried by its place in the campaign's checklist (its id can be longer than a
 button holds); the services look the place up in the template the campaign was planned with.
@@ -20,6 +22,11 @@ TEMPLATE: Final = "[a-z][a-z0-9_]{0,31}"
 Subject = Literal["p", "g"]  # the plan, the grades
 Scope = Literal["general", "focus"]
 Mark = Literal["m", "p", "n"]  # met, partly, not met
+Rating = Literal["s", "b", "d"]  # 满意, 基本满意, 不满意
+#: A survey link's token, as `workflow.campaign_survey` makes them.
+TOKEN: Final = "[A-Za-z0-9_-]{16,43}"
+#: The survey's presses, answered for anyone (a stranger too) before the other `ca:` presses.
+SURVEY_PATTERN: Final = r"^ca:q[axr]:"
 _DATA: Final = re.compile(
     "ca:(?:"
     rf"t:(?P<template>{TEMPLATE})"
@@ -46,6 +53,9 @@ _DATA: Final = re.compile(
     rf"|sk:(?P<kc>{ID}):(?P<ku>{ID}):(?P<ki>[0-9]{{1,3}}):(?P<kv>[cx])"
     rf"|ws:(?P<wc>{ID})"
     rf"|wu:(?P<uc>{ID})"
+    rf"|qa:(?P<qt>{TOKEN}):(?P<qv>[sbd])"
+    rf"|qx:(?P<qx>{TOKEN})"
+    rf"|qr:(?P<qc>{ID})"
     ")"
 )
 
@@ -257,6 +267,28 @@ class UploadScores:
     campaign_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """Someone's answer to a unit's satisfaction survey, the link's token carried."""
+
+    token: str
+    rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class SurveySkip:
+    """跳过: no comment after a survey answer."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyCodes:
+    """📊 测评二维码: each unit's survey link and QR code, for the office."""
+
+    campaign_id: int
+
+
 Press = (
     PickTemplate
     | PickScope
@@ -285,6 +317,9 @@ Press = (
     | ConfirmSettle
     | ScoreSheet
     | UploadScores
+    | SurveyAnswer
+    | SurveySkip
+    | SurveyCodes
 )
 #: The presses of planning (a press of another kind ends the planning dialogue).
 PLANNING: Final = (
@@ -366,6 +401,12 @@ def encode(press: Press) -> str:
         return fits(f"ca:sk:{where}:{'c' if press.confirmed else 'x'}")
     if isinstance(press, ScoreSheet):
         return f"ca:ws:{_ids(press.campaign_id)}"
+    if isinstance(press, SurveyAnswer):
+        return fits(f"ca:qa:{word(press.token, TOKEN)}:{word(press.rating, '[sbd]')}")
+    if isinstance(press, SurveySkip):
+        return fits(f"ca:qx:{word(press.token, TOKEN)}")
+    if isinstance(press, SurveyCodes):
+        return f"ca:qr:{_ids(press.campaign_id)}"
     assert isinstance(press, UploadScores)
     return f"ca:wu:{_ids(press.campaign_id)}"
 
@@ -426,4 +467,10 @@ def decode(data: str) -> Press | None:
         return ConfirmSettle(int(g["kc"]), int(g["ku"]), int(g["ki"]), g["kv"] == "c")
     if g["wc"]:
         return ScoreSheet(int(g["wc"]))
+    if g["qt"]:
+        return SurveyAnswer(g["qt"], cast(Rating, g["qv"]))
+    if g["qx"]:
+        return SurveySkip(g["qx"])
+    if g["qc"]:
+        return SurveyCodes(int(g["qc"]))
     return UploadScores(int(g["uc"]))

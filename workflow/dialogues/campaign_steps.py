@@ -15,7 +15,7 @@ from chat.dialogue import Flow, Inbound, Invalid, Reply, Step, Stop
 from scoring.assessment import AssessmentTemplate, Verdict
 from storage.models import Person
 
-from .. import campaign_grades, campaign_notices, campaign_units, campaigns
+from .. import campaign_grades, campaign_notices, campaign_survey, campaign_units, campaigns
 from ..campaign_common import clean_text
 from ..campaign_templates import SHIPPED_DIR, load_templates
 from ..outcomes import Refused
@@ -443,10 +443,12 @@ class CampaignSteps(Base):
     async def _progress(self, person: Person, campaign_id: int) -> Reply:
         """Who has not finished the self-check (the office's list), those not done first."""
         lines = []
+        rates = await campaign_survey.rates(self.db, person, campaign_id)
         for line in await campaign_notices.progress(self.db, person, campaign_id):
             state = "✅ 已签字" if line.signed else ("✍️ 待签字" if line.reported else "⏳ 未提交")
             lines.append(
                 f"{line.name}：{state}，已答 {line.answered}/{line.checks}，实地考核 {line.onsite_on}"
+                f"；{campaign_survey.rates_line(rates[line.unit_id])}"
             )
         title = await campaigns.title_of(self.db, campaign_id)
         waiting = sum(1 for line in lines if "✅" not in line)

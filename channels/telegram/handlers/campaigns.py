@@ -18,6 +18,7 @@ from workflow.campaign_common import check_upload
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 
+from . import survey
 from .common import current, explain, keep_telegram_file
 from .dialogue import engine, send_replies
 
@@ -73,6 +74,7 @@ async def on_button(update: Update, context: Context) -> None:
         await explain(update, context, refused)
         return
     await send_replies(update, context, replies, person)
+    await survey.started(update, context, press)  # the office's QR codes once it runs
     context.bot_data.courier.wake()  # the notices the service queued go out
 
 

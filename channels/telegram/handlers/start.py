@@ -1,4 +1,5 @@
-"""Joining by invite (/start CODE), help per role, and a polite answer to strangers."""
+"""Joining by invite (/start CODE), a survey link (/start sv-TOKEN), help per role, and a
+polite answer to strangers."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from channels.telegram.context import Context
 from chat.texts import Raw, Texts
 from scoring.vocab import Role
 from storage.models import RoleGrant
-from workflow import joining, reach
+from workflow import campaign_survey, joining, reach
 from workflow.outcomes import Refused
 
+from . import survey
 from .common import current, explain, telegram_account
 
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -112,6 +114,10 @@ async def start(update: Update, context: Context) -> None:
         return
     texts = context.bot_data.texts
     code = context.args[0] if context.args else ""
+    token = campaign_survey.token_of(code)
+    if token is not None:  # a unit's satisfaction-survey link: anyone may answer
+        await survey.start(update, context, token)
+        return
     if code:
         if not CODE.fullmatch(code):
             await explain(update, context, Refused("invite_unknown"))

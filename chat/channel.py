@@ -97,9 +97,12 @@ class Retry:
 
 @dataclass(frozen=True, slots=True)
 class Fail:
-    """Never deliverable (blocked, no such chat, a refused file): failed for good."""
+    """Never deliverable (blocked, no such chat, a refused file): failed for good. `alert`
+    names the admins' notice when nothing of the channel's will get through until they act
+    (WeCom refusing the server's IP): the channel's other messages then wait."""
 
     reason: str
+    alert: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from chat.cards import Phrase, Value
 from chat.channel import Channel, Content, Fail, File, Prepared, Retry, Text, keys_of, stored_keys
@@ -34,6 +34,7 @@ from scoring.vocab import Role
 from storage import files, outbox
 from storage.db import Database, Tx
 from storage.models import OutboxMessage
+from workflow.notices import configured_admins
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.views import load_item_view, signing_history
@@ -42,12 +43,25 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(seconds=1)
 MAX_BACKOFF = timedelta(hours=1)
+#: After a failure that alerts admins (nothing of the channel's gets through until they act),
+#: how long the channel's messages wait before one is tried again; only the first such failure
+#: in `ALERT_SPELL` fails its row (listed in the digest), the later ones wait with the rest.
+ALERT_PAUSE = timedelta(minutes=10)
+ALERT_SPELL = timedelta(hours=24)
 #: One drain at a time per ledger; a lock per ledger, not per module, so a lock never outlives
 #: the event loop it was first contended on (each test, the sandbox's resets, a restart).
 _locks: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 #: Notices asking for a sign-off: rendered with the item's card and the step's buttons.
 SIGNOFF_NOTICES = frozenset({"signoff_request", "signoff_again"})
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A channel that limits messages per person (WeCom): asked before each row is claimed."""
+
+    def not_before(self, address: str, content: Content, now: datetime) -> datetime | None:
+        """When this content may go to this address within the limits; None: now."""
 
 
 def drain_lock(db: Database) -> asyncio.Lock:
@@ -63,6 +77,7 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     uncertain: int = 0
+    paced: int = 0  # held back by a channel's per-person limits, to go when they allow
     errors: list[str] = field(default_factory=list)
 
 
@@ -155,14 +170,28 @@ async def _drain_channel(
     for message in sorted(batch, key=lambda m: m.id):
         if message.address in held:
             continue
+        content: Content | None = None
+        if isinstance(channel, Paced):  # over the person's limits: waits, attempts untouched
+            content, later = await _paced(channel, db, rules, message)
+            if later is not None:
+                async with db.transaction() as tx:
+                    await outbox.postpone(tx, [message.id], later)
+                held.add(message.address)
+                report.paced += 1
+                continue
         async with db.transaction() as tx:  # claimed just before its send: a crash leaves
             if not await outbox.claim(tx, message.id):  # at most this one uncertain
                 continue
-        outcome, pause = await _send_one(channel, db, rules, message, report)
+        outcome, pause = await _send_one(channel, db, rules, message, report, content)
         if outcome == "later":
             held.add(message.address)
         if outcome == "sent":
             limited = False
+        if outcome == "alert":  # nothing of this channel's gets through: the rest waits
+            rest = [m.id for m in batch if m.id != message.id]
+            async with db.transaction() as tx:
+                await outbox.postpone(tx, rest, db.clock() + ALERT_PAUSE)
+            break
         if pause is None:
             continue
         # One flood refusal may be that chat's own limit: only its messages wait. Two in a
@@ -174,21 +203,37 @@ async def _drain_channel(
         limited = True
 
 
+async def _paced(
+    channel: Paced, db: Database, rules: CentreRules, message: OutboxMessage
+) -> tuple[Content | None, datetime | None]:
+    """A row's content, and when the channel's per-person limits let it go (None: now, or it
+    cannot be made: the send records that)."""
+    try:
+        content = await content_of(db, rules, message)
+    except Refused:
+        return None, None
+    return content, channel.not_before(message.address, content, db.clock())
+
+
 async def _send_one(
     channel: Channel,
     db: Database,
     rules: CentreRules,
     message: OutboxMessage,
     report: DrainReport,
+    content: Content | None = None,
 ) -> tuple[str, datetime | None]:
-    """One claimed message: send, then record sent, retry, failed or uncertain.
+    """One claimed message (its content made already, or now): send, then record sent,
+    retry, failed or uncertain.
 
-    Returns the outcome (sent, later, or done for failed and uncertain) and, after a flood
-    refusal, when the channel asked the bot to try again.
+    Returns the outcome (sent, later, alert for a failure admins are told of, or done for
+    failed and uncertain) and, after a flood refusal, when the channel asked the bot to try
+    again.
     """
     now: datetime = db.clock()
     try:
-        content = await content_of(db, rules, message)
+        if content is None:
+            content = await content_of(db, rules, message)
         sent = await channel.send(message.address, content)
     except Refused as error:  # the message cannot be made (a file with no bytes here)
         await _fail(db, message, error.key, report)
@@ -214,6 +259,9 @@ async def _send_one(
                     await outbox.release(tx, message.id, str(error), retry_at)
                     report.retried += 1
                 return "later", None
+            case Fail(reason=reason, alert=alert) if alert is not None:
+                await _alert(db, rules, message, reason, alert, report)
+                return "alert", None
             case Fail(reason=reason):
                 await _fail(db, message, reason, report)
                 return "done", None
@@ -239,6 +287,35 @@ async def remember(tx: Tx, key: str, channel: str, remote_id: str) -> None:
 async def _fail(db: Database, message: OutboxMessage, reason: str, report: DrainReport) -> None:
     """Records a message that can never be delivered."""
     async with db.transaction() as tx:
+        await outbox.mark_failed(tx, message.id, reason)
+    report.failed += 1
+    report.errors.append(f"{message.address}: {reason}")
+
+
+async def _alert(
+    db: Database,
+    rules: CentreRules,
+    message: OutboxMessage,
+    reason: str,
+    alert: str,
+    report: DrainReport,
+) -> None:
+    """A failure nothing of the channel's gets past until admins act: the configured admins
+    are alerted (each once an hour, on whatever account reaches them); the first such
+    message of a spell fails, and while the spell lasts the others wait for the fix."""
+    log.error("outbox %s: %s; admins alerted (%s)", message.id, reason, alert)
+    async with db.transaction() as tx:
+        since = tx.now - ALERT_SPELL
+        earlier = [
+            m for m in await outbox.by_purpose(tx, "", f"alert:{alert}:") if m.created_at >= since
+        ]
+        payload = {"notice": alert, "params": {"error": reason[:200]}, "item_id": None}
+        for admin in await configured_admins(tx, rules):
+            await outbox.enqueue(tx, f"alert:{alert}:{tx.now:%Y-%m-%dT%H}", admin, payload)
+        if earlier:
+            await outbox.release(tx, message.id, reason, tx.now + ALERT_PAUSE)
+            report.retried += 1
+            return
         await outbox.mark_failed(tx, message.id, reason)
     report.failed += 1
     report.errors.append(f"{message.address}: {reason}")

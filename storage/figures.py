@@ -528,6 +528,7 @@ QUIET_ENTITIES: Final[frozenset[str]] = frozenset(
         "outbox",
         "announcement",
         "wecom_inbox",
+        "wecom_card",
         "document",
         "period",
     }

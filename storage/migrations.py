@@ -1300,6 +1300,29 @@ CREATE TABLE campaign_rule_accepts (
 """,
     ),
     (
+        23,
+        "WeCom: each card sent with buttons, and each numbered menu, kept to settle or read back",
+        """
+-- What the WeCom adapter sent with buttons: a template card (its task_id, unique forever) or,
+-- with more choices than a card holds, a text with numbered choices (task_id NULL) that a
+-- later reply "3" reads back. `choices` holds [[label, data], ...] in the order shown;
+-- `response_code` the freshest unused code that may update the card (the send's, then a
+-- click's); `closed_at` when the card was settled or the menu answered or replaced.
+CREATE TABLE wecom_cards (
+    id             INTEGER PRIMARY KEY,
+    userid         TEXT NOT NULL,
+    task_id        TEXT UNIQUE,
+    msgid          TEXT NOT NULL,
+    title          TEXT NOT NULL,
+    choices        TEXT NOT NULL,
+    response_code  TEXT,
+    sent_at        TEXT NOT NULL,
+    closed_at      TEXT
+);
+CREATE INDEX wecom_cards_menus ON wecom_cards (userid, id) WHERE task_id IS NULL;
+""",
+    ),
+    (
         24,
         "assessment campaigns: the satisfaction survey's public links, the key answerers'"
         " accounts are hashed with, and a comment awaited after an answer",

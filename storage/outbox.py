@@ -114,6 +114,17 @@ async def undelivered_since(tx: Tx, since: datetime, limit: int = 200) -> list[O
     return [OutboxMessage.from_row(row) for row in rows]
 
 
+async def sent_since(tx: Tx, channel: str, since: datetime) -> list[tuple[str, datetime]]:
+    """(address, sent at) of a channel's messages sent at or after `since`, oldest first: to
+    pace a channel's sends to each person again after a restart."""
+    rows = await tx.fetchall(
+        "SELECT address, sent_at FROM outbox WHERE state = 'sent' AND channel = ?"
+        " AND sent_at >= ? ORDER BY sent_at, id",
+        (channel, to_stamp(since)),
+    )
+    return [(str(row["address"]), datetime.fromisoformat(str(row["sent_at"]))) for row in rows]
+
+
 async def by_purpose(tx: Tx, purpose: str, prefix: str) -> list[OutboxMessage]:
     """The rows queued under one purpose or under any purpose starting with `prefix` (every
     recipient), oldest first: whom a request and its later offers reached."""

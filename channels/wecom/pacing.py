@@ -44,16 +44,18 @@ class Pacer:
         self._keep = max(w.span for w in windows) + slack
         self._booked: dict[Hashable, deque[float]] = {}
 
-    def earliest(self, person: Hashable, now: float) -> float:
-        """When the next message to `person` may go (≥ now, ≥ their last booking)."""
+    def earliest(self, person: Hashable, now: float, count: int = 1) -> float:
+        """When the next `count` messages to `person` may go together (≥ now, ≥ their last
+        booking); more than a window holds wait for that window to be empty."""
         booked = self._booked.get(person)
         if not booked:
             return now
         at = max(now, booked[-1])
         for window in self._windows:
-            if len(booked) >= window.limit:
-                # the window's oldest booking must fall out of the span ending at `at`
-                at = max(at, booked[len(booked) - window.limit] + window.span + self._slack)
+            room = window.limit - min(max(count, 1), window.limit)  # earlier ones it may hold
+            if len(booked) > room:
+                # the window's oldest booking beyond `room` must fall out of the span at `at`
+                at = max(at, booked[len(booked) - room - 1] + window.span + self._slack)
         return at
 
     def reserve(self, person: Hashable, now: float) -> float:

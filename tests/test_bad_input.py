@@ -554,9 +554,9 @@ class Stage:
             raise AssertionError(f"unknown step {step!r}")
 
 
-#: /submit up to each step, from scratch (/submit restarts any draft).
+#: /submit up to each step, from scratch (/cancel first: a second /submit asks about a draft).
 SUBMIT_STEPS: dict[str, list[tuple[str, str]]] = {
-    "category": [("say", "/submit")],
+    "category": [("say", "/cancel"), ("say", "/submit")],
 }
 SUBMIT_STEPS["title"] = [*SUBMIT_STEPS["category"], ("press", "sub:cat:measures")]
 SUBMIT_STEPS["body"] = [*SUBMIT_STEPS["title"], ("say", "坏输入测试标题")]

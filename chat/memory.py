@@ -41,8 +41,7 @@ class MemoryChannel:
 
     engine: Engine
     render: Callable[[Reply], str]
-    #: A button's label from its key and the label's parameters.
-    label: Callable[..., str] = str
+    label: Callable[[str], str] = str
     name: str = CHANNEL
     sent: dict[int, list[Sent]] = field(default_factory=dict)
     unhandled: list[Inbound] = field(default_factory=list)
@@ -55,9 +54,7 @@ class MemoryChannel:
             Sent(
                 self.render(reply),
                 tuple(
-                    tuple(
-                        (self.label(button.label, **button.params), button.press) for button in row
-                    )
+                    tuple((self.label(button.label), button.press) for button in row)
                     for row in reply.buttons
                 ),
                 reply,

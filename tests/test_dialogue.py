@@ -55,9 +55,9 @@ def render(reply: Reply) -> str:
     return "\n".join([said, *(render(part) for part in reply.also)])
 
 
-def label(key: str, **params: object) -> str:
-    """A button's label: a catalogue key and its fields, or a label given as it is."""
-    return TEXTS(key, **params) if TEXTS.has(key) else key
+def label(key: str) -> str:
+    """A button's label: a catalogue key, or a label given as it is (a category)."""
+    return TEXTS(key) if TEXTS.has(key) else key
 
 
 @pytest.fixture

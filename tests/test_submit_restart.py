@@ -9,6 +9,7 @@ from __future__ import annotations
 from channels.telegram.app import BotApp
 from chat.actions import revise as rv
 from chat.actions import submit as sub
+from chat.dialogue.session import Inbound
 from chat.memory import Sent
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import ItemState
@@ -159,3 +160,26 @@ async def test_over_telegram(server: FakeBotApi, bot: BotApp) -> None:
     await tap(server, bot, informant, informant.received()[-1], "sub:drop")
     assert "已取消，草稿已删除" in texts_of(informant)[-1]
     assert "当前没有进行中的操作" in await say(server, bot, informant, "/cancel")
+
+
+async def test_cancel_of_a_draft_submitted_but_not_yet_said_so(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    """✅ 确认 committed, its reply lost to a kill: ✖️ 取消 then forgets the receipt at once
+    (the item stays submitted; no confirmation asked of a draft that is no longer one)."""
+    chat = channel(db, rules)
+    person = cast["informant"]
+    await chat.command(person, "submit")
+    await chat.press(person, sub.PickCategory("measures"))
+    await chat.text(person, "标题")
+    await chat.text(person, "正文。")
+    await chat.press(person, sub.Step("body:done"))
+    await chat.press(person, sub.PickDay(0))
+    await chat.press(person, sub.Step("files:done"))
+    await chat.engine.handle(Inbound(person, chat.name, "ok-1", press=sub.Step("ok")))
+    gone = await chat.press(person, sub.Step("cancel"))
+    assert keys(gone) == ["submit.cancelled"]
+    async with db.reading() as tx:
+        assert await sessions.load(tx, person, aside(chat)) is None
+        count = await tx.fetchone("SELECT count(*) FROM items WHERE title = '标题'")
+    assert count is not None and count[0] == 1

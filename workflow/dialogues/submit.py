@@ -309,9 +309,12 @@ class SubmitFlows(ReviseParts):
             return {"files": [*kept, entry]}
 
         async def decide(event: Inbound, draft: Draft) -> Draft:
-            """✅ 确认 goes on; 变更 offers the fields, a field's button goes back to its step."""
+            """✅ 确认 goes on; 变更 offers the fields, a field's button goes back to its step
+            (✖️ 取消 reaches it only once submitted, the reply not yet out: forgotten)."""
             if event.press == sub.Step("ok"):
                 return {"go": "ok"}
+            if event.press == sub.Step("cancel"):
+                raise Stop(Reply("submit.cancelled"))
             assert isinstance(event.press, sub.Change)
             field = event.press.field
             if field is None:

@@ -618,6 +618,17 @@ async def fill_draft(
         return "restart"
 
     result = await _step(h, member, flow, "submit", text("/submit"), "请选择信息类别")
+    if result.kind == "told" and "没有报送的草稿" in result.text:  # an earlier try's draft
+        asked, data = result.message, "sub:restart"
+        result = await _step(
+            h,
+            member,
+            flow,
+            "again",
+            lambda: tap_on(asked, data),
+            "请选择信息类别",
+            (asked or {}, data),
+        )
     if (stop := verdict(result)) is not None:
         return stop, None
     menu = result.message

@@ -385,7 +385,9 @@ class Stage:
         return string.Template(text).safe_substitute(self.case_values)
 
     async def submit(self, who: str = "informant", title: str = "窗口推行“一窗通办”") -> int:
-        """A plain item for yesterday (2026-10-14) through the whole /submit; its number."""
+        """A plain item for yesterday (2026-10-14) through the whole /submit (a draft left
+        open by an earlier case dropped first); its number."""
+        await self.say(who, "/cancel")
         await self.say(who, "/submit")
         await self.press(who, "sub:cat:measures")
         await self.say(who, title)

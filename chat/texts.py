@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from chat import texts_announce, texts_briefs, texts_campaigns, texts_webnews
+from chat import texts_announce, texts_briefs, texts_campaigns, texts_revise, texts_webnews
 from chat.render import TELEGRAM_HTML, Renderer
 
 _CORE_ZH: Final[dict[str, str]] = {
@@ -877,9 +877,16 @@ def _merged(base: dict[str, str], *parts: Mapping[str, str]) -> dict[str, str]:
 
 
 ZH: Final[dict[str, str]] = _merged(
-    _CORE_ZH, texts_briefs.ZH, texts_webnews.ZH, texts_announce.ZH, texts_campaigns.ZH
+    _CORE_ZH,
+    texts_briefs.ZH,
+    texts_webnews.ZH,
+    texts_announce.ZH,
+    texts_campaigns.ZH,
+    texts_revise.ZH,
 )
-EN: Final[dict[str, str]] = _merged(_CORE_EN, texts_briefs.EN, texts_webnews.EN, texts_announce.EN)
+EN: Final[dict[str, str]] = _merged(
+    _CORE_EN, texts_briefs.EN, texts_webnews.EN, texts_announce.EN, texts_revise.EN
+)
 CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {"zh": ZH, "en": EN}
 
 

@@ -52,10 +52,12 @@ def editor_rows_for(state: ItemState, item_id: int) -> Rows:
     return ()
 
 
-def history_of(view: ItemView, decisions: list[Decision]) -> tuple[Phrase, ...]:
+def history_of(
+    view: ItemView, decisions: list[Decision], revised: tuple[Phrase, ...] = ()
+) -> tuple[Phrase, ...]:
     """What a signer reads before signing: the author, this round's decisions so far, the
-    reason of the last return (a resubmission's), and that the text is cut (its 📄 全文 is
-    `full_text_rows`)."""
+    reason of the last return and what the resubmission changed (`revised`), and that the
+    text is cut (its 📄 全文 is `full_text_rows`)."""
     item = view.item
     notes = [Phrase("card.author", {"name": view.author.name})] if view.author else []
     for done in decisions:
@@ -83,6 +85,7 @@ def history_of(view: ItemView, decisions: list[Decision]) -> tuple[Phrase, ...]:
                 },
             )
         )
+        notes.extend(revised)
     if len(item.body) > BODY_PREVIEW:
         notes.append(Phrase("card.cut", {"length": len(item.body), "shown": BODY_PREVIEW}))
     return tuple(notes)

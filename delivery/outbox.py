@@ -36,6 +36,7 @@ from storage.db import Database, Tx
 from storage.models import OutboxMessage
 from workflow.notices import configured_admins
 from workflow.outcomes import Refused
+from workflow.revision import change_phrases, revised_in_round
 from workflow.rules import CentreRules
 from workflow.views import load_item_view, signing_history
 
@@ -124,7 +125,9 @@ async def content_of(db: Database, rules: CentreRules, message: OutboxMessage) -
         if key in SIGNOFF_NOTICES or key == "editor_new_item":
             view = await load_item_view(db, int(item_id))
             today = rules.local_now(db.clock()).date()  # a request shows the days left now
-            history = history_of(view, await signing_history(db, view.item.id))
+            changes = await revised_in_round(db, view.item)
+            revised = change_phrases(rules, changes) if changes is not None else ()
+            history = history_of(view, await signing_history(db, view.item.id), revised)
             params["card"] = item_card_of(rules, view, today=today, history=history)
             if key in SIGNOFF_NOTICES:
                 round_no, step_no = int(queued.get("round", 0)), int(queued.get("step", 0))

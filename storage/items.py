@@ -330,6 +330,19 @@ async def attach_file(
     return ItemFile.from_row(row)
 
 
+async def detach_file(tx: Tx, item_id: int, file_row_id: int, *, actor_id: int) -> bool:
+    """Removes one attachment from an item its author may still change (draft or returned);
+    False if it is no longer there."""
+    removed = await tx.execute(
+        "DELETE FROM item_files WHERE id = ? AND item_id = ?"
+        " AND (SELECT state FROM items WHERE id = ?) IN ('draft', 'returned')",
+        (file_row_id, item_id, item_id),
+    )
+    if removed:
+        await tx.audit(actor_id, "item.detach", "item", item_id, file=file_row_id)
+    return bool(removed)
+
+
 async def files_of(tx: Tx, item_id: int) -> list[ItemFile]:
     """An item's attachments in the order they were added."""
     rows = await tx.fetchall("SELECT * FROM item_files WHERE item_id = ? ORDER BY id", (item_id,))

@@ -617,7 +617,22 @@ async def fill_draft(
         flow.told.append(result.text or "(the button vanished without an answer)")
         return "restart"
 
+    if flow.attempts > 1:  # the earlier try's draft dropped first (/submit would ask about it)
+        dropped = await _step(h, member, flow, "cancel", text("/cancel"), "")
+        if (stop := verdict(dropped)) is not None:
+            return stop, None
     result = await _step(h, member, flow, "submit", text("/submit"), "请选择信息类别")
+    if result.kind == "told" and "没有报送的草稿" in result.text:  # an earlier try's draft
+        asked, data = result.message, "sub:restart"
+        result = await _step(
+            h,
+            member,
+            flow,
+            "again",
+            lambda: tap_on(asked, data),
+            "请选择信息类别",
+            (asked or {}, data),
+        )
     if (stop := verdict(result)) is not None:
         return stop, None
     menu = result.message

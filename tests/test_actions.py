@@ -63,9 +63,19 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(submit.PickCategory, st.from_regex(r"[a-z_]{1,56}", fullmatch=True)),
         st.builds(submit.PickDay, st.sampled_from([0, 1])),
         st.builds(submit.Change, st.none() | names),
-        st.builds(submit.Step, st.sampled_from(["body:done", "files:done", "ok", "cancel"])),
+        st.builds(
+            submit.Step,
+            st.sampled_from(
+                ["body:done", "files:done", "ok", "cancel", "resume", "restart", "drop", "keep"]
+            ),
+        ),
     ),
-    revise: st.builds(revise.Revise, ids),
+    revise: st.one_of(
+        st.builds(revise.Revise, ids),
+        st.builds(
+            revise.RemoveFile, st.integers(0, 99), st.from_regex(r"[0-9a-f]{8}", fullmatch=True)
+        ),
+    ),
     tasks: st.one_of(
         st.builds(tasks.TaskAction, st.sampled_from(["done", "cancel", "cancelok", "keep"]), ids),
         st.builds(tasks.TaskLink, ids, ids),
@@ -228,6 +238,8 @@ TODAY: list[tuple[str, Any]] = [
     ("ed:q:0:0:a:0", editor.DeskPage(0)),
     ("ed:q:2:7:s:202611", editor.DeskPage(2, 7, "s", 202611)),
     ("rv:12", revise.Revise(12)),
+    ("rv:rm:3:0a1b2c3d", revise.RemoveFile(3, "0a1b2c3d")),
+    ("sub:restart", submit.Step("restart")),
     ("it:full:12", item.FullText(12)),
     ("it:wd:12", item.Withdraw(12)),
     ("it:wd:12:ok", item.Withdraw(12, "ok")),
@@ -320,6 +332,10 @@ FORGED = [
     "rv:-1",
     "rv:99999999999999999999",
     "rv:5\n",
+    "rv:rm:1",
+    "rv:rm:100:0a1b2c3d",
+    "rv:rm:1:0A1B2C3D",
+    "rv:rm:1:0a1b2c3",
     "tk:close:1",
     "tk:done:",
     "ad:rv:1:yes",
@@ -429,6 +445,7 @@ def test_routes_of_conversation_steps_take_their_presses() -> None:
         (submit.PREVIEW_PATTERN, submit.Change("files")),
         (submit.CANCEL_PATTERN, submit.Step("cancel")),
         (revise.PATTERN, revise.Revise(10**12 - 1)),
+        (revise.REMOVE_PATTERN, revise.RemoveFile(99, "ffffffff")),
         (announce.AUDIENCE_PATTERN, announce.Toggle("k", "township")),
         (announce.UNIT_PATTERN, announce.PickUnit(4)),
         (announce.PREVIEW_PATTERN, announce.Send("ab")),

@@ -385,7 +385,9 @@ class Stage:
         return string.Template(text).safe_substitute(self.case_values)
 
     async def submit(self, who: str = "informant", title: str = "窗口推行“一窗通办”") -> int:
-        """A plain item for yesterday (2026-10-14) through the whole /submit; its number."""
+        """A plain item for yesterday (2026-10-14) through the whole /submit (a draft left
+        open by an earlier case dropped first); its number."""
+        await self.say(who, "/cancel")
         await self.say(who, "/submit")
         await self.press(who, "sub:cat:measures")
         await self.say(who, title)
@@ -554,9 +556,9 @@ class Stage:
             raise AssertionError(f"unknown step {step!r}")
 
 
-#: /submit up to each step, from scratch (/submit restarts any draft).
+#: /submit up to each step, from scratch (/cancel first: a second /submit asks about a draft).
 SUBMIT_STEPS: dict[str, list[tuple[str, str]]] = {
-    "category": [("say", "/submit")],
+    "category": [("say", "/cancel"), ("say", "/submit")],
 }
 SUBMIT_STEPS["title"] = [*SUBMIT_STEPS["category"], ("press", "sub:cat:measures")]
 SUBMIT_STEPS["body"] = [*SUBMIT_STEPS["title"], ("say", "坏输入测试标题")]

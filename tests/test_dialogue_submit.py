@@ -142,7 +142,9 @@ async def test_a_typed_wait_goes_first_and_the_draft_goes_on_after(
     assert "原因：数据需要核实" in shown[0].text
     titled = await chat.text(head, "负责人的标题")
     assert [s.reply.key for s in titled if s.reply] == ["submit.ask_body"]
-    fresh = await chat.command(head, "submit")  # /submit again: a fresh draft
+    asked = await chat.command(head, "submit")  # /submit again: continue, or start afresh
+    assert [s.reply.key for s in asked if s.reply] == ["submit.draft_open"]
+    fresh = await chat.press(head, asked[0].press("放弃并重新开始"))
     assert [s.reply.key for s in fresh if s.reply] == ["submit.choose_category"]
 
 
@@ -212,8 +214,8 @@ async def test_a_returned_item_revised_from_its_preview(
     assert preview[0].reply is not None and preview[0].reply.key == "submit.preview"
     assert f"#{item_id}" in preview[0].text
     offered = await chat.press(author, sub.Change())
-    assert [label for label, _ in offered[0].buttons[0]] == ["标题", "正文"]
-    forged = await chat.press(author, sub.Change("category"))
+    assert [label for label, _ in offered[0].buttons[0]] == ["类别", "标题", "正文", "日期", "附件"]
+    forged = await chat.press(author, sub.Change("state"))
     assert [s.reply.key for s in forged if s.reply] == ["refused.forged"]
     await chat.press(author, sub.Change("body"))
     await chat.text(author, "补充：当天办件 3000 余件。")

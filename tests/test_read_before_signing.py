@@ -4,6 +4,7 @@ bot and the fake Bot API."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from channels.telegram.app import BotApp
@@ -14,7 +15,7 @@ from storage.db import Database
 from storage.models import Person
 from tests.flow import buttons, settle, texts_of
 from tests.test_flows import WINDOW, join, tap
-from workflow import signoff, submission
+from workflow import revision, signoff, submission
 
 LONG = "".join(f"第{n}段：本月窗口推行“一窗通办”，群众办事更方便。" for n in range(1, 121))
 
@@ -81,9 +82,9 @@ async def test_a_resubmission_shows_why_it_came_back(
     await signoff.decide(
         ledger, rules, head, item_id=item.id, round_=0, step=0, approve=False, reason="请补充照片"
     )
-    await submission.resubmit(
-        ledger, rules, informant, item.id, title="补充后的信息", body="正文，已补充。"
-    )
+    was = revision.as_returned(*await revision.returned_version(ledger, informant, item.id))
+    changed = replace(was, title="补充后的信息", body="正文，已补充。")
+    await revision.resubmit(ledger, rules, informant, item.id, changed)
     bot.bot_data.courier.wake()  # what the services queued goes out
     await settle(server, bot)
     request = str(server.user(102, "李明").received()[-1]["text"])

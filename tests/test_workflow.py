@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ from storage.db import Database
 from storage.models import TELEGRAM, Account, Person
 from storage.units import UnitSpec
 from tests.conftest import FakeClock
-from workflow import centre, joining, signoff, submission
+from workflow import centre, joining, revision, signoff, submission
 from workflow.figures import month_report
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
@@ -362,9 +363,9 @@ async def test_return_revise_resubmit_restarts_chain(
     assert returned.result is signoff.Result.RETURNED
     assert returned.notices[0].params["reason"] == "请补充办件数量"
 
-    again = await submission.resubmit(
-        db, rules, cast["informant"], item.id, title="推行“一窗通办” 办件3000件", body="补充后正文"
-    )
+    was = revision.as_returned(*await revision.returned_version(db, cast["informant"], item.id))
+    changed = replace(was, title="推行“一窗通办” 办件3000件", body="补充后正文")
+    again = await revision.resubmit(db, rules, cast["informant"], item.id, changed)
     assert (again.item.chain_round, again.item.chain_step) == (1, 0)
     assert again.item.state is ItemState.PENDING
 
@@ -499,7 +500,8 @@ async def test_revoked_informant_cannot_resubmit(
         if holder.id == cast["informant"].id:
             await joining.revoke(db, grant.id, None)
     with pytest.raises(Refused) as refused:
-        await submission.resubmit(db, rules, cast["informant"], item.id, title="新", body="新")
+        changed = revision.Revised(item.category, "新", "新", item.event_date, ())
+        await revision.resubmit(db, rules, cast["informant"], item.id, changed)
     assert refused.value.key == "not_informant"
 
 

@@ -1,5 +1,6 @@
-"""/submit buttons (`sub:`): the unit and category, body and attachments done, the day, and
-the preview's confirm, change (with the field) and cancel."""
+"""/submit buttons (`sub:`): the unit and category, body and attachments done, the day, the
+preview's confirm, change (with the field) and cancel; and what an open draft asks first: a
+second /submit's continue or start again, a cancel's confirm or keep writing."""
 
 from __future__ import annotations
 
@@ -18,13 +19,13 @@ DAY_PATTERN: Final = r"^sub:date:[01]$"
 FILES_DONE_PATTERN: Final = r"^sub:files:done$"
 PREVIEW_PATTERN: Final = r"^sub:(ok|cancel|chg(:\w+)?)$"
 CANCEL_PATTERN: Final = r"^sub:cancel$"
-StepName = Literal["body:done", "files:done", "ok", "cancel"]
+StepName = Literal["body:done", "files:done", "ok", "cancel", "resume", "restart", "drop", "keep"]
 #: A category key as the configuration allows it (a-z and _), within the 64-byte limit.
 _CATEGORY: Final = "[a-z_]{1,56}"
 _FIELD: Final = "[a-z_]{1,20}"
 _DATA: Final = re.compile(
     rf"sub:(?:unit:({ID})|cat:({_CATEGORY})|date:([01])|chg:({_FIELD})"
-    r"|(body:done|files:done|ok|cancel|chg))"
+    r"|(body:done|files:done|ok|cancel|resume|restart|drop|keep|chg))"
 )
 
 
@@ -58,7 +59,9 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """A step that carries nothing else: body or attachments done, confirm, cancel."""
+    """A step that carries nothing else: body or attachments done, confirm, cancel; an open
+    draft continued (resume) or dropped for a fresh start (restart); a cancel confirmed
+    (drop) or taken back (keep)."""
 
     name: StepName
 

@@ -1,8 +1,10 @@
 """/submit on the conversation engine, for every channel: the unit (asked only of people in
 several), category, title, body (several messages joined, closed with 完成), the day (buttons
 or typed), files, and the preview (the item's card, its timeliness; a field changed there
-comes back to it; ✅ 确认 submits with the draft's token, ✖️ 取消 forgets it); a returned item's
-修改后重报 (`rv:`) opens its text as a draft at the preview.
+comes back to it; ✅ 确认 submits with the draft's token, ✖️ 取消 forgets it, asking first
+when the draft has content); a returned item's 修改后重报 (`rv:`) opens it as a draft at the
+preview, every field changeable (`revise.py`). A second /submit or 修改后重报 while a draft is
+open asks whether to continue it or start again (`drafting.py`).
 
 The flow is kept aside (`Flow.aside`), as PTB's conversation was: other commands and presses
 leave it standing, a typed answer another flow waits for goes there first, and it does not
@@ -30,8 +32,9 @@ from .. import submission
 from ..outcomes import Refused
 from ..rules import CentreRules, Timeliness
 from ..typed_dates import parse_day
-from ..views import item_view
-from .base import AUTHOR_ROLES, Base, Draft
+from .base import AUTHOR_ROLES, Draft, explain
+from .drafting import CHOICES, detours, guarded
+from .revise import ReviseParts, remove_file, revision_files
 
 MAX_FILES: Final = 10
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
@@ -39,9 +42,8 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 DOCUMENT_TYPES: Final = frozenset(
     (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".jpg", ".jpeg", ".png")
 )
-#: The fields the preview's 变更 offers (a revised item: its text only), and their steps.
+#: The fields the preview's 变更 offers (a new item's and a revised one's), and their steps.
 FIELDS: Final = ("category", "title", "body", "date", "files")
-REVISED_FIELDS: Final = ("title", "body")
 
 
 def file_refusal(file: FileIn, count: int) -> Reply | None:
@@ -101,16 +103,7 @@ def _back(to: str) -> Callable[[Draft], str]:
     return lambda draft: "preview" if draft.get("back") else to
 
 
-def _cancelled(event: Inbound) -> None:
-    """✖️ 取消 (the preview's, or one pressed at any step): the draft is forgotten. An empty
-    message where text is asked is no text (as Telegram's filters had it)."""
-    if event.press == sub.Step("cancel"):
-        raise Stop(Reply("submit.cancelled"))
-    if event.press is None and event.file is None and event.text == "":
-        raise Invalid(Reply("submit.want_text"))
-
-
-class SubmitFlows(Base):
+class SubmitFlows(ReviseParts):
     """/submit."""
 
     # /submit -------------------------------------------------------------------------------
@@ -122,48 +115,41 @@ class SubmitFlows(Base):
         return sorted({g.unit_id for g in grants if g.role in AUTHOR_ROLES and g.unit_id})
 
     async def _submit_start(self, event: Inbound) -> Draft | None:
-        """/submit (a fresh draft; the unit is asked only of people in several) or a returned
-        item's 修改后重报 (its text as the draft, at the preview)."""
+        """/submit (a fresh draft) or a returned item's 修改后重报 (it as the draft, at the
+        preview); a press of a question no longer standing is told so."""
         if isinstance(event.press, rv.Revise):
-            person = await self._person(event.person_id)
-            item_id = event.press.item_id
-            view = await item_view(self.db, person, item_id)
-            if view.item.author_id != person.id:
-                raise Refused("item_not_yours")
-            await submission.check_resubmittable(self.db, person, item_id)
-            item = view.item
-            return {
-                "author": person.id,
-                "revise": item.id,
-                "unit_id": item.unit_id,
-                "category": item.category,
-                "title": item.title,
-                "body": item.body,
-                "body_done": True,
-                "event_date": item.event_date.isoformat(),
-                "files": [],
-                "files_done": True,
-            }
+            return await self._revision_draft(event.person_id, event.press.item_id)
+        if isinstance(event.press, rv.RemoveFile):
+            raise Stop(Reply("revise.file_gone"))
+        if isinstance(event.press, sub.Step) and event.press.name in CHOICES:
+            raise Stop(Reply("submit.choice_done"))
         if event.command != "submit":
             return None
-        choices = await self._authors_units(event.person_id)
+        return await self._fresh_submit(event.person_id)
+
+    async def _fresh_submit(self, person_id: int) -> dict[str, Any]:
+        """A fresh /submit draft: its token, and its unit when the person has one only (else
+        the units to ask from)."""
+        choices = await self._authors_units(person_id)
         if not choices:
             raise Stop(Reply("submit.no_unit"))
-        draft: dict[str, Any] = {
-            "author": event.person_id,
-            "files": [],
-            "token": secrets.token_hex(12),
-        }
+        draft: dict[str, Any] = {"author": person_id, "files": [], "token": secrets.token_hex(12)}
         if len(choices) == 1:
             draft["unit_id"] = choices[0]
         else:
             draft["units"] = choices
         return draft
 
+    async def _fresh(self, event: Inbound, wanted: Draft) -> Draft:
+        """The fresh draft of what a second start wants: /submit or 修改后重报 of an item."""
+        if wanted.get("revise"):
+            return await self._revision_draft(event.person_id, int(wanted["revise"]))
+        return await self._fresh_submit(event.person_id)
+
     async def _unit_names(self, event: Inbound, draft: Draft) -> Draft:
         """The units to choose from, by name (read when asked)."""
         async with self.db.reading() as tx:
-            found = [await units.get_unit(tx, int(u)) for u in draft.get("units", [])]
+            found = [await units.get_unit(tx, int(u)) for u in draft.get("units") or []]
         return {"choices": [(u.id, u.name) for u in found if u is not None]}
 
     async def _preview_shows(self, event: Inbound, draft: Draft) -> Draft:
@@ -177,6 +163,13 @@ class SubmitFlows(Base):
         standing, settled = await submission.draft_standing(
             self.db, rules, person, int(draft["unit_id"]), category, day
         )
+        notes: tuple[Phrase, ...] = ()
+        if draft.get("revise"):
+            try:
+                notes = await self._revision_notes(draft)
+            except Refused as refused:  # resubmitted or changed meanwhile: nothing to preview
+                said = explain(refused)
+                raise Stop(*(said,) if said else ()) from None
         card = item_card(
             number=int(draft.get("revise") or 0),
             title=str(draft["title"]),
@@ -185,6 +178,7 @@ class SubmitFlows(Base):
             event_date=day,
             state="draft",
             body=str(draft["body"]),
+            history=notes,
         )
         return {
             "card": card,
@@ -197,14 +191,7 @@ class SubmitFlows(Base):
         rules = self.rules
         person = await self._person(event.person_id)
         if draft.get("revise"):
-            result = await submission.resubmit(
-                self.db,
-                rules,
-                person,
-                int(draft["revise"]),
-                title=str(draft["title"]),
-                body=str(draft["body"]),
-            )
+            result = await self._resubmit(person.id, draft)
         else:
             result = await submission.submit(
                 self.db,
@@ -247,7 +234,6 @@ class SubmitFlows(Base):
 
         async def unit(event: Inbound, draft: Draft) -> Draft:
             """A unit button: one the person still writes for."""
-            _cancelled(event)
             assert isinstance(event.press, sub.PickUnit)
             if event.press.unit_id not in await self._authors_units(event.person_id):
                 raise Refused("not_allowed")
@@ -255,7 +241,6 @@ class SubmitFlows(Base):
 
         async def category(event: Inbound, draft: Draft) -> Draft:
             """A category button."""
-            _cancelled(event)
             assert isinstance(event.press, sub.PickCategory)
             if event.press.key not in rules.categories:
                 raise Refused("category_unknown")
@@ -263,13 +248,11 @@ class SubmitFlows(Base):
 
         async def title(event: Inbound, draft: Draft) -> Draft:
             """The title, checked as the service checks it."""
-            _cancelled(event)
             return {"title": submission.check_title(rules, event.text or "")}
 
         async def body(event: Inbound, draft: Draft) -> Draft:
             """A part of the body (joined to the parts before, or replacing the body being
             changed), or 完成 once there is some."""
-            _cancelled(event)
             if event.press is not None:
                 if not draft.get("body"):
                     raise Refused("body_empty")
@@ -300,7 +283,6 @@ class SubmitFlows(Base):
 
         async def day(event: Inbound, draft: Draft) -> Draft:
             """Today / yesterday buttons or a typed date."""
-            _cancelled(event)
             today = self._today()
             if isinstance(event.press, sub.PickDay):
                 picked = today - timedelta(days=event.press.days_ago)
@@ -310,11 +292,13 @@ class SubmitFlows(Base):
             return {"event_date": checked.isoformat()}
 
         async def files(event: Inbound, draft: Draft) -> Draft:
-            """A photo or an accepted document (stored by the channel), or 完成 / 跳过."""
-            _cancelled(event)
+            """A photo or an accepted document (stored by the channel), a revision's file
+            removed, or 完成 / 跳过."""
+            if isinstance(event.press, rv.RemoveFile):
+                return remove_file(draft, event.press)
             if event.file is None:
                 return {"files_done": True}
-            kept = list(draft.get("files", []))
+            kept = list(draft.get("files") or [])
             refusal = file_refusal(event.file, len(kept))
             if refusal is not None:
                 raise Invalid(refusal)
@@ -325,21 +309,25 @@ class SubmitFlows(Base):
             return {"files": [*kept, entry]}
 
         async def decide(event: Inbound, draft: Draft) -> Draft:
-            """✅ 确认 goes on; 变更 offers the fields, a field's button goes back to its step."""
-            _cancelled(event)
+            """✅ 确认 goes on; 变更 offers the fields, a field's button goes back to its step
+            (✖️ 取消 reaches it only once submitted, the reply not yet out: forgotten)."""
             if event.press == sub.Step("ok"):
                 return {"go": "ok"}
+            if event.press == sub.Step("cancel"):
+                raise Stop(Reply("submit.cancelled"))
             assert isinstance(event.press, sub.Change)
             field = event.press.field
             if field is None:
                 return {"go": "field"}
-            if field not in (REVISED_FIELDS if draft.get("revise") else FIELDS):
+            if field not in FIELDS:
                 raise Refused("forged")
             changed: dict[str, Any] = {"go": field, "change": field, "back": True}
             if field == "body":
                 changed.update(replace_body=True, body_done=False)
-            if field == "files":
-                changed.update(files=[], files_done=False)
+            if field == "files":  # a new item's are sent again; a revision's kept, listed
+                changed.update(files_done=False)
+                if not draft.get("revise"):
+                    changed.update(files=[])
             return changed
 
         def decided(draft: Draft) -> str | None:  # none (✅), the fields or a field's step
@@ -347,8 +335,7 @@ class SubmitFlows(Base):
 
         def fields(draft: Draft) -> Reply:
             """Which field to change."""
-            offered = REVISED_FIELDS if draft.get("revise") else FIELDS
-            row = tuple(Button(f"submit.field.{f}", sub.Change(f)) for f in offered)
+            row = tuple(Button(f"submit.field.{f}", sub.Change(f)) for f in FIELDS)
             return Reply("submit.which_field", buttons=(row,))
 
         def body_prompt(draft: Draft) -> Reply:
@@ -359,8 +346,11 @@ class SubmitFlows(Base):
             return Reply("submit.ask_body")
 
         def files_prompt(draft: Draft) -> Reply:
-            """Files asked for (跳过), or how many there are so far (完成)."""
-            count = len(draft.get("files", []))
+            """Files asked for (跳过), or how many there are so far (完成); a revision's
+            listed, each with its remove button."""
+            if draft.get("revise"):
+                return revision_files(draft)
+            count = len(draft.get("files") or [])
             if count:
                 done = ((Button("btn.done", sub.Step("files:done")),),)
                 return Reply("submit.file_added", {"count": count}, buttons=done)
@@ -374,7 +364,7 @@ class SubmitFlows(Base):
                 (Button("btn.confirm", sub.Step("ok")),),
                 (Button("btn.change", sub.Change()), Button("btn.cancel", sub.Step("cancel"))),
             )
-            files, timely = len(draft.get("files", [])), draft["timeliness"]
+            files, timely = len(draft.get("files") or []), draft["timeliness"]
             shown = {"card": draft["card"], "files": files, "timeliness": timely}
             return Reply("submit.preview", shown, buttons=rows)
 
@@ -384,103 +374,112 @@ class SubmitFlows(Base):
         days = ((Button("btn.today", sub.PickDay(0)), Button("btn.yesterday", sub.PickDay(1))),)
         buttons, texts = "submit.use_buttons", "submit.want_text"
         decisions = (sub.Step, sub.Change)
+
+        def first(draft: Draft) -> str:
+            """Where a fresh draft starts: a revision at its preview, a new item at its unit."""
+            return "preview" if draft.get("revise") else "unit"
+
+        asked = (
+            Step(
+                "unit",
+                lambda draft: Reply(
+                    "submit.choose_unit",
+                    buttons=tuple(
+                        (Button(name, sub.PickUnit(unit)),) for unit, name in draft["choices"]
+                    ),
+                ),
+                unit,
+                next="category",
+                presses=(sub.PickUnit, sub.Step),
+                press_test=_only(),
+                takes_text=False,
+                skip=lambda draft: draft.get("unit_id") is not None,
+                show=self._unit_names,
+                misfit=buttons,
+            ),
+            Step(
+                "category",
+                lambda draft: Reply("submit.choose_category", buttons=categories),
+                category,
+                after=_back("title"),
+                presses=(sub.PickCategory, sub.Step),
+                press_test=_only(),
+                takes_text=False,
+                skip=_changing("category", "category"),
+                misfit=buttons,
+            ),
+            Step(
+                "title",
+                lambda draft: Reply("submit.ask_title", {"limit": rules.title_max}),
+                title,
+                after=_back("body"),
+                presses=(sub.Step,),
+                press_test=_only(),
+                skip=_changing("title", "title"),
+                misfit=texts,
+            ),
+            Step(
+                "body",
+                body_prompt,
+                body,
+                after=lambda draft: _back("date")(draft) if draft.get("body_done") else "body",
+                presses=(sub.Step,),
+                press_test=_only("body:done"),
+                skip=_changing("body", "body_done"),
+                clears=True,
+                misfit=texts,
+            ),
+            Step(
+                "date",
+                lambda draft: Reply("submit.ask_date", buttons=days),
+                day,
+                after=_back("files"),
+                presses=(sub.PickDay, sub.Step),
+                press_test=_only(),
+                skip=_changing("date", "event_date"),
+                misfit=texts,
+            ),
+            Step(
+                "files",
+                files_prompt,
+                files,
+                after=lambda draft: "preview" if draft.get("files_done") else "files",
+                presses=(sub.Step, rv.RemoveFile),
+                press_test=_only("files:done"),
+                takes_text=False,
+                takes_files=True,
+                skip=_changing("files", "files_done"),
+                misfit="submit.want_file",
+            ),
+            Step(
+                "preview",
+                preview,
+                decide,
+                after=decided,
+                presses=decisions,
+                press_test=_only("ok"),
+                takes_text=False,
+                misfit=buttons,
+                show=self._preview_shows,
+            ),
+            Step(
+                "field",
+                fields,
+                decide,
+                after=decided,
+                presses=decisions,
+                press_test=_only("ok"),
+                takes_text=False,
+                misfit=buttons,
+            ),
+        )
         return Flow(
             name="submit",
             what="help.submit",
             start=self._submit_start,
             steps=(
-                Step(
-                    "unit",
-                    lambda draft: Reply(
-                        "submit.choose_unit",
-                        buttons=tuple(
-                            (Button(name, sub.PickUnit(unit)),) for unit, name in draft["choices"]
-                        ),
-                    ),
-                    unit,
-                    next="category",
-                    presses=(sub.PickUnit, sub.Step),
-                    press_test=_only(),
-                    takes_text=False,
-                    skip=lambda draft: "unit_id" in draft,
-                    show=self._unit_names,
-                    misfit=buttons,
-                ),
-                Step(
-                    "category",
-                    lambda draft: Reply("submit.choose_category", buttons=categories),
-                    category,
-                    after=_back("title"),
-                    presses=(sub.PickCategory, sub.Step),
-                    press_test=_only(),
-                    takes_text=False,
-                    skip=_changing("category", "category"),
-                    misfit=buttons,
-                ),
-                Step(
-                    "title",
-                    lambda draft: Reply("submit.ask_title", {"limit": rules.title_max}),
-                    title,
-                    after=_back("body"),
-                    presses=(sub.Step,),
-                    press_test=_only(),
-                    skip=_changing("title", "title"),
-                    misfit=texts,
-                ),
-                Step(
-                    "body",
-                    body_prompt,
-                    body,
-                    after=lambda draft: _back("date")(draft) if draft.get("body_done") else "body",
-                    presses=(sub.Step,),
-                    press_test=_only("body:done"),
-                    skip=_changing("body", "body_done"),
-                    clears=True,
-                    misfit=texts,
-                ),
-                Step(
-                    "date",
-                    lambda draft: Reply("submit.ask_date", buttons=days),
-                    day,
-                    after=_back("files"),
-                    presses=(sub.PickDay, sub.Step),
-                    press_test=_only(),
-                    skip=_changing("date", "event_date"),
-                    misfit=texts,
-                ),
-                Step(
-                    "files",
-                    files_prompt,
-                    files,
-                    after=lambda draft: "preview" if draft.get("files_done") else "files",
-                    presses=(sub.Step,),
-                    press_test=_only("files:done"),
-                    takes_text=False,
-                    takes_files=True,
-                    skip=_changing("files", "files_done"),
-                    misfit="submit.want_file",
-                ),
-                Step(
-                    "preview",
-                    preview,
-                    decide,
-                    after=decided,
-                    presses=decisions,
-                    press_test=_only("ok"),
-                    takes_text=False,
-                    misfit=buttons,
-                    show=self._preview_shows,
-                ),
-                Step(
-                    "field",
-                    fields,
-                    decide,
-                    after=decided,
-                    presses=decisions,
-                    press_test=_only("ok"),
-                    takes_text=False,
-                    misfit=buttons,
-                ),
+                *(guarded(step, self._fresh, first) for step in asked),
+                *detours(self._fresh, first),
                 Step(  # submitted, not yet said so: ✅ again says it (the token: one item)
                     "sent",
                     preview,

@@ -87,9 +87,9 @@ async def no_unit(update: Update, context: Context) -> None:
 
 async def stranger_revise(update: Update, context: Context) -> None:
     """修改后重报 pressed by someone the ledger does not know: no such item for them (garbled
-    data: a forged button)."""
+    data, or a revision's button they were never shown: a forged button)."""
     query = update.callback_query
-    readable = query is not None and rv.decode(query.data or "") is not None
+    readable = query is not None and isinstance(rv.decode(query.data or ""), rv.Revise)
     await explain(update, context, Refused("item_unknown" if readable else "forged"))
 
 

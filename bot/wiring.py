@@ -78,6 +78,7 @@ def publishing(settings: Settings) -> Publishing:
         send_to=tuple(config.send_to),
         issue_to=tuple(config.issue_to),
         brief_rooms=tuple(room_of(c) for c in config.brief_chat_ids),
+        brief_adopted_on=config.brief_adopted_on,
         office_unit=config.office_unit,
         routing=tuple(
             RoutingHint(h.label, tuple(h.categories), tuple(h.markers), tuple(h.outlets))

@@ -370,14 +370,18 @@ class Harness:
         """A fresh issue at review, at signing, issued, or returned at review."""
         db, rules = self.db, self.app.bot_data.rules
         brief_id = await self.brief_draft()
-        await brief_flow.send_for_review(db, rules, self.crew["editor"], brief_id)
+        await brief_flow.send_for_review(
+            db, rules, self.crew["editor"], brief_id, render=render_here
+        )
         leader = self.crew["centre_leader"]
         if state == "returned":
             await brief_flow.return_issue(
                 db, leader, brief_id=brief_id, round_=1, step=brief_flow.REVIEW, reason="请补充"
             )
         elif state in ("signing", "issued"):
-            await brief_flow.approve_review(db, leader, brief_id=brief_id, round_=1)
+            await brief_flow.approve_review(
+                db, rules, leader, brief_id=brief_id, round_=1, render=render_here
+            )
         if state == "issued":
             await brief_flow.issue(
                 db,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -164,7 +165,8 @@ async def test_draft_review_return_revise_sign_distribute(
 
     # A date before the items reached the centre is refused at sending; then it is put back.
     await tap(server, bot, editor, editor.received()[-1], "bf:d:1:date")
-    assert "还没有到" in await say(server, bot, editor, "2026-10-16")
+    assert "日期：2026-10-16" in await say(server, bot, editor, "2026-10-16")  # dated ahead
+    await tap(server, bot, editor, editor.received()[-1], "bf:d:1:date")
     await say(server, bot, editor, "2026-10-14")
     answer = await tap(server, bot, editor, editor.received()[-1], "bf:d:1:send")
     assert "早于信息" in answer["text"]
@@ -216,8 +218,22 @@ async def test_draft_review_return_revise_sign_distribute(
     assert "请签发《工作简报》2026年第1期" in str(signing["text"])
     answer = await tap(server, bot, chief, signing, "bf:a:1:2:sg")
     assert "已签发第1期" in answer["text"]
+    proofs = {
+        person.id: [
+            m["document"]["file_name"] for m in documents(person.received()) if "清样" in str(m)
+        ]
+        for person in (editor, leader, chief)
+    }
+    assert proofs == {
+        editor.id: [],
+        leader.id: [
+            "工作简报2026年第1期清样（第1轮）.docx",
+            "工作简报2026年第1期清样（第2轮）.docx",
+        ],
+        chief.id: ["工作简报2026年第1期清样（第2轮）.docx"],
+    }
     for person in (editor, leader, chief):
-        delivered = documents(person.received())
+        delivered = [m for m in documents(person.received()) if "清样" not in str(m)]
         assert len(delivered) == 1, person
         assert "工作简报》2026年第1期" in str(delivered[0]["caption"])
     sent = documents(group.received())
@@ -392,15 +408,25 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
             (rules.publishing.brief_outlet, cast["editor"].id, tx.stamp),
         )
 
+    rendered: list[BriefContent] = []
+
+    async def render(content: BriefContent) -> bytes:
+        rendered.append(content)
+        return briefdoc.render(content)
+
     view = await flow.open_draft(ledger, rules, cast["editor"])
     offered = await flow.candidates(ledger, rules, cast["editor"], view.brief.id)
     assert [(c.item.id, c.routed) for c in offered] == [(1, True), (3, False), (2, False)]
     await flow.add_items(ledger, rules, cast["editor"], view.brief.id, [3, 1])
     with pytest.raises(Refused) as refused:
-        await flow.approve_review(ledger, cast["editor"], brief_id=view.brief.id, round_=1)
+        await flow.approve_review(
+            ledger, rules, cast["editor"], brief_id=view.brief.id, round_=1, render=render
+        )
     assert refused.value.key == "brief_not_decider"
-    await flow.send_for_review(ledger, rules, cast["editor"], view.brief.id)
-    await flow.approve_review(ledger, cast["leader"], brief_id=view.brief.id, round_=1)
+    await flow.send_for_review(ledger, rules, cast["editor"], view.brief.id, render=render)
+    await flow.approve_review(
+        ledger, rules, cast["leader"], brief_id=view.brief.id, round_=1, render=render
+    )
 
     # The main leader returns it at signing; the resent issue is reviewed again (round 2).
     with pytest.raises(Refused) as refused:
@@ -414,9 +440,19 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
     assert (back.brief.state, back.brief.return_reason) == ("returned", "换个标题")
     assert [n.key for n in back.notices] == ["brief_returned"]
     await flow.edit_entry(ledger, rules, cast["editor"], view.brief.id, 3, heading="新标题")
-    resent = await flow.send_for_review(ledger, rules, cast["editor"], view.brief.id)
+    resent = await flow.send_for_review(ledger, rules, cast["editor"], view.brief.id, render=render)
     assert (resent.brief.state, resent.brief.round) == ("review", 2)
-    await flow.approve_review(ledger, cast["leader"], brief_id=view.brief.id, round_=2)
+    await flow.approve_review(
+        ledger, rules, cast["leader"], brief_id=view.brief.id, round_=2, render=render
+    )
+    # each step's 清样 was rendered as the issue stood, marked with its round
+    assert [(c.proof_round, c.entries[0][0]) for c in rendered] == [
+        (1, "第三条"),
+        (1, "第三条"),
+        (2, "新标题"),
+        (2, "新标题"),
+    ]
+    rendered.clear()
 
     # Item 1 is adopted by the bulletin outlet by hand meanwhile: issuing skips it.
     await centre.adopt(
@@ -427,12 +463,6 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
         outlet_name=rules.publishing.brief_outlet,
         adopted_on=date(2026, 10, 15),
     )
-    rendered: list[BriefContent] = []
-
-    async def render(content: BriefContent) -> bytes:
-        rendered.append(content)
-        return briefdoc.render(content)
-
     issued = await flow.issue(
         ledger,
         rules,
@@ -459,7 +489,11 @@ async def test_signing_return_routing_order_and_issuing_once(ledger: Database) -
         live = [a for i in (1, 2, 3) for a in await adoptions.adoptions_of(tx, i)]
         queued = await outbox.due(tx, TELEGRAM)
     assert sorted((a.item_id, a.reference) for a in live) == [(1, None), (3, "第1期")]
-    documents_queued = [m for m in queued if m.kind == "document"]
+    documents_queued = [
+        m
+        for m in queued
+        if m.kind == "document" and json.loads(m.payload)["file"].startswith("brief:")
+    ]
     assert sorted(int(m.address) for m in documents_queued) == [
         104,
         105,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.documents import briefdoc
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
 from chat.actions import briefs as bf
@@ -26,6 +27,7 @@ from storage.sessions import LedgerSessions
 from storage.units import UnitSpec
 from tests.conftest import tg_account
 from workflow import submission
+from workflow.briefs import BriefContent
 from workflow.dialogues import Dialogues
 from workflow.rules import CentreRules
 
@@ -110,8 +112,13 @@ async def cast(db: Database, rules: CentreRules) -> dict[str, int]:
 
 def channel(db: Database, rules: CentreRules) -> MemoryChannel:
     """A fresh engine over the ledger (as after a restart) on the in-memory channel."""
-    engine = Dialogues(db, rules).engine(CountingSessions(db))
+    engine = Dialogues(db, rules).engine(CountingSessions(db), render_issue=render_issue)
     return MemoryChannel(engine, render)
+
+
+async def render_issue(content: BriefContent) -> bytes:
+    """An issue's .docx, made here (the bot makes it in a child process)."""
+    return briefdoc.render(content)
 
 
 def keys(said: list[Sent]) -> list[str]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from chat.actions import Button, Rows
 from chat.actions import briefs as bf
+from chat.capabilities import TELEGRAM, WECOM, Capabilities, narrowest
+from chat.split import split_lines
 from scoring.vocab import AT_CENTRE, Role
 from storage import adoptions, briefs, files, items, outbox, people, units
 from storage.briefs import Brief, BriefDecision, BriefEntry
@@ -22,6 +24,7 @@ from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
 from workflow.submission import check_body, check_reason, check_title
+from workflow.typed_dates import DAYS_BACK, parse_day
 
 REVIEW, SIGN = "review", "sign"
 #: The role that decides each step.
@@ -29,6 +32,13 @@ STEP_ROLES = {REVIEW: Role.CENTRE_LEADER, SIGN: Role.MAIN_LEADER}
 STEP_STATES = {REVIEW: "review", SIGN: "signing"}
 MAX_ENTRIES = 12  # an issue prints a handful (each channel's menu of a full issue must fit it)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: How far ahead of today an issue may be dated (a typo of a year is refused, not printed).
+AHEAD_DAYS = 31
+#: Image types a .docx can embed (python-docx reads these); other attachments are left out.
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"})
+#: Room kept in each message of an issue's full text for its heading line ("全文（2/5）").
+_HEADING_ROOM = "中" * 60
+_RELATIVE = re.compile(r"周|星期|礼拜")
 _NUMBER = re.compile(r"#?([0-9]{1,12})")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -69,6 +79,13 @@ class BriefContent:
     total_number: int | None = None  # 总第N期: issued issues of every year up to this one
     send_to: tuple[str, ...] = ()
     issue_to: tuple[str, ...] = ()
+    #: each entry's photos (image bytes, in the order attached), in the entries' order
+    photos: tuple[tuple[bytes, ...], ...] = ()
+    proof_round: int | None = None  # a 清样 for this round's review and signing; None: issued
+
+
+#: Renders an issue's document (.docx bytes); handed in by the composition root.
+Render = Callable[[BriefContent], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +159,30 @@ async def _view(tx: Tx, brief: Brief) -> BriefView:
     return BriefView(brief, entries, decisions, author.name if author else "", names, total)
 
 
-def content_of(rules: CentreRules, view: BriefView) -> BriefContent:
-    """The document content of an issue under the configured masthead and distribution."""
+async def _photos(tx: Tx, view: BriefView) -> tuple[tuple[bytes, ...], ...]:
+    """Each entry's item's pictures as bytes (photos, and image files a .docx can hold), in
+    the order attached; a file kept without its bytes (from before files were stored) is left
+    out, as there is nothing to print."""
+    found = []
+    for e in view.entries:
+        pictures = []
+        for attached in await items.files_of(tx, e.item.id):
+            image = attached.kind == "photo" or (attached.mime_type or "") in IMAGE_TYPES
+            stored = await files.get(tx, attached.file_key) if image else None
+            if stored is not None and stored.data:
+                pictures.append(stored.data)
+        found.append(tuple(pictures))
+    return tuple(found)
+
+
+def content_of(
+    rules: CentreRules,
+    view: BriefView,
+    photos: tuple[tuple[bytes, ...], ...] = (),
+    proof_round: int | None = None,
+) -> BriefContent:
+    """The document content of an issue under the configured masthead and distribution, with
+    its entries' photos, as issued or as the 清样 of a round."""
     publishing = rules.publishing
     return BriefContent(
         title=publishing.brief_title,
@@ -158,7 +197,46 @@ def content_of(rules: CentreRules, view: BriefView) -> BriefContent:
         report_to=publishing.report_to,
         send_to=publishing.send_to,
         issue_to=publishing.issue_to,
+        photos=photos,
+        proof_round=proof_round,
     )
+
+
+def proof_name(content: BriefContent) -> str:
+    """A 清样's file name: the issue's, marked 清样 with its round."""
+    return (
+        f"{content.title}{content.year}年第{content.number}期清样（第{content.proof_round}轮）.docx"
+    )
+
+
+def full_text(view: BriefView) -> list[str]:
+    """Every entry in full, as lines: number and heading, its 供稿单位, its text; a blank line
+    between entries."""
+    lines: list[str] = []
+    for number, e in enumerate(view.entries, 1):
+        if lines:
+            lines.append("")
+        lines.append(f"{number}. {e.entry.heading}")
+        lines.append(f"（{e.unit}供稿）")
+        lines.extend(e.entry.body.splitlines())
+    return lines
+
+
+def capabilities_of(channel: str) -> Capabilities:
+    """What one message holds on the channel a person is reached on (unknown: every one's)."""
+    known = {TELEGRAM.channel: TELEGRAM, WECOM.channel: WECOM}
+    return known.get(channel) or narrowest(TELEGRAM, WECOM)
+
+
+def issue_day(text: str, today: date) -> date:
+    """An issue's date as typed: a day named without its year (10月15日, 20号) is the one
+    nearest today, up to `AHEAD_DAYS` ahead (an issue may be dated ahead); 今天, 前天 and
+    weekdays as everywhere (`typed_dates`)."""
+    past = parse_day(text, today)
+    if text.strip() in DAYS_BACK or _RELATIVE.search(text):
+        return past
+    ahead = parse_day(text, today + timedelta(days=AHEAD_DAYS))
+    return ahead if ahead - today < today - past else past
 
 
 def summary(view: BriefView) -> str:
@@ -303,14 +381,21 @@ async def remove(db: Database, person: Person, brief_id: int, item_id: int) -> b
 async def set_date(
     db: Database, rules: CentreRules, person: Person, brief_id: int, day: date
 ) -> Brief:
-    """Changes the issue date (not in the future); another year means that year's number."""
+    """Changes the issue date (up to `AHEAD_DAYS` ahead); another year means that year's
+    number."""
     async with db.transaction() as tx:
         brief = await _editable(tx, person, brief_id)
-        if day > rules.local_now(tx.now).date():
-            raise Refused("date_in_future", day=day.isoformat())
+        _not_too_far(rules, tx, day)
         if day == brief.issue_date:
             return brief
         return await briefs.set_issue_date(tx, brief, day, actor_id=person.id)
+
+
+def _not_too_far(rules: CentreRules, tx: Tx, day: date) -> None:
+    """Refuses an issue date more than `AHEAD_DAYS` after today."""
+    latest = rules.local_now(tx.now).date() + timedelta(days=AHEAD_DAYS)
+    if day > latest:
+        raise Refused("brief_date_too_far", day=day.isoformat(), days=AHEAD_DAYS)
 
 
 async def discard(db: Database, person: Person, brief_id: int) -> Brief:
@@ -340,15 +425,24 @@ def _buttons(brief_id: int, round_: int, step: bf.Step, approve: str, back: str)
     )
 
 
-async def _step_notices(tx: Tx, view: BriefView, step: str, by: str) -> list[Notice]:
-    """Asks every holder of the step's role to decide it, with the issue's summary."""
+async def _step_notices(
+    tx: Tx, view: BriefView, step: str, by: str, proof: tuple[BriefContent, bytes]
+) -> list[Notice]:
+    """Asks every holder of the step's role to decide it, after giving them the issue to read:
+    its 清样 (.docx) first, then every entry in full with its 供稿单位 (in as many messages as
+    their channel needs), then the request with the summary and the buttons."""
     brief = view.brief
     code: bf.Step = "review" if step == REVIEW else "sign"
     approve = "btn.brief_approve" if step == REVIEW else "btn.brief_sign"
-    holders = await people.role_holders_anywhere(tx, STEP_ROLES[step])
+    holders = [p for p in await people.role_holders_anywhere(tx, STEP_ROLES[step]) if p.reachable]
+    content, data = proof
+    key = files.content_key(data)
+    name = proof_name(content)
+    await files.put(tx, key, name, DOCX_MIME, data)
+    event = f"{brief.id}:{brief.round}"
+    head = {"year": brief.year, "number": brief.number}
     params = {
-        "year": brief.year,
-        "number": brief.number,
+        **head,
         "date": brief.issue_date.isoformat(),
         "count": len(view.entries),
         "summary": summary(view),
@@ -356,12 +450,34 @@ async def _step_notices(tx: Tx, view: BriefView, step: str, by: str) -> list[Not
         "round": brief.round,
         "buttons": _buttons(brief.id, brief.round, code, approve, "btn.brief_return"),
     }
-    key = "brief_review" if step == REVIEW else "brief_sign"
-    return [
-        Notice(p.id, key, params, None, event=f"{brief.id}:{brief.round}")
-        for p in holders
-        if p.reachable
-    ]
+    notices = []
+    for person in holders:
+        await outbox.enqueue(
+            tx,
+            f"brief_proof:{event}:{step}",
+            person.id,
+            {"file": key, "caption": name.removesuffix(".docx"), "plain_caption": True},
+            kind="document",
+        )
+        parts = await _text_parts(tx, person.id, view)
+        for part, text in enumerate(parts, 1):
+            said = {**head, "part": part, "parts": len(parts), "text": text}
+            notices.append(Notice(person.id, "brief_text", said, event=f"{event}:{step}:{part}"))
+        notices.append(Notice(person.id, f"brief_{step}", params, event=event))
+    return notices
+
+
+async def _text_parts(tx: Tx, person_id: int, view: BriefView) -> list[str]:
+    """The issue's full text in the messages of the channel the person is reached on."""
+    where = await outbox.address_of(tx, person_id)
+    room = capabilities_of(where[1] if where else "")
+    return split_lines(full_text(view), lambda text: room.fits(text + _HEADING_ROOM))
+
+
+async def _proof(tx: Tx, rules: CentreRules, brief: Brief) -> tuple[BriefView, BriefContent]:
+    """An issue as it stands and the content of its 清样 for its current round."""
+    view = await _view(tx, brief)
+    return view, content_of(rules, view, await _photos(tx, view), proof_round=brief.round)
 
 
 async def _has_holder(tx: Tx, role: Role) -> bool:
@@ -369,26 +485,44 @@ async def _has_holder(tx: Tx, role: Role) -> bool:
     return any(p.reachable for p in await people.role_holders_anywhere(tx, role))
 
 
+def _check_sendable(rules: CentreRules, tx: Tx, view: BriefView) -> None:
+    """An issue can go for review: it has entries, and its date is no earlier than any entry
+    reached the centre (items are adopted on it) and not too far ahead."""
+    brief = view.brief
+    if not view.entries:
+        raise Refused("brief_empty")
+    _not_too_far(rules, tx, brief.issue_date)
+    for e in view.entries:
+        if e.item.centre_on is not None and brief.issue_date < e.item.centre_on:
+            raise Refused(
+                "brief_date_before_centre", item=e.item.id, day=e.item.centre_on.isoformat()
+            )
+
+
 async def send_for_review(
-    db: Database, rules: CentreRules, person: Person, brief_id: int
+    db: Database, rules: CentreRules, person: Person, brief_id: int, *, render: Render
 ) -> Decided:
     """送审: a draft (round 1) or a revised returned issue (next round) goes to the centre
-    leaders in charge; the issue must have entries and a date items can be adopted on."""
+    leaders in charge with the round's 清样; the issue must have entries and a date items can
+    be adopted on. The 清样 is rendered before the transaction, which re-checks that the issue
+    is still what was rendered (else `brief_stale`: the editor sends again)."""
+    async with db.reading() as tx:
+        brief = await _editable(tx, person, brief_id)
+        upcoming = brief.round + 1 if brief.state == "returned" else brief.round
+        view = await _view(tx, brief)
+        _check_sendable(rules, tx, view)
+        photos = await _photos(tx, view)
+    content = content_of(rules, view, photos, proof_round=upcoming)
+    data = await render(content)
     async with db.transaction() as tx:
         brief = await _editable(tx, person, brief_id)
         view = await _view(tx, brief)
-        if not view.entries:
-            raise Refused("brief_empty")
-        if brief.issue_date > rules.local_now(tx.now).date():
-            raise Refused("date_in_future", day=brief.issue_date.isoformat())
-        for e in view.entries:
-            if e.item.centre_on is not None and brief.issue_date < e.item.centre_on:
-                raise Refused(
-                    "brief_date_before_centre", item=e.item.id, day=e.item.centre_on.isoformat()
-                )
+        _check_sendable(rules, tx, view)
         if not await _has_holder(tx, Role.CENTRE_LEADER):
             raise Refused("brief_no_holder", role=Role.CENTRE_LEADER.value)
         round_ = brief.round + 1 if brief.state == "returned" else brief.round
+        if content_of(rules, view, await _photos(tx, view), proof_round=round_) != content:
+            raise Refused("brief_changed", number=brief.number)
         await briefs.transition(
             tx,
             brief.id,
@@ -402,7 +536,9 @@ async def send_for_review(
         )
         sent = await briefs.get_brief(tx, brief.id)
         assert sent is not None
-        notices = await _step_notices(tx, await _view(tx, sent), REVIEW, person.name)
+        notices = await _step_notices(
+            tx, await _view(tx, sent), REVIEW, person.name, (content, data)
+        )
         await post(tx, notices)
     return Decided(sent, notices)
 
@@ -488,12 +624,28 @@ async def return_issue(
     return Decided(returned, notices)
 
 
-async def approve_review(db: Database, person: Person, *, brief_id: int, round_: int) -> Decided:
-    """审核通过: the centre leader in charge passes the issue on to the main leaders to sign."""
+async def approve_review(
+    db: Database,
+    rules: CentreRules,
+    person: Person,
+    *,
+    brief_id: int,
+    round_: int,
+    render: Render,
+) -> Decided:
+    """审核通过: the centre leader in charge passes the issue on to the main leaders to sign,
+    with the round's 清样 (rendered before the transaction; an issue under review cannot
+    change, and the transaction checks it did not)."""
+    async with db.reading() as tx:
+        brief = await _open_step(tx, person, brief_id, round_, REVIEW)
+        _, content = await _proof(tx, rules, brief)
+    data = await render(content)
     async with db.transaction() as tx:
         brief = await _open_step(tx, person, brief_id, round_, REVIEW)
         if not await _has_holder(tx, Role.MAIN_LEADER):
             raise Refused("brief_no_holder", role=Role.MAIN_LEADER.value)
+        if (await _proof(tx, rules, brief))[1] != content:
+            raise Refused("brief_stale", number=brief.number)
         recorded = await briefs.record_decision(
             tx,
             brief.id,
@@ -516,7 +668,8 @@ async def approve_review(db: Database, person: Person, *, brief_id: int, round_:
         )
         moved = await briefs.get_brief(tx, brief.id)
         assert moved is not None
-        notices = await _step_notices(tx, await _view(tx, moved), SIGN, person.name)
+        view = await _view(tx, moved)
+        notices = await _step_notices(tx, view, SIGN, person.name, (content, data))
         notices += await _tell_author(
             tx, moved, "brief_reviewed", {"by": person.name}, f"{brief.id}:{round_}"
         )
@@ -546,13 +699,13 @@ async def issue(
         raise Refused("outlet_unknown", name=rules.publishing.brief_outlet)
     async with db.reading() as tx:
         view = await _view(tx, await _open_step(tx, person, brief_id, round_, SIGN))
-    content = content_of(rules, view)
+        content = content_of(rules, view, await _photos(tx, view))
     data = await render(content)
     text = caption(content)
     async with db.transaction() as tx:
         brief = await _open_step(tx, person, brief_id, round_, SIGN)
         view = await _view(tx, brief)
-        if content_of(rules, view) != content:
+        if content_of(rules, view, await _photos(tx, view)) != content:
             raise Refused("brief_stale", number=brief.number)
         recorded = await briefs.record_decision(
             tx, brief.id, round_=round_, step=SIGN, decided_by=person.id, approve=True, reason=None
@@ -575,7 +728,8 @@ async def issue(
             file_key=key,
         ):
             raise Refused("brief_stale", number=brief.number)
-        await ensure_open(tx, brief.issue_date)  # its adoptions are dated on the issue date
+        adopted_on = adoption_day(rules, brief, rules.local_now(tx.now).date())
+        await ensure_open(tx, adopted_on)  # its adoptions are dated on that day
         notices: list[Notice] = []
         adopted = skipped = 0
         for e in view.entries:
@@ -588,7 +742,7 @@ async def issue(
                 rules,
                 item,
                 outlet,
-                adopted_on=brief.issue_date,
+                adopted_on=adopted_on,
                 recorder=person,
                 reference=f"第{brief.number}期",
                 registrar=brief.created_by,
@@ -614,6 +768,15 @@ async def issue(
         issued = await briefs.get_brief(tx, brief.id)
         assert issued is not None
     return Decided(issued, notices, adopted, skipped)
+
+
+def adoption_day(rules: CentreRules, brief: Brief, signed_on: date) -> date:
+    """The day an issued issue's adoptions are dated (and the month they count in): its issue
+    date, as printed on it (the default), or with `publishing.brief_adopted_on: signing_day`
+    the day it was signed (an issue dated ahead then counts in the month it went out)."""
+    if rules.publishing.brief_adopted_on == "signing_day":
+        return signed_on
+    return brief.issue_date
 
 
 async def _distribution(tx: Tx, rules: CentreRules) -> list[Recipient]:

@@ -73,6 +73,8 @@ class Publishing:
     send_to: tuple[str, ...] = ()
     issue_to: tuple[str, ...] = ()
     brief_rooms: tuple[Room, ...] = ()  # chats an issued 《工作简报》 goes to
+    #: the day an issued issue's adoptions are dated: "issue_date" (printed) or "signing_day"
+    brief_adopted_on: str = "issue_date"
     office_unit: str = "办公室"
     routing: tuple[RoutingHint, ...] = ()
 

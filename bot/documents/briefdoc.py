@@ -2,15 +2,23 @@
 
 Red masthead title, the issue number, the issuing body and date on one line above a red rule;
 then each item with its heading and body (仿宋, first lines indented two characters, 28 pt
-exact line spacing); at the end, between rules, the distribution lines 报 / 送 / 发 and the
+exact line spacing), its photos under it (the text's width, a tall one no higher than two
+thirds of the page's text) and its 供稿单位; at the end, between rules, the distribution lines 报 / 送 / 发 and the
 print line. Page A4 with the margins of GB/T 9704 and a “— N —” page number at the foot.
+A 清样 (the proof read before 签发) is the same document with a “清样” line above the masthead.
 """
 
 from __future__ import annotations
 
+from io import BytesIO
+from typing import Final
+
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
-from docx.shared import Pt
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image
+from docx.shared import Cm, Emu, Length, Pt
 from docx.text.paragraph import Paragraph
 
 from bot.documents.gongwen import (
@@ -19,6 +27,7 @@ from bot.documents.gongwen import (
     FOOT_PT,
     HEADING_FONT,
     HEADING_PT,
+    HEI_FONT,
     LATIN_FONT,
     MASTHEAD_FONT,
     MASTHEAD_PT,
@@ -36,6 +45,30 @@ from bot.documents.gongwen import (
 )
 from workflow.briefs import BriefContent, chinese_date
 
+#: The tallest a photo is printed: two thirds of the text's height on an A4 page.
+PHOTO_HEIGHT: Final = Cm((29.7 - 3.7 - 3.5) * 2 / 3)
+
+
+def photo(document: DocxDocument, data: bytes) -> bool:
+    """A photo in a paragraph of its own, centred, the text's width (a tall one scaled to
+    `PHOTO_HEIGHT`); False, and nothing added, for bytes that are no picture a .docx holds."""
+    try:
+        image = Image.from_blob(data)
+    except UnrecognizedImageError:
+        return False
+    if not image.px_width or not image.px_height:
+        return False
+    width: Length = TEXT_WIDTH
+    if width * image.px_height / image.px_width > PHOTO_HEIGHT:
+        width = Emu(int(PHOTO_HEIGHT * image.px_width / image.px_height))
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE  # exact would clip it
+    paragraph.paragraph_format.space_before = Pt(6)
+    paragraph.paragraph_format.space_after = Pt(6)
+    paragraph.add_run().add_picture(BytesIO(data), width=width)
+    return True
+
 
 def render(content: BriefContent) -> bytes:
     """The issue as .docx bytes."""
@@ -43,6 +76,11 @@ def render(content: BriefContent) -> bytes:
     setup(document)
     document.core_properties.title = f"{content.title} {content.year}年第{content.number}期"
     document.core_properties.author = content.issuing_body
+
+    if content.proof_round is not None:  # 清样: read before 签发, not the issued document
+        proof = document.add_paragraph()
+        proof.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        font(proof.add_run(f"清样（第{content.proof_round}轮）"), HEI_FONT, BODY_PT, color=RED)
 
     masthead = document.add_paragraph()
     masthead.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -93,6 +131,8 @@ def render(content: BriefContent) -> bytes:
             exact_lines(paragraph)
             indent_two_chars(paragraph)
             font(paragraph.add_run(line), BODY_FONT, BODY_PT, latin=LATIN_FONT)
+        for data in content.photos[index] if index < len(content.photos) else ():
+            photo(document, data)
         if index < len(content.units) and content.units[index]:
             source = document.add_paragraph()  # 供稿单位, at the entry's end
             source.alignment = WD_ALIGN_PARAGRAPH.RIGHT

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -333,6 +333,7 @@ class PublishingSettings(BaseModel):
     send_to: tuple[Text, ...] = ("市委、市人大、市政府、市政协领导",)
     issue_to: tuple[Text, ...] = ("各市直部门，各乡镇便民服务中心，中心各科室",)
     brief_chat_ids: tuple[ChatId, ...] = ()
+    brief_adopted_on: Literal["issue_date", "signing_day"] = "issue_date"
     office_unit: Text = "办公室"
     routing: tuple[RoutingHintConfig, ...] = DEFAULT_ROUTING
 

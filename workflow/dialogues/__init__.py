@@ -21,6 +21,7 @@ from datetime import datetime
 
 from chat.dialogue import Engine, SessionStore
 
+from ..briefs import Render
 from .admin import AdminFlows
 from .announce import AnnounceFlows, Announcing
 from .base import Base, explain
@@ -58,9 +59,11 @@ class Dialogues(
         flows: Sequence[str] | None = None,
         clock: Callable[[], datetime] | None = None,
         announcing: Announcing | None = None,
+        render_issue: Render | None = None,
     ) -> Engine:
         """An engine running these flows (all, or those named), sessions kept in `store`;
-        `announcing` is what the channel layer hands /announce (limits, caption heading)."""
+        `announcing` is what the channel layer hands /announce (limits, caption heading),
+        `render_issue` what /brief's 送审 makes an issue's 清样 with."""
         every = {
             flow.name: flow
             for flow in (
@@ -74,7 +77,7 @@ class Dialogues(
                 self.visit(),
                 self.edit(),
                 self.invite(),
-                self.brief(),
+                self.brief(render_issue),
                 self.brief_return(),
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
                 *(self.campaign_redate(), self.campaign_scoring()),

@@ -23,7 +23,6 @@ from storage.models import Person
 from .. import briefs
 from ..briefs import BriefView
 from ..outcomes import Refused
-from ..typed_dates import parse_day
 from .base import Base, Draft
 
 #: Refusals after which the issue can no longer be worked on here: the session ends.
@@ -132,9 +131,10 @@ def menu_reply(brief_id: int, menu: dict[str, Any]) -> Reply:
 class BriefFlows(Base):
     """/brief."""
 
-    def brief(self) -> Flow:
+    def brief(self, render: briefs.Render | None = None) -> Flow:
         """/brief: the editor's issue in progress (or a new one) as a menu of buttons; its
-        typed questions lead back to it, sending, dropping or saving ends it."""
+        typed questions lead back to it, sending (with its 清样 made by `render`, which the
+        channel's caller hands in), dropping or saving ends it."""
         rules = self.rules
 
         async def editor(event: Inbound) -> Person:
@@ -202,7 +202,7 @@ class BriefFlows(Base):
                 if step == "numbers":
                     return {"act": "added", "numbers": briefs.parse_numbers(text), "ask": "menu"}
                 if step == "date":
-                    day = parse_day(text, self._today())
+                    day = briefs.issue_day(text, self._today())
                     return {"act": "dated", "day": day.isoformat(), "ask": "menu"}
                 return {"act": step, "text": text, "ask": "menu"}
 
@@ -326,7 +326,11 @@ class BriefFlows(Base):
                 return [Reply("brief.closed")]
             person = await editor(event)
             if act == "send":
-                sent = await _ending(briefs.send_for_review(self.db, rules, person, brief_id))
+                if render is None:
+                    raise RuntimeError("/brief's engine was built without an issue renderer")
+                sent = await _ending(
+                    briefs.send_for_review(self.db, rules, person, brief_id, render=render)
+                )
                 return [*_cleared(event), Reply("brief.sent", {"number": sent.brief.number})]
             if act == "dropok":
                 dropped = await _ending(briefs.discard(self.db, person, brief_id))

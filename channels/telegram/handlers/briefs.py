@@ -1,7 +1,8 @@
 """《工作简报》 in chat: what the conversation engine leaves here of /brief (the editor's
 menu of an issue in progress, `workflow.dialogues.briefs`) and of an issue's return with its
 typed reason held for ✅ 确认 (the engine's, `channels/telegram/handlers/dialogue.py`); the
-review and signing buttons that act at once (审核通过, 签发: the .docx is rendered here), and
+review and signing buttons that act at once (审核通过 renders the 清样 for signing, 签发 the
+issued .docx, both with the root's renderer), and
 /briefs (issues, and their documents again).
 
 Callback data: `bf:d:<issue>:<action>[:<item>]` drafting menu, `bf:open:<issue>` reopen a
@@ -90,7 +91,12 @@ async def decision_button(update: Update, context: Context) -> None:
         brief_id, round_, step = press.brief_id, press.round, press.step
         if step == briefs.REVIEW:
             decided = await briefs.approve_review(
-                services.db, person, brief_id=brief_id, round_=round_
+                services.db,
+                services.rules,
+                person,
+                brief_id=brief_id,
+                round_=round_,
+                render=services.options.render_issue,
             )
             done, mark = texts("brief.done_reviewed"), "brief.marked_approved"
         else:

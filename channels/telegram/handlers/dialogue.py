@@ -87,7 +87,10 @@ def engine(context: Context) -> Engine:
     services = context.bot_data
     if services.dialogues is None:
         services.dialogues = Dialogues(services.db, services.rules).engine(
-            LedgerSessions(services.db), flows=FLOWS, announcing=announce.announcing(context)
+            LedgerSessions(services.db),
+            flows=FLOWS,
+            announcing=announce.announcing(context),
+            render_issue=services.options.render_issue,
         )
     return services.dialogues
 

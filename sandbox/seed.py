@@ -7,7 +7,8 @@ centre uses for its spreadsheets: about thirty days of items before "now" for se
 most registered, some adopted at every level, one edited by the centre, so `/unit`, `/rank` and
 the bulletin have numbers at once. One item of today waits for a sign-off, so moving the clock
 a working day on shows a reminder. Last month's bulletin counts as already posted: the sandbox
-starts as a centre whose bot has been running for a while.
+starts as a centre whose bot has been running for a while. Two assessment campaigns, one closed
+with a rectification open and one running, come last (`sandbox.seed_campaigns`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
 from chat.texts import Texts
+from sandbox.seed_campaigns import DemoPeople, seed_campaigns
 from scoring import periods
 from scoring.vocab import ItemState, Role, UnitKind
 from scoring.workdays import WorkCalendar
@@ -93,7 +95,22 @@ _CAST: tuple[tuple[int, str, Role, str | None, UnitKind | None], ...] = (
     (1008, "孙涛", Role.ADMIN, None, None),
     (1009, "吴刚", Role.MAIN_LEADER, None, None),
     (1010, "钱程", Role.NETWORK_ADMIN, None, None),
+    (1011, "冯建国", Role.LEADER, "审批服务科", UnitKind.SECTION),
+    (1012, "韩雪", Role.LEADER, "政府采购中心", UnitKind.SECTION),
 )
+
+#: What the demo people do in the demo campaigns, added to their labels on the page.
+_DUTIES: dict[int, str] = {
+    1006: "考核办公室",
+    1007: "考核领导小组",
+    1009: "考核领导小组",
+    1011: "考核组",
+    1012: "考核组",
+}
+#: The demo campaigns' office, leading group (in approval order) and assessment group.
+OFFICE, LEADING, ASSESSORS = 1006, (1007, 1009), (1011, 1012)
+#: The demo campaigns' units, each by its informant and its leader.
+WINDOW, TOWNSHIP = (1001, 1003), (1004, 1005)
 
 #: Units with history written by people who have no Telegram account in the sandbox.
 _OTHER_INFORMANTS: tuple[tuple[str, str], ...] = (
@@ -181,6 +198,7 @@ def demo_cast(settings: Settings) -> DemoCast:
     for tg_id, name, role, preferred, kind in _CAST:
         unit = _unit_name(settings, preferred, kind)
         label = texts.role(role) + (f" · {unit}" if unit else "")
+        label += f" · {_DUTIES[tg_id]}" if tg_id in _DUTIES else ""
         cast.append(DemoPerson(tg_id, name, role, unit, label))
     return DemoCast(tuple(cast))
 
@@ -249,7 +267,33 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
         await jobs.record(tx, f"annual:{local.year - 1}", source="sandbox seed")
     await _waiting_item(db, settings, cast, persons, by_name, now)
     await closing.close_posted(db, rules)  # last month's bulletin counts as posted: closed
+    await seed_campaigns(db, rules, now, _campaign_people(cast, persons, by_name))
     return cast
+
+
+def _campaign_people(
+    cast: DemoCast, persons: dict[int, Person], by_name: dict[str, Unit]
+) -> DemoPeople:
+    """The demo people in their parts of the demo campaigns."""
+
+    def unit_of(tg_id: int) -> int:
+        """The unit of a demo person who has one."""
+        member = cast.get(tg_id)
+        assert member is not None
+        assert member.unit is not None
+        return by_name[member.unit].id
+
+    return DemoPeople(
+        office=persons[OFFICE],
+        leading=tuple(persons[tg_id] for tg_id in LEADING),
+        assessors=tuple(persons[tg_id] for tg_id in ASSESSORS),
+        window=unit_of(WINDOW[0]),
+        window_staff=persons[WINDOW[0]],
+        window_leader=persons[WINDOW[1]],
+        township=unit_of(TOWNSHIP[0]),
+        township_staff=persons[TOWNSHIP[0]],
+        township_leader=persons[TOWNSHIP[1]],
+    )
 
 
 def year_start(rules: CentreRules, now: datetime) -> datetime:

@@ -362,7 +362,8 @@ async def walk_through(page: Page, people: list[JSON]) -> None:
 
     # Reset: the demo centre starts over, the bot answers again.
     assert await page.post("api/reset", {}) == (200, {"ok": True})
-    assert await page.chat(INFORMANT) == []
+    # The chat starts over: only the demo campaigns' seeded notices may have arrived since.
+    assert not [m for m in await page.chat(INFORMANT) if "考核" not in (m["text"] or "")]
     assert await page.get("api/people") == people
     now = datetime.fromisoformat((await page.get("api/clock"))["now"])
     assert abs(now - datetime.now(UTC)) < timedelta(minutes=5)

@@ -71,6 +71,13 @@ class CampaignRectify(CampaignSettle, CampaignTalk):
     """The results and 限期整改 in chat (诫勉谈话 and 备案 from `CampaignTalk`); its presses
     answered before settling's."""
 
+    def survey_row(self, campaign_id: int) -> tuple[Button, ...]:
+        """The office's last buttons under a running campaign: QR codes and 报备上级."""
+        return (
+            Button("btn.campaign_survey_qr", ca.SurveyCodes(campaign_id)),
+            Button("btn.campaign_file_upward", ca.FileUpward(campaign_id)),
+        )
+
     def results_row(self, campaign_id: int, title: str) -> tuple[Button, ...]:
         """The office's button under a closed campaign in /campaigns: its results."""
         return (Button(f"📊 #{campaign_id} {title}", ca.Results(campaign_id)),)

@@ -464,7 +464,7 @@ class CampaignFlows(CampaignRectify, CampaignSteps, CampaignScoring):
                         )
                     )
                     rows.append(self.settling_row(campaign.id))
-                    rows.append((Button("btn.campaign_survey_qr", ca.SurveyCodes(campaign.id)),))
+                    rows.append(self.survey_row(campaign.id))
                 elif campaign.state == "draft":
                     rows.append(
                         (Button(f"📤 #{campaign.id} {campaign.title}", ca.Resubmit(campaign.id)),)

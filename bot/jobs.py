@@ -19,7 +19,7 @@ from delivery.courier import Courier
 from storage import document_numbers, files, items, jobs, units
 from storage.db import Database, Tx
 from storage.models import Item, Recipient
-from workflow import campaign_common, campaign_notices, reach, schedule
+from workflow import campaign_common, campaign_filing, campaign_notices, reach, schedule
 from workflow import campaign_results as campaign_results_
 from workflow import periods as closing
 from workflow.figures import MonthReport, month_report
@@ -229,7 +229,8 @@ async def campaign_reminders(services: Services) -> None:
 
 async def campaign_results(services: Services) -> int:
     """A closed campaign's results 通报 (.docx) and workbook, rendered in a child process and
-    sent to the distribution once per published version; the messages queued."""
+    sent to the distribution once per published version, then filed to the upper office a
+    campaign names (备案); the messages queued."""
 
     async def document(content: campaign_results_.ResultsContent) -> bytes:
         """The 通报's bytes."""
@@ -239,9 +240,10 @@ async def campaign_results(services: Services) -> int:
         """The campaign workbook's bytes."""
         return await offload.render("workflow.campaign_workbook:campaign_workbook", sheet)
 
-    return await campaign_results_.publish_pending(
+    queued = await campaign_results_.publish_pending(
         services.db, services.rules, render=document, render_book=workbook
     )
+    return queued + await campaign_filing.file_pending(services.db)
 
 
 async def _research_reminders(now: datetime, services: Services, plan: ScheduleRules) -> None:

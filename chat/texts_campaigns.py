@@ -44,9 +44,25 @@ ZH: Final[dict[str, str]] = {
     "notice.campaign_closed": (
         "🏁 “{title}”考核已审定，结果已公布。\n通报表扬：{praise_names}\n不合格：{failed_names}"
     ),
-    "notice.campaign_rectification_to_review": "📥 {unit_name} 提交了整改报告（{title}），请审核。",
+    "notice.campaign_rectification_to_review": (
+        "📥 [b]请验收整改报告[/b]：{title}\n单位：{unit_name}（第 {round} 次提交）\n\n{text}\n\n"
+        "佐证材料 {files} 件：点“整改材料”查看全文和材料。"
+    ),
     "notice.campaign_rectification_accepted": "✅ “{title}”的整改报告已通过审核，整改完成。",
-    "notice.campaign_rectification_returned": "↩️ “{title}”的整改报告被退回。\n原因：{reason}",
+    "notice.campaign_rectification_returned": (
+        "↩️ “{title}”的整改报告被退回。\n原因：{reason}\n\n请按要求修改后重新提交。"
+    ),
+    "notice.campaign_rectification_overdue": (
+        "⚠️ “{title}”：{unit_name} 的整改期限 {due_on} 已过 {late} 天，整改报告尚未提交，"
+        "请尽快提交。"
+    ),
+    "notice.campaign_rectification_late": (
+        "⚠️ “{title}”：{unit_name} 的整改期限 {due_on} 已过，整改报告尚未提交。"
+    ),
+    "notice.campaign_filed": (
+        "🏛 [b]考核结果备案[/b]：“{title}”已结束，考核结果（{count} 个单位的得分和等次）"
+        "报{upper}备案。点“考核结果”查看。"
+    ),
     "notice.campaign_selfcheck_reminder": (
         "⏰ “{title}”：{unit_name} 距实地考核还有 {days} 天，自查已答 {answered}/{checks} 项，"
         "自查汇报材料尚未签字确认。"
@@ -267,5 +283,78 @@ ZH: Final[dict[str, str]] = {
     "refused.campaign_survey_unknown": "这个测评链接无效，请扫描单位公布的二维码重新打开。",
     "refused.campaign_survey_over": "“{title}”的民主测评已经结束，感谢您的关注。",
     "refused.campaign_survey_flood": "打开太频繁了，请一分钟后再试。",
+    # a closed campaign's results, 诫勉谈话, 限期整改 and 备案
+    "campaign.results": (
+        "📊 [b]{title}[/b] 考核结果（第 {version} 版）\n{lines}\n\n通报表扬：{praise}\n"
+        "不合格单位：\n{failed}\n\n报备上级：{upper}"
+    ),
+    "campaign.results_doc": "📄 “{title}”考核结果通报",
+    "btn.campaign_results": "📊 考核结果",
+    "btn.campaign_talk": "🗣 诫勉谈话 · {unit}",
+    "btn.campaign_file_upward": "🏛 报备上级",
+    "wait.pending_campaign_talk": "诫勉谈话记录",
+    "campaign.ask_talker": "🗣 [b]记录诫勉谈话[/b]：{unit}\n请输入谈话人（姓名和职务）。",
+    "campaign.ask_talk_with": "请输入谈话对象（{unit} 的主要负责人、分管领导等）。",
+    "campaign.ask_talk_day": "请输入谈话日期（如 2026-11-20、11月20日、昨天）。",
+    "campaign.ask_talk_note": "请输入简要记录（{limit} 字以内），没有请点“跳过”。",
+    "campaign.talk_want_text": "请输入文字。",
+    "campaign.confirm_talk": (
+        "确定记录这次诫勉谈话吗？\n单位：{unit}\n谈话人：{talker}\n谈话对象：{with_whom}\n"
+        "日期：{held_on}\n记录：{note}"
+    ),
+    "campaign.talk_kept": "已取消，没有记录。",
+    "campaign.talk_cancelled": "已取消，没有记录诫勉谈话。",
+    "campaign.talk_recorded_alert": "已记录",
+    "campaign.talk_recorded": "🗣 已记录 {unit} 的诫勉谈话。",
+    "btn.campaign_rectify": "✍️ 提交整改报告",
+    "btn.campaign_rectify_again": "✍️ 重新提交整改报告",
+    "btn.campaign_rectify_unit": "✍️ 整改报告 · {unit}",
+    "btn.campaign_rectify_submit": "📤 提交",
+    "wait.pending_campaign_rectify": "整改报告",
+    "campaign.ask_rectify": (
+        "✍️ [b]整改报告[/b]：{title}\n单位：{unit}　整改期限：{due_on}{returned}\n\n"
+        "请直接输入整改情况，可分多条发送；整改的照片和文件（Word、PDF、Excel，最大 20 MB）"
+        "作为佐证材料一并发送。写完点“完成”。"
+    ),
+    "campaign.rectify_added": "已收到：文字 {chars} 字，佐证材料 {files} 件。继续发送，或点“完成”。",
+    "campaign.rectify_nothing": "整改报告还是空的：请输入文字或发送材料。",
+    "campaign.rectify_use_buttons": "请点击上面的按钮。",
+    "campaign.confirm_rectify": (
+        "请核对整改报告（{title}）：\n\n{text}\n\n佐证材料：{files}\n\n点“提交”报办公室验收。"
+    ),
+    "campaign.rectify_cancelled": "已取消，整改报告没有提交。",
+    "campaign.rectify_sent_alert": "已提交",
+    "campaign.rectify_sent": "📤 整改报告已提交办公室验收（{title}）。",
+    "campaign.list_rectify": "✍️ [b]本单位的整改任务[/b]\n{lines}",
+    "btn.campaign_accept": "✅ 验收通过",
+    "btn.campaign_report_files": "📎 整改材料",
+    "campaign.rectify_accepted_alert": "已验收通过",
+    "campaign.rectify_accepted": "✅ 已由 {by} 验收通过，整改完成。",
+    "wait.pending_campaign_rectify_return": "整改报告的退回原因",
+    "campaign.ask_rectify_reason": "请输入退回 {unit} 整改报告的原因。发送 [cmd cancel] 放弃。",
+    "campaign.confirm_rectify_return": "确定退回 {unit} 的整改报告吗？\n原因：{reason}",
+    "campaign.report_shown": (
+        "📄 [b]整改报告[/b]：{title}\n单位：{unit}（第 {round} 次提交）\n\n{text}\n\n"
+        "佐证材料 {files} 件："
+    ),
+    "campaign.report_file": "📎 {n}. {name}",
+    "wait.pending_campaign_filing": "报备的上级机关",
+    "campaign.ask_upper": (
+        "🏛 [b]报备上级[/b]\n请输入考核结果报送备案的上级机关（如：县政务公开领导小组办公室）。"
+    ),
+    "campaign.ask_upper_people": (
+        "请点选{upper}接收备案的人员（已选 {count} 人，再点一次取消），选好后点“完成”。"
+    ),
+    "campaign.pick_upper": "请至少选择一人。",
+    "campaign.upper_cancelled": "已取消，没有报备。",
+    "campaign.upper_named": "✅ 已设定：考核结束时，结果报{upper}备案（{count} 人接收）。",
+    "campaign.upper_filed": "✅ 考核结果已报{upper}备案（{count} 人接收）。",
+    "refused.campaign_rectification_reviewed": "这份整改报告已经审核过了。",
+    "refused.campaign_rectification_done": "整改已经验收通过，不需要再提交。",
+    "refused.campaign_evidence_too_many": "佐证材料最多 {limit} 件。",
+    "refused.campaign_talk_ahead": "谈话日期 {day} 还没到：请输入谈话实际进行的日期。",
+    "refused.campaign_upper_missing": "请输入上级机关的名称。",
+    "refused.campaign_upper_nobody": "请至少选择一位接收备案的人员。",
+    "refused.campaign_already_filed": "考核结果已经报{upper}备案。",
     "refused.campaign_survey_comment_long": ("意见最多 {limit} 字，请精简后重新输入，或点“跳过”。"),
 }

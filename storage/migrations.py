@@ -1351,6 +1351,57 @@ CREATE INDEX campaign_survey_waiting ON campaign_survey (comment_until)
     WHERE comment_until IS NOT NULL;
 """,
     ),
+    (
+        25,
+        "assessment campaigns: each rectification report kept with its evidence and its"
+        " review, and the upper office a lower level's campaign files its results to",
+        """
+-- Each submission of a unit's rectification report (整改报告), kept: round n is the nth. Its
+-- text (several messages joined), who sent it, and the office's review: accepted, or
+-- returned with a reason (the unit then writes round n + 1).
+CREATE TABLE campaign_rectification_reports (
+    campaign_id   INTEGER NOT NULL,
+    unit_id       INTEGER NOT NULL,
+    round         INTEGER NOT NULL CHECK (round >= 1),
+    text          TEXT NOT NULL DEFAULT '',
+    submitted_by  INTEGER NOT NULL REFERENCES people(id),
+    submitted_at  TEXT NOT NULL,
+    verdict       TEXT CHECK (verdict IN ('accepted', 'returned')),
+    reason        TEXT,
+    reviewed_by   INTEGER REFERENCES people(id),
+    reviewed_at   TEXT,
+    PRIMARY KEY (campaign_id, unit_id, round),
+    FOREIGN KEY (campaign_id, unit_id)
+        REFERENCES campaign_rectifications (campaign_id, unit_id),
+    CHECK (verdict IS NULL OR verdict = 'accepted' OR length(trim(ifnull(reason, ''))) > 0)
+);
+
+-- A report's evidence: photos and files, their bytes in `files`, in the order sent.
+CREATE TABLE campaign_rectification_files (
+    campaign_id  INTEGER NOT NULL,
+    unit_id      INTEGER NOT NULL,
+    round        INTEGER NOT NULL,
+    position     INTEGER NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('photo', 'document')),
+    file_key     TEXT NOT NULL REFERENCES files(key),
+    PRIMARY KEY (campaign_id, unit_id, round, position),
+    FOREIGN KEY (campaign_id, unit_id, round)
+        REFERENCES campaign_rectification_reports (campaign_id, unit_id, round)
+);
+
+-- 备案: a campaign run for a lower level names the upper office it files its results to (its
+-- name) and the people there who are told and may open them; told_at once they were.
+CREATE TABLE campaign_filings (
+    campaign_id   INTEGER NOT NULL REFERENCES campaigns(id),
+    person_id     INTEGER NOT NULL REFERENCES people(id),
+    upper_office  TEXT NOT NULL CHECK (length(trim(upper_office)) > 0),
+    named_by      INTEGER NOT NULL REFERENCES people(id),
+    named_at      TEXT NOT NULL,
+    told_at       TEXT,
+    PRIMARY KEY (campaign_id, person_id)
+);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -1,4 +1,8 @@
-"""《工作简报》 end to end over the fake Bot API: draft, review, return, revise, sign, distribute."""
+"""《工作简报》 end to end over the fake Bot API: draft, review, return, revise, sign, distribute.
+
+Long because every step of an issue's life is driven through the same cast and drafting
+helpers, in order; splitting would copy them into each part.
+"""
 
 from __future__ import annotations
 

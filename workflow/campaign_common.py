@@ -133,6 +133,12 @@ def buttons(tell: Tell) -> Rows:
         )
     if tell.key == "campaign_report_signed":
         return ((Button("btn.campaign_progress", ca.Progress(campaign_id)),),)
+    if (tell.key == "campaign_result" and params.get("rectify_by")) or (
+        tell.key in ("campaign_rectification_reminder", "campaign_rectification_overdue")
+    ):
+        return ((Button("btn.campaign_rectify", ca.Rectify(campaign_id, int(params["unit"]))),),)
+    if tell.key in ("campaign_closed", "campaign_rectification_late"):
+        return ((Button("btn.campaign_results", ca.Results(campaign_id)),),)
     return ()
 
 

@@ -103,7 +103,7 @@ async def _progress(tx: Tx, campaign: Campaign, template: AssessmentTemplate) ->
 async def reminders(db: Database, zone: ZoneInfo) -> list[Tell]:
     """What the daily sweep tells today: units of running campaigns whose on-site date is a
     reminder's number of days away and whose report is not signed; units whose rectification
-    is due so soon or overdue. Each reminder's event names the day, so it goes once."""
+    is due so soon or overdue (each day), and the office the first day it is overdue. Each reminder's event names the day, so it goes once."""
     tells: list[Tell] = []
     async with db.reading() as tx:
         today = local_today(tx.now, zone)
@@ -136,15 +136,31 @@ async def reminders(db: Database, zone: ZoneInfo) -> list[Tell]:
             days = (task.due_on - today).days
             if task.state != "open" or (days >= 0 and days not in template.reminder_days):
                 continue
+            key_late = "campaign_rectification_overdue"
+            if days == -1:  # the first day past the deadline: the office is told too
+                tells.append(
+                    Tell(
+                        owner.created_by,
+                        "campaign_rectification_late",
+                        {
+                            "campaign": task.campaign_id,
+                            "unit": task.unit_id,
+                            "due_on": task.due_on.isoformat(),
+                        },
+                        f"{task.campaign_id}:{task.unit_id}:late",
+                    )
+                )
             for person_id in await unit_people(tx, task.unit_id):
                 tells.append(
                     Tell(
                         person_id,
-                        "campaign_rectification_reminder",
+                        "campaign_rectification_reminder" if days >= 0 else key_late,
                         {
                             "campaign": task.campaign_id,
+                            "unit": task.unit_id,
                             "due_on": task.due_on.isoformat(),
                             "days": days,
+                            "late": -days,
                         },
                         f"{task.campaign_id}:{task.unit_id}:{today.isoformat()}",
                     )

@@ -2,7 +2,8 @@
 leading group's decisions, a unit's self-check, its leader's signature, the office's list,
 the settling of differing scores, the score workbook sent and sent back, and the satisfaction
 survey (an answer and 跳过 carry the link's opaque token, never the unit's id; the office's
-QR codes).
+QR codes); the presses after the results (talks, rectification, filing) are in
+`_campaign_after`, re-exported here.
 
 A check is carried by its place in the campaign's checklist (its id can be longer than a
 button holds); the services look the place up in the template the campaign was planned with.
@@ -14,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal, cast
 
+from ._campaign_after import *  # noqa: F403 (the presses after the results, re-exported)
+from ._campaign_after import AFTER_PATTERN, After, decode_after, encode_after
 from ._wire import ID, ROUND, digits, fits, word
 
 PATTERN: Final = r"^ca:"
@@ -55,8 +58,7 @@ _DATA: Final = re.compile(
     rf"|wu:(?P<uc>{ID})"
     rf"|qa:(?P<qt>{TOKEN}):(?P<qv>[sbd])"
     rf"|qx:(?P<qx>{TOKEN})"
-    rf"|qr:(?P<qc>{ID})"
-    ")"
+    rf"|qr:(?P<qc>{ID})" + AFTER_PATTERN + ")"
 )
 
 
@@ -320,6 +322,7 @@ Press = (
     | SurveyAnswer
     | SurveySkip
     | SurveyCodes
+    | After
 )
 #: The presses of planning (a press of another kind ends the planning dialogue).
 PLANNING: Final = (
@@ -407,8 +410,9 @@ def encode(press: Press) -> str:
         return fits(f"ca:qx:{word(press.token, TOKEN)}")
     if isinstance(press, SurveyCodes):
         return f"ca:qr:{_ids(press.campaign_id)}"
-    assert isinstance(press, UploadScores)
-    return f"ca:wu:{_ids(press.campaign_id)}"
+    if isinstance(press, UploadScores):
+        return f"ca:wu:{_ids(press.campaign_id)}"
+    return encode_after(cast(After, press))
 
 
 def decode(data: str) -> Press | None:
@@ -473,4 +477,6 @@ def decode(data: str) -> Press | None:
         return SurveySkip(g["qx"])
     if g["qc"]:
         return SurveyCodes(int(g["qc"]))
-    return UploadScores(int(g["uc"]))
+    if g["uc"]:
+        return UploadScores(int(g["uc"]))
+    return decode_after(g)

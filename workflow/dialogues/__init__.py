@@ -8,7 +8,7 @@ published URL, /visit, an editor's rewrite of an item, an adoption's typed date 
 number / URL, /brief's menu of an issue in progress and an issue's return with its reason and
 ✅ 确认, and assessment campaigns' (/campaign, a decision's return, a returned plan's
 dates, a unit's self-check, on-site scoring, settling a differing score, a filled score
-workbook sent back). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
+workbook sent back, a 诫勉谈话, a rectification report and its return, 报备上级). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
 docs/architecture.md).
 ✅ 确认, /announce (kept aside too: text or file, audience, preview). Telegram runs all of them
 on the engine (`channels/telegram/handlers/dialogue.py`; docs/architecture.md).
@@ -82,6 +82,8 @@ class Dialogues(
                 *(self.campaign_plan(), self.campaign_return(), self.campaign_selfcheck()),
                 *(self.campaign_redate(), self.campaign_scoring()),
                 *(self.campaign_settle(), self.campaign_upload()),
+                *(self.campaign_talk(), self.campaign_rectify(), self.campaign_rectify_return()),
+                self.campaign_filing(),
                 self.announce(announcing),
             )
         }

@@ -19,8 +19,8 @@ from .. import campaign_units, campaigns
 from ..campaign_common import clean_text
 from ..outcomes import Refused
 from .base import Draft
+from .campaign_rectify import CampaignRectify
 from .campaign_scoring import CampaignScoring
-from .campaign_settle import CampaignSettle
 from .campaign_steps import STATES, CampaignSteps, cleared, onsite_date, templates
 
 CANCEL = (Button("btn.campaign_cancel", ca.Cancel()),)
@@ -39,10 +39,10 @@ def _toggled(chosen: list[Any], value: Any) -> list[Any]:
     return [v for v in chosen if v != value] if value in chosen else [*chosen, value]
 
 
-class CampaignFlows(CampaignSettle, CampaignSteps, CampaignScoring):
-    """/campaign, and (from `CampaignSteps`) a decision's return, a unit's self-check and the
-    presses that finish at once; (from `CampaignSettle`, first, so its presses are answered
-    before `CampaignSteps` finds a press stale) settling and the score workbook."""
+class CampaignFlows(CampaignRectify, CampaignSteps, CampaignScoring):
+    """/campaign; (from `CampaignSteps`) a decision's return, a self-check, the presses that
+    finish at once; (from `CampaignRectify` and `CampaignSettle` under it, first, so theirs are
+    answered before `CampaignSteps` finds a press stale) results, rectification, settling."""
 
     async def _office(self, person_id: int) -> Person:
         """The person writing, if they work in the office."""
@@ -464,11 +464,13 @@ class CampaignFlows(CampaignSettle, CampaignSteps, CampaignScoring):
                         )
                     )
                     rows.append(self.settling_row(campaign.id))
-                    rows.append((Button("btn.campaign_survey_qr", ca.SurveyCodes(campaign.id)),))
+                    rows.append(self.survey_row(campaign.id))
                 elif campaign.state == "draft":
                     rows.append(
                         (Button(f"📤 #{campaign.id} {campaign.title}", ca.Resubmit(campaign.id)),)
                     )
+                elif campaign.state == "closed":
+                    rows.append(self.results_row(campaign.id, campaign.title))
             key = "campaign.list_office" if lines else "campaign.list_none"
             replies.append(Reply(key, {"lines": "\n".join(lines)}, buttons=tuple(rows)))
         mine = await campaign_units.my_units(self.db, person)
@@ -492,7 +494,7 @@ class CampaignFlows(CampaignSettle, CampaignSteps, CampaignScoring):
             replies.append(
                 Reply("campaign.list_unit", {"lines": "\n".join(lines)}, buttons=tuple(rows))
             )
-        replies += await self.scoring_list(person)
+        replies += await self.rectify_list(person) + await self.scoring_list(person)
         if not replies:
             replies.append(Reply("campaign.list_none"))
         return replies

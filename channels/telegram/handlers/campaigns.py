@@ -23,7 +23,7 @@ from .common import current, explain, keep_telegram_file
 from .dialogue import engine, send_replies
 
 #: The flows whose steps take a photo or a file.
-FILE_FLOWS = frozenset({"campaign_selfcheck", "campaign_upload"})
+FILE_FLOWS = frozenset({"campaign_selfcheck", "campaign_upload", "campaign_rectify"})
 
 
 def _dialogues(context: Context) -> Dialogues:

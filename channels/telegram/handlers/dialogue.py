@@ -76,6 +76,7 @@ FLOWS: Final = (
     "brief_return",
     *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
     *("campaign_scoring", "campaign_settle", "campaign_upload"),
+    *("campaign_talk", "campaign_rectify", "campaign_rectify_return", "campaign_filing"),
     "announce",
 )
 

@@ -9,6 +9,8 @@ import asyncio
 import contextlib
 import io
 import json
+import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 from aiohttp import web
 
 from bot.settings.loader import load_settings
-from sandbox.run import Sandbox
+from sandbox.run import Sandbox, run_sandbox
 from sandbox.telegram.images import make_png
 from sandbox.web import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES, create_app
 from workflow.dialogues.submit import DOCUMENT_TYPES, MAX_FILE_BYTES, MAX_FILES
@@ -301,3 +303,158 @@ async def test_the_run_id_changes_across_restarts(tmp_path: Path) -> None:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+
+
+# ----------------------------------------------------------------------------- in a browser
+
+
+class Background:
+    """`run_sandbox` in a thread of its own (the browser is driven synchronously)."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.url = ""
+        self._ready = threading.Event()
+        self._failures: list[BaseException] = []
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()
+        self._thread = threading.Thread(
+            target=self._serve, args=(data_dir, port), name="sandbox", daemon=True
+        )
+
+    def _serve(self, data_dir: Path, port: int) -> None:
+        """Runs the sandbox until stopped; a failure is kept for the test."""
+        asyncio.set_event_loop(self._loop)
+        settings = load_settings(REPO / "config.yaml", {})
+        try:
+            self._loop.run_until_complete(
+                run_sandbox(
+                    settings,
+                    port=port,
+                    data_dir=data_dir,
+                    stop=self._stop,
+                    on_ready=self._started,
+                    out=io.StringIO(),
+                )
+            )
+        except BaseException as error:
+            self._failures.append(error)
+        finally:
+            self._ready.set()
+            self._loop.close()
+
+    def _started(self, url: str) -> None:
+        """Remembers the page's address."""
+        self.url = url
+        self._ready.set()
+
+    def start(self) -> str:
+        """Starts it; the page's address."""
+        self._thread.start()
+        assert self._ready.wait(60), "the sandbox did not start within 60 s"
+        if self._failures:
+            raise self._failures[0]
+        return self.url
+
+    def stop(self) -> None:
+        """Stops it and waits for its thread."""
+        with contextlib.suppress(RuntimeError):  # the loop already ended
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the sandbox did not stop"
+        assert not self._failures, self._failures
+
+
+def test_the_page_attaches_files_and_notices_a_restart(tmp_path: Path) -> None:
+    """In Chromium: a .docx with a caption in /submit, a file over the limit stated before it
+    goes and refused by the bot after, then the sandbox restarted under the open page."""
+    try:
+        from playwright.sync_api import FilePayload, expect, sync_playwright
+    except ImportError:  # pragma: no cover - depends on the machine
+        pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')")
+    from tests.test_sandbox_browser import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium installed: run scripts/install-browser (Debian: apt chromium)")
+    shots = Path(os.environ.get("BAOSONG_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    first = Background(tmp_path / "first", 0)
+    url = first.start()
+    running: Background | None = first
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 820}, locale="zh-CN")
+                page.set_default_timeout(15_000)
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.goto(url)
+                expect(page.locator("body[data-ready]")).to_be_attached()
+                expect(page.locator("#chat-name")).to_have_text("王芳")
+                bot = page.locator("#messages .msg.bot")
+                box = page.get_by_role("textbox", name="消息", exact=True)
+
+                def say(text: str) -> None:
+                    box.fill(text)
+                    box.press("Enter")
+                    expect(page.locator("#messages .msg.me").last).to_contain_text(text)
+
+                def press(label: str) -> None:
+                    bot.last.get_by_role("button", name=label, exact=True).click()
+
+                say("/submit")
+                press("主要措施和创新做法")
+                expect(bot.last).to_contain_text("请输入标题")
+                say("浏览器附件演练：窗口推行“一窗通办”")
+                expect(bot.last).to_contain_text("请输入正文")
+                say("市人社局窗口推行“一窗通办”改革，群众办事只进一扇门。")
+                press("完成")
+                press("今天")
+                expect(bot.last).to_contain_text("可以发送照片或文件")
+
+                # A .docx with a caption: sent as a document, the bot takes it.
+                attach = page.locator("#photo-input")
+                docx = FilePayload(name="会议纪要.docx", mimeType=DOCX, buffer=b"PK\x03\x04docx")
+                attach.set_input_files(files=[docx])
+                dialog = page.get_by_role("dialog", name="发送文件")
+                expect(dialog).to_contain_text("会议纪要.docx")
+                dialog.get_by_label("说明文字").fill("附件：一窗通办会议纪要")
+                page.screenshot(path=str(shots / "attach-dialog.png"))
+                dialog.get_by_role("button", name="发送", exact=True).click()
+                mine = page.locator("#messages .msg.me").last
+                expect(mine.locator(".doc")).to_contain_text("会议纪要.docx")
+                expect(mine).to_contain_text("附件：一窗通办会议纪要")
+                expect(bot.last).to_contain_text("已添加附件 1 个")
+                page.screenshot(path=str(shots / "docx-sent.png"))
+
+                # Over the bot's 20 MB: the page says so first; sent anyway, the bot refuses.
+                big = FilePayload(
+                    name="汇报.pdf", mimeType="application/pdf", buffer=bytes(21 * 1024 * 1024)
+                )
+                attach.set_input_files(files=[big])
+                expect(dialog).to_contain_text("超过机器人接收文件的上限 20 MB")
+                page.screenshot(path=str(shots / "over-the-limit.png"))
+                dialog.get_by_role("button", name="仍然发送").click()
+                expect(bot.last).to_contain_text("文件太大（21.0 MB），最大 20 MB")
+
+                # The sandbox restarts under the open page: a notice, and a fresh chat.
+                first.stop()
+                running = None
+                port = int(url.rstrip("/").rsplit(":", 1)[1])
+                second = Background(tmp_path / "second", port)
+                assert second.start() == url
+                running = second
+                notice = page.get_by_role("alert").filter(has_text="沙盒已重启")
+                expect(notice).to_contain_text("聊天记录已重置")
+                expect(page.locator("#messages")).to_contain_text("还没有消息")
+                page.screenshot(path=str(shots / "restarted.png"))
+                say("/help")
+                expect(bot.last).to_be_visible()
+                assert errors == [], errors
+                print(f"screenshots: {shots}")
+            finally:
+                browser.close()
+    finally:
+        if running is not None:
+            running.stop()

@@ -9,14 +9,27 @@ The contract (`sandbox/static/index.html` is written against it):
 - `POST /api/chats/{id}/send` `{"text"}`; `POST /api/chats/{id}/photo` multipart `photo`
   (optional `caption`); `POST /api/chats/{id}/click` `{"message_id", "data"}` (400 with
   `{"ok": false, "error"}` when the button is gone) → `{"ok": true}`.
+- `POST /api/chats/{id}/file` multipart `file`, optional `caption`, `as` (`document`, the
+  default, or `photo`) and `over_limit` (`1`: send a file over the bot's limit anyway, so its
+  refusal shows): the person sends it as a Telegram client would, a document or a photo with
+  its caption. Refused with the limit in words (413, `limit_bytes`) when it is over the bot's
+  limit without `over_limit`, or over what the page uploads at all → `{"ok": true}`.
+- `GET /api/limits` → what the page checks before sending: `file_bytes` and `files` (the
+  bot's own /submit limits), `document_types`, `photo_bytes`, `upload_bytes`,
+  `caption_length`, `text_length`.
+- `GET /api/run` → `{"run", "resets", "started"}`: `run` is new each time the page's server
+  starts (the sandbox restarted: every chat is gone), `resets` counts resets within the run.
 - `GET /api/files/{file_id}` → the bytes (photos: their image type; documents: their type and a
   Content-Disposition filename).
-- `GET /api/events` → Server-Sent Events: `changed` `{"chat"}` when a chat's messages change,
+- `GET /api/events` → Server-Sent Events: `hello` (as `/api/run`) first on every
+  connection (a page that reconnects sees whether the sandbox restarted), `reset`
+  `{"run", "resets"}` after a reset, `changed` `{"chat"}` when a chat's messages change,
   `clock` `{"now"}` after time travel or reset, `answer` `{"chat", "text", "show_alert"}` when
   the bot answers a button press; a comment ping every 15 s.
 - `GET /api/clock` → `{"now", "weekday", "working_day"}`; `POST /api/clock` `{"to"}` (a named
   target or an ISO datetime) travels, runs a sweep, answers the new clock.
-- `POST /api/reset` → wipes and reseeds the demo centre, resets the clock → `{"ok": true}`.
+- `POST /api/reset` → wipes and reseeds the demo centre, resets the clock, counts a reset
+  (`/api/run`'s `resets`) → `{"ok": true}`.
 """
 
 from __future__ import annotations
@@ -26,7 +39,10 @@ import contextlib
 import html
 import json
 import logging
+import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -37,6 +53,7 @@ from sandbox.seed import DemoCast, DemoPerson
 from sandbox.telegram.images import image_size
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
+from workflow.dialogues.submit import DOCUMENT_TYPES, MAX_FILE_BYTES, MAX_FILES
 
 JSON = dict[str, Any]
 
@@ -46,10 +63,14 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Seconds between comment pings on an idle event stream.
 PING_SECONDS = 15.0
-#: The largest photo the page may upload.
+#: The largest photo the page may upload (Telegram's limit for a photo).
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+#: The largest file the page uploads at all: past the bot's limit, so its refusal can be seen.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: The longest text a person may send (Telegram's limit).
 MAX_TEXT_LENGTH = 4096
+#: The longest caption of a photo or a file (Telegram's limit).
+MAX_CAPTION_LENGTH = 1024
 
 PLACEHOLDER = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>报送沙盒</title></head>
@@ -158,8 +179,27 @@ class EventHub:
                 self.flush()
 
 
+@dataclass
+class RunInfo:
+    """This run of the page's server: an id new at every start, and how many resets it saw."""
+
+    run: str
+    started: str
+    resets: int = 0
+
+    @classmethod
+    def fresh(cls) -> RunInfo:
+        """A new run id (random, so two starts never share one) stamped with the real time."""
+        return cls(secrets.token_hex(8), datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def as_json(self) -> JSON:
+        """`{"run", "resets", "started"}`."""
+        return {"run": self.run, "resets": self.resets, "started": self.started}
+
+
 CONTROLS = web.AppKey("controls", Controls)
 HUB = web.AppKey("hub", EventHub)
+RUN = web.AppKey("run", RunInfo)
 STATIC = web.AppKey("static", Path)
 PING = web.AppKey("ping", float)
 
@@ -168,9 +208,10 @@ def create_app(
     controls: Controls, *, static_dir: Path = STATIC_DIR, ping_seconds: float = PING_SECONDS
 ) -> web.Application:
     """The page and its API over the running sandbox."""
-    app = web.Application(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 64 * 1024)
     app[CONTROLS] = controls
     app[HUB] = EventHub(controls.api)
+    app[RUN] = RunInfo.fresh()
     app[STATIC] = static_dir
     app[PING] = ping_seconds
     app.router.add_get("/", _index)
@@ -179,9 +220,12 @@ def create_app(
     app.router.add_get("/api/chats/{id}", _chat)
     app.router.add_post("/api/chats/{id}/send", _send)
     app.router.add_post("/api/chats/{id}/photo", _photo)
+    app.router.add_post("/api/chats/{id}/file", _file_upload)
     app.router.add_post("/api/chats/{id}/click", _click)
     app.router.add_get("/api/files/{file_id}", _file)
     app.router.add_get("/api/events", _events)
+    app.router.add_get("/api/limits", _limits)
+    app.router.add_get("/api/run", _run)
     app.router.add_get("/api/clock", _clock)
     app.router.add_post("/api/clock", _travel)
     app.router.add_post("/api/reset", _reset)
@@ -221,18 +265,19 @@ def _json(data: Any, status: int = 200) -> web.Response:
     )
 
 
-def _error(status: int, message: str) -> web.Response:
-    """`{"ok": false, "error": message}` with an HTTP status."""
-    return _json({"ok": False, "error": message}, status)
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    """`{"ok": false, "error": message}` (and any extra fields) with an HTTP status."""
+    return _json({"ok": False, "error": message} | extra, status)
 
 
 class _Refusal(Exception):
-    """A request the API refuses: its status and message."""
+    """A request the API refuses: its status, message and any extra fields of the answer."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.extra = extra
 
 
 def _person(request: web.Request) -> tuple[DemoPerson, FakeUser]:
@@ -325,16 +370,106 @@ async def _photo(request: web.Request) -> web.Response:
     try:
         form = await request.post()
     except web.HTTPRequestEntityTooLarge:
-        return _error(400, "图片太大")
+        return _error(400, f"图片太大，最大 {_mb(MAX_PHOTO_BYTES)}")
     field = form.get("photo")
     if not isinstance(field, web.FileField):
         return _error(400, "缺少图片（字段名 photo）")
     data = field.file.read()
+    if len(data) > MAX_PHOTO_BYTES:
+        return _error(400, f"图片太大，最大 {_mb(MAX_PHOTO_BYTES)}")
     if image_size(data) is None:
         return _error(400, "不是图片（支持 JPEG、PNG、GIF、WebP）")
     caption = form.get("caption")
     await user.send_photo(data, caption=caption if isinstance(caption, str) else None)
     return _ok()
+
+
+async def _file_upload(request: web.Request) -> web.Response:
+    """The person sends a file as a document or a photo, with an optional caption."""
+    try:
+        _, user = _person(request)
+        if request.content_type != "multipart/form-data":
+            raise _Refusal(400, "请以 multipart/form-data 上传，字段名 file")
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            raise _Refusal(413, _too_big_to_upload()) from None
+        name, mime, data, caption, as_photo = _upload(form)
+    except _Refusal as refusal:
+        return _error(refusal.status, refusal.message, **refusal.extra)
+    if as_photo:
+        await user.send_photo(data, caption=caption)
+    else:
+        await user.send_document(name, mime, data, caption=caption)
+    return _ok()
+
+
+def _upload(form: Any) -> tuple[str, str, bytes, str | None, bool]:
+    """A file form's name, type, bytes, caption and whether it goes as a photo (a refusal
+    names the limit it breaks)."""
+    field = form.get("file")
+    if not isinstance(field, web.FileField):
+        raise _Refusal(400, "缺少文件（字段名 file）")
+    kind = form.get("as", "document")
+    if kind not in ("document", "photo"):
+        raise _Refusal(400, "as 应是 document 或 photo")
+    caption = form.get("caption")
+    caption = caption if isinstance(caption, str) and caption.strip() else None
+    if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
+        raise _Refusal(400, f"说明文字太长（{len(caption)} 字），最多 {MAX_CAPTION_LENGTH} 字")
+    data = field.file.read()
+    name = (field.filename or "").strip() or "file"
+    mime = "" if field.content_type in ("", "application/octet-stream") else field.content_type
+    if not data:
+        raise _Refusal(400, f"“{name}”是空文件，不能发送")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise _Refusal(413, _too_big_to_upload())
+    if kind == "photo":
+        if image_size(data) is None:
+            raise _Refusal(400, f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP），可以作为文件发送")
+        if len(data) > MAX_PHOTO_BYTES:
+            raise _Refusal(
+                413,
+                f"“{name}”有 {_mb(len(data))}，照片最大 {_mb(MAX_PHOTO_BYTES)}，请作为文件发送",
+            )
+    elif len(data) > MAX_FILE_BYTES and form.get("over_limit") != "1":
+        message = (
+            f"“{name}”有 {_mb(len(data))}，超过机器人接收文件的上限 {_mb(MAX_FILE_BYTES)}，"
+            "机器人会拒收。请压缩或拆分后再发送"
+        )
+        raise _Refusal(413, message, limit_bytes=MAX_FILE_BYTES, size_bytes=len(data))
+    return name, mime, data, caption, kind == "photo"
+
+
+def _too_big_to_upload() -> str:
+    """The refusal of a file over what the page uploads at all."""
+    return f"文件太大：沙盒页面最多上传 {_mb(MAX_UPLOAD_BYTES)}（机器人只接收 {_mb(MAX_FILE_BYTES)} 以内的文件）"
+
+
+def _mb(size: int) -> str:
+    """A size in MB as people read it: 20 MB, 20.5 MB."""
+    value = round(size / 1024 / 1024, 1)
+    return f"{value:g} MB"
+
+
+async def _limits(request: web.Request) -> web.Response:
+    """What the page checks before sending: the bot's own limits and Telegram's."""
+    return _json(
+        {
+            "file_bytes": MAX_FILE_BYTES,
+            "files": MAX_FILES,
+            "document_types": sorted(DOCUMENT_TYPES),
+            "photo_bytes": MAX_PHOTO_BYTES,
+            "upload_bytes": MAX_UPLOAD_BYTES,
+            "caption_length": MAX_CAPTION_LENGTH,
+            "text_length": MAX_TEXT_LENGTH,
+        }
+    )
+
+
+async def _run(request: web.Request) -> web.Response:
+    """This run's id and reset count (a page that finds them changed reloads its state)."""
+    return _json(request.app[RUN].as_json())
 
 
 async def _click(request: web.Request) -> web.Response:
@@ -404,7 +539,8 @@ async def _events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     queue = hub.subscribe()
     try:
-        await response.write(b"retry: 2000\n: connected\n\n")
+        hello = json.dumps(request.app[RUN].as_json(), ensure_ascii=False)
+        await response.write(f"retry: 2000\n: connected\nevent: hello\ndata: {hello}\n\n".encode())
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), ping)
@@ -446,8 +582,10 @@ async def _travel(request: web.Request) -> web.Response:
 
 async def _reset(request: web.Request) -> web.Response:
     """Wipes and reseeds the demo centre and resets the clock."""
-    controls = request.app[CONTROLS]
+    controls, run = request.app[CONTROLS], request.app[RUN]
     await controls.reset()
+    run.resets += 1
+    request.app[HUB].publish("reset", {"run": run.run, "resets": run.resets})
     request.app[HUB].publish("clock", {"now": controls.clock_state()["now"]})
     return _ok()
 
@@ -475,6 +613,7 @@ def message_json(message: JSON) -> JSON:
             {
                 "name": str(document.get("file_name") or "file"),
                 "url": f"/api/files/{document['file_id']}",
+                "size": int(document.get("file_size") or 0),
             }
             if document
             else None

@@ -264,6 +264,7 @@ def test_trainer_walks_through_submit_signoff_adoption_and_bulletin(
     choose(page, "陈静")
     picture = FilePayload(name="现场.png", mimeType="image/png", buffer=make_png(320, 200))
     page.locator("#photo-input").set_input_files(files=[picture])
+    page.get_by_role("dialog", name="发送照片").get_by_role("button", name="发送").click()
     expect(page.locator("#messages .msg.me img").last).to_be_visible()
 
     # Time travel to next month's first working day: the bulletin reaches the window head.

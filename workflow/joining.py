@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -107,6 +108,22 @@ async def active_units(db: Database) -> list[Unit]:
 def new_code() -> str:
     """A fresh invite code: 22 characters of [A-Za-z0-9_-], fit for a /start deep link."""
     return secrets.token_urlsafe(16)
+
+
+#: The word a person without a deep link (on WeCom) sends before an invite code: "绑定 CODE".
+BIND_WORD = "绑定"
+_TYPED_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_BARE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def typed_code(text: str) -> str | None:
+    """The invite code in a text typed to join ("绑定 CODE", or a code of the shape `new_code`
+    gives, alone); None when the text is not one (so "报送" is never taken for a code)."""
+    typed = text.strip()
+    if typed.startswith(BIND_WORD):
+        code = typed.removeprefix(BIND_WORD).strip(" :：　")
+        return code if _TYPED_CODE.fullmatch(code) else None
+    return typed if _BARE_CODE.fullmatch(typed) else None
 
 
 async def create_invite(

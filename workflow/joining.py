@@ -180,6 +180,22 @@ async def redeem(
     return Joined(person, grant, unit)
 
 
+async def redeemed_by(db: Database, code: str, account: Account) -> Joined | None:
+    """The joining an invite already gave this account's person (a join handled again after a
+    crash before its welcome was sent), or None."""
+    async with db.reading() as tx:
+        invite = await invites.get_invite(tx, code)
+        person = await people.person_by_account(tx, account)
+        if invite is None or person is None or invite.used_by != person.id:
+            return None
+        held = await people.active_roles(tx, person.id)
+        grant = next(
+            (g for g in held if g.role is invite.role and g.unit_id == invite.unit_id), None
+        )
+        unit = await units.get_unit(tx, invite.unit_id) if invite.unit_id else None
+    return None if grant is None else Joined(person, grant, unit)
+
+
 async def whoami(db: Database, account: Account) -> tuple[Person | None, list[RoleGrant]]:
     """The person behind an account and the roles they hold now; a person writing from
     another account than the one they used last is reached on this one from now on."""

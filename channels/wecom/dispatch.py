@@ -290,8 +290,11 @@ class Dispatcher:
                 self.db, code, account=account, name=name, username=account.external_id
             )
         except Refused as refused:
-            self._refusal(refused, out)
-            return
+            again = await joining.redeemed_by(self.db, code, account)
+            if again is None:  # not this member's own join handled again after a crash
+                self._refusal(refused, out)
+                return
+            joined = again
         _, grants = await joining.whoami(self.db, account)
         texts = self.texts
         key = "welcome" if joined.unit else "welcome_centre"

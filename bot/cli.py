@@ -22,7 +22,7 @@ from bot.runner import serve
 from bot.settings.errors import ConfigError
 from bot.settings.loader import ENV_BOT_TOKEN, load_settings
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules, telegram_options, work_calendar
+from bot.wiring import centre_rules, telegram_options, wecom_config, work_calendar
 from channels.telegram.adapter import send_outbox
 from channels.telegram.context import BotData
 from chat.texts import Texts
@@ -44,7 +44,7 @@ from workflow.figures import (
     month_report,
     year_report,
 )
-from workflow.joining import create_invite
+from workflow.joining import BIND_WORD, create_invite
 from workflow.outcomes import Refused
 
 DESCRIPTION = """\
@@ -145,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--unit", help="the unit's name as in config.yaml")
     invite.add_argument("--role", required=True, choices=[r.value for r in Role])
     invite.add_argument("--json", action="store_true", help='print {"code": …, "link": …}')
+    invite.add_argument(
+        "--channel",
+        choices=["telegram", "wecom"],
+        default="telegram",
+        help="where the person joins (wecom: they send 绑定 CODE to the app)",
+    )
+    commands.add_parser(
+        "check-wecom",
+        help="check the WeCom app: fetch a token, print the callback URL, test the trusted IP",
+    )
     sandbox_parser = commands.add_parser(
         "sandbox",
         help="try it without Telegram: local emulator, demo centre and a web chat page",
@@ -234,7 +244,11 @@ def main(
         if args.command == "sandbox":
             return sandbox(settings, args.port, stream, sandbox_runner)
         if args.command == "invite":
-            return asyncio.run(make_invite(settings, args.unit, Role(args.role), args.json, stream))
+            return asyncio.run(
+                make_invite(settings, args.unit, Role(args.role), args.json, stream, args.channel)
+            )
+        if args.command == "check-wecom":
+            return asyncio.run(check_wecom(settings, stream))
         if args.command == "figures":
             return asyncio.run(figures(settings, args.month, args.year, stream))
         if args.command == "calendar":
@@ -642,9 +656,14 @@ async def _year_report(settings: Settings, year: int, out: TextIO) -> tuple[Year
 
 
 async def make_invite(
-    settings: Settings, unit: str | None, role: Role, as_json: bool, out: TextIO
+    settings: Settings,
+    unit: str | None,
+    role: Role,
+    as_json: bool,
+    out: TextIO,
+    channel: str = "telegram",
 ) -> int:
-    """Creates an invite and prints its deep link and code."""
+    """Creates an invite and prints its deep link and code (on WeCom: what to send)."""
     if not settings.storage.path.exists():
         print(f"错误: 数据库不存在 ({settings.storage.path})，请先运行 baosong init", file=out)
         return 1
@@ -659,6 +678,17 @@ async def make_invite(
                 file=out,
             )
             return 1
+    if channel == "wecom":
+        send = f"{BIND_WORD} {invite.code}"
+        if as_json:
+            print(json.dumps({"code": invite.code, "send": send}, ensure_ascii=False), file=out)
+            return 0
+        print(
+            f"邀请: {found.name if found else '中心'} / {role.value}，有效期至 {invite.expires_at:%Y-%m-%d %H:%M} UTC，仅可使用一次",
+            file=out,
+        )
+        print(f"请对方在企业微信中向本应用发送: {send}", file=out)
+        return 0
     name = settings.telegram.bot_username
     link = f"https://t.me/{name}?start={invite.code}" if name else None
     if as_json:
@@ -695,9 +725,53 @@ def sandbox(settings: Settings, port: int, out: TextIO, runner: SandboxRunner | 
     return 0
 
 
+async def check_wecom(settings: Settings, out: TextIO) -> int:
+    """Fetches a token with the configured secret, prints the callback URL to paste into the
+    admin console, and whether WeCom takes calls from this server's IP (60020: not)."""
+    config = wecom_config(settings)
+    if config is None:
+        print(
+            "错误: 企业微信未配置（见 README“上线企业微信”一节的 BAOSONG_WECOM_* 变量）", file=out
+        )
+        return 1
+    from channels.wecom.api import WeComClient
+    from channels.wecom.errors import UntrustedIp, WeComError
+
+    async with WeComClient(
+        config.corp_id, config.secret, config.agent_id, base_url=config.api_base_url
+    ) as client:
+        try:
+            await client.token()
+        except WeComError as error:
+            print(f"错误: 获取 access_token 失败: {error}", file=out)
+            return 1
+        print("access_token: 已获取（CorpID 与 Secret 正确）", file=out)
+        print(
+            f"回调 URL（填入管理后台“接收消息”）: https://<备案域名>{config.callback.path}"
+            f"  → 反向代理转发到本机 {settings.wecom.listen}",
+            file=out,
+        )
+        try:
+            await client.download("baosong-check-wecom")  # no such file: any other error is fine
+        except UntrustedIp:
+            print("可信IP: 否（60020）——请在应用的“企业可信IP”中加入本服务器的出口IP", file=out)
+            return 1
+        except WeComError:
+            pass
+        print("可信IP: 是（WeCom 接受本服务器的调用）", file=out)
+    return 0
+
+
 def run(settings: Settings, out: TextIO, sandbox_runner: SandboxRunner | None) -> int:
-    """Runs the bot against the configured Bot API until Ctrl-C; without a token, the
-    sandbox."""
+    """Runs the bot until Ctrl-C: on Telegram with a token, on WeCom when it is configured,
+    both when both are; with neither, the sandbox."""
+    if settings.bot_token is None and wecom_config(settings) is not None:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        print(f"报送机器人启动（企业微信）: {settings.wecom.listen}（Ctrl-C 停止）", file=out)
+        asyncio.run(serve(settings, None))
+        return 0
     if settings.bot_token is None:
         print(
             f"未设置 {ENV_BOT_TOKEN}：启动本地沙盒（模拟 Telegram + 演示数据）。"
@@ -709,7 +783,8 @@ def run(settings: Settings, out: TextIO, sandbox_runner: SandboxRunner | None) -
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    print(f"报送机器人启动: {settings.telegram.api_base_url}（Ctrl-C 停止）", file=out)
+    both = "，企业微信: " + settings.wecom.listen if wecom_config(settings) else ""
+    print(f"报送机器人启动: {settings.telegram.api_base_url}{both}（Ctrl-C 停止）", file=out)
     asyncio.run(serve(settings, settings.bot_token.get_secret_value()))
     return 0
 

@@ -12,8 +12,9 @@ from datetime import datetime
 from bot import heap
 from bot.scheduler import timed_work
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules, telegram_options
+from bot.wiring import centre_rules, schedule_rules, telegram_options, wecom_side
 from channels.telegram.polling import serve as serve_telegram
+from chat.texts import Texts
 from storage import outbox
 from storage.db import Database
 from storage.units import UnitSpec, sync_units
@@ -55,8 +56,9 @@ async def recover_outbox(db: Database) -> int:
     return interrupted
 
 
-async def serve(settings: Settings, token: str, stop: asyncio.Event | None = None) -> None:
-    """Polls the Bot API until `stop` is set or the process gets SIGINT/SIGTERM."""
+async def serve(settings: Settings, token: str | None, stop: asyncio.Event | None = None) -> None:
+    """Serves Telegram (with a token) and WeCom (when its settings are set), both in one
+    process when both are, until `stop` is set or the process gets SIGINT/SIGTERM."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -66,9 +68,31 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event | None = Non
     db = await prepare(settings)
     db.after_scan = heap.trim
     rules = centre_rules(settings, on_gap=lambda gap: log.warning("%s", gap.message))
+    wecom = wecom_side(settings, db, rules)
     try:
+        if token is None:
+            if wecom is None:
+                raise ValueError("neither the Telegram bot token nor WeCom is configured")
+            from channels.wecom.serve import serve as serve_wecom
+
+            await serve_wecom(
+                wecom,
+                rules,
+                texts=Texts(settings.language.value),
+                schedule=schedule_rules(settings),
+                stop=stop,
+                timed_work=timed_work,
+            )
+            return
         await serve_telegram(
-            telegram_options(settings), db, rules, token=token, stop=stop, timed_work=timed_work
+            telegram_options(settings),
+            db,
+            rules,
+            token=token,
+            stop=stop,
+            timed_work=timed_work,
+            channels=wecom.channels if wecom else None,
+            beside=wecom.running if wecom else None,
         )
     finally:
         await db.close()

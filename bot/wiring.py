@@ -20,6 +20,8 @@ from workflow.schedule import ScheduleRules
 
 if TYPE_CHECKING:
     from channels.wecom.callback import CallbackConfig
+    from channels.wecom.serve import WeComConfig, WeComSide
+    from storage.db import Database
 
 
 def centre_rules(
@@ -149,3 +151,34 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
         bulletin_audience=frozenset(who.value for who in settings.bulletin.audience),
         bulletin_document=settings.bulletin.document,
     )
+
+
+def wecom_config(settings: Settings) -> WeComConfig | None:
+    """What the WeCom side is handed (None: WeCom is not configured, or only in part)."""
+    from channels.wecom.serve import WeComConfig  # aiohttp's server only when WeCom is used
+
+    callback = wecom_callback_config(settings)
+    wecom = settings.wecom
+    if callback is None or wecom.agent_id is None or wecom.secret is None:
+        return None
+    host, _, port = wecom.listen.rpartition(":")
+    return WeComConfig(
+        corp_id=callback.corp_id,
+        agent_id=wecom.agent_id,
+        secret=wecom.secret.get_secret_value(),
+        api_base_url=str(wecom.api_base_url).rstrip("/"),
+        callback=callback,
+        host=host.strip("[]"),
+        port=int(port),
+        language=settings.language.value,
+    )
+
+
+def wecom_side(settings: Settings, db: Database, rules: CentreRules) -> WeComSide | None:
+    """The WeCom side of a running bot, when WeCom is configured."""
+    config = wecom_config(settings)
+    if config is None:
+        return None
+    from channels.wecom.serve import WeComSide
+
+    return WeComSide(config, db, rules)

@@ -108,6 +108,8 @@ async def content_of(db: Database, rules: CentreRules, message: OutboxMessage) -
         native = payload.get("markup")
         if isinstance(native, dict):  # a chat reply the channel refused, with its own buttons
             return Text(text, native=native)
+        if rows := payload.get("buttons"):  # a WeCom reply with its buttons, labels as shown
+            return Text(text, stored_keys(rows))
         step = payload.get("signoff")
         if step:
             item_no, round_no, step_no = (int(part) for part in step)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -109,6 +110,22 @@ def new_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: The word a person without a deep link (on WeCom) sends before an invite code: "绑定 CODE".
+BIND_WORD = "绑定"
+_TYPED_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_BARE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def typed_code(text: str) -> str | None:
+    """The invite code in a text typed to join ("绑定 CODE", or a code of the shape `new_code`
+    gives, alone); None when the text is not one (so "报送" is never taken for a code)."""
+    typed = text.strip()
+    if typed.startswith(BIND_WORD):
+        code = typed.removeprefix(BIND_WORD).strip(" :：　")
+        return code if _TYPED_CODE.fullmatch(code) else None
+    return typed if _BARE_CODE.fullmatch(typed) else None
+
+
 async def create_invite(
     db: Database,
     rules: CentreRules,
@@ -161,6 +178,22 @@ async def redeem(
         grant = await people.grant_role(tx, person.id, invite.unit_id, invite.role, person.id)
         unit = await units.get_unit(tx, invite.unit_id) if invite.unit_id else None
     return Joined(person, grant, unit)
+
+
+async def redeemed_by(db: Database, code: str, account: Account) -> Joined | None:
+    """The joining an invite already gave this account's person (a join handled again after a
+    crash before its welcome was sent), or None."""
+    async with db.reading() as tx:
+        invite = await invites.get_invite(tx, code)
+        person = await people.person_by_account(tx, account)
+        if invite is None or person is None or invite.used_by != person.id:
+            return None
+        held = await people.active_roles(tx, person.id)
+        grant = next(
+            (g for g in held if g.role is invite.role and g.unit_id == invite.unit_id), None
+        )
+        unit = await units.get_unit(tx, invite.unit_id) if invite.unit_id else None
+    return None if grant is None else Joined(person, grant, unit)
 
 
 async def whoami(db: Database, account: Account) -> tuple[Person | None, list[RoleGrant]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from telegram import BotCommand, InlineKeyboardMarkup, Update
@@ -47,6 +47,7 @@ from channels.telegram.request import RetryingRequest
 from channels.telegram.transport import AiohttpRequest
 from channels.telegram.updates import PerUserUpdateProcessor
 from chat import actions
+from chat.channel import Channel
 from delivery import outbox as delivery
 from delivery.courier import Courier
 from delivery.outbox import DrainReport
@@ -67,8 +68,10 @@ def build_application(
     *,
     token: str,
     rate_limit: bool = True,
+    channels: Mapping[str, Channel] | None = None,
 ) -> BotApp:
-    """The bot: real PTB Application polling the configured Bot API endpoint."""
+    """The bot: real PTB Application polling the configured Bot API endpoint; its courier
+    sends through `channels` too (another chat network served in the same process)."""
     processor = PerUserUpdateProcessor(backlog=options.per_person_backlog)
     builder = (
         ApplicationBuilder()
@@ -117,7 +120,7 @@ def build_application(
     if isinstance(limiter, PacedRateLimiter):
         limiter.fallback = queue_reply
 
-    channels = {TELEGRAM: TelegramChannel(app.bot, db, services.texts)}
+    channels = {**(channels or {}), TELEGRAM: TelegramChannel(app.bot, db, services.texts)}
 
     async def send_outbox() -> DrainReport:
         """One outbox pass through the channels the bot serves (Telegram: the application's

@@ -136,7 +136,11 @@ def choices_of(texts: Texts, content: Text | Card) -> Choices:
     the person's language with the data its press carries."""
     if isinstance(content, Card):
         return tuple((texts(b.label), actions.encode(b.press)) for row in content.rows for b in row)
-    return tuple((texts(label), data) for row in content.buttons for label, data in row)
+    return tuple(
+        (texts(label) if texts.has(label) else label, data)  # a label queued as shown
+        for row in content.buttons
+        for label, data in row
+    )
 
 
 def render(

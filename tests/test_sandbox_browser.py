@@ -21,8 +21,10 @@ import io
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,6 +174,24 @@ def say(page: Page, text: str) -> None:
     expect(page.locator("#messages .msg.me").last).to_contain_text(text.splitlines()[0])
 
 
+def quiet_chats(page: Page, url: str, people: list[dict[str, Any]]) -> None:
+    """Waits until what the seeded demo queued for everyone (the demo campaigns' notices) has
+    arrived: every chat unchanged for 2 s, at most 60 s; so a walk-through's replies are the
+    newest messages."""
+    last: list[int] = []
+    steady_since = time.monotonic()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = [
+            len(page.request.get(f"{url}api/chats/{p['id']}").json()["messages"]) for p in people
+        ]
+        if now != last:
+            last, steady_since = now, time.monotonic()
+        elif time.monotonic() - steady_since >= 2:
+            return
+        time.sleep(0.25)
+
+
 def last_bot(page: Page) -> Locator:
     """The bot's newest message in the open chat."""
     return page.locator("#messages .msg.bot").last
@@ -213,6 +233,7 @@ def test_trainer_walks_through_submit_signoff_adoption_and_bulletin(
     expect(page.locator("#people .person")).to_have_count(len(people))
     expect(page.locator("#clock-kind")).to_be_visible()
     expect(page.locator("#clock-weekday")).to_contain_text("星期")
+    quiet_chats(page, sandbox_url, people)
 
     # The window informant submits an item: command, buttons, typed title and body.
     choose(page, "王芳")

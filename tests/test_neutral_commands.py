@@ -4,6 +4,7 @@ messages show it (plain text, Chinese command words), no HTTP."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,14 @@ from chat.texts import Raw, Texts
 from scoring.vocab import ItemState, Role
 from storage import items, people, units
 from storage.db import Database
-from storage.models import Person
+from storage.models import Account, Person
 from storage.units import UnitSpec
 from tests.conftest import tg_account
 from tests.test_dialogue import channel as engine_channel
 from tests.test_dialogue import submit_item
+from workflow import joining
 from workflow.cards import signoff_buttons
-from workflow.commands import Answer, lookup
+from workflow.commands import Answer, lookup, start
 from workflow.rules import CentreRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,6 +123,7 @@ async def cast(db: Database) -> dict[str, int]:
             ("informant", 101, WINDOW, Role.INFORMANT),
             ("head", 102, WINDOW, Role.WINDOW_HEAD),
             ("outsider", 105, other, Role.INFORMANT),
+            ("editor", 103, "综合科", Role.EDITOR),
         ]:
             person = await people.ensure_person(tx, tg_account(tg), name)
             await people.grant_role(tx, person.id, by_name[unit], role, None)
@@ -285,3 +288,58 @@ async def test_find_rank_unit_and_bulletin_usage(
     preview = await lookup.bulletin(db, rules, informant, [], "", with_document=True)
     assert [r.how for r in preview.replies] == ["say", "bulletin"]
     assert preview.replies[0].key == "bulletin.preview"
+
+
+WECOM_USER = Account("wecom", "zhangwei")
+
+
+async def test_joining_by_code_on_wecom_welcomes_with_the_commands_worded_for_it(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    stranger = await start.help_for(db, rules, WECOM_USER)
+    assert stranger.replies == [Reply("stranger")]
+    [told] = said(await Chat(WECOM).show(0, stranger))
+    assert "<b>" not in told and "报送" in told
+    assert (await start.join(db, rules, WECOM_USER, "no such!", name="张伟")).replies == [
+        Reply("refused.invite_unknown")
+    ]
+    assert (await start.join(db, rules, WECOM_USER, "abc", name="张伟")).replies == [
+        Reply("refused.invite_unknown")
+    ]
+    invite, _ = await joining.create_invite(db, rules, unit_name=WINDOW, role=Role.WINDOW_HEAD)
+    joined = await start.join(db, rules, WECOM_USER, invite.code, name="张伟")
+    names = ["unit", "pending", "item", "rank", "bulletin", "guide", "campaigns", "cancel", "help"]
+    assert joined.menu == tuple(names) and not joined.queued
+    [welcome] = said(await Chat(WECOM).show(0, joined))
+    assert welcome.startswith(f"欢迎，张伟！您已加入 {WINDOW}，身份：")
+    assert "您可以使用以下命令：\n「本单位」 — 本单位本月及全年情况\n「待审签」 — " in welcome
+    assert welcome.endswith("「帮助」 — 显示本帮助")
+    again = await start.join(db, rules, WECOM_USER, invite.code, name="张伟")
+    assert again.replies == [Reply("refused.invite_used")] and again.menu is None
+    [helped] = said(await Chat(TELEGRAM).show(0, await start.help_for(db, rules, WECOM_USER)))
+    assert helped.split("\n")[:2] == ["您可以使用以下命令：", "/unit — 本单位本月及全年情况"]
+    # an item that was waiting for the window's head before they joined is offered now
+    await submit_item(engine_channel(db, rules), cast["informant"])
+    second = Account("wecom", "lisi")
+    invite, _ = await joining.create_invite(db, rules, unit_name=WINDOW, role=Role.WINDOW_HEAD)
+    await start.join(db, rules, second, invite.code, name="李四")
+    assert (await start.offer_waiting(db, rules, second)).queued
+
+
+async def test_admins_by_config_get_help_and_the_admin_commands(
+    db: Database, rules: CentreRules
+) -> None:
+    admin = Account("wecom", "admin01")
+    listed = replace(rules, admins=(admin,))
+    names = start.allowed(listed, admin, [])
+    assert names == [
+        "guide",
+        "announce",
+        "announced",
+        "invite",
+        "revoke",
+        "correct",
+        "cancel",
+        "help",
+    ]
+    assert start.allowed(rules, admin, []) == ["cancel", "help"]

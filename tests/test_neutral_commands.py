@@ -32,7 +32,7 @@ from tests.test_dialogue import channel as engine_channel
 from tests.test_dialogue import submit_item
 from workflow import joining
 from workflow.cards import signoff_buttons
-from workflow.commands import Answer, lookup, start
+from workflow.commands import Answer, hints, lookup, start
 from workflow.rules import CentreRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -343,3 +343,28 @@ async def test_admins_by_config_get_help_and_the_admin_commands(
         "help",
     ]
     assert start.allowed(rules, admin, []) == ["cancel", "help"]
+
+
+async def test_stray_words_say_what_waits_and_what_one_can_do(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    assert (await hints.stray(db, rules, WECOM_USER)).replies == [Reply("stranger")]
+    informant = tg_account(101)
+    [text_hint] = said(await Chat(TELEGRAM).show(0, await hints.stray(db, rules, informant)))
+    lines = text_hint.split("\n")
+    assert lines[:3] == [
+        "这条消息没有被当作任何操作。",
+        "您可以使用以下命令：",
+        "/submit — 报送一条信息",
+    ]
+    await submit_item(engine_channel(db, rules), cast["informant"])
+    head = tg_account(102)
+    long = "/" + "x" * 60
+    answer = await hints.stray(db, rules, head, command=long)
+    [telegram] = said(await Chat(TELEGRAM).show(0, answer))
+    assert telegram.split("\n")[:2] == [
+        f"没有 {long[:40]} 这个命令。",
+        "👉 有 1 件信息等您审签：发送 /pending 查看。",
+    ]
+    [wecom] = said(await Chat(WECOM).show(0, answer))
+    assert wecom.split("\n")[1] == "👉 有 1 件信息等您审签：发送 「待审签」 查看。"

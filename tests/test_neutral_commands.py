@@ -16,6 +16,7 @@ from channels.telegram.render import card_html
 from chat.actions import encode
 from chat.actions import item as it
 from chat.actions import signoff as so
+from chat.actions import tasks as tk
 from chat.cards import Card, Phrase
 from chat.channel import MemoryChannel, Prepared, Text
 from chat.dialogue import Reply
@@ -33,6 +34,7 @@ from tests.test_dialogue import submit_item
 from workflow import joining
 from workflow.cards import signoff_buttons
 from workflow.commands import Answer, hints, lookup, start
+from workflow.commands import tasks as task_commands
 from workflow.rules import CentreRules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -368,3 +370,79 @@ async def test_stray_words_say_what_waits_and_what_one_can_do(
     ]
     [wecom] = said(await Chat(WECOM).show(0, answer))
     assert wecom.split("\n")[1] == "👉 有 1 件信息等您审签：发送 「待审签」 查看。"
+
+
+async def test_a_writing_task_opened_listed_answered_and_cancelled(
+    db: Database, rules: CentreRules, cast: dict[str, int]
+) -> None:
+    editor, informant = await person(db, cast["editor"]), await person(db, cast["informant"])
+    usage = await task_commands.open_task(db, rules, editor, "没有这个单位 标题")
+    assert said(await Chat(WECOM).show(editor.id, usage))[0].startswith(
+        "用法：「写作任务」 单位名称"
+    )
+    refused = await task_commands.open_task(db, rules, informant, f"{WINDOW} 一窗通办")
+    assert refused.replies[0].key.startswith("refused.") and not refused.queued
+    opened = await task_commands.open_task(db, rules, editor, f"{WINDOW} 一窗通办 <一周年>")
+    assert opened.queued
+    [told] = said(await Chat(TELEGRAM).show(editor.id, opened))
+    assert told.startswith(f"已给 {WINDOW} 开写作任务 #") and "一窗通办 &lt;一周年&gt;，" in told
+    task_id = int(opened.replies[0].params["task"])
+    async with db.reading() as tx:
+        grants = await people.active_roles(tx, informant.id)
+    [line] = await Chat(WECOM).show(
+        informant.id, await task_commands.list_tasks(db, informant, grants)
+    )
+    assert said([line])[0].startswith(f"#{task_id} {WINDOW}：一窗通办 <一周年>（")
+    assert line.buttons == ((("✓ 完成", encode(tk.TaskAction("done", task_id))),),)
+    async with db.reading() as tx:
+        editing = await people.active_roles(tx, editor.id)
+    [desk] = (await task_commands.list_tasks(db, editor, editing)).replies
+    assert [b.press for b in desk.buttons[0]] == [
+        tk.TaskAction("done", task_id),
+        tk.TaskAction("cancel", task_id),
+    ]
+    assert await task_commands.list_tasks(db, None, []) == lookup.stranger()
+    # an informant's 完成 asks which item answers it
+    item_id = await submit_item(engine_channel(db, rules), informant.id)
+    ask = await task_commands.press(db, informant, tk.TaskAction("done", task_id))
+    [choose] = ask.replies
+    assert choose.key == "task.choose_answer"
+    assert [b.press for row in choose.buttons for b in row] == [tk.TaskLink(task_id, item_id)]
+    assert choose.buttons[0][0].label == f"#{item_id} 一窗通办上线"
+    forged = await task_commands.press(db, informant, None)
+    assert forged.replies == [Reply("refused.forged")]
+    assert (await task_commands.press(db, informant, tk.TaskAction("cancel", task_id))).replies == [
+        Reply("refused.not_allowed")
+    ]
+    linked = await task_commands.press(db, informant, tk.TaskLink(task_id, item_id))
+    assert linked.queued and [(r.key, r.how) for r in linked.replies] == [("task.answered", "mark")]
+    # the editor's 取消 on a task still open: shown back, kept, then confirmed
+    second = await task_commands.open_task(db, rules, editor, f"{WINDOW} 第二篇")
+    second_id = int(second.replies[0].params["task"])
+    shown = await task_commands.press(db, editor, tk.TaskAction("cancel", second_id))
+    assert [b.press for b in shown.replies[0].buttons[0]] == [
+        tk.TaskAction("cancelok", second_id),
+        tk.TaskAction("keep", second_id),
+    ]
+    kept = await task_commands.press(db, editor, tk.TaskAction("keep", second_id))
+    assert [(r.key, r.how) for r in kept.replies] == [
+        ("confirm.kept", "toast"),
+        ("task.cancel_kept", "mark"),
+    ]
+    cancelled = await task_commands.press(db, editor, tk.TaskAction("cancelok", second_id))
+    assert [(r.key, r.how) for r in cancelled.replies] == [
+        ("task.closed_cancel", "toast"),
+        ("task.closed_cancel", "mark"),
+    ]
+    again = await task_commands.press(db, editor, tk.TaskAction("cancel", second_id))
+    assert again.replies == [Reply("refused.task_closed")]
+    # an editor's 完成 closes at once, and the pressed message's buttons go
+    third = await task_commands.open_task(db, rules, editor, f"{WINDOW} 第三篇")
+    third_id = int(third.replies[0].params["task"])
+    origin = {"chat": 1, "message": 2}
+    closed = await task_commands.press(db, editor, tk.TaskAction("done", third_id), origin)
+    assert [(r.key, r.how) for r in closed.replies] == [
+        ("task.closed_done", "toast"),
+        ("", "clear"),
+    ]
+    assert closed.replies[1].params["origin"] == origin

@@ -8,7 +8,6 @@ from telegram import Update
 
 from channels.telegram.context import Context
 from chat.actions import item as it
-from storage.models import Person
 from workflow.commands import lookup
 
 from .answers import send_answer
@@ -112,11 +111,3 @@ async def find(update: Update, context: Context) -> None:
     person, _ = await current(update, context)
     answer = await lookup.find(context.bot_data.db, person, _typed(context))
     await send_answer(update, context, answer, person)
-
-
-async def member(update: Update, context: Context) -> Person | None:
-    """The person writing, or None after telling a stranger how to join."""
-    person, _ = await current(update, context)
-    if person is None:
-        await send_answer(update, context, lookup.stranger(), None)
-    return person

@@ -312,6 +312,9 @@ _CORE_ZH: Final[dict[str, str]] = {
     "find.usage": "用法：[cmd find] 关键词，例如 [cmd find] 一窗通办",
     "find.none": "没有找到标题含“{text}”的信息。",
     "find.head": "找到 {count} 条：",
+    "find.line": "#{id} {state} — {title}",
+    "lookup.card": "{card}",  # an item's card as a message of its own (/pending, /item)
+    "btn.numbered": "{label} #{number}",  # a button naming its item (/my: 修改后重报 #12)
     # admin
     "admin.only": "只有管理员可以这样操作。",
     "refused.admin_only": "只有管理员可以这样操作。",

@@ -13,6 +13,9 @@ from channels.telegram.adapter import remember_sent_file, telegram_upload
 from channels.telegram.context import Context
 from channels.telegram.render import keyboard
 from chat.actions import Button, Press
+from chat.capabilities import TELEGRAM as TELEGRAM_CAPS
+from chat.render import TELEGRAM_HTML
+from chat.split import split_text, within
 from chat.texts import Texts
 from storage.models import TELEGRAM, Account, Person, RoleGrant
 from workflow import attachments, joining
@@ -158,3 +161,11 @@ async def mark_decided(context: Context, message: object | None, note: str) -> N
             parse_mode=ParseMode.HTML,
             reply_markup=None,
         )
+
+
+def split_message(text: str, limit: int | None = None) -> list[str]:
+    """Telegram-sized pieces of an HTML text, cut at line breaks (`chat.split`); `limit` asks
+    for pieces shorter than a message holds."""
+    if limit is None:
+        return TELEGRAM_CAPS.split(text, TELEGRAM_HTML.cut)
+    return split_text(text, within(limit), TELEGRAM_HTML.cut)

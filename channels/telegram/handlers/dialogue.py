@@ -53,12 +53,12 @@ from .common import (
     mark_decided,
     press_chat,
     send_stored_file,
+    split_message,
     telegram_account,
 )
-from .lookup import split_message
 
 #: Parameters that say how a reply is drawn, not what it says.
-DRAWING: Final = frozenset({"settle", "file"})
+DRAWING: Final = frozenset({"settle", "file", "split"})
 
 #: The flows Telegram runs on the engine.
 FLOWS: Final = (
@@ -197,7 +197,7 @@ def reply_keyboard(context: Context, reply: Reply) -> InlineKeyboardMarkup:
 
 
 async def send_replies(
-    update: Update, context: Context, replies: list[Reply], person: Person
+    update: Update, context: Context, replies: list[Reply], person: Person | None
 ) -> None:
     """The engine's replies as today's messages: a refusal explained (an alert on a press),
     a wait's end to the person's chat, a press's brief answer, a note under the pressed
@@ -248,8 +248,11 @@ async def send_replies(
                 with contextlib.suppress(BadRequest, Forbidden):
                     await context.bot.send_message(user.id, text)
             continue
-        # a card is cut to fit a message (its HTML may be longer, as Telegram counts the text)
-        whole = any(isinstance(value, Card) for value in reply.params.values())
+        # a card is cut to fit a message (its HTML may be longer, as Telegram counts the text),
+        # unless the reply asks to be split (an item shown whole: /item, 📄 全文)
+        whole = not reply.params.get("split") and any(
+            isinstance(value, Card) for value in reply.params.values()
+        )
         pieces = [text] if whole else split_message(text)
         file = reply.params.get("file")
         if query is not None:

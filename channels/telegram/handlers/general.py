@@ -9,17 +9,17 @@ import sqlite3
 import time
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from channels.telegram.context import Context
 from channels.telegram.ratelimit import QueuedForLater
 from chat import actions
 from storage.models import TELEGRAM
-from workflow import reach
+from workflow.commands import hints
 
-from . import dialogue, start
-from .common import acknowledge, current, is_stale_query
+from . import dialogue
+from .answers import send_answer
+from .common import acknowledge, current, is_stale_query, telegram_account
 
 log = logging.getLogger(__name__)
 ADMIN_ALERT_EVERY = 60.0  # seconds between error messages to admins
@@ -39,28 +39,21 @@ async def cancel(update: Update, context: Context) -> None:
 
 async def fallback(update: Update, context: Context) -> None:
     """Anything no other handler took: strangers learn how to join; members are told what
-    they can do now (what waits for their sign-off, and their own commands)."""
+    they can do now (`workflow.commands.hints`)."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":
         return  # stay quiet in groups
-    person, grants = await current(update, context)
-    texts = context.bot_data.texts
-    if person is None:
-        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
-        return
     typed = (message.text or "").strip()
-    if typed.startswith("/"):
-        lines = [texts("stray.command", command=typed.split()[0][:40])]
-    else:
-        lines = [texts("stray.text")]
-    roles = {grant.role for grant in grants}
-    if roles & start.SIGNERS and (waiting := await reach.waiting_for(context.bot_data.db, person)):
-        lines.append(texts("stray.waiting", count=len(waiting)))
-    names = start.commands_for(roles, start.is_admin(context, user.id, grants))
-    lines.append(start.help_text(texts, names))
-    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+    services = context.bot_data
+    answer = await hints.stray(
+        services.db,
+        services.rules,
+        telegram_account(user.id),
+        command=typed.split()[0] if typed.startswith("/") else None,
+    )
+    await send_answer(update, context, answer, None)
 
 
 async def on_error(update: object, context: Context) -> None:

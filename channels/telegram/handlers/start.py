@@ -1,100 +1,27 @@
-"""Joining by invite (/start CODE), a survey link (/start sv-TOKEN), help per role, and a
-polite answer to strangers."""
+"""Joining by invite (/start CODE), a survey link (/start sv-TOKEN), help per role and the
+command menus on Telegram: what is said is decided by `workflow.commands.start`."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from channels.telegram.context import Context
-from chat.texts import Raw, Texts
-from scoring.vocab import Role
 from storage.models import RoleGrant
-from workflow import campaign_survey, joining, reach
-from workflow.outcomes import Refused
+from workflow import campaign_survey
+from workflow.commands import start as starting
+from workflow.commands.start import HELP_KEYS
 
 from . import survey
-from .common import current, explain, telegram_account
-
-CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-AUTHORS = {Role.INFORMANT, Role.SECTION_STAFF}
-UNIT_PEOPLE = {Role.INFORMANT, Role.SECTION_STAFF, Role.WINDOW_HEAD, Role.LEADER}
-SIGNERS = {Role.WINDOW_HEAD, Role.LEADER}  # approvers: /pending lists what waits for them
-
-
-def commands_for(roles: set[Role], is_admin: bool) -> list[str]:
-    """The commands a person's roles allow, in the order help lists them."""
-    names: list[str] = []
-    if roles & AUTHORS:
-        names += ["submit", "my"]
-    if roles & UNIT_PEOPLE:
-        names += ["unit"]
-    if roles & SIGNERS:
-        names += ["pending", "item"]  # read an item in full before signing it
-    if roles:
-        names += ["rank", "bulletin"]
-    if roles or is_admin:
-        names += ["guide"]
-    if Role.EDITOR in roles:
-        names += ["queue", *(["item"] if "item" not in names else []), "tasks", "brief", "visit"]
-    elif Role.INFORMANT in roles:
-        names += ["tasks"]
-    if roles & {Role.EDITOR, Role.CENTRE_LEADER, Role.MAIN_LEADER}:
-        names += ["briefs"]
-    if roles & {Role.EDITOR, Role.CENTRE_LEADER, Role.NETWORK_ADMIN}:
-        names += ["news"]
-    if Role.EDITOR in roles or is_admin:
-        names += ["announce", "announced"]
-    if roles & {Role.EDITOR, Role.ADMIN}:  # the office (领导小组办公室) plans campaigns
-        names += ["campaign", "campaigns"]
-    elif roles & (UNIT_PEOPLE | {Role.CENTRE_LEADER, Role.MAIN_LEADER}):
-        names += ["campaigns"]  # a unit's self-check; the assessment group's scoring
-    if is_admin:
-        names += ["invite", "revoke", "correct"]
-    return [*names, "cancel", "help"]
-
-
-HELP_KEYS = {
-    "submit": "help.submit",
-    "my": "help.my",
-    "unit": "help.unit",
-    "pending": "help.pending",
-    "rank": "help.rank",
-    "bulletin": "help.bulletin",
-    "queue": "help.queue",
-    "item": "help.item",
-    "invite": "help.invite",
-    "tasks": "help.tasks",
-    "revoke": "help.revoke",
-    "correct": "help.correct",
-    "guide": "help.guide",
-    "brief": "help.brief",
-    "briefs": "help.briefs",
-    "news": "help.news",
-    "visit": "help.visit",
-    "announce": "help.announce",
-    "announced": "help.announced",
-    "campaign": "help.campaign",
-    "campaigns": "help.campaigns",
-    "cancel": "help.cancel",
-    "help": "help.help",
-}
-
-
-def help_text(texts: Texts, names: list[str]) -> str:
-    """The help message for a list of commands."""
-    return "\n".join([texts("help.head"), *(texts(HELP_KEYS[name]) for name in names)])
+from .answers import send_answer
+from .common import telegram_account
 
 
 def is_admin(context: Context, tg_user_id: int, grants: list[RoleGrant]) -> bool:
     """Admins are listed in config.yaml or hold the admin role."""
-    return telegram_account(tg_user_id) in context.bot_data.rules.admins or any(
-        g.role is Role.ADMIN for g in grants
-    )
+    return starting.is_admin(context.bot_data.rules, telegram_account(tg_user_id), grants)
 
 
 async def set_commands(context: Context, chat_id: int, names: list[str]) -> None:
@@ -112,48 +39,26 @@ async def start(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    texts = context.bot_data.texts
+    services = context.bot_data
     code = context.args[0] if context.args else ""
     token = campaign_survey.token_of(code)
     if token is not None:  # a unit's satisfaction-survey link: anyone may answer
         await survey.start(update, context, token)
         return
-    if code:
-        if not CODE.fullmatch(code):
-            await explain(update, context, Refused("invite_unknown"))
-            return
-        try:
-            joined = await joining.redeem(
-                context.bot_data.db,
-                code,
-                account=telegram_account(user.id),
-                name=user.full_name,
-                username=user.username,
-            )
-        except Refused as refused:
-            await explain(update, context, refused)
-            return
-        _, grants = await current(update, context)
-        names = commands_for({g.role for g in grants}, is_admin(context, user.id, grants))
-        key = "welcome" if joined.unit else "welcome_centre"
-        await message.reply_text(
-            texts(
-                key,
-                name=user.full_name,
-                unit=joined.unit.name if joined.unit else "",
-                role=texts.role(joined.grant.role),
-                help=Raw(help_text(texts, names)),
-            ),
-            parse_mode=ParseMode.HTML,
-        )
-        await set_commands(context, user.id, names)
-        # A new holder of a role (a head who joins later, a successor) gets what waits for it.
-        if await reach.offer_to(
-            context.bot_data.db, context.bot_data.rules, telegram_account(user.id)
-        ):
-            context.bot_data.courier.wake()
+    if not code:
+        await help_command(update, context)
         return
-    await help_command(update, context)
+    account = telegram_account(user.id)
+    answer = await starting.join(
+        services.db, services.rules, account, code, name=user.full_name, username=user.username
+    )
+    await send_answer(update, context, answer, None)
+    if answer.menu is None:
+        return
+    await set_commands(context, user.id, list(answer.menu))
+    await send_answer(
+        update, context, await starting.offer_waiting(services.db, services.rules, account), None
+    )
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -161,11 +66,6 @@ async def help_command(update: Update, context: Context) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    texts = context.bot_data.texts
-    person, grants = await current(update, context)
-    admin = is_admin(context, user.id, grants)
-    if person is None and not admin:
-        await message.reply_text(texts("stranger"), parse_mode=ParseMode.HTML)
-        return
-    names = commands_for({g.role for g in grants}, admin)
-    await message.reply_text(help_text(texts, names), parse_mode=ParseMode.HTML)
+    services = context.bot_data
+    answer = await starting.help_for(services.db, services.rules, telegram_account(user.id))
+    await send_answer(update, context, answer, None)

@@ -114,3 +114,10 @@ def test_months_as_people_type_them(
     text: str, bare: bool, expected: tuple[int, int] | None
 ) -> None:
     assert parse_month(text, date(2026, 11, 4), bare=bare) == expected
+
+
+def test_the_29th_of_february_typed_after_a_leap_year_is_that_leap_years() -> None:
+    assert parse_day("2月29日", date(2001, 2, 1)) == date(2000, 2, 29)
+    assert parse_day("2.29", date(2024, 3, 1)) == date(2024, 2, 29)
+    with pytest.raises(Refused):  # no 29 February within the year before
+        parse_day("2月29日", date(2003, 3, 1))

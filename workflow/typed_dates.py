@@ -83,9 +83,12 @@ def _latest(parts: dict[str, int], today: date) -> date:
     """The day the parts name: missing year or month filled with the latest not after today."""
     if "y" in parts:
         return date(parts["y"], parts["m"], parts["d"])
-    if "m" in parts:
-        this_year = date(today.year, parts["m"], parts["d"])
-        return this_year if this_year <= today else date(today.year - 1, parts["m"], parts["d"])
+    if "m" in parts:  # this year's if gone by, else last year's (2月29日: a leap year's)
+        for year in (today.year, today.year - 1):
+            with contextlib.suppress(ValueError):  # no such day that year
+                if (day := date(year, parts["m"], parts["d"])) <= today:
+                    return day
+        raise ValueError(parts)
     year, month = today.year, today.month
     for _ in range(12):  # the 31st typed in a 30-day month: the last month that has it
         with contextlib.suppress(ValueError):  # that month has no such day

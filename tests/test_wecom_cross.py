@@ -5,10 +5,11 @@ and a Telegram member, all through both emulators over HTTP, in one process serv
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -25,18 +26,21 @@ from sandbox.telegram.server import FakeBotApi
 from sandbox.wecom.server import FakeWeComApi
 from sandbox.wecom.store import CallbackEvent, Delivery
 from scoring.vocab import ItemState, Role
-from storage import adoptions, audit, items, outbox, wecom_inbox
+from storage import adoptions, audit, items, outbox, people, units, wecom_inbox
 from storage.db import Database
+from storage.models import Account
 from tests.conftest import FakeClock
 from tests.flow import TOKEN, button_data, polling, settle, texts_of
 from tests.test_flows import join, tap
-from workflow import joining
-from workflow.rules import CentreRules
+from workflow import joining, submission
+from workflow.rules import CentreRules, Outlet
 
 WECOM_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 WINDOW = "市人社局窗口"
 SECTION = "综合科"
+WECOM = "wecom"
+OFFICE = "办公室"
 TITLE = "市人社局窗口推行“一窗通办”"
 PHOTO = b"\xff\xd8\xff\xe0 a photo from the window"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -297,3 +301,31 @@ async def test_a_wecom_informant_telegram_signers_a_wecom_editor_and_the_bulleti
     assert trail.count("signoff.approve") == 2 and trail.count("adoption.record") == 2
     assert len(kept) == 1
     assert undelivered == []
+
+
+async def test_more_outlets_than_a_card_holds_are_numbered_replies(centre: Centre) -> None:
+    """With a seventh outlet the editor's 登记采用 offers numbered replies; "7" records that
+    outlet once, and the same number again is no longer a choice (the menu is used up)."""
+    outlets = {**centre.rules.outlets, "市融媒体中心": Outlet("市融媒体中心", 2, media=True)}
+    centre.side.dispatcher.rules = dataclasses.replace(centre.rules, outlets=outlets)
+    editor = "zhaomin"
+    await centre.say(editor, f"绑定 {await invite(centre, OFFICE, Role.EDITOR)}")
+    async with centre.db.transaction() as tx:
+        author = await people.ensure_person(tx, Account(WECOM, "wangfang"), "王芳")
+        unit = await units.unit_by_name(tx, SECTION)
+        assert unit is not None
+        await people.grant_role(tx, author.id, unit.id, Role.INFORMANT, author.id)
+    draft = submission.Draft(unit.id, "measures", TITLE, "正文。", date(2026, 10, 14))
+    await submission.submit(centre.db, centre.rules, author, draft)
+    centre.app.bot_data.courier.wake()  # the service queued the editor's notice
+    await centre.settle()
+    await centre.click(editor, centre.cards(editor)[-1], "ed:adopt:1")
+    menu = centre.shown(editor)[-1]
+    assert "7. 市融媒体中心（2级 2分）" in menu and "请回复数字 1–7 选择" in menu
+    await centre.say(editor, "7")
+    assert "“市融媒体中心”采用信息 #1，2 级，2 分" in centre.shown(editor)[-2]
+    await centre.say(editor, "7")
+    assert "“市融媒体中心”" not in centre.shown(editor)[-1]
+    async with centre.db.reading() as tx:
+        adopted = await adoptions.adoptions_of(tx, 1)
+    assert [(a.outlet, a.points) for a in adopted] == [("市融媒体中心", 2)]

@@ -11,9 +11,11 @@ dispatcher claims the stored rows one at a time in arrival order and turns each 
   photo, when a dialogue asks for files; the engine sees its key;
 - a card click: the button's key is the press's data; the click's ResponseCode is kept
   (`answer`) so the card can be settled for everyone; an approval of a sign-off step is the
-  service's, as on Telegram, and its card then shows "✅ 已同意（张伟）".
+  service's, as on Telegram, and its card then shows "✅ 已同意（张伟）"; an editor's 登记采用
+  offers the outlets and an outlet's press records the adoption, as Telegram's desk does.
 A press, command or text the engine does not take, from a stranger or a member, is answered as
-Telegram's fallback answers it (the commands outside dialogues are not served on WeCom yet).
+Telegram's fallback answers it (the other commands and editor actions outside dialogues are
+not served on WeCom yet).
 
 At most once, never lost: the replies are queued in the outbox (prepared text for the member's
 WeCom account, buttons with them) in one transaction with the row marked handled and the
@@ -21,6 +23,9 @@ dialogue's session moved, so a crash before it replays the callback (the engine 
 already asked again, a service's compare-and-set refuses a second decision) and a crash after
 it sends each reply once. A row whose handling keeps failing is given up after
 `MAX_ATTEMPTS` claims, and the later rows wait for it until then, keeping each person's order.
+
+Long because the actions outside dialogues that WeCom serves (joining, a sign-off's approval,
+an adoption) are answered here beside the loop, until the channel-neutral commands replace them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing import Any, Final
 from channels.wecom.adapter import WECOM, WeComChannel, press_ref
 from channels.wecom.render import card_text, phrase
 from chat import actions
+from chat.actions import editor as ed
 from chat.actions import signoff as so
 from chat.cards import Card, Phrase
 from chat.commands import WECOM_COMMANDS
@@ -47,7 +53,7 @@ from storage import outbox, sessions, wecom_inbox
 from storage.db import Database, Tx
 from storage.models import Account, Person, RoleGrant, Room
 from storage.sessions import LedgerSessions
-from workflow import attachments, joining, reach, signoff
+from workflow import attachments, centre, joining, reach, signoff
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
@@ -213,6 +219,11 @@ class Dispatcher:
         if isinstance(event.press, so.Signoff) and event.press.decision == "a":
             await self._approve(person, event, out)
             return "signoff"
+        if isinstance(event.press, ed.Outlet) or (
+            isinstance(event.press, ed.ItemAction) and event.press.verb == "adopt"
+        ):
+            await self._adopt(person, event.press, out)
+            return "adoption"
         if event.press is not None:
             minutes = self.engine.minutes
             key = "confirm_stale" if isinstance(event.press, so.ConfirmReturn) else "not_allowed"
@@ -344,6 +355,67 @@ class Dispatcher:
         out.text(self.texts(done))
         self._settle(event.origin, Phrase("signoff.approved", {"by": person.name}), out)
         self.wake_courier()
+
+    async def _adopt(self, person: Person, press: ed.ItemAction | ed.Outlet, out: _Out) -> None:
+        """An editor's 登记采用, as Telegram's desk does it: the outlets offered (a card, or
+        numbered replies past six), then the outlet's press records the adoption (the service
+        re-checks the editor and the item) and offers its follow-ups (date, reference, withdraw)."""
+        texts, rules = self.texts, self.rules
+        today = rules.local_now(self.db.clock()).date()
+        names = list(rules.outlets)
+        try:
+            if isinstance(press, ed.ItemAction):
+                await centre.adoptable(self.db, person, press.item_id)
+                offered = [
+                    [
+                        [
+                            texts(
+                                "centre.outlet_button",
+                                name=o.name,
+                                level=o.level,
+                                points=rules.policy.points_for_level(o.level),
+                            ),
+                            ed.encode(ed.Outlet(press.item_id, n)),
+                        ]
+                    ]
+                    for n, o in enumerate(rules.outlets.values())
+                ]
+                ask = texts("centre.choose_outlet", item=press.item_id, today=today.isoformat())
+                out.text(ask, offered)
+                return
+            if not 0 <= press.index < len(names):
+                raise Refused("forged")
+            adopted = await centre.adopt(
+                self.db,
+                rules,
+                person,
+                press.item_id,
+                outlet_name=names[press.index],
+                adopted_on=today,
+            )
+        except Refused as refused:
+            self._refusal(refused, out)
+            return
+        a = adopted.adoption
+        follow: tuple[tuple[tuple[str, ed.AdoptionVerb], ...], ...] = (
+            (("btn.adoption_day", "day"), ("btn.adoption_ref", "ref")),
+            (("btn.withdraw", "wd"),),
+        )
+        out.text(
+            texts(
+                "centre.adopted",
+                outlet=a.outlet,
+                item=press.item_id,
+                level=a.level,
+                points=a.points,
+                total=adopted.item_points,
+            ),
+            [
+                [[texts(label), ed.encode(ed.AdoptionAction(verb, a.id))] for label, verb in row]
+                for row in follow
+            ],
+        )
+        self.wake_courier()  # the author's notice, queued by the service
 
     def _fallback(self, event: Inbound, grants: list[RoleGrant], out: _Out) -> None:
         """What no dialogue took: help for 「帮助」, else what Telegram's fallback says."""

@@ -181,4 +181,10 @@ def wecom_side(settings: Settings, db: Database, rules: CentreRules) -> WeComSid
         return None
     from channels.wecom.serve import WeComSide
 
-    return WeComSide(config, db, rules)
+    return WeComSide(
+        config,
+        db,
+        rules,
+        bulletin_parts=bulletin_parts(Texts(settings.language.value)),
+        bulletin_document=settings.bulletin.document,
+    )

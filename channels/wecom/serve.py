@@ -21,6 +21,7 @@ from aiohttp import web
 from channels.wecom.adapter import WECOM, WeComChannel
 from channels.wecom.api import WeComClient
 from channels.wecom.callback import CallbackConfig, callback_app, serving
+from channels.wecom.commands import BulletinParts
 from channels.wecom.dispatch import Dispatcher
 from channels.wecom.render import wecom_texts
 from chat.channel import Channel
@@ -73,14 +74,28 @@ class Services:
 class WeComSide:
     """The adapter, the dispatcher and the callback server of one WeCom application."""
 
-    def __init__(self, config: WeComConfig, db: Database, rules: CentreRules) -> None:
+    def __init__(
+        self,
+        config: WeComConfig,
+        db: Database,
+        rules: CentreRules,
+        *,
+        bulletin_parts: BulletinParts | None = None,
+        bulletin_document: bool = True,
+    ) -> None:
         self.config = config
         self.db = db
         client = WeComClient(
             config.corp_id, config.secret, config.agent_id, base_url=config.api_base_url
         )
         self.channel = WeComChannel(client, db, wecom_texts(config.language))
-        self.dispatcher = Dispatcher(db, rules, self.channel)
+        self.dispatcher = Dispatcher(
+            db,
+            rules,
+            self.channel,
+            bulletin_parts=bulletin_parts,
+            bulletin_document=bulletin_document,
+        )
         self.port: int | None = None
 
     @property

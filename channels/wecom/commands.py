@@ -1,0 +1,479 @@
+"""What a WeCom member's command or press outside a dialogue gets, and how every reply is
+worded for WeCom's outbox.
+
+The dispatcher (`channels.wecom.dispatch`) hands over what the conversation engine did not
+take; here it is answered as Telegram answers it, by the same services and the same
+channel-neutral commands (`workflow.commands`):
+- "绑定 CODE" joins by invite; a sign-off card's 同意 is the sign-off service's (the card then
+  shows "✅ 已同意（张伟）" for everyone); an editor's 登记采用 offers the outlets and an outlet's
+  press records the adoption, as Telegram's desk does;
+- a command's word (「我的信息」「本单位」「排名」「通报」「查看」「查找」「待审签」「写作任务」
+  「任务列表」「帮助」) is that neutral command, the words after it its argument; an item's
+  📄 全文 and 撤回 and a task's buttons are the neutral presses;
+- a stray text, or a command WeCom does not serve yet, gets the neutral hint; a press nobody
+  takes is refused as on Telegram.
+
+Every reply becomes an outbox row for the member's account: texts as prepared text (escaped,
+plain once the adapter reads it), buttons kept with them (a card, or numbered replies past
+six), a stored file as an upload, a month's bulletin as its parts (prepared Telegram HTML the
+adapter makes plain). What a member may do on WeCom (their help) is what their roles allow
+less the commands WeCom does not serve yet.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from channels.wecom.adapter import WECOM
+from channels.wecom.render import card_text, phrase
+from chat import actions
+from chat.actions import editor as ed
+from chat.actions import item as it
+from chat.actions import signoff as so
+from chat.actions import tasks as tk
+from chat.cards import Card, Phrase
+from chat.commands import WECOM_COMMANDS
+from chat.dialogue import Inbound, InviteLink, Ref, Reply
+from chat.texts import Raw, Texts
+from storage import files
+from storage.db import Database
+from storage.models import Account, Person, RoleGrant
+from workflow import centre, joining, reach, signoff
+from workflow.commands import Answer, hints, lookup
+from workflow.commands import start as starting
+from workflow.commands import tasks as task_commands
+from workflow.figures import MonthReport
+from workflow.outcomes import Refused
+from workflow.rules import CentreRules
+
+log = logging.getLogger(__name__)
+
+#: Parameters that say how a reply is drawn, not what it says.
+DRAWING: Final = frozenset({"settle", "file", "split"})
+#: The commands whose flows WeCom's engine runs (the other flows start from presses).
+DIALOGUE_COMMANDS: Final = frozenset({"submit", "visit", "brief", "campaign", "invite"})
+#: The neutral commands WeCom answers here (the bulletin only when its wording is handed in).
+NEUTRAL_COMMANDS: Final = frozenset(
+    {"start", "help", "cancel", "my", "unit", "rank", "item", "find", "pending", "task", "tasks"}
+)
+
+#: A month's bulletin in message-sized parts of prepared Telegram HTML (report, reader's unit).
+BulletinParts = Callable[[MonthReport, int | None], list[str]]
+
+
+@dataclass(slots=True)
+class Out:
+    """What handling one callback says back: outbox rows (payload, kind) in order, the
+    cards to settle once they are queued (the card's task id, how it now stands), the
+    sessions the engine left for after them, and the engine's event (its receipt to end)."""
+
+    rows: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    settle: list[tuple[str, Card]] = field(default_factory=list)
+    deferred: list[tuple[int, str, Any]] = field(default_factory=list)
+    event: Inbound | None = None
+    queued: bool = False
+
+    def text(self, text: str, buttons: list[list[list[str]]] | None = None) -> None:
+        """A plain text for the member (escaped: the outbox takes it as prepared text)."""
+        self.prepared(html.escape(text, quote=False), buttons)
+
+    def prepared(self, text: str, buttons: list[list[list[str]]] | None = None) -> None:
+        """A text already in the outbox's prepared form (Telegram HTML, made plain on send)."""
+        payload: dict[str, Any] = {"text": text}
+        if buttons:
+            payload["buttons"] = buttons
+        self.rows.append((payload, "text"))
+
+    def file(self, kind: str, key: str, caption: str | None = None) -> None:
+        """A stored file, uploaded when it is sent (a photo as an image, else a file)."""
+        payload = {"file": key, "caption": caption, "plain_caption": True}
+        self.rows.append((payload, "photo" if kind == "photo" else "document"))
+
+
+class Speaker:
+    """Replies worded for WeCom: WeCom has no toast, alert or edit, so each reply is a
+    message of its own; a note under a pressed card also settles that card."""
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+
+    def refusal(self, refused: Refused, out: Out) -> None:
+        """Why a request was refused, as Telegram explains it (in WeCom's wording)."""
+        texts = self.texts
+        key = f"refused.{refused.key}"
+        params = dict(refused.params)
+        if params.get("role"):
+            params["role"] = texts.role(str(params["role"]))
+        out.text(texts(key, **params) if texts.has(key) else texts("refused.not_allowed"))
+
+    def settle(self, origin: Mapping[str, Any] | None, note: Phrase | None, out: Out) -> None:
+        """The clicked card's buttons give way to a note (or "已处理"), once it is queued."""
+        task = (origin or {}).get("task")
+        if task:
+            out.settle.append((str(task), Card("", {}, "", notes=(note,) if note else ())))
+
+    def rendered(self, value: Any) -> Any:
+        """One parameter as the text shows it: catalogue references, nested replies, phrases
+        and cards rendered, a tuple its parts joined, an invite code as what to send."""
+        texts = self.texts
+        if isinstance(value, Ref):
+            return Raw(texts(value.key))
+        if isinstance(value, Reply):
+            return Raw(self.text(value))
+        if isinstance(value, Phrase):
+            return phrase(texts, value)
+        if isinstance(value, Card):
+            return card_text(texts, value)
+        if isinstance(value, tuple):
+            return Raw("、".join(str(self.rendered(part)) for part in value))
+        if isinstance(value, InviteLink):
+            return f"{joining.BIND_WORD} {value.code}"
+        return value
+
+    def text(self, reply: Reply) -> str:
+        """A reply's text, its `also` parts on lines of their own (one with no key: empty)."""
+        return "\n".join(
+            self.texts(
+                part.key,
+                **{k: self.rendered(v) for k, v in part.params.items() if k not in DRAWING},
+            )
+            if part.key
+            else ""
+            for part in (reply, *reply.also)
+        )
+
+    def buttons(self, reply: Reply) -> list[list[list[str]]]:
+        """A reply's buttons as the outbox keeps them: each label as shown, its press's data."""
+        texts = self.texts
+        return [
+            [
+                [
+                    texts(b.label, **{k: self.rendered(v) for k, v in b.params.items()})
+                    if texts.has(b.label)
+                    else b.label,
+                    actions.encode(b.press),
+                ]
+                for b in row
+            ]
+            for row in reply.buttons
+        ]
+
+    def replies(
+        self, replies: list[Reply], out: Out, origin: Mapping[str, Any] | None = None
+    ) -> None:
+        """The engine's (or a command's) replies as WeCom messages; "clear" settles the pressed
+        card without a word, "mark" settles it under its text. `origin` is the pressed card,
+        for a reply that names none."""
+        for reply in replies:
+            if reply.key.startswith("refused."):
+                refused = Refused(reply.key.removeprefix("refused."), **reply.params)
+                self.refusal(refused, out)
+                continue
+            pressed = reply.params.get("origin") or origin
+            if reply.how == "clear":
+                self.settle(pressed, None, out)
+                continue
+            file = reply.params.get("file")
+            if file:
+                caption = str(file.get("caption") or "") or None
+                out.file(str(file.get("kind")), str(file["key"]), caption)
+            text = self.text(reply)
+            out.text(text, self.buttons(reply) or None)
+            if reply.how == "mark":
+                self.settle(pressed, None, out)
+            settle = reply.params.get("settle")
+            if isinstance(settle, Mapping):
+                self.settle(settle, None, out)
+
+
+class Commands:
+    """Answers what the engine did not take (see the module's docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        rules: CentreRules,
+        texts: Texts,
+        *,
+        minutes: int,
+        bulletin_parts: BulletinParts | None = None,
+        bulletin_document: bool = True,
+    ) -> None:
+        self.db = db
+        self.minutes = minutes
+        self.rules = rules
+        self.speaker = Speaker(texts)
+        self.bulletin_parts = bulletin_parts
+        self.bulletin_document = bulletin_document
+
+    @property
+    def texts(self) -> Texts:
+        """The catalogue as WeCom shows it."""
+        return self.speaker.texts
+
+    @property
+    def served(self) -> Collection[str]:
+        """The command ids WeCom answers, by a dialogue or here."""
+        neutral = NEUTRAL_COMMANDS | ({"bulletin"} if self.bulletin_parts else set())
+        return DIALOGUE_COMMANDS | neutral
+
+    # -- joining, signing, adopting
+
+    async def join(self, account: Account, code: str, out: Out) -> None:
+        """Binds the member to an invite's unit and role, welcomes them, and offers the steps
+        waiting for their new role."""
+        name = account.external_id
+        try:
+            joined = await joining.redeem(
+                self.db, code, account=account, name=name, username=account.external_id
+            )
+        except Refused as refused:
+            again = await joining.redeemed_by(self.db, code, account)
+            if again is None:  # not this member's own join handled again after a crash
+                self.speaker.refusal(refused, out)
+                return
+            joined = again
+        _, grants = await joining.whoami(self.db, account)
+        texts = self.texts
+        key = "welcome" if joined.unit else "welcome_centre"
+        out.text(
+            texts(
+                key,
+                name=joined.person.name,
+                unit=joined.unit.name if joined.unit else "",
+                role=texts.role(joined.grant.role),
+                help=Raw(self.help_text(account, grants)),
+            )
+        )
+        if await reach.offer_to(self.db, self.rules, account):
+            out.queued = True
+
+    def help_text(self, account: Account, grants: list[RoleGrant]) -> str:
+        """What the member may do on WeCom, as the welcome lists it."""
+        names = starting.allowed(self.rules, account, grants)
+        [listed] = self._served_only(Answer([starting.help_reply(names)])).replies
+        return self.speaker.text(listed)
+
+    async def approve(self, person: Person, event: Inbound, out: Out) -> None:
+        """A sign-off step approved by a card's button: the service records it (once), the
+        clicker is told, and the card shows the decision for everyone who got it."""
+        press = event.press
+        assert isinstance(press, so.Signoff)
+        try:
+            decided = await signoff.decide(
+                self.db,
+                self.rules,
+                person,
+                item_id=press.item_id,
+                round_=press.round,
+                step=press.step,
+                approve=True,
+            )
+        except Refused as refused:
+            self.speaker.refusal(refused, out)
+            return
+        done = {
+            signoff.Result.NEXT_STEP: "signoff.done_next",
+            signoff.Result.AT_CENTRE: "signoff.done_centre",
+        }[decided.result]
+        out.text(self.texts(done))
+        self.speaker.settle(event.origin, Phrase("signoff.approved", {"by": person.name}), out)
+        out.queued = True
+
+    async def adopt(self, person: Person, press: ed.ItemAction | ed.Outlet, out: Out) -> None:
+        """An editor's 登记采用, as Telegram's desk does it: the outlets offered (a card, or
+        numbered replies past six), then the outlet's press records the adoption (the service
+        re-checks the editor and the item) and offers its follow-ups (date, reference, withdraw)."""
+        texts, rules = self.texts, self.rules
+        today = rules.local_now(self.db.clock()).date()
+        names = list(rules.outlets)
+        try:
+            if isinstance(press, ed.ItemAction):
+                await centre.adoptable(self.db, person, press.item_id)
+                offered = [
+                    [
+                        [
+                            texts(
+                                "centre.outlet_button",
+                                name=o.name,
+                                level=o.level,
+                                points=rules.policy.points_for_level(o.level),
+                            ),
+                            ed.encode(ed.Outlet(press.item_id, n)),
+                        ]
+                    ]
+                    for n, o in enumerate(rules.outlets.values())
+                ]
+                ask = texts("centre.choose_outlet", item=press.item_id, today=today.isoformat())
+                out.text(ask, offered)
+                return
+            if not 0 <= press.index < len(names):
+                raise Refused("forged")
+            adopted = await centre.adopt(
+                self.db,
+                rules,
+                person,
+                press.item_id,
+                outlet_name=names[press.index],
+                adopted_on=today,
+            )
+        except Refused as refused:
+            self.speaker.refusal(refused, out)
+            return
+        a = adopted.adoption
+        follow: tuple[tuple[tuple[str, ed.AdoptionVerb], ...], ...] = (
+            (("btn.adoption_day", "day"), ("btn.adoption_ref", "ref")),
+            (("btn.withdraw", "wd"),),
+        )
+        out.text(
+            texts(
+                "centre.adopted",
+                outlet=a.outlet,
+                item=press.item_id,
+                level=a.level,
+                points=a.points,
+                total=adopted.item_points,
+            ),
+            [
+                [[texts(label), ed.encode(ed.AdoptionAction(verb, a.id))] for label, verb in row]
+                for row in follow
+            ],
+        )
+        out.queued = True  # the author's notice, queued by the service
+
+    # -- outside dialogues
+
+    async def outside(
+        self, account: Account, person: Person, grants: list[RoleGrant], event: Inbound, out: Out
+    ) -> str:
+        """A command, press or text no dialogue took, answered; its outcome's name."""
+        press = event.press
+        if isinstance(press, so.Signoff) and press.decision == "a":
+            await self.approve(person, event, out)
+            return "signoff"
+        if isinstance(press, ed.Outlet) or (
+            isinstance(press, ed.ItemAction) and press.verb == "adopt"
+        ):
+            await self.adopt(person, press, out)
+            return "adoption"
+        if isinstance(press, it.FullText | it.Withdraw | tk.TaskAction | tk.TaskLink):
+            await self.send(await self._pressed(person, press, event.origin), out, event.origin)
+            return "command"
+        if press is not None:
+            key = "confirm_stale" if isinstance(press, so.ConfirmReturn) else "not_allowed"
+            self.speaker.refusal(Refused(key, minutes=self.minutes), out)
+            return "refused"
+        command = event.command
+        if command == "cancel":
+            out.text(self.texts("nothing_to_cancel"))
+            return "command"
+        if command is not None and command in self.served:
+            answer = await self._command(account, person, grants, command, event.argument)
+            if answer is not None:
+                await self.send(answer, out)
+                return "command"
+        word = WECOM_COMMANDS.word(command) if command is not None else None
+        await self.send(
+            self._served_only(await hints.stray(self.db, self.rules, account, command=word)), out
+        )
+        return "fallback"
+
+    async def _pressed(
+        self,
+        person: Person,
+        press: it.Press | tk.Press,
+        origin: Mapping[str, Any] | None,
+    ) -> Answer:
+        """An item's 📄 全文 or 撤回, or a task's button, as the neutral commands answer it."""
+        db, rules = self.db, self.rules
+        if isinstance(press, it.Withdraw):
+            return await lookup.withdraw(db, person, press)
+        if isinstance(press, it.FullText):
+            return await lookup.full_text(db, rules, person, press.item_id)
+        return await task_commands.press(db, person, press, origin)
+
+    async def _command(
+        self,
+        account: Account,
+        person: Person,
+        grants: list[RoleGrant],
+        command: str,
+        typed: str,
+    ) -> Answer | None:
+        """A neutral command's answer (None: a dialogue's command its flow did not start)."""
+        db, rules = self.db, self.rules
+        if command in ("help", "start"):
+            return self._served_only(await starting.help_for(db, rules, account))
+        if command == "my":
+            return await lookup.my_items(db, person)
+        if command == "unit":
+            return await lookup.my_unit(db, rules, person)
+        if command == "rank":
+            return await lookup.ranking(db, rules, person)
+        if command == "bulletin":
+            with_document = self.bulletin_document
+            return await lookup.bulletin(
+                db, rules, person, grants, typed.strip(), with_document=with_document
+            )
+        if command == "item":
+            return await lookup.show_item(db, rules, person, typed)
+        if command == "find":
+            return await lookup.find(db, person, typed)
+        if command == "pending":
+            return await lookup.pending(db, rules, person)
+        if command == "task":
+            return await task_commands.open_task(db, rules, person, typed)
+        if command == "tasks":
+            return await task_commands.list_tasks(db, person, grants)
+        return None
+
+    def _served_only(self, answer: Answer) -> Answer:
+        """A help (or a hint) listing only the commands WeCom serves: the lines of the others
+        left out."""
+        dropped = {key for name, key in starting.HELP_KEYS.items() if name not in self.served}
+        replies = [
+            Reply(
+                r.key,
+                r.params,
+                r.buttons,
+                also=tuple(a for a in r.also if a.key not in dropped),
+                how=r.how,
+            )
+            for r in answer.replies
+        ]
+        return Answer(replies, answer.queued, answer.menu)
+
+    async def send(self, answer: Answer, out: Out, origin: Mapping[str, Any] | None = None) -> None:
+        """A neutral answer queued in order: replies as the engine's, a stored file uploaded
+        (nothing when the ledger has nothing WeCom can send for it), a month's bulletin as its
+        parts; the courier is woken when the services queued something too."""
+        said: list[Reply] = []
+        for reply in answer.replies:
+            if reply.how not in ("file", "bulletin"):
+                said.append(reply)
+                continue
+            self.speaker.replies(said, out, origin)
+            said = []
+            if reply.how == "bulletin":
+                parts = self.bulletin_parts
+                if parts is not None:
+                    for part in parts(reply.params["report"], reply.params["mine"]):
+                        out.prepared(part)
+                continue
+            kind, key = str(reply.params["file"]["kind"]), str(reply.params["file"]["key"])
+            if await self._sendable(key):
+                out.file(kind, key)
+        self.speaker.replies(said, out, origin)
+        out.queued = out.queued or answer.queued
+
+    async def _sendable(self, key: str) -> bool:
+        """Whether WeCom can be sent the stored file: its bytes are kept, or WeCom's id."""
+        async with self.db.reading() as tx:
+            stored = await files.get(tx, key)
+            if stored is None:
+                return False
+            return bool(stored.data) or await files.remote_id(tx, key, WECOM) is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 #: Every command people can give, by id, with the word a WeCom user sends for it.
@@ -46,6 +46,7 @@ class CommandTable:
     channel: str
     names: Mapping[str, str]  # what a person types for each command id
     shown: str = "{}"  # how a text shows a typed name (WeCom quotes it: 「报送」)
+    also: Mapping[str, str] = field(default_factory=dict)  # shorter words taken, never shown
 
     def word(self, command: str) -> str:
         """The command as a text on this channel shows it; KeyError for an unknown id."""
@@ -57,9 +58,15 @@ class CommandTable:
         for command, name in self.names.items():
             if typed == name:
                 return command
-        return None
+        return self.also.get(typed)
 
 
 TELEGRAM_COMMANDS: Final = CommandTable("telegram", {c: f"/{c}" for c in COMMANDS})
 #: WeCom has no slash commands: a person sends the command's word (or picks it in a menu).
-WECOM_COMMANDS: Final = CommandTable("wecom", dict(COMMANDS), shown="「{}」")
+#: The shorter words people use for some of them are taken too (我的 for 我的信息).
+WECOM_COMMANDS: Final = CommandTable(
+    "wecom",
+    dict(COMMANDS),
+    shown="「{}」",
+    also={"我的": "my"},
+)

@@ -189,3 +189,10 @@ def test_chat_imports_no_channel_library_and_no_adapter() -> None:
                 names = [node.module or ""]
             for name in names:
                 assert name.split(".")[0] not in {"telegram", "bot", "handlers"}, (path, name)
+
+
+def test_wecom_takes_the_shorter_words_but_shows_the_full_ones() -> None:
+    assert WECOM_COMMANDS.command("我的") == "my"
+    assert WECOM_COMMANDS.command(" 我的信息 ") == "my"
+    assert WECOM_COMMANDS.word("my") == "「我的信息」"
+    assert WECOM_COMMANDS.command("我") is None

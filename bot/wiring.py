@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.documents import offload, survey_qr
+from bot.documents import offload
 from bot.documents.bulletin import BulletinText
 from bot.settings.fields import account_of, room_of
 from bot.settings.schema import Settings
@@ -100,8 +100,16 @@ def telegram_options(settings: Settings) -> TelegramOptions:
         schedule=schedule_rules(settings),
         render_issue=render_issue,
         bulletin_parts=bulletin_parts(Texts(settings.language.value)),
-        render_survey_qr=survey_qr.render,
+        render_survey_qr=render_survey_qr,
     )
+
+
+def render_survey_qr(link: str, unit_name: str, title: str) -> bytes:
+    """A survey link's QR page (PNG); segno and Pillow are loaded on the first one, not at
+    start (a bot whose centre runs no campaign need not carry them)."""
+    from bot.documents import survey_qr
+
+    return survey_qr.render(link, unit_name, title)
 
 
 def wecom_callback_config(settings: Settings) -> CallbackConfig | None:

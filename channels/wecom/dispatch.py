@@ -43,30 +43,16 @@ from storage.db import Database, Tx
 from storage.models import Account, Person, Room
 from storage.sessions import LedgerSessions
 from workflow import attachments, joining, reach
+from workflow.dialogues import FLOWS as ALL_FLOWS
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
 log = logging.getLogger(__name__)
 
-#: The flows WeCom runs on the engine: Telegram's, but /announce (its limits and file
-#: handling are still Telegram's).
-FLOWS: Final = (
-    "submit",
-    "return",
-    "withdraw",
-    "web_return",
-    "web_url",
-    "visit",
-    "edit",
-    "adoption_day",
-    "adoption_ref",
-    "invite",
-    "brief",
-    "brief_return",
-    *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
-    *("campaign_scoring", "campaign_settle", "campaign_upload"),
-)
+#: The flows WeCom runs on the engine: every one but /announce (its limits and file handling
+#: are still Telegram's).
+FLOWS: Final = tuple(name for name in ALL_FLOWS if name != "announce")
 #: Claims of one row before it is given up (logged, marked so, and the next rows go on).
 MAX_ATTEMPTS: Final = 5
 #: Seconds between looks at the inbox when nothing woke the dispatcher.

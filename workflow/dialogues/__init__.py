@@ -6,18 +6,18 @@ Flows: /submit (kept aside, as PTB's conversation was), a sign-off's, an adoptio
 withdrawal's and website news' return with their typed reasons and ✅ 确认, website news'
 published URL, /visit, an editor's rewrite of an item, an adoption's typed date and its issue
 number / URL, /brief's menu of an issue in progress and an issue's return with its reason and
-✅ 确认, and assessment campaigns' (/campaign, a decision's return, a returned plan's
-dates, a unit's self-check, on-site scoring, settling a differing score, a filled score
-workbook sent back, a 诫勉谈话, a rectification report and its return, 报备上级). Telegram runs all of them on the engine (`channels/telegram/handlers/dialogue.py`;
-docs/architecture.md).
-✅ 确认, /announce (kept aside too: text or file, audience, preview). Telegram runs all of them
-on the engine (`channels/telegram/handlers/dialogue.py`; docs/architecture.md).
+✅ 确认, assessment campaigns' (/campaign, a decision's return, a returned plan's dates, a
+unit's self-check, on-site scoring, settling a differing score, a filled score workbook sent
+back, a 诫勉谈话, a rectification report and its return, 报备上级), and /announce (kept aside
+too: text or file, audience, preview). `FLOWS` names them in the order a channel runs them
+(`channels/telegram/handlers/dialogue.py`, `channels/wecom/dispatch.py`; docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Final
 
 from chat.dialogue import Engine, SessionStore
 
@@ -34,7 +34,28 @@ from .submit import SubmitFlows
 from .visits import VisitFlows
 from .webnews import WebnewsFlows
 
-__all__ = ["Announcing", "Dialogues", "explain"]
+__all__ = ["FLOWS", "Announcing", "Dialogues", "explain"]
+
+#: Every flow by name, in the order a channel's engine tries them (the first that a command
+#: or press opens starts).
+FLOWS: Final = (
+    "submit",
+    "return",
+    "withdraw",
+    "web_return",
+    "web_url",
+    "visit",
+    "edit",
+    "adoption_day",
+    "adoption_ref",
+    "invite",
+    "brief",
+    "brief_return",
+    *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
+    *("campaign_scoring", "campaign_settle", "campaign_upload"),
+    *("campaign_talk", "campaign_rectify", "campaign_rectify_return", "campaign_filing"),
+    "announce",
+)
 
 
 class Dialogues(

@@ -43,7 +43,7 @@ from chat.texts import Raw
 from storage import people
 from storage.models import TELEGRAM, Person
 from storage.sessions import LedgerSessions
-from workflow.dialogues import Dialogues
+from workflow.dialogues import FLOWS, Dialogues
 from workflow.outcomes import Refused
 
 from . import announce, submit
@@ -59,26 +59,6 @@ from .common import (
 
 #: Parameters that say how a reply is drawn, not what it says.
 DRAWING: Final = frozenset({"settle", "file", "split"})
-
-#: The flows Telegram runs on the engine.
-FLOWS: Final = (
-    "submit",
-    "return",
-    "withdraw",
-    "web_return",
-    "web_url",
-    "visit",
-    "edit",
-    "adoption_day",
-    "adoption_ref",
-    "invite",
-    "brief",
-    "brief_return",
-    *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
-    *("campaign_scoring", "campaign_settle", "campaign_upload"),
-    *("campaign_talk", "campaign_rectify", "campaign_rectify_return", "campaign_filing"),
-    "announce",
-)
 
 
 def engine(context: Context) -> Engine:

@@ -19,12 +19,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.image.exceptions import UnrecognizedImageError
 from docx.image.image import Image
 from docx.shared import Cm, Emu, Length, Pt
-from docx.text.paragraph import Paragraph
 
 from bot.documents.gongwen import (
     BODY_FONT,
     BODY_PT,
-    FOOT_PT,
     HEADING_FONT,
     HEADING_PT,
     HEI_FONT,
@@ -34,10 +32,10 @@ from bot.documents.gongwen import (
     RED,
     RED_HEX,
     TEXT_WIDTH,
+    back_matter,
     border,
     exact_lines,
     font,
-    imprint,
     indent_two_chars,
     page_number_footer,
     save,
@@ -138,31 +136,12 @@ def render(content: BriefContent) -> bytes:
             source.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             font(source.add_run(f"（{content.units[index]}供稿）"), BODY_FONT, BODY_PT)
 
-    spacer = document.add_paragraph()
-    spacer.paragraph_format.space_before = Pt(24)
-    spacer.paragraph_format.keep_with_next = True
-    lines = [
-        (label, "、".join(names))
-        for label, names in (
-            ("报", content.report_to),
-            ("送", content.send_to),
-            ("发", content.issue_to),
-        )
-        if names
-    ]
-    foot: list[Paragraph] = []
-    for label, names in lines:
-        paragraph = document.add_paragraph()
-        exact_lines(paragraph, 24)
-        paragraph.paragraph_format.left_indent = Pt(FOOT_PT)
-        paragraph.paragraph_format.keep_with_next = True  # the block stays on one page
-        font(paragraph.add_run(f"{label}：{names}"), BODY_FONT, FOOT_PT)
-        foot.append(paragraph)
-    printed = imprint(document, content.issuing_body, content.issue_date)
-    if foot:
-        border(foot[0], "top", size=8, color="000000")
-    border(printed, "top", size=4 if foot else 8, color="000000")
-    border(printed, "bottom", size=8, color="000000")
+    back_matter(
+        document,
+        [("报", content.report_to), ("送", content.send_to), ("发", content.issue_to)],
+        content.issuing_body,
+        content.issue_date,
+    )
 
     page_number_footer(document)
     return save(document, content.issue_date)

@@ -13,7 +13,7 @@ from typing import Final
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -22,14 +22,13 @@ from docx.text.paragraph import Paragraph
 from bot.documents.gongwen import (
     BODY_FONT,
     BODY_PT,
-    FOOT_PT,
     HEADING_FONT,
     HEADING_PT,
     LATIN_FONT,
     MASTHEAD_FONT,
     RED,
     RED_HEX,
-    TEXT_WIDTH,
+    back_matter,
     border,
     exact_lines,
     font,
@@ -204,36 +203,12 @@ def render(content: ResultsContent) -> bytes:
     day.paragraph_format.right_indent = Pt(BODY_PT * 2)
     font(day.add_run(chinese_date(content.issue_date)), BODY_FONT, BODY_PT, latin=LATIN_FONT)
 
-    spacer = document.add_paragraph()
-    spacer.paragraph_format.space_before = Pt(24)
-    spacer.paragraph_format.keep_with_next = True
-    foot: list[Paragraph] = []
-    for label, names in (("报", content.report_to), ("送", content.send_to)):
-        if not names:
-            continue
-        paragraph = document.add_paragraph()
-        exact_lines(paragraph, 24)
-        paragraph.paragraph_format.left_indent = Pt(FOOT_PT)
-        paragraph.paragraph_format.keep_with_next = True
-        font(paragraph.add_run(f"{label}：{'、'.join(names)}"), BODY_FONT, FOOT_PT)
-        foot.append(paragraph)
-    printed = document.add_paragraph()
-    exact_lines(printed, 24)
-    printed.paragraph_format.left_indent = Pt(FOOT_PT)
-    printed.paragraph_format.tab_stops.add_tab_stop(
-        TEXT_WIDTH - Pt(FOOT_PT), WD_TAB_ALIGNMENT.RIGHT
+    back_matter(
+        document,
+        [("报", content.report_to), ("送", content.send_to)],
+        content.issuing_body,
+        content.issue_date,
     )
-    font(printed.add_run(content.issuing_body), BODY_FONT, FOOT_PT)
-    font(
-        printed.add_run("\t" + chinese_date(content.issue_date) + "印发"),
-        BODY_FONT,
-        FOOT_PT,
-        latin=LATIN_FONT,
-    )
-    if foot:
-        border(foot[0], "top", size=8, color="000000")
-    border(printed, "top", size=4 if foot else 8, color="000000")
-    border(printed, "bottom", size=8, color="000000")
 
     page_number_footer(document)
     return save(document, content.issue_date)

@@ -175,6 +175,34 @@ def imprint(document: DocxDocument, issuing_body: str, dated: date) -> Paragraph
     return printed
 
 
+def back_matter(
+    document: DocxDocument,
+    lines: list[tuple[str, tuple[str, ...]]],
+    issuing_body: str,
+    dated: date,
+) -> None:
+    """The 版记 after a blank line: each 报/送/发 line that names someone (label, names), the
+    print line, ruled above, between and below, kept on one page."""
+    spacer = document.add_paragraph()
+    spacer.paragraph_format.space_before = Pt(24)
+    spacer.paragraph_format.keep_with_next = True
+    foot: list[Paragraph] = []
+    for label, names in lines:
+        if not names:
+            continue
+        paragraph = document.add_paragraph()
+        exact_lines(paragraph, 24)
+        paragraph.paragraph_format.left_indent = Pt(FOOT_PT)
+        paragraph.paragraph_format.keep_with_next = True  # the block stays on one page
+        font(paragraph.add_run(f"{label}：{'、'.join(names)}"), BODY_FONT, FOOT_PT)
+        foot.append(paragraph)
+    printed = imprint(document, issuing_body, dated)
+    if foot:
+        border(foot[0], "top", size=8, color="000000")
+    border(printed, "top", size=4 if foot else 8, color="000000")
+    border(printed, "bottom", size=8, color="000000")
+
+
 def save(document: DocxDocument, dated: date) -> bytes:
     """The document's bytes, the same for the same content: its core properties dated `dated`
     (created, modified, printed) and every zip entry carrying one fixed time."""

@@ -23,10 +23,10 @@ from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.submission import (
     Submitted,
+    attach,
     check_body,
     check_event_date,
     check_title,
-    clean_file_name,
     roles_in_unit,
     route_step,
 )
@@ -174,17 +174,7 @@ async def resubmit(
         for place in _unmatched(entries_of(attached), cleaned.files):
             await items.detach_file(tx, item.id, attached[place].id, actor_id=person.id)
         for place in _unmatched(cleaned.files, entries_of(attached)):
-            kind, key, name, mime, size = cleaned.files[place]
-            await items.attach_file(
-                tx,
-                item.id,
-                actor_id=person.id,
-                kind=kind,
-                file_key=key,
-                file_name=clean_file_name(name),
-                mime_type=mime,
-                file_size=size,
-            )
+            await attach(tx, item.id, person.id, cleaned.files[place])
         moved = await items.transition(
             tx,
             item.id,

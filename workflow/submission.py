@@ -89,6 +89,24 @@ def clean_text(text: str) -> str:
     return kept.strip() if visible else ""
 
 
+async def attach(
+    tx: Tx, item_id: int, actor_id: int, file: tuple[str, str, str | None, str | None, int | None]
+) -> None:
+    """A draft's file (kind, stored key, name, type, size) attached to its item, its name
+    cleaned as every stored name is."""
+    kind, key, name, mime, size = file
+    await items.attach_file(
+        tx,
+        item_id,
+        actor_id=actor_id,
+        kind=kind,
+        file_key=key,
+        file_name=clean_file_name(name),
+        mime_type=mime,
+        file_size=size,
+    )
+
+
 def clean_file_name(name: str | None) -> str | None:
     """A file name as stored and shown: cleaned like a title (no direction overrides that
     make "photo\u202egpj.exe" look like a picture), whitespace runs made one space."""
@@ -372,17 +390,8 @@ async def submit(db: Database, rules: CentreRules, person: Person, draft: Draft)
                 submit_token=draft.token,
             ),
         )
-        for kind, key, name, mime, size in draft.files:
-            await items.attach_file(
-                tx,
-                item.id,
-                actor_id=person.id,
-                kind=kind,
-                file_key=key,
-                file_name=clean_file_name(name),
-                mime_type=mime,
-                file_size=size,
-            )
+        for file in draft.files:
+            await attach(tx, item.id, person.id, file)
         today = rules.local_now(tx.now).date()
         standing = rules.timeliness(draft.category, event_day, today)
         chain = author_chain(rules, unit, roles)

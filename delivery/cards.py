@@ -10,6 +10,7 @@ from chat.cards import BODY_PREVIEW, Phrase
 from workflow.cards import editor_buttons as editor_buttons
 from workflow.cards import editor_rows_for as editor_rows_for
 from workflow.cards import item_card_of as item_card_of
+from workflow.cards import returned_before
 from workflow.cards import signoff_buttons as signoff_buttons
 from workflow.views import Decision, ItemView
 
@@ -36,17 +37,7 @@ def history_of(
             )
     returns = [d for d in decisions if d.decision == "return" and d.round < item.chain_round]
     if returns:
-        last = returns[-1]
-        notes.append(
-            Phrase(
-                "card.returned_before",
-                {
-                    "name": last.name,
-                    "role": Phrase(f"role.{last.role.value}"),
-                    "reason": last.reason or "",
-                },
-            )
-        )
+        notes.append(returned_before(returns[-1]))
         notes.extend(revised)
     if len(item.body) > BODY_PREVIEW:
         notes.append(Phrase("card.cut", {"length": len(item.body), "shown": BODY_PREVIEW}))

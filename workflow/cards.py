@@ -12,7 +12,15 @@ from chat.actions import webnews as wn
 from chat.cards import Card, Phrase, Standing, item_card
 from scoring.vocab import ItemState
 from workflow.rules import CentreRules
-from workflow.views import ItemView
+from workflow.views import Decision, ItemView
+
+
+def returned_before(last: Decision) -> Phrase:
+    """Who returned the item last, in which role, and why: what a resubmission is read with."""
+    return Phrase(
+        "card.returned_before",
+        {"name": last.name, "role": Phrase(f"role.{last.role.value}"), "reason": last.reason or ""},
+    )
 
 
 def signoff_buttons(item_id: int, round_: int, step: int) -> Rows:

@@ -15,6 +15,7 @@ from chat.cards import Phrase
 from chat.dialogue import Invalid, Reply
 
 from .. import revision
+from ..cards import returned_before
 from ..outcomes import Refused
 from ..revision import Revised
 from ..submission import Submitted
@@ -97,17 +98,7 @@ class ReviseParts(Base):
         notes: list[Phrase] = []
         returns = [d for d in await signing_history(self.db, item.id) if d.decision == "return"]
         if returns:
-            last = returns[-1]
-            notes.append(
-                Phrase(
-                    "card.returned_before",
-                    {
-                        "name": last.name,
-                        "role": Phrase(f"role.{last.role.value}"),
-                        "reason": last.reason or "",
-                    },
-                )
-            )
+            notes.append(returned_before(returns[-1]))
         changes = revision.changes_between(item, revision.entries_of(files), revised_of(draft))
         return (*notes, *revision.change_phrases(self.rules, changes))
 

@@ -20,6 +20,14 @@ AUTHOR_ROLES = frozenset({Role.INFORMANT, Role.SECTION_STAFF})
 Draft = Mapping[str, Any]
 
 
+def draft_files(draft: Mapping[str, Any]) -> tuple[tuple[str, str, Any, Any, Any], ...]:
+    """The files a draft keeps (kind, stored key, name, type, size), as the services take them."""
+    return tuple(
+        (str(kind), str(key), name, mime, size)
+        for kind, key, name, mime, size in draft.get("files") or []
+    )
+
+
 def explain(error: BaseException) -> Reply | None:
     """A refusal as the reply that explains it (`refused.<key>`); None for anything else."""
     if isinstance(error, Refused):

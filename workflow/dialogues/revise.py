@@ -20,7 +20,7 @@ from ..outcomes import Refused
 from ..revision import Revised
 from ..submission import Submitted
 from ..views import item_view, signing_history
-from .base import Base, Draft
+from .base import Base, Draft, draft_files
 
 
 def revised_of(draft: Draft) -> Revised:
@@ -30,10 +30,7 @@ def revised_of(draft: Draft) -> Revised:
         title=str(draft["title"]),
         body=str(draft["body"]),
         event_date=date.fromisoformat(str(draft["event_date"])),
-        files=tuple(
-            (str(kind), str(key), name, mime, size)
-            for kind, key, name, mime, size in draft.get("files") or []
-        ),
+        files=draft_files(draft),
     )
 
 

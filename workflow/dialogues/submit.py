@@ -32,7 +32,7 @@ from .. import submission
 from ..outcomes import Refused
 from ..rules import CentreRules, Timeliness
 from ..typed_dates import parse_day
-from .base import AUTHOR_ROLES, Draft, explain
+from .base import AUTHOR_ROLES, Draft, draft_files, explain
 from .drafting import CHOICES, detours, guarded
 from .revise import ReviseParts, remove_file, revision_files
 
@@ -203,10 +203,7 @@ class SubmitFlows(ReviseParts):
                     title=str(draft["title"]),
                     body=str(draft["body"]),
                     event_date=date.fromisoformat(str(draft["event_date"])),
-                    files=tuple(
-                        (str(kind), str(key), name, mime, size)
-                        for kind, key, name, mime, size in draft.get("files", [])
-                    ),
+                    files=draft_files(draft),
                     token=draft.get("token"),
                 ),
             )

@@ -115,16 +115,6 @@ async def acknowledge(
         log.info("button press %s answered before (delivered again): going on", query.id)
 
 
-async def drop_buttons(query: CallbackQuery) -> None:
-    """Removes the inline keyboard of the pressed message; already gone is fine (a press
-    delivered again after a restart finds it removed)."""
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
-
-
 async def explain(update: Update, context: Context, refused: Refused) -> None:
     """Tells the user why a request was refused, as an alert on a button or as a reply."""
     texts = context.bot_data.texts

@@ -189,7 +189,15 @@ async def _bulletin_document(
     publishing = services.rules.publishing
     return (
         "bot.documents.bulletin_doc:month_document_from_ledger",
-        (report, services.db.path, number, publishing.issuing_body, publishing.issue_to),
+        (
+            report,
+            services.db.path,
+            number,
+            publishing.issuing_body,
+            publishing.issue_to,
+            None,
+            publishing.bulletin_code,
+        ),
     )
 
 

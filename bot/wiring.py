@@ -81,6 +81,8 @@ def publishing(settings: Settings) -> Publishing:
         issue_to=tuple(config.issue_to),
         brief_rooms=tuple(room_of(c) for c in config.brief_chat_ids),
         brief_adopted_on=config.brief_adopted_on,
+        brief_ahead_days=config.brief_ahead_days,
+        bulletin_code=config.bulletin_code,
         office_unit=config.office_unit,
         routing=tuple(
             RoutingHint(h.label, tuple(h.categories), tuple(h.markers), tuple(h.outlets))

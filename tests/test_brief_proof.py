@@ -218,6 +218,15 @@ async def test_a_date_too_far_ahead_is_refused(ledger: Database) -> None:
     with pytest.raises(Refused) as refused:
         await flow.set_date(ledger, rules, editor, view.brief.id, date(2026, 11, 16))
     assert refused.value.key == "brief_date_too_far"
+    assert refused.value.params["days"] == 31
+
+    publishing = config.publishing.model_copy(update={"brief_ahead_days": 7})
+    week = centre_rules(config.model_copy(update={"publishing": publishing}))
+    with pytest.raises(Refused) as refused:
+        await flow.set_date(ledger, week, editor, view.brief.id, date(2026, 10, 23))
+    assert refused.value.params["days"] == 7
+    dated = await flow.set_date(ledger, week, editor, view.brief.id, date(2026, 10, 22))
+    assert dated.issue_date == date(2026, 10, 22)
 
 
 def test_photos_fit_the_text_width_a_tall_one_two_thirds_of_the_page() -> None:

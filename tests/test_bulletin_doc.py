@@ -128,6 +128,14 @@ def test_red_masthead_number_rule_and_title() -> None:
     assert document.core_properties.author == BODY
 
 
+def test_the_issuing_bodys_code_goes_before_the_number() -> None:
+    data = month_document(report(), MonthDetails([], []), NUMBER, BODY, ADDRESSEES, "市政务通")
+    document = docx.Document(io.BytesIO(data))
+    number = [p for p in document.paragraphs if p.text.strip()][1]
+    assert number.text == "市政务通〔2026〕3号"
+    assert document.core_properties.keywords == "市政务通〔2026〕3号"
+
+
 def test_a_long_issuing_body_keeps_the_masthead_on_one_line() -> None:
     body = "某某省某某市人民政府政务服务管理局"
     data = month_document(report(), MonthDetails([], []), NUMBER, body)

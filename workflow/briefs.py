@@ -33,7 +33,6 @@ STEP_STATES = {REVIEW: "review", SIGN: "signing"}
 MAX_ENTRIES = 12  # an issue prints a handful (each channel's menu of a full issue must fit it)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: How far ahead of today an issue may be dated (a typo of a year is refused, not printed).
-AHEAD_DAYS = 31
 #: Image types a .docx can embed (python-docx reads these); other attachments are left out.
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff"})
 #: Room kept in each message of an issue's full text for its heading line ("全文（2/5）").
@@ -228,14 +227,14 @@ def capabilities_of(channel: str) -> Capabilities:
     return known.get(channel) or narrowest(TELEGRAM, WECOM)
 
 
-def issue_day(text: str, today: date) -> date:
+def issue_day(text: str, today: date, ahead_days: int = 31) -> date:
     """An issue's date as typed: a day named without its year (10月15日, 20号) is the one
-    nearest today, up to `AHEAD_DAYS` ahead (an issue may be dated ahead); 今天, 前天 and
-    weekdays as everywhere (`typed_dates`)."""
+    nearest today, up to `ahead_days` ahead (an issue may be dated ahead:
+    `publishing.brief_ahead_days`); 今天, 前天 and weekdays as everywhere (`typed_dates`)."""
     past = parse_day(text, today)
     if text.strip() in DAYS_BACK or _RELATIVE.search(text):
         return past
-    ahead = parse_day(text, today + timedelta(days=AHEAD_DAYS))
+    ahead = parse_day(text, today + timedelta(days=ahead_days))
     return ahead if ahead - today < today - past else past
 
 
@@ -381,7 +380,7 @@ async def remove(db: Database, person: Person, brief_id: int, item_id: int) -> b
 async def set_date(
     db: Database, rules: CentreRules, person: Person, brief_id: int, day: date
 ) -> Brief:
-    """Changes the issue date (up to `AHEAD_DAYS` ahead); another year means that year's
+    """Changes the issue date (up to `publishing.brief_ahead_days` ahead); another year means that year's
     number."""
     async with db.transaction() as tx:
         brief = await _editable(tx, person, brief_id)
@@ -392,10 +391,11 @@ async def set_date(
 
 
 def _not_too_far(rules: CentreRules, tx: Tx, day: date) -> None:
-    """Refuses an issue date more than `AHEAD_DAYS` after today."""
-    latest = rules.local_now(tx.now).date() + timedelta(days=AHEAD_DAYS)
+    """Refuses an issue date more than `publishing.brief_ahead_days` after today."""
+    ahead = rules.publishing.brief_ahead_days
+    latest = rules.local_now(tx.now).date() + timedelta(days=ahead)
     if day > latest:
-        raise Refused("brief_date_too_far", day=day.isoformat(), days=AHEAD_DAYS)
+        raise Refused("brief_date_too_far", day=day.isoformat(), days=ahead)
 
 
 async def discard(db: Database, person: Person, brief_id: int) -> Brief:

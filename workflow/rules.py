@@ -75,6 +75,10 @@ class Publishing:
     brief_rooms: tuple[Room, ...] = ()  # chats an issued 《工作简报》 goes to
     #: the day an issued issue's adoptions are dated: "issue_date" (printed) or "signing_day"
     brief_adopted_on: str = "issue_date"
+    #: how many days after today an issue may be dated
+    brief_ahead_days: int = 31
+    #: the issuing body's code (机关代字) printed before the monthly 通报's number
+    bulletin_code: str = ""
     office_unit: str = "办公室"
     routing: tuple[RoutingHint, ...] = ()
 

@@ -99,9 +99,10 @@ def chinese_number(value: int) -> str:
     return out
 
 
-def number_label(number: DocumentNumber) -> str:
-    """The document number as printed: 〔2026〕3号."""
-    return f"〔{number.year}〕{number.number}号"
+def number_label(number: DocumentNumber, code: str = "") -> str:
+    """The document number as printed: 〔2026〕3号, after the issuing body's code (机关代字,
+    `publishing.bulletin_code`) when one is set: 市政务通〔2026〕3号."""
+    return f"{code}〔{number.year}〕{number.number}号"
 
 
 def title_of(year: int, month: int) -> str:
@@ -193,7 +194,9 @@ class Writer:
         return self.paragraph(self.subheading, f"（{chinese_number(index)}）{text}")
 
 
-def masthead(document: DocxDocument, issuing_body: str, number: DocumentNumber) -> None:
+def masthead(
+    document: DocxDocument, issuing_body: str, number: DocumentNumber, code: str = ""
+) -> None:
     """The 红头: the issuing body's 文件 in red (smaller for a long name, to stay on one line),
     the number centred below it, and the red rule."""
     name = f"{issuing_body}文件"
@@ -206,7 +209,7 @@ def masthead(document: DocxDocument, issuing_body: str, number: DocumentNumber) 
     line = document.add_paragraph()
     line.alignment = WD_ALIGN_PARAGRAPH.CENTER
     line.paragraph_format.space_after = Pt(30)
-    font(line.add_run(number_label(number)), BODY_FONT, BODY_PT, latin=LATIN_FONT)
+    font(line.add_run(number_label(number, code)), BODY_FONT, BODY_PT, latin=LATIN_FONT)
     border(line, "bottom", size=18, color=RED_HEX)
 
 
@@ -398,17 +401,19 @@ def month_document(
     number: DocumentNumber,
     issuing_body: str,
     addressees: Sequence[str] = (),
+    code: str = "",
 ) -> bytes:
-    """The month's 通报 as .docx bytes, numbered and dated as `number` says."""
+    """The month's 通报 as .docx bytes, numbered (after the body's `code`) and dated as
+    `number` says."""
     document = Document()
     setup(document)
     title = title_of(report.year, report.month)
     properties = document.core_properties
     properties.title = title
     properties.subject = "信息报送通报"
-    properties.keywords = number_label(number)
+    properties.keywords = number_label(number, code)
     properties.author = issuing_body
-    masthead(document, issuing_body, number)
+    masthead(document, issuing_body, number, code)
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -488,9 +493,11 @@ def month_document_from_ledger(
     issuing_body: str,
     addressees: Sequence[str] = (),
     recorded_before: datetime | None = None,
+    code: str = "",
 ) -> bytes:
     """`month_document` with the month's adoptions and late items read from the ledger file,
     in the render's child process (as the workbook reads its detail sheets)."""
     first, last = month_span(report.year, report.month)
     found, late = read_month_details(ledger, first, last, recorded_before)
-    return month_document(report, MonthDetails(found, late), number, issuing_body, addressees)
+    details = MonthDetails(found, late)
+    return month_document(report, details, number, issuing_body, addressees, code)

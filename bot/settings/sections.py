@@ -334,6 +334,10 @@ class PublishingSettings(BaseModel):
     issue_to: tuple[Text, ...] = ("各市直部门，各乡镇便民服务中心，中心各科室",)
     brief_chat_ids: tuple[ChatId, ...] = ()
     brief_adopted_on: Literal["issue_date", "signing_day"] = "issue_date"
+    #: how many days after today an issue may be dated (an issue printed ahead of its day)
+    brief_ahead_days: Annotated[int, Field(ge=0, le=92)] = 31
+    #: the issuing body's code (机关代字) before the monthly 通报's number: 市政务通〔2026〕3号
+    bulletin_code: Annotated[str, Field(max_length=20)] = ""
     office_unit: Text = "办公室"
     routing: tuple[RoutingHintConfig, ...] = DEFAULT_ROUTING
 

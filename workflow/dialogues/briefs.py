@@ -202,7 +202,8 @@ class BriefFlows(Base):
                 if step == "numbers":
                     return {"act": "added", "numbers": briefs.parse_numbers(text), "ask": "menu"}
                 if step == "date":
-                    day = briefs.issue_day(text, self._today())
+                    ahead = rules.publishing.brief_ahead_days
+                    day = briefs.issue_day(text, self._today(), ahead)
                     return {"act": "dated", "day": day.isoformat(), "ask": "menu"}
                 return {"act": step, "text": text, "ask": "menu"}
 

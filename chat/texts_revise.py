@@ -19,6 +19,7 @@ ZH: Final[dict[str, str]] = {
     "revise.no_files": "现在没有附件。可以发送照片或文件添加；改好后点击“完成”。",
     "revise.file_gone": "这个附件已经移除了。",
     "btn.remove_photo": "🗑 移除 {n}. 照片",
+    "btn.remove_photo_captioned": "🗑 移除 {n}. 照片：{caption}",
     "btn.remove_file": "🗑 移除 {n}. {name}",
     # an open draft: a second /submit or 修改后重报, and ✖️ 取消 of a draft with content
     "submit.draft_open": "您还有一份没有报送的草稿。要继续上次的草稿，还是放弃它、重新开始？",
@@ -43,6 +44,7 @@ EN: Final[dict[str, str]] = {
     "revise.no_files": "No attachments now. Send photos or files to add; press Done when finished.",
     "revise.file_gone": "That attachment was already removed.",
     "btn.remove_photo": "🗑 Remove {n}. photo",
+    "btn.remove_photo_captioned": "🗑 Remove {n}. photo: {caption}",
     "btn.remove_file": "🗑 Remove {n}. {name}",
     "submit.draft_open": "You have a draft not yet submitted. Continue it, or drop it and start again?",
     "submit.draft_open_revise": "You are revising item #{item} and have not resubmitted it. Continue, or drop this revision and start again?",

@@ -317,12 +317,14 @@ async def attach_file(
     file_name: str | None = None,
     mime_type: str | None = None,
     file_size: int | None = None,
+    caption: str | None = None,
 ) -> ItemFile:
-    """Attaches a photo or document (a stored file, by key) to an item."""
+    """Attaches a photo or document (a stored file, by key) to an item, with the caption its
+    sender wrote with it."""
     file_row_id = await tx.execute(
         "INSERT INTO item_files (item_id, kind, file_key, file_name, mime_type, file_size,"
-        " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (item_id, kind, file_key, file_name, mime_type, file_size, tx.stamp),
+        " added_at, caption) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, kind, file_key, file_name, mime_type, file_size, tx.stamp, caption),
     )
     await tx.audit(actor_id, "item.attach", "item", item_id, file=file_row_id, kind=kind)
     row = await tx.fetchone("SELECT * FROM item_files WHERE id = ?", (file_row_id,))

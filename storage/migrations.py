@@ -1402,6 +1402,14 @@ CREATE TABLE campaign_filings (
 );
 """,
     ),
+    (
+        27,
+        "an item's photo or file keeps the caption its sender wrote with it",
+        """
+-- The caption sent with a photo or file (图注), cleaned to one line; none before this version.
+ALTER TABLE item_files ADD COLUMN caption TEXT;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

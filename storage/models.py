@@ -145,6 +145,7 @@ class ItemFile(Row):
     mime_type: str | None
     file_size: int | None
     added_at: datetime
+    caption: str | None = None
 
 
 class Signoff(Row):

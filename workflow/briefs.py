@@ -80,6 +80,8 @@ class BriefContent:
     issue_to: tuple[str, ...] = ()
     #: each entry's photos (image bytes, in the order attached), in the entries' order
     photos: tuple[tuple[bytes, ...], ...] = ()
+    #: each photo's caption (图注, "" for none), shaped as `photos`
+    captions: tuple[tuple[str, ...], ...] = ()
     proof_round: int | None = None  # a 清样 for this round's review and signing; None: issued
 
 
@@ -158,30 +160,35 @@ async def _view(tx: Tx, brief: Brief) -> BriefView:
     return BriefView(brief, entries, decisions, author.name if author else "", names, total)
 
 
-async def _photos(tx: Tx, view: BriefView) -> tuple[tuple[bytes, ...], ...]:
+Pictures = tuple[tuple[tuple[bytes, ...], ...], tuple[tuple[str, ...], ...]]
+
+
+async def _photos(tx: Tx, view: BriefView) -> Pictures:
     """Each entry's item's pictures as bytes (photos, and image files a .docx can hold), in
-    the order attached; a file kept without its bytes (from before files were stored) is left
-    out, as there is nothing to print."""
-    found = []
+    the order attached, and their captions (图注); a file kept without its bytes (from before
+    files were stored) is left out, as there is nothing to print."""
+    found, said = [], []
     for e in view.entries:
-        pictures = []
+        pictures, captions = [], []
         for attached in await items.files_of(tx, e.item.id):
             image = attached.kind == "photo" or (attached.mime_type or "") in IMAGE_TYPES
             stored = await files.get(tx, attached.file_key) if image else None
             if stored is not None and stored.data:
                 pictures.append(stored.data)
+                captions.append(attached.caption or "")
         found.append(tuple(pictures))
-    return tuple(found)
+        said.append(tuple(captions))
+    return tuple(found), tuple(said)
 
 
 def content_of(
     rules: CentreRules,
     view: BriefView,
-    photos: tuple[tuple[bytes, ...], ...] = (),
+    pictures: Pictures = ((), ()),
     proof_round: int | None = None,
 ) -> BriefContent:
     """The document content of an issue under the configured masthead and distribution, with
-    its entries' photos, as issued or as the 清样 of a round."""
+    its entries' photos and their captions, as issued or as the 清样 of a round."""
     publishing = rules.publishing
     return BriefContent(
         title=publishing.brief_title,
@@ -196,7 +203,8 @@ def content_of(
         report_to=publishing.report_to,
         send_to=publishing.send_to,
         issue_to=publishing.issue_to,
-        photos=photos,
+        photos=pictures[0],
+        captions=pictures[1],
         proof_round=proof_round,
     )
 

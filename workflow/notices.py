@@ -38,6 +38,14 @@ async def is_configured_admin(tx: Tx, rules: CentreRules, person_id: int) -> boo
     return any(account in admins for account in await people.accounts_of(tx, person_id))
 
 
+def attachment_caption(notice: Notice) -> str:
+    """An item's file as its caption says: the item's number, the file's name, and what its
+    sender wrote with it (图注), within a caption's length."""
+    words = [f"#{notice.item_id}", str(notice.params.get("name") or "")]
+    words.append(str(notice.params.get("caption") or ""))
+    return " ".join(word for word in words if word)[:1024]
+
+
 async def post(tx: Tx, notices: list[Notice]) -> None:
     """Queues each notice for its recipient; the sender renders and delivers them."""
     for notice in notices:
@@ -48,7 +56,7 @@ async def post(tx: Tx, notices: list[Notice]) -> None:
                 notice.to,
                 {
                     "file": notice.params["file"],
-                    "caption": f"#{notice.item_id} {notice.params.get('name') or ''}".strip(),
+                    "caption": attachment_caption(notice),
                     "plain_caption": True,  # a file name, not prepared HTML
                 },
                 kind=str(notice.params["kind"]),

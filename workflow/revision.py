@@ -22,6 +22,7 @@ from workflow.notices import post
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 from workflow.submission import (
+    FileEntry,
     Submitted,
     attach,
     check_body,
@@ -30,9 +31,6 @@ from workflow.submission import (
     roles_in_unit,
     route_step,
 )
-
-#: A file as a draft holds it: (kind, stored file's key, file_name, mime_type, file_size).
-FileEntry = tuple[str, str, str | None, str | None, int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +51,7 @@ def file_tag(key: str) -> str:
 
 def entries_of(files: Sequence[ItemFile]) -> list[FileEntry]:
     """An item's attachments as a draft holds them."""
-    return [(f.kind, f.file_key, f.file_name, f.mime_type, f.file_size) for f in files]
+    return [(f.kind, f.file_key, f.file_name, f.mime_type, f.file_size, f.caption) for f in files]
 
 
 def as_returned(item: Item, files: Sequence[ItemFile]) -> Revised:

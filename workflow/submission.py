@@ -15,6 +15,9 @@ from workflow.notices import configured_admins, post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules, OwnItem, Timeliness
 
+#: A draft's file: kind, stored key, name, type, size and the caption sent with it.
+FileEntry = tuple[str, str, str | None, str | None, int | None, str | None]
+
 #: How far back an event may lie; older news is no longer news.
 OLDEST_EVENT = timedelta(days=366)
 #: Blank-looking letters people use to fake an empty name (they are not "format" characters).
@@ -31,7 +34,7 @@ class Draft:
     title: str
     body: str
     event_date: date
-    files: tuple[tuple[str, str, str | None, str | None, int | None], ...] = ()
+    files: tuple[FileEntry, ...] = ()
     # (kind, stored file's key, file_name, mime_type, file_size)
     token: str | None = None  # the draft's identity: confirming it twice stores one item
 
@@ -89,12 +92,10 @@ def clean_text(text: str) -> str:
     return kept.strip() if visible else ""
 
 
-async def attach(
-    tx: Tx, item_id: int, actor_id: int, file: tuple[str, str, str | None, str | None, int | None]
-) -> None:
-    """A draft's file (kind, stored key, name, type, size) attached to its item, its name
-    cleaned as every stored name is."""
-    kind, key, name, mime, size = file
+async def attach(tx: Tx, item_id: int, actor_id: int, file: FileEntry) -> None:
+    """A draft's file (kind, stored key, name, type, size, caption) attached to its item, its
+    name cleaned as every stored name is."""
+    kind, key, name, mime, size, caption = file
     await items.attach_file(
         tx,
         item_id,
@@ -104,7 +105,20 @@ async def attach(
         file_name=clean_file_name(name),
         mime_type=mime,
         file_size=size,
+        caption=caption,
     )
+
+
+#: The longest caption kept with a file (Telegram's own limit is 1,024).
+CAPTION_MAX = 1000
+
+
+def clean_caption(caption: str | None) -> str | None:
+    """A file's caption as kept and shown (图注): cleaned like a title, its lines and runs of
+    whitespace made one space, at most `CAPTION_MAX` characters; None when nothing is left."""
+    if not caption:
+        return None
+    return " ".join(clean_text(caption).split())[:CAPTION_MAX] or None
 
 
 def clean_file_name(name: str | None) -> str | None:
@@ -323,7 +337,7 @@ async def attachment_notices(
         Notice(
             p.id,
             "attachment",
-            {"kind": f.kind, "file": f.file_key, "name": f.file_name or ""},
+            {"kind": f.kind, "file": f.file_key, "name": f.file_name or "", "caption": f.caption},
             item.id,
             event=f"{event}:{f.id}",
         )

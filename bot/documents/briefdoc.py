@@ -23,9 +23,11 @@ from docx.shared import Cm, Emu, Length, Pt
 from bot.documents.gongwen import (
     BODY_FONT,
     BODY_PT,
+    FOOT_PT,
     HEADING_FONT,
     HEADING_PT,
     HEI_FONT,
+    KAI_FONT,
     LATIN_FONT,
     MASTHEAD_FONT,
     MASTHEAD_PT,
@@ -45,6 +47,15 @@ from workflow.briefs import BriefContent, chinese_date
 
 #: The tallest a photo is printed: two thirds of the text's height on an A4 page.
 PHOTO_HEIGHT: Final = Cm((29.7 - 3.7 - 3.5) * 2 / 3)
+
+
+def caption(document: DocxDocument, text: str) -> None:
+    """A photo's caption (图注) centred under it in 楷体, a size below the text."""
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_after = Pt(6)
+    paragraph.paragraph_format.keep_together = True
+    font(paragraph.add_run(text), KAI_FONT, FOOT_PT)
 
 
 def photo(document: DocxDocument, data: bytes) -> bool:
@@ -129,8 +140,10 @@ def render(content: BriefContent) -> bytes:
             exact_lines(paragraph)
             indent_two_chars(paragraph)
             font(paragraph.add_run(line), BODY_FONT, BODY_PT, latin=LATIN_FONT)
-        for data in content.photos[index] if index < len(content.photos) else ():
-            photo(document, data)
+        said = content.captions[index] if index < len(content.captions) else ()
+        for place, data in enumerate(content.photos[index] if index < len(content.photos) else ()):
+            if photo(document, data) and place < len(said) and said[place]:
+                caption(document, said[place])
         if index < len(content.units) and content.units[index]:
             source = document.add_paragraph()  # 供稿单位, at the entry's end
             source.alignment = WD_ALIGN_PARAGRAPH.RIGHT

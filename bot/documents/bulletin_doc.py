@@ -100,8 +100,7 @@ def chinese_number(value: int) -> str:
 
 
 def number_label(number: DocumentNumber, code: str = "") -> str:
-    """The document number as printed: 〔2026〕3号, after the issuing body's code (机关代字,
-    `publishing.bulletin_code`) when one is set: 市政务通〔2026〕3号."""
+    """The number as printed: 〔2026〕3号, after the body's code (机关代字) if set: 市政务通〔2026〕3号."""
     return f"{code}〔{number.year}〕{number.number}号"
 
 
@@ -194,9 +193,7 @@ class Writer:
         return self.paragraph(self.subheading, f"（{chinese_number(index)}）{text}")
 
 
-def masthead(
-    document: DocxDocument, issuing_body: str, number: DocumentNumber, code: str = ""
-) -> None:
+def masthead(document: DocxDocument, issuing_body: str, label: str) -> None:
     """The 红头: the issuing body's 文件 in red (smaller for a long name, to stay on one line),
     the number centred below it, and the red rule."""
     name = f"{issuing_body}文件"
@@ -209,7 +206,7 @@ def masthead(
     line = document.add_paragraph()
     line.alignment = WD_ALIGN_PARAGRAPH.CENTER
     line.paragraph_format.space_after = Pt(30)
-    font(line.add_run(number_label(number, code)), BODY_FONT, BODY_PT, latin=LATIN_FONT)
+    font(line.add_run(label), BODY_FONT, BODY_PT, latin=LATIN_FONT)
     border(line, "bottom", size=18, color=RED_HEX)
 
 
@@ -403,8 +400,7 @@ def month_document(
     addressees: Sequence[str] = (),
     code: str = "",
 ) -> bytes:
-    """The month's 通报 as .docx bytes, numbered (after the body's `code`) and dated as
-    `number` says."""
+    """The month's 通报 as .docx bytes, numbered (after `code`) and dated as `number` says."""
     document = Document()
     setup(document)
     title = title_of(report.year, report.month)
@@ -413,7 +409,7 @@ def month_document(
     properties.subject = "信息报送通报"
     properties.keywords = number_label(number, code)
     properties.author = issuing_body
-    masthead(document, issuing_body, number, code)
+    masthead(document, issuing_body, number_label(number, code))
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER

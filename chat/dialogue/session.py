@@ -42,6 +42,7 @@ class FileIn:
     mime_type: str | None
     size: int | None
     kind: str = "document"
+    caption: str | None = None  # what the sender wrote with it (图注), cleaned to one line
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,12 @@ AUTHOR_ROLES = frozenset({Role.INFORMANT, Role.SECTION_STAFF})
 Draft = Mapping[str, Any]
 
 
-def draft_files(draft: Mapping[str, Any]) -> tuple[tuple[str, str, Any, Any, Any], ...]:
-    """The files a draft keeps (kind, stored key, name, type, size), as the services take them."""
+def draft_files(draft: Mapping[str, Any]) -> tuple[tuple[str, str, Any, Any, Any, Any], ...]:
+    """The files a draft keeps (kind, stored key, name, type, size, caption), as the services
+    take them (a draft saved before captions were kept has none)."""
     return tuple(
-        (str(kind), str(key), name, mime, size)
-        for kind, key, name, mime, size in draft.get("files") or []
+        (str(kind), str(key), name, mime, size, caption[0] if caption else None)
+        for kind, key, name, mime, size, *caption in draft.get("files") or []
     )
 
 

@@ -34,23 +34,32 @@ def revised_of(draft: Draft) -> Revised:
     )
 
 
+#: How much of a photo's caption its remove button shows.
+CAPTION_SHOWN = 16
+
+
 def revision_files(draft: Draft) -> Reply:
     """A revision's files: each with its remove button, and 完成 (more are added by sending)."""
     files = list(draft.get("files") or [])
     rows: Rows = tuple(
-        (
-            Button(
-                "btn.remove_photo" if kind == "photo" else "btn.remove_file",
-                rv.RemoveFile(place, revision.file_tag(str(key))),
-                {"n": place + 1, "name": name or ""},
-            ),
-        )
-        for place, (kind, key, name, _mime, _size) in enumerate(files)
+        (remove_button(place, str(kind), str(key), name, caption[-1] if caption else None),)
+        for place, (kind, key, name, _mime, _size, *caption) in enumerate(files)
     )
     done = ((Button("btn.done", sub.Step("files:done")),),)
     if not files:
         return Reply("revise.no_files", buttons=done)
     return Reply("revise.files", {"count": len(files)}, buttons=rows + done)
+
+
+def remove_button(place: int, kind: str, key: str, name: str | None, caption: str | None) -> Button:
+    """A file's remove button, named so the author knows which: a document by its name, a
+    photo by its number and the start of its caption (图注) when it has one."""
+    press = rv.RemoveFile(place, revision.file_tag(key))
+    if kind == "photo" and caption:
+        short = caption if len(caption) <= CAPTION_SHOWN else caption[: CAPTION_SHOWN - 1] + "…"
+        return Button("btn.remove_photo_captioned", press, {"n": place + 1, "caption": short})
+    label = "btn.remove_photo" if kind == "photo" else "btn.remove_file"
+    return Button(label, press, {"n": place + 1, "name": name or ""})
 
 
 def remove_file(draft: Draft, press: rv.RemoveFile) -> Draft:

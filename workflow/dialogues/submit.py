@@ -302,7 +302,8 @@ class SubmitFlows(ReviseParts):
             name = (
                 None if event.file.kind == "photo" else submission.clean_file_name(event.file.name)
             )
-            entry = [event.file.kind, event.file.key, name, event.file.mime_type, event.file.size]
+            file = event.file
+            entry = [file.kind, file.key, name, file.mime_type, file.size, file.caption]
             return {"files": [*kept, entry]}
 
         async def decide(event: Inbound, draft: Draft) -> Draft:

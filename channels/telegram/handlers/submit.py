@@ -61,14 +61,21 @@ async def incoming_file(
     count = len(session.draft.get("files", []))
     if message.photo:
         photo = message.photo[-1]
-        file = FileIn("", None, "image/jpeg", photo.file_size, kind="photo")
+        caption = submission.clean_caption(message.caption)
+        file = FileIn("", None, "image/jpeg", photo.file_size, kind="photo", caption=caption)
         if file_refusal(file, count) is not None:
             return file
         key = await keep_telegram_file(context, photo.file_id, PHOTO_NAME, "image/jpeg")
         return replace(file, key=key)
     document = message.document
     assert document is not None
-    file = FileIn("", document.file_name, document.mime_type, document.file_size)
+    file = FileIn(
+        "",
+        document.file_name,
+        document.mime_type,
+        document.file_size,
+        caption=submission.clean_caption(message.caption),
+    )
     if file_refusal(file, count) is not None:
         return file
     name = submission.clean_file_name(document.file_name) or "file"  # no direction overrides

@@ -143,6 +143,7 @@ def render(content: BriefContent) -> bytes:
         said = content.captions[index] if index < len(content.captions) else ()
         for place, data in enumerate(content.photos[index] if index < len(content.photos) else ()):
             if photo(document, data) and place < len(said) and said[place]:
+                document.paragraphs[-1].paragraph_format.keep_with_next = True  # not parted
                 caption(document, said[place])
         if index < len(content.units) and content.units[index]:
             source = document.add_paragraph()  # 供稿单位, at the entry's end

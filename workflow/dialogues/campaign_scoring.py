@@ -74,9 +74,15 @@ class CampaignScoring(Base):
             """The points typed for the check at hand, recorded at once."""
             if isinstance(event.press, ca.Pause):
                 raise Stop(Reply("campaign.scoring_paused"))
-            if isinstance(event.press, ca.Evidence):
-                return {}  # the evidence is shown above the same check, asked again
             person = await self._person(event.person_id)
+            press = event.press
+            if isinstance(press, ca.Evidence):  # refused here, the question standing
+                if (press.campaign_id, press.unit_id) != (draft["campaign"], draft["unit"]):
+                    raise Refused("forged")
+                await campaign_review.evidence_of(
+                    self.db, person, press.campaign_id, press.unit_id, press.index
+                )
+                return {}  # the evidence is shown above the same check, asked again
             index = int(draft["index"])
             await campaign_scoring.score(
                 self.db,
@@ -101,8 +107,6 @@ class CampaignScoring(Base):
             press = event.press
             if not isinstance(press, ca.Evidence):
                 return {}
-            if (press.campaign_id, press.unit_id) != (draft["campaign"], draft["unit"]):
-                raise Refused("forged")
             person = await self._person(event.person_id)
             shown = await campaign_review.evidence_of(
                 self.db, person, press.campaign_id, press.unit_id, press.index

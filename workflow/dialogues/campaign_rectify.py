@@ -16,6 +16,7 @@ from .. import campaign_filing
 from ..campaign_common import clean_text
 from ..outcomes import Refused
 from .base import Draft
+from .campaign_correct import CampaignCorrect
 from .campaign_review import CampaignReview
 from .campaign_talk import CampaignTalk
 
@@ -69,7 +70,7 @@ def _results_text(view: campaign_filing.ResultsView) -> Reply:
     )
 
 
-class CampaignRectify(CampaignReview, CampaignTalk):
+class CampaignRectify(CampaignReview, CampaignCorrect, CampaignTalk):
     """The results and 限期整改 in chat (诫勉谈话 and 备案 from `CampaignTalk`); its presses
     answered before settling's."""
 

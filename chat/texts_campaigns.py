@@ -357,4 +357,68 @@ ZH: Final[dict[str, str]] = {
     "refused.campaign_upper_nobody": "请至少选择一位接收备案的人员。",
     "refused.campaign_already_filed": "考核结果已经报{upper}备案。",
     "refused.campaign_survey_comment_long": ("意见最多 {limit} 字，请精简后重新输入，或点“跳过”。"),
+    # the unit's evidence opened beside on-site scoring
+    "btn.campaign_evidence": "📎 查看材料（{count}）",
+    "campaign.evidence_head": "📎 [b]{unit}[/b] 第 {n} 项“{check}”的佐证材料 {count} 件：",
+    "campaign.evidence_none": "📎 {unit} 第 {n} 项“{check}”没有佐证材料。",
+    "campaign.evidence_text": "📝 {n}. {text}",
+    "campaign.evidence_file": "📎 {n}. {name}",
+    # the grades under review, a grade changed
+    "notice.campaign_grades_to_approve_changed": (
+        "📋 [b]请审定考核等次[/b]：{title}（第 {round} 轮，第 {step} 步）\n"
+        "领导小组已调整的等次：\n{changes}"
+    ),
+    "notice.campaign_grade_changed": (
+        "✏️ “{title}”：{unit_name} 的考核等次由 {from} 调整为 [b]{grade}[/b]（{by}）。\n"
+        "理由：{reason}"
+    ),
+    "btn.campaign_grade_review": "🔍 查看等次",
+    "campaign.grade_review": "📋 [b]{title}[/b] 初步考核等次（{state}）：\n{lines}",
+    "campaign.grade_review_hint": "如需调整某个单位的等次，点它的名称，选择等次并写明理由。",
+    "btn.campaign_change_grade": "✏️ {unit}",
+    "wait.pending_campaign_grade": "调整的等次和理由",
+    "campaign.ask_grade": (
+        "✏️ [b]调整等次[/b]：{unit}（总分 {total}，初步等次 {preliminary}，现为 {grade}）\n"
+        "请选择新的等次。"
+    ),
+    "campaign.ask_grade_reason": "调整为 {grade}。请输入调整理由。",
+    "campaign.grade_reason_empty": "调整理由不能为空，请输入理由。",
+    "campaign.confirm_grade": "确定调整等次吗？\n{unit}：{old} → {grade}\n理由：{reason}",
+    "campaign.grade_kept": "已取消调整。",
+    "campaign.grade_cancelled": "已取消，等次没有调整。",
+    "campaign.grade_changed_alert": "已调整",
+    "campaign.grade_changed": "✏️ 已调整：{unit} {old} → {grade}。理由：{reason}",
+    # corrections (更正) of a closed campaign
+    "notice.campaign_corrected": (
+        "📝 “{title}”考核结果更正（第 {version} 版）：{unit_name} {what}由 {old} 更正为 {new}。\n"
+        "理由：{reason}\n更正后总分 {total}，等次 [b]{grade}[/b]。此前的版本存档备查。"
+    ),
+    "btn.campaign_correct": "📝 更正结果",
+    "wait.pending_campaign_correct": "更正的内容和理由",
+    "campaign.ask_correct_unit": (
+        "📝 [b]更正考核结果[/b]：{title}（现为第 {version} 版）\n请选择要更正的单位。"
+    ),
+    "campaign.ask_correct_what": (
+        "{unit}：总分 {total}，等次 {grade}。\n{lines}\n请选择要更正的检查项得分，或等次。"
+    ),
+    "btn.campaign_correct_check": "第 {n} 项 {score}/{max}",
+    "btn.campaign_correct_grade": "等次：{grade}",
+    "campaign.ask_correct_points": (
+        "第 {n} 项“{check}”现为 {old} 分。请输入更正后的得分（0–{max}，最多一位小数）。"
+    ),
+    "campaign.ask_correct_grade": "{unit} 的等次现为 {old}。请选择更正后的等次。",
+    "campaign.ask_correct_reason": "更正为 {new}。请输入更正理由。",
+    "campaign.correct_reason_empty": "更正理由不能为空，请输入理由。",
+    "campaign.confirm_correct": (
+        "确定发布更正（第 {version} 版）吗？\n{unit} {what}：{old} → {new}\n理由：{reason}\n"
+        "此前的版本保留存档，不作改动。"
+    ),
+    "campaign.correct_kept": "已取消更正。",
+    "campaign.correct_cancelled": "已取消，没有更正。",
+    "campaign.corrected_alert": "已发布更正",
+    "campaign.corrected": (
+        "📝 已发布第 {version} 版：{unit} {what}由 {old} 更正为 {new}（总分 {total}，等次 {grade}）。"
+        "更正后的通报和汇总表随后发送。"
+    ),
+    "refused.campaign_correction_same": "更正后的内容与现在相同，没有可更正的。",
 }

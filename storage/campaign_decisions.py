@@ -31,6 +31,7 @@ class Grade:
     preliminary: str
     final: str | None
     reason: str | None
+    changed_by: int | None = None
 
 
 async def decide(
@@ -134,7 +135,37 @@ async def grades(tx: Tx, campaign_id: int) -> dict[int, Grade]:
     rows = await tx.fetchall("SELECT * FROM campaign_grades WHERE campaign_id = ?", (campaign_id,))
     return {
         int(r["unit_id"]): Grade(
-            int(r["unit_id"]), str(r["total"]), str(r["preliminary"]), r["final"], r["reason"]
+            int(r["unit_id"]),
+            str(r["total"]),
+            str(r["preliminary"]),
+            r["final"],
+            r["reason"],
+            r["changed_by"],
         )
         for r in rows
     }
+
+
+async def correct_grade(
+    tx: Tx, campaign_id: int, unit_id: int, grade: str, reason: str, version: int, actor_id: int
+) -> bool:
+    """A closed campaign's grade corrected by the office (更正, published as `version`): the
+    grade every later version keeps; the published sheets keep theirs."""
+    changed = await tx.changed(
+        "UPDATE campaign_grades SET final = ?, reason = ?, changed_by = ?, changed_at = ?"
+        " WHERE campaign_id = ? AND unit_id = ?"
+        " AND (SELECT state FROM campaigns WHERE id = ?) = 'closed'",
+        (grade, reason, actor_id, tx.stamp, campaign_id, unit_id, campaign_id),
+    )
+    if changed:
+        await tx.audit(
+            actor_id,
+            "campaign.grade_corrected",
+            ENTITY,
+            campaign_id,
+            unit=unit_id,
+            grade=grade,
+            reason=reason,
+            version=version,
+        )
+    return bool(changed)

@@ -52,7 +52,11 @@ async def test_talk_and_rectification_in_chat(
     view = texts_of(office)[-1]
     assert "考核结果（第 1 版）" in view and "诫勉谈话 未记录" in view
     assert f"整改期限 {published.due.isoformat()}，⏳ 整改中" in view
-    assert set(buttons(office.received()[-1]).values()) == {f"ca:tk:{cid}:{town}", f"ca:fu:{cid}"}
+    assert set(buttons(office.received()[-1]).values()) == {
+        f"ca:tk:{cid}:{town}",
+        f"ca:fu:{cid}",
+        f"ca:cr:{cid}",
+    }
     assert "没有权限" in await forged(server, bot, window_staff, f"ca:rv:{cid}")
     await say(server, bot, leader, "/start")
     assert "没有权限" not in await forged(server, bot, leader, f"ca:rv:{cid}")

@@ -13,7 +13,7 @@ from chat.actions import Button, Rows
 from chat.actions import campaign as ca
 from scoring.assessment import AssessmentTemplate, ScoreOutOfRange, check_score
 from scoring.vocab import Role
-from storage import campaigns, files, people, units
+from storage import campaign_decisions, campaigns, files, people, units
 from storage.campaigns import Campaign
 from storage.db import Tx
 from storage.models import Person
@@ -86,6 +86,10 @@ async def _notice(tx: Tx, tell: Tell) -> Notice:
     key = tell.key
     if key == "campaign_result" and params.get("rectify_by"):
         key = "campaign_result_rectify"  # a failing unit is told its deadline too
+    if key == "campaign_grades_to_approve":
+        changes = await _grade_changes(tx, int(params["campaign"]))
+        if changes:  # the next member sees what the group changed before approving
+            key, params["changes"] = "campaign_grades_to_approve_changed", changes
     if key == "campaign_report_to_sign":
         line = await campaigns.unit_of(tx, int(params["campaign"]), int(params["unit"]))
         stored = await files.get(tx, line.report_file) if line and line.report_file else None
@@ -98,6 +102,21 @@ async def _notice(tx: Tx, tell: Tell) -> Notice:
     return Notice(tell.person_id, key, params, event=tell.event)
 
 
+async def _grade_changes(tx: Tx, campaign_id: int) -> str:
+    """The grades the leading group changed under review, a line each: the unit, the grade
+    proposed and the grade now, who changed it and why ("" when none)."""
+    lines = []
+    for row in (await campaign_decisions.grades(tx, campaign_id)).values():
+        if row.final is None or row.final == row.preliminary:
+            continue
+        who = await people.get_person(tx, row.changed_by) if row.changed_by else None
+        lines.append(
+            f"{await _unit_name(tx, row.unit_id)}：{row.preliminary} → {row.final}"
+            f"（{who.name if who else ''}，理由：{row.reason or '—'}）"
+        )
+    return "\n".join(sorted(lines))
+
+
 def buttons(tell: Tell) -> Rows:
     """The buttons a notice carries: what its reader does next, right from it."""
     params = tell.params
@@ -105,12 +124,17 @@ def buttons(tell: Tell) -> Rows:
     if tell.key in ("campaign_plan_to_approve", "campaign_grades_to_approve"):
         subject: ca.Subject = "p" if tell.key == "campaign_plan_to_approve" else "g"
         round_, step = int(params["round"]), int(params["step"])
-        return (
+        decide: Rows = (
             (
                 Button("btn.campaign_approve", ca.Decide(subject, campaign_id, round_, step, "a")),
                 Button("btn.campaign_return", ca.Decide(subject, campaign_id, round_, step, "r")),
             ),
         )
+        if subject == "g":  # the grades themselves, and a change of one, on the review card
+            return (*decide, (Button("btn.campaign_grade_review", ca.GradeReview(campaign_id)),))
+        return decide
+    if tell.key == "campaign_grade_changed":
+        return ((Button("btn.campaign_grade_review", ca.GradeReview(campaign_id)),),)
     if tell.key == "campaign_notice":
         return (
             (Button("btn.campaign_selfcheck", ca.SelfCheck(campaign_id, int(params["unit"]))),),

@@ -72,12 +72,15 @@ async def propose_grades(db: Database, office: Person, campaign_id: int) -> list
 
 async def change_grade(
     db: Database, person: Person, campaign_id: int, unit_id: int, grade: str, reason: str
-) -> None:
-    """A leading-group member changes a unit's grade under review; a change needs a reason."""
+) -> list[Tell]:
+    """A leading-group member changes a unit's grade under review; a change needs a reason.
+    The group's other members and the office are told what changed, by whom and why, in the
+    same transaction, so they see it before they approve."""
     async with db.transaction() as tx:
         campaign, template = await load(tx, campaign_id)
         expect_state(campaign, "grade_review")
-        if person.id not in await member_ids(tx, campaign_id, LEADING):
+        leading = await member_ids(tx, campaign_id, LEADING)
+        if person.id not in leading:
             raise Refused("not_allowed")
         if grade not in [g.name for g in template.grades]:
             raise Refused("campaign_unknown_grade", grade=grade)
@@ -86,6 +89,22 @@ async def change_grade(
             raise Refused("campaign_unit_not_assessed")
         clean = clean_text(reason, required=grade != row.preliminary)
         await campaign_decisions.change_grade(tx, campaign_id, unit_id, grade, clean, person.id)
+        told = [p for p in [*leading, campaign.created_by] if p != person.id]
+        params = {
+            "campaign": campaign_id,
+            "unit": unit_id,
+            "from": row.final or row.preliminary,
+            "grade": grade,
+            "by": person.name,
+            "reason": clean or "—",
+        }
+        return await post(
+            tx,
+            [
+                Tell(p, "campaign_grade_changed", params, f"{campaign_id}:{unit_id}:{tx.stamp}")
+                for p in dict.fromkeys(told)
+            ],
+        )
 
 
 async def decide_grades(

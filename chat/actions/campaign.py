@@ -17,6 +17,8 @@ from typing import Final, Literal, cast
 
 from ._campaign_after import *  # noqa: F403 (the presses after the results, re-exported)
 from ._campaign_after import AFTER_PATTERN, After, decode_after, encode_after
+from ._campaign_review import *  # noqa: F403 (review and correction presses, re-exported)
+from ._campaign_review import REVIEW_PATTERN, REVIEWING, Reviewing, decode_review, encode_review
 from ._wire import ID, ROUND, digits, fits, word
 
 PATTERN: Final = r"^ca:"
@@ -58,7 +60,7 @@ _DATA: Final = re.compile(
     rf"|wu:(?P<uc>{ID})"
     rf"|qa:(?P<qt>{TOKEN}):(?P<qv>[sbd])"
     rf"|qx:(?P<qx>{TOKEN})"
-    rf"|qr:(?P<qc>{ID})" + AFTER_PATTERN + ")"
+    rf"|qr:(?P<qc>{ID})" + AFTER_PATTERN + REVIEW_PATTERN + ")"
 )
 
 
@@ -323,6 +325,7 @@ Press = (
     | SurveySkip
     | SurveyCodes
     | After
+    | Reviewing
 )
 #: The presses of planning (a press of another kind ends the planning dialogue).
 PLANNING: Final = (
@@ -412,6 +415,8 @@ def encode(press: Press) -> str:
         return f"ca:qr:{_ids(press.campaign_id)}"
     if isinstance(press, UploadScores):
         return f"ca:wu:{_ids(press.campaign_id)}"
+    if isinstance(press, REVIEWING):
+        return encode_review(press)
     return encode_after(cast(After, press))
 
 
@@ -479,4 +484,4 @@ def decode(data: str) -> Press | None:
         return SurveyCodes(int(g["qc"]))
     if g["uc"]:
         return UploadScores(int(g["uc"]))
-    return decode_after(g)
+    return decode_review(g) or decode_after(g)

@@ -54,6 +54,7 @@ FLOWS: Final = (
     *("campaign", "campaign_return", "campaign_selfcheck", "campaign_redate"),
     *("campaign_scoring", "campaign_settle", "campaign_upload"),
     *("campaign_talk", "campaign_rectify", "campaign_rectify_return", "campaign_filing"),
+    *("campaign_grade_change", "campaign_correct"),
     "announce",
 )
 
@@ -104,7 +105,7 @@ class Dialogues(
                 *(self.campaign_redate(), self.campaign_scoring()),
                 *(self.campaign_settle(), self.campaign_upload()),
                 *(self.campaign_talk(), self.campaign_rectify(), self.campaign_rectify_return()),
-                self.campaign_filing(),
+                *(self.campaign_filing(), self.campaign_grade_change(), self.campaign_correct()),
                 self.announce(announcing),
             )
         }

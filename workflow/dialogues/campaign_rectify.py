@@ -16,7 +16,8 @@ from .. import campaign_filing
 from ..campaign_common import clean_text
 from ..outcomes import Refused
 from .base import Draft
-from .campaign_settle import CampaignSettle
+from .campaign_correct import CampaignCorrect
+from .campaign_review import CampaignReview
 from .campaign_talk import CampaignTalk
 
 CANCEL = (Button("btn.campaign_cancel", ca.Cancel()),)
@@ -53,6 +54,8 @@ def _results_text(view: campaign_filing.ResultsView) -> Reply:
             )
     if view.office and view.upper_office is None:
         rows.append((Button("btn.campaign_file_upward", ca.FileUpward(view.campaign_id)),))
+    if view.office:
+        rows.append((Button("btn.campaign_correct", ca.Correct(view.campaign_id)),))
     return Reply(
         "campaign.results",
         {
@@ -67,7 +70,7 @@ def _results_text(view: campaign_filing.ResultsView) -> Reply:
     )
 
 
-class CampaignRectify(CampaignSettle, CampaignTalk):
+class CampaignRectify(CampaignReview, CampaignCorrect, CampaignTalk):
     """The results and 限期整改 in chat (诫勉谈话 and 备案 from `CampaignTalk`); its presses
     answered before settling's."""
 

@@ -1,6 +1,6 @@
 """On-site assessment (实地考核) on the conversation engine: an assessment-group member scores a
-unit check by check, the unit's own answer and its evidence shown beside each check, the points
-typed."""
+unit check by check, the unit's own answer and its evidence shown beside each check (查看材料
+sends its texts, photos and files, then asks the same check again), the points typed."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from chat.dialogue import Flow, Inbound, Reply, Step, Stop
 from scoring.assessment import AssessmentTemplate
 from storage.models import Person
 
-from .. import campaign_scoring, campaign_units, campaigns
+from .. import campaign_review, campaign_scoring, campaign_units, campaigns
 from ..outcomes import Refused
 from .base import Base, Draft
+from .campaign_review import evidence_replies
 
 #: A unit's own answer as the group reads it.
 VERDICTS = {"met": "符合", "partly": "部分符合", "not_met": "不符合"}
@@ -74,6 +75,14 @@ class CampaignScoring(Base):
             if isinstance(event.press, ca.Pause):
                 raise Stop(Reply("campaign.scoring_paused"))
             person = await self._person(event.person_id)
+            press = event.press
+            if isinstance(press, ca.Evidence):  # refused here, the question standing
+                if (press.campaign_id, press.unit_id) != (draft["campaign"], draft["unit"]):
+                    raise Refused("forged")
+                await campaign_review.evidence_of(
+                    self.db, person, press.campaign_id, press.unit_id, press.index
+                )
+                return {}  # the evidence is shown above the same check, asked again
             index = int(draft["index"])
             await campaign_scoring.score(
                 self.db,
@@ -93,11 +102,32 @@ class CampaignScoring(Base):
                 )
             ]
 
-        def ask(draft: Draft) -> Reply:
-            """The check at hand, the unit's own answer and evidence beside it."""
+        async def opened(event: Inbound, draft: Draft) -> Draft:
+            """The evidence 查看材料 asked for, read when the check is asked again."""
+            press = event.press
+            if not isinstance(press, ca.Evidence):
+                return {}
+            person = await self._person(event.person_id)
+            shown = await campaign_review.evidence_of(
+                self.db, person, press.campaign_id, press.unit_id, press.index
+            )
+            return {"opened": evidence_replies(shown)}
+
+        def ask(draft: Draft) -> tuple[Reply, ...]:
+            """The check at hand, the unit's own answer and evidence beside it (a 查看材料
+            button when it has any), after the evidence opened."""
             index = int(draft["index"])
             _, section, title, maximum, verdict, evidence = draft["checks"][index]
-            return Reply(
+            campaign_id, unit_id = int(draft["campaign"]), int(draft["unit"])
+            rows: Rows = ((Button("btn.campaign_pause", ca.Pause(campaign_id, unit_id)),),)
+            if evidence:
+                look = Button(
+                    "btn.campaign_evidence",
+                    ca.Evidence(campaign_id, unit_id, index),
+                    {"count": evidence},
+                )
+                rows = ((look,), *rows)
+            return *draft.get("opened", ()), Reply(
                 "campaign.ask_points",
                 {
                     "unit": draft["unit_name"],
@@ -109,14 +139,7 @@ class CampaignScoring(Base):
                     "verdict": verdict,
                     "evidence": evidence,
                 },
-                buttons=(
-                    (
-                        Button(
-                            "btn.campaign_pause",
-                            ca.Pause(int(draft["campaign"]), int(draft["unit"])),
-                        ),
-                    ),
-                ),
+                buttons=rows,
             )
 
         return Flow(
@@ -128,7 +151,8 @@ class CampaignScoring(Base):
                     "points",
                     ask,
                     points,
-                    presses=(ca.Pause,),
+                    presses=(ca.Pause, ca.Evidence),
+                    show=opened,
                     after=lambda draft: (
                         "points" if int(draft["index"]) < len(draft["checks"]) else None
                     ),

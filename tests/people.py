@@ -135,9 +135,12 @@ class Centre:
             async with self.db.reading() as tx:
                 unhandled = await wecom_inbox.unhandled_count(tx)
                 busy = await tx.fetchone(
-                    "SELECT count(*) AS n FROM outbox WHERE state = 'sending'"
-                    " OR (state = 'pending' AND next_attempt_at <= ?)",
-                    (tx.stamp,),
+                    "SELECT count(*) AS n FROM outbox AS o WHERE o.state = 'sending'"
+                    " OR (o.state = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS"
+                    " (SELECT 1 FROM outbox AS e WHERE e.channel = o.channel"
+                    " AND e.address = o.address AND e.state = 'pending' AND e.id < o.id"
+                    " AND e.next_attempt_at > ?))",  # due, as the drain takes them
+                    (tx.stamp, tx.stamp),
                 )
             waiting = unhandled + (int(busy["n"]) if busy is not None else 0)
             await settle(self.tg, self.app)

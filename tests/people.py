@@ -183,7 +183,12 @@ class Centre:
 
 def plaintext(fields: tuple[tuple[str, str], ...]) -> str:
     """A callback's plaintext XML."""
-    return "<xml>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields) + "</xml>"
+    return "<xml>" + "".join(f"<{k}>{cdata(v)}</{k}>" for k, v in fields) + "</xml>"
+
+
+def cdata(value: str) -> str:
+    """A value as CDATA, a "]]>" inside it split across two sections (as WeCom writes it)."""
+    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 class Someone:
@@ -372,7 +377,8 @@ class WeComPerson(Someone):
     async def _say(self, text: str) -> None:
         """A text message to the app."""
         message = self.centre.message(self.userid, "text", ("Content", text))
-        assert await self.centre.post(message) == 200
+        status = await self.centre.post(message)
+        assert status == 200, f"{text[:40]!r} refused with {status}"
 
     async def _photo(self, data: bytes) -> None:
         """A photo: WeCom keeps it as media the app fetches."""

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.binding import bind_member
 from bot.documents.bulletin import bulletin_text
 from bot.jobs import post_bulletin
 from bot.report import format_month, format_year
@@ -151,6 +152,19 @@ def build_parser() -> argparse.ArgumentParser:
         default="telegram",
         help="where the person joins (wecom: they send 绑定 CODE to the app)",
     )
+    invite.add_argument(
+        "--name", help="the person's name (their name when they join; WeCom gives none)"
+    )
+    bind = commands.add_parser(
+        "bind",
+        help="bind a WeCom member (their userid) to a unit and role, no code exchanged",
+        description="Registers the WeCom member with this userid (as in the admin console's "
+        "address book) in a unit and role, under the name given, and tells them in the app.",
+    )
+    bind.add_argument("--userid", required=True, help="the member's WeCom userid")
+    bind.add_argument("--name", required=True, help="the person's name, as signatures show it")
+    bind.add_argument("--unit", help="the unit's name as in config.yaml")
+    bind.add_argument("--role", required=True, choices=[r.value for r in Role])
     commands.add_parser(
         "check-wecom",
         help="check the WeCom app: fetch a token, print the callback URL, test the trusted IP",
@@ -245,7 +259,14 @@ def main(
             return sandbox(settings, args.port, stream, sandbox_runner)
         if args.command == "invite":
             return asyncio.run(
-                make_invite(settings, args.unit, Role(args.role), args.json, stream, args.channel)
+                make_invite(
+                    settings, args.unit, Role(args.role), args.json, stream, args.channel, args.name
+                )
+            )
+        if args.command == "bind":
+            role = Role(args.role)
+            return asyncio.run(
+                bind_member(settings, args.userid, args.name, args.unit, role, stream)
             )
         if args.command == "check-wecom":
             return asyncio.run(check_wecom(settings, stream))
@@ -662,15 +683,17 @@ async def make_invite(
     as_json: bool,
     out: TextIO,
     channel: str = "telegram",
+    name: str | None = None,
 ) -> int:
-    """Creates an invite and prints its deep link and code (on WeCom: what to send)."""
+    """Creates an invite (for a named person, if given) and prints its deep link and code (on
+    WeCom: what to send)."""
     if not settings.storage.path.exists():
         print(f"错误: 数据库不存在 ({settings.storage.path})，请先运行 baosong init", file=out)
         return 1
     async with await Database.open(settings.storage.path) as db:
         try:
             invite, found = await create_invite(
-                db, centre_rules(settings), unit_name=unit, role=role
+                db, centre_rules(settings), unit_name=unit, role=role, name=name
             )
         except Refused as refused:
             print(

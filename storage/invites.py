@@ -17,12 +17,13 @@ async def create_invite(
     role: Role,
     created_by: int | None,
     expires_at: datetime,
+    name: str | None = None,
 ) -> Invite:
-    """Stores a new invite code."""
+    """Stores a new invite code (for a named person, if the admin named them)."""
     await tx.execute(
-        "INSERT INTO invites (code, unit_id, role, created_by, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (code, unit_id, role.value, created_by, tx.stamp, to_stamp(expires_at)),
+        "INSERT INTO invites (code, unit_id, role, created_by, created_at, expires_at, name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (code, unit_id, role.value, created_by, tx.stamp, to_stamp(expires_at), name),
     )
     await tx.audit(created_by, "invite.create", "unit", unit_id, role=role, code=code[:4] + "…")
     invite = await get_invite(tx, code)

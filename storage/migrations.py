@@ -1410,6 +1410,14 @@ CREATE TABLE campaign_filings (
 ALTER TABLE item_files ADD COLUMN caption TEXT;
 """,
     ),
+    (
+        29,
+        "an invite may name the person it is for (WeCom gives an app no member's name)",
+        """
+-- The person's name as the admin wrote it: it becomes their name when they join.
+ALTER TABLE invites ADD COLUMN name TEXT;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

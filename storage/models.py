@@ -99,6 +99,7 @@ class Invite(Row):
     used_by: int | None
     used_at: datetime | None
     revoked_at: datetime | None
+    name: str | None = None  # the person it is for, as the admin named them
 
 
 class Item(Row):

@@ -14,6 +14,7 @@ from storage.models import Account, Invite, Person, RoleGrant, Unit
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
+from workflow.submission import clean_text
 
 #: Roles that belong to a unit; the rest are centre-wide and may be unit-less.
 UNIT_ROLES = frozenset({Role.INFORMANT, Role.WINDOW_HEAD, Role.LEADER, Role.SECTION_STAFF})
@@ -105,6 +106,21 @@ async def active_units(db: Database) -> list[Unit]:
         return [unit for unit in await units.list_units(tx) if unit.active]
 
 
+#: The longest name an admin may give a person (a Chinese name is 2–4 characters).
+NAME_MAX = 32
+
+
+def person_name(name: str) -> str:
+    """A person's name as an admin typed it, cleaned to one line; Refused when empty or longer
+    than `NAME_MAX`."""
+    cleaned = " ".join(clean_text(name).split())
+    if not cleaned:
+        raise Refused("name_empty")
+    if len(cleaned) > NAME_MAX:
+        raise Refused("name_too_long", limit=NAME_MAX, length=len(cleaned))
+    return cleaned
+
+
 def new_code() -> str:
     """A fresh invite code: 22 characters of [A-Za-z0-9_-], fit for a /start deep link."""
     return secrets.token_urlsafe(16)
@@ -133,8 +149,11 @@ async def create_invite(
     unit_name: str | None,
     role: Role,
     created_by: int | None = None,
+    name: str | None = None,
 ) -> tuple[Invite, Unit | None]:
-    """Makes a single-use invite for a role in a unit (a unit is required for unit roles)."""
+    """Makes a single-use invite for a role in a unit (a unit is required for unit roles),
+    for a person the admin may name (their name when they join: WeCom gives no names)."""
+    named = person_name(name) if name is not None else None
     async with db.transaction() as tx:
         unit = None
         if unit_name is not None:
@@ -153,6 +172,7 @@ async def create_invite(
             role=role,
             created_by=created_by,
             expires_at=tx.now + rules.invite_ttl,
+            name=named,
         )
     return invite, unit
 
@@ -172,12 +192,44 @@ async def redeem(
             raise Refused("invite_revoked")
         if invite.expires_at <= tx.now:
             raise Refused("invite_expired")
-        person = await people.ensure_person(tx, account, name, username)
+        person = await people.ensure_person(tx, account, invite.name or name, username)
         if not await invites.mark_used(tx, code, person.id):
             raise Refused("invite_used")
         grant = await people.grant_role(tx, person.id, invite.unit_id, invite.role, person.id)
         unit = await units.get_unit(tx, invite.unit_id) if invite.unit_id else None
     return Joined(person, grant, unit)
+
+
+async def bind(
+    db: Database,
+    rules: CentreRules,
+    account: Account,
+    *,
+    unit_name: str | None,
+    role: Role,
+    name: str,
+) -> Joined:
+    """An admin binds an account (a WeCom userid) to a unit and role without a code exchanged:
+    an invite for the named person, spent by that account at once (the same checks and audit
+    rows as a join), and the person told on that account what they now are."""
+    invite, _ = await create_invite(db, rules, unit_name=unit_name, role=role, name=name)
+    joined = await redeem(
+        db, invite.code, account=account, name=invite.name or name, username=account.external_id
+    )
+    unit = joined.unit
+    async with db.transaction() as tx:
+        await post(
+            tx,
+            [
+                Notice(
+                    joined.person.id,
+                    "bound_by_admin",
+                    {"unit": f"{unit.name} " if unit else "", "role": role.value},
+                    event=f"bind:{joined.grant.id}",
+                )
+            ],
+        )
+    return joined
 
 
 async def redeemed_by(db: Database, code: str, account: Account) -> Joined | None:

@@ -133,8 +133,10 @@ class Channel(Protocol):
     async def stop(self) -> None:
         """Disconnects (idempotent)."""
 
-    async def send(self, address: str, content: Content) -> SentRef:
-        """Sends once, never retrying by itself (the outbox decides, from `classify`)."""
+    async def send(self, address: str, content: Content, *, again: bool = False) -> SentRef:
+        """Sends once, never retrying by itself (the outbox decides, from `classify`); `again`
+        when the outbox tries a message again that may have partly arrived (a channel whose
+        network can drop what it already shows asks it to)."""
 
     async def settle(self, sent: SentRef, card: Card) -> None:
         """Shows a sent card as it now stands (e.g. without its buttons after a decision)."""
@@ -224,7 +226,7 @@ class MemoryChannel:
         """Nothing to disconnect."""
         self.running = False
 
-    async def send(self, address: str, content: Content) -> SentRef:
+    async def send(self, address: str, content: Content, *, again: bool = False) -> SentRef:
         """Records the message, or raises the next failure it was told to."""
         if self.failures:
             raise self.failures.pop(0)

@@ -239,7 +239,7 @@ async def _send_one(
     try:
         if content is None:
             content = await content_of(db, rules, message)
-        sent = await channel.send(message.address, content)
+        sent = await channel.send(message.address, content, again=message.attempts > 0)
     except Refused as error:  # the message cannot be made (a file with no bytes here)
         await _fail(db, message, error.key, report)
         return "done", None

@@ -233,6 +233,24 @@ async def test_long_texts_are_cut_to_wecom_bytes_in_order(
     assert "\n".join(d.text for d in shown) == text
 
 
+async def test_a_question_asked_again_is_shown_again_and_a_retry_not_twice(
+    db: Database, wecom: FakeWeComApi, channel: WeComChannel
+) -> None:
+    """WeCom's duplicate check would swallow a text the member saw in the last half hour: a
+    first try goes without it (the same prompt twice shows twice); a row tried again goes
+    with it, so the parts that arrived on the first try are not shown twice."""
+    await channel.send("lisi", Text(Prepared("请输入正文。")))
+    await channel.send("lisi", Text(Prepared("请输入正文。")))
+    assert [d.text for d in wecom.inbox("lisi")] == ["请输入正文。", "请输入正文。"]
+    long = "\n".join(f"第{n}行：本月报送信息情况良好，采用率稳步提升。" for n in range(120))
+    await channel.send("wangwu", Text(Prepared(long)))
+    parts = len(wecom.inbox("wangwu"))
+    assert parts > 1
+    await channel.send("wangwu", Text(Prepared(long)), again=True)
+    assert len(wecom.inbox("wangwu")) == parts
+    assert len(wecom.duplicates("wangwu")) == parts
+
+
 async def test_a_stored_file_is_uploaded_and_sent_after_its_caption(
     db: Database, wecom: FakeWeComApi, channel: WeComChannel
 ) -> None:

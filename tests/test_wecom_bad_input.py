@@ -150,11 +150,6 @@ async def test_hostile_callbacks_mid_dialogue_are_refused_and_leave_nothing(
     assert stored == before[0] + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="「取消」 at /submit's files step (a flow kept aside) is answered 'nothing to cancel' "
-    "by channels/wecom/commands.py and the draft stays; Telegram's /cancel forgets it",
-)
 async def test_cancel_at_the_files_step_forgets_the_draft(centre: Centre) -> None:
     member = centre.person(WECOM, "wangfang", "王芳")
     assert isinstance(member, WeComPerson)

@@ -134,8 +134,9 @@ class TelegramChannel:
             return {"rate_limit_args": NO_RETRY}
         return {}
 
-    async def send(self, address: str, content: Content) -> SentRef:
-        """One message, at most once (an ambiguous failure is the outbox's to record)."""
+    async def send(self, address: str, content: Content, *, again: bool = False) -> SentRef:
+        """One message, at most once (an ambiguous failure is the outbox's to record); a
+        message is one Bot API call, so nothing of it can have arrived before (`again`)."""
         with at_most_once():
             sent = await self._send(int(address), content)
         remote = telegram_id_of(sent) if isinstance(content, File) and content.key else None

@@ -6,8 +6,9 @@ its own, or numbered replies when there are more than six. Each card and numbere
 (`storage.wecom_cards`) so a click's ResponseCode can settle the card for everyone, and a reply
 "3" reads back as the third choice. Stored files are uploaded at send time (WeCom keeps a media
 id three days; one upload serves the sends of the next hours) and their caption goes as a text
-before them, since WeCom files carry none. Texts and files go with `enable_duplicate_check`, so a
-row retried after a part of it arrived does not show that part twice.
+before them, since WeCom files carry none. A row tried again goes with `enable_duplicate_check`,
+so a part of it that arrived before is not shown twice; a first try goes without it, since WeCom
+would swallow a text the member was shown in the last half hour (a question asked again).
 
 Pacing: WeCom drops messages beyond 30 a member a minute and 1,000 an hour without an error.
 Every message is booked on a `Pacer`; the outbox asks `not_before` before it claims a row and
@@ -157,18 +158,20 @@ class WeComChannel:
 
     # -- sending
 
-    async def send(self, address: str, content: Content) -> SentRef:
+    async def send(self, address: str, content: Content, *, again: bool = False) -> SentRef:
         """One message (some WeCom messages), never retried here; a card or numbered menu is
-        kept, and its id is the message id."""
+        kept, and its id is the message id. Tried `again`, what arrived before is not shown
+        twice (WeCom's duplicate check)."""
         userid = address.lower()
+        check = DUPLICATE_CHECK if again else None
         if isinstance(content, File):
-            await self._send_file(userid, content)
+            await self._send_file(userid, content, check)
             return SentRef(WECOM, address, 0)
         task_id = f"bs-{uuid.uuid4().hex}"  # unique for the app forever, as WeCom requires
         out = render(self.texts, content, task_id)
         self._book(userid, out.count)
         for text in out.texts:
-            await self._message(userid, TextMessage(text), DUPLICATE_CHECK)
+            await self._message(userid, TextMessage(text), check)
         if not out.choices:
             return SentRef(WECOM, address, 0)
         response_code: str | None = None
@@ -197,7 +200,7 @@ class WeComChannel:
                 response_code=response_code,
             )
 
-    async def _send_file(self, userid: str, content: File) -> None:
+    async def _send_file(self, userid: str, content: File, check: DuplicateCheck | None) -> None:
         """A stored file as an image or a file, its caption as a text before it."""
         if content.key is None:  # only a Telegram file id, from before files were bytes
             raise Refused("file_missing")
@@ -207,9 +210,9 @@ class WeComChannel:
             caption = plain_of_html(caption)
         self._book(userid, 1 + (caption is not None))
         if caption:
-            await self._message(userid, TextMessage(caption), DUPLICATE_CHECK)
+            await self._message(userid, TextMessage(caption), check)
         message: Message = Image(media_id) if content.photo else FileMessage(media_id)
-        await self._message(userid, message, DUPLICATE_CHECK)
+        await self._message(userid, message, check)
 
     async def _media(self, key: str, kind: str) -> str:
         """A media id for a stored file: uploaded now, or within the last hours."""

@@ -37,11 +37,12 @@ from chat.actions import signoff as so
 from chat.actions import tasks as tk
 from chat.cards import Card, Phrase
 from chat.commands import WECOM_COMMANDS
-from chat.dialogue import Inbound, InviteLink, Ref, Reply
+from chat.dialogue import Inbound, InviteLink, Ref, Reply, aside_channel, held_channel
 from chat.texts import Raw, Texts
 from storage import files
 from storage.db import Database
 from storage.models import Account, Person, RoleGrant
+from storage.sessions import LedgerSessions
 from workflow import centre, joining, reach, signoff
 from workflow.commands import Answer, hints, lookup
 from workflow.commands import start as starting
@@ -369,7 +370,7 @@ class Commands:
             return "refused"
         command = event.command
         if command == "cancel":
-            out.text(self.texts("nothing_to_cancel"))
+            out.text(self.texts(await self._cancel(person)))
             return "command"
         if command is not None and command in self.served:
             answer = await self._command(account, person, grants, command, event.argument)
@@ -381,6 +382,22 @@ class Commands:
             self._served_only(await hints.stray(self.db, self.rules, account, command=word)), out
         )
         return "fallback"
+
+    async def _cancel(self, person: Person) -> str:
+        """「取消」 no step answered, as Telegram's /cancel: a /submit or /announce kept aside
+        forgets its draft (that alone), else the engine's dialogue and its held step end; what
+        to say."""
+        store = LedgerSessions(self.db)
+        for flow, said in (("submit", "submit.cancelled"), ("announce", "ann.cancelled")):
+            if await store.load(person.id, aside_channel(WECOM, flow)) is not None:
+                await store.write(person.id, aside_channel(WECOM, flow), None)
+                return said
+        ended = False
+        for channel in (WECOM, held_channel(WECOM)):
+            if await store.load(person.id, channel) is not None:
+                await store.write(person.id, channel, None)
+                ended = True
+        return "cancelled" if ended else "nothing_to_cancel"
 
     async def _pressed(
         self,

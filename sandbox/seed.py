@@ -1,8 +1,11 @@
 """The sandbox's demo centre: units from config, a person for every role, a month of history.
 
-`seed` fills an empty, migrated ledger. The demo people are bound to their units directly
-(`storage.people`), as if they had redeemed invites; their Telegram ids are fixed (1001…) so the
-page and the emulator agree on them. History comes in through `storage.bulk`, the importer a
+`seed` fills an empty, migrated ledger. The demo people on Telegram are bound to their units
+directly (`storage.people`), as if they had redeemed invites, since January; their Telegram ids
+are fixed (1001…) so the page and the emulator agree on them. Two are on WeCom (a township's
+second informant and a centre editor): each redeems an invite through the joining service, as
+a member who sends "绑定 CODE" does, so a WeCom informant's item is signed on Telegram and a
+Telegram informant's item reaches an editor on WeCom. History comes in through `storage.bulk`, the importer a
 centre uses for its spreadsheets: about thirty days of items before "now" for several units,
 most registered, some adopted at every level, one edited by the centre, so `/unit`, `/rank` and
 the bulletin have numbers at once. One item of today waits for a sign-off, so moving the clock
@@ -21,6 +24,7 @@ from typing import Any
 
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
+from channels.wecom.adapter import WECOM
 from chat.texts import Texts
 from sandbox.seed_campaigns import DemoPeople, seed_campaigns
 from scoring import periods
@@ -30,8 +34,8 @@ from storage import bulk, jobs, people, units
 from storage.db import Database, Tx
 from storage.models import TELEGRAM, Account, Person, Unit
 from storage.units import UnitSpec, sync_units
+from workflow import joining, schedule
 from workflow import periods as closing
-from workflow import schedule
 from workflow.rules import CentreRules
 from workflow.submission import Draft, submit
 
@@ -45,17 +49,33 @@ HISTORY_SEED = 20261124
 
 @dataclass(frozen=True, slots=True)
 class DemoPerson:
-    """One demo person: Telegram id, name, role and unit, and the label the page shows."""
+    """One demo person: the page's id (a Telegram person's user id), name, role and unit, the
+    label the page shows, and the WeCom userid of a person on WeCom."""
 
-    tg_id: int
+    id: int
     name: str
     role: Role
     unit: str | None
     label: str
+    wecom: str | None = None
+
+    @property
+    def channel(self) -> str:
+        """The channel the person uses: "telegram" or "wecom"."""
+        return TELEGRAM if self.wecom is None else WECOM
+
+    @property
+    def account(self) -> Account:
+        """The person's account on their channel."""
+        return Account(TELEGRAM, str(self.id)) if self.wecom is None else Account(WECOM, self.wecom)
 
     def as_json(self) -> dict[str, Any]:
         """The person as `GET /api/people` lists them."""
-        return {"id": self.tg_id, "name": self.name, "role": self.label}
+        found: dict[str, Any] = {"id": self.id, "name": self.name, "role": self.label}
+        found["channel"] = self.channel
+        if self.wecom is not None:
+            found["userid"] = self.wecom
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +85,28 @@ class DemoCast:
     people: tuple[DemoPerson, ...]
 
     @property
+    def telegram(self) -> tuple[DemoPerson, ...]:
+        """The people on Telegram."""
+        return tuple(p for p in self.people if p.wecom is None)
+
+    @property
+    def wecom(self) -> tuple[DemoPerson, ...]:
+        """The people on WeCom."""
+        return tuple(p for p in self.people if p.wecom is not None)
+
+    @property
     def ids(self) -> tuple[int, ...]:
-        """Their Telegram ids."""
-        return tuple(p.tg_id for p in self.people)
+        """The Telegram ids of the people on Telegram."""
+        return tuple(p.id for p in self.telegram)
 
     @property
     def admins(self) -> tuple[int, ...]:
         """Telegram ids of the demo administrators (for `Settings.admins`)."""
-        return tuple(p.tg_id for p in self.people if p.role is Role.ADMIN)
+        return tuple(p.id for p in self.telegram if p.role is Role.ADMIN)
 
-    def get(self, tg_id: int) -> DemoPerson | None:
-        """A person by Telegram id."""
-        return next((p for p in self.people if p.tg_id == tg_id), None)
+    def get(self, person_id: int) -> DemoPerson | None:
+        """A person by the page's id."""
+        return next((p for p in self.people if p.id == person_id), None)
 
     def as_json(self) -> list[dict[str, Any]]:
         """The list `GET /api/people` answers."""
@@ -97,6 +127,12 @@ _CAST: tuple[tuple[int, str, Role, str | None, UnitKind | None], ...] = (
     (1010, "钱程", Role.NETWORK_ADMIN, None, None),
     (1011, "冯建国", Role.LEADER, "审批服务科", UnitKind.SECTION),
     (1012, "韩雪", Role.LEADER, "政府采购中心", UnitKind.SECTION),
+)
+
+#: The people on WeCom: (the page's id, userid, name, role, preferred unit, fallback kind).
+_WECOM_CAST: tuple[tuple[int, str, str, Role, str, UnitKind], ...] = (
+    (2001, "huangxiaoyan", "黄晓燕", Role.INFORMANT, "城关镇便民服务中心", UnitKind.TOWNSHIP),
+    (2002, "yangfan", "杨帆", Role.EDITOR, "综合科", UnitKind.SECTION),
 )
 
 #: What the demo people do in the demo campaigns, added to their labels on the page.
@@ -200,6 +236,10 @@ def demo_cast(settings: Settings) -> DemoCast:
         label = texts.role(role) + (f" · {unit}" if unit else "")
         label += f" · {_DUTIES[tg_id]}" if tg_id in _DUTIES else ""
         cast.append(DemoPerson(tg_id, name, role, unit, label))
+    for page_id, userid, name, role, preferred, kind in _WECOM_CAST:
+        unit = _unit_name(settings, preferred, kind)
+        label = texts.role(role) + (f" · {unit}" if unit else "") + " · 企业微信"
+        cast.append(DemoPerson(page_id, name, role, unit, label, wecom=userid))
     return DemoCast(tuple(cast))
 
 
@@ -229,11 +269,9 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
         )
         by_name = {u.name: u for u in await units.list_units(tx)}
         persons: dict[int, Person] = {}
-        for member in cast.people:
-            person = await people.ensure_person(
-                tx, Account(TELEGRAM, str(member.tg_id)), member.name
-            )
-            persons[member.tg_id] = person
+        for member in cast.telegram:
+            person = await people.ensure_person(tx, member.account, member.name)
+            persons[member.id] = person
         # The demo centre has run the regulation all year: its people held their roles since
         # January, so the year's figures judge each month with its informants in place.
         since = year_start(rules, now)
@@ -241,23 +279,23 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
             tx,
             [
                 bulk.ImportedRole(
-                    persons[member.tg_id].id,
+                    persons[member.id].id,
                     by_name[member.unit].id if member.unit else None,
                     member.role,
                     since,
                 )
-                for member in cast.people
+                for member in cast.telegram
             ],
             source="sandbox seed",
         )
         authors = {
-            member.unit: persons[member.tg_id].id
-            for member in cast.people
+            member.unit: persons[member.id].id
+            for member in cast.telegram
             if member.role is Role.INFORMANT and member.unit is not None
         }
         authors |= await _other_informants(tx, by_name, authors, since)
-        editor = next(m for m in cast.people if m.role is Role.EDITOR)
-        history = _History(settings, rules.calendar, now, persons[editor.tg_id].id)
+        editor = next(m for m in cast.telegram if m.role is Role.EDITOR)
+        history = _History(settings, rules.calendar, now, persons[editor.id].id)
         section = by_name.get(editor.unit or "")
         edit_section = section if section and section.kind is UnitKind.SECTION else None
         await history.write(tx, by_name, authors, edit_section)
@@ -268,7 +306,17 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
     await _waiting_item(db, settings, cast, persons, by_name, now)
     await closing.close_posted(db, rules)  # last month's bulletin counts as posted: closed
     await seed_campaigns(db, rules, now, _campaign_people(cast, persons, by_name))
+    await _wecom_people(db, rules, cast)
     return cast
+
+
+async def _wecom_people(db: Database, rules: CentreRules, cast: DemoCast) -> None:
+    """The people on WeCom, each joined by an invite redeemed through the joining service."""
+    for member in cast.wecom:
+        invite, _ = await joining.create_invite(db, rules, unit_name=member.unit, role=member.role)
+        await joining.redeem(
+            db, invite.code, account=member.account, name=member.name, username=None
+        )
 
 
 def _campaign_people(
@@ -485,4 +533,4 @@ async def _waiting_item(
         body=body.format(**fill),
         event_date=today,
     )
-    await submit(db, rules, persons[author.tg_id], draft)
+    await submit(db, rules, persons[author.id], draft)

@@ -34,8 +34,9 @@ from bot.wiring import centre_rules, telegram_options, wecom_side
 from channels.telegram.app import BotApp, build_application, scheduler_for
 from channels.wecom.crypto import MsgCrypt
 from channels.wecom.serve import WeComSide
+from sandbox.cast import DemoCast, demo_cast
 from sandbox.clock import SandboxClock, describe, resolve
-from sandbox.seed import DemoCast, demo_cast, seed
+from sandbox.seed import seed
 from sandbox.telegram.server import FakeBotApi
 from sandbox.web import create_app
 from sandbox.wecom.server import FakeWeComApi

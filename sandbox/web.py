@@ -60,7 +60,7 @@ from pathlib import Path
 from aiohttp import web
 
 from sandbox import web_files, web_wecom
-from sandbox.seed import DemoPerson
+from sandbox.cast import DemoPerson
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
 from sandbox.web_common import (

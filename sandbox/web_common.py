@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from sandbox.seed import DemoCast, DemoPerson
+from sandbox.cast import DemoCast, DemoPerson
 from sandbox.telegram.server import FakeBotApi
 from sandbox.wecom.server import FakeWeComApi
 

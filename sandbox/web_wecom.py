@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.seed import DemoCast, DemoPerson
+from sandbox.cast import DemoCast, DemoPerson
 from sandbox.web_common import CONTROLS, JSON, Refusal, as_json, body_of, error, image_type, ok
 from sandbox.web_files import attachment, photo_form
 from sandbox.wecom.server import FakeWeComApi

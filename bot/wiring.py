@@ -181,6 +181,7 @@ def wecom_config(settings: Settings) -> WeComConfig | None:
         host=host.strip("[]"),
         port=int(port),
         language=settings.language.value,
+        menu=wecom.menu,
     )
 
 

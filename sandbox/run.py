@@ -1,11 +1,15 @@
-"""Running the sandbox: emulator, demo ledger, the real bot polling the emulator, and the web page.
+"""Running the sandbox: both emulators, demo ledger, the real bot on both, and the web page.
 
 `run_sandbox` is what `baosong sandbox` (and `baosong run` without a token) calls. Everything
-listens on 127.0.0.1: the Bot API emulator on a free port, the page on `port` (or the next free
-one of the few after it). The bot is the production one (`channels.telegram.app.build_application`, its
-handlers, outbox and scheduler) pointed at the emulator through `base_url`; only its ledger's
-clock is the sandbox clock. Every start (and every reset) begins from a freshly seeded demo
-centre: the emulator keeps chats in memory only, so an old database would not match them.
+listens on 127.0.0.1: the Bot API emulator and the WeCom API emulator on free ports, the bot's
+WeCom callback on a free port, the page on `port` (or the next free one of the few after it).
+The bot is the production one (`channels.telegram.app.build_application`, its handlers, outbox
+and scheduler) pointed at the Telegram emulator through `base_url`, with its WeCom side
+(`bot.wiring.wecom_side`: adapter, dispatcher, callback server) beside it in the same process,
+pointed at the WeCom emulator with secrets made for this sandbox; the emulator pushes its
+callbacks to the bot encrypted (`sandbox.wecom_push`). Only the ledger's and the emulators'
+clocks are the sandbox clock. Every start (and every reset) begins from a freshly seeded demo
+centre: the emulators keep chats in memory only, so an old database would not match them.
 """
 
 from __future__ import annotations
@@ -22,15 +26,21 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from aiohttp import web
+from pydantic import HttpUrl, SecretStr
 
 from bot.scheduler import Scheduler, timed_work
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules, telegram_options
+from bot.wiring import centre_rules, telegram_options, wecom_side
 from channels.telegram.app import BotApp, build_application, scheduler_for
+from channels.wecom.crypto import MsgCrypt
+from channels.wecom.serve import WeComSide
+from sandbox.cast import DemoCast, demo_cast
 from sandbox.clock import SandboxClock, describe, resolve
-from sandbox.seed import DemoCast, demo_cast, seed
+from sandbox.seed import seed
 from sandbox.telegram.server import FakeBotApi
 from sandbox.web import create_app
+from sandbox.wecom.server import FakeWeComApi
+from sandbox.wecom_push import CallbackPusher, sandbox_secrets
 from storage.db import Database
 from workflow.rules import CentreRules
 
@@ -50,9 +60,16 @@ POLL_TIMEOUT = 10
 
 
 def sandbox_settings(
-    settings: Settings, api: FakeBotApi, db_path: Path, cast: DemoCast
+    settings: Settings,
+    api: FakeBotApi,
+    db_path: Path,
+    cast: DemoCast,
+    wecom: FakeWeComApi | None = None,
+    keys: tuple[str, str] | None = None,
 ) -> Settings:
-    """The configuration pointed at the emulator and the demo ledger, with the demo admins."""
+    """The configuration pointed at the emulators and the demo ledger, with the demo admins;
+    WeCom's app is the emulator's, its callback on a free local port with the sandbox's
+    Token and EncodingAESKey (`keys`)."""
     telegram = settings.telegram.model_copy(
         update={
             "api_base_url": api.base_url,
@@ -62,15 +79,26 @@ def sandbox_settings(
     )
     storage = settings.storage.model_copy(update={"path": db_path})
     bulletin = settings.bulletin.model_copy(update={"chat_ids": ()})  # real groups are not here
-    return settings.model_copy(
-        update={
-            "telegram": telegram,
-            "storage": storage,
-            "bulletin": bulletin,
-            "admins": cast.admins,
-            "bot_token": None,
-        }
-    )
+    update: dict[str, Any] = {
+        "telegram": telegram,
+        "storage": storage,
+        "bulletin": bulletin,
+        "admins": cast.admins,
+        "bot_token": None,
+    }
+    if wecom is not None and keys is not None:
+        update["wecom"] = settings.wecom.model_copy(
+            update={
+                "corp_id": wecom.corp_id,
+                "agent_id": wecom.agent_id,
+                "listen": "127.0.0.1:0",  # a free port (the setting itself asks for 1–65535)
+                "api_base_url": HttpUrl(wecom.base_url),
+                "secret": SecretStr(wecom.secret),
+                "token": SecretStr(keys[0]),
+                "aes_key": SecretStr(keys[1]),
+            }
+        )
+    return settings.model_copy(update=update)
 
 
 class Sandbox:
@@ -79,13 +107,23 @@ class Sandbox:
     def __init__(self, settings: Settings, data_dir: Path) -> None:
         self.clock = SandboxClock()
         self._api = FakeBotApi(clock=self.clock, bot_first_name=BOT_NAME, bot_username=BOT_USERNAME)
+        secret, token, aes_key = sandbox_secrets()
+        self._wecom = FakeWeComApi(secret=secret, clock=lambda: self.clock().timestamp())
+        self._keys = (token, aes_key)
+        self._pusher = CallbackPusher(
+            MsgCrypt(token, aes_key, self._wecom.corp_id), self._wecom.corp_id, self.clock
+        )
+        self._wecom.on_callback(self._pusher)
         self._cast = demo_cast(settings)
+        self._wecom.members = {p.wecom for p in self._cast.wecom if p.wecom}
         self._base = settings
         self._db_path = data_dir / DB_NAME
         self._settings: Settings | None = None
         self._rules: CentreRules | None = None
         self._db: Database | None = None
         self._app: BotApp | None = None
+        self._side: WeComSide | None = None
+        self._beside = contextlib.AsyncExitStack()
         self._scheduler: Scheduler | None = None
         self._lock = asyncio.Lock()
 
@@ -93,6 +131,16 @@ class Sandbox:
     def api(self) -> FakeBotApi:
         """The Bot API emulator."""
         return self._api
+
+    @property
+    def wecom(self) -> FakeWeComApi:
+        """The WeCom API emulator."""
+        return self._wecom
+
+    @property
+    def side(self) -> WeComSide | None:
+        """The bot's WeCom side, if running (None while it restarts)."""
+        return self._side
 
     @property
     def cast(self) -> DemoCast:
@@ -122,26 +170,33 @@ class Sandbox:
         return self._db
 
     async def start(self) -> None:
-        """Starts the emulator, seeds the ledger and starts the bot."""
+        """Starts the emulators, seeds the ledger and starts the bot."""
         await self._api.start()
         try:
-            self._settings = sandbox_settings(self._base, self._api, self._db_path, self._cast)
+            await self._wecom.start()
+            self._settings = sandbox_settings(
+                self._base, self._api, self._db_path, self._cast, self._wecom, self._keys
+            )
             self._rules = centre_rules(
                 self._settings, on_gap=lambda gap: log.warning("%s", gap.message)
             )
-            for person in self._cast.people:
-                self._api.user(person.tg_id, person.name)
+            for person in self._cast.telegram:
+                self._api.user(person.id, person.name)
             async with self._lock:
                 await self._open()
         except BaseException:
             await self._close()
+            await self._pusher.close()
+            await self._wecom.stop()
             await self._api.stop()
             raise
 
     async def stop(self) -> None:
-        """Stops the bot, closes the ledger and stops the emulator."""
+        """Stops the bot, closes the ledger and stops the emulators."""
         async with self._lock:
             await self._close()
+        await self._pusher.close()
+        await self._wecom.stop()
         await self._api.stop()
 
     def clock_state(self) -> dict[str, Any]:
@@ -175,6 +230,7 @@ class Sandbox:
             for tg_id in self._cast.ids:
                 self._api.clear_chat(tg_id)
             self._api.drop_pending_updates()
+            self._wecom.forget(*(p.wecom for p in self._cast.wecom if p.wecom))
             self.clock.reset()
             await self._open()
 
@@ -197,8 +253,15 @@ class Sandbox:
         )
         await self._db.migrate()
         await seed(self._db, settings, self.clock)
+        side = wecom_side(settings, self._db, self.rules)
+        assert side is not None, "the sandbox's WeCom settings are complete"
+        self._side = side
         app = build_application(
-            telegram_options(settings), self._db, self.rules, token=SANDBOX_TOKEN
+            telegram_options(settings),
+            self._db,
+            self.rules,
+            token=SANDBOX_TOKEN,
+            channels=side.channels,
         )
         self._app = app
         # What Application.run_polling does, step by step, without owning the event loop.
@@ -210,6 +273,9 @@ class Sandbox:
             timeout=POLL_TIMEOUT, allowed_updates=["message", "callback_query"]
         )
         await app.start()
+        # The WeCom side beside it, as `baosong run` serves both; the courier sends for both.
+        port = await self._beside.enter_async_context(side.running(app.bot_data.courier.wake))
+        self._pusher.url = f"http://127.0.0.1:{port}{settings.wecom.callback_path}"
         self._scheduler = scheduler_for(app, timed_work)
         self._scheduler.start()
 
@@ -218,6 +284,9 @@ class Sandbox:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             await scheduler.stop()
+        self._pusher.url = None
+        await self._beside.aclose()  # the WeCom side stops before the courier it wakes
+        self._side = None
         app, self._app = self._app, None
         if app is not None:
             if app.updater is not None and app.updater.running:

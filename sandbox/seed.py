@@ -1,8 +1,11 @@
 """The sandbox's demo centre: units from config, a person for every role, a month of history.
 
-`seed` fills an empty, migrated ledger. The demo people are bound to their units directly
-(`storage.people`), as if they had redeemed invites; their Telegram ids are fixed (1001…) so the
-page and the emulator agree on them. History comes in through `storage.bulk`, the importer a
+`seed` fills an empty, migrated ledger. The demo people on Telegram are bound to their units
+directly (`storage.people`), as if they had redeemed invites, since January; their Telegram ids
+are fixed (1001…) so the page and the emulator agree on them. Two are on WeCom (a township's
+second informant and a centre editor): each redeems an invite through the joining service, as
+a member who sends "绑定 CODE" does, so a WeCom informant's item is signed on Telegram and a
+Telegram informant's item reaches an editor on WeCom. History comes in through `storage.bulk`, the importer a
 centre uses for its spreadsheets: about thirty days of items before "now" for several units,
 most registered, some adopted at every level, one edited by the centre, so `/unit`, `/rank` and
 the bulletin have numbers at once. One item of today waits for a sign-off, so moving the clock
@@ -15,23 +18,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from bot.settings.schema import Settings
 from bot.wiring import centre_rules
-from chat.texts import Texts
+from sandbox.cast import ASSESSORS, LEADING, OFFICE, TOWNSHIP, WINDOW, DemoCast, demo_cast
 from sandbox.seed_campaigns import DemoPeople, seed_campaigns
 from scoring import periods
 from scoring.vocab import ItemState, Role, UnitKind
 from scoring.workdays import WorkCalendar
 from storage import bulk, jobs, people, units
 from storage.db import Database, Tx
-from storage.models import TELEGRAM, Account, Person, Unit
+from storage.models import Person, Unit
 from storage.units import UnitSpec, sync_units
+from workflow import joining, schedule
 from workflow import periods as closing
-from workflow import schedule
 from workflow.rules import CentreRules
 from workflow.submission import Draft, submit
 
@@ -42,75 +43,6 @@ HISTORY_DAYS = 30
 #: The random generator's seed: the same history (relative to now) after every reset.
 HISTORY_SEED = 20261124
 
-
-@dataclass(frozen=True, slots=True)
-class DemoPerson:
-    """One demo person: Telegram id, name, role and unit, and the label the page shows."""
-
-    tg_id: int
-    name: str
-    role: Role
-    unit: str | None
-    label: str
-
-    def as_json(self) -> dict[str, Any]:
-        """The person as `GET /api/people` lists them."""
-        return {"id": self.tg_id, "name": self.name, "role": self.label}
-
-
-@dataclass(frozen=True, slots=True)
-class DemoCast:
-    """Everybody the sandbox's page offers a chat for, in the page's order."""
-
-    people: tuple[DemoPerson, ...]
-
-    @property
-    def ids(self) -> tuple[int, ...]:
-        """Their Telegram ids."""
-        return tuple(p.tg_id for p in self.people)
-
-    @property
-    def admins(self) -> tuple[int, ...]:
-        """Telegram ids of the demo administrators (for `Settings.admins`)."""
-        return tuple(p.tg_id for p in self.people if p.role is Role.ADMIN)
-
-    def get(self, tg_id: int) -> DemoPerson | None:
-        """A person by Telegram id."""
-        return next((p for p in self.people if p.tg_id == tg_id), None)
-
-    def as_json(self) -> list[dict[str, Any]]:
-        """The list `GET /api/people` answers."""
-        return [p.as_json() for p in self.people]
-
-
-#: (Telegram id, name, role, preferred unit, kind to fall back on when config lacks that unit).
-_CAST: tuple[tuple[int, str, Role, str | None, UnitKind | None], ...] = (
-    (1001, "王芳", Role.INFORMANT, "市人社局窗口", UnitKind.WINDOW),
-    (1002, "李明", Role.WINDOW_HEAD, "市人社局窗口", UnitKind.WINDOW),
-    (1003, "张伟", Role.LEADER, "市人社局窗口", UnitKind.WINDOW),
-    (1004, "陈静", Role.INFORMANT, "城关镇便民服务中心", UnitKind.TOWNSHIP),
-    (1005, "周磊", Role.LEADER, "城关镇便民服务中心", UnitKind.TOWNSHIP),
-    (1006, "赵敏", Role.EDITOR, "综合科", UnitKind.SECTION),
-    (1007, "刘强", Role.CENTRE_LEADER, None, None),
-    (1008, "孙涛", Role.ADMIN, None, None),
-    (1009, "吴刚", Role.MAIN_LEADER, None, None),
-    (1010, "钱程", Role.NETWORK_ADMIN, None, None),
-    (1011, "冯建国", Role.LEADER, "审批服务科", UnitKind.SECTION),
-    (1012, "韩雪", Role.LEADER, "政府采购中心", UnitKind.SECTION),
-)
-
-#: What the demo people do in the demo campaigns, added to their labels on the page.
-_DUTIES: dict[int, str] = {
-    1006: "考核办公室",
-    1007: "考核领导小组",
-    1009: "考核领导小组",
-    1011: "考核组",
-    1012: "考核组",
-}
-#: The demo campaigns' office, leading group (in approval order) and assessment group.
-OFFICE, LEADING, ASSESSORS = 1006, (1007, 1009), (1011, 1012)
-#: The demo campaigns' units, each by its informant and its leader.
-WINDOW, TOWNSHIP = (1001, 1003), (1004, 1005)
 
 #: Units with history written by people who have no Telegram account in the sandbox.
 _OTHER_INFORMANTS: tuple[tuple[str, str], ...] = (
@@ -191,29 +123,6 @@ _WAITING = (
 )
 
 
-def demo_cast(settings: Settings) -> DemoCast:
-    """The demo people, bound to the configured units (by name, else a unit of the same kind)."""
-    texts = Texts("zh")
-    cast = []
-    for tg_id, name, role, preferred, kind in _CAST:
-        unit = _unit_name(settings, preferred, kind)
-        label = texts.role(role) + (f" · {unit}" if unit else "")
-        label += f" · {_DUTIES[tg_id]}" if tg_id in _DUTIES else ""
-        cast.append(DemoPerson(tg_id, name, role, unit, label))
-    return DemoCast(tuple(cast))
-
-
-def _unit_name(settings: Settings, preferred: str | None, kind: UnitKind | None) -> str | None:
-    """The preferred unit if configured, else the first unit of the kind (or any unit)."""
-    if preferred is None:
-        return None
-    names = [u.name for u in settings.units]
-    if preferred in names:
-        return preferred
-    same_kind = [u.name for u in settings.units if u.kind is kind]
-    return (same_kind or names)[0]
-
-
 async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
     """Fills an empty, migrated ledger with the demo centre; returns who is in it."""
     cast = demo_cast(settings)
@@ -229,11 +138,9 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
         )
         by_name = {u.name: u for u in await units.list_units(tx)}
         persons: dict[int, Person] = {}
-        for member in cast.people:
-            person = await people.ensure_person(
-                tx, Account(TELEGRAM, str(member.tg_id)), member.name
-            )
-            persons[member.tg_id] = person
+        for member in cast.telegram:
+            person = await people.ensure_person(tx, member.account, member.name)
+            persons[member.id] = person
         # The demo centre has run the regulation all year: its people held their roles since
         # January, so the year's figures judge each month with its informants in place.
         since = year_start(rules, now)
@@ -241,23 +148,23 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
             tx,
             [
                 bulk.ImportedRole(
-                    persons[member.tg_id].id,
+                    persons[member.id].id,
                     by_name[member.unit].id if member.unit else None,
                     member.role,
                     since,
                 )
-                for member in cast.people
+                for member in cast.telegram
             ],
             source="sandbox seed",
         )
         authors = {
-            member.unit: persons[member.tg_id].id
-            for member in cast.people
+            member.unit: persons[member.id].id
+            for member in cast.telegram
             if member.role is Role.INFORMANT and member.unit is not None
         }
         authors |= await _other_informants(tx, by_name, authors, since)
-        editor = next(m for m in cast.people if m.role is Role.EDITOR)
-        history = _History(settings, rules.calendar, now, persons[editor.tg_id].id)
+        editor = next(m for m in cast.telegram if m.role is Role.EDITOR)
+        history = _History(settings, rules.calendar, now, persons[editor.id].id)
         section = by_name.get(editor.unit or "")
         edit_section = section if section and section.kind is UnitKind.SECTION else None
         await history.write(tx, by_name, authors, edit_section)
@@ -268,7 +175,17 @@ async def seed(db: Database, settings: Settings, clock: Clock) -> DemoCast:
     await _waiting_item(db, settings, cast, persons, by_name, now)
     await closing.close_posted(db, rules)  # last month's bulletin counts as posted: closed
     await seed_campaigns(db, rules, now, _campaign_people(cast, persons, by_name))
+    await _wecom_people(db, rules, cast)
     return cast
+
+
+async def _wecom_people(db: Database, rules: CentreRules, cast: DemoCast) -> None:
+    """The people on WeCom, each joined by an invite redeemed through the joining service."""
+    for member in cast.wecom:
+        invite, _ = await joining.create_invite(db, rules, unit_name=member.unit, role=member.role)
+        await joining.redeem(
+            db, invite.code, account=member.account, name=member.name, username=None
+        )
 
 
 def _campaign_people(
@@ -485,4 +402,4 @@ async def _waiting_item(
         body=body.format(**fill),
         event_date=today,
     )
-    await submit(db, rules, persons[author.tg_id], draft)
+    await submit(db, rules, persons[author.id], draft)

@@ -1,61 +1,80 @@
-"""The sandbox's web page and its JSON API (aiohttp): chats per demo person, live events, the clock.
+"""The sandbox's web page and its JSON API (aiohttp): chats per demo person on Telegram and on
+WeCom, live events, the clock.
 
 The contract (`sandbox/static/index.html` is written against it):
 
 - `GET /` the page (a placeholder until `static/index.html` exists); `GET /static/{name}`.
-- `GET /api/people` → `[{"id", "name", "role"}]`.
-- `GET /api/chats/{id}` → `{"messages": [...]}` (see `message_json`), in chat order, current
-  state after edits, deleted ones left out.
+- `GET /api/people` → `[{"id", "name", "role", "channel"}]` (`channel` "telegram" or "wecom";
+  a WeCom person's `userid` too).
+- `GET /api/chats/{id}` → a Telegram chat `{"messages": [...]}` (see
+  `sandbox.web_render.message_json`), in chat order, current state after edits, deleted ones
+  left out; a WeCom chat `{"channel": "wecom", "userid", "messages", "menu"}` (see
+  `sandbox.web_wecom`: each message `{"id", "from_bot", "date", "kind", "text", "image",
+  "file", "card"}`, a card `{"task_id", "title", "desc", "body", "fields", "buttons",
+  "updated", "settled", "note"}`; `menu` the app's menu or null).
 - `POST /api/chats/{id}/send` `{"text"}`; `POST /api/chats/{id}/photo` multipart `photo`
-  (optional `caption`); `POST /api/chats/{id}/click` `{"message_id", "data"}` (400 with
-  `{"ok": false, "error"}` when the button is gone) → `{"ok": true}`.
+  (optional `caption`, Telegram only); `POST /api/chats/{id}/click` Telegram
+  `{"message_id", "data"}`, WeCom `{"task_id", "key"}` (400 with `{"ok": false, "error"}`
+  when the button is gone or the card settled) → `{"ok": true}`; `POST
+  /api/chats/{id}/menu` `{"key"}` a WeCom member clicks the app's menu.
 - `POST /api/chats/{id}/file` multipart `file`, optional `caption`, `as` (`document`, the
   default, or `photo`) and `over_limit` (`1`: send a file over the bot's limit anyway, so its
   refusal shows): the person sends it as a Telegram client would, a document or a photo with
   its caption. Refused with the limit in words (413, `limit_bytes`) when it is over the bot's
-  limit without `over_limit`, or over what the page uploads at all → `{"ok": true}`.
+  limit without `over_limit`, or over what the page uploads at all → `{"ok": true}`. A WeCom
+  member cannot send files to a self-built app: 400.
 - `GET /api/limits` → what the page checks before sending: `file_bytes` and `files` (the
   bot's own /submit limits), `document_types`, `photo_bytes`, `upload_bytes`,
   `caption_length`, `text_length`.
 - `GET /api/run` → `{"run", "resets", "started"}`: `run` is new each time the page's server
   starts (the sandbox restarted: every chat is gone), `resets` counts resets within the run.
-- `GET /api/files/{file_id}` → the bytes (photos: their image type; documents: their type and a
-  Content-Disposition filename).
+- `GET /api/files/{file_id}` → a Telegram file's bytes (photos: their image type; documents:
+  their type and a Content-Disposition filename); `GET /api/wecom/media/{media_id}` a WeCom
+  image's or file's.
 - `GET /api/events` → Server-Sent Events: `hello` (as `/api/run`) first on every
   connection (a page that reconnects sees whether the sandbox restarted), `reset`
   `{"run", "resets"}` after a reset, `changed` `{"chat"}` when a chat's messages change,
   `clock` `{"now"}` after time travel or reset, `answer` `{"chat", "text", "show_alert"}` when
-  the bot answers a button press; a comment ping every 15 s.
+  the bot answers a Telegram button press; a comment ping every 15 s.
 - `GET /api/clock` → `{"now", "weekday", "working_day"}`; `POST /api/clock` `{"to"}` (a named
   target or an ISO datetime) travels, runs a sweep, answers the new clock.
 - `POST /api/reset` → wipes and reseeds the demo centre, resets the clock, counts a reset
   (`/api/run`'s `resets`) → `{"ok": true}`.
+
+The Telegram uploads are `sandbox.web_files`, the Telegram rendering `sandbox.web_render`, the
+WeCom chats `sandbox.web_wecom`, what they share `sandbox.web_common`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import quote
 
 from aiohttp import web
 
-from sandbox.seed import DemoCast, DemoPerson
-from sandbox.telegram.images import image_size
+from sandbox import web_files, web_wecom
+from sandbox.cast import DemoPerson
 from sandbox.telegram.people import FakeUser
 from sandbox.telegram.server import FakeBotApi
-from workflow.dialogues.submit import DOCUMENT_TYPES, MAX_FILE_BYTES, MAX_FILES
-
-JSON = dict[str, Any]
+from sandbox.web_common import (
+    CONTROLS,
+    JSON,
+    Controls,
+    Refusal,
+    as_json,
+    body_of,
+    error,
+    ok,
+    person_of,
+)
+from sandbox.web_render import message_json
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +82,6 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Seconds between comment pings on an idle event stream.
 PING_SECONDS = 15.0
-#: The largest photo the page may upload (Telegram's limit for a photo).
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-#: The largest file the page uploads at all: past the bot's limit, so its refusal can be seen.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-#: The longest text a person may send (Telegram's limit).
-MAX_TEXT_LENGTH = 4096
-#: The longest caption of a photo or a file (Telegram's limit).
-MAX_CAPTION_LENGTH = 1024
 
 PLACEHOLDER = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>报送沙盒</title></head>
@@ -79,32 +90,6 @@ PLACEHOLDER = """<!doctype html>
 <a href="/api/people">/api/people</a>、<a href="/api/clock">/api/clock</a>。</p>
 </body></html>
 """
-
-
-class Controls(Protocol):
-    """What the page drives: the emulator, the demo cast, the clock, time travel and reset."""
-
-    @property
-    def api(self) -> FakeBotApi:
-        """The Bot API emulator holding every chat."""
-        ...
-
-    @property
-    def cast(self) -> DemoCast:
-        """The demo people."""
-        ...
-
-    def clock_state(self) -> JSON:
-        """`{"now", "weekday", "working_day"}` of the sandbox clock."""
-        ...
-
-    async def travel(self, target: str) -> None:
-        """Moves the clock to a target (ValueError if unknown) and runs a sweep."""
-        ...
-
-    async def reset(self) -> None:
-        """Wipes and reseeds the demo centre, clears the chats, resets the clock."""
-        ...
 
 
 class EventHub:
@@ -197,18 +182,20 @@ class RunInfo:
         return {"run": self.run, "resets": self.resets, "started": self.started}
 
 
-CONTROLS = web.AppKey("controls", Controls)
 HUB = web.AppKey("hub", EventHub)
 RUN = web.AppKey("run", RunInfo)
 STATIC = web.AppKey("static", Path)
 PING = web.AppKey("ping", float)
+
+#: A handler of one person's chat: the request and the person (a refusal raised as `Refusal`).
+PersonHandler = Callable[[web.Request, DemoPerson], Awaitable[web.Response]]
 
 
 def create_app(
     controls: Controls, *, static_dir: Path = STATIC_DIR, ping_seconds: float = PING_SECONDS
 ) -> web.Application:
     """The page and its API over the running sandbox."""
-    app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 64 * 1024)
+    app = web.Application(client_max_size=web_files.MAX_UPLOAD_BYTES + 64 * 1024)
     app[CONTROLS] = controls
     app[HUB] = EventHub(controls.api)
     app[RUN] = RunInfo.fresh()
@@ -218,13 +205,19 @@ def create_app(
     app.router.add_get("/static/{name}", _static)
     app.router.add_get("/api/people", _people)
     app.router.add_get("/api/chats/{id}", _chat)
-    app.router.add_post("/api/chats/{id}/send", _send)
-    app.router.add_post("/api/chats/{id}/photo", _photo)
-    app.router.add_post("/api/chats/{id}/file", _file_upload)
-    app.router.add_post("/api/chats/{id}/click", _click)
-    app.router.add_get("/api/files/{file_id}", _file)
+    chats: dict[str, tuple[PersonHandler, PersonHandler]] = {  # Telegram's, WeCom's
+        "send": (_send, web_wecom.send),
+        "photo": (_telegram(web_files.photo), web_wecom.photo),
+        "file": (_telegram(web_files.file_upload), web_wecom.no_files),
+        "click": (_click, web_wecom.click),
+        "menu": (_no_menu, web_wecom.menu_click),
+    }
+    for action, (telegram, wecom) in chats.items():
+        app.router.add_post(f"/api/chats/{{id}}/{action}", _by_channel(telegram, wecom))
+    app.router.add_get("/api/files/{file_id}", web_files.telegram_file)
+    app.router.add_get("/api/wecom/media/{media_id}", web_wecom.media)
     app.router.add_get("/api/events", _events)
-    app.router.add_get("/api/limits", _limits)
+    app.router.add_get("/api/limits", web_files.limits)
     app.router.add_get("/api/run", _run)
     app.router.add_get("/api/clock", _clock)
     app.router.add_post("/api/clock", _travel)
@@ -235,14 +228,23 @@ def create_app(
 
 
 async def _watching(app: web.Application) -> AsyncIterator[None]:
-    """Runs the event hub's watcher while the app runs."""
-    task = asyncio.create_task(app[HUB].watch(), name="sandbox-page-events")
+    """Runs the event hub's watchers (Telegram's and WeCom's chats) while the app runs."""
+    controls, hub = app[CONTROLS], app[HUB]
+    tasks = [
+        asyncio.create_task(hub.watch(), name="sandbox-page-events"),
+        asyncio.create_task(
+            web_wecom.watch(controls.wecom, controls.cast, hub.publish),
+            name="sandbox-page-wecom-events",
+        ),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def _end_streams(app: web.Application) -> None:
@@ -250,58 +252,37 @@ async def _end_streams(app: web.Application) -> None:
     app[HUB].close()
 
 
-# ----------------------------------------------------------------------------- answers
+def _by_channel(
+    telegram: PersonHandler, wecom: PersonHandler
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A chat's action, done as the person's channel does it; refusals answered."""
+
+    async def handler(request: web.Request) -> web.Response:
+        """The person the path names, on their channel."""
+        try:
+            person = person_of(request)
+            return await (telegram if person.wecom is None else wecom)(request, person)
+        except Refusal as refusal:
+            return refusal.response()
+
+    return handler
 
 
-def _ok(**extra: Any) -> web.Response:
-    """`{"ok": true}`."""
-    return _json({"ok": True} | extra)
+def _telegram(
+    action: Callable[[web.Request, FakeUser], Awaitable[web.Response]],
+) -> PersonHandler:
+    """A Telegram action done as the person's emulated user."""
+
+    async def handler(request: web.Request, person: DemoPerson) -> web.Response:
+        """The person's emulator user does it."""
+        return await action(request, _user(request, person))
+
+    return handler
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    """A JSON answer, Chinese left readable."""
-    return web.json_response(
-        data, status=status, dumps=lambda obj: json.dumps(obj, ensure_ascii=False)
-    )
-
-
-def _error(status: int, message: str, **extra: Any) -> web.Response:
-    """`{"ok": false, "error": message}` (and any extra fields) with an HTTP status."""
-    return _json({"ok": False, "error": message} | extra, status)
-
-
-class _Refusal(Exception):
-    """A request the API refuses: its status, message and any extra fields of the answer."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = extra
-
-
-def _person(request: web.Request) -> tuple[DemoPerson, FakeUser]:
-    """The demo person whose chat the path names, and their emulator user."""
-    controls = request.app[CONTROLS]
-    try:
-        tg_id = int(request.match_info["id"])
-    except ValueError:
-        raise _Refusal(404, "没有这个聊天") from None
-    person = controls.cast.get(tg_id)
-    if person is None:
-        raise _Refusal(404, "没有这个聊天")
-    return person, controls.api.user(person.tg_id, person.name)
-
-
-async def _body(request: web.Request) -> JSON:
-    """The request's JSON object."""
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _Refusal(400, "请求体不是 JSON") from None
-    if not isinstance(body, dict):
-        raise _Refusal(400, "请求体应是 JSON 对象")
-    return body
+def _user(request: web.Request, person: DemoPerson) -> FakeUser:
+    """A Telegram person's emulator user."""
+    return request.app[CONTROLS].api.user(person.id, person.name)
 
 
 # ----------------------------------------------------------------------------- page
@@ -321,7 +302,7 @@ async def _static(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     path = (folder / name).resolve()
     if name.startswith(".") or path.parent != folder or not path.is_file():
-        return _error(404, "没有这个文件")
+        return error(404, "没有这个文件")
     return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
 
@@ -329,201 +310,59 @@ async def _static(request: web.Request) -> web.StreamResponse:
 
 
 async def _people(request: web.Request) -> web.Response:
-    """The demo people: id, name, role label."""
-    return _json(request.app[CONTROLS].cast.as_json())
+    """The demo people: id, name, role label, channel."""
+    return as_json(request.app[CONTROLS].cast.as_json())
 
 
 async def _chat(request: web.Request) -> web.Response:
     """A person's chat with the bot, as the page draws it."""
+    controls = request.app[CONTROLS]
     try:
-        person, _ = _person(request)
-    except _Refusal as refusal:
-        return _error(refusal.status, refusal.message)
-    messages = request.app[CONTROLS].api.chat_messages(person.tg_id)
-    return _json({"messages": [message_json(m) for m in messages]})
+        person = person_of(request)
+    except Refusal as refusal:
+        return refusal.response()
+    if person.wecom is not None:
+        return web_wecom.chat_response(controls.wecom, person)
+    messages = controls.api.chat_messages(person.id)
+    return as_json({"messages": [message_json(m) for m in messages]})
 
 
-async def _send(request: web.Request) -> web.Response:
+async def _send(request: web.Request, person: DemoPerson) -> web.Response:
     """The person writes a text (commands included) to the bot."""
-    try:
-        _, user = _person(request)
-        body = await _body(request)
-    except _Refusal as refusal:
-        return _error(refusal.status, refusal.message)
+    body = await body_of(request)
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        return _error(400, "消息不能为空")
-    if len(text) > MAX_TEXT_LENGTH:
-        return _error(400, "消息太长")
-    await user.send_text(text)
-    return _ok()
+        raise Refusal(400, "消息不能为空")
+    if len(text) > web_files.MAX_TEXT_LENGTH:
+        raise Refusal(400, "消息太长")
+    await _user(request, person).send_text(text)
+    return ok()
 
 
-async def _photo(request: web.Request) -> web.Response:
-    """The person sends a photo (multipart field `photo`, optional `caption`)."""
+async def _click(request: web.Request, person: DemoPerson) -> web.Response:
+    """The person presses an inline button of a message in their chat."""
+    body = await body_of(request)
+    message_id, data = body.get("message_id"), body.get("data")
+    if isinstance(message_id, bool) or not isinstance(message_id, int):
+        raise Refusal(400, "message_id 应是整数")
+    if not isinstance(data, str):
+        raise Refusal(400, "data 应是字符串")
     try:
-        _, user = _person(request)
-    except _Refusal as refusal:
-        return _error(refusal.status, refusal.message)
-    if request.content_type != "multipart/form-data":
-        return _error(400, "请以 multipart/form-data 上传，字段名 photo")
-    try:
-        form = await request.post()
-    except web.HTTPRequestEntityTooLarge:
-        return _error(400, f"图片太大，最大 {_mb(MAX_PHOTO_BYTES)}")
-    field = form.get("photo")
-    if not isinstance(field, web.FileField):
-        return _error(400, "缺少图片（字段名 photo）")
-    data = field.file.read()
-    if len(data) > MAX_PHOTO_BYTES:
-        return _error(400, f"图片太大，最大 {_mb(MAX_PHOTO_BYTES)}")
-    if image_size(data) is None:
-        return _error(400, "不是图片（支持 JPEG、PNG、GIF、WebP）")
-    caption = form.get("caption")
-    await user.send_photo(data, caption=caption if isinstance(caption, str) else None)
-    return _ok()
+        update = await _user(request, person).click(message_id, data)
+    except LookupError:
+        raise Refusal(400, "这个按钮已经不存在了（消息已更新或已删除）") from None
+    request.app[HUB].clicked(str(update["callback_query"]["id"]), person.id)
+    return ok()
 
 
-async def _file_upload(request: web.Request) -> web.Response:
-    """The person sends a file as a document or a photo, with an optional caption."""
-    try:
-        _, user = _person(request)
-        if request.content_type != "multipart/form-data":
-            raise _Refusal(400, "请以 multipart/form-data 上传，字段名 file")
-        try:
-            form = await request.post()
-        except web.HTTPRequestEntityTooLarge:
-            raise _Refusal(413, _too_big_to_upload()) from None
-        name, mime, data, caption, as_photo = _upload(form)
-    except _Refusal as refusal:
-        return _error(refusal.status, refusal.message, **refusal.extra)
-    if as_photo:
-        await user.send_photo(data, caption=caption)
-    else:
-        await user.send_document(name, mime, data, caption=caption)
-    return _ok()
-
-
-def _upload(form: Any) -> tuple[str, str, bytes, str | None, bool]:
-    """A file form's name, type, bytes, caption and whether it goes as a photo (a refusal
-    names the limit it breaks)."""
-    field = form.get("file")
-    if not isinstance(field, web.FileField):
-        raise _Refusal(400, "缺少文件（字段名 file）")
-    kind = form.get("as", "document")
-    if kind not in ("document", "photo"):
-        raise _Refusal(400, "as 应是 document 或 photo")
-    caption = form.get("caption")
-    caption = caption if isinstance(caption, str) and caption.strip() else None
-    if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
-        raise _Refusal(400, f"说明文字太长（{len(caption)} 字），最多 {MAX_CAPTION_LENGTH} 字")
-    data = field.file.read()
-    name = (field.filename or "").strip() or "file"
-    mime = "" if field.content_type in ("", "application/octet-stream") else field.content_type
-    if not data:
-        raise _Refusal(400, f"“{name}”是空文件，不能发送")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _Refusal(413, _too_big_to_upload())
-    if kind == "photo":
-        if image_size(data) is None:
-            raise _Refusal(400, f"“{name}”不是图片（支持 JPEG、PNG、GIF、WebP），可以作为文件发送")
-        if len(data) > MAX_PHOTO_BYTES:
-            raise _Refusal(
-                413,
-                f"“{name}”有 {_mb(len(data))}，照片最大 {_mb(MAX_PHOTO_BYTES)}，请作为文件发送",
-            )
-    elif len(data) > MAX_FILE_BYTES and form.get("over_limit") != "1":
-        message = (
-            f"“{name}”有 {_mb(len(data))}，超过机器人接收文件的上限 {_mb(MAX_FILE_BYTES)}，"
-            "机器人会拒收。请压缩或拆分后再发送"
-        )
-        raise _Refusal(413, message, limit_bytes=MAX_FILE_BYTES, size_bytes=len(data))
-    return name, mime, data, caption, kind == "photo"
-
-
-def _too_big_to_upload() -> str:
-    """The refusal of a file over what the page uploads at all."""
-    return f"文件太大：沙盒页面最多上传 {_mb(MAX_UPLOAD_BYTES)}（机器人只接收 {_mb(MAX_FILE_BYTES)} 以内的文件）"
-
-
-def _mb(size: int) -> str:
-    """A size in MB as people read it: 20 MB, 20.5 MB."""
-    value = round(size / 1024 / 1024, 1)
-    return f"{value:g} MB"
-
-
-async def _limits(request: web.Request) -> web.Response:
-    """What the page checks before sending: the bot's own limits and Telegram's."""
-    return _json(
-        {
-            "file_bytes": MAX_FILE_BYTES,
-            "files": MAX_FILES,
-            "document_types": sorted(DOCUMENT_TYPES),
-            "photo_bytes": MAX_PHOTO_BYTES,
-            "upload_bytes": MAX_UPLOAD_BYTES,
-            "caption_length": MAX_CAPTION_LENGTH,
-            "text_length": MAX_TEXT_LENGTH,
-        }
-    )
+async def _no_menu(_request: web.Request, _person: DemoPerson) -> web.Response:
+    """Telegram's menu is its commands, typed: there is no app menu to click."""
+    raise Refusal(400, "Telegram 没有应用菜单，请输入命令")
 
 
 async def _run(request: web.Request) -> web.Response:
     """This run's id and reset count (a page that finds them changed reloads its state)."""
-    return _json(request.app[RUN].as_json())
-
-
-async def _click(request: web.Request) -> web.Response:
-    """The person presses an inline button of a message in their chat."""
-    try:
-        person, user = _person(request)
-        body = await _body(request)
-    except _Refusal as refusal:
-        return _error(refusal.status, refusal.message)
-    message_id, data = body.get("message_id"), body.get("data")
-    if isinstance(message_id, bool) or not isinstance(message_id, int):
-        return _error(400, "message_id 应是整数")
-    if not isinstance(data, str):
-        return _error(400, "data 应是字符串")
-    try:
-        update = await user.click(message_id, data)
-    except LookupError:
-        return _error(400, "这个按钮已经不存在了（消息已更新或已删除）")
-    request.app[HUB].clicked(str(update["callback_query"]["id"]), person.tg_id)
-    return _ok()
-
-
-async def _file(request: web.Request) -> web.Response:
-    """A photo's or a document's bytes."""
-    api = request.app[CONTROLS].api
-    file_id = request.match_info["file_id"]
-    try:
-        data, kind = api.file_bytes(file_id), api.file_kind(file_id)
-    except KeyError:
-        return _error(404, "没有这个文件")
-    cache = {"Cache-Control": "private, max-age=86400"}
-    if kind == "photo":
-        return web.Response(body=data, content_type=_image_type(data), headers=cache)
-    document = api.document_info(file_id) or {}
-    name = str(document.get("file_name") or "file")
-    mime = str(document.get("mime_type") or "application/octet-stream")
-    fallback = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
-    return web.Response(
-        body=data, content_type=mime, headers=cache | {"Content-Disposition": disposition}
-    )
-
-
-def _image_type(data: bytes) -> str:
-    """An image's media type by its first bytes (PNG when unsure)."""
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data.startswith(b"BM"):
-        return "image/bmp"
-    return "image/png"
+    return as_json(request.app[RUN].as_json())
 
 
 async def _events(request: web.Request) -> web.StreamResponse:
@@ -558,26 +397,26 @@ async def _events(request: web.Request) -> web.StreamResponse:
 
 async def _clock(request: web.Request) -> web.Response:
     """The sandbox clock."""
-    return _json(request.app[CONTROLS].clock_state())
+    return as_json(request.app[CONTROLS].clock_state())
 
 
 async def _travel(request: web.Request) -> web.Response:
     """Moves the clock (`{"to": target}`), runs a sweep, answers the new clock."""
     controls = request.app[CONTROLS]
     try:
-        body = await _body(request)
-    except _Refusal as refusal:
-        return _error(refusal.status, refusal.message)
+        body = await body_of(request)
+    except Refusal as refusal:
+        return refusal.response()
     target = body.get("to")
     if not isinstance(target, str) or not target.strip():
-        return _error(400, "to 应是目标名称或 ISO 时间")
+        return error(400, "to 应是目标名称或 ISO 时间")
     try:
         await controls.travel(target.strip())
-    except ValueError as error:
-        return _error(400, str(error))
+    except ValueError as refused:
+        return error(400, str(refused))
     state = controls.clock_state()
     request.app[HUB].publish("clock", {"now": state["now"]})
-    return _json(state)
+    return as_json(state)
 
 
 async def _reset(request: web.Request) -> web.Response:
@@ -587,138 +426,4 @@ async def _reset(request: web.Request) -> web.Response:
     run.resets += 1
     request.app[HUB].publish("reset", {"run": run.run, "resets": run.resets})
     request.app[HUB].publish("clock", {"now": controls.clock_state()["now"]})
-    return _ok()
-
-
-# ----------------------------------------------------------------------------- rendering
-
-
-def message_json(message: JSON) -> JSON:
-    """A stored message as the page draws it (the contract's message object)."""
-    text = message.get("text")
-    photo = message.get("photo") or []
-    document = message.get("document")
-    markup = message.get("reply_markup") or {}
-    inline = markup.get("inline_keyboard")
-    keyboard = markup.get("keyboard")
-    return {
-        "message_id": int(message["message_id"]),
-        "from_bot": bool(message["from"]["is_bot"]),
-        "date": int(message["date"]),
-        "text": text,
-        "html": None if text is None else entities_html(text, message.get("entities") or []),
-        "caption": message.get("caption"),
-        "photo": f"/api/files/{photo[-1]['file_id']}" if photo else None,
-        "document": (
-            {
-                "name": str(document.get("file_name") or "file"),
-                "url": f"/api/files/{document['file_id']}",
-                "size": int(document.get("file_size") or 0),
-            }
-            if document
-            else None
-        ),
-        "inline_keyboard": (
-            [
-                [
-                    {
-                        "text": str(b.get("text", "")),
-                        "callback_data": str(b.get("callback_data", "")),
-                    }
-                    for b in row
-                ]
-                for row in inline
-            ]
-            if inline
-            else None
-        ),
-        "reply_keyboard": (
-            [[b if isinstance(b, str) else str(b.get("text", "")) for b in row] for row in keyboard]
-            if keyboard
-            else None
-        ),
-    }
-
-
-_SIMPLE_TAGS = {
-    "bold": "b",
-    "italic": "i",
-    "underline": "u",
-    "strikethrough": "s",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "expandable_blockquote": "blockquote",
-}
-_SAFE_SCHEMES = ("http://", "https://", "mailto:", "tg://")
-
-
-def _tags(entity: JSON, covered: str) -> tuple[str, str] | None:
-    """The opening and closing HTML of an entity (None: shown as plain text)."""
-    kind = entity.get("type")
-    if kind in _SIMPLE_TAGS:
-        tag = _SIMPLE_TAGS[kind]
-        return f"<{tag}>", f"</{tag}>"
-    if kind == "spoiler":
-        return '<span class="tg-spoiler">', "</span>"
-    if kind == "bot_command":
-        return '<span class="tg-command">', "</span>"
-    url = None
-    if kind == "text_link":
-        url = str(entity.get("url") or "")
-    elif kind == "url":
-        url = covered if "://" in covered else f"http://{covered}"
-    if url is None or not url.lower().startswith(_SAFE_SCHEMES):
-        return None
-    href = html.escape(url, quote=True)
-    return f'<a href="{href}" target="_blank" rel="noopener noreferrer">', "</a>"
-
-
-def entities_html(text: str, entities: list[JSON]) -> str:
-    """Text with Telegram entities (UTF-16 offsets) as safe HTML; line breaks become <br>."""
-    units = text.encode("utf-16-le", "surrogatepass")
-    total = len(units) // 2
-
-    def piece(start: int, end: int) -> str:
-        """The text between two UTF-16 offsets."""
-        return units[2 * start : 2 * end].decode("utf-16-le", "replace")
-
-    spans: list[tuple[int, int, str, str]] = []  # start, end, open, close
-    ordered = sorted(
-        (
-            e
-            for e in entities
-            if isinstance(e.get("offset"), int) and isinstance(e.get("length"), int)
-        ),
-        key=lambda e: (e["offset"], -e["length"]),
-    )
-    for entity in ordered:
-        start = max(0, min(int(entity["offset"]), total))
-        end = max(start, min(start + int(entity["length"]), total))
-        tags = _tags(entity, piece(start, end)) if end > start else None
-        if tags is not None:
-            spans.append((start, end, *tags))
-    bounds = sorted({0, total, *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans)})
-    out: list[str] = []
-    stack: list[tuple[int, int, str, str]] = []
-    pending = 0
-    for i, position in enumerate(bounds):
-        reopen: list[tuple[int, int, str, str]] = []
-        while any(span[1] <= position for span in stack):
-            top = stack.pop()
-            out.append(top[3])
-            if top[1] > position:
-                reopen.insert(0, top)
-        for span in reopen:
-            out.append(span[2])
-            stack.append(span)
-        while pending < len(spans) and spans[pending][0] == position:
-            out.append(spans[pending][2])
-            stack.append(spans[pending])
-            pending += 1
-        if i + 1 < len(bounds):
-            segment = piece(position, bounds[i + 1])
-            out.append(html.escape(segment, quote=False).replace("\n", "<br>"))
-    for span in reversed(stack):
-        out.append(span[3])
-    return "".join(out)
+    return ok()

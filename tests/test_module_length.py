@@ -29,7 +29,6 @@ WITHOUT_REASON: frozenset[str] = frozenset(
         "benchmarks/ledger_figures.py",
         "bot/cli.py",
         "chat/texts.py",
-        "sandbox/web.py",
         "storage/migrations.py",
         "tests/crash_driver.py",
         "tests/test_authorization.py",

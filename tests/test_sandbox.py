@@ -29,7 +29,7 @@ from sandbox.clock import (
 )
 from sandbox.run import run_sandbox
 from sandbox.telegram.images import make_png
-from sandbox.web import entities_html
+from sandbox.web_render import entities_html
 from scoring.workdays import WorkCalendar
 
 REPO = Path(__file__).resolve().parent.parent
@@ -262,7 +262,12 @@ async def page(settings: Settings, tmp_path: Path) -> AsyncIterator[Page]:
 
 async def test_a_trainer_walks_through_an_item(page: Page) -> None:
     people = await page.get("api/people")
-    assert people[0] == {"id": INFORMANT, "name": "王芳", "role": "信息员 · 市人社局窗口"}
+    assert people[0] == {
+        "id": INFORMANT,
+        "name": "王芳",
+        "role": "信息员 · 市人社局窗口",
+        "channel": "telegram",
+    }
     assert {p["id"] for p in people} >= {HEAD, LEADER, EDITOR}
     listener = asyncio.create_task(read_events(page))
     try:

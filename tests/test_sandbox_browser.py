@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import shutil
 import threading
 import time
@@ -329,3 +330,38 @@ def test_trainer_walks_through_submit_signoff_adoption_and_bulletin(
     expect(page.locator("#messages")).to_contain_text("还没有消息")
 
     assert errors == [], errors
+
+
+def test_a_wecom_member_uses_the_menu_numbers_and_a_card(
+    browser: Browser, sandbox_url: str, shots: Path
+) -> None:
+    """The WeCom informant's chat as WeCom shows it: the app's menu starts 报送, a numbered
+    reply is typed back by its button, and a card's button click settles the card."""
+    page = browser.new_page(viewport={"width": 1280, "height": 820}, locale="zh-CN")
+    page.set_default_timeout(WAIT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(sandbox_url)
+    wecom = page.locator("#people .person", has_text="黄晓燕")
+    expect(wecom.locator(".channel-tag")).to_have_text("企业微信")
+    choose(page, "黄晓燕")
+    menu = page.get_by_role("group", name="应用菜单")
+    menu.get_by_role("button", name="报送", exact=True).click()
+    expect(last_bot(page)).to_contain_text("请回复数字")
+    last_bot(page).get_by_role("button", name="便民服务站工作动态").click()
+    expect(page.locator("#messages .msg.me").last).to_have_text(re.compile(r"我：\d+"))
+    expect(last_bot(page)).to_contain_text("请输入标题")
+    say(page, "浏览器演练：城关镇帮办代办进村")
+    expect(last_bot(page)).to_contain_text("请输入正文")
+    say(page, "今天，城关镇组织帮办代办员进村入户。")
+    offered = page.locator("#messages .msg.bot").filter(has=page.locator(".wx-card")).last
+    expect(offered.get_by_role("button", name="完成", exact=True)).to_be_visible()
+    message_id = offered.get_attribute("data-message-id")
+    card = page.locator(f'#messages [data-message-id="{message_id}"] .wx-card')
+    card.get_by_role("button", name="完成", exact=True).click()
+    expect(card.locator(".wx-note")).to_be_visible()  # settled: the buttons gave way
+    expect(card.get_by_role("button")).to_have_count(0)
+    menu.get_by_role("button", name="☰ 更多").click()
+    expect(menu.get_by_role("button", name="帮助", exact=True)).to_be_visible()
+    shoot(page, shots, "wecom-card-settled")
+    assert errors == []

@@ -168,6 +168,9 @@ async def test_the_next_working_day_brings_both_reminders(
         await seed.seed(db, settings, clock)
         staff = await _person_id(db, TOWNSHIP_STAFF)
         leader = await _person_id(db, TOWNSHIP_LEADER)
+        async with db.reading() as tx:  # the township's second informant, on WeCom
+            on_wecom = await people.person_by_account(tx, Account("wecom", "huangxiaoyan"))
+        assert on_wecom is not None
         window_staff = await _person_id(db, WINDOW_STAFF)
         assert await campaign_notices.reminders(db, SHANGHAI) == []  # not yet due
         clock.now = now + timedelta(days=1)
@@ -176,8 +179,8 @@ async def test_the_next_working_day_brings_both_reminders(
         tells = await campaign_notices.reminders(db, SHANGHAI)
     finally:
         await db.close()
-    assert _told(tells, "campaign_selfcheck_reminder") == {staff, leader}
-    assert _told(tells, "campaign_rectification_reminder") == {staff, leader}
+    assert _told(tells, "campaign_selfcheck_reminder") == {staff, leader, on_wecom.id}
+    assert _told(tells, "campaign_rectification_reminder") == {staff, leader, on_wecom.id}
     assert {t.params["days"] for t in tells} == {3}
     assert window_staff not in {t.person_id for t in tells}  # signed, and not failing
 

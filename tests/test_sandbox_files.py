@@ -23,7 +23,8 @@ from aiohttp import web
 from bot.settings.loader import load_settings
 from sandbox.run import Sandbox, run_sandbox
 from sandbox.telegram.images import make_png
-from sandbox.web import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES, create_app
+from sandbox.web import create_app
+from sandbox.web_files import MAX_CAPTION_LENGTH, MAX_PHOTO_BYTES
 from tests.test_sandbox_browser import quiet_chats
 from workflow.dialogues.submit import DOCUMENT_TYPES, MAX_FILE_BYTES, MAX_FILES
 

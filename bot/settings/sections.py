@@ -103,6 +103,8 @@ class WecomSettings(BaseModel):
         64 * 1024
     )
     replay_window_seconds: Annotated[int, BeforeValidator(not_bool), Field(ge=30, le=3600)] = 300
+    #: Whether the bot sets the application's menu (menu/create) at start.
+    menu: bool = True
     #: The application's Secret (BAOSONG_WECOM_SECRET), for gettoken.
     secret: SecretStr | None = Field(default=None, exclude=True)
     #: The callback's Token (BAOSONG_WECOM_TOKEN), for signatures.

@@ -12,6 +12,7 @@ What the client does (../shared/spec/CHANNELS.md, "WeCom: the facts"):
 - `upload` (multipart `media`, the file name people see) returns a media id; `download`
   (`media/get`) returns the bytes and their file name; `update_card` settles a card by the
   click's one-use ResponseCode, with a new button text or a whole new card.
+- `create_menu` (`menu/create`) sets the application's menu (`channels.wecom.menu`).
 Messages and results are `channels.wecom.payloads`' types; errors are `channels.wecom.errors`'
 types, and `errors.classify` turns them into outbox verdicts.
 Nothing here retries beyond the one token refresh: the outbox decides.
@@ -39,6 +40,7 @@ from channels.wecom.errors import (
     Unexpected,
     error_of,
 )
+from channels.wecom.menu import MenuButton
 from channels.wecom.payloads import (
     ButtonCard,
     ButtonText,
@@ -272,6 +274,22 @@ class WeComClient:
             payload["template_card"] = change.wire()
         body = await self._post_json("message/update_template_card", payload)
         return CardUpdated(_users(body.get("invaliduser")))
+
+    async def create_menu(self, buttons: Sequence[MenuButton]) -> None:
+        """Sets the application's menu (replacing the one it had) for every member."""
+        raw = json.dumps({"button": [b.wire() for b in buttons]}, ensure_ascii=False).encode()
+        answer = await self._with_token(
+            "menu/create",
+            lambda token: self._request(
+                "menu/create",
+                "POST",
+                "/cgi-bin/menu/create",
+                {"access_token": token, "agentid": str(self.agent_id)},
+                data=raw,
+                content_type="application/json; charset=utf-8",
+            ),
+        )
+        self._checked("menu/create", answer)
 
     # -- the exchange
 

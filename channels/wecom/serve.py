@@ -23,6 +23,7 @@ from channels.wecom.api import WeComClient
 from channels.wecom.callback import CallbackConfig, callback_app, serving
 from channels.wecom.commands import BulletinParts
 from channels.wecom.dispatch import Dispatcher
+from channels.wecom.menu import app_menu
 from channels.wecom.render import wecom_texts
 from chat.channel import Channel
 from chat.texts import Texts
@@ -48,6 +49,7 @@ class WeComConfig:
     host: str
     port: int
     language: str = "zh"
+    menu: bool = False  # the app's menu set at start (`wecom.menu`)
 
 
 class TimedWork(Protocol):
@@ -114,6 +116,16 @@ class WeComSide:
         app.on_response_prepare.append(woken)
         return app
 
+    async def set_menu(self) -> bool:
+        """Sets the app's menu from the commands WeCom serves; False (logged) when WeCom
+        refused it, which leaves the old menu and stops nothing."""
+        try:
+            await self.channel.client.create_menu(app_menu(self.dispatcher.commands.served))
+        except Exception:
+            log.warning("WeCom: the application's menu could not be set", exc_info=True)
+            return False
+        return True
+
     @asynccontextmanager
     async def running(self, wake: Callable[[], None]) -> AsyncIterator[int]:
         """Serves the callback and runs the dispatcher (waking `wake`'s courier for what it
@@ -121,6 +133,8 @@ class WeComSide:
         self.dispatcher.wake_courier = wake
         await self.channel.start()
         try:
+            if self.config.menu:
+                await self.set_menu()
             async with serving(self.app(), self.config.host, self.config.port) as port:
                 self.port = port
                 log.info(

@@ -126,7 +126,9 @@ class MessageMethods(State):
         card = self.cards.get(task_id)
         if card is None or userid not in card.recipients:
             raise ValueError(f"{userid} has no card {task_id}")
-        keys = {str(b.get("key")) for b in card.wire.get("button_list", [])}
+        shown = card.shown.get(userid, card.wire)  # a settled card may offer new buttons
+        buttons = [*card.wire.get("button_list", []), *shown.get("button_list", [])]
+        keys = {str(b.get("key")) for b in buttons}
         if key not in keys:
             raise ValueError(f"card {task_id} has no button {key!r}")
         code = self._issue_code(task_id, self.clock())

@@ -1,7 +1,7 @@
 """The WeCom API server: HTTP front, tokens, media, injected failures, the callback hook.
 
 Routes under `/cgi-bin/` as WeCom's: `gettoken`, `message/send`,
-`message/update_template_card`, `media/upload`, `media/get`. Every answer is HTTP 200 with
+`message/update_template_card`, `media/upload`, `media/get`, `menu/create`. Every answer is HTTP 200 with
 WeCom's `errcode` (a file for media/get). Tokens last `token_lifetime` seconds of the
 emulator's clock; gettoken returns the same token while it is valid, like WeCom;
 `expire_tokens` (42001) and `revoke_tokens` (40014) end them early. Failures are injected
@@ -29,6 +29,7 @@ from typing import Self
 
 from aiohttp import BodyPartReader, web
 
+from sandbox.wecom.members import MemberMethods
 from sandbox.wecom.messages import MessageMethods
 from sandbox.wecom.store import (
     JSON,
@@ -72,7 +73,7 @@ class _Fault:
     times: int
 
 
-class FakeWeComApi(MessageMethods):
+class FakeWeComApi(MessageMethods, MemberMethods):
     """A WeCom server API stand-in on 127.0.0.1 for one corp and one self-built app."""
 
     def __init__(
@@ -110,6 +111,7 @@ class FakeWeComApi(MessageMethods):
             "gettoken": self._gettoken,
             "message/send": self._json_call(self.send_message),
             "message/update_template_card": self._json_call(self.update_card),
+            "menu/create": self._menu_create,
             "media/upload": self._upload,
             "media/get": self._media_get,
         }
@@ -267,6 +269,18 @@ class FakeWeComApi(MessageMethods):
             return _json(method(body))
 
         return call
+
+    async def _menu_create(self, request: web.Request) -> web.StreamResponse:
+        """menu/create: the app's menu (the agentid in the query, as WeCom takes it)."""
+        if request.query.get("agentid") != str(self.agent_id):
+            raise ApiError(40056, "invalid agentid")
+        try:
+            body = json.loads(await request.read())
+        except ValueError as error:
+            raise ApiError(47001, "data format error") from error
+        if not isinstance(body, dict):
+            raise ApiError(47001, "data format error")
+        return _json(self.set_menu(body))
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         """media/upload: the multipart part `media` kept under a new media id."""

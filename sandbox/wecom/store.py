@@ -105,6 +105,18 @@ class Recent:
         self.times.append(now)
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a member sent the app (a text, or an image by its media id), and where it falls
+    among the app's messages (`after`: how many deliveries there were then)."""
+
+    userid: str
+    msgtype: str
+    content: JSON
+    at: float
+    after: int
+
+
 Clock = Callable[[], float]
 #: A push of a callback event to the bot (see `sandbox.wecom.server`, "callbacks").
 CallbackSink = Callable[["CallbackEvent"], Awaitable[None]]
@@ -139,6 +151,8 @@ class State:
         self.members: set[str] | None = None  # None: every userid is a member
         self.invalid: set[str] = set()
         self.events: list[CallbackEvent] = []
+        self.written: list[Written] = []
+        self.menu: list[JSON] | None = None  # the app's menu, as menu/create set it
         self.sink: CallbackSink | None = None
         self._serial = 0
 

@@ -221,7 +221,8 @@ async def media(request: web.Request) -> web.Response:
 
 
 def _states(wecom: FakeWeComApi, cast: DemoCast) -> dict[int, Any]:
-    """What each WeCom chat holds now, to compare with the last look."""
+    """What each WeCom chat holds now (its messages, cards and the app's menu), to compare
+    with the last look."""
     by_userid = {p.wecom: p.id for p in cast.wecom}
     states: dict[int, list[Any]] = {p.id: [] for p in cast.wecom}
     for delivery in wecom.deliveries:
@@ -230,6 +231,8 @@ def _states(wecom: FakeWeComApi, cast: DemoCast) -> dict[int, Any]:
     for written in wecom.written:
         if written.userid in by_userid:
             states[by_userid[written.userid]].append(("w", written.after))
+    for person in states.values():  # the app's menu is every member's: set late, redrawn
+        person.append(("menu", repr(wecom.menu)))
     for card in wecom.cards.values():
         for userid in card.recipients:
             if userid in by_userid:

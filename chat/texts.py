@@ -198,6 +198,7 @@ _CORE_ZH: Final[dict[str, str]] = {
     "centre.desk_filter_month": "，{month} 送达",
     "centre.desk_filter_new": "，未登记",
     "centre.desk_filter_registered": "，已登记未采用",
+    "centre.desk_filters": "{unit}{month}{state}",  # the chosen filters, each part or empty
     "centre.archived": "🗄 信息 #{item} 已归档：不再出现在待处理中，已得分数不变。点“撤销归档”可恢复。",
     "centre.unarchived": "↩️ 信息 #{item} 已撤销归档，回到待处理。",
     "notice.item_registered": "📋 您的信息 #{item}《{title}》已由中心登记。",
@@ -635,6 +636,7 @@ _CORE_EN: Final[dict[str, str]] = {
     "centre.desk_filter_month": ", reached the centre in {month}",
     "centre.desk_filter_new": ", not registered",
     "centre.desk_filter_registered": ", registered without an adoption",
+    "centre.desk_filters": "{unit}{month}{state}",
     "centre.archived": "🗄 Item #{item} archived: off the desk, its points unchanged. “Undo archive” restores it.",
     "centre.unarchived": "↩️ Item #{item} is back on the desk.",
     "notice.item_registered": "📋 Your item #{item} “{title}” was registered by the centre.",

@@ -17,6 +17,7 @@ ZH: Final[dict[str, str]] = {
     "route.hint": "· {label}（{why}）→ {outlets}",
     "route.by_category": "类别相符",
     "route.by_markers": "含“{markers}”",
+    "route.why_both": "{category}；{markers}",
     "route.no_hint": "· 没有匹配的建议，请按需要勾选。",
     "route.stored": "已确认的去向：{outlets}",
     "route.howto": (
@@ -163,6 +164,7 @@ EN: Final[dict[str, str]] = {
     "route.hint": "· {label} ({why}) → {outlets}",
     "route.by_category": "its category",
     "route.by_markers": "mentions “{markers}”",
+    "route.why_both": "{category}；{markers}",
     "route.no_hint": "· No hint matches; choose as needed.",
     "route.stored": "Routes confirmed so far: {outlets}",
     "route.howto": (

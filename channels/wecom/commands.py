@@ -5,8 +5,8 @@ The dispatcher (`channels.wecom.dispatch`) hands over what the conversation engi
 take; here it is answered as Telegram answers it, by the same services and the same
 channel-neutral commands (`workflow.commands`):
 - "绑定 CODE" joins by invite; a sign-off card's 同意 is the sign-off service's (the card then
-  shows "✅ 已同意（张伟）" for everyone); an editor's 登记采用 offers the outlets and an outlet's
-  press records the adoption, as Telegram's desk does;
+  shows "✅ 已同意（张伟）" for everyone); 「待处理」 and an editor's buttons are the desk's
+  (`channels.wecom.desk`), as Telegram's desk answers them;
 - a command's word (「我的信息」「本单位」「排名」「通报」「查看」「查找」「待审签」「写作任务」
   「任务列表」「帮助」) is that neutral command, the words after it its argument; an item's
   📄 全文 and 撤回 and a task's buttons are the neutral presses;
@@ -28,10 +28,10 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from channels.wecom import desk
 from channels.wecom.adapter import WECOM
 from channels.wecom.render import card_text, phrase
 from chat import actions
-from chat.actions import editor as ed
 from chat.actions import item as it
 from chat.actions import signoff as so
 from chat.actions import tasks as tk
@@ -43,7 +43,7 @@ from storage import files
 from storage.db import Database
 from storage.models import Account, Person, RoleGrant
 from storage.sessions import LedgerSessions
-from workflow import centre, joining, reach, signoff
+from workflow import joining, reach, signoff
 from workflow.commands import Answer, hints, lookup
 from workflow.commands import start as starting
 from workflow.commands import tasks as task_commands
@@ -60,6 +60,7 @@ DIALOGUE_COMMANDS: Final = frozenset({"submit", "visit", "brief", "campaign", "i
 #: The neutral commands WeCom answers here (the bulletin only when its wording is handed in).
 NEUTRAL_COMMANDS: Final = frozenset(
     {"start", "help", "cancel", "my", "unit", "rank", "item", "find", "pending", "task", "tasks"}
+    | {"queue"}
 )
 
 #: A month's bulletin in message-sized parts of prepared Telegram HTML (report, reader's unit).
@@ -222,7 +223,7 @@ class Commands:
         neutral = NEUTRAL_COMMANDS | ({"bulletin"} if self.bulletin_parts else set())
         return DIALOGUE_COMMANDS | neutral
 
-    # -- joining, signing, adopting
+    # -- joining, signing
 
     async def join(self, account: Account, code: str, out: Out) -> None:
         """Binds the member to an invite's unit and role, welcomes them, and offers the steps
@@ -285,67 +286,6 @@ class Commands:
         self.speaker.settle(event.origin, Phrase("signoff.approved", {"by": person.name}), out)
         out.queued = True
 
-    async def adopt(self, person: Person, press: ed.ItemAction | ed.Outlet, out: Out) -> None:
-        """An editor's 登记采用, as Telegram's desk does it: the outlets offered (a card, or
-        numbered replies past six), then the outlet's press records the adoption (the service
-        re-checks the editor and the item) and offers its follow-ups (date, reference, withdraw)."""
-        texts, rules = self.texts, self.rules
-        today = rules.local_now(self.db.clock()).date()
-        names = list(rules.outlets)
-        try:
-            if isinstance(press, ed.ItemAction):
-                await centre.adoptable(self.db, person, press.item_id)
-                offered = [
-                    [
-                        [
-                            texts(
-                                "centre.outlet_button",
-                                name=o.name,
-                                level=o.level,
-                                points=rules.policy.points_for_level(o.level),
-                            ),
-                            ed.encode(ed.Outlet(press.item_id, n)),
-                        ]
-                    ]
-                    for n, o in enumerate(rules.outlets.values())
-                ]
-                ask = texts("centre.choose_outlet", item=press.item_id, today=today.isoformat())
-                out.text(ask, offered)
-                return
-            if not 0 <= press.index < len(names):
-                raise Refused("forged")
-            adopted = await centre.adopt(
-                self.db,
-                rules,
-                person,
-                press.item_id,
-                outlet_name=names[press.index],
-                adopted_on=today,
-            )
-        except Refused as refused:
-            self.speaker.refusal(refused, out)
-            return
-        a = adopted.adoption
-        follow: tuple[tuple[tuple[str, ed.AdoptionVerb], ...], ...] = (
-            (("btn.adoption_day", "day"), ("btn.adoption_ref", "ref")),
-            (("btn.withdraw", "wd"),),
-        )
-        out.text(
-            texts(
-                "centre.adopted",
-                outlet=a.outlet,
-                item=press.item_id,
-                level=a.level,
-                points=a.points,
-                total=adopted.item_points,
-            ),
-            [
-                [[texts(label), ed.encode(ed.AdoptionAction(verb, a.id))] for label, verb in row]
-                for row in follow
-            ],
-        )
-        out.queued = True  # the author's notice, queued by the service
-
     # -- outside dialogues
 
     async def outside(
@@ -356,11 +296,9 @@ class Commands:
         if isinstance(press, so.Signoff) and press.decision == "a":
             await self.approve(person, event, out)
             return "signoff"
-        if isinstance(press, ed.Outlet) or (
-            isinstance(press, ed.ItemAction) and press.verb == "adopt"
-        ):
-            await self.adopt(person, press, out)
-            return "adoption"
+        if desk.takes(press):
+            await self.send(await desk.press(self.db, self.rules, person, press), out, event.origin)
+            return "desk"
         if isinstance(press, it.FullText | it.Withdraw | tk.TaskAction | tk.TaskLink):
             await self.send(await self._pressed(person, press, event.origin), out, event.origin)
             return "command"
@@ -446,6 +384,8 @@ class Commands:
             return await task_commands.open_task(db, rules, person, typed)
         if command == "tasks":
             return await task_commands.list_tasks(db, person, grants)
+        if command == "queue":
+            return await desk.queue(db, rules, person, typed)
         return None
 
     def _served_only(self, answer: Answer) -> Answer:

@@ -15,6 +15,7 @@ from chat.actions import Button, Rows
 from chat.actions import admin as ad
 from chat.actions import announce as an
 from chat.dialogue import Ref, Reply
+from chat.texts import Raw
 from scoring.vocab import Role, UnitKind
 from storage import people, units
 from storage.db import Database
@@ -123,8 +124,10 @@ async def revoke_menu(
             Button(
                 "btn.revoke_grant",
                 ad.Revoke(grant.id),
-                {
-                    "holder": f"{unit.name + ' · ' if unit else ''}{person.name}"[:REVOKE_LABEL],
+                {  # a label is plain text on every channel: the names are not escaped
+                    "holder": Raw(
+                        f"{unit.name + ' · ' if unit else ''}{person.name}"[:REVOKE_LABEL]
+                    ),
                     "role": Ref(f"role.{grant.role.value}"),
                 },
             ),

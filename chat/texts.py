@@ -333,6 +333,8 @@ _CORE_ZH: Final[dict[str, str]] = {
     "admin.invite_usage": "用法：[cmd invite] 单位名称 角色\n角色：{roles}\n中心角色（编辑等）也请写其所在科室。",
     "admin.invite_made": "邀请链接（{unit}，{role}，{hours} 小时内有效，仅可使用一次）：\n{link}\n\n或让对方向机器人发送：[code][cmd start] {code}[/code]",
     "admin.units_head": "单位与人员：",
+    "admin.holder": "{name}（{role}）",
+    "btn.revoke_grant": "{holder} · {role}",
     "admin.unit_line": "[b]{unit}[/b]：{people}",
     "admin.no_people": "（无）",
     "admin.noinformant_none": "所有单位都已落实信息员。",
@@ -358,6 +360,7 @@ _CORE_ZH: Final[dict[str, str]] = {
         "{year}年{month}月的通报保持原样，更正将列入下一期通报并计入全年。"
     ),
     "admin.noinformant_head": "未落实信息员的单位（第三条；年终扣信息分值 50%）：",
+    "admin.noinformant_line": "· {unit}",
     # scheduled messages
     "bulletin.head": "[b]{year}年{month}月 信息报送情况通报[/b]",
     "bulletin.line": "{rank}. {unit}：{score} 分（报送 {count}/{quota}{met}，采用 {adopted} 条{late}{informant}）",
@@ -763,6 +766,8 @@ _CORE_EN: Final[dict[str, str]] = {
     "admin.invite_usage": "Usage: [cmd invite] UNIT ROLE\nRoles: {roles}\nCentre roles (editor…) also name their section.",
     "admin.invite_made": "Invite link ({unit}, {role}, valid {hours} hours, single use):\n{link}\n\nOr send the bot: [code][cmd start] {code}[/code]",
     "admin.units_head": "Units and people:",
+    "admin.holder": "{name}（{role}）",
+    "btn.revoke_grant": "{holder} · {role}",
     "admin.unit_line": "[b]{unit}[/b]: {people}",
     "admin.no_people": "(nobody)",
     "admin.noinformant_none": "Every unit has an informant.",
@@ -788,6 +793,7 @@ _CORE_EN: Final[dict[str, str]] = {
         " {year}-{month} bulletin stays as published; the next one lists the correction."
     ),
     "admin.noinformant_head": "Units without an informant (第三条; −50% at year end):",
+    "admin.noinformant_line": "· {unit}",
     "bulletin.head": "[b]Information bulletin {year}-{month}[/b]",
     "bulletin.line": "{rank}. {unit}: {score} points (items {count}/{quota}{met}, adopted {adopted}{late}{informant})",
     "bulletin.line_mine": "👉 [b]{rank}. {unit}: {score} points (items {count}/{quota}{met}, adopted {adopted}{late}{informant})[/b]",

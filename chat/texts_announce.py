@@ -21,6 +21,13 @@ ZH: Final[dict[str, str]] = {
     "ann.file_kind.photo": "图片",
     "ann.file_kind.document": "文件",
     "ann.want_text": "请输入通知正文，或发送图片、文件。发送 [cmd cancel] 取消。",
+    "ann.ask_text_photo": (
+        "📢 [b]发布通知[/b]（第八条：信息员培训、工作通知）\n"
+        "请直接输入通知正文；也可以先发送一张图片，再输入正文作为图片说明。\n"
+        "这里不能向应用发送文件：培训材料等文件请截图发送，或在正文里写明获取方式（如下载链接）。\n"
+        "随时发送 [cmd cancel] 取消。"
+    ),
+    "ann.want_text_photo": "请输入通知正文，或发送一张图片（这里不能发送文件）。发送 [cmd cancel] 取消。",
     "ann.use_buttons": "请点击上面消息中的按钮继续；发送 [cmd cancel] 取消。",
     "ann.audience": (
         "👥 [b]选择接收对象[/b]\n"
@@ -130,6 +137,7 @@ ZH: Final[dict[str, str]] = {
     "guide.chain_line": "· {unit}（{kind}）：{steps}",
     "guide.chain_kind": "· {kind}：{steps}",
     "guide.chain_steps": "撰写 → {signers} → 报送市政务服务中心",
+    "guide.chain_then": "{before} → {next}",
     "guide.chain_sign": "{role}审签",
     "guide.chain_direct": "撰写后直接报送市政务服务中心（无需审签）",
     "guide.section_staff": "中心科室其他工作人员",
@@ -167,6 +175,14 @@ EN: Final[dict[str, str]] = {
     "ann.file_kind.photo": "photo",
     "ann.file_kind.document": "file",
     "ann.want_text": "Please type the text, or send a photo or a file. [cmd cancel] stops.",
+    "ann.ask_text_photo": (
+        "📢 [b]New announcement[/b] (第八条: training, notices)\n"
+        "Type the text; or send a photo first, then type the text as its caption.\n"
+        "Files cannot be sent to the app here: send a screenshot of training material, or say "
+        "in the text where to get it (a download link).\n"
+        "[cmd cancel] stops at any time."
+    ),
+    "ann.want_text_photo": "Please type the text, or send a photo (files cannot be sent here). [cmd cancel] stops.",
     "ann.use_buttons": "Please use the buttons of the message above; [cmd cancel] stops.",
     "ann.audience": (
         "👥 [b]Choose the recipients[/b]\n"
@@ -286,6 +302,7 @@ EN: Final[dict[str, str]] = {
     "guide.chain_line": "· {unit} ({kind}): {steps}",
     "guide.chain_kind": "· {kind}: {steps}",
     "guide.chain_steps": "write → {signers} → the service centre",
+    "guide.chain_then": "{before} → {next}",
     "guide.chain_sign": "signed by {role}",
     "guide.chain_direct": "write → straight to the service centre (no sign-off)",
     "guide.section_staff": "Other staff of a centre section",

@@ -90,6 +90,8 @@ def _address(value: object) -> object:
             )
         if channel == TELEGRAM:  # telegram:123 is the plain number
             return int(rest) if re.fullmatch(r"-?[0-9]+", rest.strip()) else value.strip()
+        if channel == "wecom":  # WeCom's userids are case-insensitive; callbacks lower-case them
+            return f"{channel}:{rest.strip().lower()}"
         return f"{channel}:{rest.strip()}"
     return value
 

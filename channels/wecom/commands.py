@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from channels.wecom import desk
+from channels.wecom import admin, desk
 from channels.wecom.adapter import WECOM
 from channels.wecom.render import card_text, phrase
 from chat import actions
@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 #: Parameters that say how a reply is drawn, not what it says.
 DRAWING: Final = frozenset({"settle", "file", "split"})
 #: The commands whose flows WeCom's engine runs (the other flows start from presses).
-DIALOGUE_COMMANDS: Final = frozenset({"submit", "visit", "brief", "campaign", "invite"})
+DIALOGUE_COMMANDS: Final = frozenset({"submit", "visit", "brief", "campaign", "invite", "announce"})
 #: The neutral commands WeCom answers here (the bulletin only when its wording is handed in).
 NEUTRAL_COMMANDS: Final = frozenset(
     {"start", "help", "cancel", "my", "unit", "rank", "item", "find", "pending", "task", "tasks"}
@@ -221,7 +221,7 @@ class Commands:
     def served(self) -> Collection[str]:
         """The command ids WeCom answers, by a dialogue or here."""
         neutral = NEUTRAL_COMMANDS | ({"bulletin"} if self.bulletin_parts else set())
-        return DIALOGUE_COMMANDS | neutral
+        return DIALOGUE_COMMANDS | neutral | admin.COMMANDS
 
     # -- joining, signing
 
@@ -302,6 +302,10 @@ class Commands:
         if isinstance(press, it.FullText | it.Withdraw | tk.TaskAction | tk.TaskLink):
             await self.send(await self._pressed(person, press, event.origin), out, event.origin)
             return "command"
+        if admin.takes(press):
+            given = await admin.pressed(self.db, self.rules, account, person, grants, press)
+            await self.send(given, out, event.origin)
+            return "command"
         if press is not None:
             key = "confirm_stale" if isinstance(press, so.ConfirmReturn) else "not_allowed"
             self.speaker.refusal(Refused(key, minutes=self.minutes), out)
@@ -361,6 +365,8 @@ class Commands:
     ) -> Answer | None:
         """A neutral command's answer (None: a dialogue's command its flow did not start)."""
         db, rules = self.db, self.rules
+        if command in admin.COMMANDS:
+            return await admin.command(db, rules, account, person, grants, command, typed)
         if command in ("help", "start"):
             return self._served_only(await starting.help_for(db, rules, account))
         if command == "my":

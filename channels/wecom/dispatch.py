@@ -31,6 +31,7 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
+from channels.wecom import admin
 from channels.wecom.adapter import WECOM, WeComChannel, press_ref
 from channels.wecom.commands import BulletinParts, Commands, Out
 from chat import actions
@@ -50,9 +51,8 @@ from workflow.rules import CentreRules
 
 log = logging.getLogger(__name__)
 
-#: The flows WeCom runs on the engine: every one but /announce (its limits and file handling
-#: are still Telegram's).
-FLOWS: Final = tuple(name for name in ALL_FLOWS if name != "announce")
+#: The flows WeCom runs on the engine: every one (/announce with WeCom's limits: `admin`).
+FLOWS: Final = tuple(ALL_FLOWS)
 #: Claims of one row before it is given up (logged, marked so, and the next rows go on).
 MAX_ATTEMPTS: Final = 5
 #: Seconds between looks at the inbox when nothing woke the dispatcher.
@@ -79,7 +79,11 @@ class Dispatcher:
         self.db = db
         self.channel = channel
         self.wake_courier = wake
-        self.engine: Engine = Dialogues(db, rules).engine(LedgerSessions(db), flows=FLOWS)
+        self.engine: Engine = Dialogues(db, rules).engine(
+            LedgerSessions(db),
+            flows=FLOWS,
+            announcing=admin.announcing(db, channel.texts, channel.capabilities),
+        )
         self.commands = Commands(
             db,
             rules,
@@ -173,6 +177,8 @@ class Dispatcher:
                 await self.commands.join(account, code, out)
                 return "joined"
         person, grants = await joining.whoami(self.db, account)
+        if person is None:  # a configured admin who never joined is made a person
+            person = await admin.enrol(self.db, self.rules, account)
         if person is None:
             out.text(self.texts("stranger"))
             return "stranger"

@@ -45,12 +45,16 @@ AUDIENCE_STEPS = frozenset({"all", "u", "ub", "pv", "x"})
 @dataclass(frozen=True, slots=True)
 class Announcing:
     """What the channel layer hands the flow: the limits an announcement must fit (the
-    narrowest of the channels served), the heading a file's caption starts with, and whether
-    the person is in the middle of a /submit that channel still runs itself."""
+    narrowest of the channels served), the heading a file's caption starts with, whether
+    the person is in the middle of a /submit that channel still runs itself, and how the
+    text is asked for and asked again (a channel people cannot send files on offers a photo
+    and says what to do with a file)."""
 
     capabilities: Capabilities = TELEGRAM
     caption_head: str = ""
     submitting: Callable[[int], Awaitable[bool]] | None = None
+    ask_text: str = "ann.ask_text"
+    want_text: str = "ann.want_text"
 
 
 def _cleared(event: Inbound) -> list[Reply]:
@@ -339,7 +343,7 @@ class AnnounceFlows(Base):
             """The text; after a file, its caption (a refused caption said first)."""
             file = draft.get("file")
             if not file:
-                return Reply("ann.ask_text")
+                return Reply(setting.ask_text)
             name: Any = {
                 "photo": Ref("ann.file_kind.photo"),
             }.get(str(file[0])) or (file[2] or Ref("ann.file_kind.document"))
@@ -402,7 +406,7 @@ class AnnounceFlows(Base):
                     presses=(an.Step,),
                     press_test=lambda press: press == CANCEL,
                     takes_files=True,
-                    misfit="ann.want_text",
+                    misfit=setting.want_text,
                 ),
                 Step(
                     "audience",
@@ -430,7 +434,7 @@ class AnnounceFlows(Base):
                 ),
             ),
             finish=finish,
-            not_text="ann.want_text",
+            not_text=setting.want_text,
             aside=True,
         )
 

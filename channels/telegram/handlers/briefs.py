@@ -26,7 +26,6 @@ from workflow.outcomes import Refused
 from .answers import send_answer
 from .common import acknowledge, current, explain, press_chat, send_stored_file
 
-
 # --- drafting: the engine's; what it leaves -------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from storage import adoptions, items, people, routes, units, webnews
 from storage.db import Database, Tx
 from storage.models import Adoption, Item, Person
 from storage.webnews import WebNews
+from workflow.briefs import IMAGE_TYPES
 from workflow.centre import REFERENCE_MAX, editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
@@ -136,6 +137,28 @@ def returned_buttons(item_id: int, news_id: int, round_: int) -> Rows:
     )
 
 
+async def _photo_notices(tx: Tx, item: Item, recipients: list[Person], event: str) -> list[Notice]:
+    """The item's photos (and image files) as they stand now, each sent just before a request
+    so the signer or publisher sees what the website would show with the text."""
+    pictures = [
+        f
+        for f in await items.files_of(tx, item.id)
+        if f.kind == "photo" or (f.mime_type or "") in IMAGE_TYPES
+    ]
+    return [
+        Notice(
+            p.id,
+            "attachment",
+            {"kind": f.kind, "file": f.file_key, "name": f.file_name or ""},
+            item.id,
+            event=f"{event}:{f.id}",
+        )
+        for p in recipients
+        if p.reachable
+        for f in pictures
+    ]
+
+
 def _signing_notices(
     news: WebNews,
     item: Item,
@@ -191,7 +214,8 @@ async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Se
         raise Refused("web_in_progress", item=item.id, state=existing.state)
     unit = await units.get_unit(tx, item.unit_id)
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
-    notices = _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
+    notices = await _photo_notices(tx, item, leaders, f"web:{news.id}:{news.round}:sign")
+    notices += _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
     await post(tx, notices)
     return Sent(news, item, len([p for p in leaders if p.reachable]), notices)
 
@@ -211,7 +235,8 @@ async def restart_in(tx: Tx, editor: Person, item: Item) -> list[Notice]:
     assert again is not None
     unit = await units.get_unit(tx, item.unit_id)
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
-    notices = _signing_notices(
+    notices = await _photo_notices(tx, item, leaders, f"web:{again.id}:{again.round}:sign")
+    notices += _signing_notices(
         again, item, unit.name if unit else "", editor.name, leaders, key="web_sign_again"
     )
     if news.state == "approved":
@@ -309,6 +334,7 @@ async def decide(
             ]
             publishers = len(admins)
             unit = await units.get_unit(tx, item.unit_id)
+            notices += await _photo_notices(tx, item, admins, f"web:{event}:publish")
             for admin in admins:
                 assert admin.reachable
                 notices.append(

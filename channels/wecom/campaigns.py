@@ -42,6 +42,9 @@ ASKS_FILES: Final = frozenset(
     {"campaign.ask_evidence", "campaign.ask_report", "campaign.ask_rectify"}
 )
 
+#: Replies that ask for a file to be sent back, which WeCom members cannot do: a line says so.
+SENDS_BACK: Final = frozenset({"campaign.score_sheet"})
+
 
 def survey_word(token: str) -> str:
     """What a member sends to open a unit's survey."""
@@ -59,7 +62,7 @@ def survey_token(text: str) -> str | None:
 
 def for_wecom(replies: Iterable[Reply]) -> list[Reply]:
     """Campaign replies as WeCom can act on them: no upload buttons, and a question that asks
-    for files told what WeCom takes."""
+    for files (or to send a workbook back) told what WeCom takes."""
     worded = []
     for reply in replies:
         rows = tuple(
@@ -73,6 +76,8 @@ def for_wecom(replies: Iterable[Reply]) -> list[Reply]:
         also = reply.also
         if reply.key in ASKS_FILES:
             also = (*also, Reply("campaign.wecom_photos_only"))
+        if reply.key in SENDS_BACK:
+            also = (*also, Reply("campaign.wecom_no_upload"))
         worded.append(replace(reply, buttons=rows, also=also))
     return worded
 

@@ -21,12 +21,11 @@ from storage import adoptions, items, people, routes, units, webnews
 from storage.db import Database, Tx
 from storage.models import Adoption, Item, Person
 from storage.webnews import WebNews
-from workflow.briefs import IMAGE_TYPES
 from workflow.centre import REFERENCE_MAX, editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import check_reason, clean_text
+from workflow.submission import attachment_notices, check_reason, clean_text
 
 PREVIEW = 1200  # characters of the body shown in a sign-off request
 
@@ -138,38 +137,16 @@ def returned_buttons(item_id: int, news_id: int, round_: int) -> Rows:
 
 
 async def _photo_notices(tx: Tx, item: Item, recipients: list[Person], event: str) -> list[Notice]:
-    """The item's photos (and image files) as they stand now, each sent just before a request
-    so the signer or publisher sees what the website would show with the text."""
-    pictures = [
-        f
-        for f in await items.files_of(tx, item.id)
-        if f.kind == "photo" or (f.mime_type or "") in IMAGE_TYPES
-    ]
-    return [
-        Notice(
-            p.id,
-            "attachment",
-            {"kind": f.kind, "file": f.file_key, "name": f.file_name or ""},
-            item.id,
-            event=f"{event}:{f.id}",
-        )
-        for p in recipients
-        if p.reachable
-        for f in pictures
-    ]
+    """The item's photos as they stand now, each sent just before a request (the site's too)."""
+    found = await attachment_notices(tx, item, recipients, event)
+    return [n for n in found if n.params["kind"] == "photo"]
 
 
-def _signing_notices(
-    news: WebNews,
-    item: Item,
-    unit: str,
-    by: str,
-    leaders: list[Person],
-    *,
-    key: str = "web_sign_request",
+async def _signing_notices(
+    tx: Tx, news: WebNews, item: Item, unit: str, by: str, leaders: list[Person], key: str
 ) -> list[Notice]:
-    """Asks every centre leader to sign the round, with 同意发布 / 退回 buttons (and 📄 全文
-    when the request shows only the start)."""
+    """Asks every centre leader to sign the round, after the item's photos, with 同意发布 /
+    退回 buttons (and 📄 全文 when the request shows only the start)."""
     body = news.body if len(news.body) <= PREVIEW else news.body[:PREVIEW] + "…"
     base = f"{news.id}:{news.round}"
     params = {
@@ -182,7 +159,8 @@ def _signing_notices(
         "buttons": sign_buttons(news.id, news.round)
         + (((Button("btn.full_text", it.FullText(item.id)),),) if len(news.body) > PREVIEW else ()),
     }
-    return [Notice(p.id, key, dict(params), item.id, event=base) for p in leaders if p.reachable]
+    asks = [Notice(p.id, key, dict(params), item.id, event=base) for p in leaders if p.reachable]
+    return await _photo_notices(tx, item, leaders, f"web:{base}:sign") + asks
 
 
 async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
@@ -214,8 +192,8 @@ async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Se
         raise Refused("web_in_progress", item=item.id, state=existing.state)
     unit = await units.get_unit(tx, item.unit_id)
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
-    notices = await _photo_notices(tx, item, leaders, f"web:{news.id}:{news.round}:sign")
-    notices += _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
+    unit_name, key = unit.name if unit else "", "web_sign_request"
+    notices = await _signing_notices(tx, news, item, unit_name, editor.name, leaders, key)
     await post(tx, notices)
     return Sent(news, item, len([p for p in leaders if p.reachable]), notices)
 
@@ -235,9 +213,8 @@ async def restart_in(tx: Tx, editor: Person, item: Item) -> list[Notice]:
     assert again is not None
     unit = await units.get_unit(tx, item.unit_id)
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
-    notices = await _photo_notices(tx, item, leaders, f"web:{again.id}:{again.round}:sign")
-    notices += _signing_notices(
-        again, item, unit.name if unit else "", editor.name, leaders, key="web_sign_again"
+    notices = await _signing_notices(
+        tx, again, item, unit.name if unit else "", editor.name, leaders, "web_sign_again"
     )
     if news.state == "approved":
         notices += [

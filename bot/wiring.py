@@ -198,4 +198,5 @@ def wecom_side(settings: Settings, db: Database, rules: CentreRules) -> WeComSid
         rules,
         bulletin_parts=bulletin_parts(Texts(settings.language.value)),
         bulletin_document=settings.bulletin.document,
+        render_issue=render_issue,
     )

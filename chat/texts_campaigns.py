@@ -275,6 +275,16 @@ ZH: Final[dict[str, str]] = {
         "（每个账号对每个单位限评一次）。"
     ),
     "campaign.survey_code": "{unit}：{link}",
+    "campaign.survey_words": (
+        "📊 [b]{title}[/b] 民主测评口令：每个单位一个，企业微信成员向本应用发送口令即可参加"
+        "（每个账号对每个单位限评一次）。"
+    ),
+    "campaign.survey_word": "{unit}：「{word}」",
+    "campaign.wecom_no_upload": (
+        "企业微信成员不能向应用发送文件，评分表无法在这里上传；"
+        "考核小组成员可发送 [cmd campaigns]，点单位逐项评分。"
+    ),
+    "campaign.wecom_photos_only": "（企业微信不能向应用发送文件：佐证材料请拍照发送，或输入文字说明。）",
     "btn.campaign_survey_qr": "📊 测评二维码",
     "btn.survey_satisfied": "满意",
     "btn.survey_basic": "基本满意",

@@ -25,7 +25,7 @@ from workflow.centre import REFERENCE_MAX, editor_grant, record_adoption_at
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
-from workflow.submission import check_reason, clean_text
+from workflow.submission import attachment_notices, check_reason, clean_text
 
 PREVIEW = 1200  # characters of the body shown in a sign-off request
 
@@ -136,17 +136,17 @@ def returned_buttons(item_id: int, news_id: int, round_: int) -> Rows:
     )
 
 
-def _signing_notices(
-    news: WebNews,
-    item: Item,
-    unit: str,
-    by: str,
-    leaders: list[Person],
-    *,
-    key: str = "web_sign_request",
+async def _photo_notices(tx: Tx, item: Item, recipients: list[Person], event: str) -> list[Notice]:
+    """The item's photos as they stand now, each sent just before a request (the site's too)."""
+    found = await attachment_notices(tx, item, recipients, event)
+    return [n for n in found if n.params["kind"] == "photo"]
+
+
+async def _signing_notices(
+    tx: Tx, news: WebNews, item: Item, unit: str, by: str, leaders: list[Person], key: str
 ) -> list[Notice]:
-    """Asks every centre leader to sign the round, with 同意发布 / 退回 buttons (and 📄 全文
-    when the request shows only the start)."""
+    """Asks every centre leader to sign the round, after the item's photos, with 同意发布 /
+    退回 buttons (and 📄 全文 when the request shows only the start)."""
     body = news.body if len(news.body) <= PREVIEW else news.body[:PREVIEW] + "…"
     base = f"{news.id}:{news.round}"
     params = {
@@ -159,7 +159,8 @@ def _signing_notices(
         "buttons": sign_buttons(news.id, news.round)
         + (((Button("btn.full_text", it.FullText(item.id)),),) if len(news.body) > PREVIEW else ()),
     }
-    return [Notice(p.id, key, dict(params), item.id, event=base) for p in leaders if p.reachable]
+    asks = [Notice(p.id, key, dict(params), item.id, event=base) for p in leaders if p.reachable]
+    return await _photo_notices(tx, item, leaders, f"web:{base}:sign") + asks
 
 
 async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Sent:
@@ -191,7 +192,8 @@ async def _propose(tx: Tx, rules: CentreRules, editor: Person, item: Item) -> Se
         raise Refused("web_in_progress", item=item.id, state=existing.state)
     unit = await units.get_unit(tx, item.unit_id)
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
-    notices = _signing_notices(news, item, unit.name if unit else "", editor.name, leaders)
+    unit_name, key = unit.name if unit else "", "web_sign_request"
+    notices = await _signing_notices(tx, news, item, unit_name, editor.name, leaders, key)
     await post(tx, notices)
     return Sent(news, item, len([p for p in leaders if p.reachable]), notices)
 
@@ -211,8 +213,8 @@ async def restart_in(tx: Tx, editor: Person, item: Item) -> list[Notice]:
     assert again is not None
     unit = await units.get_unit(tx, item.unit_id)
     leaders = await people.role_holders_anywhere(tx, Role.CENTRE_LEADER)
-    notices = _signing_notices(
-        again, item, unit.name if unit else "", editor.name, leaders, key="web_sign_again"
+    notices = await _signing_notices(
+        tx, again, item, unit.name if unit else "", editor.name, leaders, "web_sign_again"
     )
     if news.state == "approved":
         notices += [
@@ -309,6 +311,7 @@ async def decide(
             ]
             publishers = len(admins)
             unit = await units.get_unit(tx, item.unit_id)
+            notices += await _photo_notices(tx, item, admins, f"web:{event}:publish")
             for admin in admins:
                 assert admin.reachable
                 notices.append(

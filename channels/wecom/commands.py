@@ -8,8 +8,9 @@ channel-neutral commands (`workflow.commands`):
   shows "✅ 已同意（张伟）" for everyone); 「待处理」 and an editor's buttons are the desk's
   (`channels.wecom.desk`), as Telegram's desk answers them;
 - a command's word (「我的信息」「本单位」「排名」「通报」「查看」「查找」「待审签」「写作任务」
-  「任务列表」「帮助」) is that neutral command, the words after it its argument; an item's
-  📄 全文 and 撤回 and a task's buttons are the neutral presses;
+  「任务列表」「帮助」「简报」「网站信息」「考核」) is that neutral command, the words after it its
+  argument; an item's 📄 全文 and 撤回, a task's buttons, an issue's, website news' and a
+  campaign's presses are the neutral presses (`publishing`, `campaigns`);
 - a stray text, or a command WeCom does not serve yet, gets the neutral hint; a press nobody
   takes is refused as on Telegram.
 
@@ -28,7 +29,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from channels.wecom import admin, desk
+from channels.wecom import admin, desk, publishing
+from channels.wecom import campaigns as wecom_campaigns
 from channels.wecom.adapter import WECOM
 from channels.wecom.render import card_text, phrase
 from chat import actions
@@ -44,6 +46,7 @@ from storage.db import Database
 from storage.models import Account, Person, RoleGrant
 from storage.sessions import LedgerSessions
 from workflow import joining, reach, signoff
+from workflow.briefs import Render
 from workflow.commands import Answer, hints, lookup
 from workflow.commands import start as starting
 from workflow.commands import tasks as task_commands
@@ -61,6 +64,8 @@ DIALOGUE_COMMANDS: Final = frozenset({"submit", "visit", "brief", "campaign", "i
 NEUTRAL_COMMANDS: Final = frozenset(
     {"start", "help", "cancel", "my", "unit", "rank", "item", "find", "pending", "task", "tasks"}
     | {"queue"}
+    | publishing.COMMANDS
+    | {"campaigns"}
 )
 
 #: A month's bulletin in message-sized parts of prepared Telegram HTML (report, reader's unit).
@@ -204,8 +209,10 @@ class Commands:
         minutes: int,
         bulletin_parts: BulletinParts | None = None,
         bulletin_document: bool = True,
+        render_issue: Render | None = None,
     ) -> None:
         self.db = db
+        self.render_issue = render_issue
         self.minutes = minutes
         self.rules = rules
         self.speaker = Speaker(texts)
@@ -306,6 +313,9 @@ class Commands:
             given = await admin.pressed(self.db, self.rules, account, person, grants, press)
             await self.send(given, out, event.origin)
             return "command"
+        if press is not None and (answer := await self._published(person, press)) is not None:
+            await self.send(answer, out, event.origin)
+            return "command"
         if press is not None:
             key = "confirm_stale" if isinstance(press, so.ConfirmReturn) else "not_allowed"
             self.speaker.refusal(Refused(key, minutes=self.minutes), out)
@@ -392,7 +402,17 @@ class Commands:
             return await task_commands.list_tasks(db, person, grants)
         if command == "queue":
             return await desk.queue(db, rules, person, typed)
-        return None
+        return await publishing.command(
+            db, rules, person, grants, command, typed
+        ) or await wecom_campaigns.command(db, rules, person, command)
+
+    async def _published(self, person: Person, press: object) -> Answer | None:
+        """An issue's, website news' or campaign's press (`publishing`, `campaigns`)."""
+        db, rules, language = self.db, self.rules, self.texts.language
+        render = self.render_issue
+        return await publishing.press(
+            db, rules, person, press, render=render, language=language
+        ) or await wecom_campaigns.press(db, rules, person, press)
 
     def _served_only(self, answer: Answer) -> Answer:
         """A help (or a hint) listing only the commands WeCom serves: the lines of the others

@@ -8,7 +8,9 @@ dispatcher claims the stored rows one at a time in arrival order and turns each 
   numbered menu (`WeComChannel.choice`); a command's word (「报送」 …) is that command, the words
   after it its argument; anything else is a typed answer;
 - an image: fetched (media/get) and kept as bytes in the ledger, as the Telegram side keeps a
-  photo, when a dialogue asks for files; the engine sees its key;
+  photo, when a dialogue asks for files (a campaign's evidence too); the engine sees its key;
+- the survey's word (「测评 <token>」), its card and the comment after it are the survey's,
+  a stranger's too (`channels.wecom.campaigns`);
 - a card click: the button's key is the press's data; the click's ResponseCode is kept
   (`answer`) so the card can be settled for everyone.
 What the engine does not take (joining, a sign-off's approval, an adoption, the commands and
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from typing import Final
 
 from channels.wecom import admin
+from channels.wecom import campaigns as wecom_campaigns
 from channels.wecom.adapter import WECOM, WeComChannel, press_ref
 from channels.wecom.commands import BulletinParts, Commands, Out
 from chat import actions
@@ -44,6 +47,7 @@ from storage.db import Database, Tx
 from storage.models import Account, Person, Room
 from storage.sessions import LedgerSessions
 from workflow import attachments, joining, reach
+from workflow.briefs import Render
 from workflow.dialogues import FLOWS as ALL_FLOWS
 from workflow.dialogues import Dialogues
 from workflow.outcomes import Refused
@@ -75,6 +79,7 @@ class Dispatcher:
         wake: Callable[[], None] = lambda: None,
         bulletin_parts: BulletinParts | None = None,
         bulletin_document: bool = True,
+        render_issue: Render | None = None,
     ) -> None:
         self.db = db
         self.channel = channel
@@ -83,7 +88,9 @@ class Dispatcher:
             LedgerSessions(db),
             flows=FLOWS,
             announcing=admin.announcing(db, channel.texts, channel.capabilities),
+            render_issue=render_issue,
         )
+        self.survey = wecom_campaigns.Survey(db, rules)
         self.commands = Commands(
             db,
             rules,
@@ -91,6 +98,7 @@ class Dispatcher:
             minutes=self.engine.minutes,
             bulletin_parts=bulletin_parts,
             bulletin_document=bulletin_document,
+            render_issue=render_issue,
         )
         self._woken = asyncio.Event()
         self._stopping = False
@@ -104,6 +112,7 @@ class Dispatcher:
     def rules(self, rules: CentreRules) -> None:
         """New rules for the dispatcher and its commands alike."""
         self.commands.rules = rules
+        self.survey.rules = rules
 
     @property
     def texts(self) -> Texts:
@@ -179,6 +188,10 @@ class Dispatcher:
         person, grants = await joining.whoami(self.db, account)
         if person is None:  # a configured admin who never joined is made a person
             person = await admin.enrol(self.db, self.rules, account)
+        surveyed = await self.survey.received(self.channel, received, stranger=person is None)
+        if surveyed is not None:  # 「测评 <token>」, the survey's card, a stranger's comment
+            self.commands.speaker.replies(surveyed[0], out, surveyed[1])
+            return "survey"
         if person is None:
             out.text(self.texts("stranger"))
             return "stranger"
@@ -187,13 +200,19 @@ class Dispatcher:
         event = await self._inbound(entry, person, out)
         if event is None:
             return "ignored"
+        if (unserved := wecom_campaigns.unserved(event.press)) is not None:
+            await self.commands.send(unserved, out, event.origin)
+            return "unserved"
         handled = await self.engine.handle(event)
-        self.commands.speaker.replies(handled.replies, out)
+        self.commands.speaker.replies(wecom_campaigns.for_wecom(handled.replies), out)
         if handled.taken:
             out.event = event
             out.deferred.extend(handled.deferred)
             handled.deferred.clear()
             return "dialogue"
+        if event.text is not None and (said := await self.survey.typed(account, event.text)):
+            self.commands.speaker.replies(said, out)  # the survey's comment
+            return "survey"
         return await self.commands.outside(account, person, grants, event, out)
 
     async def _inbound(self, entry: wecom_inbox.Entry, person: Person, out: Out) -> Inbound | None:
@@ -236,7 +255,8 @@ class Dispatcher:
     async def _photo(self, person: Person, media_id: str) -> FileIn | None:
         """A photo sent while a dialogue kept aside asks for files, fetched and kept as bytes;
         None when nothing asks for one (it is not fetched)."""
-        asking = False
+        session = await self.engine.store.load(person.id, WECOM)  # evidence taken as photos
+        asking = session is not None and session.flow in wecom_campaigns.FILE_FLOWS
         for flow in self.engine.flows.values():
             if flow.aside and await self.engine.store.load(
                 person.id, aside_channel(WECOM, flow.name)

@@ -31,6 +31,7 @@ from delivery import outbox as delivery
 from delivery.courier import Courier
 from storage import outbox
 from storage.db import Database
+from workflow.briefs import Render
 from workflow.rules import CentreRules
 from workflow.schedule import ScheduleRules
 
@@ -84,6 +85,7 @@ class WeComSide:
         *,
         bulletin_parts: BulletinParts | None = None,
         bulletin_document: bool = True,
+        render_issue: Render | None = None,
     ) -> None:
         self.config = config
         self.db = db
@@ -97,6 +99,7 @@ class WeComSide:
             self.channel,
             bulletin_parts=bulletin_parts,
             bulletin_document=bulletin_document,
+            render_issue=render_issue,
         )
         self.port: int | None = None
 

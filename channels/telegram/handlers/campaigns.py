@@ -2,7 +2,7 @@
 conversation engine's (`workflow.dialogues`, `channels/telegram/handlers/dialogue.py`); here
 /campaigns, the `ca:` presses that finish at once (同意, 签字确认, 重新送审, 自查进度), a
 photo or file sent as evidence or report (downloaded, stored, handed to the engine), and what
-the engine did not take."""
+the engine did not take (answered by `workflow.commands.campaigns`)."""
 
 from __future__ import annotations
 
@@ -15,21 +15,16 @@ from chat.dialogue import Inbound
 from chat.dialogue.session import FileIn
 from storage.models import TELEGRAM
 from workflow.campaign_common import check_upload
-from workflow.dialogues import Dialogues
+from workflow.commands import campaigns as campaign_commands
 from workflow.outcomes import Refused
 
 from . import survey
+from .answers import send_answer
 from .common import current, explain, keep_telegram_file
 from .dialogue import engine, send_replies
 
 #: The flows whose steps take a photo or a file.
 FILE_FLOWS = frozenset({"campaign_selfcheck", "campaign_upload", "campaign_rectify"})
-
-
-def _dialogues(context: Context) -> Dialogues:
-    """The flows over the bot's ledger and rules."""
-    services = context.bot_data
-    return Dialogues(services.db, services.rules)
 
 
 async def start_campaign(update: Update, context: Context) -> None:
@@ -40,15 +35,9 @@ async def start_campaign(update: Update, context: Context) -> None:
 async def list_campaigns(update: Update, context: Context) -> None:
     """/campaigns: the office's campaigns, or the unit's self-checks to do."""
     person, _ = await current(update, context)
-    if person is None:
-        await explain(update, context, Refused("not_allowed"))
-        return
-    try:
-        replies = await _dialogues(context).campaign_list(person.id)
-    except Refused as refused:
-        await explain(update, context, refused)
-        return
-    await send_replies(update, context, replies, person)
+    services = context.bot_data
+    answer = await campaign_commands.list_campaigns(services.db, services.rules, person)
+    await send_answer(update, context, answer, person)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -58,24 +47,11 @@ async def on_button(update: Update, context: Context) -> None:
         return
     press = ca.decode(query.data or "")
     person, _ = await current(update, context)
-    if press is None:
-        await explain(update, context, Refused("forged"))
-        return
-    if person is None:
-        await explain(update, context, Refused("not_allowed"))
-        return
-    if isinstance(press, ca.ConfirmReturn):  # nothing held: expired, or done
-        minutes = int(context.bot_data.rules.typed_answer.total_seconds() // 60)
-        await explain(update, context, Refused("confirm_stale", minutes=minutes))
-        return
-    try:
-        replies = await _dialogues(context).campaign_press(person.id, press)
-    except Refused as refused:
-        await explain(update, context, refused)
-        return
-    await send_replies(update, context, replies, person)
-    await survey.started(update, context, press)  # the office's QR codes once it runs
-    context.bot_data.courier.wake()  # the notices the service queued go out
+    services = context.bot_data
+    answer = await campaign_commands.press(services.db, services.rules, person, press)
+    await send_answer(update, context, answer, person)
+    if answer.queued:
+        await survey.started(update, context, press)  # the office's QR codes once it runs
 
 
 async def on_file(update: Update, context: Context) -> None:

@@ -182,6 +182,7 @@ def wecom_config(settings: Settings) -> WeComConfig | None:
         port=int(port),
         language=settings.language.value,
         menu=wecom.menu,
+        corp_sends_per_minute=wecom.corp_sends_per_minute,
     )
 
 

@@ -105,6 +105,11 @@ class WecomSettings(BaseModel):
     replay_window_seconds: Annotated[int, BeforeValidator(not_bool), Field(ge=30, le=3600)] = 300
     #: Whether the bot sets the application's menu (menu/create) at start.
     menu: bool = True
+    #: message/send calls the bot makes in any minute (WeCom allows a corp 10,000 an API;
+    #: lower it when other applications of the corp send too): beyond it WeCom answers 45009.
+    corp_sends_per_minute: Annotated[int, BeforeValidator(not_bool), Field(ge=1, le=10_000)] = (
+        10_000
+    )
     #: The application's Secret (BAOSONG_WECOM_SECRET), for gettoken.
     secret: SecretStr | None = Field(default=None, exclude=True)
     #: The callback's Token (BAOSONG_WECOM_TOKEN), for signatures.

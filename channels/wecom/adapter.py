@@ -10,12 +10,14 @@ before them, since WeCom files carry none. A row tried again goes with `enable_d
 so a part of it that arrived before is not shown twice; a first try goes without it, since WeCom
 would swallow a text the member was shown in the last half hour (a question asked again).
 
-Pacing: WeCom drops messages beyond 30 a member a minute and 1,000 an hour without an error.
-Every message is booked on a `Pacer`; the outbox asks `not_before` before it claims a row and
-lets the row wait until the row's messages fit, and a send that does not fit now is refused
-before anything leaves (`Paced`, retried when it fits). After a restart the pacer is refilled
-from the outbox's sends of the last hour, each row counted as two messages, as a row may have
-been (a caption and its file, a text and its card).
+Pacing: WeCom drops messages beyond 30 a member a minute and 1,000 an hour without an error,
+and answers 45009 to the corp's `message/send` calls beyond 10,000 a minute (45009 waits a
+minute in the outbox). Every message is booked on a `Pacer`, per member and for the corp; the
+outbox asks `not_before` before it claims a row and lets the row wait until the row's messages
+fit, and a send that does not fit now is refused before anything leaves (`Paced`, retried when
+it fits). After a restart the pacer is refilled from the outbox's sends of the last hour, each
+row counted as two messages, as a row may have been (a caption and its file, a text and its
+card): per member and in the corp's minute alike.
 """
 
 from __future__ import annotations
@@ -66,11 +68,11 @@ IP_ALERT: Final = "wecom_ip_not_trusted"
 
 
 class Paced(Exception):
-    """The message would go over WeCom's per-member limits now: nothing was sent; it fits at
-    `at`."""
+    """The message would go over WeCom's per-member or per-corp limits now: nothing was sent;
+    it fits at `at`."""
 
     def __init__(self, userid: str, at: datetime) -> None:
-        super().__init__(f"{userid}: over WeCom's per-member limits until {at.isoformat()}")
+        super().__init__(f"{userid}: over WeCom's limits until {at.isoformat()}")
         self.at = at
 
 
@@ -96,7 +98,7 @@ class _Upload:
 @dataclass(slots=True)
 class WeComChannel:
     """The WeCom adapter: one app's client, the ledger (stored files, kept cards), the catalogue
-    rendered for WeCom (`render.wecom_texts`), and the per-member pacer."""
+    rendered for WeCom (`render.wecom_texts`), and the pacer (per member and per corp)."""
 
     client: WeComClient
     db: Database
@@ -276,7 +278,7 @@ class WeComChannel:
         try:
             self._book(userid, 1)
         except Paced:
-            log.warning("WeCom: answer to %s left out (over the per-member limits)", userid)
+            log.warning("WeCom: answer to %s left out (over WeCom's limits)", userid)
             return
         await self._message(userid, TextMessage(plain_of_html(text)), None)
 

@@ -24,6 +24,7 @@ from channels.wecom.callback import CallbackConfig, callback_app, serving
 from channels.wecom.commands import BulletinParts
 from channels.wecom.dispatch import Dispatcher
 from channels.wecom.menu import app_menu
+from channels.wecom.pacing import CORP_WINDOW, wecom_pacer
 from channels.wecom.render import wecom_texts
 from chat.channel import Channel
 from chat.texts import Texts
@@ -51,6 +52,7 @@ class WeComConfig:
     port: int
     language: str = "zh"
     menu: bool = False  # the app's menu set at start (`wecom.menu`)
+    corp_sends_per_minute: int = CORP_WINDOW.limit  # `wecom.corp_sends_per_minute`
 
 
 class TimedWork(Protocol):
@@ -92,7 +94,8 @@ class WeComSide:
         client = WeComClient(
             config.corp_id, config.secret, config.agent_id, base_url=config.api_base_url
         )
-        self.channel = WeComChannel(client, db, wecom_texts(config.language))
+        pacer = wecom_pacer(config.corp_sends_per_minute)
+        self.channel = WeComChannel(client, db, wecom_texts(config.language), pacer)
         self.dispatcher = Dispatcher(
             db,
             rules,

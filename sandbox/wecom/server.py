@@ -9,6 +9,10 @@ with `fail_next` (-1, 45009, 45033, 81013, …), `distrust_ip` (60020 on every c
 `trust_ip`), `make_invalid` (a userid answered in `invaliduser`) and `stall_next` (the call
 is carried out, its answer held back: the client's read times out though it arrived).
 
+The per-corp limit: each API but gettoken takes `corp_limit` calls in any `corp_span`
+seconds (WeCom's 10,000 a minute unless given, smaller in tests) and answers 45009 to the
+calls beyond, which do not count; `rate_limited` counts those answers.
+
 Callbacks: WeCom pushes events (a card click, a member's message) to the app's callback URL,
 encrypted. The emulator produces the plaintext event (`MessageMethods.press`) and hands it to
 `on_callback`'s sink; the sink that encrypts and POSTs it to the bot belongs with the
@@ -32,10 +36,13 @@ from aiohttp import BodyPartReader, web
 from sandbox.wecom.members import MemberMethods
 from sandbox.wecom.messages import MessageMethods
 from sandbox.wecom.store import (
+    CORP_LIMIT,
     JSON,
     MEDIA_LIFETIME,
+    RATE_LIMITED,
     ApiError,
     CallbackSink,
+    Calls,
     Clock,
     Medium,
 )
@@ -87,9 +94,16 @@ class FakeWeComApi(MessageMethods, MemberMethods):
         token_lifetime: float = 7200.0,
         clock: Clock = time.monotonic,
         seed: int = 0,
+        corp_limit: int = CORP_LIMIT[0],
+        corp_span: float = CORP_LIMIT[1],
     ) -> None:
         super().__init__(corp_id=corp_id, agent_id=agent_id, clock=clock, seed=seed)
+        if corp_limit < 1 or corp_span <= 0:
+            raise ValueError("the per-corp limit needs a positive count and span")
         self.secret = secret
+        self.corp_limit = corp_limit
+        self.corp_span = corp_span
+        self._corp_calls: dict[str, Calls] = {}  # API → its calls in the last span
         self.token_lifetime = token_lifetime
         self.calls: list[Call] = []
         self._tokens: dict[str, float] = {}  # token → expires at
@@ -193,6 +207,11 @@ class FakeWeComApi(MessageMethods, MemberMethods):
         """How many times gettoken was called."""
         return sum(1 for c in self.calls if c.api == "gettoken")
 
+    @property
+    def rate_limited(self) -> int:
+        """How many calls were answered 45009 (injected or over the per-corp limit)."""
+        return sum(1 for c in self.calls if c.errcode == RATE_LIMITED)
+
     # -- HTTP
 
     def _front(
@@ -235,8 +254,12 @@ class FakeWeComApi(MessageMethods, MemberMethods):
         expires = self._tokens.get(token)
         if expires is None:
             raise ApiError(40014, "invalid access_token")
-        if self.clock() >= expires:
+        now = self.clock()
+        if now >= expires:
             raise ApiError(42001, "access_token expired")
+        calls = self._corp_calls.setdefault(api, Calls(self.corp_limit, self.corp_span))
+        if not calls.admit(now):
+            raise ApiError(RATE_LIMITED, "api freq out of limit")
 
     async def _gettoken(self, request: web.Request) -> web.StreamResponse:
         """The app's token: the current one while valid, else a new one."""

@@ -17,6 +17,10 @@ Fate = Literal["delivered", "dropped", "duplicate"]
 
 #: WeCom's per-member limits for one app: (messages, seconds).
 MEMBER_LIMITS: tuple[tuple[int, float], ...] = ((30, 60.0), (1000, 3600.0))
+#: WeCom's per-corp limit on each API: (calls, seconds); beyond it, 45009.
+CORP_LIMIT: tuple[int, float] = (10_000, 60.0)
+#: The errcode of a call beyond a rate limit.
+RATE_LIMITED = 45009
 #: A media id lasts three days; a card's ResponseCode 72 hours.
 MEDIA_LIFETIME = 3 * 24 * 3600.0
 RESPONSE_CODE_LIFETIME = 72 * 3600.0
@@ -103,6 +107,24 @@ class Recent:
     def add(self, now: float) -> None:
         """Counts one more message now."""
         self.times.append(now)
+
+
+@dataclass(slots=True)
+class Calls:
+    """One API's calls the corp made in the last `span` seconds, for the per-corp limit."""
+
+    limit: int
+    span: float
+    times: deque[float] = field(default_factory=deque)
+
+    def admit(self, now: float) -> bool:
+        """Counts one more call now, or answers False (not counted) if the window is full."""
+        while self.times and self.times[0] <= now - self.span:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            return False
+        self.times.append(now)
+        return True
 
 
 @dataclass(frozen=True, slots=True)

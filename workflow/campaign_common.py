@@ -158,9 +158,21 @@ def buttons(tell: Tell) -> Rows:
     if tell.key == "campaign_report_signed":
         return ((Button("btn.campaign_progress", ca.Progress(campaign_id)),),)
     if (tell.key == "campaign_result" and params.get("rectify_by")) or (
-        tell.key in ("campaign_rectification_reminder", "campaign_rectification_overdue")
+        tell.key
+        in (
+            "campaign_rectification_reminder",
+            "campaign_rectification_overdue",
+            "campaign_corrected_failed",
+        )
     ):
         return ((Button("btn.campaign_rectify", ca.Rectify(campaign_id, int(params["unit"]))),),)
+    if tell.key == "campaign_corrected_failed_office":
+        return (
+            (
+                Button("btn.campaign_record_talk", ca.Talk(campaign_id, int(params["unit"]))),
+                Button("btn.campaign_results", ca.Results(campaign_id)),
+            ),
+        )
     if tell.key in ("campaign_closed", "campaign_rectification_late"):
         return ((Button("btn.campaign_results", ca.Results(campaign_id)),),)
     return ()

@@ -383,6 +383,10 @@ ZH: Final[dict[str, str]] = {
         "✏️ “{title}”：{unit_name} 的考核等次由 {from} 调整为 [b]{grade}[/b]（{by}）。\n"
         "理由：{reason}"
     ),
+    "notice.campaign_grade_changed_again": (
+        "✏️ “{title}”：{unit_name} 的考核等次由 {from} 调整为 [b]{grade}[/b]（{by}）。\n"
+        "理由：{reason}\n已作出的审定意见针对调整前的等次，领导小组从第 1 步起重新审定。"
+    ),
     "btn.campaign_grade_review": "🔍 查看等次",
     "campaign.grade_review": "📋 [b]{title}[/b] 初步考核等次（{state}）：\n{lines}",
     "campaign.grade_review_hint": "如需调整某个单位的等次，点它的名称，选择等次并写明理由。",

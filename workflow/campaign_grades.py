@@ -72,7 +72,10 @@ async def change_grade(
 ) -> list[Tell]:
     """A leading-group member changes a unit's grade under review; a change needs a reason.
     The group's other members and the office are told what changed, by whom and why, in the
-    same transaction, so they see it before they approve."""
+    same transaction, so they see it before they approve. When members of this round had
+    already approved, the template's `approvals_on_change` decides: "again" (the default)
+    starts a new round asked from the first member, as they approved other grades; "stand"
+    keeps their approvals."""
     async with db.transaction() as tx:
         campaign, template = await load(tx, campaign_id)
         expect_state(campaign, "grade_review")
@@ -95,13 +98,22 @@ async def change_grade(
             "by": person.name,
             "reason": clean or "—",
         }
-        return await post(
-            tx,
-            [
-                Tell(p, "campaign_grade_changed", params, f"{campaign_id}:{unit_id}:{tx.stamp}")
-                for p in dict.fromkeys(told)
-            ],
+        approved = await campaign_decisions.decisions(
+            tx, campaign_id, "grades", campaign.grade_round
         )
+        again = bool(approved) and template.approvals_on_change == "again"
+        key = "campaign_grade_changed_again" if again else "campaign_grade_changed"
+        event = f"{campaign_id}:{unit_id}:{tx.stamp}"
+        tells = [Tell(p, key, params, event) for p in dict.fromkeys(told)]
+        if again:
+            await campaigns.ask_grades_again(
+                tx, campaign_id, person.id, unit=unit_id, approvals=len(approved)
+            )
+            moved, _ = await load(tx, campaign_id)
+            step = await step_waiting(tx, moved, "grades")
+            assert step is not None
+            tells.append(ask(step, moved))
+        return await post(tx, tells)
 
 
 async def decide_grades(

@@ -168,7 +168,8 @@ async def test_a_correction_withdraws_and_opens_the_consequences(
     assert task_now is not None and (task_now.state, task_now.due_on) == ("open", due)
     said = await notice_text(ledger, bot, server, cid)
     assert "本次考核没有等次为优良的单位。" in said
-    assert any(p.startswith("市人社局窗口考核等次为不合格，予以通报批评") for p in said)
+    criticised = next(p for p in said if p.startswith("市人社局窗口考核等次为不合格，予以通报批评"))
+    assert "在限期整改通知的期限内完成整改" in criticised  # each unit keeps its own deadline
 
     # Back to the top: the praise is in force again, the new task closed.
     reply = await correct_grade(server, bot, corrector, cid, window, "优良", "复核属实")

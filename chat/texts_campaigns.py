@@ -301,6 +301,7 @@ ZH: Final[dict[str, str]] = {
     "campaign.results_doc": "📄 “{title}”考核结果通报",
     "btn.campaign_results": "📊 考核结果",
     "btn.campaign_talk": "🗣 诫勉谈话 · {unit}",
+    "btn.campaign_record_talk": "🗣 记录诫勉谈话",
     "btn.campaign_file_upward": "🏛 报备上级",
     "wait.pending_campaign_talk": "诫勉谈话记录",
     "campaign.ask_talker": "🗣 [b]记录诫勉谈话[/b]：{unit}\n请输入谈话人（姓名和职务）。",
@@ -382,6 +383,10 @@ ZH: Final[dict[str, str]] = {
         "✏️ “{title}”：{unit_name} 的考核等次由 {from} 调整为 [b]{grade}[/b]（{by}）。\n"
         "理由：{reason}"
     ),
+    "notice.campaign_grade_changed_again": (
+        "✏️ “{title}”：{unit_name} 的考核等次由 {from} 调整为 [b]{grade}[/b]（{by}）。\n"
+        "理由：{reason}\n已作出的审定意见针对调整前的等次，领导小组从第 1 步起重新审定。"
+    ),
     "btn.campaign_grade_review": "🔍 查看等次",
     "campaign.grade_review": "📋 [b]{title}[/b] 初步考核等次（{state}）：\n{lines}",
     "campaign.grade_review_hint": "如需调整某个单位的等次，点它的名称，选择等次并写明理由。",
@@ -402,6 +407,39 @@ ZH: Final[dict[str, str]] = {
     "notice.campaign_corrected": (
         "📝 “{title}”考核结果更正（第 {version} 版）：{unit_name} {what}由 {old} 更正为 {new}。\n"
         "理由：{reason}\n更正后总分 {total}，等次 [b]{grade}[/b]。此前的版本存档备查。"
+    ),
+    "notice.campaign_corrected_failed": (
+        "⚠️ 经更正（第 {version} 版），{unit_name} 在“{title}”中的等次为 [b]{grade}[/b]："
+        "予以通报批评，考核结果抄送目标考核办公室，并对主要负责人、分管领导进行诫勉谈话。\n"
+        "请于 {rectify_by} 前完成整改并提交整改报告。"
+    ),
+    "notice.campaign_corrected_failed_office": (
+        "⚠️ 经更正（第 {version} 版），{unit_name} 在“{title}”中的等次为 [b]{grade}[/b]："
+        "已列入通报批评，结果抄送目标考核办公室，限期整改至 {rectify_by}。\n"
+        "请记录对其主要负责人、分管领导的诫勉谈话。"
+    ),
+    "notice.campaign_corrected_unfailed": (
+        "✅ 经更正（第 {version} 版），{unit_name} 在“{title}”中的等次为 [b]{grade}[/b]，"
+        "不再列入通报批评。已记录的诫勉谈话存档备查。"
+    ),
+    "notice.campaign_corrected_unfailed_task": (
+        "✅ 经更正（第 {version} 版），{unit_name} 在“{title}”中的等次为 [b]{grade}[/b]，"
+        "不再列入通报批评，限期整改任务已关闭，无需再提交整改报告。已记录的诫勉谈话存档备查。"
+    ),
+    "notice.campaign_corrected_unfailed_office": (
+        "✅ 经更正（第 {version} 版），{unit_name} 在“{title}”中的等次为 [b]{grade}[/b]："
+        "通报批评撤销，目标考核办公室以更正后的通报为准。已记录的 {talks} 次诫勉谈话存档备查。"
+    ),
+    "notice.campaign_corrected_unfailed_office_task": (
+        "✅ 经更正（第 {version} 版），{unit_name} 在“{title}”中的等次为 [b]{grade}[/b]："
+        "通报批评撤销，限期整改任务已关闭，目标考核办公室以更正后的通报为准。"
+        "已记录的 {talks} 次诫勉谈话存档备查。"
+    ),
+    "notice.campaign_corrected_praised": (
+        "🏅 经更正（第 {version} 版），{unit_name} 列入“{title}”通报表扬名单。"
+    ),
+    "notice.campaign_corrected_unpraised": (
+        "经更正（第 {version} 版），{unit_name} 不再列入“{title}”通报表扬名单。"
     ),
     "btn.campaign_correct": "📝 更正结果",
     "wait.pending_campaign_correct": "更正的内容和理由",
@@ -429,6 +467,10 @@ ZH: Final[dict[str, str]] = {
     "campaign.corrected": (
         "📝 已发布第 {version} 版：{unit} {what}由 {old} 更正为 {new}（总分 {total}，等次 {grade}）。"
         "更正后的通报和汇总表随后发送。"
+    ),
+    "campaign.corrected_with": (
+        "📝 已发布第 {version} 版：{unit} {what}由 {old} 更正为 {new}（总分 {total}，等次 {grade}）。"
+        "随之：{consequences}。更正后的通报和汇总表随后发送。"
     ),
     "refused.campaign_correction_same": "更正后的内容与现在相同，没有可更正的。",
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -142,6 +142,12 @@ class AssessmentTemplate(BaseModel):
     survey_rule: SurveyRule = SurveyRule()
     rectification_days: Annotated[int, Field(ge=1, le=365)] = 30  # 限期整改's deadline
     reminder_days: tuple[Annotated[int, Field(ge=0, le=60)], ...] = (3, 1)  # before a due date
+    #: A grade changed under review after members approved: "again" asks the leading group
+    #: again from its first member (they approved other grades), "stand" keeps their approvals.
+    approvals_on_change: Literal["again", "stand"] = "again"
+    #: Once the results are out, whether a unit's people may open the other units' self-checks
+    #: and evidence (before the results, never).
+    peers_after_results: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> AssessmentTemplate:

@@ -35,27 +35,62 @@ class Rectification:
     report_file: str | None
     return_reason: str | None
     accepted_by: int | None
+    withdrawn_version: int | None = None  # closed by this corrected version
 
 
 async def add_outcome(
-    tx: Tx, campaign_id: int, unit_id: int, kind: str, actor_id: int | None
+    tx: Tx,
+    campaign_id: int,
+    unit_id: int,
+    kind: str,
+    actor_id: int | None,
+    *,
+    version: int | None = None,
 ) -> bool:
-    """Records 通报表扬, 通报批评 or the result sent on (once per unit and kind)."""
+    """Records 通报表扬, 通报批评 or the result sent on (once per unit and kind); one a
+    corrected version had withdrawn is in force again (`version`: the version that says so)."""
     changed = await tx.changed(
         "INSERT INTO campaign_outcomes (campaign_id, unit_id, kind, recorded_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        " VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET withdrawn_at = NULL,"
+        " withdrawn_version = NULL WHERE withdrawn_at IS NOT NULL",
         (campaign_id, unit_id, kind, tx.stamp),
     )
     if changed:
-        await tx.audit(actor_id, f"campaign.{kind}", ENTITY, campaign_id, unit=unit_id)
+        await tx.audit(
+            actor_id, f"campaign.{kind}", ENTITY, campaign_id, unit=unit_id, version=version
+        )
+    return bool(changed)
+
+
+async def withdraw_outcome(
+    tx: Tx, campaign_id: int, unit_id: int, kind: str, version: int, actor_id: int
+) -> bool:
+    """A consequence withdrawn by a corrected version: the row kept, marked with when and
+    which version (False when none was in force)."""
+    changed = await tx.changed(
+        "UPDATE campaign_outcomes SET withdrawn_at = ?, withdrawn_version = ?"
+        " WHERE campaign_id = ? AND unit_id = ? AND kind = ? AND withdrawn_at IS NULL",
+        (tx.stamp, version, campaign_id, unit_id, kind),
+    )
+    if changed:
+        await tx.audit(
+            actor_id,
+            f"campaign.{kind}_withdrawn",
+            ENTITY,
+            campaign_id,
+            unit=unit_id,
+            version=version,
+        )
     return bool(changed)
 
 
 async def outcomes(tx: Tx, campaign_id: int) -> dict[int, set[str]]:
-    """Each unit's recorded consequences."""
+    """Each unit's consequences in force (those a correction withdrew left out)."""
     found: dict[int, set[str]] = {}
     rows = await tx.fetchall(
-        "SELECT unit_id, kind FROM campaign_outcomes WHERE campaign_id = ?", (campaign_id,)
+        "SELECT unit_id, kind FROM campaign_outcomes WHERE campaign_id = ?"
+        " AND withdrawn_at IS NULL",
+        (campaign_id,),
     )
     for row in rows:
         found.setdefault(int(row[0]), set()).add(str(row[1]))
@@ -122,38 +157,78 @@ def _rectification(row: sqlite3.Row) -> Rectification:
         row["report_file"],
         row["return_reason"],
         row["accepted_by"],
+        row["withdrawn_version"],
     )
 
 
 async def open_rectification(
-    tx: Tx, campaign_id: int, unit_id: int, due_on: date, actor_id: int | None
+    tx: Tx,
+    campaign_id: int,
+    unit_id: int,
+    due_on: date,
+    actor_id: int | None,
+    *,
+    version: int | None = None,
 ) -> bool:
-    """Opens a unit's 限期整改 task (once)."""
+    """Opens a unit's 限期整改 task (once); one a corrected version had withdrawn opens
+    again with the new deadline, where it stood (an accepted report stays accepted)."""
     changed = await tx.changed(
         "INSERT INTO campaign_rectifications (campaign_id, unit_id, due_on, opened_at)"
-        " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        " VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET due_on = excluded.due_on,"
+        " withdrawn_at = NULL, withdrawn_version = NULL WHERE withdrawn_at IS NOT NULL",
         (campaign_id, unit_id, due_on.isoformat(), tx.stamp),
     )
     if changed:
         await tx.audit(
-            actor_id, "campaign.rectification_open", ENTITY, campaign_id, unit=unit_id, due=due_on
+            actor_id,
+            "campaign.rectification_open",
+            ENTITY,
+            campaign_id,
+            unit=unit_id,
+            due=due_on,
+            version=version,
+        )
+    return bool(changed)
+
+
+async def withdraw_rectification(
+    tx: Tx, campaign_id: int, unit_id: int, version: int, actor_id: int
+) -> bool:
+    """A task not yet accepted closed by a corrected version that moved the unit out of
+    不合格: the row, its reports and reviews kept (False when none was open)."""
+    changed = await tx.changed(
+        "UPDATE campaign_rectifications SET withdrawn_at = ?, withdrawn_version = ?"
+        " WHERE campaign_id = ? AND unit_id = ? AND state != 'accepted'"
+        " AND withdrawn_at IS NULL",
+        (tx.stamp, version, campaign_id, unit_id),
+    )
+    if changed:
+        await tx.audit(
+            actor_id,
+            "campaign.rectification_withdrawn",
+            ENTITY,
+            campaign_id,
+            unit=unit_id,
+            version=version,
         )
     return bool(changed)
 
 
 async def rectification(tx: Tx, campaign_id: int, unit_id: int) -> Rectification | None:
-    """A unit's rectification task, if any."""
+    """A unit's rectification task in force, if any (one a correction withdrew is none)."""
     row = await tx.fetchone(
-        "SELECT * FROM campaign_rectifications WHERE campaign_id = ? AND unit_id = ?",
+        "SELECT * FROM campaign_rectifications WHERE campaign_id = ? AND unit_id = ?"
+        " AND withdrawn_at IS NULL",
         (campaign_id, unit_id),
     )
     return None if row is None else _rectification(row)
 
 
 async def open_rectifications(tx: Tx) -> list[Rectification]:
-    """Every rectification task not yet accepted, soonest due first."""
+    """Every rectification task not yet accepted nor withdrawn, soonest due first."""
     rows = await tx.fetchall(
         "SELECT * FROM campaign_rectifications WHERE state != 'accepted'"
+        " AND withdrawn_at IS NULL"
         " ORDER BY due_on, campaign_id, unit_id"
     )
     return [_rectification(row) for row in rows]
@@ -166,7 +241,7 @@ async def submit_rectification(
     changed = await tx.changed(
         "UPDATE campaign_rectifications SET state = 'submitted', report_text = ?, report_file = ?,"
         " submitted_by = ?, submitted_at = ? WHERE campaign_id = ? AND unit_id = ?"
-        " AND state = 'open'",
+        " AND state = 'open' AND withdrawn_at IS NULL",
         (text, file_key, by, tx.stamp, campaign_id, unit_id),
     )
     if changed:
@@ -184,12 +259,14 @@ async def review_rectification(
         sql = (
             "UPDATE campaign_rectifications SET state = 'accepted', accepted_by = ?,"
             " accepted_at = ? WHERE campaign_id = ? AND unit_id = ? AND state = 'submitted'"
+            " AND withdrawn_at IS NULL"
         )
         params: tuple[Any, ...] = (by, tx.stamp, campaign_id, unit_id)
     else:
         sql = (
             "UPDATE campaign_rectifications SET state = 'open', return_reason = ?"
             " WHERE campaign_id = ? AND unit_id = ? AND state = 'submitted'"
+            " AND withdrawn_at IS NULL"
         )
         params = (reason, campaign_id, unit_id)
     changed = await tx.changed(sql, params)

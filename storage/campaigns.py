@@ -193,6 +193,18 @@ async def move(
     return bool(changed)
 
 
+async def ask_grades_again(tx: Tx, campaign_id: int, actor_id: int, **detail: Any) -> bool:
+    """A new round of the grades' approval while they stay under review (a grade changed after
+    members approved): the approvals given so far stay recorded in their round."""
+    changed = await tx.changed(
+        "UPDATE campaigns SET grade_round = grade_round + 1 WHERE id = ? AND state = 'grade_review'",
+        (campaign_id,),
+    )
+    if changed:
+        await tx.audit(actor_id, "campaign.grades_asked_again", ENTITY, campaign_id, **detail)
+    return bool(changed)
+
+
 async def set_onsite(tx: Tx, campaign_id: int, unit_id: int, onsite: date, actor_id: int) -> bool:
     """Changes a unit's on-site date (while the plan is a draft); False if not in the plan."""
     changed = await tx.changed(

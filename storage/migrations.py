@@ -1418,6 +1418,18 @@ ALTER TABLE item_files ADD COLUMN caption TEXT;
 ALTER TABLE invites ADD COLUMN name TEXT;
 """,
     ),
+    (
+        31,
+        "a correction that moves a unit out of a consequence withdraws it, the row kept",
+        """
+-- 通报表扬 / 通报批评 / the result sent on, withdrawn by a corrected version (NULL: in force).
+ALTER TABLE campaign_outcomes ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE campaign_outcomes ADD COLUMN withdrawn_version INTEGER;
+-- A 限期整改 task closed by a correction that moved the unit out of 不合格 (NULL: in force).
+ALTER TABLE campaign_rectifications ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE campaign_rectifications ADD COLUMN withdrawn_version INTEGER;
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -22,6 +22,7 @@ from tests.test_campaign_plan import approved
 from tests.test_campaign_scoring import scored
 from tests.test_campaign_selfcheck import self_checked
 from workflow import campaign_consequences as cc
+from workflow import campaign_corrections as cx
 from workflow import campaign_grades as cg
 from workflow import campaign_notices as cn
 from workflow.campaign_common import Upload
@@ -103,12 +104,14 @@ async def test_consequences_rectification_and_a_correction(
     # A correction after closing: a new numbered sheet, the old one kept as published.
     await refused(
         "campaign_reason_missing",
-        cg.correct(db, cast.office, campaign_id, cast.window, checks[0], first.max_points, ""),
+        cx.correct_check(
+            db, cast.office, ZONE, campaign_id, cast.window, checks[0], first.max_points, ""
+        ),
     )
-    version = await cg.correct(
-        db, cast.office, campaign_id, cast.window, checks[0], first.max_points, "复核更正"
+    done = await cx.correct_check(
+        db, cast.office, ZONE, campaign_id, cast.window, checks[0], first.max_points, "复核更正"
     )
-    assert version == 2
+    assert done.version == 2
     old = await cg.results(db, cast.office, campaign_id, 1)
     new = await cg.results(db, cast.office, campaign_id)
     assert old == sheet

@@ -99,7 +99,9 @@ async def test_a_correction_publishes_the_next_version(
     assert "已发布第 3 版" in texts_of(office)[-1]
     bot.bot_data.courier.wake()
     await settle(server, bot)
-    assert "等次由 不合格 更正为 基本合格" in texts_of(town_staff)[-1]
+    last = texts_of(town_staff)[-2:]  # the correction, then what it closed
+    assert "等次由 不合格 更正为 基本合格" in last[0]
+    assert "不再列入通报批评，限期整改任务已关闭" in last[1]
 
     # Each version kept: v1 as published, v2 with the score, v3 with the grade.
     assert await campaign_results(bot.bot_data) > 0

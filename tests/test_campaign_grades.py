@@ -105,7 +105,11 @@ async def closed(life: Life) -> Closed:
     own = await cg.results(db, cast.township_staff, campaign_id)
     assert [line["unit_id"] for line in own["units"]] == [cast.township]
     await refused("not_allowed", cg.results(db, cast.outsider, campaign_id))
-    assert (await cu.view_selfcheck(db, cast.township_staff, campaign_id, cast.window)).answers
+    # Another unit's self-check stays closed after the results (the template's default).
+    await refused(
+        "campaign_not_yours", cu.view_selfcheck(db, cast.township_staff, campaign_id, cast.window)
+    )
+    assert (await cu.view_selfcheck(db, cast.window_staff, campaign_id, cast.window)).answers
     await refused(
         "campaign_not_yours", cu.view_selfcheck(db, cast.outsider, campaign_id, cast.window)
     )

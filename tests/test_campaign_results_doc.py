@@ -28,7 +28,7 @@ from tests.test_campaign_grades import closed
 from tests.test_campaign_plan import approved
 from tests.test_campaign_scoring import scored
 from tests.test_campaign_selfcheck import self_checked
-from workflow import campaign_grades as cg
+from workflow import campaign_corrections as cx
 from workflow import campaign_results as cr
 from workflow.campaign_common import local_today
 from workflow.campaign_workbook import campaign_workbook
@@ -126,13 +126,17 @@ async def test_the_results_notice_is_a_red_headed_document_sent_once_per_version
 
     # A correction is a new version: its own 通报, saying what was corrected.
     checks = template.check_ids()
-    version = await cg.correct(
-        db, cast.office, c, cast.township, checks[0], Decimal(0), "复核后更正"
-    )
+    version = (
+        await cx.correct_check(
+            db, cast.office, ZONE, c, cast.township, checks[0], Decimal(0), "复核后更正"
+        )
+    ).version
     assert await cr.unsent(db) == [(c, version)]
     assert await cr.publish_pending(db, rules, render=render, render_book=book) == 8
     async with db.reading() as tx:
         corrected = await files.get(tx, cr.doc_key(c, version))
     assert corrected is not None
     assert corrected.name == f"2026年度政务公开工作考核考核结果通报（第{version}版）.docx"
-    assert f"（第{version}版，更正：复核后更正。此前各版同时作废。）" in paragraphs(corrected.data)
+    said = next(p for p in paragraphs(corrected.data) if p.startswith(f"（第{version}版，更正："))
+    assert said.endswith(" 更正为 0，理由：复核后更正。此前各版同时作废。）"), said
+    assert f"更正：城关镇便民服务中心第 1 项“{template.sections[0].checks[0].title}”" in said

@@ -14,6 +14,7 @@ from storage import campaign_scores
 from storage.db import Database
 from tests.campaign_cast import TEMPLATES, TODAY, ZONE, Cast, make_cast, plan_focus, refused
 from tests.conftest import FakeClock
+from workflow import campaign_corrections as cx
 from workflow import campaign_grades as cg
 from workflow import campaign_scoring as sc
 from workflow import campaigns as cs
@@ -116,8 +117,8 @@ async def test_the_group_scores_by_workbook_and_the_results_workbook_never_chang
     clock.now += timedelta(days=400)
     assert await cg.workbook(db, cast.window_staff, campaign_id) == first
     await refused("not_allowed", cg.workbook(db, cast.outsider, campaign_id))
-    await cg.correct(
-        db, cast.office, campaign_id, cast.window, "effect.survey", Decimal(10), "测评复核"
+    await cx.correct_check(
+        db, cast.office, ZONE, campaign_id, cast.window, "effect.survey", Decimal(10), "测评复核"
     )
     assert await cg.workbook(db, cast.office, campaign_id, 1) == first
     second = await cg.workbook(db, cast.office, campaign_id)

@@ -133,7 +133,7 @@ def buttons(tell: Tell) -> Rows:
         if subject == "g":  # the grades themselves, and a change of one, on the review card
             return (*decide, (Button("btn.campaign_grade_review", ca.GradeReview(campaign_id)),))
         return decide
-    if tell.key == "campaign_grade_changed":
+    if tell.key in ("campaign_grade_changed", "campaign_grade_changed_again"):
         return ((Button("btn.campaign_grade_review", ca.GradeReview(campaign_id)),),)
     if tell.key == "campaign_notice":
         return (
@@ -158,9 +158,21 @@ def buttons(tell: Tell) -> Rows:
     if tell.key == "campaign_report_signed":
         return ((Button("btn.campaign_progress", ca.Progress(campaign_id)),),)
     if (tell.key == "campaign_result" and params.get("rectify_by")) or (
-        tell.key in ("campaign_rectification_reminder", "campaign_rectification_overdue")
+        tell.key
+        in (
+            "campaign_rectification_reminder",
+            "campaign_rectification_overdue",
+            "campaign_corrected_failed",
+        )
     ):
         return ((Button("btn.campaign_rectify", ca.Rectify(campaign_id, int(params["unit"]))),),)
+    if tell.key == "campaign_corrected_failed_office":
+        return (
+            (
+                Button("btn.campaign_record_talk", ca.Talk(campaign_id, int(params["unit"]))),
+                Button("btn.campaign_results", ca.Results(campaign_id)),
+            ),
+        )
     if tell.key in ("campaign_closed", "campaign_rectification_late"):
         return ((Button("btn.campaign_results", ca.Results(campaign_id)),),)
     return ()
@@ -241,6 +253,27 @@ async def unit_in_campaign(tx: Tx, campaign_id: int, unit_id: int) -> campaigns.
     if line is None:
         raise Refused("campaign_unit_not_assessed")
     return line
+
+
+async def may_open_unit(
+    tx: Tx, person: Person, campaign: Campaign, template: AssessmentTemplate, unit_id: int
+) -> bool:
+    """The one rule for a unit's self-check and its evidence: the office, the campaign's two
+    groups and the unit's own people; another unit of the campaign never before the results,
+    and after them only where the template's `peers_after_results` says so."""
+    if (
+        await works_for(tx, person, unit_id)
+        or await is_office(tx, person)
+        or person.id in await member_ids(tx, campaign.id, LEADING)
+        or person.id in await member_ids(tx, campaign.id, ASSESSOR)
+    ):
+        return True
+    if campaign.state != "closed" or not template.peers_after_results:
+        return False
+    for other in await campaigns.units_of(tx, campaign.id):
+        if await works_for(tx, person, other.unit_id):
+            return True
+    return False
 
 
 def check_known(template: AssessmentTemplate, check_id: str) -> None:

@@ -363,10 +363,13 @@ async def review_waiting(
     db: Database, office: Person, campaign_id: int, unit_id: int, round_: int
 ) -> tuple[str, str]:
     """The campaign's title and the unit's name, if this round waits for the office's review;
-    refused to anyone outside the office, and once it is reviewed or replaced."""
+    refused to anyone outside the office, once it is reviewed or replaced, and once a
+    correction closed the task."""
     async with db.reading() as tx:
         await office_only(tx, office)
         campaign, _ = await load(tx, campaign_id)
+        if await campaign_outcomes.rectification(tx, campaign_id, unit_id) is None:
+            raise Refused("campaign_no_rectification")
         rounds = await campaign_reports.reports(tx, campaign_id, unit_id)
         if not rounds or rounds[-1].round != round_ or rounds[-1].verdict is not None:
             raise Refused("campaign_rectification_reviewed")

@@ -1,9 +1,9 @@
-"""A campaign's grades and closing: preliminary grades, their approval, results and corrections."""
+"""A campaign's grades and closing: preliminary grades, their approval and the results
+(corrections after closing are `campaign_corrections`)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,6 @@ from scoring.assessment import AssessmentTemplate
 from storage import (
     campaign_decisions,
     campaign_outcomes,
-    campaign_scores,
     campaign_sheets,
     campaigns,
 )
@@ -28,9 +27,7 @@ from workflow.campaign_common import (
     member_ids,
     office_only,
     post,
-    unit_in_campaign,
     unit_people,
-    valid_score,
 )
 from workflow.campaign_results import check_lines, comments_of
 from workflow.campaign_settling import unresolved
@@ -75,7 +72,10 @@ async def change_grade(
 ) -> list[Tell]:
     """A leading-group member changes a unit's grade under review; a change needs a reason.
     The group's other members and the office are told what changed, by whom and why, in the
-    same transaction, so they see it before they approve."""
+    same transaction, so they see it before they approve. When members of this round had
+    already approved, the template's `approvals_on_change` decides: "again" (the default)
+    starts a new round asked from the first member, as they approved other grades; "stand"
+    keeps their approvals."""
     async with db.transaction() as tx:
         campaign, template = await load(tx, campaign_id)
         expect_state(campaign, "grade_review")
@@ -98,13 +98,22 @@ async def change_grade(
             "by": person.name,
             "reason": clean or "—",
         }
-        return await post(
-            tx,
-            [
-                Tell(p, "campaign_grade_changed", params, f"{campaign_id}:{unit_id}:{tx.stamp}")
-                for p in dict.fromkeys(told)
-            ],
+        approved = await campaign_decisions.decisions(
+            tx, campaign_id, "grades", campaign.grade_round
         )
+        again = bool(approved) and template.approvals_on_change == "again"
+        key = "campaign_grade_changed_again" if again else "campaign_grade_changed"
+        event = f"{campaign_id}:{unit_id}:{tx.stamp}"
+        tells = [Tell(p, key, params, event) for p in dict.fromkeys(told)]
+        if again:
+            await campaigns.ask_grades_again(
+                tx, campaign_id, person.id, unit=unit_id, approvals=len(approved)
+            )
+            moved, _ = await load(tx, campaign_id)
+            step = await step_waiting(tx, moved, "grades")
+            assert step is not None
+            tells.append(ask(step, moved))
+        return await post(tx, tells)
 
 
 async def decide_grades(
@@ -200,38 +209,6 @@ async def _close(
         )
     )
     return tells
-
-
-async def correct(
-    db: Database,
-    office: Person,
-    campaign_id: int,
-    unit_id: int,
-    check_id: str,
-    points: Decimal,
-    reason: str,
-) -> int:
-    """A correction of a closed campaign (as in the scoring rules): the check's settled score
-    becomes a new settlement version and the results a new numbered sheet; the old kept.
-    Grades the leading group changed stay; others follow the corrected total. Returns the
-    new version."""
-    async with db.transaction() as tx:
-        await office_only(tx, office)
-        campaign, template = await load(tx, campaign_id)
-        expect_state(campaign, "closed")
-        await unit_in_campaign(tx, campaign_id, unit_id)
-        value = valid_score(template, check_id, points)
-        clean = clean_text(reason, required=True)
-        latest = await campaign_sheets.sheet(tx, campaign_id)
-        assert latest is not None
-        version = latest.version + 1
-        await campaign_scores.settle(
-            tx, campaign_id, unit_id, check_id, value, clean, version=version, by=office.id
-        )
-        sheet = await compose(tx, campaign, template, version=version)
-        return await campaign_sheets.add_sheet(
-            tx, campaign_id, {**sheet, "version": version}, office.id, clean
-        )
 
 
 async def results(

@@ -11,14 +11,13 @@ from storage.campaign_scores import Evidence
 from storage.db import Database, Tx
 from storage.models import Person
 from workflow.campaign_common import (
-    ASSESSOR,
     LEADING,
     expect_state,
     is_office,
     load,
+    may_open_unit,
     member_ids,
     unit_in_campaign,
-    works_for,
 )
 from workflow.outcomes import Refused
 
@@ -48,18 +47,13 @@ async def person_name(tx: Tx, person_id: int | None) -> str:
 async def evidence_of(
     db: Database, person: Person, campaign_id: int, unit_id: int, index: int
 ) -> EvidenceShown:
-    """A unit's evidence for the check at `index`: for the office, the campaign's two groups
-    and the unit's own people; never for another unit's people, results out or not."""
+    """A unit's evidence for the check at `index`, by the rule its self-check shares
+    (`campaign_common.may_open_unit`): the office, the campaign's two groups and the unit's
+    own people; another unit's people only after the results and where the template allows."""
     async with db.reading() as tx:
-        _, template = await load(tx, campaign_id)
+        campaign, template = await load(tx, campaign_id)
         await unit_in_campaign(tx, campaign_id, unit_id)
-        allowed = (
-            await is_office(tx, person)
-            or person.id in await member_ids(tx, campaign_id, ASSESSOR)
-            or person.id in await member_ids(tx, campaign_id, LEADING)
-            or await works_for(tx, person, unit_id)
-        )
-        if not allowed:
+        if not await may_open_unit(tx, person, campaign, template, unit_id):
             raise Refused("campaign_not_yours")
         checks = [(f"{s.key}.{c.key}", c.title) for s in template.sections for c in s.checks]
         if not 0 <= index < len(checks):

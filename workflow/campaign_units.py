@@ -11,17 +11,14 @@ from storage.campaigns import Campaign, CampaignUnit
 from storage.db import Database, Tx
 from storage.models import Person
 from workflow.campaign_common import (
-    ASSESSOR,
-    LEADING,
     SIGNER_ROLE,
     Tell,
     Upload,
     check_known,
     clean_text,
     expect_state,
-    is_office,
     load,
-    member_ids,
+    may_open_unit,
     post,
     received_file,
     store_file,
@@ -223,26 +220,13 @@ class SelfCheckView:
 async def view_selfcheck(
     db: Database, person: Person, campaign_id: int, unit_id: int
 ) -> SelfCheckView:
-    """A unit's self-check and evidence: for its own people, the office, the leading group and
-    the assessment group; the people of the campaign's other units once the results are out."""
+    """A unit's self-check and evidence, by the rule the evidence shares
+    (`campaign_common.may_open_unit`): its own people, the office and the two groups; the
+    campaign's other units only after the results and where the template allows."""
     async with db.reading() as tx:
-        campaign, _ = await load(tx, campaign_id)
+        campaign, template = await load(tx, campaign_id)
         line = await unit_in_campaign(tx, campaign_id, unit_id)
-        allowed = (
-            await works_for(tx, person, unit_id)
-            or await is_office(tx, person)
-            or person.id in await member_ids(tx, campaign_id, LEADING)
-            or person.id in await member_ids(tx, campaign_id, ASSESSOR)
-            or (
-                campaign.state == "closed"
-                and any(
-                    [
-                        await works_for(tx, person, other.unit_id)
-                        for other in await campaigns.units_of(tx, campaign_id)
-                    ]
-                )
-            )
-        )
+        allowed = await may_open_unit(tx, person, campaign, template, unit_id)
         if not allowed:
             raise Refused("campaign_not_yours")
         return SelfCheckView(

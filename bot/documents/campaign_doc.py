@@ -180,8 +180,13 @@ def render(content: ResultsContent) -> bytes:
             document,
             f"{_listed(content.failed)}考核等次为{content.fail_grade}，予以通报批评，"
             "考核结果抄送目标考核办公室，并对其主要负责人、分管领导进行诫勉谈话。"
-            f"请以上单位自本通报印发之日起{content.rectification_days}日内完成整改，"
-            "并向领导小组办公室提交整改报告。",
+            # a corrected version's units keep the deadlines they were each given
+            + (
+                f"请以上单位自本通报印发之日起{content.rectification_days}日内完成整改，"
+                if content.version == 1
+                else "请以上单位在限期整改通知的期限内完成整改，"
+            )
+            + "并向领导小组办公室提交整改报告。",
         )
     else:
         _body(document, f"本次考核没有{content.fail_grade}单位。")

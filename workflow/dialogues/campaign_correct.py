@@ -128,12 +128,19 @@ class CampaignCorrect(Base):
             reason_ = str(draft["reason"])
             if draft["kind"] == "grade":
                 done = await campaign_corrections.correct_grade(
-                    self.db, person, campaign_id, unit_id, str(draft["new"]), reason_
+                    self.db,
+                    person,
+                    self.rules.zone,
+                    campaign_id,
+                    unit_id,
+                    str(draft["new"]),
+                    reason_,
                 )
             else:
                 done = await campaign_corrections.correct_check(
                     self.db,
                     person,
+                    self.rules.zone,
                     campaign_id,
                     unit_id,
                     await campaign_corrections.check_id_at(
@@ -145,7 +152,7 @@ class CampaignCorrect(Base):
             return [
                 Reply("campaign.corrected_alert", how="toast"),
                 Reply(
-                    "campaign.corrected",
+                    "campaign.corrected_with" if done.consequences else "campaign.corrected",
                     {
                         "version": done.version,
                         "unit": done.unit_name,
@@ -154,6 +161,7 @@ class CampaignCorrect(Base):
                         "new": done.new,
                         "total": done.total,
                         "grade": done.grade,
+                        "consequences": done.consequences,
                     },
                     how="mark",
                 ),

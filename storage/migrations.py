@@ -1418,6 +1418,15 @@ ALTER TABLE item_files ADD COLUMN caption TEXT;
 ALTER TABLE invites ADD COLUMN name TEXT;
 """,
     ),
+    (
+        30,
+        "a person may choose the channel their notices go to",
+        """
+-- 'telegram' or 'wecom': notices go to the person's account there (while they have one);
+-- NULL: to the account they used last, as before this version.
+ALTER TABLE people ADD COLUMN notices_to TEXT CHECK (notices_to IN ('telegram', 'wecom'));
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

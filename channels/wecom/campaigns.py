@@ -10,7 +10,9 @@ Telegram serves them, with what WeCom cannot do said plainly:
   unit's link, the same the Telegram deep link carries; a stranger to the ledger too); the
   answer is kept under the account's hash (one per account per unit per campaign, as on
   Telegram); the comment after it is a typed text; 📊 测评二维码 gives the office each unit's
-  word to send, as WeCom has no deep link into the app.
+  word to send, as WeCom has no deep link into the app, and so does the start of a campaign
+  whose plan's last approval is given here (`started`; an office on WeCom, whichever channel
+  approved, is sent the words by `workflow.campaign_survey.send_codes`).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ COMMANDS: Final[Mapping[str, str]] = {
     "bulletin": "通报",
     "campaign": "考核方案",
     "campaigns": "考核",
+    "notify": "接收通知",
 }
 
 

@@ -280,6 +280,10 @@ ZH: Final[dict[str, str]] = {
         "（每个账号对每个单位限评一次）。"
     ),
     "campaign.survey_word": "{unit}：「{word}」",
+    "notice.campaign_survey_words": (
+        "📊 [b]{title}[/b] 已开始。民主测评口令：每个单位一个，企业微信成员向本应用发送口令即可参加"
+        "（每个账号对每个单位限评一次）。\n{words}"
+    ),
     "campaign.wecom_no_upload": (
         "企业微信成员不能向应用发送文件，评分表无法在这里上传；"
         "考核小组成员可发送 [cmd campaigns]，点单位逐项评分。"

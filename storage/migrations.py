@@ -1419,6 +1419,15 @@ ALTER TABLE invites ADD COLUMN name TEXT;
 """,
     ),
     (
+        30,
+        "a person may choose the channel their notices go to",
+        """
+-- 'telegram' or 'wecom': notices go to the person's account there (while they have one);
+-- NULL: to the account they used last, as before this version.
+ALTER TABLE people ADD COLUMN notices_to TEXT CHECK (notices_to IN ('telegram', 'wecom'));
+""",
+    ),
+    (
         31,
         "a correction that moves a unit out of a consequence withdraws it, the row kept",
         """

@@ -7,18 +7,20 @@ import json
 from datetime import datetime
 from typing import Any
 
+from storage import people
 from storage.db import Tx, to_stamp
 from storage.models import OutboxMessage, Recipient, Room
 
 
 async def address_of(tx: Tx, to: Recipient) -> tuple[int | None, str, str] | None:
     """Where a message to a person or a room goes: (person, channel, address); a person is
-    reached on the account they used last (ties: the one added first), None if they have none."""
+    reached on their account on the channel they chose for notices (`people.notices_to`),
+    else on the account they used last (ties: the one added first), None if they have none."""
     if isinstance(to, Room):
         return None, to.channel, to.address
     row = await tx.fetchone(
-        "SELECT channel, external_id FROM accounts WHERE person_id = ?"
-        " ORDER BY used_at DESC, id LIMIT 1",
+        f"SELECT a.channel, a.external_id FROM accounts AS a WHERE a.person_id = ?"
+        f" {people.DELIVERY_ORDER} LIMIT 1",
         (to,),
     )
     if row is None:

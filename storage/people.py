@@ -101,13 +101,40 @@ async def person_by_account(tx: Tx, account: Account) -> Person | None:
     return Person.from_row(row) if row else None
 
 
+#: A person's accounts in the order notices prefer them: on the channel the person chose,
+#: then the latest used (ties: the first added). `storage.outbox.address_of` takes the first.
+DELIVERY_ORDER = (
+    "ORDER BY (a.channel IS (SELECT p.notices_to FROM people AS p WHERE p.id = a.person_id))"
+    " DESC, a.used_at DESC, a.id"
+)
+
+
 async def accounts_of(tx: Tx, person_id: int) -> list[Account]:
-    """A person's accounts, the one delivered to first (the latest used; ties: the first)."""
+    """A person's accounts, the one delivered to first (on the chosen channel, else the latest
+    used; ties: the first)."""
     rows = await tx.fetchall(
-        "SELECT channel, external_id FROM accounts WHERE person_id = ? ORDER BY used_at DESC, id",
+        f"SELECT a.channel, a.external_id FROM accounts AS a WHERE a.person_id = ? {DELIVERY_ORDER}",
         (person_id,),
     )
     return [Account(str(row["channel"]), str(row["external_id"])) for row in rows]
+
+
+async def notices_to(tx: Tx, person_id: int) -> str | None:
+    """The channel the person chose for their notices (None: the account used last)."""
+    row = await tx.fetchone("SELECT notices_to FROM people WHERE id = ?", (person_id,))
+    return None if row is None or row["notices_to"] is None else str(row["notices_to"])
+
+
+async def set_notices_to(tx: Tx, person_id: int, channel: str | None) -> bool:
+    """Where the person's notices go from now (None: the account used last), audited; True
+    if it changed."""
+    changed = await tx.changed(
+        "UPDATE people SET notices_to = ? WHERE id = ? AND notices_to IS NOT ?",
+        (channel, person_id, channel),
+    )
+    if changed:
+        await tx.audit(person_id, "person.notices_to", "person", person_id, channel=channel)
+    return changed > 0
 
 
 async def grant_role(

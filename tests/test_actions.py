@@ -22,6 +22,7 @@ from chat.actions import (
     campaign,
     editor,
     item,
+    notify,
     revise,
     signoff,
     submit,
@@ -160,6 +161,7 @@ PRESSES: dict[Any, st.SearchStrategy[Any]] = {
         st.builds(campaign.ScoreSheet, ids),
         st.builds(campaign.UploadScores, ids),
     ),
+    notify: st.builds(notify.NoticesTo, st.sampled_from(notify.CHOICES)),
 }
 FAMILIES = list(PRESSES)
 
@@ -287,6 +289,8 @@ TODAY: list[tuple[str, Any]] = [
     ("vi:d:1", visits.PickDay(1)),
     ("vi:ok", visits.Confirm()),
     ("vi:x", visits.Cancel()),
+    ("nt:wecom", notify.NoticesTo("wecom")),
+    ("nt:last", notify.NoticesTo("last")),
 ]
 
 

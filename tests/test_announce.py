@@ -317,11 +317,15 @@ def test_an_announcement_fits_the_channels_limits_passed_in() -> None:
         announce.check_text("字" * 995, TELEGRAM, caption_head="📢 通知")
     assert (caption.value.key, caption.value.params["limit"]) == ("ann_caption_too_long", 994)
     both = narrowest(TELEGRAM, WECOM)
-    assert announce.text_limit(both) == 512 - announce.FRAME
+    assert announce.text_limit(both) == (2048 - announce.FRAME_BYTES) // 3 == 628
     assert announce.caption_limit(both, "📢 通知") == announce.text_limit(both)
     assert announce.caption_limit(WECOM, "📢 通知") == announce.text_limit(WECOM)
+    assert announce.check_text("字" * 628, both) == "字" * 628
     with pytest.raises(Refused):
-        announce.check_text("字" * 400, both)
+        announce.check_text("字" * 629, both)
+    with pytest.raises(Refused) as emoji:  # four bytes each: counted by the bytes they take
+        announce.check_text("🙂" * 500, both)
+    assert emoji.value.params["length"] == 667
 
 
 STICKER: JSON = {

@@ -251,7 +251,7 @@ async def test_an_announcement_text_too_long_for_wecom_is_refused_and_asked_agai
     """The text must fit one WeCom message (2,048 bytes) as well as Telegram's: a longer one
     is refused with the limit, and the text is asked again; nothing is queued."""
     await says(rig, ADMIN, "发通知")
-    refused = await says(rig, ADMIN, "通" * 400)
-    assert "312" in refused, refused
+    refused = await says(rig, ADMIN, "通" * 629)
+    assert "最多 628 字" in refused, refused
     async with rig.db.reading() as tx:
         assert not await outbox.due(tx, TELEGRAM)

@@ -34,6 +34,11 @@ CENTRE_AUDIENCE: tuple[Role, ...] = (
 AUDIENCE_ROLES: tuple[Role, ...] = UNIT_AUDIENCE + CENTRE_AUDIENCE
 TEXT_MAX = 3500  # the centre's own cap on an announcement's text: a page, read as one message
 FRAME = 200  # what a text announcement's message adds around the text: heading and signature
+#: The same frame in UTF-8 bytes, where a channel counts bytes (WeCom: 2,048): the heading and
+#: the signature's dash take 43 (measured on WeCom), the author's name up to 40 Chinese
+#: characters 120 more.
+FRAME_BYTES = 163
+CHAR_BYTES = 3  # a Chinese character in UTF-8: the bound is stated in the characters people write
 CAPTION_ROOM = 24  # a caption stays this far under its channel's limit (where the sender cuts)
 ANNOUNCERS = frozenset({Role.ADMIN, Role.EDITOR})
 Scope = Literal["all", "kinds", "units"]
@@ -144,8 +149,22 @@ async def enrol(
 
 def text_limit(channel: Capabilities) -> int:
     """How long an announcement's text may be: the centre's cap, or less where one message of
-    the channel holds less (the text goes out as one message, with its heading)."""
-    return min(TEXT_MAX, channel.sure_chars() - FRAME)
+    the channel holds less (the text goes out as one message, with its heading); a limit in
+    bytes is stated in Chinese characters of three bytes (`check_text` counts the bytes too)."""
+    limits = [TEXT_MAX]
+    if channel.text_chars is not None:
+        limits.append(channel.text_chars - FRAME)
+    if channel.text_bytes is not None:
+        limits.append((channel.text_bytes - FRAME_BYTES) // CHAR_BYTES)
+    return min(limits)
+
+
+def _length(text: str, channel: Capabilities) -> int:
+    """A text's length as the limit counts it: its characters, or on a channel counting bytes
+    the Chinese characters its bytes come to when that is more (an emoji takes four)."""
+    if channel.text_bytes is None:
+        return len(text)
+    return max(len(text), -(-len(text.encode()) // CHAR_BYTES))
 
 
 def caption_limit(channel: Capabilities, head: str) -> int:
@@ -163,9 +182,10 @@ def check_text(text: str, channel: Capabilities, *, caption_head: str | None = N
     if not clean:
         raise Refused("ann_text_empty")
     limit = text_limit(channel) if caption_head is None else caption_limit(channel, caption_head)
-    if len(clean) > limit:
+    length = _length(clean, channel)
+    if length > limit:
         key = "ann_too_long" if caption_head is None else "ann_caption_too_long"
-        raise Refused(key, limit=limit, length=len(clean))
+        raise Refused(key, limit=limit, length=length)
     return clean
 
 

@@ -19,13 +19,15 @@ from storage import campaign_scores, campaigns, files, outbox, units
 from storage import campaign_survey as ledger
 from storage.db import Database, Tx
 from storage.files import StoredFile
-from storage.models import Account, Person
+from storage.models import TELEGRAM, Account, Person
 from workflow.campaign_common import expect_state, load, office_only
 from workflow.campaign_scoring import account_hash
 from workflow.outcomes import Refused
 
 #: What a survey link's start parameter begins with (the rest is the token).
 PREFIX: Final = "sv-"
+#: The word sent before a unit's token where no link opens the survey (WeCom: 「测评 <token>」).
+SURVEY_WORD: Final = "测评"
 #: A token's random bytes (22 characters of URL-safe base64: not guessable, not the unit id).
 TOKEN_BYTES: Final = 16
 #: The longest comment kept (the ledger allows 500; a survey comment is a line or two).
@@ -40,6 +42,11 @@ PNG: Final = "image/png"
 def account_id(account: Account) -> str:
     """The account as the hash takes it (channel and id: one person's two channels differ)."""
     return f"{account.channel}:{account.external_id}"
+
+
+def survey_word(token: str) -> str:
+    """What a member of a channel without deep links sends to open a unit's survey."""
+    return f"{SURVEY_WORD} {token}"
 
 
 def token_of(code: str) -> str | None:
@@ -278,15 +285,26 @@ async def qr_codes(
 
 
 async def send_codes(
-    db: Database, campaign_id: int, url: Callable[[str], str], render: Render
+    db: Database,
+    campaign_id: int,
+    url: Callable[[str], str] | None,
+    render: Render | None,
 ) -> int:
     """When a campaign has started: each unit's QR code, its link in the caption, queued to the
-    office that planned it (once per unit: the outbox's key). Returns the codes queued."""
+    office that planned it (once per unit: the outbox's key); an office reached on another
+    channel than Telegram (no link opens the bot there) gets each unit's words to send, in one
+    message, instead. Without a link to give (`url` None), nothing for Telegram. Returns the
+    units queued."""
     async with db.transaction() as tx:
         campaign, _ = await load(tx, campaign_id)
         if campaign.state != "running":
             return 0
         found = await links_in(tx, campaign_id, None)
+        where = await outbox.address_of(tx, campaign.created_by)
+        if where is not None and where[1] != TELEGRAM:
+            return await _send_words(tx, campaign_id, campaign.title, campaign.created_by, found)
+    if where is None or url is None or render is None:
+        return 0
     codes = await _store_codes(db, campaign_id, campaign.title, found, url, render)
     queued = 0
     async with db.transaction() as tx:
@@ -304,6 +322,27 @@ async def send_codes(
         if queued:
             await tx.audit(None, "campaign.survey_codes", "campaign", campaign_id, codes=queued)
     return queued
+
+
+async def _send_words(
+    tx: Tx, campaign_id: int, title: str, office_id: int, found: list[SurveyLink]
+) -> int:
+    """Each unit's 「测评 <token>」 in one message to the office (once: the outbox's key)."""
+    words = "\n".join(f"{link.unit_name}：「{survey_word(link.token)}」" for link in found)
+    queued = await outbox.enqueue(
+        tx,
+        f"campaign:{campaign_id}:survey_words",
+        office_id,
+        {
+            "notice": "campaign_survey_words",
+            "params": {"title": title, "words": words},
+            "item_id": None,
+        },
+    )
+    if not queued:
+        return 0
+    await tx.audit(None, "campaign.survey_words", "campaign", campaign_id, units=len(found))
+    return len(found)
 
 
 async def rates(db: Database, office: Person, campaign_id: int) -> dict[int, SurveyRates]:

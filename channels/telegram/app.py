@@ -47,6 +47,7 @@ from channels.telegram.request import RetryingRequest
 from channels.telegram.transport import AiohttpRequest
 from channels.telegram.updates import PerUserUpdateProcessor
 from chat import actions
+from chat.capabilities import narrowest
 from chat.channel import Channel
 from delivery import outbox as delivery
 from delivery.courier import Courier
@@ -121,6 +122,9 @@ def build_application(
         limiter.fallback = queue_reply
 
     channels = {**(channels or {}), TELEGRAM: TelegramChannel(app.bot, db, services.texts)}
+    # what one person writes once for readers on any channel (/announce) holds on all of them
+    served = [channels[TELEGRAM], *(c for name, c in channels.items() if name != TELEGRAM)]
+    services.capabilities = narrowest(*(channel.capabilities for channel in served))
 
     async def send_outbox() -> DrainReport:
         """One outbox pass through the channels the bot serves (Telegram: the application's
@@ -155,6 +159,8 @@ def build_application(
         [
             CommandHandler("start", start.start, filters=private),
             CommandHandler("help", start.help_command),
+            CommandHandler("notify", start.notify_command, filters=private),
+            CallbackQueryHandler(start.notify_button, pattern=actions.notify.PATTERN),
             # /submit is the engine's (dialogue.route); what it leaves: strangers, stale or garbled data
             CommandHandler("submit", submit.no_unit, filters=private),
             CallbackQueryHandler(submit.stranger_revise, pattern=actions.revise.PATTERN),

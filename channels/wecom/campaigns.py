@@ -10,7 +10,9 @@ Telegram serves them, with what WeCom cannot do said plainly:
   unit's link, the same the Telegram deep link carries; a stranger to the ledger too); the
   answer is kept under the account's hash (one per account per unit per campaign, as on
   Telegram); the comment after it is a typed text; 📊 测评二维码 gives the office each unit's
-  word to send, as WeCom has no deep link into the app.
+  word to send, as WeCom has no deep link into the app, and so does the start of a campaign
+  whose plan's last approval is given here (`started`; an office on WeCom, whichever channel
+  approved, is sent the words by `workflow.campaign_survey.send_codes`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
 #: The word a member sends before a unit's survey token.
-SURVEY_WORD: Final = "测评"
+SURVEY_WORD: Final = campaign_survey.SURVEY_WORD
 #: The flows whose steps take photos (fetched from WeCom as images) as well as text.
 FILE_FLOWS: Final = frozenset({"campaign_selfcheck", "campaign_rectify"})
 #: The questions that ask for files, which WeCom members cannot send: a line says so.
@@ -48,7 +50,7 @@ SENDS_BACK: Final = frozenset({"campaign.score_sheet"})
 
 def survey_word(token: str) -> str:
     """What a member sends to open a unit's survey."""
-    return f"{SURVEY_WORD} {token}"
+    return campaign_survey.survey_word(token)
 
 
 def survey_token(text: str) -> str | None:
@@ -111,7 +113,17 @@ async def press(
     if isinstance(pressed, ca.SurveyAnswer | ca.SurveySkip):  # taken before: a stale card
         return Answer([refusal(Refused("forged"))])
     answer = unserved(pressed) or await campaign_commands.press(db, rules, person, pressed)
+    if answer.queued and isinstance(pressed, ca.Decide) and pressed.subject == "p":
+        await started(db, pressed)
     return Answer(for_wecom(answer.replies), answer.queued)
+
+
+async def started(db: Database, pressed: ca.Decide) -> None:
+    """A plan approved on WeCom: once the campaign runs, the office that planned it is sent
+    each unit's 「测评 <token>」 (queued once; WeCom's side has no Telegram link or QR code to
+    give, so an office reached on Telegram presses 📊 测评二维码 for theirs)."""
+    if pressed.decision == "a":
+        await campaign_survey.send_codes(db, pressed.campaign_id, None, None)
 
 
 async def survey_words(db: Database, office: Person | None, campaign_id: int) -> Answer:

@@ -8,7 +8,7 @@ channel-neutral commands (`workflow.commands`):
   shows "✅ 已同意（张伟）" for everyone); 「待处理」 and an editor's buttons are the desk's
   (`channels.wecom.desk`), as Telegram's desk answers them;
 - a command's word (「我的信息」「本单位」「排名」「通报」「查看」「查找」「待审签」「写作任务」
-  「任务列表」「帮助」「简报」「网站信息」「考核」) is that neutral command, the words after it its
+  「任务列表」「帮助」「简报」「网站信息」「考核」「接收通知」) is that neutral command, the words after it its
   argument; an item's 📄 全文 and 撤回, a task's buttons, an issue's, website news' and a
   campaign's presses are the neutral presses (`publishing`, `campaigns`);
 - a stray text, or a command WeCom does not serve yet, gets the neutral hint; a press nobody
@@ -35,6 +35,7 @@ from channels.wecom.adapter import WECOM
 from channels.wecom.render import card_text, phrase
 from chat import actions
 from chat.actions import item as it
+from chat.actions import notify as nt
 from chat.actions import signoff as so
 from chat.actions import tasks as tk
 from chat.cards import Card, Phrase
@@ -47,7 +48,7 @@ from storage.models import Account, Person, RoleGrant
 from storage.sessions import LedgerSessions
 from workflow import joining, reach, signoff
 from workflow.briefs import Render
-from workflow.commands import Answer, hints, lookup
+from workflow.commands import Answer, hints, lookup, notify
 from workflow.commands import start as starting
 from workflow.commands import tasks as task_commands
 from workflow.figures import MonthReport
@@ -65,7 +66,7 @@ NEUTRAL_COMMANDS: Final = frozenset(
     {"start", "help", "cancel", "my", "unit", "rank", "item", "find", "pending", "task", "tasks"}
     | {"queue"}
     | publishing.COMMANDS
-    | {"campaigns"}
+    | {"campaigns", "notify"}
 )
 
 #: A month's bulletin in message-sized parts of prepared Telegram HTML (report, reader's unit).
@@ -255,15 +256,15 @@ class Commands:
                 name=joined.person.name,
                 unit=joined.unit.name if joined.unit else "",
                 role=texts.role(joined.grant.role),
-                help=Raw(self.help_text(account, grants)),
+                help=Raw(await self.help_text(account, grants)),
             )
         )
         if await reach.offer_to(self.db, self.rules, account):
             out.queued = True
 
-    def help_text(self, account: Account, grants: list[RoleGrant]) -> str:
+    async def help_text(self, account: Account, grants: list[RoleGrant]) -> str:
         """What the member may do on WeCom, as the welcome lists it."""
-        names = starting.allowed(self.rules, account, grants)
+        names = await starting.listed(self.db, self.rules, account, grants)
         [listed] = self._served_only(Answer([starting.help_reply(names)])).replies
         return self.speaker.text(listed)
 
@@ -306,6 +307,9 @@ class Commands:
         if desk.takes(press):
             await self.send(await desk.press(self.db, self.rules, person, press), out, event.origin)
             return "desk"
+        if isinstance(press, nt.NoticesTo):
+            await self.send(await notify.press(self.db, person, press), out, event.origin)
+            return "command"
         if isinstance(press, it.FullText | it.Withdraw | tk.TaskAction | tk.TaskLink):
             await self.send(await self._pressed(person, press, event.origin), out, event.origin)
             return "command"
@@ -402,6 +406,8 @@ class Commands:
             return await task_commands.list_tasks(db, person, grants)
         if command == "queue":
             return await desk.queue(db, rules, person, typed)
+        if command == "notify":
+            return await notify.ask(db, person)
         return await publishing.command(
             db, rules, person, grants, command, typed
         ) or await wecom_campaigns.command(db, rules, person, command)

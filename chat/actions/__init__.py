@@ -3,7 +3,7 @@ only place its wire form (the callback data, at most 64 bytes) is written or rea
 
 Families by prefix: `so:` sign-off, `ed:` editor, `sub:` /submit, `rv:` revise, `tk:` tasks,
 `ad:` admin, `an:` announcements, `bf:` issues, `wn:` website news, `vi:` visits, `it:` an
-item's own (its full text), `ca:` assessment campaigns. Decoding returns None for data no
+item's own (its full text), `ca:` assessment campaigns, `nt:` where a person's notices go. Decoding returns None for data no
 button of ours carries (forged or garbled); whether a well-formed press is still allowed
 is for the services to say, on every press.
 """
@@ -21,6 +21,7 @@ from . import (
     campaign,
     editor,
     item,
+    notify,
     revise,
     signoff,
     submit,
@@ -43,6 +44,7 @@ __all__ = [
     "editor",
     "encode",
     "item",
+    "notify",
     "revise",
     "signoff",
     "stored_rows",
@@ -65,6 +67,7 @@ Press = (
     | visits.Press
     | item.Press
     | campaign.Press
+    | notify.Press
 )
 
 #: Each family's prefix and codec; a prefix is never the start of another's.
@@ -81,6 +84,7 @@ FAMILIES: Final[dict[str, Any]] = {
     "vi:": visits,
     "it:": item,
     "ca:": campaign,
+    "nt:": notify,
 }
 _BY_TYPE: Final[dict[type, Callable[[Any], str]]] = {
     press_type: module.encode

@@ -10,13 +10,14 @@ from typing import Final
 
 from chat.dialogue import Reply
 from scoring.vocab import Role
+from storage import people
 from storage.db import Database
 from storage.models import Account, RoleGrant
 from workflow import joining, reach
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
-from . import Answer, refusal, say
+from . import Answer, notify, refusal, say
 
 CODE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 AUTHORS: Final = frozenset({Role.INFORMANT, Role.SECTION_STAFF})
@@ -46,6 +47,7 @@ HELP_KEYS: Final = {
     "announced": "help.announced",
     "campaign": "help.campaign",
     "campaigns": "help.campaigns",
+    "notify": "help.notify",
     "cancel": "help.cancel",
     "help": "help.help",
 }
@@ -103,13 +105,25 @@ def allowed(rules: CentreRules, account: Account, grants: Sequence[RoleGrant]) -
     return commands_for({g.role for g in grants}, is_admin(rules, account, grants))
 
 
+async def listed(
+    db: Database, rules: CentreRules, account: Account, grants: Sequence[RoleGrant]
+) -> list[str]:
+    """The commands the holder of the account may use now, with /notify (where notices go)
+    for a person with accounts on both channels."""
+    names = allowed(rules, account, grants)
+    async with db.reading() as tx:
+        person = await people.person_by_account(tx, account)
+        both = person is not None and await notify.on_both(tx, person.id)
+    return [*names[:-2], "notify", *names[-2:]] if both else names
+
+
 async def help_for(db: Database, rules: CentreRules, account: Account) -> Answer:
     """/help (and /start alone): the commands this person may use; strangers learn how to
     join."""
     person, grants = await joining.whoami(db, account)
     if person is None and not is_admin(rules, account, grants):
         return say("stranger")
-    return Answer([help_reply(allowed(rules, account, grants))])
+    return Answer([help_reply(await listed(db, rules, account, grants))])
 
 
 async def join(
@@ -130,7 +144,7 @@ async def join(
     except Refused as refused:
         return Answer([refusal(refused)])
     _, grants = await joining.whoami(db, account)
-    names = allowed(rules, account, grants)
+    names = await listed(db, rules, account, grants)
     welcome = Reply(
         "welcome" if joined.unit else "welcome_centre",
         {

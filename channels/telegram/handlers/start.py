@@ -1,5 +1,6 @@
-"""Joining by invite (/start CODE), a survey link (/start sv-TOKEN), help per role and the
-command menus on Telegram: what is said is decided by `workflow.commands.start`."""
+"""Joining by invite (/start CODE), a survey link (/start sv-TOKEN), help per role, the
+command menus and /notify (where notices go) on Telegram: what is said is decided by
+`workflow.commands.start` and `.notify`."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
 from channels.telegram.context import Context
+from chat.actions import notify as nt
 from storage.models import RoleGrant
 from workflow import campaign_survey
+from workflow.commands import notify
 from workflow.commands import start as starting
 from workflow.commands.start import HELP_KEYS
 
 from . import survey
 from .answers import send_answer
-from .common import telegram_account
+from .common import current, telegram_account
 
 
 def is_admin(context: Context, tg_user_id: int, grants: list[RoleGrant]) -> bool:
@@ -69,3 +72,23 @@ async def help_command(update: Update, context: Context) -> None:
     services = context.bot_data
     answer = await starting.help_for(services.db, services.rules, telegram_account(user.id))
     await send_answer(update, context, answer, None)
+
+
+async def notify_command(update: Update, context: Context) -> None:
+    """/notify: where this person's notices go, and the choice (accounts on both channels)."""
+    if update.effective_message is None:
+        return
+    person, _ = await current(update, context)
+    answer = await notify.ask(context.bot_data.db, person)
+    await send_answer(update, context, answer, person)
+
+
+async def notify_button(update: Update, context: Context) -> None:
+    """Telegram, 企业微信 or 跟随最近使用 pressed: the choice recorded and said back."""
+    query = update.callback_query
+    if query is None:
+        return
+    person, _ = await current(update, context)
+    pressed = nt.decode(query.data or "")
+    answer = await notify.press(context.bot_data.db, person, pressed)
+    await send_answer(update, context, answer, person)

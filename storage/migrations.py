@@ -1403,7 +1403,7 @@ CREATE TABLE campaign_filings (
 """,
     ),
     (
-        27,
+        26,
         "an item's photo or file keeps the caption its sender wrote with it",
         """
 -- The caption sent with a photo or file (图注), cleaned to one line; none before this version.
@@ -1411,7 +1411,7 @@ ALTER TABLE item_files ADD COLUMN caption TEXT;
 """,
     ),
     (
-        29,
+        27,
         "an invite may name the person it is for (WeCom gives an app no member's name)",
         """
 -- The person's name as the admin wrote it: it becomes their name when they join.
@@ -1419,7 +1419,7 @@ ALTER TABLE invites ADD COLUMN name TEXT;
 """,
     ),
     (
-        30,
+        28,
         "a person may choose the channel their notices go to",
         """
 -- 'telegram' or 'wecom': notices go to the person's account there (while they have one);
@@ -1428,7 +1428,7 @@ ALTER TABLE people ADD COLUMN notices_to TEXT CHECK (notices_to IN ('telegram', 
 """,
     ),
     (
-        31,
+        29,
         "a correction that moves a unit out of a consequence withdraws it, the row kept",
         """
 -- 通报表扬 / 通报批评 / the result sent on, withdrawn by a corrected version (NULL: in force).

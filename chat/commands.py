@@ -37,6 +37,7 @@ COMMANDS: Final[Mapping[str, str]] = {
     "campaign": "考核方案",
     "campaigns": "考核",
     "notify": "接收通知",
+    "link": "关联账号",
 }
 
 

@@ -1439,6 +1439,22 @@ ALTER TABLE campaign_rectifications ADD COLUMN withdrawn_at TEXT;
 ALTER TABLE campaign_rectifications ADD COLUMN withdrawn_version INTEGER;
 """,
     ),
+    (
+        30,
+        "a person links an account on another channel to themselves by a single-use code",
+        """
+-- A code a person asks for on one channel and sends from the other: that account becomes
+-- theirs (one person, two channels), no role given. Single use, expiring like an invite.
+CREATE TABLE account_links (
+    code        TEXT PRIMARY KEY CHECK (length(code) BETWEEN 8 AND 64),
+    person_id   INTEGER NOT NULL REFERENCES people(id),
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    used_at     TEXT,
+    used_by     INTEGER REFERENCES accounts(id)
+);
+""",
+    ),
 )
 
 LATEST_VERSION: Final[int] = MIGRATIONS[-1][0]

@@ -102,6 +102,17 @@ class Invite(Row):
     name: str | None = None  # the person it is for, as the admin named them
 
 
+class AccountLink(Row):
+    """A single-use code that adds the account it is sent from to the person who asked for it."""
+
+    code: str
+    person_id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: int | None
+
+
 class Item(Row):
     """A submitted piece of news (信息) and where it stands."""
 

@@ -37,8 +37,8 @@ async def ensure_person(tx: Tx, account: Account, name: str, username: str | Non
     return person
 
 
-async def add_account(tx: Tx, person_id: int, account: Account, *, actor_id: int | None) -> None:
-    """Gives a person an account on a channel (it becomes the one delivered to)."""
+async def add_account(tx: Tx, person_id: int, account: Account, *, actor_id: int | None) -> int:
+    """Gives a person an account on a channel (it becomes the one delivered to); its id."""
     account_id = await tx.execute(
         "INSERT INTO accounts (person_id, channel, external_id, added_at, used_at)"
         " VALUES (?, ?, ?, ?, ?)",
@@ -53,6 +53,7 @@ async def add_account(tx: Tx, person_id: int, account: Account, *, actor_id: int
         channel=account.channel,
         external_id=account.external_id,
     )
+    return account_id
 
 
 async def use_account(tx: Tx, account: Account) -> bool:

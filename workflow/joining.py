@@ -6,11 +6,12 @@ import difflib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Final
 
 from scoring.vocab import Role, UnitKind
-from storage import invites, items, people, units
+from storage import account_links, invites, items, people, units
 from storage.db import Database
-from storage.models import Account, Invite, Person, RoleGrant, Unit
+from storage.models import Account, AccountLink, Invite, Person, RoleGrant, Unit
 from workflow.notices import post
 from workflow.outcomes import Notice, Refused
 from workflow.rules import CentreRules
@@ -230,6 +231,49 @@ async def bind(
             ],
         )
     return joined
+
+
+#: How a person asks for a new link code, in each channel's words (said on the other one).
+ASK_AGAIN: Final = {"telegram": "/link", "wecom": "「关联账号」"}
+
+
+async def link_code(db: Database, rules: CentreRules, person: Person) -> AccountLink:
+    """A single-use code the person sends from their account on another channel to make it
+    theirs too (one person on Telegram and WeCom; invites expire as this does)."""
+    async with db.transaction() as tx:
+        return await account_links.create(tx, new_code(), person.id, tx.now + rules.invite_ttl)
+
+
+async def is_link(db: Database, code: str) -> bool:
+    """Whether a code is an account link (not an invite)."""
+    async with db.reading() as tx:
+        return await account_links.get(tx, code) is not None
+
+
+async def link(db: Database, code: str, account: Account) -> Person:
+    """Adds the account the code is sent from to the person who asked for the code (no role
+    given, audited); refuses a spent or expired code and an account that is someone's."""
+    async with db.transaction() as tx:
+        found = await account_links.get(tx, code)
+        if found is None:
+            raise Refused("invite_unknown")
+        holder = await people.person_by_account(tx, account)
+        if holder is not None and holder.id == found.person_id:
+            raise Refused("account_linked_already")
+        if found.used_at is not None:
+            raise Refused("link_used", **ASK_AGAIN)
+        if found.expires_at <= tx.now:
+            raise Refused("link_expired", **ASK_AGAIN)
+        if holder is not None:
+            raise Refused("account_taken", name=holder.name)
+        account_id = await people.add_account(
+            tx, found.person_id, account, actor_id=found.person_id
+        )
+        if not await account_links.mark_used(tx, code, account_id):
+            raise Refused("link_used", **ASK_AGAIN)
+        person = await people.get_person(tx, found.person_id)
+    assert person is not None
+    return person
 
 
 async def redeemed_by(db: Database, code: str, account: Account) -> Joined | None:

@@ -160,6 +160,7 @@ def build_application(
             CommandHandler("start", start.start, filters=private),
             CommandHandler("help", start.help_command),
             CommandHandler("notify", start.notify_command, filters=private),
+            CommandHandler("link", start.link_command, filters=private),
             CallbackQueryHandler(start.notify_button, pattern=actions.notify.PATTERN),
             # /submit is the engine's (dialogue.route); what it leaves: strangers, stale or garbled data
             CommandHandler("submit", submit.no_unit, filters=private),

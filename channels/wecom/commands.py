@@ -66,7 +66,7 @@ NEUTRAL_COMMANDS: Final = frozenset(
     {"start", "help", "cancel", "my", "unit", "rank", "item", "find", "pending", "task", "tasks"}
     | {"queue"}
     | publishing.COMMANDS
-    | {"campaigns", "notify"}
+    | {"campaigns", "notify", "link"}
 )
 
 #: A month's bulletin in message-sized parts of prepared Telegram HTML (report, reader's unit).
@@ -235,7 +235,10 @@ class Commands:
 
     async def join(self, account: Account, code: str, out: Out) -> None:
         """Binds the member to an invite's unit and role, welcomes them, and offers the steps
-        waiting for their new role."""
+        waiting for their new role; a link code makes this account the asker's instead."""
+        if await joining.is_link(self.db, code):
+            await self.send(await notify.linked(self.db, code, account), out)
+            return
         name = account.external_id
         try:
             joined = await joining.redeem(
@@ -408,6 +411,8 @@ class Commands:
             return await desk.queue(db, rules, person, typed)
         if command == "notify":
             return await notify.ask(db, person)
+        if command == "link":
+            return await notify.link_code(db, rules, person)
         return await publishing.command(
             db, rules, person, grants, command, typed
         ) or await wecom_campaigns.command(db, rules, person, command)

@@ -1,4 +1,5 @@
-"""Where a person's notices go, for every channel: /notify (「接收通知」) shows where they go
+"""Where a person's notices go, and their accounts, for every channel: /link (「关联账号」)
+gives a code to send from the other channel, which makes that account theirs too; /notify (「接收通知」) shows where they go
 now and offers Telegram, 企业微信 and 跟随最近使用 as buttons, for a person with accounts on
 both channels (issue 13: invited once per channel, a setting picks where notices go); a press
 records the choice (`people.notices_to`, audited) and says it back. `storage.outbox.address_of`
@@ -11,8 +12,10 @@ from chat.actions import notify as nt
 from chat.dialogue import Ref, Reply
 from storage import people
 from storage.db import Database, Tx
-from storage.models import Person
+from storage.models import Account, Person
+from workflow import joining
 from workflow.outcomes import Refused
+from workflow.rules import CentreRules
 
 from . import Answer, refusal
 
@@ -70,3 +73,22 @@ async def press(db: Database, person: Person | None, pressed: nt.Press | None) -
     except Refused as refused:
         return Answer([refusal(refused)])
     return Answer([Reply("notify.set", {"where": where}, how="mark")])
+
+
+async def link_code(db: Database, rules: CentreRules, person: Person | None) -> Answer:
+    """/link: a single-use code to send from the person's account on the other channel."""
+    if person is None:
+        return Answer([refusal(Refused("not_allowed"))])
+    made = await joining.link_code(db, rules, person)
+    hours = int(rules.invite_ttl.total_seconds() // 3600)
+    words = {"telegram": f"/start {made.code}", "wecom": f"{joining.BIND_WORD} {made.code}"}
+    return Answer([Reply("link.code", {"hours": hours, **words})])
+
+
+async def linked(db: Database, code: str, account: Account) -> Answer:
+    """A link code sent from an account: that account made the asker's, or why not."""
+    try:
+        person = await joining.link(db, code, account)
+    except Refused as refused:
+        return Answer([refusal(refused)])
+    return Answer([Reply("link.done", {"name": person.name})])

@@ -139,6 +139,8 @@ async def join(
     commands they may use now (their menu too); then the channel has `offer_waiting` done."""
     if not CODE.fullmatch(code):
         return Answer([refusal(Refused("invite_unknown"))])
+    if await joining.is_link(db, code):  # an account on another channel made this one's too
+        return await notify.linked(db, code, account)
     try:
         joined = await joining.redeem(db, code, account=account, name=name, username=username)
     except Refused as refused:

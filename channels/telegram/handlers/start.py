@@ -83,6 +83,16 @@ async def notify_command(update: Update, context: Context) -> None:
     await send_answer(update, context, answer, person)
 
 
+async def link_command(update: Update, context: Context) -> None:
+    """/link: a code to send from the person's account on the other channel."""
+    if update.effective_message is None:
+        return
+    person, _ = await current(update, context)
+    services = context.bot_data
+    answer = await notify.link_code(services.db, services.rules, person)
+    await send_answer(update, context, answer, person)
+
+
 async def notify_button(update: Update, context: Context) -> None:
     """Telegram, 企业微信 or 跟随最近使用 pressed: the choice recorded and said back."""
     query = update.callback_query

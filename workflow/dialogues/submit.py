@@ -249,9 +249,10 @@ class SubmitFlows(ReviseParts):
 
         async def body(event: Inbound, draft: Draft) -> Draft:
             """A part of the body (joined to the parts before, or replacing the body being
-            changed), or 完成 once there is some."""
-            if event.press is not None:
-                if not draft.get("body"):
+            changed), or 完成 (pressed or typed) once there is some."""
+            typed = submission.typed_done(event.text)  # 完成 typed, not pressed
+            if event.press is not None or typed:
+                if not draft.get("body") or (typed and draft.get("replace_body")):
                     raise Refused("body_empty")
                 return {"body_done": True}
             text = submission.clean_text(event.text or "")

@@ -1,0 +1,94 @@
+"""What a walk through every role's journey in the sandbox found, fixed, on both emulators."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.settings.schema import Settings
+from sandbox.telegram.server import FakeBotApi
+from scoring.vocab import Role
+from storage import items
+from storage.db import Database
+from tests.conftest import FakeClock
+from tests.people import CHANNELS, Centre, Someone, centre_running
+
+WINDOW = "市人社局窗口"
+SECTION = "综合科"
+TITLE = "市人社局窗口推行帮办代办服务"
+BODY = "近日，市人社局窗口推出帮办代办服务，累计服务群众300余人次。"
+
+
+@pytest.fixture
+async def centre(
+    server: FakeBotApi, settings: Settings, ledger: Database, clock: FakeClock
+) -> AsyncIterator[Centre]:
+    """The bot serving both emulators."""
+    async with centre_running(server, settings, ledger, clock) as found:
+        yield found
+
+
+async def submitted(centre: Centre, channel: str) -> Someone:
+    """王芳 submits an item on the channel, typing 完成 after its body (as WeCom members do)."""
+    informant = centre.person(channel, "wangfang", "王芳")
+    await informant.join(WINDOW, Role.INFORMANT)
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    assert "共 31 字" in await informant.say(BODY)
+    assert "哪天发生" in await informant.say("完成。")  # the button's word, typed
+    await informant.say("2026-10-14")
+    preview = await informant.press("跳过")
+    assert "请核对" in preview and f"{BODY}\n\n附件" in preview  # no 完成 line after it
+    assert "已报送，编号 #1" in await informant.press("确认报送")
+    return informant
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_typed_done_ends_a_body_and_is_not_kept(centre: Centre, channel: str) -> None:
+    """完成 typed after a body's parts ends the body (it was kept as a line of the body); an
+    editor's rewrite sent in parts ends the same way."""
+    await submitted(centre, channel)
+    async with centre.db.reading() as tx:
+        item = await items.get_item(tx, 1)
+    assert item is not None and item.body == BODY
+
+    # Typed before any body, it is refused as an empty body, not kept.
+    other = centre.person(channel, "chenjing", "陈静")
+    await other.join(WINDOW, Role.INFORMANT)
+    await other.command("submit")
+    await other.press("主要措施和创新做法")
+    await other.say("标题")
+    assert "正文不能为空" in await other.say("完成")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_typed_done_ends_an_editors_rewrite(centre: Centre, channel: str) -> None:
+    """An editor's rewrite in two parts ends with 完成 typed; the item keeps both parts only."""
+    informant = centre.person(channel, "wangfang", "王芳")
+    head = centre.person(channel, "liming", "李明")
+    leader = centre.person(channel, "zhangwei", "张伟")
+    editor = centre.person(channel, "zhaomin", "赵敏")
+    await informant.join(WINDOW, Role.INFORMANT)
+    await head.join(WINDOW, Role.WINDOW_HEAD)
+    await leader.join(WINDOW, Role.LEADER)
+    await editor.join(SECTION, Role.EDITOR)
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    await informant.say(BODY)
+    await informant.press("完成")
+    await informant.say("2026-10-14")
+    await informant.press("跳过")
+    await informant.press("确认报送")
+    await head.press("同意")
+    await leader.press("同意")
+
+    assert "修改后的全文" in await editor.press("修改")
+    assert "已收到正文" in await editor.say(f"{TITLE}\n{BODY}")
+    assert "已收到正文" in await editor.say("第二段。")
+    assert "已按编辑稿修改" in await editor.say("完成")
+    async with centre.db.reading() as tx:
+        item = await items.get_item(tx, 1)
+    assert item is not None and item.body == f"{BODY}\n第二段。"

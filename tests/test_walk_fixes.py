@@ -7,12 +7,20 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.settings.schema import Settings
+from chat.actions import campaign as ca
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
 from storage import items
 from storage.db import Database
+from tests.campaign_cast import TEMPLATES
 from tests.conftest import FakeClock
 from tests.people import CHANNELS, Centre, Someone, centre_running
+from tests.test_wecom_campaigns import ASSESSOR, Running
+from tests.test_wecom_campaigns import asks as wecom_asks
+from tests.test_wecom_campaigns import press as wecom_press
+from tests.test_wecom_campaigns import running as running_campaign
+
+running = running_campaign  # the WeCom campaign tests' fixture: a campaign under way
 
 WINDOW = "市人社局窗口"
 SECTION = "综合科"
@@ -92,3 +100,19 @@ async def test_typed_done_ends_an_editors_rewrite(centre: Centre, channel: str) 
     async with centre.db.reading() as tx:
         item = await items.get_item(tx, 1)
     assert item is not None and item.body == f"{BODY}\n第二段。"
+
+
+async def test_a_score_out_of_range_names_the_check_by_its_number(running: Running) -> None:
+    """A group member's points outside a check's range are refused naming the check as the
+    questions count it (第 1 项), not by the ledger's id; a word is refused with an example."""
+    rig = running.rig
+    rig.clock.now = running.onsite
+    await wecom_asks(rig, ASSESSOR, "考核")
+    shown = await wecom_press(rig, ASSESSOR, ca.ScoreUnit)
+    first = TEMPLATES["county"].check(TEMPLATES["county"].check_ids()[0])
+    assert first is not None and "评分 1/" in shown, shown
+    refused = await wecom_asks(rig, ASSESSOR, str(first.max_points + 1))
+    assert f"第 1 项的得分须在 0 到 {first.max_points} 之间" in refused, refused
+    assert "." not in refused.split("的得分")[0], refused  # no `section.check` id
+    assert "请输入数字，如 5 或 4.5" in await wecom_asks(rig, ASSESSOR, "五")
+    assert "评分 2/" in await wecom_asks(rig, ASSESSOR, "1")

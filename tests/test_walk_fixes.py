@@ -71,9 +71,8 @@ async def test_typed_done_ends_a_body_and_is_not_kept(centre: Centre, channel: s
     assert "正文不能为空" in await other.say("完成")
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_typed_done_ends_an_editors_rewrite(centre: Centre, channel: str) -> None:
-    """An editor's rewrite in two parts ends with 完成 typed; the item keeps both parts only."""
+async def at_centre(centre: Centre, channel: str) -> Someone:
+    """王芳's item signed by both steps and at the centre; its editor 赵敏, who is returned."""
     informant = centre.person(channel, "wangfang", "王芳")
     head = centre.person(channel, "liming", "李明")
     leader = centre.person(channel, "zhangwei", "张伟")
@@ -92,7 +91,13 @@ async def test_typed_done_ends_an_editors_rewrite(centre: Centre, channel: str) 
     await informant.press("确认报送")
     await head.press("同意")
     await leader.press("同意")
+    return editor
 
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_typed_done_ends_an_editors_rewrite(centre: Centre, channel: str) -> None:
+    """An editor's rewrite in two parts ends with 完成 typed; the item keeps both parts only."""
+    editor = await at_centre(centre, channel)
     assert "修改后的全文" in await editor.press("修改")
     assert "已收到正文" in await editor.say(f"{TITLE}\n{BODY}")
     assert "已收到正文" in await editor.say("第二段。")
@@ -116,3 +121,29 @@ async def test_a_score_out_of_range_names_the_check_by_its_number(running: Runni
     assert "." not in refused.split("的得分")[0], refused  # no `section.check` id
     assert "请输入数字，如 5 或 4.5" in await wecom_asks(rig, ASSESSOR, "五")
     assert "评分 2/" in await wecom_asks(rig, ASSESSOR, "1")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_refused_date_says_what_to_type_instead(centre: Centre, channel: str) -> None:
+    """An impossible work date, a day still to come and an adoption dated before the item
+    reached the centre are each refused saying what to type instead (the adoption's not told
+    to give a work date)."""
+    informant = centre.person(channel, "chenjing", "陈静")
+    await informant.join(WINDOW, Role.INFORMANT)
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    await informant.say(BODY)
+    await informant.press("完成")
+    impossible = await informant.say("13月40日")
+    assert "不是有效的日期。请重新输入，如 11月20日、11.20 或 2026-11-20" in impossible
+    assert "还没有到。请输入今天或以前的日期" in await informant.say("2099-01-05")
+
+    editor = await at_centre(centre, channel)
+    await editor.press("登记采用")
+    await editor.press("市政务服务中心网站")
+    assert "请输入采用日期" in await editor.press("改采用日期")
+    refused = await editor.say("2026-10-01")
+    assert "不能早于报送到中心的日期" in refused and "请重新输入" in refused, refused
+    future = await editor.say("2099-01-05")
+    assert "请输入今天或以前的日期" in future and "工作日期" not in future, future

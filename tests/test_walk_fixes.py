@@ -7,18 +7,20 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.settings.schema import Settings
+from channels.wecom.campaigns import survey_word
 from chat.actions import campaign as ca
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
-from storage import items
+from storage import campaign_scores, items
 from storage.db import Database
 from tests.campaign_cast import TEMPLATES
 from tests.conftest import FakeClock
 from tests.people import CHANNELS, Centre, Someone, centre_running
-from tests.test_wecom_campaigns import ASSESSOR, Running
+from tests.test_wecom_campaigns import ASSESSOR, CITIZEN, Running
 from tests.test_wecom_campaigns import asks as wecom_asks
 from tests.test_wecom_campaigns import press as wecom_press
 from tests.test_wecom_campaigns import running as running_campaign
+from workflow import campaign_survey
 
 running = running_campaign  # the WeCom campaign tests' fixture: a campaign under way
 
@@ -147,3 +149,17 @@ async def test_a_refused_date_says_what_to_type_instead(centre: Centre, channel:
     assert "不能早于报送到中心的日期" in refused and "请重新输入" in refused, refused
     future = await editor.say("2099-01-05")
     assert "请输入今天或以前的日期" in future and "工作日期" not in future, future
+
+
+async def test_skip_typed_in_the_survey_is_no_comment(running: Running) -> None:
+    """跳过 typed where the survey offers its 跳过 button (a WeCom member reading the card's
+    word) thanks and keeps no comment; it was kept as the comment "跳过"."""
+    rig, cast, campaign_id = running.rig, running.cast, running.campaign_id
+    links = await campaign_survey.links(rig.db, cast.office, campaign_id)
+    token = next(link.token for link in links if link.unit_id == cast.window)
+    assert "满意" in await wecom_asks(rig, CITIZEN, survey_word(token))
+    assert "没有请点“跳过”" in await wecom_press(rig, CITIZEN, ca.SurveyAnswer)
+    assert "感谢您参加民主测评" in await wecom_asks(rig, CITIZEN, "跳过")
+    async with rig.db.reading() as tx:
+        comments = await campaign_scores.survey_comments(tx, campaign_id, cast.window)
+    assert comments == [], comments

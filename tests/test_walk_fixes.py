@@ -15,7 +15,7 @@ from storage import campaign_scores, items
 from storage.db import Database
 from tests.campaign_cast import TEMPLATES
 from tests.conftest import FakeClock
-from tests.people import CHANNELS, Centre, Someone, centre_running
+from tests.people import CHANNELS, TELEGRAM, Centre, Someone, centre_running
 from tests.test_wecom_campaigns import ASSESSOR, CITIZEN, Running
 from tests.test_wecom_campaigns import asks as wecom_asks
 from tests.test_wecom_campaigns import press as wecom_press
@@ -163,3 +163,18 @@ async def test_skip_typed_in_the_survey_is_no_comment(running: Running) -> None:
     async with rig.db.reading() as tx:
         comments = await campaign_scores.survey_comments(tx, campaign_id, cast.window)
     assert comments == [], comments
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_an_old_button_of_a_sent_draft_is_stale_not_forbidden(
+    centre: Centre, channel: str
+) -> None:
+    """A date button of a draft already sent, pressed again, is answered as passed (WeCom
+    said 您没有权限执行这个操作, which sends an informant to the admin for nothing)."""
+    informant = await submitted(centre, channel)
+    shown = await informant.press("今天")
+    assert "没有权限" not in shown, shown
+    if channel == TELEGRAM:
+        assert "这份草稿已经提交、取消或超时" in shown, shown
+    else:
+        assert "这个按钮已失效" in shown, shown

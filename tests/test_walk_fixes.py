@@ -178,3 +178,35 @@ async def test_an_old_button_of_a_sent_draft_is_stale_not_forbidden(
         assert "这份草稿已经提交、取消或超时" in shown, shown
     else:
         assert "这个按钮已失效" in shown, shown
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_long_body_cut_in_the_preview_is_said_to_be_kept(
+    centre: Centre, channel: str
+) -> None:
+    """A body longer than the card shows, sent in parts, is previewed cut with a line saying
+    how long it is and that all of it is kept (it stopped at \"…\", as if the rest were lost);
+    a short one has no such line."""
+    informant = centre.person(channel, "wangfang", "王芳")
+    await informant.join(WINDOW, Role.INFORMANT)
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    for part in "甲乙丙":  # each part short enough for a WeCom member's message
+        await informant.say(part * 600)
+    await informant.press("完成")
+    await informant.say("2026-10-14")
+    preview = await informant.press("跳过")
+    assert "正文共 1802 字，已全部收下；这里只显示前 1500 字" in preview, preview
+    assert "已报送，编号 #1" in await informant.press("确认报送")
+    async with centre.db.reading() as tx:
+        item = await items.get_item(tx, 1)
+    assert item is not None and len(item.body) == 1802
+
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    await informant.say(BODY)
+    await informant.press("完成")
+    await informant.say("2026-10-14")
+    assert "已全部收下" not in await informant.press("跳过")

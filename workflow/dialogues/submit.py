@@ -23,7 +23,7 @@ from typing import Any, Final
 from chat.actions import Button, Rows
 from chat.actions import revise as rv
 from chat.actions import submit as sub
-from chat.cards import Phrase, item_card, standing_phrase
+from chat.cards import Phrase, item_card, preview_cut, standing_phrase
 from chat.dialogue import Flow, Inbound, Invalid, Ref, Reply, Step, Stop
 from chat.dialogue.session import FileIn
 from storage import people, units
@@ -178,7 +178,7 @@ class SubmitFlows(ReviseParts):
             event_date=day,
             state="draft",
             body=str(draft["body"]),
-            history=notes,
+            history=(*notes, *preview_cut(str(draft["body"]))),  # a long text: all of it kept
         )
         return {
             "card": card,

@@ -11,7 +11,7 @@ from channels.wecom.campaigns import survey_word
 from chat.actions import campaign as ca
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
-from storage import campaign_scores, items
+from storage import campaign_scores, items, units
 from storage.db import Database
 from tests.campaign_cast import TEMPLATES
 from tests.conftest import FakeClock
@@ -210,3 +210,19 @@ async def test_a_long_body_cut_in_the_preview_is_said_to_be_kept(
     await informant.press("完成")
     await informant.say("2026-10-14")
     assert "已全部收下" not in await informant.press("跳过")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_units_without_an_informant_come_in_the_units_order(
+    centre: Centre, channel: str
+) -> None:
+    """未落实信息员 lists the units in the order every list of units keeps (the bulletin's,
+    /units'), not by the code points of their names."""
+    admin = centre.person(channel, "sunta", "孙涛")
+    await admin.join(None, Role.ADMIN)
+    shown = await admin.say("/noinformant" if channel == TELEGRAM else "未落实信息员")
+    async with centre.db.reading() as tx:
+        ordered = [u.name for u in await units.list_units(tx)]
+    listed = [line.removeprefix("· ") for line in shown.splitlines() if line.startswith("· ")]
+    assert listed == ordered and len(listed) > 2, shown
+    assert listed != sorted(listed), listed  # the centre's names are not in code point order

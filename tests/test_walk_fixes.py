@@ -226,3 +226,35 @@ async def test_units_without_an_informant_come_in_the_units_order(
     listed = [line.removeprefix("· ") for line in shown.splitlines() if line.startswith("· ")]
     assert listed == ordered and len(listed) > 2, shown
     assert listed != sorted(listed), listed  # the centre's names are not in code point order
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_skip_or_done_typed_where_files_are_asked_goes_on(
+    centre: Centre, channel: str
+) -> None:
+    """Where files are asked, 跳过 typed goes on to the preview, as 完成 typed does after a
+    photo (both were answered 请发送照片或文件，或点击“完成” while the button said 跳过); any
+    other text still asks for a file, naming both buttons."""
+    informant = centre.person(channel, "wangfang", "王芳")
+    await informant.join(WINDOW, Role.INFORMANT)
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    await informant.say(BODY)
+    await informant.press("完成")
+    assert "可以发送照片或文件" in await informant.say("2026-10-14")
+    wanted = await informant.say("稍后补照片")
+    assert "请发送照片或文件；发完点击“完成”，没有附件点击“跳过”" in wanted, wanted
+    preview = await informant.say("跳过")
+    assert "请核对" in preview and "附件：0 个" in preview, preview
+    assert "已报送，编号 #1" in await informant.press("确认报送")
+
+    await informant.command("submit")
+    await informant.press("主要措施和创新做法")
+    await informant.say(TITLE)
+    await informant.say(BODY)
+    await informant.press("完成")
+    await informant.say("2026-10-14")
+    assert "已添加附件 1 个" in await informant.photo()
+    preview = await informant.say("完成")
+    assert "请核对" in preview and "附件：1 个" in preview, preview

@@ -291,10 +291,12 @@ class SubmitFlows(ReviseParts):
 
         async def files(event: Inbound, draft: Draft) -> Draft:
             """A photo or an accepted document (stored by the channel), a revision's file
-            removed, or 完成 / 跳过."""
+            removed, or 完成 / 跳过 (pressed or typed)."""
             if isinstance(event.press, rv.RemoveFile):
                 return remove_file(draft, event.press)
-            if event.file is None:
+            if event.file is None:  # 完成 / 跳过, pressed or typed; any other text is no file
+                if event.text is not None and not submission.typed_done(event.text, skip=True):
+                    raise Invalid(Reply("submit.want_file"))
                 return {"files_done": True}
             kept = list(draft.get("files") or [])
             refusal = file_refusal(event.file, len(kept))
@@ -445,7 +447,6 @@ class SubmitFlows(ReviseParts):
                 after=lambda draft: "preview" if draft.get("files_done") else "files",
                 presses=(sub.Step, rv.RemoveFile),
                 press_test=_only("files:done"),
-                takes_text=False,
                 takes_files=True,
                 skip=_changing("files", "files_done"),
                 misfit="submit.want_file",

@@ -61,6 +61,14 @@ def standing_phrase(days_left: int, late_days: int) -> Phrase:
     return Phrase("due.today")
 
 
+def preview_cut(body: str) -> tuple[Phrase, ...]:
+    """What the author's own preview adds when a long text is cut on the card: that all of
+    it is kept (the preview has no 全文 button)."""
+    if len(body) <= BODY_PREVIEW:
+        return ()
+    return (Phrase("submit.preview_cut", {"length": len(body), "shown": BODY_PREVIEW}),)
+
+
 def item_card(
     *,
     number: int,

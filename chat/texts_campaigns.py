@@ -194,8 +194,10 @@ ZH: Final[dict[str, str]] = {
     "refused.campaign_report_empty": "自查汇报材料不能为空：请输入文字或发送文件。",
     "refused.campaign_report_missing": "自查汇报材料还没有提交。",
     "refused.campaign_report_signed": "自查汇报材料已经签字确认，不能再修改。",
-    "refused.campaign_score_not_number": "“{text}”不是分数。",
-    "refused.campaign_score_out_of_range": "{check} 的得分须在 0 到 {max} 之间，最多一位小数。",
+    "refused.campaign_score_not_number": "“{text}”不是分数。请输入数字，如 5 或 4.5。",
+    "refused.campaign_score_out_of_range": (
+        "第 {number} 项的得分须在 0 到 {max} 之间，最多一位小数。请重新输入。"
+    ),
     "refused.campaign_scores_missing": "还有 {count} 项没有评分。",
     "refused.campaign_selfcheck_incomplete": "还有 {missing} 项考核内容没有自查，请先逐项作答。",
     "refused.campaign_survey_answered": "您已经参加过这个单位的测评。",

@@ -199,11 +199,12 @@ async def role_holders(tx: Tx, unit_id: int | None, role: Role) -> list[Person]:
 
 
 async def units_without_informant(tx: Tx) -> list[Unit]:
-    """Active units nobody is informant for now (第三条 requires at least one)."""
+    """Active units nobody is informant for now (第三条 requires at least one), in the order
+    every list of units keeps (the configuration's)."""
     rows = await tx.fetchall(
         "SELECT u.* FROM units u WHERE u.active = 1 AND NOT EXISTS ("
         " SELECT 1 FROM roles r WHERE r.unit_id = u.id AND r.role = 'informant'"
-        " AND r.revoked_at IS NULL) ORDER BY u.name"
+        " AND r.revoked_at IS NULL) ORDER BY u.position, u.name"
     )
     return [Unit.from_row(row) for row in rows]
 

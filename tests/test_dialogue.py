@@ -244,7 +244,7 @@ async def test_adoption_typed_date(
     wrong = await chat.text(editor.id, "下个月")
     assert wrong[0].reply is not None and wrong[0].reply.key.startswith("refused.")
     early = await chat.text(editor.id, (submitted_on - timedelta(days=1)).isoformat())
-    assert early[0].text == f"采用日期不能早于报送到中心的日期（{submitted_on}）。"
+    assert early[0].text == f"采用日期不能早于报送到中心的日期（{submitted_on}），请重新输入。"
     done = await chat.text(editor.id, "前天")
     day = today - timedelta(days=2)
     assert done[0].reply is not None and done[0].reply.params["day"] == day.isoformat()

@@ -291,8 +291,9 @@ def valid_score(template: AssessmentTemplate, check_id: str, points: Decimal) ->
     try:
         return check_score(points, check.max_points)
     except ScoreOutOfRange:
+        number = template.check_ids().index(check_id) + 1  # as the questions count them
         raise Refused(
-            "campaign_score_out_of_range", check=check_id, max=str(check.max_points)
+            "campaign_score_out_of_range", number=number, max=str(check.max_points)
         ) from None
 
 

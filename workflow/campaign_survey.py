@@ -32,6 +32,8 @@ SURVEY_WORD: Final = "测评"
 TOKEN_BYTES: Final = 16
 #: The longest comment kept (the ledger allows 500; a survey comment is a line or two).
 COMMENT_LIMIT: Final = 200
+#: The 跳过 button's word, typed instead of pressed (WeCom members often do): no comment.
+NO_COMMENT: Final = frozenset({"跳过", "skip"})
 #: How far back survey starts are counted for the per-account limit.
 WINDOW: Final = timedelta(minutes=1)
 #: Accounts whose starts are remembered at most (the oldest forgotten first).
@@ -186,9 +188,11 @@ async def awaiting_comment(db: Database, account: Account) -> bool:
 
 
 async def comment(db: Database, account: Account, text: str) -> bool:
-    """Keeps the text as the awaited comment (trimmed; refused over the limit, the question
-    standing); False when no comment of the account is awaited."""
+    """Keeps the text as the awaited comment (trimmed; 跳过 typed is none; refused over the
+    limit, the question standing); False when no comment of the account is awaited."""
     clean = text.strip()
+    if clean.rstrip("。.!！").lower() in NO_COMMENT:
+        clean = ""  # 跳过 typed, not pressed
     if len(clean) > COMMENT_LIMIT:
         raise Refused("campaign_survey_comment_long", limit=COMMENT_LIMIT)
     async with db.transaction() as tx:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from scoring.vocab import ItemState, Role, UnitKind
 from storage import items, people, units
@@ -73,6 +73,20 @@ def check_reason(text: str, empty: str) -> str:
     if len(reason) > REASON_MAX:
         raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
     return reason
+
+
+#: The 完成 button's word: typed instead of pressed (WeCom members often type it), it ends a
+#: text sent in parts and is never kept as part of it.
+DONE_WORDS: Final = frozenset({"完成", "done"})
+#: The 跳过 button's word (files asked for, none to send), typed the same way.
+SKIP_WORDS: Final = frozenset({"跳过", "skip"})
+
+
+def typed_done(text: str | None, *, skip: bool = False) -> bool:
+    """Whether a typed text is only the 完成 button's word (or 跳过's, when `skip`), end
+    punctuation and case aside."""
+    word = (text or "").strip().rstrip("。.!！").strip().lower()
+    return word in DONE_WORDS or (skip and word in SKIP_WORDS)
 
 
 def clean_text(text: str) -> str:

@@ -324,7 +324,8 @@ class Commands:
             await self.send(answer, out, event.origin)
             return "command"
         if press is not None:
-            key = "confirm_stale" if isinstance(press, so.ConfirmReturn) else "not_allowed"
+            # one of ours no step or service took: its step or message has passed (as Telegram)
+            key = "confirm_stale" if isinstance(press, so.ConfirmReturn) else "button_stale"
             self.speaker.refusal(Refused(key, minutes=self.minutes), out)
             return "refused"
         command = event.command

@@ -98,7 +98,7 @@ class CampaignCorrect(Base):
                 checked = check_score(points, Decimal(str(draft["max"])))
             except ScoreOutOfRange:
                 raise Refused(
-                    "campaign_score_out_of_range", check=draft["check"], max=draft["max"]
+                    "campaign_score_out_of_range", number=int(draft["index"]) + 1, max=draft["max"]
                 ) from None
             return {"new": f"{checked.normalize():f}"}
 

@@ -45,12 +45,14 @@ class CentreFlows(Base):
             return {"title": title, "body": body}
 
         async def more(event: Inbound, draft: Draft) -> Draft:
-            """Another part of a long body (joined to the parts before), or 完成."""
+            """Another part of a long body (joined to the parts before), or 完成 (pressed or typed)."""
             if event.press is not None:
                 if not isinstance(event.press, ed.ItemAction) or event.press.item_id != int(
                     draft["item"]
                 ):
                     raise Refused("forged")  # another item's 完成
+                return {"done": True}
+            if submission.typed_done(event.text):  # 完成 typed, not pressed
                 return {"done": True}
             part = submission.clean_text(event.text or "")
             if not part:

@@ -23,7 +23,7 @@ from typing import Any, Final
 from chat.actions import Button, Rows
 from chat.actions import revise as rv
 from chat.actions import submit as sub
-from chat.cards import Phrase, item_card, standing_phrase
+from chat.cards import Phrase, item_card, preview_cut, standing_phrase
 from chat.dialogue import Flow, Inbound, Invalid, Ref, Reply, Step, Stop
 from chat.dialogue.session import FileIn
 from storage import people, units
@@ -178,7 +178,7 @@ class SubmitFlows(ReviseParts):
             event_date=day,
             state="draft",
             body=str(draft["body"]),
-            history=notes,
+            history=(*notes, *preview_cut(str(draft["body"]))),  # a long text: all of it kept
         )
         return {
             "card": card,
@@ -249,9 +249,10 @@ class SubmitFlows(ReviseParts):
 
         async def body(event: Inbound, draft: Draft) -> Draft:
             """A part of the body (joined to the parts before, or replacing the body being
-            changed), or 完成 once there is some."""
-            if event.press is not None:
-                if not draft.get("body"):
+            changed), or 完成 (pressed or typed) once there is some."""
+            typed = submission.typed_done(event.text)  # 完成 typed, not pressed
+            if event.press is not None or typed:
+                if not draft.get("body") or (typed and draft.get("replace_body")):
                     raise Refused("body_empty")
                 return {"body_done": True}
             text = submission.clean_text(event.text or "")
@@ -290,10 +291,12 @@ class SubmitFlows(ReviseParts):
 
         async def files(event: Inbound, draft: Draft) -> Draft:
             """A photo or an accepted document (stored by the channel), a revision's file
-            removed, or 完成 / 跳过."""
+            removed, or 完成 / 跳过 (pressed or typed)."""
             if isinstance(event.press, rv.RemoveFile):
                 return remove_file(draft, event.press)
-            if event.file is None:
+            if event.file is None:  # 完成 / 跳过, pressed or typed; any other text is no file
+                if event.text is not None and not submission.typed_done(event.text, skip=True):
+                    raise Invalid(Reply("submit.want_file"))
                 return {"files_done": True}
             kept = list(draft.get("files") or [])
             refusal = file_refusal(event.file, len(kept))
@@ -444,7 +447,6 @@ class SubmitFlows(ReviseParts):
                 after=lambda draft: "preview" if draft.get("files_done") else "files",
                 presses=(sub.Step, rv.RemoveFile),
                 press_test=_only("files:done"),
-                takes_text=False,
                 takes_files=True,
                 skip=_changing("files", "files_done"),
                 misfit="submit.want_file",

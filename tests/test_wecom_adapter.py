@@ -330,6 +330,11 @@ def test_render_keeps_a_short_text_with_buttons_in_the_card() -> None:
     assert long.card is not None and long.card.title == "标" * 35 + "…"
     plain = render.render(texts, Text(Prepared("只有文字")), "t3")
     assert (plain.texts, plain.card, plain.count) == (("只有文字",), None, 1)
+    prompt = "这项工作是哪天发生的？点击按钮，或输入日期（如 11月20日、11.20、前天、上周五）。"
+    asked = render.render(texts, Text(Prepared(prompt), buttons), "t4")  # a question first
+    assert asked.texts == () and asked.card is not None
+    assert asked.card.title == "这项工作是哪天发生的？"
+    assert asked.card.body == "点击按钮，或输入日期（如 11月20日、11.20、前天、上周五）。"
 
 
 def test_render_words_commands_and_drops_markup() -> None:

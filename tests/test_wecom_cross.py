@@ -252,9 +252,10 @@ async def test_a_wecom_informant_telegram_signers_a_wecom_editor_and_the_bulleti
         "《工作简报》（1级 1分）",
     ]
     await centre.click(editor, outlets, "ed:out:1:0")
-    assert "该信息累计 1 分" in centre.shown(editor)[-2]
+    assert "该信息累计 1 分" in card_words(centre.cards(editor)[-1])
     await centre.click(editor, outlets, "ed:out:1:3")
-    assert "“省政务服务中心”采用信息 #1，3 级，3 分。该信息累计 4 分。" in centre.shown(editor)[-2]
+    said = card_words(centre.cards(editor)[-1])  # the reply and its buttons: one card
+    assert "“省政务服务中心”采用信息 #1，3 级，3 分。该信息累计 4 分。" in said, said
     follow = [b["key"] for b in centre.cards(editor)[-1].content["button_list"]]
     assert follow == ["ed:day:2", "ed:ref:2", "ed:wd:2"]
     assert (
@@ -323,9 +324,18 @@ async def test_more_outlets_than_a_card_holds_are_numbered_replies(centre: Centr
     menu = centre.shown(editor)[-1]
     assert "7. 市融媒体中心（2级 2分）" in menu and "请回复数字 1–7 选择" in menu
     await centre.say(editor, "7")
-    assert "“市融媒体中心”采用信息 #1，2 级，2 分" in centre.shown(editor)[-2]
-    await centre.say(editor, "7")
-    assert "“市融媒体中心”" not in centre.shown(editor)[-1]
+    assert "“市融媒体中心”采用信息 #1，2 级，2 分" in card_words(centre.cards(editor)[-1])
+    shown = len(centre.wecom.inbox(editor))
+    await centre.say(editor, "7")  # the menu was answered: a number again records nothing
+    assert "“市融媒体中心”" not in "".join(
+        d.text or card_words(d) for d in centre.wecom.inbox(editor)[shown:]
+    )
     async with centre.db.reading() as tx:
         adopted = await adoptions.adoptions_of(tx, 1)
     assert [(a.outlet, a.points) for a in adopted] == [("市融媒体中心", 2)]
+
+
+def card_words(card: Delivery) -> str:
+    """A card's title and sub-title, as one text (a reply that fits a card goes as one)."""
+    title = str((card.content.get("main_title") or {}).get("title", ""))
+    return title + str(card.content.get("sub_title_text", ""))

@@ -110,11 +110,23 @@ class Outgoing:
         return len(self.texts) + (self.card is not None)
 
 
+#: Where a line may be parted into a card's title and what follows it: after a sentence.
+SENTENCE_ENDS: Final = "。？！：；"
+
+
 def _title_of(text: str) -> tuple[str, str]:
-    """A text's first non-empty line and the rest."""
+    """A text's first non-empty line and the rest; a first line too long for a card's title
+    is parted after its first sentence that fits ("这项工作是哪天发生的？" over the examples), so
+    a prompt goes as one card instead of its text and then a card repeating it cut."""
     stripped = text.strip("\n")
     first, _, rest = stripped.partition("\n")
-    return first.strip(), rest.strip("\n")
+    first, rest = first.strip(), rest.strip("\n")
+    if len(first) > TITLE_CHARS:
+        ends = [i for i, ch in enumerate(first[:TITLE_CHARS]) if ch in SENTENCE_ENDS]
+        if ends:
+            head, tail = first[: ends[0] + 1], first[ends[0] + 1 :].strip()
+            return head, f"{tail}\n{rest}" if rest else tail
+    return first, rest
 
 
 def _cut(text: str, chars: int) -> str:

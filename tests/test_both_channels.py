@@ -14,7 +14,7 @@ from scoring.vocab import ItemState, Role
 from storage import adoptions, audit, items, outbox, sessions
 from storage.db import Database
 from tests.conftest import FakeClock
-from tests.people import CHANNELS, TELEGRAM, Centre, centre_running
+from tests.people import CHANNELS, TELEGRAM, WECOM, Centre, centre_running
 
 WINDOW = "市人社局窗口"
 SECTION = "综合科"
@@ -55,7 +55,10 @@ async def test_submit_return_resubmit_sign_adopt_and_look_up(centre: Centre, cha
     assert "请输入正文" in await informant.say(TITLE)
     assert "共 24 字" in await informant.say(BODY)
     assert "哪天发生" in await informant.press("完成")
-    assert "可以发送照片或文件" in await informant.say("2026-10-14")
+    asked = await informant.say("2026-10-14")
+    assert "可以发送照片或文件" in asked
+    # a WeCom member is told the app takes photos, not files; Telegram's prompt is as it was
+    assert ("企业微信不能向应用发送文件，请拍照发送" in asked) == (informant.channel == WECOM)
     assert "已添加附件 1 个" in await informant.photo()
     preview = await informant.press("完成")
     assert "请核对" in preview and TITLE in preview and "附件：1 个" in preview

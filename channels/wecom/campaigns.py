@@ -44,6 +44,11 @@ ASKS_FILES: Final = frozenset(
     {"campaign.ask_evidence", "campaign.ask_report", "campaign.ask_rectify"}
 )
 
+#: /submit's and a revision's questions that offer files, which WeCom members cannot send.
+OFFERS_FILES: Final = frozenset(
+    {"submit.ask_files", "submit.want_file", "revise.files", "revise.no_files"}
+)
+
 #: Replies that ask for a file to be sent back, which WeCom members cannot do: a line says so.
 SENDS_BACK: Final = frozenset({"campaign.score_sheet"})
 
@@ -63,8 +68,9 @@ def survey_token(text: str) -> str | None:
 
 
 def for_wecom(replies: Iterable[Reply]) -> list[Reply]:
-    """Campaign replies as WeCom can act on them: no upload buttons, and a question that asks
-    for files (or to send a workbook back) told what WeCom takes."""
+    """The engine's replies as WeCom can act on them: no upload buttons, and a question that
+    asks for files (evidence, an item's attachments, a workbook sent back) told what WeCom
+    takes."""
     worded = []
     for reply in replies:
         rows = tuple(
@@ -78,6 +84,8 @@ def for_wecom(replies: Iterable[Reply]) -> list[Reply]:
         also = reply.also
         if reply.key in ASKS_FILES:
             also = (*also, Reply("campaign.wecom_photos_only"))
+        if reply.key in OFFERS_FILES:
+            also = (*also, Reply("wecom.photos_only"))
         if reply.key in SENDS_BACK:
             also = (*also, Reply("campaign.wecom_no_upload"))
         worded.append(replace(reply, buttons=rows, also=also))

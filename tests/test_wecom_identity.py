@@ -40,8 +40,9 @@ async def test_a_named_invite_gives_the_member_that_name(rig: Rig) -> None:  # n
 
 
 async def test_an_unnamed_invite_leaves_the_userid_as_the_name(rig: Rig) -> None:  # noqa: F811
+    """Joined by "开始 CODE" too: an invite a WeCom admin makes says 「开始」 CODE."""
     made, _ = await joining.create_invite(rig.db, rig.rules, unit_name=WINDOW, role=Role.LEADER)
-    await rig.say("lisi", f"绑定 {made.code}")
+    await rig.say("lisi", f"开始 {made.code}")
     await rig.settle()
     async with rig.db.reading() as tx:
         person = await people.person_by_account(tx, Account(WECOM, "lisi"))

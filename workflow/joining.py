@@ -133,13 +133,19 @@ _TYPED_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _BARE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")
 
 
+#: /start's word on WeCom: an invite made there says "「开始」 CODE" beside "绑定 CODE".
+START_WORD = "开始"
+
+
 def typed_code(text: str) -> str | None:
-    """The invite code in a text typed to join ("绑定 CODE", or a code of the shape `new_code`
-    gives, alone); None when the text is not one (so "报送" is never taken for a code)."""
+    """The invite code in a text typed to join ("绑定 CODE" or "开始 CODE", or a code of the
+    shape `new_code` gives, alone); None when the text is not one (so "报送" is never taken
+    for a code)."""
     typed = text.strip()
-    if typed.startswith(BIND_WORD):
-        code = typed.removeprefix(BIND_WORD).strip(" :：　")
-        return code if _TYPED_CODE.fullmatch(code) else None
+    for word in (BIND_WORD, START_WORD):  # 开始 CODE: as the invite's "/start CODE" reads there
+        if typed.startswith(word):
+            code = typed.removeprefix(word).strip(" :：　")
+            return code if _TYPED_CODE.fullmatch(code) else None
     return typed if _BARE_CODE.fullmatch(typed) else None
 
 

@@ -276,7 +276,7 @@ ZH: Final[dict[str, str]] = {
         "📊 [b]{title}[/b] 民主测评二维码：每个单位一个，扫码或打开链接即可参加"
         "（每个账号对每个单位限评一次）。"
     ),
-    "campaign.survey_code": "{unit}：{link}",
+    "campaign.survey_code": "{unit}：{link}\n企业微信成员向应用发送：「{word}」",
     "campaign.survey_words": (
         "📊 [b]{title}[/b] 民主测评口令：每个单位一个，企业微信成员向本应用发送口令即可参加"
         "（每个账号对每个单位限评一次）。"

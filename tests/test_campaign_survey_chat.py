@@ -134,8 +134,10 @@ async def test_a_stranger_answers_the_survey_by_its_link(
     links = {}
     for photo in photos:
         caption = str(photo.get("caption"))
-        unit, _, link = caption.partition(" · 民主测评\n")
+        unit, _, rest = caption.partition(" · 民主测评\n")
+        link, _, word = rest.partition("\n")  # the link, then what a WeCom member sends
         assert link.startswith(LINK) and _decoded(server, photo) == link
+        assert word == f"企业微信成员发送：「测评 {link.removeprefix(LINK)}」", word
         links[unit] = link
     assert set(links) == {WINDOW, TOWNSHIP}
     async with ledger.reading() as tx:

@@ -313,7 +313,8 @@ async def send_codes(
     queued = 0
     async with db.transaction() as tx:
         for code in codes:
-            caption = f"{code.link.unit_name} · 民主测评\n{code.url}"
+            word = survey_word(code.link.token)
+            caption = f"{code.link.unit_name} · 民主测评\n{code.url}\n企业微信成员发送：「{word}」"
             queued += bool(
                 await outbox.enqueue(
                     tx,

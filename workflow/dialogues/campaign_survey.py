@@ -97,6 +97,7 @@ class CampaignSurvey(Base):
                     {
                         "unit": code.link.unit_name,
                         "link": code.url,
+                        "word": survey.survey_word(code.link.token),
                         "file": {
                             "kind": "photo",
                             "key": code.file.key,

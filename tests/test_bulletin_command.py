@@ -39,5 +39,9 @@ async def test_a_published_month_and_a_preview(
     assert "预览" not in str(again[0].get("text"))
     assert "2026年10月 信息报送情况通报" in str(again[0].get("text"))
     assert any("photo" in m for m in again) and any("document" in m for m in again)
+    before = len(informant.received())
+    await say(server, bot, informant, "/bulletin 上个月")  # in words, as people say it
+    said = informant.received()[before:]
+    assert "2026年10月 信息报送情况通报" in str(said[0].get("text")), said[0]
     assert "用法" in await say(server, bot, informant, "/bulletin 2027-01")
     assert "用法" in await say(server, bot, informant, "/bulletin 13月")

@@ -116,6 +116,15 @@ def test_months_as_people_type_them(
     assert parse_month(text, date(2026, 11, 4), bare=bare) == expected
 
 
+def test_months_said_by_how_far_back() -> None:
+    today = date(2026, 1, 4)
+    assert parse_month("上个月", today) == (2025, 12)
+    assert parse_month("上月", today) == (2025, 12)
+    assert parse_month("本月", today) == (2026, 1)
+    assert parse_month("上上个月", today) == (2025, 11)
+    assert parse_month("下个月", today) is None
+
+
 def test_the_29th_of_february_typed_after_a_leap_year_is_that_leap_years() -> None:
     assert parse_day("2月29日", date(2001, 2, 1)) == date(2000, 2, 29)
     assert parse_day("2.29", date(2024, 3, 1)) == date(2024, 2, 29)

@@ -14,6 +14,7 @@ import contextlib
 import re
 import unicodedata
 from datetime import date, timedelta
+from typing import Final
 
 from .outcomes import Refused
 
@@ -129,10 +130,18 @@ def parse_day(text: str, today: date) -> date:
 _MONTH = re.compile(r"(?:(\d{4})[-/.年])?(\d{1,2})(月?)")
 
 
+#: Months named by how far back they are: 本月, 上个月 …
+MONTHS_BACK: Final = {"本月": 0, "这个月": 0, "上月": 1, "上个月": 1, "上上月": 2, "上上个月": 2}
+
+
 def parse_month(text: str, today: date, *, bare: bool = True) -> tuple[int, int] | None:
     """The month a typed text names — 2026-10, 2026年10月, 10月, 十月 (the latest such month
-    not after today's) — as (year, month); None if it names none. `bare`: whether a number
+    not after today's), 本月, 上个月 — as (year, month); None if it names none. `bare`: whether a number
     alone (10) is taken as a month."""
+    relative = MONTHS_BACK.get(_plain(text).strip())
+    if relative is not None:
+        back = today.year * 12 + today.month - 1 - relative
+        return back // 12, back % 12 + 1
     value = _NUMERAL.sub(lambda match: _numeral(match.group()), _plain(text))
     match = _MONTH.fullmatch(value)
     if match is None or not 1 <= int(match[2]) <= 12:

@@ -78,7 +78,9 @@ class Member:
     def shown(self) -> list[str]:
         """Texts and card titles shown to the member."""
         return [
-            d.text or str((d.content.get("main_title") or {}).get("title", ""))
+            d.text
+            or str((d.content.get("main_title") or {}).get("title", ""))
+            + str(d.content.get("sub_title_text", ""))
             for d in self.api.inbox(USER)
         ]
 

@@ -152,3 +152,8 @@ def parse_month(text: str, today: date, *, bare: bool = True) -> tuple[int, int]
         return int(match[1]), int(match[2])
     month = int(match[2])
     return (today.year, month) if month <= today.month else (today.year - 1, month)
+
+
+def said_day(day: date) -> str:
+    """A day as the bot says it back after a date typed in words: 11月27日（星期五）."""
+    return f"{day.month}月{day.day}日（星期{'一二三四五六日'[day.weekday()]}）"

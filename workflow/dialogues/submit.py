@@ -31,7 +31,7 @@ from storage import people, units
 from .. import submission
 from ..outcomes import Refused
 from ..rules import CentreRules, Timeliness
-from ..typed_dates import parse_day
+from ..typed_dates import parse_day, said_day
 from .base import AUTHOR_ROLES, Draft, draft_files, explain
 from .drafting import CHOICES, detours, guarded
 from .revise import ReviseParts, remove_file, revision_files
@@ -355,9 +355,9 @@ class SubmitFlows(ReviseParts):
             if count:
                 done = ((Button("btn.done", sub.Step("files:done")),),)
                 return Reply("submit.file_added", {"count": count}, buttons=done)
-            return Reply(
-                "submit.ask_files", buttons=((Button("btn.skip", sub.Step("files:done")),),)
-            )
+            day = said_day(date.fromisoformat(str(draft["event_date"])))  # 上周五 said back
+            skip = ((Button("btn.skip", sub.Step("files:done")),),)
+            return Reply("submit.ask_files", {"day": day}, buttons=skip)
 
         def preview(draft: Draft) -> Reply:
             """The whole draft as a card, its files and timeliness, and ✅ 确认 / 变更 / ✖️ 取消."""

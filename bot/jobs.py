@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot import heap
 from bot.digest import digest_text
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
@@ -95,6 +96,7 @@ async def _bulletin(now: datetime, services: Services, plan: ScheduleRules) -> N
     report = await schedule.due_bulletin(services.db, services.rules, plan, now)
     if report is not None:
         await post_bulletin(services, plan, report)
+        heap.trim()  # what its figures and texts took is given back before the sends
 
 
 #: The bulletin's text messages are queued about this many at a time, each batch in its own
@@ -164,6 +166,7 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
                 tx, f"bulletin:{period}:{suffix}", f"通报-{period}.{suffix}", mime, data
             )
     del rendered
+    heap.trim()  # the documents' arguments and bytes, before the texts are made
     prefix = f"bulletin:{period}:"
     async with db.transaction() as tx:
         if await jobs.is_done(tx, key):

@@ -12,7 +12,7 @@ its own module is the next step, once the kept figures have settled.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -280,7 +280,7 @@ class _OpenMonth:
 
     policy: ScoringPolicy
     mark: LedgerMark
-    places: dict[int, UnitPlace]
+    places: Mapping[int, UnitPlace]
     counts: dict[int, UnitCounts]  # unit -> its counts, in the listing's order
     adopted: dict[int, ItemIds]  # unit -> its items with a live adoption in the month
 
@@ -575,7 +575,7 @@ class _Inputs:
 
     policy: ScoringPolicy
     closed: _Closed
-    places: dict[int, UnitPlace]
+    places: Mapping[int, UnitPlace]
     corrections: list[tuple[int, int, str, int]]
     corrected: dict[int, CorrectedItem]
 

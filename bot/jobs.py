@@ -213,9 +213,13 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
         await outbox.release_held(tx, prefix)
         await closing.close_month(tx, report)
 
-    return await post_once(
+    posted = await post_once(
         db, key, list(unique.values()), then=close, count=len(queued) + len(unique)
     )
+    if not posted:  # posted meanwhile by another process: what this one held is not sent
+        async with db.transaction() as tx:
+            await outbox.discard_held(tx, prefix)
+    return posted
 
 
 async def _bulletin_document(

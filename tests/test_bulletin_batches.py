@@ -4,8 +4,10 @@ queues the whole bulletin once."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 from telegram import Bot
@@ -113,3 +115,33 @@ async def test_a_crash_between_batches_sends_nothing_and_the_next_attempt_queues
         heads = [m for m in sent if "信息报送情况通报" in str(m.get("text", ""))]
         assert len(heads) == 1 and any("photo" in m for m in sent)
     assert not await post_bulletin(services, services.schedule, report)  # posted: once
+
+
+async def test_a_bulletin_posted_meanwhile_elsewhere_leaves_nothing_held(
+    services: BotData,  # noqa: F811
+    bot: Bot,  # noqa: F811
+    server: FakeBotApi,  # noqa: F811
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db, rules = services.db, services.rules
+    await cast(services, server)
+    clock.now = shanghai(2026, 11, 2, 9, 0)
+    monkeypatch.setattr(jobs_module, "BULLETIN_BATCH", 1)
+    batches = jobs_module._bulletin_batches
+
+    def posted_by_another(*args: object) -> Iterator[list[Outgoing]]:
+        """The batches, while another process records the bulletin after the first."""
+        for n, batch in enumerate(batches(*args)):  # type: ignore[arg-type]
+            yield batch
+            if n == 0:
+                with closing(sqlite3.connect(db.path)) as other, other:
+                    other.execute(
+                        "INSERT INTO job_runs (key, done_at, detail) VALUES (?, ?, '{}')",
+                        (bulletin_key(2026, 10), "2026-11-02T01:00:00+00:00"),
+                    )
+
+    monkeypatch.setattr(jobs_module, "_bulletin_batches", posted_by_another)
+    report = await month_report(db, rules.policy, rules.zone, 2026, 10)
+    assert not await post_bulletin(services, services.schedule, report)
+    assert not [row for row in await bulletin_rows(db) if row.next_attempt_at == outbox.HELD_AT]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot import heap
 from bot.digest import digest_text
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
@@ -16,7 +18,7 @@ from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
 from chat.texts import Raw, Texts
 from delivery.courier import Courier
-from storage import document_numbers, files, items, jobs, units
+from storage import document_numbers, files, items, jobs, outbox, units
 from storage.db import Database, Tx
 from storage.models import Item, Recipient
 from workflow import campaign_common, campaign_filing, campaign_notices, reach, schedule
@@ -94,58 +96,97 @@ async def _bulletin(now: datetime, services: Services, plan: ScheduleRules) -> N
     report = await schedule.due_bulletin(services.db, services.rules, plan, now)
     if report is not None:
         await post_bulletin(services, plan, report)
+        heap.trim()  # what its figures and texts took is given back before the sends
 
 
-def _bulletin_texts(
-    texts: Texts,
-    report: MonthReport,
-    period: str,
-    plan: ScheduleRules,
-    audience: schedule.Audience,
-) -> list[Outgoing]:
-    """The bulletin's text messages: plain to the bulletin chats and the centre's people, and
-    to each unit's people with their own unit marked."""
-    text = BulletinText(texts, report)
+#: The bulletin's text messages are queued about this many at a time, each batch in its own
+#: transaction (held until the last one releases them with the month's closing), so that the
+#: per-unit copies of a province's bulletin are never all in memory at once.
+BULLETIN_BATCH = 500
+
+
+def _bulletin_batches(
+    text: BulletinText, period: str, plan: ScheduleRules, audience: schedule.Audience
+) -> Iterator[list[Outgoing]]:
+    """The bulletin's text messages in batches: plain to the bulletin chats and the centre's
+    people, then to each unit's people with their own unit marked (built a unit at a time)."""
+    batch: list[Outgoing] = []
     plain: list[Recipient] = [*plan.bulletin_chats, *(p.id for p in audience.centre)]
-    outgoing = [
-        Outgoing(f"bulletin:{period}:{part}", chat, {"text": message})
-        for chat in plain
-        for part, message in enumerate(text.parts())
-    ]
+    if plain:
+        parts = text.parts()
+        batch += [
+            Outgoing(f"bulletin:{period}:{part}", chat, {"text": message})
+            for chat in plain
+            for part, message in enumerate(parts)
+        ]
     for unit_id, people in audience.units.items():
+        if len(batch) >= BULLETIN_BATCH:
+            yield batch
+            batch = []
         parts = text.parts(mine=unit_id)
-        for person in people:
-            for part, message in enumerate(parts):
-                outgoing.append(Outgoing(f"bulletin:{period}:{part}", person.id, {"text": message}))
-    return outgoing
+        batch += [
+            Outgoing(f"bulletin:{period}:{part}", person.id, {"text": message})
+            for person in people
+            for part, message in enumerate(parts)
+        ]
+    if batch:
+        yield batch
 
 
 async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthReport) -> bool:
     """Queues a month's bulletin (text, chart, workbook and, unless switched off, the formal
-    通报 .docx) once; False if it was already posted."""
-    texts = services.texts
+    通报 .docx) once; False if it was already posted.
+
+    The documents are rendered first; the texts are then queued in batches, each in its own
+    transaction and held (never sent), and the last transaction releases them all with the
+    documents, records the bulletin as posted and closes the month. A crash before that leaves
+    only held messages, which the next attempt deletes before it queues the bulletin again
+    (from the figures of that moment): every reader gets one whole bulletin, once.
+    """
+    texts, db = services.texts, services.db
     period = f"{report.year}-{report.month:02d}"
-    async with services.db.reading() as tx:
-        if await jobs.is_done(tx, schedule.bulletin_key(report.year, report.month)):
+    key = schedule.bulletin_key(report.year, report.month)
+    async with db.reading() as tx:
+        if await jobs.is_done(tx, key):
             return False  # nothing rendered, and no document number given to a month sent
-    audience = await schedule.bulletin_audience(services.db, services.rules, plan.bulletin_audience)
-    outgoing = await asyncio.to_thread(_bulletin_texts, texts, report, period, plan, audience)
+    audience = await schedule.bulletin_audience(db, services.rules, plan.bulletin_audience)
     chats = list(plan.bulletin_chats) + sorted(p.id for p in audience.everyone)
     renders: list[tuple[str, tuple[Any, ...]]] = [
         ("bot.documents.charts:points_chart", (report,)),
-        ("bot.documents.workbook:month_workbook_from_ledger", (report, services.db.path)),
+        ("bot.documents.workbook:month_workbook_from_ledger", (report, db.path)),
     ]
     made = [("png", "image/png"), ("xlsx", XLSX)]
     if plan.bulletin_document:
         renders.append(await _bulletin_document(services, report, period))
         made.append(("docx", DOCX))
     rendered = await offload.render_all(*renders)
-    async with services.db.transaction() as tx:
+    async with db.transaction() as tx:
         for (suffix, mime), data in zip(made, rendered, strict=True):
             await files.put(
                 tx, f"bulletin:{period}:{suffix}", f"通报-{period}.{suffix}", mime, data
             )
+    del rendered
+    heap.trim()  # the documents' arguments and bytes, before the texts are made
+    prefix = f"bulletin:{period}:"
+    async with db.transaction() as tx:
+        if await jobs.is_done(tx, key):
+            return False
+        discarded = await outbox.discard_held(tx, prefix)
+    if discarded:
+        log.warning("%d held messages of the %s bulletin queued again", discarded, period)
+    text = await asyncio.to_thread(BulletinText, texts, report)
+    batches = _bulletin_batches(text, period, plan, audience)
+    queued: set[tuple[str, Recipient]] = set()
+    while batch := await asyncio.to_thread(next, batches, None):
+        async with db.transaction() as tx:
+            for message in batch:
+                queued.add((message.purpose, message.to))
+                await outbox.enqueue(
+                    tx, message.purpose, message.to, message.payload, kind=message.kind, held=True
+                )
+        del batch
     caption = texts("bulletin.head", year=report.year, month=report.month)
+    outgoing = []
     for chat in chats:
         outgoing.append(
             Outgoing(
@@ -164,18 +205,21 @@ async def post_bulletin(services: Services, plan: ScheduleRules, report: MonthRe
                     kind="document",
                 )
             )
-    unique = {(o.purpose, o.to): o for o in outgoing}
+    unique = {(o.purpose, o.to): o for o in outgoing if (o.purpose, o.to) not in queued}
 
     async def close(tx: Tx) -> None:
-        """The month closes with its bulletin: its figures are frozen as published."""
+        """The held texts go out with the documents, and the month closes with its bulletin:
+        its figures are frozen as published."""
+        await outbox.release_held(tx, prefix)
         await closing.close_month(tx, report)
 
-    return await post_once(
-        services.db,
-        schedule.bulletin_key(report.year, report.month),
-        list(unique.values()),
-        then=close,
+    posted = await post_once(
+        db, key, list(unique.values()), then=close, count=len(queued) + len(unique)
     )
+    if not posted:  # posted meanwhile by another process: what this one held is not sent
+        async with db.transaction() as tx:
+            await outbox.discard_held(tx, prefix)
+    return posted
 
 
 async def _bulletin_document(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from scoring.vocab import ItemState, Role
 from storage.db import Tx, to_stamp
@@ -385,14 +385,22 @@ async def pending_due(
     return [Item.from_row(row) for row in rows]
 
 
+#: Up to this many units, their pending items are found through each unit's items.
+UNITS_BY_INDEX: Final = 50
+
+
 async def pending_in_units(tx: Tx, unit_ids: Sequence[int], limit: int = 500) -> list[Item]:
     """Items waiting at a sign-off step in any of these units, the longest
     waiting first: what a signer may act on, or what the sweep checks was offered."""
     if not unit_ids:
         return []
     marks = ", ".join("?" for _ in unit_ids)
+    # A few units' items by their unit's index (+state keeps SQLite from choosing the state
+    # index, which reads every pending item of the centre: 18 ms against 0.05 ms for one unit
+    # of a province, on every message a member writes); many units' by the state index.
+    state = "+state" if len(unit_ids) <= UNITS_BY_INDEX else "state"
     rows = await tx.fetchall(
-        f"SELECT * FROM items WHERE state = 'pending' AND unit_id IN ({marks})"
+        f"SELECT * FROM items WHERE {state} = 'pending' AND unit_id IN ({marks})"
         " ORDER BY step_since, id LIMIT ?",
         (*unit_ids, limit),
     )

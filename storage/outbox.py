@@ -4,12 +4,16 @@ state; a person's account is resolved when the message is queued."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
 from storage import people
 from storage.db import Tx, to_stamp
 from storage.models import OutboxMessage, Recipient, Room
+
+#: When a held message is due: never, until `release_held` makes it due (see `enqueue`).
+HELD_AT: Final = datetime(9999, 1, 1, tzinfo=UTC)
+HELD: Final = to_stamp(HELD_AT)
 
 
 async def address_of(tx: Tx, to: Recipient) -> tuple[int | None, str, str] | None:
@@ -36,10 +40,12 @@ async def enqueue(
     *,
     kind: str = "text",
     not_before: datetime | None = None,
+    held: bool = False,
 ) -> bool:
     """Queues a message to a person (on one account, chosen now) or a room; a (purpose,
     person) or (purpose, room) already queued, or a person with no account, is left alone.
-    True if new."""
+    True if new. A `held` message is not sent until `release_held` releases it: work queued
+    over several transactions goes out whole or not at all."""
     where = await address_of(tx, to)
     if where is None:
         return False
@@ -54,11 +60,40 @@ async def enqueue(
             address,
             kind,
             json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
-            to_stamp(not_before) if not_before else tx.stamp,
+            HELD if held else to_stamp(not_before) if not_before else tx.stamp,
             tx.stamp,
         ),
     )
     return changed > 0
+
+
+def _range(prefix: str) -> tuple[str, str]:
+    """The purposes starting with `prefix` as a range of the purpose index."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+async def release_held(tx: Tx, prefix: str) -> int:
+    """Makes the held messages whose purpose starts with `prefix` due now; how many."""
+    low, high = _range(prefix)
+    return await tx.changed(
+        "UPDATE outbox SET next_attempt_at = ? WHERE purpose >= ? AND purpose < ?"
+        " AND state = 'pending' AND next_attempt_at = ?",
+        (tx.stamp, low, high, HELD),
+    )
+
+
+async def discard_held(tx: Tx, prefix: str) -> int:
+    """Deletes the held messages whose purpose starts with `prefix` (never sent: work a crash
+    interrupted before it released them, about to be queued again); how many."""
+    low, high = _range(prefix)
+    gone = await tx.changed(
+        "DELETE FROM outbox WHERE purpose >= ? AND purpose < ?"
+        " AND state = 'pending' AND next_attempt_at = ?",
+        (low, high, HELD),
+    )
+    if gone:
+        await tx.audit(None, "outbox.discarded", "outbox", None, prefix=prefix, messages=gone)
+    return gone
 
 
 async def due(tx: Tx, channel: str, limit: int = 100) -> list[OutboxMessage]:
@@ -130,10 +165,10 @@ async def sent_since(tx: Tx, channel: str, since: datetime) -> list[tuple[str, d
 async def by_purpose(tx: Tx, purpose: str, prefix: str) -> list[OutboxMessage]:
     """The rows queued under one purpose or under any purpose starting with `prefix` (every
     recipient), oldest first: whom a request and its later offers reached."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the range of the prefix, so the index serves
+    low, upper = _range(prefix)  # the range of the prefix, so the index serves
     rows = await tx.fetchall(
         "SELECT * FROM outbox WHERE purpose = ? OR (purpose >= ? AND purpose < ?) ORDER BY id",
-        (purpose, prefix, upper),
+        (purpose, low, upper),
     )
     return [OutboxMessage.from_row(row) for row in rows]
 
@@ -182,7 +217,7 @@ async def next_retry(tx: Tx) -> datetime | None:
     """When the soonest message waiting for a later attempt becomes due (None: none waits)."""
     row = await tx.fetchone(
         "SELECT min(next_attempt_at) AS at FROM outbox"
-        " WHERE state = 'pending' AND next_attempt_at > ?",
-        (tx.stamp,),
+        " WHERE state = 'pending' AND next_attempt_at > ? AND next_attempt_at < ?",
+        (tx.stamp, HELD),
     )
     return datetime.fromisoformat(str(row["at"])) if row and row["at"] else None

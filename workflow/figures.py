@@ -12,7 +12,7 @@ its own module is the next step, once the kept figures have settled.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -280,7 +280,7 @@ class _OpenMonth:
 
     policy: ScoringPolicy
     mark: LedgerMark
-    places: dict[int, UnitPlace]
+    places: Mapping[int, UnitPlace]
     counts: dict[int, UnitCounts]  # unit -> its counts, in the listing's order
     adopted: dict[int, ItemIds]  # unit -> its items with a live adoption in the month
 
@@ -414,6 +414,29 @@ class _Closed:
     def was_seen(self, item_id: int) -> bool:
         """Whether one of these months' sheets lists the item as adopted."""
         return item_id < len(self.seen) and bool(self.seen[item_id])
+
+
+class _ItemMarks:
+    """A set of item ids as one byte per id (ids are small, dense integers)."""
+
+    __slots__ = ("_marks",)
+
+    def __init__(self) -> None:
+        self._marks = bytearray()
+
+    def mark(self, item_id: int) -> bool:
+        """Marks an item; True if it was not marked before."""
+        marks = self._marks
+        if item_id >= len(marks):
+            marks.extend(bytes(max(item_id + 1 - len(marks), len(marks))))
+        if marks[item_id]:
+            return False
+        marks[item_id] = 1
+        return True
+
+    def has(self, item_id: int) -> bool:
+        """Whether the item is marked."""
+        return item_id < len(self._marks) and bool(self._marks[item_id])
 
 
 _CLOSED: weakref.WeakKeyDictionary[Database, dict[object, _Closed]] = weakref.WeakKeyDictionary()
@@ -552,7 +575,7 @@ class _Inputs:
 
     policy: ScoringPolicy
     closed: _Closed
-    places: dict[int, UnitPlace]
+    places: Mapping[int, UnitPlace]
     corrections: list[tuple[int, int, str, int]]
     corrected: dict[int, CorrectedItem]
 
@@ -645,7 +668,9 @@ def _compose(
     missing: dict[int, set[int]] = {}
     open_counts: dict[int, list[int]] = {}
     open_quotas: dict[int, dict[int, int]] = {}
-    counted_open: set[int] = set()
+    # item id -> 1: counted in an open part; a byte per id, not a set of 200,000 ints (the
+    # set was the largest short-lived object of a province's first count: some 15 MB)
+    counted_open = _ItemMarks()
     for counts, adopted in parts:
         for c in counts:
             unit = c.unit_id
@@ -669,8 +694,7 @@ def _compose(
                 continue
             fresh = 0
             for item_id in ids:
-                if not closed.was_seen(item_id) and item_id not in counted_open:
-                    counted_open.add(item_id)
+                if not closed.was_seen(item_id) and counted_open.mark(item_id):
                     fresh += 1
             distinct[unit] = distinct.get(unit, 0) + fresh
     done: set[int] = set()
@@ -685,7 +709,7 @@ def _compose(
             sums.setdefault(section, [0] * _SUMS)[6] += points
         if item.item_id not in done:
             done.add(item.item_id)
-            before = closed.was_seen(item.item_id) or item.item_id in counted_open
+            before = closed.was_seen(item.item_id) or counted_open.has(item.item_id)
             distinct[item.unit_id] = distinct.get(item.unit_id, 0) - before + item.adopted_in_span
     at_centre = policy.quota_basis is QuotaBasis.AT_CENTRE
     result = []

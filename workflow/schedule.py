@@ -87,12 +87,15 @@ async def post_once(
     messages: list[Outgoing],
     *,
     then: Callable[[Tx], Awaitable[object]] | None = None,
+    count: int | None = None,
     **detail: Any,
 ) -> bool:
     """Queues the messages and records the work as done, atomically (with `then`, e.g. closing
-    the period a bulletin publishes); False if already done."""
+    the period a bulletin publishes); False if already done. The record counts `count`
+    messages if given (work whose other messages were queued before, held), else these."""
     async with db.transaction() as tx:
-        if not await jobs.record(tx, key, messages=len(messages), **detail):
+        total = len(messages) if count is None else count
+        if not await jobs.record(tx, key, messages=total, **detail):
             return False
         for message in messages:
             await outbox.enqueue(

@@ -68,10 +68,11 @@ async def sweep(now: datetime, services: Services) -> None:
     await _annual(now, services, plan)
     local = rules.local_now(now)
     today = local.date()
-    if not plan.quiet(local.time()):  # a request nobody surely got is offered again
-        await reach.offer_waiting(db, rules, now)
-    if schedule.digest_due(rules, plan, now):
-        await _admin_digest(now, services, plan)
+    if await _recheck_due(db, local, plan):  # every waiting step looked over, now and then
+        if not plan.quiet(local.time()):  # a request nobody surely got is offered again
+            await reach.offer_waiting(db, rules, now)
+        if schedule.digest_due(rules, plan, now):
+            await _admin_digest(now, services, plan)
     await campaign_results(services)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
         await _calendar_gaps(now, services)
@@ -83,6 +84,19 @@ async def sweep(now: datetime, services: Services) -> None:
         if schedule.quota_warning_day(rules, plan, today):
             await _quota_reminders(now, services, plan)
     await deliver(services.courier)
+
+
+async def _recheck_due(db: Database, local: datetime, plan: ScheduleRules) -> bool:
+    """Whether this sweep looks over every waiting step: once in each `recheck_minutes` of the
+    day (recorded, so a restart keeps the pace). The look reads every pending item; at
+    100,000 of them it takes seconds, too long for every minute's sweep."""
+    slot = (local.hour * 60 + local.minute) // plan.recheck_minutes
+    key = f"recheck:{local.date().isoformat()}:{slot}"
+    async with db.reading() as tx:  # most sweeps: a read, no write lock taken
+        if await jobs.is_done(tx, key):
+            return False
+    async with db.transaction() as tx:
+        return await jobs.record(tx, key)
 
 
 async def deliver(courier: Courier) -> None:

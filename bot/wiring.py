@@ -158,6 +158,7 @@ def schedule_rules(settings: Settings) -> ScheduleRules:
         quota_warning_days=reminders.quota_warning_working_days_before_month_end,
         quiet_start=reminders.quiet_hours.start,
         quiet_end=reminders.quiet_hours.end,
+        recheck_minutes=reminders.recheck_minutes,
         bulletin_audience=frozenset(who.value for who in settings.bulletin.audience),
         bulletin_document=settings.bulletin.document,
     )

@@ -168,6 +168,23 @@ async def test_an_uncertain_request_is_offered_again_on_the_next_sweep(
     assert await step_of(ledger, 1) == (ItemState.PENDING, 1)
 
 
+async def test_the_sweep_looks_over_waiting_steps_once_in_each_recheck_slot(
+    server: FakeBotApi, bot: BotApp, ledger: Database, clock: FakeClock
+) -> None:
+    """Looking over every waiting step reads every pending item (seconds at 100,000), so the
+    minute's sweep does it once in each `reminders.recheck_minutes` (15) of the day: a
+    request found uncertain within a slot already looked over waits for the next slot."""
+    people_ = await window(server, bot, "informant", "window_head")
+    head = people_["window_head"]
+    await submit_quickly(server, bot, people_["informant"])
+    await sweep_at(server, bot, clock, shanghai(10, 15, 10, 1))  # 10:00–10:15 looked over
+    await make_uncertain(ledger, "notice:signoff_request:%")
+    await sweep_at(server, bot, clock, shanghai(10, 15, 10, 14))
+    assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 0
+    await sweep_at(server, bot, clock, shanghai(10, 15, 10, 15))  # the next slot
+    assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 1
+
+
 async def test_a_blocked_signer_who_writes_again_gets_the_request(
     server: FakeBotApi, bot: BotApp, ledger: Database, clock: FakeClock
 ) -> None:

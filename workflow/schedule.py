@@ -40,6 +40,8 @@ class ScheduleRules:
     )
     #: Whether the formal 通报 .docx goes with the bulletin's chart and workbook.
     bulletin_document: bool = True
+    #: How often the sweep looks over every waiting step (offers again, the digest), minutes.
+    recheck_minutes: int = 15
 
     def quiet(self, moment: time) -> bool:
         """Whether reminders should wait (quiet hours may span midnight)."""

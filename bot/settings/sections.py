@@ -374,6 +374,9 @@ class RemindersSettings(BaseModel):
     signoff_after_working_days: Annotated[int, BeforeValidator(not_bool), Field(ge=1)] = 1
     quota_warning_working_days_before_month_end: Count = 5
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    #: how often the sweep looks over every waiting step (a request to offer again, steps
+    #: nobody can sign for the admins' digest), minutes; between, a sweep leaves them be
+    recheck_minutes: Annotated[int, BeforeValidator(not_bool), Field(ge=1, le=720)] = 15
 
 
 class ChatSettings(BaseModel):

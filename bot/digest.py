@@ -1,14 +1,22 @@
-"""The admins' daily digest in words: messages that did not arrive (who, what, what to do) and
-steps nobody can sign (the /invite that fixes each)."""
+"""The admins' daily digest: messages that did not arrive (who, what, what to do) and steps
+nobody can sign (the /invite that fixes each), in words and queued once a working day; and the
+pace at which the sweep looks over every waiting step for it and for offers made again."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+from chat.capabilities import TELEGRAM
+from chat.render import TELEGRAM_HTML
 from chat.texts import Texts
 from delivery.outbox import SIGNOFF_NOTICES
+from storage import jobs
+from storage.db import Database
 from storage.models import OutboxMessage
-from workflow import reach
+from workflow import reach, schedule
+from workflow.rules import CentreRules
+from workflow.schedule import Outgoing, ScheduleRules, post_once
 
 DIGEST_LINES = 40  # of each list; the rest is counted
 
@@ -83,3 +91,43 @@ def _what(texts: Texts, message: OutboxMessage) -> str:
     if parts[0] in known:
         return texts(known[parts[0]])
     return texts("digest.what_other", purpose=message.purpose[:60])
+
+
+async def recheck_due(db: Database, local: datetime, plan: ScheduleRules) -> bool:
+    """Whether this sweep looks over every waiting step: once in each `recheck_minutes` of the
+    day (recorded, so a restart keeps the pace). The look reads every pending item; at
+    100,000 of them it takes seconds, too long for every minute's sweep."""
+    slot = (local.hour * 60 + local.minute) // plan.recheck_minutes
+    key = f"recheck:{local.date().isoformat()}:{slot}"
+    async with db.reading() as tx:  # most sweeps: a read, no write lock taken
+        if await jobs.is_done(tx, key):
+            return False
+    async with db.transaction() as tx:
+        return await jobs.record(tx, key)
+
+
+async def admin_digest(
+    now: datetime, db: Database, rules: CentreRules, texts: Texts, plan: ScheduleRules
+) -> None:
+    """Once a working day: admins hear of messages that failed or may not have arrived since
+    the last working day's digest, and of steps nobody can sign, each with what to do.
+    Nothing is sent (nor recorded) while all is well."""
+    today = rules.local_now(now).date()
+    key = schedule.digest_key(today)
+    async with db.reading() as tx:
+        if await jobs.is_done(tx, key):
+            return
+    found = await reach.digest(db, schedule.digest_since(rules, plan, today))
+    if found.empty:
+        return
+    parts = TELEGRAM.split(digest_text(texts, today.isoformat(), found), TELEGRAM_HTML.cut)
+    admins = await schedule.admins(db, rules)
+    await post_once(
+        db,
+        key,
+        [
+            Outgoing(f"{key}:{number}", chat, {"text": part})
+            for chat in admins
+            for number, part in enumerate(parts)
+        ],
+    )

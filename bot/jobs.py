@@ -9,13 +9,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot import heap
-from bot.digest import digest_text
+from bot import digest, heap
 from bot.documents import offload
 from bot.documents.bulletin import BulletinText, annual_text
 from channels.telegram.cards import card
-from chat.capabilities import TELEGRAM
-from chat.render import TELEGRAM_HTML
 from chat.texts import Raw, Texts
 from delivery.courier import Courier
 from storage import document_numbers, files, items, jobs, outbox, units
@@ -68,11 +65,11 @@ async def sweep(now: datetime, services: Services) -> None:
     await _annual(now, services, plan)
     local = rules.local_now(now)
     today = local.date()
-    if await _recheck_due(db, local, plan):  # every waiting step looked over, now and then
+    if await digest.recheck_due(db, local, plan):  # every waiting step looked over, now and then
         if not plan.quiet(local.time()):  # a request nobody surely got is offered again
             await reach.offer_waiting(db, rules, now)
         if schedule.digest_due(rules, plan, now):
-            await _admin_digest(now, services, plan)
+            await digest.admin_digest(now, db, rules, services.texts, plan)
     await campaign_results(services)
     if rules.calendar.is_working_day(today) and not plan.quiet(local.time()):
         await _calendar_gaps(now, services)
@@ -84,19 +81,6 @@ async def sweep(now: datetime, services: Services) -> None:
         if schedule.quota_warning_day(rules, plan, today):
             await _quota_reminders(now, services, plan)
     await deliver(services.courier)
-
-
-async def _recheck_due(db: Database, local: datetime, plan: ScheduleRules) -> bool:
-    """Whether this sweep looks over every waiting step: once in each `recheck_minutes` of the
-    day (recorded, so a restart keeps the pace). The look reads every pending item; at
-    100,000 of them it takes seconds, too long for every minute's sweep."""
-    slot = (local.hour * 60 + local.minute) // plan.recheck_minutes
-    key = f"recheck:{local.date().isoformat()}:{slot}"
-    async with db.reading() as tx:  # most sweeps: a read, no write lock taken
-        if await jobs.is_done(tx, key):
-            return False
-    async with db.transaction() as tx:
-        return await jobs.record(tx, key)
 
 
 async def deliver(courier: Courier) -> None:
@@ -482,29 +466,3 @@ async def _calendar_gaps(now: datetime, services: Services) -> None:
         text = texts("remind.calendar_gap", year=year)
         admins = await schedule.admins(services.db, rules)
         await post_once(services.db, key, [Outgoing(key, chat, {"text": text}) for chat in admins])
-
-
-async def _admin_digest(now: datetime, services: Services, plan: ScheduleRules) -> None:
-    """Once a working day: admins hear of messages that failed or may not have arrived since
-    the last working day's digest, and of steps nobody can sign, each with what to do.
-    Nothing is sent (nor recorded) while all is well."""
-    rules, texts = services.rules, services.texts
-    today = rules.local_now(now).date()
-    key = schedule.digest_key(today)
-    async with services.db.reading() as tx:
-        if await jobs.is_done(tx, key):
-            return
-    found = await reach.digest(services.db, schedule.digest_since(rules, plan, today))
-    if found.empty:
-        return
-    parts = TELEGRAM.split(digest_text(texts, today.isoformat(), found), TELEGRAM_HTML.cut)
-    admins = await schedule.admins(services.db, rules)
-    await post_once(
-        services.db,
-        key,
-        [
-            Outgoing(f"{key}:{number}", chat, {"text": part})
-            for chat in admins
-            for number, part in enumerate(parts)
-        ],
-    )

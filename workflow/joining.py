@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
+from chat.commands import WECOM_COMMANDS
 from scoring.vocab import Role, UnitKind
 from storage import account_links, invites, items, people, units
 from storage.db import Database
@@ -133,8 +134,8 @@ _TYPED_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _BARE_CODE = re.compile(r"[A-Za-z0-9_-]{22}")
 
 
-#: /start's word on WeCom: an invite made there says "「开始」 CODE" beside "绑定 CODE".
-START_WORD = "开始"
+#: /start's word on WeCom (the command table's): an invite made there says "「开始」 CODE".
+START_WORD = WECOM_COMMANDS.names["start"]
 
 
 def typed_code(text: str) -> str | None:

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.settings.schema import Settings
-from channels.wecom.campaigns import survey_word
 from chat.actions import campaign as ca
 from sandbox.telegram.server import FakeBotApi
 from scoring.vocab import Role
@@ -21,6 +20,7 @@ from tests.test_wecom_campaigns import asks as wecom_asks
 from tests.test_wecom_campaigns import press as wecom_press
 from tests.test_wecom_campaigns import running as running_campaign
 from workflow import campaign_survey
+from workflow.campaign_survey import survey_word
 
 running = running_campaign  # the WeCom campaign tests' fixture: a campaign under way
 

@@ -18,7 +18,6 @@ from bot.wiring import centre_rules
 from channels.wecom.adapter import WeComChannel
 from channels.wecom.api import WeComClient
 from channels.wecom.callback import CallbackConfig, callback_app, serving
-from channels.wecom.campaigns import survey_word
 from channels.wecom.crypto import MsgCrypt
 from channels.wecom.dispatch import Dispatcher
 from channels.wecom.render import wecom_texts
@@ -35,6 +34,7 @@ from tests.test_wecom_commands import delivered
 from tests.test_wecom_dispatch import AES_KEY, TOKEN, Rig
 from workflow import campaign_survey
 from workflow import campaigns as cs
+from workflow.campaign_survey import survey_word
 
 WECOM = "wecom"
 LEADER, ASSESSOR, CITIZEN = "chuangkou", "kaohe", "shimin"

@@ -39,23 +39,19 @@ from workflow.rules import CentreRules
 SURVEY_WORD: Final = campaign_survey.SURVEY_WORD
 #: The flows whose steps take photos (fetched from WeCom as images) as well as text.
 FILE_FLOWS: Final = frozenset({"campaign_selfcheck", "campaign_rectify"})
-#: The questions that ask for files, which WeCom members cannot send: a line says so.
-ASKS_FILES: Final = frozenset(
-    {"campaign.ask_evidence", "campaign.ask_report", "campaign.ask_rectify"}
-)
-
-#: /submit's and a revision's questions that offer files, which WeCom members cannot send.
-OFFERS_FILES: Final = frozenset(
-    {"submit.ask_files", "submit.want_file", "revise.files", "revise.no_files"}
-)
-
-#: Replies that ask for a file to be sent back, which WeCom members cannot do: a line says so.
-SENDS_BACK: Final = frozenset({"campaign.score_sheet"})
-
-
-def survey_word(token: str) -> str:
-    """What a member sends to open a unit's survey."""
-    return campaign_survey.survey_word(token)
+#: The questions that ask for files, which WeCom members cannot send, or to send a workbook
+#: back, and the line each gets saying what WeCom takes.
+WECOM_NOTES: Final = {
+    **dict.fromkeys(
+        ("campaign.ask_evidence", "campaign.ask_report", "campaign.ask_rectify"),
+        "campaign.wecom_photos_only",
+    ),
+    **dict.fromkeys(
+        ("submit.ask_files", "submit.want_file", "revise.files", "revise.no_files"),
+        "wecom.photos_only",
+    ),
+    "campaign.score_sheet": "campaign.wecom_no_upload",
+}
 
 
 def survey_token(text: str) -> str | None:
@@ -82,12 +78,8 @@ def for_wecom(replies: Iterable[Reply]) -> list[Reply]:
             if row
         )
         also = reply.also
-        if reply.key in ASKS_FILES:
-            also = (*also, Reply("campaign.wecom_photos_only"))
-        if reply.key in OFFERS_FILES:
-            also = (*also, Reply("wecom.photos_only"))
-        if reply.key in SENDS_BACK:
-            also = (*also, Reply("campaign.wecom_no_upload"))
+        if (note := WECOM_NOTES.get(reply.key)) is not None:
+            also = (*also, Reply(note))
         worded.append(replace(reply, buttons=rows, also=also))
     return worded
 
@@ -144,7 +136,10 @@ async def survey_words(db: Database, office: Person | None, campaign_id: int) ->
     except Refused as refused:
         return Answer([refusal(refused)])
     lines = tuple(
-        Reply("campaign.survey_word", {"unit": link.unit_name, "word": survey_word(link.token)})
+        Reply(
+            "campaign.survey_word",
+            {"unit": link.unit_name, "word": campaign_survey.survey_word(link.token)},
+        )
         for link in links
     )
     return Answer([Reply("campaign.survey_words", {"title": title}, also=lines)])

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 import aiohttp
 
@@ -451,12 +451,27 @@ def choices(delivery: Delivery) -> list[tuple[str, str]]:
     return found
 
 
+class Sinks(Protocol):
+    """A harness the emulator hands each callback it pushes."""
+
+    async def sink(self, event: CallbackEvent) -> None:
+        """Takes a callback the emulator pushes."""
+
+
+AnyCentre = TypeVar("AnyCentre", bound=Sinks)
+
+
 @asynccontextmanager
-async def centre_running(
-    server: FakeBotApi, settings: Settings, ledger: Database, clock: FakeClock
-) -> AsyncIterator[Centre]:
+async def running_as(
+    make: Callable[..., AnyCentre],
+    server: FakeBotApi,
+    settings: Settings,
+    ledger: Database,
+    clock: FakeClock,
+) -> AsyncIterator[AnyCentre]:
     """The bot on both emulators, its WeCom side beside the Telegram application as
-    `baosong run` runs them (the application's courier sends for both)."""
+    `baosong run` runs them (the application's courier sends for both), handed to the harness
+    `make` builds (its fields in `Centre`'s order)."""
     rules = centre_rules(settings)
     async with FakeWeComApi(clock=lambda: clock.now.timestamp()) as api:
         config = WeComConfig(
@@ -486,6 +501,13 @@ async def centre_running(
         ):
             crypt = MsgCrypt(WECOM_TOKEN, AES_KEY, api.corp_id)
             url = f"http://127.0.0.1:{port}/wecom/callback"
-            found = Centre(ledger, rules, server, app, api, side, url, crypt, clock, http)
+            found = make(ledger, rules, server, app, api, side, url, crypt, clock, http)
             api.on_callback(found.sink)
             yield found
+
+
+def centre_running(
+    server: FakeBotApi, settings: Settings, ledger: Database, clock: FakeClock
+) -> AbstractAsyncContextManager[Centre]:
+    """`running_as` with this module's `Centre`."""
+    return running_as(Centre, server, settings, ledger, clock)

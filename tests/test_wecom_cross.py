@@ -17,11 +17,9 @@ import pytest
 
 from bot.jobs import sweep
 from bot.settings.schema import Settings
-from bot.wiring import centre_rules, telegram_options
-from channels.telegram.app import BotApp, build_application
-from channels.wecom.callback import CallbackConfig
+from channels.telegram.app import BotApp
 from channels.wecom.crypto import MsgCrypt
-from channels.wecom.serve import WeComConfig, WeComSide
+from channels.wecom.serve import WeComSide
 from sandbox.telegram.server import FakeBotApi
 from sandbox.wecom.server import FakeWeComApi
 from sandbox.wecom.store import CallbackEvent, Delivery
@@ -30,7 +28,8 @@ from storage import adoptions, audit, items, outbox, people, units, wecom_inbox
 from storage.db import Database
 from storage.models import Account
 from tests.conftest import FakeClock
-from tests.flow import TOKEN, button_data, polling, settle, texts_of
+from tests.flow import button_data, settle, texts_of
+from tests.people import running_as
 from tests.test_flows import join, tap
 from workflow import joining, submission
 from workflow.rules import CentreRules, Outlet
@@ -149,38 +148,8 @@ async def centre(
 ) -> AsyncIterator[Centre]:
     """The bot on both emulators, its WeCom side running beside the Telegram application as
     `baosong run` runs them (the application's courier sends for both)."""
-    rules = centre_rules(settings)
-    async with FakeWeComApi(clock=lambda: clock.now.timestamp()) as api:
-        config = WeComConfig(
-            corp_id=api.corp_id,
-            agent_id=api.agent_id,
-            secret=api.secret,
-            api_base_url=api.base_url,
-            callback=CallbackConfig(
-                corp_id=api.corp_id, token=WECOM_TOKEN, encoding_aes_key=AES_KEY
-            ),
-            host="127.0.0.1",
-            port=0,
-        )
-        side = WeComSide(config, ledger, rules)
-        app = build_application(
-            telegram_options(settings),
-            ledger,
-            rules,
-            token=TOKEN,
-            rate_limit=False,
-            channels=side.channels,
-        )
-        async with (
-            polling(app),
-            side.running(app.bot_data.courier.wake) as port,
-            aiohttp.ClientSession() as http,
-        ):
-            crypt = MsgCrypt(WECOM_TOKEN, AES_KEY, api.corp_id)
-            url = f"http://127.0.0.1:{port}/wecom/callback"
-            found = Centre(ledger, rules, server, app, api, side, url, crypt, clock, http)
-            api.on_callback(found.sink)
-            yield found
+    async with running_as(Centre, server, settings, ledger, clock) as found:
+        yield found
 
 
 async def invite(centre: Centre, unit: str, role: Role) -> str:

@@ -7,6 +7,10 @@ that has it, and read what they `received` (plain words: Telegram's texts and ca
 texts and cards' titles and bodies; a toast on Telegram, which WeCom sends as a text, counts
 as received). A WeCom press is the emulator's card click (a ResponseCode issued, the callback
 sealed and posted) or, past six choices, the number of the choice typed back.
+
+Long because the one person driver holds both channels' ways (Telegram's updates, WeCom's sealed
+callbacks and cards) and the harness that runs the bot on both, which every two-channel test
+shares; split, each half would import the other's pieces.
 """
 
 from __future__ import annotations

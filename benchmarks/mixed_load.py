@@ -63,6 +63,7 @@ from benchmarks.bot_memory import (
     mb,
     write_config,
 )
+from benchmarks.bot_trace import report as trace_report
 from benchmarks.ledger_figures import YEAR, Scale, add_ledger_options, check_ledger_options
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
@@ -374,6 +375,7 @@ async def drive_open(
     seconds: float,
     interval: float,
     load: Load,
+    trace: list[tuple[int, float, float]] | None = None,
 ) -> None:
     """Open loop: each person sends their commands in turn at Poisson times (one every
     `interval` seconds on average), whether or not the last was answered yet; each answer
@@ -422,6 +424,8 @@ async def drive_open(
                         continue
                     command, sent_at = waiting.popleft()
                     load.latencies.setdefault(command, []).append(arrived - sent_at)
+                    if trace is not None:
+                        trace.append((user.id, sent_at, arrived))
                 seen = count
         finally:
             await sender
@@ -450,11 +454,16 @@ async def bot_run(
         "BAOSONG_DB": str(db_path),
         "BAOSONG_BOT_TOKEN": TOKEN,
     }
+    trace_path = db_path.with_suffix(".trace")
+    if args.trace:
+        env["BAOSONG_BENCH_TRACE"] = str(trace_path)
     code = (
-        "import sys, workflow.figures as f; from bot.cli import main; "
+        ("import benchmarks.bot_trace; " if args.trace else "")
+        + "import sys, workflow.figures as f; from bot.cli import main; "
         f"f.COMPOSE_YEAR = {compose}; f.KEEP_OPEN_MONTH = {keep}; sys.exit(main(['run']))"
     )
     load = Load()
+    harness: list[tuple[int, float, float]] = []
     log_path = db_path.with_suffix(".log")
     async with FakeBotApi(token=TOKEN) as server:
         env["BAOSONG_API_BASE_URL"] = server.base_url
@@ -499,7 +508,7 @@ async def bot_run(
                     stdout=asyncio.subprocess.PIPE,
                 )
                 if shape == "open":
-                    await drive_open(server, users, seconds, args.interval, load)
+                    await drive_open(server, users, seconds, args.interval, load, harness)
                 else:
                     await drive(server, users, seconds, 10_000, load)
                 out, _ = await asyncio.wait_for(writer.communicate(), 60)
@@ -518,6 +527,8 @@ async def bot_run(
         for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines()
         if " ERROR " in line or "Traceback" in line
     ]
+    if args.trace and trace_path.exists():
+        trace_report(harness, str(trace_path))
     return {
         "load": load,
         "users": users,
@@ -662,6 +673,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--paths",
         default="live,recount,kept",
         help="the figures' paths to run the bot on: live, recount, kept (comma-separated)",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="open loop: where each answer's time went, the bot's stages against the harness's",
     )
     parser.add_argument("--quick", action="store_true", help="15 s of load, 3 timed runs")
     parser.add_argument("--writer", type=Path, help=argparse.SUPPRESS)

@@ -24,7 +24,7 @@ from telegram.ext import ExtBot
 
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
-from channels.telegram.adapter import drain, smooth_rate_limiter
+from channels.telegram.adapter import drain, paced_rate_limiter
 from channels.telegram.request import RetryingRequest
 from chat.texts import Texts
 from delivery.outbox import DrainReport
@@ -55,7 +55,7 @@ async def scenario(recipients: int, fault_rate: float, workdir: Path) -> dict[st
         bot: Bot = ExtBot(
             "4242:bench",
             base_url=server.base_url,
-            rate_limiter=smooth_rate_limiter(SEND_RATE, max_retries=0),
+            rate_limiter=paced_rate_limiter(SEND_RATE, max_retries=0),
             request=RetryingRequest(connection_pool_size=256),  # as channels/telegram/app.py
         )
         total = DrainReport()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -15,8 +17,8 @@ from telegram.ext import ExtBot
 
 from bot.settings.loader import load_settings
 from bot.wiring import centre_rules
-from channels.telegram.adapter import drain, smooth_rate_limiter
-from channels.telegram.ratelimit import PacedRateLimiter, refused
+from channels.telegram.adapter import drain, paced_rate_limiter
+from channels.telegram.ratelimit import PacedRateLimiter, SendPace, refused
 from channels.telegram.transport import AiohttpRequest
 from chat.texts import Texts
 from sandbox.telegram.server import FakeBotApi
@@ -156,7 +158,7 @@ async def test_outbox_429_is_not_retried_by_the_limiter_but_replies_are(
     """Through the app's own limiter: an outbox 429 comes straight back to the outbox (which
     sends the others on), while a handler's reply is retried by the limiter after the wait."""
     user, other, chatty = server.user(1), server.user(2), server.user(3)
-    limited = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=smooth_rate_limiter())
+    limited = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=paced_rate_limiter())
     async with limited:
         await queue(db, "reminder", user.id, other.id)
         server.fail_next("sendMessage", 429, retry_after=1)
@@ -206,7 +208,7 @@ async def test_a_send_telegram_refused_gives_its_place_in_the_pace_back(
     """A 500 or a 429 delivered nothing: the next message need not wait a place for it. One
     that arrived keeps its place (a pace of one message per 60 s makes the places visible)."""
     user, other = server.user(1), server.user(2)
-    limiter = PacedRateLimiter(overall_max_rate=1, overall_time_period=60, max_retries=0)
+    limiter = PacedRateLimiter(SendPace(1 / 60, burst=1, window=60), max_retries=0)
     paced = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=limiter)
     async with paced:
         await queue(db, "reminder", user.id)
@@ -268,3 +270,38 @@ async def test_a_file_received_elsewhere_is_uploaded_once_then_sent_by_id(
     async with db.reading() as tx:
         assert await files.remote_id(tx, key, "wecom") == "media-3-days"
         assert await files.remote_id(tx, key, TELEGRAM) == first["photo"][-1]["file_id"]
+
+
+async def test_the_pace_sends_in_arrival_order_and_never_overfills_its_window() -> None:
+    """Sixty messages asked for at once: they go in the order asked, at most `burst` back to
+    back, and no window of the pace's length ever holds more than its count (here 20 in
+    50 ms, so the test takes about 0.15 s)."""
+    pace = SendPace(400, burst=5, window=0.05)
+    order: list[int] = []
+    stamps: list[float] = []
+
+    async def one(n: int) -> None:
+        async with pace:  # sent and answered at once: each place counts from its taking
+            order.append(n)
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(*(one(n) for n in range(60)))
+    assert order == list(range(60))
+    # each place is freed a window after the answer before it, stamped here a moment later
+    assert all(later - earlier >= 0.05 for earlier, later in zip(stamps, stamps[20:], strict=False))
+    assert all(
+        later - earlier >= 1 / 400 for earlier, later in zip(stamps, stamps[5:], strict=False)
+    )
+
+
+async def test_a_burst_of_sends_draws_no_429_from_telegrams_limits() -> None:
+    """Seventy answers to seventy people at once, through the app's limiter, against an
+    emulator that counts Telegram's 30 messages in any second: every one arrives, none is
+    refused."""
+    async with FakeBotApi(token=TOKEN, telegram_limits=True) as limited_server:
+        users = [limited_server.user(n) for n in range(1, 71)]
+        paced = ExtBot(TOKEN, base_url=limited_server.base_url, rate_limiter=paced_rate_limiter())
+        async with paced:
+            await asyncio.gather(*(paced.send_message(u.id, "答复") for u in users))
+        assert all(len(u.received()) == 1 for u in users)
+        assert not [c for c in limited_server.calls if c.status == 429]

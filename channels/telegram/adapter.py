@@ -19,6 +19,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from channels.telegram.ratelimit import (
     NO_RETRY,
     PacedRateLimiter,
+    SendPace,
     refused,
     retry_after_seconds,
 )
@@ -48,23 +49,15 @@ from storage.models import TELEGRAM
 from workflow.outcomes import Refused
 from workflow.rules import CentreRules
 
-TIMER_SLACK = 0.05  # of one message's place in the pace
+#: Messages the bot may send back to back before the pace spaces them (see `SendPace`).
+PACE_BURST = 5
 
 
-def smooth_rate_limiter(per_second: float = 29, max_retries: int = 3) -> AIORateLimiter:
-    """PTB's limiter paced evenly (one message every 1/N s) instead of N-message bursts.
-
-    Telegram counts messages over short windows; a burst of 30 at the start of a second plus
-    a steady 30/s after it draws 429s. Outbox sends use its NO_RETRY lane (`_lane`).
-    """
-    # A bucket of 1.05 messages: a wake-up the event loop runs a millisecond late is made up
-    # on the next message instead of lost (about 3% of the pace otherwise), and any one
-    # second still holds at most per_second + 1 messages.
-    return PacedRateLimiter(
-        overall_max_rate=1 + TIMER_SLACK,
-        overall_time_period=(1 + TIMER_SLACK) / per_second,
-        max_retries=max_retries,
-    )
+def paced_rate_limiter(per_second: float = 29, max_retries: int = 3) -> AIORateLimiter:
+    """PTB's limiter with Telegram's overall limit as Telegram counts it: at most N messages
+    in any one second, a few of them back to back (`SendPace`), instead of PTB's bucket of
+    N at once plus N a second, which draws 429s. Outbox sends use its NO_RETRY lane."""
+    return PacedRateLimiter(SendPace(per_second, burst=PACE_BURST), max_retries=max_retries)
 
 
 def retry_after_of(error: RetryAfter) -> timedelta:

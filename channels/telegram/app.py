@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from channels.telegram.adapter import TelegramChannel, smooth_rate_limiter
+from channels.telegram.adapter import TelegramChannel, paced_rate_limiter
 from channels.telegram.context import CONTEXT_TYPES, BotData, Context
 from channels.telegram.handlers import (
     admin,
@@ -87,7 +87,7 @@ def build_application(
         .request(RetryingRequest(connection_pool_size=256))  # a chat reply survives a blip
         .get_updates_request(AiohttpRequest())  # PTB polls again itself
     )
-    limiter = smooth_rate_limiter() if rate_limit else None
+    limiter = paced_rate_limiter() if rate_limit else None
     if limiter is not None:
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     app: BotApp = builder.build()

@@ -1,10 +1,12 @@
-"""PTB's rate limiter, paced evenly, with a no-retry lane for outbox sends."""
+"""PTB's rate limiter, paced as Telegram counts, with a no-retry lane for outbox sends."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, Final
 
@@ -28,16 +30,83 @@ BUSY_CHATS_KEPT: Final = 1000
 BUSY_CHAT_BURST: Final = 10
 
 
-class RefundableLimiter(AsyncLimiter):
-    """aiolimiter's leaky bucket, plus giving back what an attempt Telegram refused used."""
+class SendPace(AsyncLimiter):
+    """Telegram's overall limit as Telegram counts it: at most `per_second` messages in any
+    one second, and at most `burst` of them back to back; waiters go in arrival order.
 
-    __slots__ = ()
+    A strict even spacing (one message every 1/N s) lost every place whose wake-up the event
+    loop ran late and queued answers behind one another even at a third of the limit; a short
+    burst absorbs both. A message counts in the window from when it is sent until one window
+    after its answer came back: Telegram counts a message when it arrives, which the bot only
+    knows to be before the answer, so a slow first request cannot crowd a later second."""
+
+    __slots__ = (
+        "_bucket",
+        "_cap",
+        "_freed",
+        "_mine",
+        "_sent",
+        "_turn",
+        "burst",
+        "per_second",
+        "window",
+    )
+
+    def __init__(self, per_second: float, burst: float = 5, window: float = 1.0) -> None:
+        super().__init__(burst, burst / per_second)
+        self.per_second = per_second
+        self.burst = burst
+        self.window = window
+        self._cap = max(1, int(per_second * window))  # messages the window may hold
+        self._sent: list[
+            list[float]
+        ] = []  # per message: when it last counted (sent, then answered)
+        self._mine: ContextVar[list[float] | None] = ContextVar("send_pace_ticket", default=None)
+        self._bucket = 0.0  # messages sent back to back, leaking at per_second
+        self._turn = asyncio.Lock()  # FIFO: the first to ask is the first to send
+        self._freed = asyncio.Event()
+
+    def _wait(self, now: float) -> float:
+        """Seconds until one more message fits both the burst and the window."""
+        self._bucket = max(0.0, self._bucket - (now - self._last_check) * self.per_second)
+        self._last_check = now
+        self._sent = [ticket for ticket in self._sent if now - ticket[0] < self.window]
+        wait = max(0.0, (self._bucket + 1 - self.burst) / self.per_second)
+        if len(self._sent) >= self._cap:
+            wait = max(wait, min(ticket[0] for ticket in self._sent) + self.window - now)
+        return wait
+
+    def has_capacity(self, amount: float = 1) -> bool:
+        """Whether a message could go now."""
+        return self._wait(time.monotonic()) <= 0
+
+    async def acquire(self, amount: float = 1) -> None:
+        """Waits for this message's place (after everyone who asked before), then takes it."""
+        async with self._turn:
+            while (wait := self._wait(time.monotonic())) > 0:
+                self._freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._freed.wait(), wait)
+            self._bucket += 1
+            ticket = [time.monotonic()]
+            self._sent.append(ticket)
+            self._mine.set(ticket)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """The request is answered: its place counts from now (Telegram has it by now)."""
+        ticket = self._mine.get()
+        if ticket is not None:
+            ticket[0] = time.monotonic()
 
     def refund(self, amount: float = 1.0) -> None:
-        """Returns capacity at once, and wakes whoever waits for it."""
-        self._leak()
-        self._level = max(0.0, self._level - amount)
-        self._wake_next()
+        """Gives back the place of this task's message, which Telegram refused; wakes the next."""
+        self._wait(time.monotonic())
+        self._bucket = max(0.0, self._bucket - amount)
+        ticket = self._mine.get()
+        if ticket is not None and ticket in self._sent:
+            self._sent.remove(ticket)
+            self._mine.set(None)
+        self._freed.set()
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -82,13 +151,13 @@ class PacedRateLimiter(AIORateLimiter):
     meets 429s after its retries goes to the outbox (`fallback`) instead of being lost, and
     `stop()` ends every wait for a `retry_after` at once (a shutdown never waits one out)."""
 
-    def __init__(self, overall_max_rate: float, overall_time_period: float, max_retries: int):
+    def __init__(self, pace: SendPace, max_retries: int):
         super().__init__(
-            overall_max_rate=overall_max_rate,
-            overall_time_period=overall_time_period,
+            overall_max_rate=pace.burst,
+            overall_time_period=pace.burst / pace.per_second,
             max_retries=max_retries,
         )
-        self._base_limiter = self._pace = RefundableLimiter(overall_max_rate, overall_time_period)
+        self._base_limiter = self._pace = pace
         self._busy_chats: dict[object, AsyncLimiter] = {}
         self._retries = max_retries
         self._stopping = asyncio.Event()
@@ -150,7 +219,7 @@ class PacedRateLimiter(AIORateLimiter):
         return limiter
 
     @property
-    def pace(self) -> RefundableLimiter:
+    def pace(self) -> SendPace:
         """The overall pace every request to a chat waits for."""
         return self._pace
 

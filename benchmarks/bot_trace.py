@@ -154,6 +154,7 @@ def report(harness: list[tuple[int, float, float]], path: str) -> None:
         kept.sort(key=lambda r: r.get("arrived", r.get("entered", 0.0)))
     stages = ("delivered", "lane", "handling", "pace", "http", "back", "total")
     rows: list[dict[str, float]] = []
+    starts: list[float] = []
     taken: set[int] = set()
     for chat, sent, arrived in sorted(harness, key=lambda h: h[1]):
         update = next(
@@ -168,6 +169,7 @@ def report(harness: list[tuple[int, float, float]], path: str) -> None:
         if not answer:
             continue
         last = answer[-1]
+        starts.append(sent)
         rows.append(
             {
                 "delivered": update["arrived"] - sent,
@@ -204,12 +206,43 @@ def report(harness: list[tuple[int, float, float]], path: str) -> None:
         + f" (for {len(harness)} answers)"
     )
     lags = [r["late"] for r in records if r["kind"] == "lag"]
+    timeline(rows, starts, records)
     polls = [r for r in records if r["kind"] == "poll"]
     print(
         f"    event loop late > {TICK * 1000:.0f} ms: {len(lags)} times, worst"
         f" {max(lags, default=0) * 1000:.0f} ms, total {sum(lags):.1f} s;"
         f" getUpdates calls {len(polls)}, updates a call (max) {max((p['count'] for p in polls), default=0)}"
     )
+
+
+def timeline(
+    rows: list[dict[str, float]], starts: list[float], records: list[dict[str, Any]]
+) -> None:
+    """Per 5 s of the load: answers, the worst wait for the pace and the worst handling, and
+    how long the event loop ran late (whether the tail comes in episodes, and with what)."""
+    if not starts:
+        return
+    first = min(starts)
+    spans: dict[int, dict[str, float]] = {}
+    for row, sent in zip(rows, starts, strict=True):
+        span = spans.setdefault(
+            int((sent - first) // 5), {"n": 0, "pace": 0.0, "handling": 0.0, "late": 0.0}
+        )
+        span["n"] += 1
+        span["pace"] = max(span["pace"], row["pace"])
+        span["handling"] = max(span["handling"], row["handling"])
+    for record in records:
+        if record["kind"] == "lag" and record["at"] >= first:
+            span = spans.get(int((record["at"] - first) // 5))
+            if span is not None:
+                span["late"] += record["late"]
+    print("    from s  answers  worst pace ms  worst handling ms  loop late ms")
+    for key in sorted(spans):
+        span = spans[key]
+        print(
+            f"    {key * 5:6d}  {int(span['n']):7d}  {span['pace'] * 1000:13.0f}"
+            f"  {span['handling'] * 1000:17.0f}  {span['late'] * 1000:12.0f}"
+        )
 
 
 if os.environ.get("BAOSONG_BENCH_TRACE"):

@@ -57,8 +57,8 @@ class Services(Protocol):
 
 
 async def sweep(now: datetime, services: Services) -> None:
-    """Does whatever is due at `now` and not yet done, then has the courier send the outbox
-    and waits until it did."""
+    """Does whatever is due at `now` and not yet done, has the courier send the outbox and
+    waits until it did, then brings the month's figures up to date for whoever asks next."""
     db, rules = services.db, services.rules
     plan = services.schedule
     await _bulletin(now, services, plan)
@@ -81,6 +81,10 @@ async def sweep(now: datetime, services: Services) -> None:
         if schedule.quota_warning_day(rules, plan, today):
             await _quota_reminders(now, services, plan)
     await deliver(services.courier)
+    # The month's and the year's figures that /unit and /rank show, counted here rather than
+    # by the first person to ask after a start (everyone asking meanwhile waits for that
+    # count); kept while the ledger is unchanged, brought up to date by what changed.
+    await month_report(db, rules.policy, rules.zone, today.year, today.month)
 
 
 async def deliver(courier: Courier) -> None:

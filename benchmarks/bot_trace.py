@@ -233,9 +233,9 @@ def timeline(
         span["handling"] = max(span["handling"], row["handling"])
     for record in records:
         if record["kind"] == "lag" and record["at"] >= first:
-            span = spans.get(int((record["at"] - first) // 5))
-            if span is not None:
-                span["late"] += record["late"]
+            lagged = spans.get(int((record["at"] - first) // 5))
+            if lagged is not None:
+                lagged["late"] += record["late"]
     print("    from s  answers  worst pace ms  worst handling ms  loop late ms")
     for key in sorted(spans):
         span = spans[key]

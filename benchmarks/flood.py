@@ -8,7 +8,7 @@ config.yaml) polls the fake Bot API on 127.0.0.1. A member (an informant of å¸‚ä
 - **stranger flood**: someone who never joined sends `--stranger` texts (300) at once;
 - **editor flood**: the centre editor sends `--rank` `/rank` commands (60) at once.
 
-By default the bot paces its Bot API calls as in production (29 messages a second, the limit
+By default the bot paces its Bot API calls as in production (30 messages in any second, the limit
 Telegram enforces); `--unpaced` leaves that out to see CPU and scheduling alone.
 Latency is the time from putting the member's update in the fake server's queue to the bot's
 answer arriving there. Printed: p50 and p99 per phase and the ratio of each flood's p99 to the
@@ -137,7 +137,7 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     phases = asyncio.run(run(args.probes, args.stranger, args.rank, not args.unpaced))
     quiet = _quantile_ms(phases["quiet"], 99)
-    pace = "without the Telegram pace" if args.unpaced else "with the bot's 29 msg/s pace"
+    pace = "without the Telegram pace" if args.unpaced else "with the bot's 30 msg/s pace"
     print(
         f"Another person's /unit while someone floods the bot ({args.probes} probes a phase, {pace})"
     )

@@ -8,7 +8,7 @@ bot (`bot.cli run`, its own process, against the emulator on 127.0.0.1, helpers 
 figure live over the whole year, `workflow.figures.COMPOSE_YEAR = False`), the composed year
 with the open month counted again after every commit (`KEEP_OPEN_MONTH = False`), and the
 composed year with the open month kept (only the units a commit touched counted again). Each
-time 100 members send /unit and /rank and 10 strangers /help while a writer process (its own
+time 100 members send /unit and /rank (and `--strangers` /help) while a writer process (its own
 connection, the bot's services) records adoptions and sign-offs at 5 per second, in two shapes
 of load: closed loop (each person's next command 0.5-2 s after the answer to the last, the
 shape before) and open loop (each person's commands at Poisson times, `--interval` seconds
@@ -470,8 +470,11 @@ async def bot_run(
         users: list[tuple[FakeUser, tuple[str, ...]]] = [
             (server.user(tg, f"信息员{tg}"), ("/unit", "/rank")) for tg in members
         ]
-        # a few strangers' /help: the floor of an answer on this harness, no figures in it
-        users += [(server.user(STRANGER_TG + n, f"访客{n}"), ("/help",)) for n in range(1, 11)]
+        # strangers' /help (no figures in it): load beyond the issue's 100 members, off by default
+        users += [
+            (server.user(STRANGER_TG + n, f"访客{n}"), ("/help",))
+            for n in range(1, args.strangers + 1)
+        ]
         with log_path.open("wb") as log:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-c", code, env=env, cwd=REPO, stdout=log, stderr=log
@@ -658,6 +661,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     add_ledger_options(parser)
     parser.add_argument("--members", type=int, default=100, help="members sending /unit, /rank")
     parser.add_argument("--drive", type=float, default=60.0, help=f"seconds (≤ {MAX_DRIVE:.0f})")
+    parser.add_argument(
+        "--strangers", type=int, default=0, help="strangers sending /help besides the members"
+    )
     parser.add_argument("--rate", type=float, default=5.0, help="writes per second")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each figure")
     parser.add_argument(

@@ -53,10 +53,12 @@ from workflow.rules import CentreRules
 PACE_BURST = 5
 
 
-def paced_rate_limiter(per_second: float = 29, max_retries: int = 3) -> AIORateLimiter:
+def paced_rate_limiter(per_second: float = 30, max_retries: int = 3) -> AIORateLimiter:
     """PTB's limiter with Telegram's overall limit as Telegram counts it: at most N messages
     in any one second, a few of them back to back (`SendPace`), instead of PTB's bucket of
-    N at once plus N a second, which draws 429s. Outbox sends use its NO_RETRY lane."""
+    N at once plus N a second, which draws 429s. N is Telegram's 30 itself: each message
+    counts from its answer, after Telegram has it, so no headroom is needed for the way
+    there. Outbox sends use its NO_RETRY lane."""
     return PacedRateLimiter(SendPace(per_second, burst=PACE_BURST), max_retries=max_retries)
 
 

@@ -138,7 +138,7 @@ def _write(path: str) -> None:
             out.write(json.dumps(record) + "\n")
 
 
-def report(harness: list[tuple[int, float, float]], path: str) -> None:
+def report(harness: list[tuple[int, float, float]], path: str, label: str) -> None:
     """Prints each stage of an answer (p50, p99, and its mean over the slowest 1% of answers),
     matching the harness's (chat, sent, arrived) to the bot's update and its last request."""
     with open(path, encoding="utf-8") as lines:
@@ -182,7 +182,7 @@ def report(harness: list[tuple[int, float, float]], path: str) -> None:
             }
         )
     if not rows:
-        print("  trace: no answer matched")
+        print(f"\n  trace ({label}): no answer matched")
         return
     slow = sorted(rows, key=lambda r: r["total"])[-max(1, len(rows) // 100) :]
 
@@ -190,7 +190,7 @@ def report(harness: list[tuple[int, float, float]], path: str) -> None:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))] * 1000
 
-    print(f"  trace: {len(rows)} answers matched; ms per stage")
+    print(f"\n  trace ({label}): {len(rows)} answers matched; ms per stage")
     print(f"    {'stage':<10}{'p50':>8}{'p99':>8}{'slowest 1%, mean':>18}")
     for stage in stages:
         values = [r[stage] for r in rows]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import digest
 from bot.jobs import deliver, sweep
 from bot.settings.schema import Settings
 from channels.telegram.app import BotApp
@@ -184,6 +185,26 @@ async def test_the_sweep_looks_over_waiting_steps_once_in_each_recheck_slot(
     assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 0
     await sweep_at(server, bot, clock, shanghai(10, 15, 10, 15))  # the next slot
     assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 1
+
+
+async def test_the_marks_of_past_looks_are_dropped_after_a_day(
+    bot: BotApp, ledger: Database
+) -> None:
+    """Each look leaves a `recheck:<day>:<slot>` mark (96 a day); the marks of the days before
+    yesterday are dropped when a new one is made, so they do not pile up for years."""
+    plan = bot.bot_data.schedule
+    for day in (13, 14, 15):
+        for hour in (9, 10):
+            assert await digest.recheck_due(ledger, shanghai(10, day, hour), plan)
+    assert not await digest.recheck_due(ledger, shanghai(10, 15, 10, 5), plan)  # same slot
+    async with ledger.reading() as tx:
+        rows = await tx.fetchall("SELECT key FROM job_runs WHERE key GLOB 'recheck:*'")
+    slot = (9 * 60) // plan.recheck_minutes
+    assert sorted(str(r["key"]) for r in rows) == [
+        f"recheck:2026-10-{day}:{slot + extra}"
+        for day in (14, 15)
+        for extra in (0, 60 // plan.recheck_minutes)
+    ]
 
 
 async def test_the_look_over_waiting_steps_goes_a_batch_at_a_time(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -120,12 +121,18 @@ async def run(open_items: int, overdue: int, folder: Path) -> None:
             times: list[float] = []
             looks: list[float] = []  # the sweeps that looked over every waiting step
             every = services.schedule.recheck_minutes
+            waits: list[float] = []  # a member's read of the ledger during the looks, ms
             for minute in range(1, 21):
                 clock.now = now + timedelta(minutes=5 * minute)
+                looking = (5 * minute) % every == 0
+                stop = asyncio.Event()
+                member = asyncio.ensure_future(reads(db, stop, waits if looking else []))
                 start = time.perf_counter()
                 await sweep(clock.now, services)
                 took = (time.perf_counter() - start) * 1000
-                (looks if (5 * minute) % every == 0 else times).append(took)
+                stop.set()
+                await member
+                (looks if looking else times).append(took)
         sent = len(server.sent_to(102))
     await db.close()
     print(f"sweep over {open_items:,} items waiting for sign-off ({overdue} overdue)")
@@ -140,6 +147,22 @@ async def run(open_items: int, overdue: int, folder: Path) -> None:
             f" median of {len(looks)}): {statistics.median(looks):8.1f} ms"
             f"  (max {max(looks):.1f}; not in the target: it reads every pending item)"
         )
+    if waits:
+        print(
+            f"  meanwhile a member's read of the ledger every 5 ms waited p50"
+            f" {statistics.median(waits):.1f} ms, max {max(waits):.1f} ms ({len(waits)} reads)"
+        )
+
+
+async def reads(db: Database, stop: asyncio.Event, waits: list[float]) -> None:
+    """A member's read every 5 ms until stopped: how long the sweep keeps others waiting."""
+    while not stop.is_set():
+        began = time.perf_counter()
+        async with db.reading() as tx:
+            await tx.fetchone("SELECT 1")
+        waits.append((time.perf_counter() - began) * 1000)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.005)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ pace at which the sweep looks over every waiting step for it and for offers made
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chat.capabilities import TELEGRAM
 from chat.render import TELEGRAM_HTML
@@ -103,7 +103,11 @@ async def recheck_due(db: Database, local: datetime, plan: ScheduleRules) -> boo
         if await jobs.is_done(tx, key):
             return False
     async with db.transaction() as tx:
-        return await jobs.record(tx, key)
+        due = await jobs.record(tx, key)
+        if due:  # the marks of the days before yesterday are read no more
+            yesterday = (local.date() - timedelta(days=1)).isoformat()
+            await jobs.forget_before(tx, "recheck:", f"recheck:{yesterday}")
+        return due
 
 
 async def admin_digest(

@@ -22,6 +22,14 @@ async def record(tx: Tx, key: str, **detail: Any) -> bool:
     return changed > 0
 
 
+async def forget_before(tx: Tx, prefix: str, before: str) -> int:
+    """Drops the records of `prefix` work keyed before `before` (pacing marks read no more,
+    which would otherwise pile up by the day); how many."""
+    return await tx.changed(
+        "DELETE FROM job_runs WHERE key GLOB ? AND key < ?", (f"{prefix}*", before)
+    )
+
+
 async def posted_periods(tx: Tx) -> list[str]:
     """The periods whose bulletin ('2026-10') or year-end report ('2026') was posted, in order."""
     rows = await tx.fetchall(

@@ -8,6 +8,7 @@ arrive and of steps nobody can sign. Each test failed before these were built.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -16,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs import sweep
+from bot import digest
+from bot.jobs import deliver, sweep
 from bot.settings.schema import Settings
 from channels.telegram.app import BotApp
 from sandbox.telegram.people import FakeUser
@@ -183,6 +185,63 @@ async def test_the_sweep_looks_over_waiting_steps_once_in_each_recheck_slot(
     assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 0
     await sweep_at(server, bot, clock, shanghai(10, 15, 10, 15))  # the next slot
     assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 1
+
+
+async def test_the_marks_of_past_looks_are_dropped_after_a_day(
+    bot: BotApp, ledger: Database
+) -> None:
+    """Each look leaves a `recheck:<day>:<slot>` mark (96 a day); the marks of the days before
+    yesterday are dropped when a new one is made, so they do not pile up for years."""
+    plan = bot.bot_data.schedule
+    for day in (13, 14, 15):
+        for hour in (9, 10):
+            assert await digest.recheck_due(ledger, shanghai(10, day, hour), plan)
+    assert not await digest.recheck_due(ledger, shanghai(10, 15, 10, 5), plan)  # same slot
+    async with ledger.reading() as tx:
+        rows = await tx.fetchall("SELECT key FROM job_runs WHERE key GLOB 'recheck:*'")
+    slot = (9 * 60) // plan.recheck_minutes
+    assert sorted(str(r["key"]) for r in rows) == [
+        f"recheck:2026-10-{day}:{slot + extra}"
+        for day in (14, 15)
+        for extra in (0, 60 // plan.recheck_minutes)
+    ]
+
+
+async def test_the_look_over_waiting_steps_goes_a_batch_at_a_time(
+    server: FakeBotApi,
+    bot: BotApp,
+    ledger: Database,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 100,000 waiting items the look took the ledger for 2 s in one read, and every
+    answer waited for it; it now reads `reach.LOOK_BATCH` items at a time, each batch in a
+    read of its own, so a member's read gets the ledger between batches. Every item is
+    still looked at (here a batch of one, three items)."""
+    monkeypatch.setattr(reach, "LOOK_BATCH", 1)
+    people_ = await window(server, bot, "informant", "window_head")
+    head = people_["window_head"]
+    for _ in range(3):
+        await submit_quickly(server, bot, people_["informant"])
+    await make_uncertain(ledger, "notice:signoff_request:%")
+    order: list[str] = []
+
+    async def look() -> int:
+        offered = await reach.offer_waiting(ledger, bot.bot_data.rules, shanghai(10, 15, 10, 5))
+        order.append("look")
+        return offered
+
+    async def member_reads() -> None:
+        async with ledger.reading() as tx:
+            await tx.fetchone("SELECT 1")
+        order.append("read")
+
+    offered, _ = await asyncio.gather(look(), member_reads())
+    assert order == ["read", "look"]  # the read did not wait for the whole look
+    assert offered == 3
+    await deliver(bot.bot_data.courier)
+    await settle(server, bot)
+    assert sum(AGAIN in str(m.get("text")) for m in head.received()) == 3
 
 
 async def test_a_blocked_signer_who_writes_again_gets_the_request(

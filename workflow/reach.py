@@ -35,6 +35,8 @@ ON_ITS_WAY = frozenset({"sent", "pending", "sending"})
 #: Waiting items looked over in one read when the sweep looks over them all (about 40 ms of
 #: the ledger at a time; 5,000 items took it for 2 s in one read).
 LOOK_BATCH = 100
+#: Seconds the look pauses between batches so others' work reaches the ledger (50 ms a look).
+LOOK_PAUSE = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +242,9 @@ async def _in_batches(db: Database) -> AsyncIterator[tuple[Tx, list[Item]]]:
     for start in range(0, len(waiting), LOOK_BATCH):
         async with db.reading() as tx:
             yield tx, waiting[start : start + LOOK_BATCH]
-        await asyncio.sleep(0)  # whoever waits for the ledger goes first
+        # a pause, not just a turn: a member's update takes several turns of the event loop
+        # (the answer read, the handler started) before it asks for the ledger
+        await asyncio.sleep(LOOK_PAUSE)
 
 
 async def offer_waiting(db: Database, rules: CentreRules, now: datetime) -> int:

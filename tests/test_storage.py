@@ -15,7 +15,7 @@ from scoring.policy import ScoringPolicy
 from scoring.vocab import ItemState, Role, UnitKind
 from storage import adoptions, audit, items, people, tasks, units
 from storage.backup import BackupError, backup_database
-from storage.db import Database, MigrationError
+from storage.db import Database, MigrationError, to_stamp
 from storage.figures import period_counts
 from storage.migrations import LATEST_VERSION, MIGRATIONS
 from tests.conftest import FakeClock, tg_account
@@ -589,3 +589,33 @@ async def test_backup_is_a_consistent_verified_copy(db: Database, tmp_path: Path
 def test_backup_of_missing_database_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="baosong init"):
         backup_database(tmp_path / "nope.db", tmp_path / "b.db")
+
+
+async def test_waiting_items_page_in_order_without_skipping_equal_times(db: Database) -> None:
+    """The sweep's look reads waiting items a page at a time (`items.pending_page`): the pages
+    together are every waiting item, the longest waiting first, once each, also where several
+    began their step at the same moment across a page's end."""
+    ids = await seed(db)
+    made = [await new_item(db, ids) for _ in range(7)]
+    moments = [datetime(2026, 10, 14, 1, tzinfo=UTC)] * 4 + [
+        datetime(2026, 10, 13, 9, tzinfo=UTC),
+        datetime(2026, 10, 15, tzinfo=UTC),
+    ]
+    async with db.transaction() as tx:
+        for item, moment in zip(made, moments, strict=False):  # the 7th stays a draft
+            await tx.execute(
+                "UPDATE items SET state = 'pending', step_since = ? WHERE id = ?",
+                (to_stamp(moment), item.id),
+            )
+    pages: list[list[int]] = []
+    last = None
+    for _ in range(5):  # bounded: a page that never advanced would show as a wrong answer
+        async with db.reading() as tx:
+            page = await items.pending_page(tx, last, 3)
+        if not page:
+            break
+        pages.append([item.id for item in page])
+        last = page[-1]
+    first, *same, _, latest, draft = (item.id for item in made)
+    assert pages == [[made[4].id, first, same[0]], [same[1], made[3].id, latest]]
+    assert draft not in {i for page in pages for i in page}

@@ -410,17 +410,19 @@ async def pending_in_units(tx: Tx, unit_ids: Sequence[int], limit: int = 500) ->
 async def pending_page(tx: Tx, after: Item | None, limit: int) -> list[Item]:
     """Items waiting at a sign-off step, the longest waiting first, from just after `after`
     (the last of the page before): a look over thousands reads them a page at a time, each
-    an index range scan on `items_waiting`. A waiting item always has its `step_since`."""
-    if after is None or after.step_since is None:
+    an index range scan on `items_waiting`. A waiting item always has its `step_since`; one
+    without would sort first, so the pages after it go on from the earliest time."""
+    if after is None:
         rows = await tx.fetchall(
             "SELECT * FROM items WHERE state = 'pending' ORDER BY step_since, id LIMIT ?",
             (limit,),
         )
     else:
+        since = to_stamp(after.step_since) if after.step_since is not None else ""
         rows = await tx.fetchall(
             "SELECT * FROM items WHERE state = 'pending' AND (step_since, id) > (?, ?)"
             " ORDER BY step_since, id LIMIT ?",
-            (to_stamp(after.step_since), after.id, limit),
+            (since, after.id, limit),
         )
     return [Item.from_row(row) for row in rows]
 

@@ -58,9 +58,8 @@ class SendPace(AsyncLimiter):
         self.burst = burst
         self.window = window
         self._cap = max(1, int(per_second * window))  # messages the window may hold
-        self._sent: list[
-            list[float]
-        ] = []  # per message: when it last counted (sent, then answered)
+        # per message, when it last counted: sent, then answered
+        self._sent: list[list[float]] = []
         self._mine: ContextVar[list[float] | None] = ContextVar("send_pace_ticket", default=None)
         self._bucket = 0.0  # messages sent back to back, leaking at per_second
         self._turn = asyncio.Lock()  # FIFO: the first to ask is the first to send
